@@ -1,0 +1,305 @@
+"""The font catalog: every font file under a folder, checked once, with a stable id each.
+
+`scan_fonts(root)` checks each file in an isolated child process (see `fontcheck`), groups
+identical files, finds duplicate designs (same family+style, same PostScript name, or a
+near-identical render of [A-Za-z0-9]), keeps one font per design and gives the kept fonts
+class ids 0..K-1 in order of their ids. The same files give the same catalog on any machine.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import math
+import re
+from collections import defaultdict
+from dataclasses import asdict, dataclass, field, fields
+from pathlib import Path
+
+import joblib
+import numpy as np
+
+from fontsynth.errors import UserError
+from fontsynth.fetch import FONT_SUFFIXES
+from fontsynth.fileio import atomic_write_json
+from fontsynth.isolate import python_module_command, run_isolated
+from fontsynth.progress import progress_bar
+from fontsynth.sources import read_sources
+
+CATALOG_FILE = "catalog.json"
+FORMAT_VERSION = 1
+NEAR_DUPLICATE_SIMILARITY = 0.97
+
+
+@dataclass
+class FontEntry:
+    """One face of one font file (or one named instance of a variable font)."""
+
+    id: str
+    path: str  # relative to the catalog root, posix
+    sha256: str
+    index: int = 0  # face index in a .ttc collection
+    instance: str | None = None  # named instance of a variable font
+    family: str = ""
+    style: str = ""
+    postscript_name: str = ""
+    outline: str = ""
+    variable: bool = False
+    accepted: bool = False
+    reason: str = ""  # why it was rejected
+    ocr_clean: bool = False
+    ocr_issues: list[str] = field(default_factory=list)
+    latin_score: float = 0.0
+    charset: list[list[int]] = field(default_factory=list)  # covered code point ranges
+    copies: list[str] = field(default_factory=list)  # other paths with identical bytes
+    duplicate_of: str | None = None  # id of the font kept for this design
+    aliases: list[str] = field(default_factory=list)  # ids of duplicates of this font
+    class_id: int | None = None
+    package: str = ""
+    license: str = ""
+    license_file: str = ""
+
+    @property
+    def distinct(self) -> bool:
+        return self.accepted and self.duplicate_of is None
+
+    def covers(self, text: str) -> bool:
+        return all(_in_ranges(ord(c), self.charset) for c in set(text))
+
+
+def _in_ranges(cp: int, ranges: list[list[int]]) -> bool:
+    lo, hi = 0, len(ranges)
+    while lo < hi:
+        mid = (lo + hi) // 2
+        if ranges[mid][1] < cp:
+            lo = mid + 1
+        else:
+            hi = mid
+    return lo < len(ranges) and ranges[lo][0] <= cp
+
+
+@dataclass
+class Catalog:
+    root: Path
+    fonts: list[FontEntry]
+
+    def usable(self, ocr_clean: bool = True) -> list[FontEntry]:
+        """Fonts rendering may pick: accepted, one per design, OCR-clean unless told otherwise."""
+        return [f for f in self.fonts if f.distinct and (f.ocr_clean or not ocr_clean)]
+
+    def by_id(self) -> dict[str, FontEntry]:
+        return {f.id: f for f in self.fonts}
+
+    def font_path(self, entry: FontEntry) -> Path:
+        return self.root / entry.path
+
+    def summary(self) -> dict:
+        return {
+            "files": len({f.path for f in self.fonts} | {c for f in self.fonts for c in f.copies}),
+            "faces": len(self.fonts),
+            "accepted": sum(f.accepted for f in self.fonts),
+            "rejected": sum(not f.accepted for f in self.fonts),
+            "distinct": sum(f.distinct for f in self.fonts),
+            "ocr_clean": sum(f.distinct and f.ocr_clean for f in self.fonts),
+        }
+
+    def to_json(self) -> dict:
+        return {
+            "format": "fontsynth-catalog",
+            "format_version": FORMAT_VERSION,
+            "summary": self.summary(),
+            "fonts": [asdict(f) for f in self.fonts],
+        }
+
+    def save(self, path: Path) -> None:
+        atomic_write_json(path, self.to_json())
+
+    @classmethod
+    def load(cls, path: Path, root: Path | None = None) -> "Catalog":
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as e:
+            raise UserError(f"cannot read font catalog {path} ({e}); rebuild it with `fontsynth fonts scan`")
+        if data.get("format") != "fontsynth-catalog" or data.get("format_version") != FORMAT_VERSION:
+            raise UserError(f"{path} is not a fontsynth catalog of format {FORMAT_VERSION}; rebuild it with `fontsynth fonts scan`")
+        known = {f.name for f in fields(FontEntry)}
+        fonts = [FontEntry(**{k: v for k, v in f.items() if k in known}) for f in data["fonts"]]
+        return cls(root=(root or path.parent), fonts=fonts)
+
+
+def find_font_files(root: Path) -> list[str]:
+    """Relative posix paths of font files under `root`, sorted."""
+    return sorted(
+        p.relative_to(root).as_posix()
+        for p in root.rglob("*")
+        if p.suffix.lower() in FONT_SUFFIXES and p.is_file()
+    )
+
+
+def files_fingerprint(root: Path) -> list[list]:
+    """(path, size) of every font file: cheap to compute, changes when the folder changes."""
+    return [[rel, (root / rel).stat().st_size] for rel in find_font_files(root)]
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
+
+
+def font_id(sha256: str, index: int, instance: str | None) -> str:
+    """Stable id from the file's bytes: same file, same id, whatever its name or location."""
+    fid = sha256[:16]
+    if index:
+        fid += f"-{index}"
+    if instance:
+        fid += f"@{_slug(instance)}"
+    return fid
+
+
+def _check_chunk(paths: list[str], timeout: float, command: list[str]) -> list[dict]:
+    return run_isolated(command, [{"path": p} for p in paths], timeout)
+
+
+def scan_fonts(
+    root: Path,
+    workers: int = 2,
+    timeout: float = 30.0,
+    show_progress: bool = True,
+    command: list[str] | None = None,
+) -> Catalog:
+    """Check every font file under `root` and build its catalog (not saved)."""
+    root = Path(root)
+    if not root.is_dir():
+        raise UserError(f"font folder {root} does not exist; pass --fonts with a folder of .ttf/.otf files")
+    rel_paths = find_font_files(root)
+    if not rel_paths:
+        raise UserError(f"no font files (.ttf .otf .ttc .pfb) found under {root}; pass --fonts with a folder of fonts")
+    command = command or python_module_command("fontsynth.fontcheck")
+    chunk = max(1, min(100, math.ceil(len(rel_paths) / (4 * max(1, workers)))))
+    chunks = [rel_paths[i : i + chunk] for i in range(0, len(rel_paths), chunk)]
+    results: dict[str, dict] = {}
+    parallel = joblib.Parallel(n_jobs=workers, return_as="generator_unordered")
+    jobs = (joblib.delayed(_with_paths)(c, [str(root / p) for p in c], timeout, command) for c in chunks)
+    with progress_bar("scanning fonts", len(rel_paths), "fonts", show_progress) as advance:
+        for part in parallel(jobs):
+            results.update(part)
+            advance(len(part))
+    return build_catalog(root, rel_paths, results)
+
+
+def _with_paths(rel: list[str], absolute: list[str], timeout: float, command: list[str]) -> dict[str, dict]:
+    return dict(zip(rel, _check_chunk(absolute, timeout, command)))
+
+
+def build_catalog(root: Path, rel_paths: list[str], results: dict[str, dict]) -> Catalog:
+    """Entries from per-file check results: one per distinct file content, duplicates marked."""
+    sources = read_sources(root)
+    by_hash: dict[str, list[str]] = defaultdict(list)
+    entries: list[FontEntry] = []
+    signatures: dict[str, np.ndarray] = {}
+    for rel in rel_paths:
+        result = results[rel]
+        sha = result.get("sha256") or ""
+        by_hash[sha].append(rel)
+        if len(by_hash[sha]) > 1 and sha:
+            continue  # an identical copy: listed under the first path's entry
+        source = sources.get(rel)
+        licence = {"package": source.package, "license": source.license, "license_file": source.license_file} if source else {}
+        if "error" in result:
+            entries.append(FontEntry(id=font_id(sha or "0" * 16, 0, None), path=rel, sha256=sha, reason=result["error"], **licence))
+            continue
+        for face in result["faces"]:
+            signature = face.pop("signature", "")
+            entry = FontEntry(id=font_id(sha, face["index"], face["instance"]), path=rel, sha256=sha, **face, **licence)
+            if signature:
+                signatures[entry.id] = np.frombuffer(base64.b64decode(signature), np.uint8).astype(np.float32)
+            entries.append(entry)
+    for entry in entries:
+        entry.copies = by_hash.get(entry.sha256, [entry.path])[1:] if entry.sha256 else []
+    mark_duplicates(entries, signatures)
+    assign_class_ids(entries)
+    return Catalog(root=root, fonts=entries)
+
+
+def near_duplicate_pairs(ids: list[str], vectors: np.ndarray, threshold: float) -> list[tuple[str, str]]:
+    """Pairs whose glyph signatures have cosine similarity >= threshold (after centring)."""
+    if len(ids) < 2:
+        return []
+    v = vectors - vectors.mean(axis=1, keepdims=True)
+    v /= np.maximum(np.linalg.norm(v, axis=1, keepdims=True), 1e-6)
+    pairs = []
+    for start in range(0, len(ids), 1024):
+        sims = v[start : start + 1024] @ v.T
+        for a, b in zip(*np.nonzero(sims >= threshold)):
+            i = start + int(a)
+            if i < int(b):
+                pairs.append((ids[i], ids[int(b)]))
+    return pairs
+
+
+def mark_duplicates(entries: list[FontEntry], signatures: dict[str, np.ndarray]) -> None:
+    """Group accepted fonts of one design; keep one (OCR-clean, static, first path), alias the rest."""
+    accepted = [e for e in entries if e.accepted]
+    parent = {e.id: e.id for e in accepted}
+
+    def find(x: str) -> str:
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    def union(a: str, b: str) -> None:
+        parent[find(a)] = find(b)
+
+    keys: dict[tuple, str] = {}
+    for e in accepted:
+        for key in (("name", e.family.lower(), e.style.lower()), ("ps", e.postscript_name)):
+            if key[-1]:
+                if key in keys:
+                    union(e.id, keys[key])
+                else:
+                    keys[key] = e.id
+    ids = [e.id for e in accepted if e.id in signatures]
+    if ids:
+        for a, b in near_duplicate_pairs(ids, np.stack([signatures[i] for i in ids]), NEAR_DUPLICATE_SIMILARITY):
+            union(a, b)
+    groups: dict[str, list[FontEntry]] = defaultdict(list)
+    for e in accepted:
+        groups[find(e.id)].append(e)
+    for members in groups.values():
+        keep = min(members, key=lambda e: (not e.ocr_clean, e.variable, e.path, e.id))
+        keep.aliases = sorted(e.id for e in members if e is not keep)
+        for e in members:
+            e.duplicate_of = None if e is keep else keep.id
+
+
+def assign_class_ids(entries: list[FontEntry]) -> None:
+    for e in entries:
+        e.class_id = None
+    for class_id, e in enumerate(sorted((e for e in entries if e.distinct), key=lambda e: e.id)):
+        e.class_id = class_id
+
+
+def load_or_scan(fonts: Path, catalog_path: Path | None = None, workers: int = 2, show_progress: bool = True) -> Catalog:
+    """The catalog of `fonts`: read from `fonts/catalog.json` when it matches the folder, else rebuilt.
+
+    A rebuilt catalog is saved beside the fonts when the folder is writable.
+    """
+    fonts = Path(fonts)
+    if not fonts.is_dir():
+        raise UserError(f"font folder {fonts} does not exist; pass --fonts with a folder of .ttf/.otf files")
+    path = Path(catalog_path) if catalog_path else fonts / CATALOG_FILE
+    if path.exists():
+        catalog = Catalog.load(path, root=fonts)
+        if catalog_path is not None or _matches(catalog, fonts):
+            return catalog
+    catalog = scan_fonts(fonts, workers=workers, show_progress=show_progress)
+    try:
+        catalog.save(path)
+    except OSError:
+        pass  # a read-only font folder: the catalog lives only in this run's output
+    return catalog
+
+
+def _matches(catalog: Catalog, root: Path) -> bool:
+    listed = {f.path for f in catalog.fonts} | {c for f in catalog.fonts for c in f.copies}
+    return listed == set(find_font_files(root))

@@ -1,0 +1,149 @@
+"""Texts to render: the embedded default corpus, or a user's file (one text per line).
+
+Labels fit TRBA's defaults: at most 25 characters of printable ASCII in the default corpus.
+A text is drawn with the sample's own random generator, so it depends on (seed, index) alone.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+
+import numpy as np
+
+from fontsynth.errors import UserError
+
+MAX_LENGTH = 25
+MONTHS = "Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec".split()
+WRAPS = ["{},", "{}.", "{}!", "{}?", "{}:", "{};", "({})", "'{}'", '"{}"', "{}'s", "{}-{}", "{}&{}", "{} {}"]
+
+
+def _default_words() -> list[str]:
+    return resources.files("fontsynth").joinpath("data/words.txt").read_text(encoding="utf-8").split()
+
+
+@dataclass
+class Corpus:
+    """A source of texts. `lines` empty means the generated default mix over `words`."""
+
+    name: str
+    lines: list[str] = field(default_factory=list)
+    words: list[str] = field(default_factory=list)
+    sha256: str = ""
+
+    def sample(self, rng: np.random.Generator) -> str:
+        if self.lines:
+            return self.lines[int(rng.integers(len(self.lines)))]
+        return default_text(rng, self.words)
+
+    def describe(self) -> dict:
+        return {"name": self.name, "texts": len(self.lines) or None, "sha256": self.sha256}
+
+
+def default_corpus() -> Corpus:
+    words = _default_words()
+    return Corpus(name="default", words=words, sha256=hashlib.sha256("\n".join(words).encode()).hexdigest())
+
+
+def _cased(word: str, rng: np.random.Generator) -> str:
+    r = rng.random()
+    return word.lower() if r < 0.5 else word.capitalize() if r < 0.8 else word.upper()
+
+
+def _number(rng: np.random.Generator) -> str:
+    kind = int(rng.integers(6))
+    value = int(10 ** rng.uniform(0, 7))
+    if kind == 0:
+        return str(value)
+    if kind == 1:
+        return f"{value:,}"
+    if kind == 2:
+        return f"{rng.uniform(0, 1000):.{int(rng.integers(1, 4))}f}"
+    if kind == 3:
+        return f"{rng.uniform(0, 100):.{int(rng.integers(0, 2))}f}%"
+    if kind == 4:
+        return f"${rng.uniform(0, 10000):,.2f}"
+    return f"-{value}"
+
+
+def _date(rng: np.random.Generator) -> str:
+    y, m, d = int(rng.integers(1950, 2040)), int(rng.integers(1, 13)), int(rng.integers(1, 29))
+    hh, mm = int(rng.integers(24)), int(rng.integers(60))
+    forms = [
+        f"{y}-{m:02d}-{d:02d}",
+        f"{d:02d}/{m:02d}/{y}",
+        f"{m}/{d}/{y % 100:02d}",
+        f"{d:02d}.{m:02d}.{y}",
+        f"{hh:02d}:{mm:02d}",
+        f"{MONTHS[m - 1]} {d}, {y}",
+        f"{d} {MONTHS[m - 1]} {y}",
+    ]
+    return forms[int(rng.integers(len(forms)))]
+
+
+def _code(rng: np.random.Generator) -> str:
+    alphabet = "ABCDEFGHJKLMNPQRSTUVWXYZ0123456789"
+    parts = ["".join(alphabet[int(i)] for i in rng.integers(len(alphabet), size=int(rng.integers(2, 6)))) for _ in range(int(rng.integers(1, 3)))]
+    return "-".join(parts)
+
+
+def default_text(rng: np.random.Generator, words: list[str]) -> str:
+    """The default mix: words in three casings, punctuated words, numbers, dates, codes."""
+    r = rng.random()
+    if r < 0.62:
+        return _cased(words[int(rng.integers(len(words)))], rng)
+    if r < 0.77:
+        pattern = WRAPS[int(rng.integers(len(WRAPS)))]
+        pair = [_cased(words[int(rng.integers(len(words)))], rng) for _ in range(pattern.count("{}"))]
+        text = pattern.format(*pair)
+        return text if len(text) <= MAX_LENGTH else pair[0][: MAX_LENGTH]
+    if r < 0.88:
+        return _number(rng)
+    if r < 0.96:
+        return _date(rng)
+    return _code(rng)
+
+
+@dataclass
+class BadLine:
+    line: int
+    reason: str
+
+
+def read_corpus_file(path: Path, max_length: int = MAX_LENGTH) -> tuple[Corpus, list[BadLine]]:
+    """The usable lines of a UTF-8 file, and the bad ones with line numbers and reasons."""
+    try:
+        raw = Path(path).read_bytes()
+    except OSError as e:
+        raise UserError(f"cannot read corpus {path} ({e.strerror}); pass --corpus with a UTF-8 text file")
+    lines, bad = [], []
+    for number, chunk in enumerate(raw.splitlines(), start=1):
+        try:
+            text = chunk.decode("utf-8").strip()
+        except UnicodeDecodeError:
+            bad.append(BadLine(number, "not valid UTF-8"))
+            continue
+        if not text:
+            bad.append(BadLine(number, "empty"))
+        elif len(text) > max_length:
+            bad.append(BadLine(number, f"longer than {max_length} characters"))
+        elif not text.isprintable():
+            bad.append(BadLine(number, "contains control characters"))
+        else:
+            lines.append(text)
+    if not lines:
+        raise UserError(f"corpus {path} has no usable line (UTF-8, 1-{max_length} printable characters per line)")
+    return Corpus(name=str(path), lines=lines, sha256=hashlib.sha256(raw).hexdigest()), bad
+
+
+def keep_renderable(corpus: Corpus, covered: set[str]) -> tuple[Corpus, list[str]]:
+    """Drop file lines with a character that no usable font covers; return them too."""
+    if not corpus.lines:
+        return corpus, []
+    keep = [t for t in corpus.lines if set(t) <= covered]
+    dropped = [t for t in corpus.lines if not set(t) <= covered]
+    if not keep:
+        raise UserError(f"no text of corpus {corpus.name} can be rendered: no font covers their characters")
+    return Corpus(name=corpus.name, lines=keep, sha256=corpus.sha256), dropped

@@ -1,0 +1,80 @@
+"""Reading a rendered dataset: the manifest and its finished shards, by global sample index.
+
+This is the interface the models (classifier, recognizer, brush) read through; it needs no
+torch. `Dataset(path)[i]` gives the stored fields of sample i as bytes, keyed by prefix.
+"""
+
+from __future__ import annotations
+
+import bisect
+import json
+from pathlib import Path
+
+from fontsynth.catalog import Catalog
+from fontsynth.errors import UserError
+from fontsynth.shards import ShardReader
+
+MANIFEST_FILE = "manifest.json"
+FORMAT = "fontsynth-shards"
+FORMAT_VERSION = 1
+
+
+def read_manifest(root: Path) -> dict:
+    path = Path(root) / MANIFEST_FILE
+    if not path.exists():
+        raise UserError(f"{root} is not a fontsynth dataset (no {MANIFEST_FILE}); pass the --out folder of `fontsynth render`")
+    try:
+        manifest = json.loads(path.read_text(encoding="utf-8"))
+    except ValueError as e:
+        raise UserError(f"{path} is not valid JSON ({e}); the dataset is damaged")
+    if manifest.get("format") != FORMAT or manifest.get("format_version") != FORMAT_VERSION:
+        raise UserError(f"{path} is not a {FORMAT} manifest of version {FORMAT_VERSION}")
+    return manifest
+
+
+class Dataset:
+    """The finished shards of a dataset folder, in index order."""
+
+    def __init__(self, root: Path):
+        self.root = Path(root)
+        self.manifest = read_manifest(self.root)
+        self.shards = sorted(self.manifest["shards"], key=lambda s: s["start"])
+        self._starts = [s["start"] for s in self.shards]
+        self._readers: dict[str, ShardReader] = {}
+
+    @property
+    def complete(self) -> bool:
+        return bool(self.manifest.get("complete"))
+
+    def __len__(self) -> int:
+        return sum(s["count"] for s in self.shards)
+
+    def indices(self) -> list[int]:
+        """Global indices of the samples present (all of 0..n-1 when complete)."""
+        return [i for s in self.shards for i in range(s["start"], s["start"] + s["count"])]
+
+    def reader(self, name: str) -> ShardReader:
+        if name not in self._readers:
+            self._readers[name] = ShardReader(self.root / name)
+        return self._readers[name]
+
+    def locate(self, index: int) -> tuple[str, int]:
+        """(shard name, 1-based local index) of global sample `index`."""
+        k = bisect.bisect_right(self._starts, index) - 1
+        if k < 0 or index >= self.shards[k]["start"] + self.shards[k]["count"]:
+            raise IndexError(f"sample {index} is not in {self.root} (it has {len(self)} samples)")
+        return self.shards[k]["name"], index - self.shards[k]["start"] + 1
+
+    def __getitem__(self, index: int) -> dict[str, bytes]:
+        name, local = self.locate(index)
+        return self.reader(name).sample(local)
+
+    def catalog(self, fonts: Path | None = None) -> Catalog:
+        """The catalog the data was made with, its fonts found in `fonts` or where they were."""
+        root = Path(fonts) if fonts else Path(self.manifest["fonts_dir"])
+        return Catalog.load(self.root / "catalog.json", root=root)
+
+    def close(self) -> None:
+        for r in self._readers.values():
+            r.close()
+        self._readers.clear()

@@ -1,0 +1,105 @@
+"""Backgrounds: flat, linear gradient, smooth noise, or a crop of an image texture.
+
+`make_background` is a pure function of the Style fields it reads and the output size; the
+texture images come through a `TextureLibrary` that decodes each file once per process and
+shrinks large photos, so a sample never re-decodes a multi-megapixel image.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from fontsynth.errors import UserError
+
+KINDS = ("flat", "gradient", "noise", "texture")
+IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".webp")
+MAX_TEXTURE_SIDE = 1024
+
+
+def list_textures(folder: Path | None) -> list[str]:
+    if folder is None:
+        return []
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise UserError(f"background folder {folder} does not exist; pass --backgrounds with a folder of images")
+    names = sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.suffix.lower() in IMAGE_SUFFIXES)
+    if not names:
+        raise UserError(f"no images (.png .jpg .bmp .webp) in background folder {folder}")
+    return names
+
+
+class TextureLibrary:
+    """Decoded texture images (RGB uint8), at most `keep` in memory."""
+
+    def __init__(self, folder: Path | None, keep: int = 32):
+        self.folder = Path(folder) if folder else None
+        self.keep = keep
+        self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
+
+    def get(self, name: str) -> np.ndarray:
+        if name in self._cache:
+            self._cache.move_to_end(name)
+            return self._cache[name]
+        if self.folder is None:
+            raise UserError(f"the style names background texture {name!r} but no --backgrounds folder was given")
+        image = cv2.imread(str(self.folder / name), cv2.IMREAD_COLOR)
+        if image is None:
+            raise UserError(f"cannot decode background image {self.folder / name}; remove it or replace it")
+        scale = MAX_TEXTURE_SIDE / max(image.shape[:2])
+        if scale < 1:
+            image = cv2.resize(image, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
+        image = np.ascontiguousarray(image[:, :, ::-1])
+        self._cache[name] = image
+        if len(self._cache) > self.keep:
+            self._cache.popitem(last=False)
+        return image
+
+
+def _gradient(h: int, w: int, c1: np.ndarray, c2: np.ndarray, angle: float) -> np.ndarray:
+    theta = np.deg2rad(angle)
+    x = np.arange(w, dtype=np.float32)[None, :] * np.cos(theta)
+    y = np.arange(h, dtype=np.float32)[:, None] * np.sin(theta)
+    t = x + y
+    t = (t - t.min()) / max(float(t.max() - t.min()), 1e-6)
+    return c1 * (1 - t[..., None]) + c2 * t[..., None]
+
+
+def _smooth_noise(h: int, w: int, c1: np.ndarray, c2: np.ndarray, seed: int) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    cell = 8
+    coarse = rng.random((h // cell + 2, w // cell + 2), dtype=np.float32)
+    t = cv2.resize(coarse, (w + 2 * cell, h + 2 * cell), interpolation=cv2.INTER_CUBIC)[cell : cell + h, cell : cell + w]
+    t = np.clip(t, 0, 1)
+    return c1 * (1 - t[..., None]) + c2 * t[..., None]
+
+
+def _texture_crop(image: np.ndarray, h: int, w: int, crop: list[float]) -> np.ndarray:
+    """A window of the texture at relative position (x, y), zoomed by `scale`, resized to h x w."""
+    x, y, scale = crop
+    ih, iw = image.shape[:2]
+    ch, cw = h / scale, w / scale
+    fit = min(1.0, ih / ch, iw / cw)  # a window larger than the image shrinks, keeping aspect
+    ch, cw = max(1, int(ch * fit)), max(1, int(cw * fit))
+    top, left = int(y * (ih - ch)), int(x * (iw - cw))
+    window = image[top : top + ch, left : left + cw]
+    inter = cv2.INTER_AREA if ch > h else cv2.INTER_LINEAR
+    return cv2.resize(window, (w, h), interpolation=inter).astype(np.float32)
+
+
+def make_background(style, h: int, w: int, textures: TextureLibrary) -> np.ndarray:
+    """The background of a sample as float32 RGB, h x w x 3."""
+    c1 = np.asarray(style.bg_color, np.float32)
+    c2 = np.asarray(style.bg_color2, np.float32)
+    if style.bg_kind == "flat":
+        return np.broadcast_to(c1, (h, w, 3)).astype(np.float32)
+    if style.bg_kind == "gradient":
+        return _gradient(h, w, c1, c2, style.bg_angle)
+    if style.bg_kind == "noise":
+        return _smooth_noise(h, w, c1, c2, style.bg_seed)
+    if style.bg_kind == "texture":
+        return _texture_crop(textures.get(style.bg_texture), h, w, style.bg_crop)
+    raise ValueError(f"unknown background kind {style.bg_kind!r}")

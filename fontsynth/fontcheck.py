@@ -1,0 +1,223 @@
+"""Validate one font file: is it a usable outline font for Latin text, and is it OCR-clean?
+
+Runs inside an isolated child process (`python -m fontsynth.fontcheck TASKS`), so a font that
+crashes or hangs FreeType fails alone. `check_file` is a pure function of the file.
+
+Rules (from a survey of 12,000 faces, ../shared/fonts/README.md):
+- valid: outline font (glyf, CFF, CFF2), not symbol-encoded, covers [A-Za-z0-9], each of those
+  62 renders ink at 32 px, and the glyphs look Latin (nearest-template score).
+- OCR-clean: valid, covers and renders `.,;:!?'"-()&`, the space renders blank with an advance,
+  and lowercase is not drawn as capitals (small-caps / all-caps fonts corrupt labels).
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import string
+import sys
+from importlib import resources
+
+import numpy as np
+from fontTools.ttLib import TTCollection, TTFont, TTLibError
+from PIL import ImageFont
+
+from fontsynth.isolate import serve
+
+REQUIRED = string.ascii_uppercase + string.ascii_lowercase + string.digits
+PUNCTUATION = ".,;:!?'\"-()&"
+CASE_PAIRS = "abdeghnqrt"  # letters whose lowercase is not a small capital in a normal design
+GLYPH_PX = 32
+CELL = 16
+LATIN_MIN_SCORE = 0.2
+CAPS_MIN_SIMILARITY = 0.85
+# Glyphs that look alike after size normalisation count as the same answer for the Latin test.
+_CONFUSABLE = {c: c.lower() for c in REQUIRED} | {"0": "o", "1": "l", "i": "l", "j": "l"}
+
+
+def glyph_cell(font: ImageFont.FreeTypeFont, char: str) -> np.ndarray | None:
+    """The glyph's ink, padded to a square and resized to CELL x CELL floats in [0, 1]; None if blank."""
+    import cv2
+
+    mask = font.getmask(char, mode="L")
+    ink = np.asarray(mask, dtype=np.uint8).reshape(mask.size[1], mask.size[0])
+    rows, cols = np.nonzero(ink > 32)
+    if rows.size == 0:
+        return None
+    ink = ink[rows.min() : rows.max() + 1, cols.min() : cols.max() + 1]
+    h, w = ink.shape
+    side = max(h, w)
+    square = np.zeros((side, side), np.uint8)
+    square[(side - h) // 2 : (side - h) // 2 + h, (side - w) // 2 : (side - w) // 2 + w] = ink
+    return cv2.resize(square, (CELL, CELL), interpolation=cv2.INTER_AREA).astype(np.float32) / 255.0
+
+
+def _normalised(v: np.ndarray) -> np.ndarray:
+    v = v.reshape(len(v), -1) - v.reshape(len(v), -1).mean(axis=1, keepdims=True)
+    return v / np.maximum(np.linalg.norm(v, axis=1, keepdims=True), 1e-6)
+
+
+def load_templates() -> np.ndarray:
+    """Mean glyph cells of REQUIRED over reference fonts (built by scripts/make_glyph_templates.py)."""
+    with resources.files("fontsynth").joinpath("data/glyph_templates.npy").open("rb") as f:
+        return np.load(f)
+
+
+def latin_score(cells: np.ndarray, templates: np.ndarray) -> float:
+    """Share of the 62 glyphs whose nearest template is the right character (up to confusables)."""
+    nearest = (_normalised(cells) @ _normalised(templates).T).argmax(axis=1)
+    hits = [_CONFUSABLE[REQUIRED[j]] == _CONFUSABLE[c] for c, j in zip(REQUIRED, nearest)]
+    return float(np.mean(hits))
+
+
+def caps_similarity(font: ImageFont.FreeTypeFont) -> float:
+    """Median similarity of lowercase to uppercase glyphs; near 1 for all-caps/small-caps fonts."""
+    sims = []
+    for c in CASE_PAIRS:
+        lo, up = glyph_cell(font, c), glyph_cell(font, c.upper())
+        if lo is not None and up is not None:
+            sims.append(float((_normalised(lo[None]) @ _normalised(up[None]).T)[0, 0]))
+    return float(np.median(sims)) if sims else 0.0
+
+
+def code_point_ranges(cmap: dict[int, str]) -> list[list[int]]:
+    ranges: list[list[int]] = []
+    for cp in sorted(cmap):
+        if ranges and ranges[-1][1] == cp - 1:
+            ranges[-1][1] = cp
+        else:
+            ranges.append([cp, cp])
+    return ranges
+
+
+def _name(font: TTFont, name_id: int) -> str:
+    name = font["name"].getDebugName(name_id) if "name" in font else None
+    return name or ""
+
+
+def _faces(path: str) -> list[TTFont]:
+    with open(path, "rb") as f:
+        magic = f.read(4)
+    if magic == b"ttcf":
+        return list(TTCollection(path, lazy=True).fonts)
+    return [TTFont(path, lazy=True)]
+
+
+def check_face(path: str, index: int, tt: TTFont, instance: str | None, templates: np.ndarray) -> dict:
+    """Everything the catalog records about one face (or one named instance of a variable font)."""
+    face: dict = {
+        "index": index,
+        "instance": instance,
+        "family": _name(tt, 16) or _name(tt, 1),
+        "style": instance or _name(tt, 17) or _name(tt, 2),
+        "postscript_name": _name(tt, 6),
+        "outline": next((t.strip() for t in ("glyf", "CFF ", "CFF2") if t in tt), ""),
+        "variable": "fvar" in tt,
+        "charset": [],
+        "accepted": False,
+        "reason": "",
+        "ocr_clean": False,
+        "ocr_issues": [],
+        "latin_score": 0.0,
+        "signature": "",
+    }
+    cmap_tables = tt["cmap"].tables if "cmap" in tt else []
+    cmap = tt.getBestCmap() or {}
+    if not face["outline"]:
+        face["reason"] = "bitmap-only or no outlines (no glyf/CFF table)"
+        return face
+    if cmap_tables and all(t.platformID == 3 and t.platEncID == 0 for t in cmap_tables):
+        face["reason"] = "symbol font (symbol-encoded cmap)"
+        return face
+    face["charset"] = code_point_ranges(cmap)
+    missing = [c for c in REQUIRED if ord(c) not in cmap]
+    if missing:
+        face["reason"] = f"no glyph for {''.join(missing)!r}"
+        return face
+    try:
+        font = ImageFont.truetype(path, GLYPH_PX, index=index, layout_engine=ImageFont.Layout.BASIC)
+        if instance is not None:
+            font.set_variation_by_name(instance)
+    except (OSError, ValueError) as e:
+        face["reason"] = f"FreeType cannot load it ({e})"
+        return face
+    cells = [glyph_cell(font, c) for c in REQUIRED]
+    blank = [c for c, cell in zip(REQUIRED, cells) if cell is None]
+    if blank:
+        face["reason"] = f"renders no ink for {''.join(blank)!r}"
+        return face
+    stack = np.stack(cells)
+    face["latin_score"] = round(latin_score(stack, templates), 4)
+    if face["latin_score"] < LATIN_MIN_SCORE:
+        face["reason"] = f"glyphs do not look Latin (score {face['latin_score']:.2f} < {LATIN_MIN_SCORE})"
+        return face
+    face["accepted"] = True
+    face["signature"] = base64.b64encode((stack * 255).round().astype(np.uint8).tobytes()).decode()
+    face["ocr_issues"] = ocr_issues(font, cmap)
+    face["ocr_clean"] = not face["ocr_issues"]
+    return face
+
+
+def ocr_issues(font: ImageFont.FreeTypeFont, cmap: dict[int, str]) -> list[str]:
+    issues = []
+    missing = [c for c in PUNCTUATION if ord(c) not in cmap]
+    if missing:
+        issues.append(f"no glyph for {''.join(missing)!r}")
+    blank = [c for c in PUNCTUATION if ord(c) in cmap and glyph_cell(font, c) is None]
+    if blank:
+        issues.append(f"renders no ink for {''.join(blank)!r}")
+    if ord(" ") not in cmap or font.getlength(" ") <= 0:
+        issues.append("no space glyph")
+    elif glyph_cell(font, " ") is not None:
+        issues.append("space renders ink")
+    if caps_similarity(font) >= CAPS_MIN_SIMILARITY:
+        issues.append("lowercase drawn as capitals (all-caps or small-caps)")
+    return issues
+
+
+def check_file(path: str, templates: np.ndarray | None = None) -> dict:
+    """{"sha256", "faces": [...]} or {"sha256", "error": reason} for one font file."""
+    templates = load_templates() if templates is None else templates
+    with open(path, "rb") as f:
+        data = f.read()
+    result: dict = {"sha256": hashlib.sha256(data).hexdigest(), "bytes": len(data)}
+    if not data:
+        result["error"] = "empty file (0 bytes)"
+        return result
+    try:
+        faces = _faces(path)
+        out = []
+        for index, tt in enumerate(faces):
+            instances = _named_instances(tt)
+            for instance in instances or [None]:
+                out.append(check_face(path, index, tt, instance, templates))
+        result["faces"] = out
+    except (TTLibError, OSError, ValueError, KeyError, AssertionError, IndexError, struct_error()) as e:
+        result["error"] = f"not a readable font ({type(e).__name__}: {e})"[:300]
+    return result
+
+
+def struct_error() -> type:
+    import struct
+
+    return struct.error
+
+
+def _named_instances(tt: TTFont) -> list[str]:
+    if "fvar" not in tt:
+        return []
+    names = []
+    for inst in tt["fvar"].instances:
+        name = tt["name"].getDebugName(inst.subfamilyNameID)
+        if name and name not in names:
+            names.append(name)
+    return names
+
+
+def _handle(task: dict) -> dict:
+    return check_file(task["path"], _TEMPLATES)
+
+
+if __name__ == "__main__":
+    _TEMPLATES = load_templates()
+    serve(_handle, sys.argv[1])

@@ -1,0 +1,90 @@
+"""Run fragile per-item work (parsing untrusted font files) in a child process.
+
+The child reads one JSON task per line from a file and prints one JSON result per line. The
+parent waits for each line with a deadline: if the child crashes (segfault in FreeType) or
+hangs, only the item it was on fails, with the reason, and a fresh child takes the rest.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import selectors
+import subprocess
+import sys
+import tempfile
+from collections.abc import Callable, Iterable
+from typing import Any
+
+
+def serve(handle: Callable[[dict], dict], tasks_file: str) -> None:
+    """Child side: answer each task of `tasks_file` on its own stdout line, flushed."""
+    with open(tasks_file, encoding="utf-8") as f:
+        for line in f:
+            print(json.dumps(handle(json.loads(line))), flush=True)
+
+
+def run_isolated(command: list[str], items: list[dict], timeout: float) -> list[dict]:
+    """Results of `command` (a child speaking `serve`'s protocol) for each item, in order.
+
+    An item whose child died or passed `timeout` seconds gets `{"error": reason}`.
+    """
+    results: list[dict] = []
+    while len(results) < len(items):
+        pending = items[len(results):]
+        results.extend(_run_child(command, pending, timeout))
+    return results
+
+
+def _run_child(command: list[str], items: list[dict], timeout: float) -> list[dict]:
+    """Results for a prefix of `items`: all of them, or those before a failure plus the failure."""
+    with tempfile.NamedTemporaryFile("w", suffix=".jsonl", delete=False, encoding="utf-8") as f:
+        f.writelines(json.dumps(item) + "\n" for item in items)
+    proc = subprocess.Popen(
+        [*command, f.name], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL
+    )
+    assert proc.stdout is not None
+    out: list[dict] = []
+    try:
+        for line in _lines(proc, timeout):
+            if line is None:
+                proc.kill()
+                out.append({"error": f"timed out after {timeout:g} s"})
+                return out
+            out.append(json.loads(line))
+            if len(out) == len(items):
+                return out
+        code = proc.wait()
+        out.append({"error": f"crashed the font parser (exit code {code})"})
+        return out
+    finally:
+        proc.kill()
+        proc.wait()
+        proc.stdout.close()
+        os.unlink(f.name)
+
+
+def _lines(proc: subprocess.Popen, timeout: float) -> Iterable[Any]:
+    """Lines of the child's stdout; None when no line came within `timeout`; stops at EOF."""
+    fd = proc.stdout.fileno()
+    sel = selectors.DefaultSelector()
+    sel.register(fd, selectors.EVENT_READ)
+    buffer = b""
+    try:
+        while True:
+            while b"\n" in buffer:
+                line, buffer = buffer.split(b"\n", 1)
+                yield line
+            if not sel.select(timeout):
+                yield None
+                return
+            chunk = os.read(fd, 1 << 16)
+            if not chunk:
+                return
+            buffer += chunk
+    finally:
+        sel.close()
+
+
+def python_module_command(module: str) -> list[str]:
+    return [sys.executable, "-m", module]

@@ -1,0 +1,234 @@
+"""Plan, run and resume a render: shards in parallel through joblib.
+
+A run is planned from a `RenderJob` (everything checked before anything is written), then
+each missing shard is written by one joblib task. The manifest lists finished shards and is
+rewritten after each one, so `resume` only has to skip them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import os
+import shutil
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import joblib
+
+from fontsynth import __version__
+from fontsynth.catalog import load_or_scan
+from fontsynth.corpus import BadLine, Corpus, default_corpus, keep_renderable, read_corpus_file
+from fontsynth.dataset import FORMAT, FORMAT_VERSION, MANIFEST_FILE, read_manifest
+from fontsynth.effects.background import list_textures
+from fontsynth.errors import UserError
+from fontsynth.fileio import atomic_write_json
+from fontsynth.progress import progress_bar
+from fontsynth.recipes import RECIPES, FontPicker, SampleContext, SampleMaker
+from fontsynth.shards import SHARD_PREFIX, ShardRecord, ShardWriter, shard_name
+from fontsynth.style import StyleConfig, preset
+
+MAX_SHARD_SIZE = 10_000
+MIN_SHARD_SIZE = 100
+# Keys of the manifest that must match for --resume to continue a dataset.
+IDENTITY_KEYS = ("recipe", "seed", "n", "shard_size", "config", "corpus", "catalog_sha256", "ocr_clean", "backgrounds")
+
+
+@dataclass
+class RenderJob:
+    fonts: Path
+    out: Path
+    n: int
+    seed: int = 0
+    recipe: str = "words"
+    preset: str = "default"
+    config_file: Path | None = None
+    size: str | None = None  # "64x256" (height x width) or "32" (height, natural width)
+    corpus: Path | None = None
+    backgrounds: Path | None = None
+    shard_size: int = 0  # 0: chosen from n
+    workers: int = 2
+    backend: str = "loky"
+    resume: bool = False
+    overwrite: bool = False
+    ocr_clean: bool = True
+    catalog: Path | None = None
+    show_progress: bool = True
+
+
+@dataclass
+class Plan:
+    job: RenderJob
+    context: SampleContext
+    manifest: dict
+    todo: list[tuple[int, int, int]]  # (shard number, start, count)
+    bad_lines: list[BadLine] = field(default_factory=list)
+    dropped_texts: list[str] = field(default_factory=list)
+
+
+def auto_shard_size(n: int) -> int:
+    """About 64 shards for small runs (so workers share them), 10,000 samples at most."""
+    return max(MIN_SHARD_SIZE, min(MAX_SHARD_SIZE, math.ceil(n / 64)))
+
+
+def parse_size(size: str | None, cfg: StyleConfig) -> StyleConfig:
+    if size is None:
+        return cfg
+    try:
+        parts = [int(p) for p in size.lower().split("x")]
+        if len(parts) not in (1, 2) or min(parts) < 8:
+            raise ValueError
+    except ValueError:
+        raise UserError(f"--size {size!r} is not HEIGHT or HEIGHTxWIDTH in pixels (each at least 8), e.g. 32 or 64x256")
+    return StyleConfig.from_dict({"height": parts[0], "width": parts[1] if len(parts) == 2 else 0}, base=cfg)
+
+
+def load_config(job: RenderJob) -> StyleConfig:
+    cfg = preset(job.preset)
+    if job.config_file is not None:
+        try:
+            overrides = json.loads(Path(job.config_file).read_text(encoding="utf-8"))
+        except (OSError, ValueError) as e:
+            raise UserError(f"cannot read style config {job.config_file} ({e}); pass a JSON object of settings")
+        if not isinstance(overrides, dict):
+            raise UserError(f"style config {job.config_file} must be a JSON object of settings")
+        cfg = StyleConfig.from_dict(overrides, base=cfg)
+    return parse_size(job.size, cfg)
+
+
+def _check_out(job: RenderJob) -> None:
+    out = Path(job.out)
+    if out.exists() and not out.is_dir():
+        raise UserError(f"--out {out} is a file; pass a folder")
+    existing = [p for p in out.iterdir()] if out.exists() else []
+    if existing and not (job.resume or job.overwrite):
+        raise UserError(f"--out {out} is not empty; pass --resume to continue it, --overwrite to replace it, or another --out")
+    if existing and not (out / MANIFEST_FILE).exists():
+        raise UserError(f"--out {out} holds files but no {MANIFEST_FILE}: it is not a fontsynth dataset, so it is left alone; choose another --out")
+    if job.resume and not existing:
+        raise UserError(f"--resume: {out} holds no dataset to continue; drop --resume to start one")
+    parent = out if out.exists() else next((p for p in out.parents if p.exists()), Path("."))
+    if not os.access(parent, os.W_OK):
+        raise UserError(f"--out {out} is not writable; choose a folder you can write to")
+
+
+def plan(job: RenderJob) -> Plan:
+    """Check every input and work out what is left to render. Writes nothing."""
+    if job.n <= 0:
+        raise UserError(f"--n must be at least 1 (got {job.n})")
+    if job.recipe not in RECIPES:
+        raise UserError(f"unknown recipe {job.recipe!r}; choose one of: {', '.join(RECIPES)}")
+    if job.workers < 1:
+        raise UserError(f"--workers must be at least 1 (got {job.workers})")
+    cfg = load_config(job)
+    _check_out(job)
+    textures = list_textures(job.backgrounds)
+    catalog = load_or_scan(Path(job.fonts), job.catalog, workers=job.workers, show_progress=job.show_progress)
+    picker = FontPicker(catalog.usable(job.ocr_clean))
+    if not picker.ids:
+        kind = "OCR-clean " if job.ocr_clean else ""
+        raise UserError(f"no valid {kind}font in {job.fonts} ({catalog.summary()['rejected']} rejected); see `fontsynth fonts scan {job.fonts}` for reasons")
+    bad: list[BadLine] = []
+    if job.corpus is not None:
+        corpus, bad = read_corpus_file(Path(job.corpus))
+    else:
+        corpus = default_corpus()
+    corpus, dropped = keep_renderable(corpus, picker.covered_chars(_all_chars(corpus)))
+    shard_size = job.shard_size or auto_shard_size(job.n)
+    context = SampleContext(
+        recipe=job.recipe, seed=job.seed, catalog=catalog, corpus=corpus, config=cfg,
+        ocr_clean=job.ocr_clean, backgrounds=str(Path(job.backgrounds).resolve()) if job.backgrounds else None, textures=textures,
+    )
+    catalog_json = json.dumps(catalog.to_json(), sort_keys=True).encode()
+    manifest = {
+        "format": FORMAT,
+        "format_version": FORMAT_VERSION,
+        "tool_version": __version__,
+        "recipe": job.recipe,
+        "seed": job.seed,
+        "n": job.n,
+        "shard_size": shard_size,
+        "preset": job.preset,
+        "config": cfg.to_dict(),
+        "corpus": corpus.describe(),
+        "catalog_sha256": hashlib.sha256(catalog_json).hexdigest(),
+        "fonts_dir": str(Path(job.fonts).resolve()),
+        "fonts_used": len(picker.ids),
+        "ocr_clean": job.ocr_clean,
+        "backgrounds": {"dir": context.backgrounds, "files": textures} if textures else None,
+        "complete": False,
+        "shards": [],
+    }
+    if job.resume:
+        old = read_manifest(Path(job.out))
+        for key in IDENTITY_KEYS:
+            if old.get(key) != manifest[key]:
+                raise UserError(f"--resume: {job.out} was made with another {key} than this command; rerun its original command, or use --overwrite")
+        manifest["shards"] = old["shards"]
+    done = {s["name"] for s in manifest["shards"]}
+    todo = [
+        (k, start, min(shard_size, job.n - start))
+        for k, start in enumerate(range(0, job.n, shard_size))
+        if shard_name(k) not in done
+    ]
+    return Plan(job=job, context=context, manifest=manifest, todo=todo, bad_lines=bad, dropped_texts=dropped)
+
+
+def _all_chars(corpus: Corpus) -> str:
+    import string
+
+    return "".join(sorted(set("".join(corpus.lines)))) if corpus.lines else string.printable
+
+
+def write_shard(context: SampleContext, out: str, number: int, start: int, count: int) -> ShardRecord:
+    """Render samples start..start+count-1 into shard `number` (one joblib task)."""
+    maker = SampleMaker(context)
+    writer = ShardWriter(Path(out), number, start, {"recipe": context.recipe, "seed": context.seed})
+    try:
+        for index in range(start, start + count):
+            writer.add(maker.make(index))
+        return writer.finish()
+    except BaseException:
+        writer.abort()
+        raise
+
+
+def _prepare_out(plan_: Plan) -> None:
+    out = Path(plan_.job.out)
+    if plan_.job.overwrite and not plan_.job.resume and out.exists():
+        for p in out.iterdir():
+            if p.name.startswith(SHARD_PREFIX):
+                shutil.rmtree(p)
+            elif p.name in (MANIFEST_FILE, "catalog.json"):
+                p.unlink()
+    out.mkdir(parents=True, exist_ok=True)
+    listed = {s["name"] for s in plan_.manifest["shards"]}
+    for p in out.iterdir():  # leftovers of an interrupted run: temporary or unlisted shards
+        if p.name.startswith(SHARD_PREFIX) and p.name not in listed:
+            shutil.rmtree(p)
+    atomic_write_json(out / "catalog.json", plan_.context.catalog.to_json())
+    atomic_write_json(out / MANIFEST_FILE, plan_.manifest)
+
+
+def execute(plan_: Plan) -> dict:
+    """Write every missing shard; return the final manifest."""
+    job, manifest = plan_.job, plan_.manifest
+    _prepare_out(plan_)
+    out = Path(job.out)
+    done = sum(s["count"] for s in manifest["shards"])
+    parallel = joblib.Parallel(n_jobs=job.workers, backend=job.backend, return_as="generator_unordered")
+    tasks = (joblib.delayed(write_shard)(plan_.context, str(out), *t) for t in plan_.todo)
+    with progress_bar("rendering", job.n, "img", job.show_progress, done=done) as advance:
+        for record in parallel(tasks):
+            manifest["shards"] = sorted([*manifest["shards"], record.to_json()], key=lambda s: s["start"])
+            atomic_write_json(out / MANIFEST_FILE, manifest)
+            advance(record.count)
+    manifest["complete"] = sum(s["count"] for s in manifest["shards"]) == job.n
+    atomic_write_json(out / MANIFEST_FILE, manifest)
+    return manifest
+
+
+def render_dataset(job: RenderJob) -> dict:
+    """Plan and run: the Python entry point of `fontsynth render`."""
+    return execute(plan(job))

@@ -1,0 +1,114 @@
+"""Recipes: what one sample is made of. `words` (an image and its label) and `pairs`.
+
+A recipe turns a global sample index into the fields stored for it. Every random choice comes
+from `sample_rng(seed, index)`, drawn in a fixed order (texts, font, Style), so sample i is
+the same whatever the worker, the shard layout, or where a resumed run restarted.
+"""
+
+from __future__ import annotations
+
+import json
+import string
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from fontsynth.catalog import Catalog, FontEntry
+from fontsynth.corpus import Corpus
+from fontsynth.render import Renderer
+from fontsynth.style import Style, StyleConfig, sample_style
+
+MAX_TEXT_DRAWS = 100
+
+
+def sample_rng(seed: int, index: int) -> np.random.Generator:
+    """The random stream of sample `index`: a function of (seed, index) alone."""
+    return np.random.default_rng([seed, index])
+
+
+class FontPicker:
+    """Chooses uniformly among the fonts that cover every character of a text."""
+
+    def __init__(self, fonts: list[FontEntry]):
+        self.ids = [f.id for f in sorted(fonts, key=lambda f: f.id)]
+        self._fonts = sorted(fonts, key=lambda f: f.id)
+        self._cover: dict[str, np.ndarray] = {}
+
+    def covering(self, chars: str) -> np.ndarray:
+        mask = np.ones(len(self.ids), bool)
+        for c in set(chars):
+            m = self._cover.get(c)
+            if m is None:
+                m = self._cover[c] = np.array([f.covers(c) for f in self._fonts], bool)
+            mask &= m
+        return np.flatnonzero(mask)
+
+    def covered_chars(self, candidates: str = string.printable) -> set[str]:
+        return {c for c in candidates if self.covering(c).size}
+
+    def pick(self, rng: np.random.Generator, chars: str) -> str | None:
+        """A font id, or None when no font covers `chars` (one draw consumed either way)."""
+        options = self.covering(chars)
+        r = rng.random()
+        return self.ids[options[int(r * options.size)]] if options.size else None
+
+
+@dataclass
+class SampleContext:
+    """Everything needed to make any sample of a dataset; picklable, shipped to each worker."""
+
+    recipe: str
+    seed: int
+    catalog: Catalog
+    corpus: Corpus
+    config: StyleConfig
+    ocr_clean: bool = True
+    backgrounds: str | None = None
+    textures: list[str] = field(default_factory=list)
+
+
+class SampleMaker:
+    """Makes the stored fields of sample `index` (per worker: holds the font and texture caches)."""
+
+    def __init__(self, ctx: SampleContext):
+        self.ctx = ctx
+        self.renderer = Renderer(ctx.catalog, Path(ctx.backgrounds) if ctx.backgrounds else None)
+        self.picker = FontPicker(ctx.catalog.usable(ctx.ocr_clean))
+
+    def draw_text(self, rng: np.random.Generator, corpus: Corpus, also: str = "") -> tuple[str, str]:
+        """A text and a font covering it (and `also`); redraws texts no font covers."""
+        for _ in range(MAX_TEXT_DRAWS):
+            text = corpus.sample(rng)
+            font = self.picker.pick(rng, text + also)
+            if font is not None:
+                return text, font
+        raise RuntimeError(f"no font covers the texts drawn from corpus {corpus.name}")
+
+    def style(self, rng: np.random.Generator, font: str) -> Style:
+        return sample_style(rng, self.ctx.config, font, self.ctx.textures)
+
+    def words(self, index: int) -> dict[str, bytes]:
+        rng = sample_rng(self.ctx.seed, index)
+        text, font = self.draw_text(rng, self.ctx.corpus)
+        style = self.style(rng, font)
+        out = self.renderer.render(text, style)
+        meta = {"index": index, "text": text, "style": asdict(style)}
+        return {
+            "image": out.data,
+            "label": text.encode("utf-8"),
+            "meta": json.dumps(meta, sort_keys=True, separators=(",", ":")).encode(),
+            "font": font.encode(),
+        }
+
+    def make(self, index: int) -> dict[str, bytes]:
+        return RECIPES[self.ctx.recipe](self, index)
+
+
+RECIPES = {"words": SampleMaker.words}
+
+
+def style_of(meta: bytes) -> tuple[str, Style]:
+    """(text, Style) from a stored meta record."""
+    record = json.loads(meta)
+    return record["text"], Style(**record["style"])

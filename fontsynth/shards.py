@@ -1,0 +1,217 @@
+"""LMDB shards: the on-disk contract, in one place.
+
+A dataset folder holds `manifest.json`, `catalog.json` (the fonts used) and one LMDB
+environment (a folder) per shard, `shard-00000`, `shard-00001`, ... Each shard is readable by
+code that knows only the deep-text-recognition-benchmark layout:
+
+    num-samples        number of samples, ASCII decimal
+    image-%09d         encoded image (PNG, or JPEG when the sample's Style has JPEG artefacts)
+    label-%09d         UTF-8 text
+
+with 1-based indices. Beside them, under their own prefixes (all values bytes):
+
+    meta-%09d          the sample's record as JSON: {"index", "text", "style", ...}; its
+                       "style" re-renders the image exactly (`fontsynth replay`)
+    font-%09d          catalog font id (ASCII); the class id is in catalog.json
+    shard-info         JSON: first global index, count, recipe
+
+and for the `pairs` recipe (see fontsynth.recipes):
+
+    target-%09d        text B in the same Style (PNG/JPEG), label-b-%09d its text
+    content-%09d       text A in the standard content font, content-b-%09d text B
+    mask-%09d          mask of text A (PNG, 0/255), mask-b-%09d mask of text B
+    background-%09d    the background alone (same crop and degradations, no text)
+
+A shard is written to `<name>.tmp-<pid>`, read back and checked, then renamed into place;
+a folder named `shard-NNNNN` is always complete.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import lmdb
+
+SHARD_PREFIX = "shard-"
+MAP_SIZE = 1 << 40  # sparse on Linux: the file grows with the data
+COMMIT_EVERY = 512
+
+
+def shard_name(number: int) -> str:
+    return f"{SHARD_PREFIX}{number:05d}"
+
+
+def sample_key(prefix: str, local_index: int) -> bytes:
+    """`image`, 1 -> b'image-000000001' (1-based, as DTRB)."""
+    return f"{prefix}-{local_index:09d}".encode()
+
+
+@dataclass(frozen=True)
+class ShardRecord:
+    """What the manifest says of a finished shard."""
+
+    name: str
+    start: int  # first global sample index
+    count: int
+    sha256: str  # over every sample record, in order (see records_digest)
+    bytes: int
+
+    def to_json(self) -> dict:
+        return {"name": self.name, "start": self.start, "count": self.count, "sha256": self.sha256, "bytes": self.bytes}
+
+
+class Digest:
+    """sha256 over (key, value) records in write order, length-prefixed so it is unambiguous."""
+
+    def __init__(self) -> None:
+        self._h = hashlib.sha256()
+
+    def update(self, key: bytes, value: bytes) -> None:
+        self._h.update(len(key).to_bytes(4, "little") + key + len(value).to_bytes(8, "little"))
+        self._h.update(value)
+
+    def hexdigest(self) -> str:
+        return self._h.hexdigest()
+
+
+def folder_bytes(path: Path) -> int:
+    return sum(p.stat().st_size for p in path.iterdir() if p.is_file())
+
+
+class ShardWriter:
+    """Writes one shard to a temporary folder; `finish()` checks it and renames it into place."""
+
+    def __init__(self, root: Path, number: int, start: int, info: dict):
+        self.final = Path(root) / shard_name(number)
+        self.tmp = Path(root) / f"{shard_name(number)}.tmp-{os.getpid()}"
+        if self.tmp.exists():
+            shutil.rmtree(self.tmp)
+        self.start = start
+        self.info = info
+        self.count = 0
+        self.fields: list[str] = []
+        self.digest = Digest()
+        self.env = lmdb.open(str(self.tmp), map_size=MAP_SIZE, subdir=True, meminit=False, sync=False, metasync=False)
+        self.txn = self.env.begin(write=True)
+
+    def add(self, fields: dict[str, bytes]) -> None:
+        """One sample: `fields` maps key prefixes (`image`, `label`, `meta`, ...) to values."""
+        self.count += 1
+        if self.count == 1:
+            self.fields = sorted(fields)
+        elif sorted(fields) != self.fields:
+            raise ValueError(f"sample {self.count} has fields {sorted(fields)}, the shard has {self.fields}")
+        for prefix in self.fields:
+            key = sample_key(prefix, self.count)
+            self.txn.put(key, fields[prefix])
+            self.digest.update(key, fields[prefix])
+        if self.count % COMMIT_EVERY == 0:
+            self.txn.commit()
+            self.txn = self.env.begin(write=True)
+
+    def finish(self) -> ShardRecord:
+        info = {**self.info, "start": self.start, "count": self.count, "fields": self.fields}
+        self.txn.put(b"num-samples", str(self.count).encode())
+        self.txn.put(b"shard-info", json.dumps(info, sort_keys=True).encode())
+        self.txn.commit()
+        self.env.sync(True)
+        self.env.close()
+        lock = self.tmp / "lock.mdb"
+        if lock.exists():
+            lock.unlink()  # readers open with lock=False; a stale lock file only confuses
+        digest = self.digest.hexdigest()
+        check = ShardReader(self.tmp).records_digest()
+        if check != digest:
+            raise OSError(f"shard {self.tmp} reads back differently from what was written")
+        if self.final.exists():
+            shutil.rmtree(self.final)  # an unlisted leftover of an interrupted run: same content
+        os.rename(self.tmp, self.final)
+        _fsync_dir(self.final.parent)
+        return ShardRecord(self.final.name, self.start, self.count, digest, folder_bytes(self.final))
+
+    def abort(self) -> None:
+        try:
+            self.txn.abort()
+            self.env.close()
+        finally:
+            shutil.rmtree(self.tmp, ignore_errors=True)
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+class ShardReader:
+    """Read-only access to one shard (LMDB opened readonly, lock=False, readahead=False)."""
+
+    def __init__(self, path: Path):
+        self.path = Path(path)
+        self.env = lmdb.open(str(self.path), readonly=True, lock=False, readahead=False, meminit=False, subdir=True)
+        with self.env.begin() as txn:
+            raw = txn.get(b"num-samples")
+            info = txn.get(b"shard-info")
+        if raw is None:
+            raise ValueError(f"{self.path} has no num-samples key")
+        self.count = int(raw)
+        self.info = json.loads(info) if info else {}
+
+    def __len__(self) -> int:
+        return self.count
+
+    def get(self, prefix: str, local_index: int) -> bytes | None:
+        with self.env.begin() as txn:
+            return txn.get(sample_key(prefix, local_index))
+
+    def sample(self, local_index: int) -> dict[str, bytes]:
+        """All fields of one sample (1-based), keyed by prefix."""
+        suffix = f"-{local_index:09d}".encode()
+        out = {}
+        with self.env.begin() as txn:
+            for prefix in self.prefixes(txn):
+                value = txn.get(prefix.encode() + suffix)
+                if value is not None:
+                    out[prefix] = value
+        return out
+
+    def prefixes(self, txn) -> list[str]:
+        """Key prefixes of every sample (from shard-info; else found by scanning the keys)."""
+        if "fields" in self.info:
+            return list(self.info["fields"])
+        first = b"-000000001"
+        return sorted({k[: -len(first)].decode() for k, _ in txn.cursor() if k.endswith(first)})
+
+    def records(self) -> Iterator[tuple[bytes, bytes]]:
+        """Every sample record (not the shard's own keys) in write order: sample, then prefix."""
+        with self.env.begin() as txn:
+            prefixes = [p.encode() for p in self.prefixes(txn)]
+            for i in range(1, self.count + 1):
+                for prefix in prefixes:
+                    key = prefix + f"-{i:09d}".encode()
+                    value = txn.get(key)
+                    if value is not None:
+                        yield key, value
+
+    def records_digest(self) -> str:
+        digest = Digest()
+        for key, value in self.records():
+            digest.update(key, value)
+        return digest.hexdigest()
+
+    def close(self) -> None:
+        self.env.close()
+
+    def __enter__(self) -> "ShardReader":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
