@@ -12,6 +12,7 @@ import json
 import math
 import os
 import shutil
+import tempfile
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -109,8 +110,10 @@ def _check_out(job: RenderJob) -> None:
     if job.resume and not existing:
         raise UserError(f"--resume: {out} holds no dataset to continue; drop --resume to start one")
     parent = out if out.exists() else next((p for p in out.parents if p.exists()), Path("."))
-    if not os.access(parent, os.W_OK):
-        raise UserError(f"--out {out} is not writable; choose a folder you can write to")
+    try:
+        os.rmdir(tempfile.mkdtemp(dir=parent, prefix=".fontsynth-probe-"))
+    except OSError as e:
+        raise UserError(f"--out {out} is not writable ({e.strerror}); choose a folder you can write to")
 
 
 def plan(job: RenderJob) -> Plan:

@@ -1,0 +1,182 @@
+"""The `fontsynth` command line: thin typer commands over library functions."""
+
+from __future__ import annotations
+
+import functools
+import json
+import sys
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+from fontsynth.errors import UserError
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, help="Synthetic text images from fonts, into LMDB shards.")
+fonts_app = typer.Typer(add_completion=False, no_args_is_help=True, help="Font catalogs: scan, inspect.")
+app.add_typer(fonts_app, name="fonts")
+
+
+def user_errors(fn):
+    """Print a UserError as one line on stderr and exit 2; Ctrl-C exits 130 with a hint."""
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        try:
+            return fn(*args, **kwargs)
+        except UserError as e:
+            typer.echo(f"error: {e}", err=True)
+            raise typer.Exit(2)
+        except KeyboardInterrupt:
+            typer.echo("interrupted: finished shards are kept; rerun the same command with --resume", err=True)
+            raise typer.Exit(130)
+
+    return wrapper
+
+
+@app.command()
+@user_errors
+def render(
+    out: Path = typer.Option(..., "--out", "-o", help="Dataset folder to write (shards + manifest)."),
+    fonts: Path = typer.Option(Path("fonts"), help="Folder of font files (its catalog.json is built when absent)."),
+    n: int = typer.Option(1000, "--n", help="Number of samples."),
+    seed: int = typer.Option(0, help="Master seed: sample i depends on (seed, i) only."),
+    recipe: str = typer.Option("words", help="What a sample is: words."),
+    preset: str = typer.Option("default", help="Style preset: default, or clean (every effect off)."),
+    config: Optional[Path] = typer.Option(None, help="JSON object of style settings overriding the preset."),
+    size: Optional[str] = typer.Option(None, help="HEIGHT (natural width) or HEIGHTxWIDTH canvas, e.g. 32 or 64x256."),
+    corpus: Optional[Path] = typer.Option(None, help="UTF-8 text file, one text per line (default: embedded corpus)."),
+    backgrounds: Optional[Path] = typer.Option(None, help="Folder of background images for texture backgrounds."),
+    workers: int = typer.Option(2, help="Parallel worker processes."),
+    shard_size: int = typer.Option(0, help="Samples per shard (0: chosen from --n, at most 10,000)."),
+    resume: bool = typer.Option(False, help="Continue an interrupted run in --out."),
+    overwrite: bool = typer.Option(False, help="Replace the dataset in --out."),
+    ocr_clean: bool = typer.Option(True, "--ocr-clean/--any-font", help="Use only OCR-clean fonts (default) or every distinct font."),
+    catalog: Optional[Path] = typer.Option(None, help="Font catalog to use instead of FONTS/catalog.json."),
+    progress: bool = typer.Option(True, help="Show a progress bar."),
+) -> None:
+    """Render word images into LMDB shards (parallel, deterministic, resumable)."""
+    from fontsynth.pipeline import RenderJob, execute, plan
+
+    job = RenderJob(
+        fonts=fonts, out=out, n=n, seed=seed, recipe=recipe, preset=preset, config_file=config, size=size,
+        corpus=corpus, backgrounds=backgrounds, workers=workers, shard_size=shard_size, resume=resume,
+        overwrite=overwrite, ocr_clean=ocr_clean, catalog=catalog, show_progress=progress,
+    )
+    p = plan(job)
+    for bad in p.bad_lines[:10]:
+        typer.echo(f"warning: {corpus}:{bad.line}: {bad.reason}; line skipped", err=True)
+    if len(p.bad_lines) > 10:
+        typer.echo(f"warning: {len(p.bad_lines) - 10} more bad lines skipped", err=True)
+    if p.dropped_texts:
+        typer.echo(f"warning: {len(p.dropped_texts)} texts skipped: no usable font covers them (e.g. {p.dropped_texts[0]!r})", err=True)
+    manifest = execute(p)
+    total = sum(s["count"] for s in manifest["shards"])
+    typer.echo(f"{total} samples in {len(manifest['shards'])} shards at {out} (fonts: {manifest['fonts_used']}, seed {seed})")
+
+
+@app.command()
+@user_errors
+def info(data: Path = typer.Argument(..., help="Dataset folder."), as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
+    """Counts, fonts used, label statistics and size on disk of a dataset."""
+    from fontsynth.dataset import Dataset
+    from fontsynth.inspect import dataset_info
+
+    stats = dataset_info(Dataset(data))
+    if as_json:
+        typer.echo(json.dumps(stats, indent=1))
+        return
+    lab = stats["label_length"]
+    typer.echo(
+        f"{stats['path']}: {stats['samples']:,} of {stats['planned']:,} samples ({'complete' if stats['complete'] else 'INCOMPLETE'}), "
+        f"{stats['shards']} shards, recipe {stats['recipe']}, seed {stats['seed']}\n"
+        f"fonts used: {stats['fonts_used']}\n"
+        f"labels: length {lab['min']}-{lab['max']} (mean {lab['mean']}), {stats['characters']} distinct characters, most common {stats['top_characters']!r}\n"
+        f"images: {stats['image_formats']}\n"
+        f"on disk: {stats['bytes_on_disk'] / 1e6:,.1f} MB ({stats['bytes_per_sample']:,.0f} bytes per sample)"
+    )
+
+
+@app.command()
+@user_errors
+def preview(
+    data: Path = typer.Argument(..., help="Dataset folder."),
+    output: Path = typer.Option(Path("preview.png"), "-o", "--output", help="PNG to write."),
+    count: int = typer.Option(32, "--count", help="Samples to show."),
+    seed: int = typer.Option(0, help="Which random samples."),
+) -> None:
+    """A PNG grid of random samples with their labels."""
+    from fontsynth.dataset import Dataset
+    from fontsynth.inspect import preview_grid
+
+    ds = Dataset(data)
+    if len(ds) == 0:
+        raise UserError(f"{data} has no finished shard yet")
+    fields = ("image", "target", "content", "content-b", "mask", "mask-b") if ds.manifest["recipe"] == "pairs" else ("image",)
+    preview_grid(ds, count, seed, columns=1 if len(fields) > 1 else 2, fields=fields).save(output)
+    typer.echo(f"wrote {output}")
+
+
+@app.command()
+@user_errors
+def replay(
+    data: Path = typer.Argument(..., help="Dataset folder."),
+    index: int = typer.Argument(..., help="Global sample index (0-based)."),
+    output: Optional[Path] = typer.Option(None, "-o", "--output", help="Write the re-rendered image here."),
+    fonts: Optional[Path] = typer.Option(None, help="Font folder, if it moved since rendering."),
+) -> None:
+    """Re-render a stored sample from its Style and check it equals the stored image."""
+    from fontsynth.dataset import Dataset
+    from fontsynth.inspect import replay as replay_sample
+
+    ds = Dataset(data)
+    try:
+        stored, again = replay_sample(ds, index, fonts)
+    except IndexError as e:
+        raise UserError(str(e))
+    if output:
+        output.write_bytes(again)
+    if stored != again:
+        typer.echo(f"sample {index}: re-rendered image DIFFERS from the stored one", err=True)
+        raise typer.Exit(1)
+    typer.echo(f"sample {index}: re-rendered image is identical to the stored one ({len(again)} bytes)")
+
+
+@fonts_app.command("scan")
+@user_errors
+def fonts_scan(
+    folder: Path = typer.Argument(..., help="Folder of font files (searched recursively)."),
+    output: Optional[Path] = typer.Option(None, "-o", "--output", help="Catalog file (default: FOLDER/catalog.json)."),
+    workers: int = typer.Option(2, help="Parallel workers."),
+    timeout: float = typer.Option(30.0, help="Seconds one font may take before it is rejected as hanging."),
+    as_json: bool = typer.Option(False, "--json", help="Print the summary as JSON."),
+    progress: bool = typer.Option(True, help="Show a progress bar."),
+) -> None:
+    """Validate every font and write the catalog: ids, coverage, licenses, rejections with reasons."""
+    from fontsynth.catalog import CATALOG_FILE, scan_fonts
+
+    catalog = scan_fonts(folder, workers=workers, timeout=timeout, show_progress=progress and not as_json)
+    path = output or folder / CATALOG_FILE
+    try:
+        catalog.save(path)
+    except OSError as e:
+        raise UserError(f"cannot write catalog {path} ({e.strerror}); pass -o with a writable path")
+    summary = {**catalog.summary(), "catalog": str(path)}
+    if as_json:
+        typer.echo(json.dumps(summary))
+        return
+    for f in catalog.fonts:
+        if not f.accepted:
+            typer.echo(f"rejected {f.path}: {f.reason}", err=True)
+    typer.echo(
+        f"{summary['files']} files: {summary['accepted']} accepted, {summary['rejected']} rejected, "
+        f"{summary['distinct']} distinct, {summary['ocr_clean']} OCR-clean -> {path}"
+    )
+
+
+def main() -> None:
+    app(prog_name="fontsynth")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,125 @@
+"""Looking at a dataset: statistics (`info`), a preview grid, and replaying a stored sample."""
+
+from __future__ import annotations
+
+import collections
+import random
+from pathlib import Path
+
+import cv2
+import numpy as np
+from PIL import Image, ImageDraw, ImageFont
+
+from fontsynth.dataset import Dataset
+from fontsynth.effects.degrade import decode
+from fontsynth.recipes import style_of
+from fontsynth.render import Renderer
+from fontsynth.shards import folder_bytes
+
+
+def image_format(data: bytes) -> str:
+    return "png" if data[:4] == b"\x89PNG" else "jpeg" if data[:2] == b"\xff\xd8" else "other"
+
+
+def dataset_info(ds: Dataset) -> dict:
+    """Counts, fonts used, label statistics, image formats and size on disk."""
+    lengths: collections.Counter[int] = collections.Counter()
+    chars: collections.Counter[str] = collections.Counter()
+    fonts: collections.Counter[str] = collections.Counter()
+    formats: collections.Counter[str] = collections.Counter()
+    for shard in ds.shards:
+        reader = ds.reader(shard["name"])
+        with reader.env.begin() as txn:
+            for i in range(1, shard["count"] + 1):
+                label = txn.get(f"label-{i:09d}".encode()).decode("utf-8")
+                lengths[len(label)] += 1
+                chars.update(label)
+                font = txn.get(f"font-{i:09d}".encode())
+                if font is not None:
+                    fonts[font.decode()] += 1
+                formats[image_format(bytes(txn.get(f"image-{i:09d}".encode())[:4]))] += 1
+    total = sum(lengths.values())
+    disk = sum(folder_bytes(ds.root / s["name"]) for s in ds.shards)
+    return {
+        "path": str(ds.root),
+        "recipe": ds.manifest["recipe"],
+        "samples": total,
+        "planned": ds.manifest["n"],
+        "complete": ds.complete,
+        "shards": len(ds.shards),
+        "seed": ds.manifest["seed"],
+        "fonts_used": len(fonts),
+        "top_fonts": fonts.most_common(5),
+        "label_length": {
+            "min": min(lengths) if lengths else 0,
+            "mean": round(sum(k * v for k, v in lengths.items()) / max(total, 1), 2),
+            "max": max(lengths) if lengths else 0,
+        },
+        "characters": len(chars),
+        "top_characters": "".join(c for c, _ in chars.most_common(20)),
+        "image_formats": dict(formats),
+        "bytes_on_disk": disk,
+        "bytes_per_sample": round(disk / max(total, 1), 1),
+    }
+
+
+def _label_font(size: int = 12) -> ImageFont.ImageFont:
+    return ImageFont.load_default(size)
+
+
+def preview_grid(ds: Dataset, count: int = 32, seed: int = 0, columns: int = 2, fields: tuple[str, ...] = ("image",)) -> Image.Image:
+    """A grid of `count` random samples; each cell shows `fields` side by side and the label."""
+    indices = ds.indices()
+    picks = sorted(random.Random(seed).sample(indices, min(count, len(indices))))
+    cells = []
+    font = _label_font()
+    for index in picks:
+        sample = ds[index]
+        images = [_as_rgb(decode(sample[f])) for f in fields if f in sample]
+        h = max(im.shape[0] for im in images)
+        row = np.hstack([np.pad(_to_height(im, h), ((0, 0), (0, 4), (0, 0)), constant_values=255) for im in images])
+        label = sample["label"].decode("utf-8")
+        if "label-b" in sample:
+            label += "  ->  " + sample["label-b"].decode("utf-8")
+        caption = f"{index}: {label}"
+        cell = Image.new("RGB", (max(row.shape[1], int(font.getlength(caption)) + 4), h + 16), "white")
+        cell.paste(Image.fromarray(row), (0, 0))
+        ImageDraw.Draw(cell).text((2, h + 1), caption, fill="black", font=font)
+        cells.append(cell)
+    return _grid(cells, columns)
+
+
+def _as_rgb(image: np.ndarray) -> np.ndarray:
+    return np.dstack([image] * 3) if image.ndim == 2 else image
+
+
+def _to_height(image: np.ndarray, h: int) -> np.ndarray:
+    if image.shape[0] == h:
+        return image
+    w = max(1, round(image.shape[1] * h / image.shape[0]))
+    return cv2.resize(image, (w, h), interpolation=cv2.INTER_AREA)
+
+
+def _grid(cells: list[Image.Image], columns: int) -> Image.Image:
+    columns = max(1, min(columns, len(cells)))
+    rows = [cells[i : i + columns] for i in range(0, len(cells), columns)]
+    col_w = [max(r[c].width for r in rows if c < len(r)) for c in range(columns)]
+    row_h = [max(c.height for c in r) for r in rows]
+    grid = Image.new("RGB", (sum(col_w) + 8 * columns + 8, sum(row_h) + 8 * len(rows) + 8), (200, 200, 200))
+    y = 8
+    for r, h in zip(rows, row_h):
+        x = 8
+        for c, cell in enumerate(r):
+            grid.paste(cell, (x, y))
+            x += col_w[c] + 8
+        y += h + 8
+    return grid
+
+
+def replay(ds: Dataset, index: int, fonts: Path | None = None) -> tuple[bytes, bytes]:
+    """(stored image bytes, re-rendered image bytes) of sample `index` from its stored Style."""
+    sample = ds[index]
+    text, style = style_of(sample["meta"])
+    backgrounds = (ds.manifest.get("backgrounds") or {}).get("dir")
+    renderer = Renderer(ds.catalog(fonts), Path(backgrounds) if backgrounds else None)
+    return sample["image"], renderer.render(text, style).data

@@ -1,0 +1,120 @@
+"""Hand-made fonts for tests, derived from an embedded font with fontTools."""
+
+from __future__ import annotations
+
+import random
+import shutil
+import string
+from pathlib import Path
+
+from fontTools.ttLib import TTFont
+
+ROOT = Path(__file__).resolve().parent.parent
+FONTS = ROOT / "fonts"
+BASE = FONTS / "Vera.ttf"  # TrueType outlines (glyf)
+OTHER = FONTS / "Karla-Regular.otf"  # CFF outlines
+
+
+def copy_font(dest: Path, source: Path = BASE) -> Path:
+    shutil.copyfile(source, dest)
+    return dest
+
+
+def _edit(dest: Path, edit, source: Path = BASE) -> Path:
+    font = TTFont(source)
+    edit(font)
+    font.save(dest)
+    return dest
+
+
+def _cmaps(font: TTFont):
+    return [t for t in font["cmap"].tables if t.isUnicode() or t.platformID == 3]
+
+
+def renamed(dest: Path, family: str, source: Path = BASE) -> Path:
+    """Same outlines under another family, style and PostScript name."""
+
+    def edit(font: TTFont) -> None:
+        name = font["name"]
+        for record in list(name.names):
+            if record.nameID in (1, 3, 4, 6, 16):
+                value = family.replace(" ", "") if record.nameID == 6 else family
+                name.setName(value, record.nameID, record.platformID, record.platEncID, record.langID)
+
+    return _edit(dest, edit, source)
+
+
+def missing_letters(dest: Path, letters: str = "QZ") -> Path:
+    def edit(font: TTFont) -> None:
+        for table in _cmaps(font):
+            for c in letters:
+                table.cmap.pop(ord(c), None)
+
+    return _edit(dest, edit)
+
+
+def all_caps(dest: Path) -> Path:
+    """Lowercase code points mapped to the capital glyphs."""
+
+    def edit(font: TTFont) -> None:
+        for table in _cmaps(font):
+            for c in string.ascii_lowercase:
+                table.cmap[ord(c)] = table.cmap[ord(c.upper())]
+
+    return _edit(dest, edit)
+
+
+def no_space(dest: Path) -> Path:
+    return missing_letters(dest, " ")
+
+
+def scrambled(dest: Path, seed: int = 0) -> Path:
+    """Letters and digits mapped to unrelated glyphs: covers the code points, draws no Latin."""
+
+    def edit(font: TTFont) -> None:
+        glyphs = [g for g in font.getGlyphOrder() if g not in (".notdef", "space") and not g.startswith("uni00")]
+        chosen = random.Random(seed).sample(glyphs[100:], 62)
+        for table in _cmaps(font):
+            for c, g in zip(string.ascii_letters + string.digits, chosen):
+                table.cmap[ord(c)] = g
+
+    return _edit(dest, edit)
+
+
+def symbol_encoded(dest: Path) -> Path:
+    """Only a (3, 0) symbol cmap subtable, as dingbat fonts have."""
+
+    def edit(font: TTFont) -> None:
+        tables = font["cmap"].tables
+        keep = next(t for t in tables if t.platformID == 3)
+        keep.platEncID = 0
+        font["cmap"].tables = [keep]
+
+    return _edit(dest, edit)
+
+
+def bitmap_only(dest: Path) -> Path:
+    """No outline table at all (glyf and loca removed)."""
+
+    def edit(font: TTFont) -> None:
+        font.getGlyphOrder()
+        for tag in ("glyf", "loca", "fpgm", "prep", "cvt "):
+            if tag in font:
+                del font[tag]
+
+    return _edit(dest, edit)
+
+
+def truncated(dest: Path, keep: int = 3000) -> Path:
+    dest.write_bytes(BASE.read_bytes()[:keep])
+    return dest
+
+
+def random_bytes(dest: Path, size: int = 20000, seed: int = 0) -> Path:
+    dest.write_bytes(random.Random(seed).randbytes(size))
+    return dest
+
+
+def empty(dest: Path) -> Path:
+    dest.write_bytes(b"")
+    return dest

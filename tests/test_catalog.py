@@ -1,0 +1,157 @@
+import json
+import shutil
+import sys
+import textwrap
+
+import pytest
+
+import fontmaker as fm
+from fontsynth.catalog import Catalog, find_font_files, load_or_scan, scan_fonts
+from fontsynth.errors import UserError
+from fontsynth.isolate import run_isolated
+
+
+def scan(folder):
+    return scan_fonts(folder, workers=1, show_progress=False)
+
+
+def by_path(catalog):
+    return {f.path: f for f in catalog.fonts}
+
+
+@pytest.mark.parametrize(
+    "make, reason",
+    [
+        (fm.empty, "empty file"),
+        (fm.truncated, "not a readable font"),
+        (fm.random_bytes, "not a readable font"),
+        (fm.bitmap_only, "bitmap-only"),
+        (fm.missing_letters, "no glyph for 'QZ'"),
+        (fm.symbol_encoded, "symbol font"),
+        (fm.scrambled, "do not look Latin"),
+    ],
+)
+def test_bad_fonts_are_rejected_with_their_reason(tmp_path, make, reason):
+    make(tmp_path / "bad.ttf")
+    entry = by_path(scan(tmp_path))["bad.ttf"]
+    assert not entry.accepted
+    assert reason in entry.reason
+    assert entry.class_id is None
+
+
+def test_good_font_is_accepted_with_metadata(tmp_path):
+    fm.copy_font(tmp_path / "v.ttf")
+    entry = scan(tmp_path).fonts[0]
+    assert entry.accepted and entry.ocr_clean and entry.reason == ""
+    assert (entry.family, entry.style, entry.outline) == ("Bitstream Vera Sans", "Roman", "glyf")
+    assert entry.covers("Hello, World! 123") and not entry.covers("\u4e2d")
+    assert entry.class_id == 0
+
+
+@pytest.mark.parametrize("make, issue", [(fm.all_caps, "capitals"), (fm.no_space, "no space glyph")])
+def test_ocr_unclean_fonts_are_flagged(tmp_path, make, issue):
+    make(tmp_path / "f.ttf")
+    entry = scan(tmp_path).fonts[0]
+    assert entry.accepted and not entry.ocr_clean
+    assert any(issue in i for i in entry.ocr_issues)
+
+
+def test_identical_files_become_one_entry_with_copies(tmp_path):
+    fm.copy_font(tmp_path / "a.ttf")
+    fm.copy_font(tmp_path / "b.ttf")
+    catalog = scan(tmp_path)
+    assert len(catalog.fonts) == 1
+    assert catalog.fonts[0].path == "a.ttf" and catalog.fonts[0].copies == ["b.ttf"]
+    assert catalog.summary()["files"] == 2
+
+
+def test_same_outlines_under_another_name_is_a_duplicate(tmp_path):
+    fm.copy_font(tmp_path / "a.ttf")
+    fm.renamed(tmp_path / "b.ttf", "Totally Other")
+    fm.copy_font(tmp_path / "c.otf", fm.OTHER)
+    fonts = by_path(scan(tmp_path))
+    assert fonts["b.ttf"].family == "Totally Other"
+    assert fonts["b.ttf"].duplicate_of == fonts["a.ttf"].id
+    assert fonts["a.ttf"].aliases == [fonts["b.ttf"].id]
+    assert fonts["c.otf"].duplicate_of is None  # another design stays distinct
+    assert sorted(f.class_id for f in fonts.values() if f.class_id is not None) == [0, 1]
+
+
+def test_ids_and_class_ids_do_not_depend_on_names_or_order(tmp_path):
+    one, two = tmp_path / "one", tmp_path / "two"
+    one.mkdir(), two.mkdir()
+    for src in (fm.BASE, fm.OTHER):
+        shutil.copyfile(src, one / src.name)
+        shutil.copyfile(src, two / ("zz_" + src.name[::-1].replace(".", "_") + src.suffix))
+    a, b = scan(one), scan(two)
+    assert sorted((f.id, f.class_id) for f in a.fonts) == sorted((f.id, f.class_id) for f in b.fonts)
+
+
+def test_catalog_round_trips_through_json(tmp_path, small_fonts):
+    catalog = Catalog.load(small_fonts / "catalog.json")
+    catalog.save(tmp_path / "c.json")
+    again = Catalog.load(tmp_path / "c.json", root=small_fonts)
+    assert again.fonts == catalog.fonts
+    assert json.loads((tmp_path / "c.json").read_text())["summary"] == catalog.summary()
+
+
+def test_license_comes_from_sources_json(small_catalog):
+    vera = next(f for f in small_catalog.fonts if f.path == "Vera.ttf")
+    assert vera.license == "Bitstream" and vera.package == "ttf-bitstream-vera"
+    assert vera.license_file == "licenses/ttf-bitstream-vera.txt"
+
+
+def test_scan_of_empty_or_missing_folder_is_a_user_error(tmp_path):
+    with pytest.raises(UserError, match="no font files"):
+        scan(tmp_path)
+    with pytest.raises(UserError, match="does not exist"):
+        scan(tmp_path / "nope")
+
+
+def test_load_or_scan_rebuilds_a_stale_catalog(tmp_path):
+    fm.copy_font(tmp_path / "a.ttf")
+    first = load_or_scan(tmp_path, show_progress=False)
+    assert (tmp_path / "catalog.json").exists() and len(first.fonts) == 1
+    fm.copy_font(tmp_path / "b.otf", fm.OTHER)
+    second = load_or_scan(tmp_path, show_progress=False)
+    assert len(second.fonts) == 2 and find_font_files(tmp_path) == ["a.ttf", "b.otf"]
+
+
+FLAKY_CHECKER = textwrap.dedent(
+    """
+    import os, signal, sys, time
+    from fontsynth.isolate import serve
+
+    def handle(task):
+        name = os.path.basename(task["path"])
+        if name.startswith("crash"):
+            os.kill(os.getpid(), signal.SIGSEGV)
+        if name.startswith("hang"):
+            time.sleep(60)
+        return {"sha256": "0" * 64, "faces": [], "name": name}
+
+    serve(handle, sys.argv[1])
+    """
+)
+
+
+def test_a_crashing_or_hanging_font_fails_alone(tmp_path):
+    checker = tmp_path / "checker.py"
+    checker.write_text(FLAKY_CHECKER)
+    items = [{"path": p} for p in ["a.ttf", "crash.ttf", "b.ttf", "hang.ttf", "c.ttf"]]
+    results = run_isolated([sys.executable, str(checker)], items, timeout=1.0)
+    assert [r.get("name") for r in results] == ["a.ttf", None, "b.ttf", None, "c.ttf"]
+    assert "crashed" in results[1]["error"]
+    assert "timed out" in results[3]["error"]
+
+
+def test_scan_records_a_crashing_font_as_rejected(tmp_path):
+    checker = tmp_path / "checker.py"
+    checker.write_text(FLAKY_CHECKER)
+    fonts = tmp_path / "fonts"
+    fonts.mkdir()
+    fm.copy_font(fonts / "crash.ttf")
+    fm.copy_font(fonts / "ok.otf", fm.OTHER)
+    catalog = scan_fonts(fonts, workers=1, show_progress=False, command=[sys.executable, str(checker)])
+    crash = by_path(catalog)["crash.ttf"]
+    assert not crash.accepted and "crashed" in crash.reason

@@ -1,0 +1,107 @@
+import json
+import shutil
+
+import pytest
+from PIL import Image
+from typer.testing import CliRunner
+
+import fontmaker as fm
+from fontsynth.cli import app
+
+runner = CliRunner()
+
+
+def invoke(*args):
+    return runner.invoke(app, [str(a) for a in args])
+
+
+@pytest.fixture(scope="module")
+def data(small_fonts, tmp_path_factory):
+    out = tmp_path_factory.mktemp("cli") / "words"
+    result = invoke("render", "--fonts", small_fonts, "--n", 60, "--out", out, "--workers", 1, "--no-progress")
+    assert result.exit_code == 0, result.output
+    assert "60 samples in" in result.output
+    return out
+
+
+def test_info_reports_counts_fonts_and_labels(data):
+    result = invoke("info", data, "--json")
+    assert result.exit_code == 0
+    stats = json.loads(result.output)
+    assert stats["samples"] == 60 and stats["complete"] and 1 <= stats["fonts_used"] <= 4
+    assert 1 <= stats["label_length"]["min"] <= stats["label_length"]["max"] <= 25
+    assert sum(stats["image_formats"].values()) == 60 and stats["bytes_on_disk"] > 0
+    text = invoke("info", data)
+    assert text.exit_code == 0 and "60 of 60 samples (complete)" in text.output
+
+
+def test_preview_writes_a_png_grid(data, tmp_path):
+    result = invoke("preview", data, "-o", tmp_path / "grid.png", "--count", 6)
+    assert result.exit_code == 0
+    grid = Image.open(tmp_path / "grid.png")
+    assert grid.format == "PNG" and grid.size[0] > 64 and grid.size[1] > 3 * 32
+
+
+def test_replay_checks_identity_and_writes_the_image(data, tmp_path):
+    result = invoke("replay", data, 17, "-o", tmp_path / "s.png")
+    assert result.exit_code == 0 and "identical" in result.output
+    assert (tmp_path / "s.png").stat().st_size > 0
+    missing = invoke("replay", data, 600)
+    assert missing.exit_code == 2 and "sample 600 is not in" in missing.output
+
+
+def test_fonts_scan_prints_a_summary_and_json(tmp_path):
+    fm.copy_font(tmp_path / "a.ttf")
+    fm.empty(tmp_path / "b.ttf")
+    result = invoke("fonts", "scan", tmp_path, "--json")
+    assert result.exit_code == 0
+    summary = json.loads(result.output)
+    assert {k: summary[k] for k in ("files", "accepted", "rejected", "distinct", "ocr_clean")} == {
+        "files": 2, "accepted": 1, "rejected": 1, "distinct": 1, "ocr_clean": 1}
+    assert (tmp_path / "catalog.json").exists()
+    text = invoke("fonts", "scan", tmp_path, "--no-progress")
+    assert "2 files: 1 accepted, 1 rejected" in text.output and "rejected b.ttf: empty file" in text.output
+
+
+def _bad_font_dir(tmp_path):
+    bad = tmp_path / "badfonts"
+    bad.mkdir()
+    fm.empty(bad / "x.ttf")
+    return bad
+
+
+def _not_a_dir(tmp_path):
+    (tmp_path / "afile").write_text("x")
+    return tmp_path / "afile" / "out"
+
+
+BAD_INPUTS = {
+    "no fonts found": (lambda t: ["--fonts", t], "no font files"),
+    "no valid font": (lambda t: ["--fonts", _bad_font_dir(t)], "no valid OCR-clean font"),
+    "empty corpus": (lambda t: ["--corpus", (t / "c.txt").write_text("\n\n") and t / "c.txt"], "has no usable line"),
+    "n zero": (lambda t: ["--n", 0], "--n must be at least 1"),
+    "unknown preset": (lambda t: ["--preset", "fancy"], "unknown preset 'fancy'"),
+    "bad size": (lambda t: ["--size", "tall"], "--size 'tall'"),
+    "unwritable out": (lambda t: ["--out", _not_a_dir(t)], "is not writable"),
+    "missing corpus": (lambda t: ["--corpus", t / "none.txt"], "cannot read corpus"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BAD_INPUTS))
+def test_bad_input_gives_one_line_and_writes_nothing(small_fonts, tmp_path, case):
+    make_args, message = BAD_INPUTS[case]
+    args = ["--fonts", small_fonts, "--out", tmp_path / "out", "--n", 10, "--no-progress", *make_args(tmp_path)]
+    result = invoke("render", *args)
+    assert result.exit_code == 2
+    lines = result.output.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: ") and message in lines[0]
+    assert "Traceback" not in result.output
+    assert not (tmp_path / "out").exists()
+
+
+def test_existing_dataset_is_not_touched_without_resume(data):
+    before = sorted(p.name for p in data.iterdir())
+    result = invoke("render", "--out", data, "--n", 5)
+    assert result.exit_code == 2 and "--resume" in result.output
+    assert sorted(p.name for p in data.iterdir()) == before
+

@@ -1,0 +1,184 @@
+import io
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import lmdb
+import pytest
+from PIL import Image
+
+from fontsynth.dataset import Dataset
+from fontsynth.errors import UserError
+from fontsynth.inspect import replay
+from fontsynth.pipeline import RenderJob, render_dataset
+from fontsynth.shards import ShardReader
+
+
+def job(fonts, out, **kw):
+    defaults = dict(fonts=fonts, out=out, n=90, seed=5, shard_size=30, workers=1, show_progress=False)
+    return RenderJob(**{**defaults, **kw})
+
+
+def records(out: Path) -> dict:
+    """Every shard's records, by shard name."""
+    manifest = json.loads((out / "manifest.json").read_text())
+    return {s["name"]: list(ShardReader(out / s["name"]).records()) for s in manifest["shards"]}
+
+
+def dtrb_read(shard: Path):
+    """What deep-text-recognition-benchmark's LmdbDataset does, and nothing more."""
+    env = lmdb.open(str(shard), max_readers=32, readonly=True, lock=False, readahead=False, meminit=False)
+    with env.begin(write=False) as txn:
+        n = int(txn.get("num-samples".encode()))
+        for index in range(1, n + 1):
+            label = txn.get(("label-%09d" % index).encode()).decode("utf-8")
+            image = Image.open(io.BytesIO(txn.get(("image-%09d" % index).encode()))).convert("RGB")
+            yield label, image
+
+
+@pytest.fixture(scope="module")
+def words(small_fonts, tmp_path_factory):
+    out = tmp_path_factory.mktemp("words") / "data"
+    render_dataset(job(small_fonts, out))
+    return out
+
+
+def test_every_shard_reads_through_a_minimal_dtrb_reader(words):
+    manifest = json.loads((words / "manifest.json").read_text())
+    assert manifest["complete"] and [s["count"] for s in manifest["shards"]] == [30, 30, 30]
+    seen = 0
+    for s in manifest["shards"]:
+        for label, image in dtrb_read(words / s["name"]):
+            assert 1 <= len(label) <= 25 and image.size[1] == 32
+            seen += 1
+    assert seen == 90
+
+
+def test_manifest_checksums_match_the_shards(words):
+    manifest = json.loads((words / "manifest.json").read_text())
+    for s in manifest["shards"]:
+        assert ShardReader(words / s["name"]).records_digest() == s["sha256"]
+    assert {"seed", "config", "catalog_sha256", "tool_version", "corpus"} <= set(manifest)
+
+
+def test_stored_style_replays_to_the_stored_image(words):
+    ds = Dataset(words)
+    for index in (0, 31, 89):
+        stored, again = replay(ds, index)
+        assert stored == again
+
+
+def test_meta_and_font_keys_sit_beside_the_dtrb_keys(words, small_catalog):
+    sample = Dataset(words)[10]
+    meta = json.loads(sample["meta"])
+    assert meta["index"] == 10 and meta["text"] == sample["label"].decode()
+    assert meta["style"]["font"] == sample["font"].decode()
+    assert sample["font"].decode() in {f.id for f in small_catalog.usable()}
+
+
+def test_output_does_not_depend_on_the_number_of_workers(small_fonts, words, tmp_path):
+    render_dataset(job(small_fonts, tmp_path / "two", workers=2))
+    assert records(tmp_path / "two") == records(words)
+
+
+def test_same_seed_same_samples_other_seed_other_samples(small_fonts, words, tmp_path):
+    render_dataset(job(small_fonts, tmp_path / "other", seed=6))
+    assert records(tmp_path / "other") != records(words)
+
+
+def test_shard_layout_does_not_change_samples(small_fonts, words, tmp_path):
+    render_dataset(job(small_fonts, tmp_path / "big", shard_size=45))
+    flat = lambda recs: [v for name in sorted(recs) for k, v in recs[name] if k.startswith(b"image")]  # noqa: E731
+    assert flat(records(tmp_path / "big")) == flat(records(words))
+
+
+def test_non_empty_out_is_refused_without_resume_or_overwrite(small_fonts, words, tmp_path):
+    with pytest.raises(UserError, match="not empty"):
+        render_dataset(job(small_fonts, words))
+    (tmp_path / "mine").mkdir()
+    (tmp_path / "mine" / "thesis.txt").write_text("precious")
+    with pytest.raises(UserError, match="not a fontsynth dataset"):
+        render_dataset(job(small_fonts, tmp_path / "mine", overwrite=True))
+    assert (tmp_path / "mine" / "thesis.txt").read_text() == "precious"
+
+
+def test_overwrite_replaces_a_dataset(small_fonts, tmp_path):
+    render_dataset(job(small_fonts, tmp_path / "d", n=60, seed=1))
+    render_dataset(job(small_fonts, tmp_path / "d", n=30, seed=2, overwrite=True))
+    assert len(Dataset(tmp_path / "d")) == 30 and sorted(p.name for p in (tmp_path / "d").iterdir())[-1] == "shard-00000"
+
+
+def test_resume_with_other_settings_is_refused(small_fonts, words):
+    with pytest.raises(UserError, match="another seed"):
+        render_dataset(job(small_fonts, words, seed=99, resume=True))
+
+
+def test_resume_removes_leftovers_and_finishes(small_fonts, words, tmp_path):
+    out = tmp_path / "partial"
+    render_dataset(job(small_fonts, out))
+    manifest = json.loads((out / "manifest.json").read_text())
+    manifest["shards"] = manifest["shards"][:1]
+    manifest["complete"] = False
+    (out / "manifest.json").write_text(json.dumps(manifest))
+    (out / "shard-00002.tmp-12345").mkdir()  # a half-written shard of a killed worker
+    render_dataset(job(small_fonts, out, resume=True))
+    assert not list(out.glob("*.tmp-*"))
+    assert records(out) == records(words)
+
+
+def test_kill_9_then_resume_equals_an_uninterrupted_run(small_fonts, tmp_path):
+    args = ["--fonts", str(small_fonts), "--n", "400", "--shard-size", "40", "--seed", "3", "--workers", "2", "--no-progress"]
+    whole = tmp_path / "whole"
+    subprocess.run([sys.executable, "-m", "fontsynth.cli", "render", "--out", str(whole), *args], check=True, capture_output=True)
+    cut = tmp_path / "cut"
+    proc = subprocess.Popen([sys.executable, "-m", "fontsynth.cli", "render", "--out", str(cut), *args], start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.time() + 60
+    while time.time() < deadline:
+        manifest = cut / "manifest.json"
+        if manifest.exists() and len(json.loads(manifest.read_text())["shards"]) >= 2:
+            break
+        time.sleep(0.02)
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
+    interrupted = json.loads((cut / "manifest.json").read_text())
+    assert not interrupted["complete"] and 2 <= len(interrupted["shards"]) < 10
+    subprocess.run([sys.executable, "-m", "fontsynth.cli", "render", "--out", str(cut), "--resume", *args], check=True, capture_output=True)
+    assert records(cut) == records(whole)
+    assert json.loads((cut / "manifest.json").read_text())["complete"]
+
+
+def test_corpus_file_is_used_and_bad_lines_are_skipped(small_fonts, tmp_path):
+    corpus = tmp_path / "c.txt"
+    corpus.write_bytes("alpha\n\nbeta\n" .encode() + b"\xff\xfe\n" + ("x" * 40 + "\n").encode() + "\u4e2d\u6587\n".encode())
+    out = tmp_path / "d"
+    from fontsynth.pipeline import plan, execute
+
+    p = plan(job(small_fonts, out, corpus=corpus, n=30))
+    assert [(b.line, b.reason) for b in p.bad_lines] == [(2, "empty"), (4, "not valid UTF-8"), (5, "longer than 25 characters")]
+    assert p.dropped_texts == ["\u4e2d\u6587"]
+    execute(p)
+    labels = {Dataset(out)[i]["label"].decode() for i in range(30)}
+    assert labels == {"alpha", "beta"}
+
+
+def test_fixed_canvas_and_textures(small_fonts, tmp_path):
+    import numpy as np
+    import cv2
+
+    (tmp_path / "bg").mkdir()
+    cv2.imwrite(str(tmp_path / "bg" / "paper.jpg"), np.full((200, 300, 3), 180, np.uint8))
+    config = tmp_path / "c.json"
+    config.write_text(json.dumps({"background": {"texture": 1.0}}))
+    out = tmp_path / "d"
+    render_dataset(job(small_fonts, out, n=20, size="64x256", backgrounds=tmp_path / "bg", config_file=config))
+    ds = Dataset(out)
+    for i in range(20):
+        meta = json.loads(ds[i]["meta"])
+        assert meta["style"]["bg_kind"] == "texture" and meta["style"]["bg_texture"] == "paper.jpg"
+        assert Image.open(io.BytesIO(ds[i]["image"])).size == (256, 64)
+    stored, again = replay(ds, 7)
+    assert stored == again

@@ -1,0 +1,133 @@
+import dataclasses
+import string
+
+import cv2
+import numpy as np
+import pytest
+
+from fontsynth.corpus import default_corpus
+from fontsynth.effects.colors import luminance
+from fontsynth.effects.degrade import decode
+from fontsynth.render import Renderer
+from fontsynth.style import Style, StyleConfig, preset, sample_style
+
+
+@pytest.fixture(scope="module")
+def renderer(small_catalog):
+    return Renderer(small_catalog)
+
+
+@pytest.fixture(scope="module")
+def font_id(small_catalog):
+    return next(f.id for f in small_catalog.fonts if f.path == "Vera.ttf")
+
+
+def base(font_id, **changes):
+    return dataclasses.replace(Style(font=font_id, margins=[0.1, 0.1, 0.1, 0.1]), **changes)
+
+
+EFFECTS = {
+    "stroke": dict(stroke_width=2, stroke_color=[200, 0, 0]),
+    "shadow": dict(shadow_offset=[0.08, 0.08], shadow_opacity=0.8, shadow_blur=1.0),
+    "spacing": dict(spacing=0.25),
+    "gradient background": dict(bg_kind="gradient", bg_color=[255, 255, 255], bg_color2=[120, 160, 200], bg_angle=30),
+    "noise background": dict(bg_kind="noise", bg_color=[255, 255, 255], bg_color2=[150, 150, 150], bg_seed=3),
+    "rotation": dict(rotation=4.0),
+    "perspective": dict(perspective=[0.1, 0.0, -0.1, 0.05, 0.0, 0.0, 0.05, -0.05]),
+    "curve": dict(curve=0.3),
+    "margins": dict(margins=[0.3, 0.2, 0.05, 0.25]),
+    "blur": dict(blur=1.0),
+    "motion blur": dict(motion_blur=[5.0, 30.0]),
+    "noise": dict(noise=8.0, noise_seed=1),
+    "jpeg": dict(jpeg_quality=40),
+    "inversion": dict(invert=True),
+    "text colour": dict(text_color=[30, 60, 200]),
+}
+
+
+@pytest.mark.parametrize("effect", sorted(EFFECTS))
+def test_each_effect_changes_pixels_when_on_and_not_when_off(renderer, font_id, effect):
+    plain = renderer.render("Ambition 42", base(font_id))
+    on = renderer.render("Ambition 42", base(font_id, **EFFECTS[effect]))
+    again = renderer.render("Ambition 42", base(font_id))
+    assert again.data == plain.data
+    a, b = decode(plain.data), decode(on.data)
+    assert a.shape != b.shape or np.abs(a.astype(int) - b.astype(int)).sum() > 0
+
+
+def test_texture_background_crops_the_image(tmp_path, small_catalog, font_id):
+    texture = np.zeros((300, 400, 3), np.uint8)
+    texture[:, :, 1] = np.arange(400)[None, :] % 256
+    cv2.imwrite(str(tmp_path / "t.png"), texture)
+    r = Renderer(small_catalog, tmp_path)
+    left = r.render("wood", base(font_id, bg_kind="texture", bg_texture="t.png", bg_crop=[0.0, 0.0, 1.0]))
+    right = r.render("wood", base(font_id, bg_kind="texture", bg_texture="t.png", bg_crop=[1.0, 0.0, 1.0]))
+    assert left.layers.background[..., 1].mean() < right.layers.background[..., 1].mean()
+
+
+def test_natural_width_and_fixed_canvas(renderer, font_id):
+    short = renderer.render("ab", base(font_id)).image
+    long = renderer.render("abcdefghij", base(font_id)).image
+    assert short.shape[0] == long.shape[0] == 32 and long.shape[1] > 3 * short.shape[1]
+    for text in ("ab", "abcdefghijklmnop"):
+        assert renderer.render(text, base(font_id, out_height=64, out_width=256)).image.shape == (64, 256, 3)
+
+
+def test_mask_marks_text_pixels_and_background_is_the_image_without_text(renderer, font_id):
+    layers = renderer.layers("Mask", base(font_id, bg_kind="gradient", bg_color2=[100, 150, 200], text_color=[0, 0, 0]))
+    text = layers.mask > 0
+    assert 0.05 < text.mean() < 0.6
+    diff = np.abs(layers.image.astype(int) - layers.background.astype(int)).max(axis=2)
+    assert diff[text].mean() > 100  # dark text where the mask is
+    assert diff[~text].max() < 130 and np.median(diff[~text]) == 0  # only antialiased edges differ
+
+
+def test_clean_preset_is_dark_on_light_without_effects():
+    rng = np.random.default_rng(0)
+    cfg = preset("clean")
+    for _ in range(20):
+        s = sample_style(rng, cfg, "f", [])
+        assert s.text_color == [0, 0, 0] and s.bg_kind == "flat" and s.bg_color == [255, 255, 255]
+        assert (s.rotation, s.curve, s.blur, s.noise, s.jpeg_quality, s.invert, s.stroke_width) == (0, 0, 0, 0, 0, False, 0)
+        assert s.perspective == [0.0] * 8 and s.shadow_opacity == 0
+
+
+def test_sampling_is_deterministic_and_json_round_trips():
+    cfg = StyleConfig()
+    a = sample_style(np.random.default_rng([7, 3]), cfg, "f", ["t.png"])
+    b = sample_style(np.random.default_rng([7, 3]), cfg, "f", ["t.png"])
+    assert a == b and Style.from_json(a.to_json()) == a
+
+
+def test_turning_one_effect_off_leaves_the_others_unchanged():
+    on, off = StyleConfig(p_rotation=1.0), StyleConfig(p_rotation=0.0)
+    for i in range(20):
+        a = sample_style(np.random.default_rng([1, i]), on, "f", [])
+        b = sample_style(np.random.default_rng([1, i]), off, "f", [])
+        assert b.rotation == 0 and a.rotation != 0
+        assert dataclasses.replace(a, rotation=0.0) == b
+
+
+def test_colours_keep_the_minimum_contrast():
+    cfg = StyleConfig(tint=0.0, min_contrast=0.5)
+    for i in range(200):
+        s = sample_style(np.random.default_rng([2, i]), cfg, "f", [])
+        assert luminance(s.bg_color) - luminance(s.text_color) >= 0.5 - 0.01
+
+
+def test_unknown_setting_and_preset_are_refused():
+    from fontsynth.errors import UserError
+
+    with pytest.raises(UserError, match="unknown style setting 'p_wobble'"):
+        StyleConfig.from_dict({"p_wobble": 1})
+    with pytest.raises(UserError, match="unknown preset"):
+        preset("fancy")
+
+
+def test_default_corpus_fits_trba_labels():
+    corpus = default_corpus()
+    printable = set(string.printable) - set("\t\n\r\x0b\x0c")
+    texts = [corpus.sample(np.random.default_rng([0, i])) for i in range(3000)]
+    assert all(1 <= len(t) <= 25 and set(t) <= printable for t in texts)
+    assert any(t.isupper() for t in texts) and any(t.islower() for t in texts)
+    assert any(c.isdigit() for t in texts for c in t) and any(set(t) & set(".,;:!?'\"-()&") for t in texts)
