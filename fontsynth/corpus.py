@@ -11,8 +11,7 @@ from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 
-import numpy as np
-
+from fontsynth.draws import Draws
 from fontsynth.errors import UserError
 
 MAX_LENGTH = 25
@@ -33,9 +32,9 @@ class Corpus:
     words: list[str] = field(default_factory=list)
     sha256: str = ""
 
-    def sample(self, rng: np.random.Generator) -> str:
+    def sample(self, rng: Draws) -> str:
         if self.lines:
-            return self.lines[int(rng.integers(len(self.lines)))]
+            return self.lines[rng.integer(0, len(self.lines))]
         return default_text(rng, self.words)
 
     def describe(self) -> dict:
@@ -47,30 +46,30 @@ def default_corpus() -> Corpus:
     return Corpus(name="default", words=words, sha256=hashlib.sha256("\n".join(words).encode()).hexdigest())
 
 
-def _cased(word: str, rng: np.random.Generator) -> str:
+def _cased(word: str, rng: Draws) -> str:
     r = rng.random()
     return word.lower() if r < 0.5 else word.capitalize() if r < 0.8 else word.upper()
 
 
-def _number(rng: np.random.Generator) -> str:
-    kind = int(rng.integers(6))
+def _number(rng: Draws) -> str:
+    kind = rng.integer(0, 6)
     value = int(10 ** rng.uniform(0, 7))
     if kind == 0:
         return str(value)
     if kind == 1:
         return f"{value:,}"
     if kind == 2:
-        return f"{rng.uniform(0, 1000):.{int(rng.integers(1, 4))}f}"
+        return f"{rng.uniform(0, 1000):.{rng.integer(1, 4)}f}"
     if kind == 3:
-        return f"{rng.uniform(0, 100):.{int(rng.integers(0, 2))}f}%"
+        return f"{rng.uniform(0, 100):.{rng.integer(0, 2)}f}%"
     if kind == 4:
         return f"${rng.uniform(0, 10000):,.2f}"
     return f"-{value}"
 
 
-def _date(rng: np.random.Generator) -> str:
-    y, m, d = int(rng.integers(1950, 2040)), int(rng.integers(1, 13)), int(rng.integers(1, 29))
-    hh, mm = int(rng.integers(24)), int(rng.integers(60))
+def _date(rng: Draws) -> str:
+    y, m, d = rng.integer(1950, 2040), rng.integer(1, 13), rng.integer(1, 29)
+    hh, mm = rng.integer(0, 24), rng.integer(0, 60)
     forms = [
         f"{y}-{m:02d}-{d:02d}",
         f"{d:02d}/{m:02d}/{y}",
@@ -80,23 +79,23 @@ def _date(rng: np.random.Generator) -> str:
         f"{MONTHS[m - 1]} {d}, {y}",
         f"{d} {MONTHS[m - 1]} {y}",
     ]
-    return forms[int(rng.integers(len(forms)))]
+    return forms[rng.integer(0, len(forms))]
 
 
-def _code(rng: np.random.Generator) -> str:
+def _code(rng: Draws) -> str:
     alphabet = "ABCDEFGHJKLMNPQRSTUVWXYZ0123456789"
-    parts = ["".join(alphabet[int(i)] for i in rng.integers(len(alphabet), size=int(rng.integers(2, 6)))) for _ in range(int(rng.integers(1, 3)))]
+    parts = ["".join(rng.choice(alphabet) for _ in range(rng.integer(2, 6))) for _ in range(rng.integer(1, 3))]
     return "-".join(parts)
 
 
-def default_text(rng: np.random.Generator, words: list[str]) -> str:
+def default_text(rng: Draws, words: list[str]) -> str:
     """The default mix: words in three casings, punctuated words, numbers, dates, codes."""
     r = rng.random()
     if r < 0.62:
-        return _cased(words[int(rng.integers(len(words)))], rng)
+        return _cased(words[rng.integer(0, len(words))], rng)
     if r < 0.77:
-        pattern = WRAPS[int(rng.integers(len(WRAPS)))]
-        pair = [_cased(words[int(rng.integers(len(words)))], rng) for _ in range(pattern.count("{}"))]
+        pattern = WRAPS[rng.integer(0, len(WRAPS))]
+        pair = [_cased(words[rng.integer(0, len(words))], rng) for _ in range(pattern.count("{}"))]
         text = pattern.format(*pair)
         return text if len(text) <= MAX_LENGTH else pair[0][: MAX_LENGTH]
     if r < 0.88:

@@ -1,7 +1,7 @@
 """Recipes: what one sample is made of. `words` (an image and its label) and `pairs`.
 
 A recipe turns a global sample index into the fields stored for it. Every random choice comes
-from `sample_rng(seed, index)`, drawn in a fixed order (texts, font, Style), so sample i is
+from `sample_draws(seed, index)`, drawn in a fixed order (texts, font, Style), so sample i is
 the same whatever the worker, the shard layout, or where a resumed run restarted.
 """
 
@@ -9,22 +9,18 @@ from __future__ import annotations
 
 import json
 import string
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
 from fontsynth.catalog import Catalog, FontEntry
 from fontsynth.corpus import Corpus
+from fontsynth.draws import Draws, sample_draws
 from fontsynth.render import Renderer
 from fontsynth.style import Style, StyleConfig, sample_style
 
 MAX_TEXT_DRAWS = 100
-
-
-def sample_rng(seed: int, index: int) -> np.random.Generator:
-    """The random stream of sample `index`: a function of (seed, index) alone."""
-    return np.random.default_rng([seed, index])
 
 
 class FontPicker:
@@ -47,10 +43,10 @@ class FontPicker:
     def covered_chars(self, candidates: str = string.printable) -> set[str]:
         return {c for c in candidates if self.covering(c).size}
 
-    def pick(self, rng: np.random.Generator, chars: str) -> str | None:
+    def pick(self, draws: Draws, chars: str) -> str | None:
         """A font id, or None when no font covers `chars` (one draw consumed either way)."""
         options = self.covering(chars)
-        r = rng.random()
+        r = draws.random()
         return self.ids[options[int(r * options.size)]] if options.size else None
 
 
@@ -76,24 +72,24 @@ class SampleMaker:
         self.renderer = Renderer(ctx.catalog, Path(ctx.backgrounds) if ctx.backgrounds else None)
         self.picker = FontPicker(ctx.catalog.usable(ctx.ocr_clean))
 
-    def draw_text(self, rng: np.random.Generator, corpus: Corpus, also: str = "") -> tuple[str, str]:
+    def draw_text(self, draws: Draws, corpus: Corpus, also: str = "") -> tuple[str, str]:
         """A text and a font covering it (and `also`); redraws texts no font covers."""
         for _ in range(MAX_TEXT_DRAWS):
-            text = corpus.sample(rng)
-            font = self.picker.pick(rng, text + also)
+            text = corpus.sample(draws)
+            font = self.picker.pick(draws, text + also)
             if font is not None:
                 return text, font
         raise RuntimeError(f"no font covers the texts drawn from corpus {corpus.name}")
 
-    def style(self, rng: np.random.Generator, font: str) -> Style:
-        return sample_style(rng, self.ctx.config, font, self.ctx.textures)
+    def style(self, draws: Draws, font: str) -> Style:
+        return sample_style(draws, self.ctx.config, font, self.ctx.textures)
 
     def words(self, index: int) -> dict[str, bytes]:
-        rng = sample_rng(self.ctx.seed, index)
-        text, font = self.draw_text(rng, self.ctx.corpus)
-        style = self.style(rng, font)
+        draws = sample_draws(self.ctx.seed, index)
+        text, font = self.draw_text(draws, self.ctx.corpus)
+        style = self.style(draws, font)
         out = self.renderer.render(text, style)
-        meta = {"index": index, "text": text, "style": asdict(style)}
+        meta = {"index": index, "text": text, "style": style.to_dict()}
         return {
             "image": out.data,
             "label": text.encode("utf-8"),

@@ -1,6 +1,6 @@
 """The Style record: every random choice of one sample, drawn before anything is drawn on screen.
 
-`sample_style(rng, cfg, picker, text, textures)` draws a Style; `render(text, style)` is a
+`sample_style(draws, cfg, font, textures)` draws a Style; `render(text, style)` is a
 deterministic function of it. A Style is plain JSON (`to_json` / `from_json`), stored with
 each sample, and re-renders it exactly.
 """
@@ -10,9 +10,8 @@ from __future__ import annotations
 import json
 from dataclasses import asdict, dataclass, field, fields
 
-import numpy as np
-
-from fontsynth.effects.colors import sample_colors
+from fontsynth.draws import Draws
+from fontsynth.effects.colors import sample_colors, tinted
 from fontsynth.errors import UserError
 
 
@@ -49,8 +48,12 @@ class Style:
     jpeg_quality: int = 0  # 0: stored as PNG
     invert: bool = False  # light text on dark
 
+    def to_dict(self) -> dict:
+        """Plain JSON-ready fields (a shallow copy: every field is a number, string or list)."""
+        return {k: list(v) if isinstance(v, list) else v for k, v in vars(self).items()}
+
     def to_json(self) -> str:
-        return json.dumps(asdict(self), separators=(",", ":"), sort_keys=True)
+        return json.dumps(self.to_dict(), separators=(",", ":"), sort_keys=True)
 
     @classmethod
     def from_json(cls, text: str) -> "Style":
@@ -126,69 +129,62 @@ def preset(name: str) -> StyleConfig:
     return PRESETS[name]()
 
 
-def _uniform(rng: np.random.Generator, bounds: list[float]) -> float:
-    return float(rng.uniform(bounds[0], bounds[1]))
+def _between(draws: Draws, bounds: list[float]) -> float:
+    return draws.uniform(bounds[0], bounds[1])
 
 
-def _coin(rng: np.random.Generator, p: float) -> bool:
-    return bool(rng.random() < p)
-
-
-def sample_style(rng: np.random.Generator, cfg: StyleConfig, font: str, textures: list[str]) -> Style:
-    """Draw every random choice of one sample. The same rng state gives the same Style.
+def sample_style(draws: Draws, cfg: StyleConfig, font: str, textures: list[str]) -> Style:
+    """Draw every random choice of one sample. The same draws give the same Style.
 
     Each effect always consumes the same draws whether on or off, so turning one effect off
     in a config leaves the other effects of every sample unchanged.
     """
     s = Style(font=font, out_height=cfg.height, out_width=cfg.width)
-    s.font_size = int(cfg.font_sizes[int(rng.integers(len(cfg.font_sizes)))])
-    text_c, bg_c, bg2_c = sample_colors(rng, cfg.min_contrast, cfg.tint)
+    s.font_size = int(draws.choice(cfg.font_sizes))
+    text_c, bg_c, bg2_c = sample_colors(draws, cfg.min_contrast, cfg.tint)
+    stroke_c = tinted(draws.random(), cfg.tint, draws)
     if cfg.colors == "random":
-        s.text_color, s.bg_color, s.bg_color2 = text_c, bg_c, bg2_c
-        s.stroke_color = sample_colors(rng, cfg.min_contrast, cfg.tint)[int(rng.integers(2))]
+        s.text_color, s.bg_color, s.bg_color2, s.stroke_color = text_c, bg_c, bg2_c, stroke_c
         s.shadow_color = [int(v * 0.3) for v in text_c]
-    else:
-        s.text_color, s.bg_color, s.bg_color2 = [0, 0, 0], [255, 255, 255], [255, 255, 255]
-        sample_colors(rng, cfg.min_contrast, cfg.tint)
-        rng.integers(2)
 
-    on, width = _coin(rng, cfg.p_stroke), int(rng.integers(cfg.stroke_width[0], cfg.stroke_width[1] + 1))
+    on, width = draws.coin(cfg.p_stroke), draws.integer(cfg.stroke_width[0], cfg.stroke_width[1] + 1)
     s.stroke_width = width if on else 0
 
-    on, offset, blur, opacity = _coin(rng, cfg.p_shadow), rng.uniform(*cfg.shadow_offset, size=2) * rng.choice([-1, 1], size=2), _uniform(rng, cfg.shadow_blur), _uniform(rng, cfg.shadow_opacity)
+    on = draws.coin(cfg.p_shadow)
+    offset = [_between(draws, cfg.shadow_offset) * draws.sign() for _ in range(2)]
+    blur, opacity = _between(draws, cfg.shadow_blur), _between(draws, cfg.shadow_opacity)
     if on:
-        s.shadow_offset, s.shadow_blur, s.shadow_opacity = [float(v) for v in offset], blur, opacity
+        s.shadow_offset, s.shadow_blur, s.shadow_opacity = offset, blur, opacity
 
-    on, spacing = _coin(rng, cfg.p_spacing), _uniform(rng, cfg.spacing)
+    on, spacing = draws.coin(cfg.p_spacing), _between(draws, cfg.spacing)
     s.spacing = spacing if on else 0.0
 
     kinds = [k for k in cfg.background if cfg.background[k] > 0 and (k != "texture" or textures)]
-    weights = np.array([cfg.background[k] for k in kinds], float)
-    s.bg_kind = kinds[int(rng.choice(len(kinds), p=weights / weights.sum()))]
-    s.bg_angle = _uniform(rng, [0.0, 360.0])
-    s.bg_seed = int(rng.integers(2**31))
-    crop = [_uniform(rng, [0, 1]), _uniform(rng, [0, 1]), _uniform(rng, cfg.texture_zoom)]
-    texture = textures[int(rng.integers(len(textures)))] if textures else ""
+    s.bg_kind = kinds[draws.weighted([cfg.background[k] for k in kinds])]
+    s.bg_angle = draws.uniform(0.0, 360.0)
+    s.bg_seed = draws.seed()
+    crop = [draws.random(), draws.random(), _between(draws, cfg.texture_zoom)]
+    texture = draws.choice(textures) if textures else ""
     if s.bg_kind == "texture":
         s.bg_texture, s.bg_crop = texture, crop
 
-    on, angle = _coin(rng, cfg.p_rotation), _uniform(rng, cfg.rotation)
+    on, angle = draws.coin(cfg.p_rotation), _between(draws, cfg.rotation)
     s.rotation = angle if on else 0.0
-    on, corners = _coin(rng, cfg.p_perspective), rng.uniform(-cfg.perspective, cfg.perspective, 8)
-    s.perspective = [float(v) for v in corners] if on else [0.0] * 8
-    on, bend = _coin(rng, cfg.p_curve), _uniform(rng, cfg.curve) * float(rng.choice([-1, 1]))
+    on, corners = draws.coin(cfg.p_perspective), [draws.uniform(-cfg.perspective, cfg.perspective) for _ in range(8)]
+    s.perspective = corners if on else [0.0] * 8
+    on, bend = draws.coin(cfg.p_curve), _between(draws, cfg.curve) * draws.sign()
     s.curve = bend if on else 0.0
-    s.margins = [float(v) for v in rng.uniform(cfg.margins[0], cfg.margins[1], 4)]
-    s.align = [float(v) for v in rng.uniform(0, 1, 2)]
+    s.margins = [_between(draws, cfg.margins) for _ in range(4)]
+    s.align = [draws.random(), draws.random()]
 
-    on, sigma = _coin(rng, cfg.p_blur), _uniform(rng, cfg.blur)
+    on, sigma = draws.coin(cfg.p_blur), _between(draws, cfg.blur)
     s.blur = sigma if on else 0.0
-    on, length, angle = _coin(rng, cfg.p_motion_blur), int(rng.integers(cfg.motion_blur[0], cfg.motion_blur[1] + 1)), _uniform(rng, [0, 180])
+    on, length, angle = draws.coin(cfg.p_motion_blur), draws.integer(cfg.motion_blur[0], cfg.motion_blur[1] + 1), draws.uniform(0, 180)
     s.motion_blur = [float(length), angle] if on else [0.0, 0.0]
-    on, sigma, seed = _coin(rng, cfg.p_noise), _uniform(rng, cfg.noise), int(rng.integers(2**31))
+    on, sigma, seed = draws.coin(cfg.p_noise), _between(draws, cfg.noise), draws.seed()
     if on:
         s.noise, s.noise_seed = sigma, seed
-    on, quality = _coin(rng, cfg.p_jpeg), int(rng.integers(cfg.jpeg_quality[0], cfg.jpeg_quality[1] + 1))
+    on, quality = draws.coin(cfg.p_jpeg), draws.integer(cfg.jpeg_quality[0], cfg.jpeg_quality[1] + 1)
     s.jpeg_quality = quality if on else 0
-    s.invert = _coin(rng, cfg.p_invert)
+    s.invert = draws.coin(cfg.p_invert)
     return s

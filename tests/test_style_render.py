@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from fontsynth.corpus import default_corpus
+from fontsynth.draws import Draws, sample_draws
 from fontsynth.effects.colors import luminance
 from fontsynth.effects.degrade import decode
 from fontsynth.render import Renderer
@@ -83,7 +84,7 @@ def test_mask_marks_text_pixels_and_background_is_the_image_without_text(rendere
 
 
 def test_clean_preset_is_dark_on_light_without_effects():
-    rng = np.random.default_rng(0)
+    rng = Draws(np.random.default_rng(0))
     cfg = preset("clean")
     for _ in range(20):
         s = sample_style(rng, cfg, "f", [])
@@ -94,16 +95,16 @@ def test_clean_preset_is_dark_on_light_without_effects():
 
 def test_sampling_is_deterministic_and_json_round_trips():
     cfg = StyleConfig()
-    a = sample_style(np.random.default_rng([7, 3]), cfg, "f", ["t.png"])
-    b = sample_style(np.random.default_rng([7, 3]), cfg, "f", ["t.png"])
+    a = sample_style(sample_draws(7, 3), cfg, "f", ["t.png"])
+    b = sample_style(sample_draws(7, 3), cfg, "f", ["t.png"])
     assert a == b and Style.from_json(a.to_json()) == a
 
 
 def test_turning_one_effect_off_leaves_the_others_unchanged():
     on, off = StyleConfig(p_rotation=1.0), StyleConfig(p_rotation=0.0)
     for i in range(20):
-        a = sample_style(np.random.default_rng([1, i]), on, "f", [])
-        b = sample_style(np.random.default_rng([1, i]), off, "f", [])
+        a = sample_style(sample_draws(1, i), on, "f", [])
+        b = sample_style(sample_draws(1, i), off, "f", [])
         assert b.rotation == 0 and a.rotation != 0
         assert dataclasses.replace(a, rotation=0.0) == b
 
@@ -111,7 +112,7 @@ def test_turning_one_effect_off_leaves_the_others_unchanged():
 def test_colours_keep_the_minimum_contrast():
     cfg = StyleConfig(tint=0.0, min_contrast=0.5)
     for i in range(200):
-        s = sample_style(np.random.default_rng([2, i]), cfg, "f", [])
+        s = sample_style(sample_draws(2, i), cfg, "f", [])
         assert luminance(s.bg_color) - luminance(s.text_color) >= 0.5 - 0.01
 
 
@@ -127,7 +128,7 @@ def test_unknown_setting_and_preset_are_refused():
 def test_default_corpus_fits_trba_labels():
     corpus = default_corpus()
     printable = set(string.printable) - set("\t\n\r\x0b\x0c")
-    texts = [corpus.sample(np.random.default_rng([0, i])) for i in range(3000)]
+    texts = [corpus.sample(sample_draws(0, i)) for i in range(3000)]
     assert all(1 <= len(t) <= 25 and set(t) <= printable for t in texts)
     assert any(t.isupper() for t in texts) and any(t.islower() for t in texts)
     assert any(c.isdigit() for t in texts for c in t) and any(set(t) & set(".,;:!?'\"-()&") for t in texts)

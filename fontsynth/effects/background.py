@@ -91,11 +91,17 @@ def _texture_crop(image: np.ndarray, h: int, w: int, crop: list[float]) -> np.nd
 
 
 def make_background(style, h: int, w: int, textures: TextureLibrary) -> np.ndarray:
-    """The background of a sample as float32 RGB, h x w x 3."""
+    """The background of a sample as uint8 RGB, h x w x 3."""
+    if style.bg_kind == "flat":
+        flat = np.empty((h, w, 3), np.uint8)
+        flat[:] = style.bg_color
+        return flat
+    return np.clip(_background(style, h, w, textures), 0, 255).round().astype(np.uint8)
+
+
+def _background(style, h: int, w: int, textures: TextureLibrary) -> np.ndarray:
     c1 = np.asarray(style.bg_color, np.float32)
     c2 = np.asarray(style.bg_color2, np.float32)
-    if style.bg_kind == "flat":
-        return np.broadcast_to(c1, (h, w, 3)).astype(np.float32)
     if style.bg_kind == "gradient":
         return _gradient(h, w, c1, c2, style.bg_angle)
     if style.bg_kind == "noise":

@@ -2,28 +2,28 @@
 
 from __future__ import annotations
 
-import numpy as np
+from fontsynth.draws import Draws
 
 Color = list[int]
 
 
-def _tinted(luminance: float, tint: float, rng: np.random.Generator) -> Color:
+def tinted(luminance: float, tint: float, draws: Draws) -> Color:
     """An RGB colour near grey level `luminance` (0..1), pushed towards a random hue by `tint`."""
-    hue = rng.normal(0.0, 1.0, 3)
-    rgb = luminance * 255 + tint * 255 * (hue - hue.mean())
-    return [int(v) for v in np.clip(rgb, 0, 255).round()]
+    hue = [draws.uniform(-1.7, 1.7) for _ in range(3)]
+    mean = sum(hue) / 3
+    return [min(255, max(0, round(luminance * 255 + tint * 255 * (h - mean)))) for h in hue]
 
 
-def sample_colors(rng: np.random.Generator, min_contrast: float, tint: float) -> tuple[Color, Color, Color]:
+def sample_colors(draws: Draws, min_contrast: float, tint: float) -> tuple[Color, Color, Color]:
     """(text, background, second background) colours: dark text on a lighter background.
 
     The luminance gap between text and background is at least `min_contrast` (0..1); light text
     on dark comes from the inversion effect, so the two cases share one contrast rule.
     """
-    bg = rng.uniform(min(min_contrast, 1.0), 1.0)
-    text = rng.uniform(0.0, bg - min_contrast) if bg > min_contrast else 0.0
-    bg2 = float(np.clip(bg + rng.uniform(-0.15, 0.15), min_contrast, 1.0))
-    return _tinted(text, tint, rng), _tinted(bg, tint, rng), _tinted(bg2, tint, rng)
+    bg = draws.uniform(min(min_contrast, 1.0), 1.0)
+    text = draws.uniform(0.0, bg - min_contrast) if bg > min_contrast else 0.0
+    bg2 = min(max(bg + draws.uniform(-0.15, 0.15), min_contrast), 1.0)
+    return tinted(text, tint, draws), tinted(bg, tint, draws), tinted(bg2, tint, draws)
 
 
 def luminance(color: Color) -> float:

@@ -40,7 +40,8 @@ def encode(image: np.ndarray, jpeg_quality: int, png_level: int = 1) -> bytes:
     if jpeg_quality > 0:
         ok, buf = cv2.imencode(".jpg", bgr, [cv2.IMWRITE_JPEG_QUALITY, int(jpeg_quality)])
     else:
-        ok, buf = cv2.imencode(".png", bgr, [cv2.IMWRITE_PNG_COMPRESSION, png_level])
+        params = [cv2.IMWRITE_PNG_COMPRESSION, png_level, cv2.IMWRITE_PNG_STRATEGY, cv2.IMWRITE_PNG_STRATEGY_RLE]
+        ok, buf = cv2.imencode(".png", bgr, params)
     if not ok:
         raise RuntimeError("image encoding failed")
     return buf.tobytes()
