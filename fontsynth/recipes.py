@@ -7,6 +7,7 @@ the same whatever the worker, the shard layout, or where a resumed run restarted
 
 from __future__ import annotations
 
+import hashlib
 import json
 import string
 from dataclasses import dataclass, field
@@ -62,6 +63,12 @@ class SampleContext:
     ocr_clean: bool = True
     backgrounds: str | None = None
     textures: list[str] = field(default_factory=list)
+
+    def fingerprint(self) -> str:
+        """Identifies what this context renders (for per-process caches)."""
+        parts = [self.recipe, self.seed, self.corpus.sha256, len(self.corpus.lines), self.config.to_dict(), self.ocr_clean,
+                 self.backgrounds, self.textures, str(self.catalog.root), [(f.id, f.path, f.distinct, f.ocr_clean) for f in self.catalog.fonts]]
+        return hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()
 
 
 class SampleMaker:

@@ -39,15 +39,26 @@ class Rendered:
     layers: Layers
 
 
+@dataclass(frozen=True)
+class Glyph:
+    bitmap: np.ndarray  # uint8 alpha
+    left: int  # bitmap offset from the pen position
+    top: int  # bitmap offset from the baseline (negative: above it)
+    advance: float  # px to the next pen position
+    inked: bool
+
+
 class FontLibrary:
     """Loaded FreeType fonts by (catalog id, size); at most `keep` open at once."""
 
-    def __init__(self, catalog: Catalog, keep: int = 512):
+    def __init__(self, catalog: Catalog, keep: int = 512, glyph_bytes: int = 48 << 20):
         self.entries = catalog.by_id()
         self.catalog = catalog
         self.keep = keep
+        self.glyph_bytes = glyph_bytes
         self._cache: OrderedDict[tuple[str, int], ImageFont.FreeTypeFont] = OrderedDict()
-        self._glyphs: dict[tuple, tuple[np.ndarray, int, int]] = {}
+        self._glyphs: OrderedDict[tuple, Glyph] = OrderedDict()
+        self._glyph_bytes = 0
 
     def get(self, font_id: str, size: int) -> ImageFont.FreeTypeFont:
         key = (font_id, size)
@@ -70,18 +81,24 @@ class FontLibrary:
             self._cache.popitem(last=False)
         return font
 
-    def glyph(self, font: ImageFont.FreeTypeFont, key: tuple, char: str, stroke: int) -> tuple[np.ndarray, int, int]:
-        """Alpha bitmap of one character and its top-left offset from (pen, baseline), cached."""
-        full = (*key, char, stroke)
-        hit = self._glyphs.get(full)
-        if hit is None:
-            left, top, right, bottom = font.getbbox(char, stroke_width=stroke, anchor="ls")
-            image = Image.new("L", (max(1, right - left), max(1, bottom - top)), 0)
-            ImageDraw.Draw(image).text((-left, -top), char, font=font, fill=255, anchor="ls", stroke_width=stroke, stroke_fill=255)
-            hit = self._glyphs[full] = (np.asarray(image), left, top)
-            if len(self._glyphs) > 64 * self.keep:
-                self._glyphs.clear()
-        return hit
+    def glyph(self, font_id: str, size: int, char: str, stroke: int) -> Glyph:
+        """One character's bitmap, offset and advance; cached (LRU, `glyph_bytes` at most)."""
+        key = (font_id, size, char, stroke)
+        glyph = self._glyphs.get(key)
+        if glyph is not None:
+            self._glyphs.move_to_end(key)
+            return glyph
+        font = self.get(font_id, size)
+        left, top, right, bottom = font.getbbox(char, stroke_width=stroke, anchor="ls")
+        image = Image.new("L", (max(1, right - left), max(1, bottom - top)), 0)
+        ImageDraw.Draw(image).text((-left, -top), char, font=font, fill=255, anchor="ls", stroke_width=stroke, stroke_fill=255)
+        bitmap = np.asarray(image)
+        glyph = self._glyphs[key] = Glyph(bitmap, left, top, font.getlength(char), bool(bitmap.any()))
+        self._glyph_bytes += bitmap.size + 100
+        while self._glyph_bytes > self.glyph_bytes:
+            _, old = self._glyphs.popitem(last=False)
+            self._glyph_bytes -= old.bitmap.size + 100
+        return glyph
 
 
 class Renderer:
@@ -103,64 +120,40 @@ class Renderer:
 def text_layers(text: str, style: Style, fonts: FontLibrary) -> tuple[np.ndarray, geometry.Box]:
     """Alpha of the fill and of fill+outline (uint8, H x W x 2) and the line box, at font size.
 
-    Without extra spacing the text is drawn in one call (the font's kerning applies); with
-    spacing, character by character from cached glyph bitmaps.
+    Glyphs come from the cache and are placed at their advance widths plus the Style's extra
+    spacing (pen positions rounded to whole pixels, as FreeType's own string layout does).
+    Pair kerning is not applied. The layer spans the ink and the font's line box, +2 px.
     """
     font = fonts.get(style.font, style.font_size)
     ascent, descent = font.getmetrics()
     stroke = style.stroke_width
     spacing = style.spacing * style.font_size
-    if spacing == 0:
-        advance = font.getlength(text)
-    else:
-        pens, x = [], 0.0
-        for ch in text:
-            pens.append(x)
-            x += font.getlength(ch) + spacing
-        advance = max(x - spacing, 1.0)
-    # Room for ink beyond the advance and the font's ascent/descent (italic overhang, accents);
-    # the layer is trimmed to the ink below, so a generous canvas costs little.
-    pad = int(stroke + 2 + 0.5 * style.font_size)
-    pad_y = int(stroke + 2 + 0.35 * style.font_size)
-    width = int(np.ceil(advance + 2 * pad))
-    height = int(np.ceil(ascent + descent + 2 * pad_y))
-    baseline = pad_y + ascent
-    if spacing == 0:
-        fill_a = _draw_run(text, font, width, height, (pad, baseline), 0)
-        outer_a = _draw_run(text, font, width, height, (pad, baseline), stroke) if stroke else fill_a
-    else:
-        key = (style.font, style.font_size)
-        fill_a = _paste_glyphs(text, pens, fonts, font, key, width, height, (pad, baseline), 0)
-        outer_a = _paste_glyphs(text, pens, fonts, font, key, width, height, (pad, baseline), stroke) if stroke else fill_a
-    cols = np.flatnonzero(outer_a.max(axis=0))
-    rows = np.flatnonzero(outer_a.max(axis=1))
-    if cols.size == 0:  # blank text (only spaces): an empty box of the advance's width
-        cols, rows = np.array([pad, int(pad + advance)]), np.array([baseline])
-    x0, x1 = int(cols[0]), int(cols[-1]) + 1
-    top, bottom = baseline - ascent - stroke, baseline + descent + stroke
-    # Trim to ink and line box (+2 px) so every later step works on the smallest array.
-    t0, t1 = max(0, min(int(rows[0]), top) - 2), min(height, max(int(rows[-1]) + 1, bottom) + 2)
-    l0, l1 = max(0, x0 - 2), min(width, x1 + 2)
-    layers = np.dstack([fill_a[t0:t1, l0:l1], outer_a[t0:t1, l0:l1]])
-    return layers, (float(x0 - l0), float(top - t0), float(x1 - l0), float(bottom - t0))
-
-
-def _draw_run(text: str, font: ImageFont.FreeTypeFont, width: int, height: int, origin: tuple[int, int], stroke: int) -> np.ndarray:
-    image = Image.new("L", (width, height), 0)
-    ImageDraw.Draw(image).text(origin, text, font=font, fill=255, anchor="ls", stroke_width=stroke, stroke_fill=255)
-    return np.asarray(image)
-
-
-def _paste_glyphs(text, pens, fonts, font, key, width, height, origin, stroke) -> np.ndarray:
-    canvas = np.zeros((height, width), np.uint8)
-    for pen, ch in zip(pens, text):
-        bitmap, left, top = fonts.glyph(font, key, ch, stroke)
-        x, y = int(round(origin[0] + pen + left)), origin[1] + top
-        dx, dy = max(0, -x), max(0, -y)  # clip at the canvas edges
-        piece = bitmap[dy:, dx:]
-        region = canvas[y + dy : y + dy + piece.shape[0], x + dx : x + dx + piece.shape[1]]
-        np.maximum(region, piece[: region.shape[0], : region.shape[1]], out=region)
-    return canvas
+    pens, pen = [], 0.0
+    fills = []
+    for ch in text:
+        g = fonts.glyph(style.font, style.font_size, ch, 0)
+        pens.append(round(pen))
+        fills.append(g)
+        pen += g.advance + spacing
+    outers = [fonts.glyph(style.font, style.font_size, ch, stroke) for ch in text] if stroke else fills
+    inked = [(p + g.left, g.top, p + g.left + g.bitmap.shape[1], g.top + g.bitmap.shape[0]) for p, g in zip(pens, outers) if g.inked]
+    if inked:
+        x0, x1 = min(r[0] for r in inked), max(r[2] for r in inked)
+        y0, y1 = min(r[1] for r in inked), max(r[3] for r in inked)
+    else:  # blank text (only spaces): an empty box of the advance's width
+        x0, x1, y0, y1 = 0, max(1, round(pen - spacing)), 0, 0
+    line_top, line_bottom = -ascent - stroke, descent + stroke
+    left, top = x0 - 2, min(y0, line_top) - 2
+    right, bottom = x1 + 2, max(y1, line_bottom) + 2
+    layers = np.zeros((bottom - top, right - left, 2), np.uint8)
+    for channel, glyphs in ((0, fills), (1, outers)):
+        for p, g in zip(pens, glyphs):
+            if g.inked:
+                x, y = p + g.left - left, g.top - top
+                h, w = g.bitmap.shape
+                region = layers[y : y + h, x : x + w, channel]
+                np.maximum(region, g.bitmap, out=region)
+    return layers, (float(x0 - left), float(line_top - top), float(x1 - left), float(line_bottom - top))
 
 
 def render_layers(text: str, style: Style, fonts: FontLibrary, textures: TextureLibrary) -> Layers:

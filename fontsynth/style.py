@@ -66,7 +66,7 @@ class StyleConfig:
 
     height: int = 32
     width: int = 0  # 0: natural width; else a fixed height x width canvas
-    font_sizes: list[int] = field(default_factory=lambda: [24, 32, 40, 48])
+    font_sizes: list[int] = field(default_factory=lambda: [24, 28, 32, 40])  # px; text is then fitted to height
     colors: str = "random"  # random | black-on-white
     min_contrast: float = 0.4
     tint: float = 0.08
