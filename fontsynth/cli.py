@@ -41,7 +41,7 @@ def render(
     fonts: Path = typer.Option(Path("fonts"), help="Folder of font files (its catalog.json is built when absent)."),
     n: int = typer.Option(1000, "--n", help="Number of samples."),
     seed: int = typer.Option(0, help="Master seed: sample i depends on (seed, i) only."),
-    recipe: str = typer.Option("words", help="What a sample is: words."),
+    recipe: str = typer.Option("words", help="What a sample is: words, or pairs (two texts in one Style, for brush; 64x256 canvas by default)."),
     preset: str = typer.Option("default", help="Style preset: default, or clean (every effect off)."),
     config: Optional[Path] = typer.Option(None, help="JSON object of style settings overriding the preset."),
     size: Optional[str] = typer.Option(None, help="HEIGHT (natural width) or HEIGHTxWIDTH canvas, e.g. 32 or 64x256."),
@@ -105,14 +105,14 @@ def preview(
     count: int = typer.Option(32, "--count", help="Samples to show."),
     seed: int = typer.Option(0, help="Which random samples."),
 ) -> None:
-    """A PNG grid of random samples with their labels."""
+    """A PNG grid of random samples with their labels (pairs: style | target | content | mask | background)."""
     from fontsynth.dataset import Dataset
     from fontsynth.inspect import preview_grid
 
     ds = Dataset(data)
     if len(ds) == 0:
         raise UserError(f"{data} has no finished shard yet")
-    fields = ("image", "target", "content", "content-b", "mask", "mask-b") if ds.manifest["recipe"] == "pairs" else ("image",)
+    fields = ("image", "target", "content-b", "mask-b", "background") if ds.manifest["recipe"] == "pairs" else ("image",)
     preview_grid(ds, count, seed, columns=1 if len(fields) > 1 else 2, fields=fields).save(output)
     typer.echo(f"wrote {output}")
 

@@ -31,6 +31,7 @@ from fontsynth.shards import SHARD_PREFIX, ShardRecord, ShardWriter, shard_name
 from fontsynth.style import StyleConfig, preset
 
 MAX_SHARD_SIZE = 10_000
+PAIRS_CANVAS = (64, 256)  # default canvas of the pairs recipe (height, width)
 MIN_SHARD_SIZE = 100
 # Keys of the manifest that must match for --resume to continue a dataset.
 IDENTITY_KEYS = ("recipe", "seed", "n", "shard_size", "config", "corpus", "catalog_sha256", "ocr_clean", "backgrounds")
@@ -125,6 +126,10 @@ def plan(job: RenderJob) -> Plan:
     if job.workers < 1:
         raise UserError(f"--workers must be at least 1 (got {job.workers})")
     cfg = load_config(job)
+    if job.recipe == "pairs" and cfg.width <= 0:
+        if job.size is not None:
+            raise UserError(f"--recipe pairs needs a fixed canvas, HEIGHTxWIDTH (got --size {job.size}); e.g. --size 64x256")
+        cfg = StyleConfig.from_dict({"height": PAIRS_CANVAS[0], "width": PAIRS_CANVAS[1]}, base=cfg)
     _check_out(job)
     textures = list_textures(job.backgrounds)
     catalog = load_or_scan(Path(job.fonts), job.catalog, workers=job.workers, show_progress=job.show_progress)

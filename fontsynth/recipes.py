@@ -1,5 +1,10 @@
 """Recipes: what one sample is made of. `words` (an image and its label) and `pairs`.
 
+`pairs` (for brush): two texts A and B drawn in one Style on a fixed canvas. Each text is
+scaled to fit the canvas keeping its aspect and padded, placed by the Style's alignment, as
+word boxes are; so A and B share font, size class, colours, background crop, geometry and
+degradations, and differ only in their text (and so in their scale when lengths differ).
+
 A recipe turns a global sample index into the fields stored for it. Every random choice comes
 from `sample_draws(seed, index)`, drawn in a fixed order (texts, font, Style), so sample i is
 the same whatever the worker, the shard layout, or where a resumed run restarted.
@@ -18,8 +23,23 @@ import numpy as np
 from fontsynth.catalog import Catalog, FontEntry
 from fontsynth.corpus import Corpus
 from fontsynth.draws import Draws, sample_draws
+from fontsynth.effects.degrade import degrade, encode
 from fontsynth.render import Renderer
 from fontsynth.style import Style, StyleConfig, sample_style
+
+CONTENT_FONT_ID = "content"
+CONTENT_FONT_FILE = "data/content-font.ttf"  # Bitstream Vera Sans, see content-font.LICENSE
+
+
+def content_font_path() -> Path:
+    from importlib import resources
+
+    return Path(str(resources.files("fontsynth").joinpath(CONTENT_FONT_FILE)))
+
+
+def content_style(height: int, width: int) -> Style:
+    """The fixed Style of content images: the standard font, dark on light, centred, no effect."""
+    return Style(font=CONTENT_FONT_ID, font_size=32, out_height=height, out_width=width, margins=[0.1] * 4, align=[0.5, 0.5])
 
 MAX_TEXT_DRAWS = 100
 
@@ -77,38 +97,74 @@ class SampleMaker:
     def __init__(self, ctx: SampleContext):
         self.ctx = ctx
         self.renderer = Renderer(ctx.catalog, Path(ctx.backgrounds) if ctx.backgrounds else None)
+        self.renderer.fonts.register(CONTENT_FONT_ID, content_font_path())
         self.picker = FontPicker(ctx.catalog.usable(ctx.ocr_clean))
+        self.content_chars = FontPicker([self.renderer.fonts.extra[CONTENT_FONT_ID]]) if ctx.recipe == "pairs" else None
 
-    def draw_text(self, draws: Draws, corpus: Corpus, also: str = "") -> tuple[str, str]:
-        """A text and a font covering it (and `also`); redraws texts no font covers."""
+    def draw_texts(self, draws: Draws, count: int = 1) -> tuple[list[str], str]:
+        """`count` texts and a font covering all of them; redraws texts no font covers.
+
+        For pairs the content font must cover them too."""
         for _ in range(MAX_TEXT_DRAWS):
-            text = corpus.sample(draws)
-            font = self.picker.pick(draws, text + also)
-            if font is not None:
-                return text, font
-        raise RuntimeError(f"no font covers the texts drawn from corpus {corpus.name}")
+            texts = [self.ctx.corpus.sample(draws) for _ in range(count)]
+            font = self.picker.pick(draws, "".join(texts))
+            if font is not None and (self.content_chars is None or self.content_chars.covering("".join(texts)).size):
+                return texts, font
+        raise RuntimeError(f"no font covers the texts drawn from corpus {self.ctx.corpus.name}")
 
     def style(self, draws: Draws, font: str) -> Style:
         return sample_style(draws, self.ctx.config, font, self.ctx.textures)
 
     def words(self, index: int) -> dict[str, bytes]:
         draws = sample_draws(self.ctx.seed, index)
-        text, font = self.draw_text(draws, self.ctx.corpus)
+        (text,), font = self.draw_texts(draws)
         style = self.style(draws, font)
         out = self.renderer.render(text, style)
-        meta = {"index": index, "text": text, "style": style.to_dict()}
         return {
             "image": out.data,
             "label": text.encode("utf-8"),
-            "meta": json.dumps(meta, sort_keys=True, separators=(",", ":")).encode(),
+            "meta": _meta(index, text, style),
             "font": font.encode(),
+        }
+
+    def content_image(self, text: str, plain: Style) -> bytes:
+        """`text` in the content font, black on white: stored as a one-channel PNG."""
+        return _grey_png(self.renderer.layers(text, plain).image)
+
+    def pairs(self, index: int) -> dict[str, bytes]:
+        draws = sample_draws(self.ctx.seed, index)
+        (text_a, text_b), font = self.draw_texts(draws, 2)
+        style = self.style(draws, font)
+        a, b = self.renderer.render(text_a, style), self.renderer.render(text_b, style)
+        plain = content_style(style.out_height, style.out_width)
+        return {
+            "image": a.data,
+            "label": text_a.encode("utf-8"),
+            "meta": _meta(index, text_a, style),
+            "font": font.encode(),
+            "target": b.data,
+            "label-b": text_b.encode("utf-8"),
+            "meta-b": _meta(index, text_b, style),
+            "content": self.content_image(text_a, plain),
+            "content-b": self.content_image(text_b, plain),
+            "mask": encode(a.layers.mask, 0),
+            "mask-b": encode(b.layers.mask, 0),
+            "background": encode(degrade(a.layers.background, style), style.jpeg_quality),
         }
 
     def make(self, index: int) -> dict[str, bytes]:
         return RECIPES[self.ctx.recipe](self, index)
 
 
-RECIPES = {"words": SampleMaker.words}
+def _grey_png(image) -> bytes:
+    return encode(image[..., 0], 0)
+
+
+def _meta(index: int, text: str, style: Style) -> bytes:
+    return json.dumps({"index": index, "text": text, "style": style.to_dict()}, sort_keys=True, separators=(",", ":")).encode()
+
+
+RECIPES = {"words": SampleMaker.words, "pairs": SampleMaker.pairs}
 
 
 def style_of(meta: bytes) -> tuple[str, Style]:

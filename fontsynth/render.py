@@ -25,7 +25,11 @@ from fontsynth.style import Style
 
 @dataclass
 class Layers:
-    """A sample before degradations: RGB image, text mask (0/255), RGB background alone."""
+    """A sample before degradations: RGB image, text mask, RGB background alone.
+
+    The mask (0/255) marks every pixel the text touched (fill, outline, shadow); wherever it
+    is 0 the image equals the background exactly.
+    """
 
     image: np.ndarray
     mask: np.ndarray
@@ -59,6 +63,17 @@ class FontLibrary:
         self._cache: OrderedDict[tuple[str, int], ImageFont.FreeTypeFont] = OrderedDict()
         self._glyphs: OrderedDict[tuple, Glyph] = OrderedDict()
         self._glyph_bytes = 0
+        self.extra: dict = {}
+
+    def register(self, font_id: str, path: Path) -> None:
+        """Make a font file outside the catalog available under `font_id` (the content font)."""
+        from fontTools.ttLib import TTFont
+
+        from fontsynth.catalog import FontEntry
+        from fontsynth.fontcheck import code_point_ranges
+
+        charset = code_point_ranges(TTFont(path, lazy=True).getBestCmap() or {})
+        self.extra[font_id] = FontEntry(id=font_id, path=str(Path(path).resolve()), sha256="", charset=charset)
 
     def get(self, font_id: str, size: int) -> ImageFont.FreeTypeFont:
         key = (font_id, size)
@@ -66,7 +81,7 @@ class FontLibrary:
         if font is not None:
             self._cache.move_to_end(key)
             return font
-        entry = self.entries.get(font_id)
+        entry = self.entries.get(font_id) or self.extra.get(font_id)
         if entry is None:
             raise UserError(f"font {font_id} is not in the catalog of {self.catalog.root}; pass the --fonts folder the data was made with")
         path = self.catalog.font_path(entry)
@@ -168,13 +183,16 @@ def render_layers(text: str, style: Style, fonts: FontLibrary, textures: Texture
     background = make_background(style, h, w, textures)
     fill = layers[..., 0].astype(np.float32) * (1 / 255)
     outer = layers[..., 1].astype(np.float32) * (1 / 255)
+    touched = layers[..., 1] > 0
     image = background
     if style.shadow_opacity > 0:
-        image = _over(image, _shadow(outer, style) * style.shadow_opacity, style.shadow_color)
+        shadow = _shadow(outer, style) * style.shadow_opacity
+        touched |= shadow >= 0.5 / 255  # where the shadow changes a pixel value
+        image = _over(image, shadow, style.shadow_color)
     if style.stroke_width > 0:
         image = _over(image, outer, style.stroke_color)
     image = _over(image, fill, style.text_color)
-    mask = np.where(layers[..., 1] >= 128, 255, 0).astype(np.uint8)
+    mask = np.where(touched, 255, 0).astype(np.uint8)
     return Layers(image=image, mask=mask, background=background)
 
 

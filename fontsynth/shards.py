@@ -17,10 +17,13 @@ with 1-based indices. Beside them, under their own prefixes (all values bytes):
 
 and for the `pairs` recipe (see fontsynth.recipes):
 
-    target-%09d        text B in the same Style (PNG/JPEG), label-b-%09d its text
-    content-%09d       text A in the standard content font, content-b-%09d text B
-    mask-%09d          mask of text A (PNG, 0/255), mask-b-%09d mask of text B
-    background-%09d    the background alone (same crop and degradations, no text)
+    target-%09d        text B in the same Style (PNG/JPEG, as image-); label-b-%09d its text,
+                       meta-b-%09d its record (equal to meta- but for "text")
+    content-%09d       text A in the standard content font, black on white, grey PNG;
+                       content-b-%09d text B
+    mask-%09d          pixels text A touched (fill, outline, shadow) before degradations,
+                       grey PNG 0/255; mask-b-%09d for text B
+    background-%09d    the background alone: same crop and degradations, no text
 
 A shard is written to `<name>.tmp-<pid>`, read back and checked, then renamed into place;
 a folder named `shard-NNNNN` is always complete.

@@ -89,12 +89,12 @@ class RssPoller:
         self._thread.join()
 
 
-def bench_fontsynth(n: int, workers: int, fonts: Path, tmp: Path) -> dict:
+def bench_fontsynth(n: int, workers: int, fonts: Path, tmp: Path, recipe: str = "words", size: str | None = None) -> dict:
     from fontsynth.pipeline import RenderJob, execute, plan
 
     out = tmp / "fs"
     shutil.rmtree(out, ignore_errors=True)
-    p = plan(RenderJob(fonts=fonts, out=out, n=n, workers=workers, show_progress=False))
+    p = plan(RenderJob(fonts=fonts, out=out, n=n, workers=workers, recipe=recipe, size=size, show_progress=False))
     with RssPoller() as poll:
         start = time.perf_counter()
         manifest = execute(p)
@@ -103,7 +103,7 @@ def bench_fontsynth(n: int, workers: int, fonts: Path, tmp: Path) -> dict:
     disk = sum(s["bytes"] for s in manifest["shards"])
     shutil.rmtree(out)
     return {
-        "tool": "fontsynth", "n": n, "workers": workers, "seconds": round(elapsed, 2),
+        "tool": "fontsynth", "recipe": recipe, "size": size, "n": n, "workers": workers, "seconds": round(elapsed, 2),
         "img_per_s": round(n / elapsed, 1), "worker_peak_rss_mb": [round(r / 2**20, 1) for r in worker_peaks],
         "parent_rss_mb": round(rss_of(os.getpid()) / 2**20, 1), "bytes_per_sample": round(disk / n, 1),
     }
@@ -134,13 +134,15 @@ def main() -> None:
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--fonts", type=Path, default=ROOT / "fonts")
+    ap.add_argument("--recipe", default="words", help="words or pairs")
+    ap.add_argument("--size", help="HEIGHT or HEIGHTxWIDTH (pairs default 64x256)")
     ap.add_argument("--trdg-python", help="python of a venv with trdg 1.8.0 installed (skip trdg when absent)")
     ap.add_argument("--trdg-n", type=int, default=4000)
     args = ap.parse_args()
     runs = []
     with tempfile.TemporaryDirectory() as tmp:
         for _ in range(args.repeats):
-            runs.append(bench_fontsynth(args.n, args.workers, args.fonts, Path(tmp)))
+            runs.append(bench_fontsynth(args.n, args.workers, args.fonts, Path(tmp), args.recipe, args.size))
             print(json.dumps(runs[-1]), flush=True)
             if args.trdg_python:
                 runs.append(bench_trdg(args.trdg_python, args.trdg_n, args.workers, args.fonts, Path(tmp)))

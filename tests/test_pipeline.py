@@ -26,7 +26,11 @@ def job(fonts, out, **kw):
 def records(out: Path) -> dict:
     """Every shard's records, by shard name."""
     manifest = json.loads((out / "manifest.json").read_text())
-    return {s["name"]: list(ShardReader(out / s["name"]).records()) for s in manifest["shards"]}
+    out_records = {}
+    for s in manifest["shards"]:
+        with ShardReader(out / s["name"]) as reader:
+            out_records[s["name"]] = list(reader.records())
+    return out_records
 
 
 def dtrb_read(shard: Path):
@@ -61,7 +65,8 @@ def test_every_shard_reads_through_a_minimal_dtrb_reader(words):
 def test_manifest_checksums_match_the_shards(words):
     manifest = json.loads((words / "manifest.json").read_text())
     for s in manifest["shards"]:
-        assert ShardReader(words / s["name"]).records_digest() == s["sha256"]
+        with ShardReader(words / s["name"]) as reader:
+            assert reader.records_digest() == s["sha256"]
     assert {"seed", "config", "catalog_sha256", "tool_version", "corpus"} <= set(manifest)
 
 
