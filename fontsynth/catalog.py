@@ -9,6 +9,7 @@ class ids 0..K-1 in order of their ids. The same files give the same catalog on 
 from __future__ import annotations
 
 import base64
+import hashlib
 import json
 import math
 import re
@@ -55,6 +56,7 @@ class FontEntry:
     duplicate_of: str | None = None  # id of the font kept for this design
     aliases: list[str] = field(default_factory=list)  # ids of duplicates of this font
     class_id: int | None = None
+    split: str | None = None  # train | val | test (held-out fonts), set by `fonts split`
     package: str = ""
     license: str = ""
     license_file: str = ""
@@ -83,9 +85,10 @@ class Catalog:
     root: Path
     fonts: list[FontEntry]
 
-    def usable(self, ocr_clean: bool = True) -> list[FontEntry]:
-        """Fonts rendering may pick: accepted, one per design, OCR-clean unless told otherwise."""
-        return [f for f in self.fonts if f.distinct and (f.ocr_clean or not ocr_clean)]
+    def usable(self, ocr_clean: bool = True, split: str | None = None) -> list[FontEntry]:
+        """Fonts rendering may pick: accepted, one per design, OCR-clean unless told otherwise,
+        in `split` when one is named."""
+        return [f for f in self.fonts if f.distinct and (f.ocr_clean or not ocr_clean) and (split is None or f.split == split)]
 
     def by_id(self) -> dict[str, FontEntry]:
         return {f.id: f for f in self.fonts}
@@ -277,6 +280,25 @@ def assign_class_ids(entries: list[FontEntry]) -> None:
         e.class_id = None
     for class_id, e in enumerate(sorted((e for e in entries if e.distinct), key=lambda e: e.id)):
         e.class_id = class_id
+
+
+SPLITS = ("train", "val", "test")
+
+
+def split_fonts(catalog: Catalog, val: float, test: float, seed: int = 0) -> dict[str, int]:
+    """Assign held-out fonts: each design (a kept font and its aliases) goes to one side.
+
+    Designs are ranked by sha256(seed, id); the first round(test*K) go to test, the next
+    round(val*K) to val, the rest to train. Same fonts and seed, same split, on any machine.
+    """
+    if not (0 <= val < 1 and 0 <= test < 1 and val + test < 1):
+        raise UserError(f"--val {val} and --test {test} must be fractions in [0, 1) that sum to less than 1")
+    kept = sorted((f for f in catalog.fonts if f.distinct), key=lambda f: hashlib.sha256(f"{seed}:{f.id}".encode()).hexdigest())
+    n_test, n_val = round(test * len(kept)), round(val * len(kept))
+    side = {f.id: "test" if i < n_test else "val" if i < n_test + n_val else "train" for i, f in enumerate(kept)}
+    for f in catalog.fonts:
+        f.split = side.get(f.id) or side.get(f.duplicate_of or "")
+    return {name: sum(1 for f in kept if side[f.id] == name) for name in SPLITS}
 
 
 def load_or_scan(fonts: Path, catalog_path: Path | None = None, workers: int = 2, show_progress: bool = True) -> Catalog:

@@ -52,6 +52,7 @@ def render(
     resume: bool = typer.Option(False, help="Continue an interrupted run in --out."),
     overwrite: bool = typer.Option(False, help="Replace the dataset in --out."),
     ocr_clean: bool = typer.Option(True, "--ocr-clean/--any-font", help="Use only OCR-clean fonts (default) or every distinct font."),
+    split: Optional[str] = typer.Option(None, help="Use only the fonts of this split (train, val, test; see `fonts split`)."),
     catalog: Optional[Path] = typer.Option(None, help="Font catalog to use instead of FONTS/catalog.json."),
     progress: bool = typer.Option(True, help="Show a progress bar."),
 ) -> None:
@@ -61,7 +62,7 @@ def render(
     job = RenderJob(
         fonts=fonts, out=out, n=n, seed=seed, recipe=recipe, preset=preset, config_file=config, size=size,
         corpus=corpus, backgrounds=backgrounds, workers=workers, shard_size=shard_size, resume=resume,
-        overwrite=overwrite, ocr_clean=ocr_clean, catalog=catalog, show_progress=progress,
+        overwrite=overwrite, ocr_clean=ocr_clean, split=split, catalog=catalog, show_progress=progress,
     )
     p = plan(job)
     for bad in p.bad_lines[:10]:
@@ -172,6 +173,75 @@ def fonts_scan(
         f"{summary['files']} files: {summary['accepted']} accepted, {summary['rejected']} rejected, "
         f"{summary['distinct']} distinct, {summary['ocr_clean']} OCR-clean -> {path}"
     )
+
+
+@fonts_app.command("split")
+@user_errors
+def fonts_split(
+    catalog_file: Path = typer.Argument(..., help="catalog.json to split (rewritten in place unless -o)."),
+    val: float = typer.Option(0.05, help="Share of designs held out for validation."),
+    test: float = typer.Option(0.05, help="Share of designs held out for testing."),
+    seed: int = typer.Option(0, help="Which designs are held out."),
+    output: Optional[Path] = typer.Option(None, "-o", "--output", help="Write the split catalog here instead."),
+) -> None:
+    """Hold out fonts for honest evaluation: train/val/test by design, aliases on one side."""
+    from fontsynth.catalog import Catalog, split_fonts
+
+    catalog = Catalog.load(catalog_file)
+    counts = split_fonts(catalog, val, test, seed)
+    catalog.save(output or catalog_file)
+    typer.echo(f"train {counts['train']}, val {counts['val']}, test {counts['test']} designs -> {output or catalog_file}")
+
+
+@fonts_app.command("report")
+@user_errors
+def fonts_report(
+    catalog_file: Path = typer.Argument(..., help="catalog.json"),
+    output: Path = typer.Option(Path("fonts-report.png"), "-o", "--output", help="PNG specimen sheet (numbered pages when large)."),
+    per_page: int = typer.Option(600, help="Fonts per page."),
+) -> None:
+    """Specimen sheet: each font's name drawn in itself; rejected fonts with their reasons."""
+    from fontsynth.catalog import Catalog
+    from fontsynth.specimen import write_specimen
+
+    pages = write_specimen(Catalog.load(catalog_file), output, per_page)
+    typer.echo(f"wrote {', '.join(str(p) for p in pages)}")
+
+
+@fonts_app.command("attribution")
+@user_errors
+def fonts_attribution(
+    catalog_file: Path = typer.Argument(..., help="catalog.json"),
+    output: Optional[Path] = typer.Option(None, "-o", "--output", help="Markdown file (default: print)."),
+    all_fonts: bool = typer.Option(False, "--all", help="List every accepted font, not only those rendering uses."),
+) -> None:
+    """The attribution list: every font with its family, license, source package and license text."""
+    from fontsynth.catalog import Catalog
+    from fontsynth.sources import attribution_markdown, entry_source
+
+    catalog = Catalog.load(catalog_file)
+    fonts = [f for f in catalog.fonts if f.accepted] if all_fonts else catalog.usable(ocr_clean=False)
+    text = attribution_markdown([entry_source(f) for f in fonts])
+    if output:
+        output.write_text(text, encoding="utf-8")
+        typer.echo(f"{len(fonts)} fonts -> {output}")
+    else:
+        typer.echo(text, nl=False)
+
+
+@fonts_app.command("fetch")
+@user_errors
+def fonts_fetch(
+    source: str = typer.Option("debian", help="debian (apt-get download + dpkg-deb) or pypi (fontpkg-* wheels)."),
+    dest: Path = typer.Option(..., help="Folder to put the fonts in (resumable: rerun to continue)."),
+    packages: Optional[Path] = typer.Option(None, help="Package list, one name per line (default: the shipped list)."),
+    progress: bool = typer.Option(True, help="Show a progress bar."),
+) -> None:
+    """Fetch fonts and their licenses from the package registries, installing nothing."""
+    from fontsynth.fetch import fetch_fonts
+
+    sources = fetch_fonts(source, dest, packages, show_progress=progress)
+    typer.echo(f"{len(sources)} font files from {len({s.package for s in sources})} packages in {dest} (licenses in {dest}/sources.json)")
 
 
 def main() -> None:

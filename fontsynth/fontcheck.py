@@ -16,6 +16,7 @@ import base64
 import hashlib
 import string
 import sys
+from dataclasses import dataclass
 from importlib import resources
 
 import numpy as np
@@ -26,11 +27,12 @@ from fontsynth.isolate import serve
 
 REQUIRED = string.ascii_uppercase + string.ascii_lowercase + string.digits
 PUNCTUATION = ".,;:!?'\"-()&"
-CASE_PAIRS = "abdeghnqrt"  # letters whose lowercase is not a small capital in a normal design
+CASE_PAIRS = "abdeghnqrty"  # letters whose lowercase is not a small capital in a normal design
 GLYPH_PX = 32
 CELL = 16
 LATIN_MIN_SCORE = 0.2
-CAPS_MIN_SIMILARITY = 0.85
+CAPS_MIN_SIMILARITY = 0.9  # lowercase nearly equal to the font's own capitals
+CAPS_MIN_SHARE = 0.4  # share of CASE_PAIRS lowercase glyphs that look like the capital template
 # Glyphs that look alike after size normalisation count as the same answer for the Latin test.
 _CONFUSABLE = {c: c.lower() for c in REQUIRED} | {"0": "o", "1": "l", "i": "l", "j": "l"}
 
@@ -80,6 +82,22 @@ def caps_similarity(font: ImageFont.FreeTypeFont) -> float:
     return float(np.median(sims)) if sims else 0.0
 
 
+def caps_share(font: ImageFont.FreeTypeFont, templates: np.ndarray) -> float:
+    """Share of CASE_PAIRS lowercase glyphs nearer the capital's template than their own.
+
+    Measured over 700 fonts of the Debian set: all-caps and small-caps fonts score 0.45-1,
+    normal designs (condensed, script, monospace included) 0-0.18.
+    """
+    t = _normalised(templates)
+    votes = []
+    for c in CASE_PAIRS:
+        cell = glyph_cell(font, c)
+        if cell is not None:
+            v = _normalised(cell[None])[0]
+            votes.append(float(v @ t[REQUIRED.index(c.upper())] > v @ t[REQUIRED.index(c)]))
+    return float(np.mean(votes)) if votes else 0.0
+
+
 def code_point_ranges(cmap: dict[int, str]) -> list[list[int]]:
     ranges: list[list[int]] = []
     for cp in sorted(cmap):
@@ -90,117 +108,24 @@ def code_point_ranges(cmap: dict[int, str]) -> list[list[int]]:
     return ranges
 
 
+@dataclass
+class Face:
+    """What the checks need of one face, whatever the file format."""
+
+    index: int
+    instance: str | None
+    family: str
+    style: str
+    postscript_name: str
+    outline: str  # glyf | CFF | CFF2 | Type1 | "" (no outlines)
+    variable: bool
+    cmap: dict[int, str]
+    symbol: bool  # only a symbol-encoded cmap
+
+
 def _name(font: TTFont, name_id: int) -> str:
     name = font["name"].getDebugName(name_id) if "name" in font else None
     return name or ""
-
-
-def _faces(path: str) -> list[TTFont]:
-    with open(path, "rb") as f:
-        magic = f.read(4)
-    if magic == b"ttcf":
-        return list(TTCollection(path, lazy=True).fonts)
-    return [TTFont(path, lazy=True)]
-
-
-def check_face(path: str, index: int, tt: TTFont, instance: str | None, templates: np.ndarray) -> dict:
-    """Everything the catalog records about one face (or one named instance of a variable font)."""
-    face: dict = {
-        "index": index,
-        "instance": instance,
-        "family": _name(tt, 16) or _name(tt, 1),
-        "style": instance or _name(tt, 17) or _name(tt, 2),
-        "postscript_name": _name(tt, 6),
-        "outline": next((t.strip() for t in ("glyf", "CFF ", "CFF2") if t in tt), ""),
-        "variable": "fvar" in tt,
-        "charset": [],
-        "accepted": False,
-        "reason": "",
-        "ocr_clean": False,
-        "ocr_issues": [],
-        "latin_score": 0.0,
-        "signature": "",
-    }
-    cmap_tables = tt["cmap"].tables if "cmap" in tt else []
-    cmap = tt.getBestCmap() or {}
-    if not face["outline"]:
-        face["reason"] = "bitmap-only or no outlines (no glyf/CFF table)"
-        return face
-    if cmap_tables and all(t.platformID == 3 and t.platEncID == 0 for t in cmap_tables):
-        face["reason"] = "symbol font (symbol-encoded cmap)"
-        return face
-    face["charset"] = code_point_ranges(cmap)
-    missing = [c for c in REQUIRED if ord(c) not in cmap]
-    if missing:
-        face["reason"] = f"no glyph for {''.join(missing)!r}"
-        return face
-    try:
-        font = ImageFont.truetype(path, GLYPH_PX, index=index, layout_engine=ImageFont.Layout.BASIC)
-        if instance is not None:
-            font.set_variation_by_name(instance)
-    except (OSError, ValueError) as e:
-        face["reason"] = f"FreeType cannot load it ({e})"
-        return face
-    cells = [glyph_cell(font, c) for c in REQUIRED]
-    blank = [c for c, cell in zip(REQUIRED, cells) if cell is None]
-    if blank:
-        face["reason"] = f"renders no ink for {''.join(blank)!r}"
-        return face
-    stack = np.stack(cells)
-    face["latin_score"] = round(latin_score(stack, templates), 4)
-    if face["latin_score"] < LATIN_MIN_SCORE:
-        face["reason"] = f"glyphs do not look Latin (score {face['latin_score']:.2f} < {LATIN_MIN_SCORE})"
-        return face
-    face["accepted"] = True
-    face["signature"] = base64.b64encode((stack * 255).round().astype(np.uint8).tobytes()).decode()
-    face["ocr_issues"] = ocr_issues(font, cmap)
-    face["ocr_clean"] = not face["ocr_issues"]
-    return face
-
-
-def ocr_issues(font: ImageFont.FreeTypeFont, cmap: dict[int, str]) -> list[str]:
-    issues = []
-    missing = [c for c in PUNCTUATION if ord(c) not in cmap]
-    if missing:
-        issues.append(f"no glyph for {''.join(missing)!r}")
-    blank = [c for c in PUNCTUATION if ord(c) in cmap and glyph_cell(font, c) is None]
-    if blank:
-        issues.append(f"renders no ink for {''.join(blank)!r}")
-    if ord(" ") not in cmap or font.getlength(" ") <= 0:
-        issues.append("no space glyph")
-    elif glyph_cell(font, " ") is not None:
-        issues.append("space renders ink")
-    if caps_similarity(font) >= CAPS_MIN_SIMILARITY:
-        issues.append("lowercase drawn as capitals (all-caps or small-caps)")
-    return issues
-
-
-def check_file(path: str, templates: np.ndarray | None = None) -> dict:
-    """{"sha256", "faces": [...]} or {"sha256", "error": reason} for one font file."""
-    templates = load_templates() if templates is None else templates
-    with open(path, "rb") as f:
-        data = f.read()
-    result: dict = {"sha256": hashlib.sha256(data).hexdigest(), "bytes": len(data)}
-    if not data:
-        result["error"] = "empty file (0 bytes)"
-        return result
-    try:
-        faces = _faces(path)
-        out = []
-        for index, tt in enumerate(faces):
-            instances = _named_instances(tt)
-            for instance in instances or [None]:
-                out.append(check_face(path, index, tt, instance, templates))
-        result["faces"] = out
-    except (TTLibError, OSError, ValueError, KeyError, AssertionError, IndexError, struct_error()) as e:
-        result["error"] = f"not a readable font ({type(e).__name__}: {e})"[:300]
-    return result
-
-
-def struct_error() -> type:
-    import struct
-
-    return struct.error
 
 
 def _named_instances(tt: TTFont) -> list[str]:
@@ -212,6 +137,148 @@ def _named_instances(tt: TTFont) -> list[str]:
         if name and name not in names:
             names.append(name)
     return names
+
+
+def sfnt_faces(path: str) -> list[Face]:
+    """Faces of a TrueType/OpenType file or collection; one per named instance of a variable font."""
+    with open(path, "rb") as f:
+        magic = f.read(4)
+    fonts = list(TTCollection(path, lazy=True).fonts) if magic == b"ttcf" else [TTFont(path, lazy=True)]
+    faces = []
+    for index, tt in enumerate(fonts):
+        tables = tt["cmap"].tables if "cmap" in tt else []
+        common = dict(
+            index=index,
+            family=_name(tt, 16) or _name(tt, 1),
+            postscript_name=_name(tt, 6),
+            outline=next((t.strip() for t in ("glyf", "CFF ", "CFF2") if t in tt), ""),
+            variable="fvar" in tt,
+            cmap=tt.getBestCmap() or {},
+            symbol=bool(tables) and all(t.platformID == 3 and t.platEncID == 0 for t in tables),
+        )
+        for instance in _named_instances(tt) or [None]:
+            faces.append(Face(instance=instance, style=instance or _name(tt, 17) or _name(tt, 2), **common))
+    return faces
+
+
+def type1_faces(path: str) -> list[Face]:
+    """A PostScript Type 1 font (.pfb/.pfa): Unicode coverage from its glyph names, as FreeType does."""
+    from fontTools import agl, t1Lib
+
+    try:
+        font = t1Lib.T1Font(path)
+        font.parse()
+    except UnicodeDecodeError:  # non-ASCII metadata: latin-1 reads every byte
+        font = t1Lib.T1Font(path, encoding="latin-1")
+        font.parse()
+    info = font.font.get("FontInfo", {})
+    cmap = {}
+    for name in font.font["CharStrings"].keys():
+        text = agl.toUnicode(name)
+        if len(text) == 1:
+            cmap.setdefault(ord(text), name)
+    family = str(info.get("FamilyName", "") or font.font.get("FontName", ""))
+    full = str(info.get("FullName", ""))
+    style = full[len(family):].strip(" -") if full.startswith(family) and full != family else str(info.get("Weight", "") or "Regular")
+    return [Face(index=0, instance=None, family=family, style=style or "Regular", postscript_name=str(font.font.get("FontName", "")),
+                 outline="Type1", variable=False, cmap=cmap, symbol=False)]
+
+
+def check_face(path: str, info: Face, templates: np.ndarray) -> dict:
+    """Everything the catalog records about one face (or one named instance of a variable font)."""
+    face: dict = {
+        "index": info.index,
+        "instance": info.instance,
+        "family": info.family,
+        "style": info.style,
+        "postscript_name": info.postscript_name,
+        "outline": info.outline,
+        "variable": info.variable,
+        "charset": [],
+        "accepted": False,
+        "reason": "",
+        "ocr_clean": False,
+        "ocr_issues": [],
+        "latin_score": 0.0,
+        "signature": "",
+    }
+    cmap = info.cmap
+    if not info.outline:
+        face["reason"] = "bitmap-only or no outlines (no glyf/CFF table)"
+        return face
+    if info.symbol:
+        face["reason"] = "symbol font (symbol-encoded cmap)"
+        return face
+    face["charset"] = code_point_ranges(cmap)
+    missing = [c for c in REQUIRED if ord(c) not in cmap]
+    if missing:
+        face["reason"] = f"no glyph for {''.join(missing)!r}"
+        return face
+    try:
+        font = ImageFont.truetype(path, GLYPH_PX, index=info.index, layout_engine=ImageFont.Layout.BASIC)
+        if info.instance is not None:
+            font.set_variation_by_name(info.instance)
+    except (OSError, ValueError) as e:
+        face["reason"] = f"FreeType cannot load it ({e})"
+        return face
+    try:
+        cells = [glyph_cell(font, c) for c in REQUIRED]
+    except (OSError, ValueError) as e:
+        face["reason"] = f"FreeType cannot draw it ({e})"
+        return face
+    blank = [c for c, cell in zip(REQUIRED, cells) if cell is None]
+    if blank:
+        face["reason"] = f"renders no ink for {''.join(blank)!r}"
+        return face
+    stack = np.stack(cells)
+    face["latin_score"] = round(latin_score(stack, templates), 4)
+    if face["latin_score"] < LATIN_MIN_SCORE:
+        face["reason"] = f"glyphs do not look Latin (score {face['latin_score']:.2f} < {LATIN_MIN_SCORE})"
+        return face
+    face["accepted"] = True
+    face["signature"] = base64.b64encode((stack * 255).round().astype(np.uint8).tobytes()).decode()
+    face["ocr_issues"] = ocr_issues(font, cmap, templates)
+    face["ocr_clean"] = not face["ocr_issues"]
+    return face
+
+
+def ocr_issues(font: ImageFont.FreeTypeFont, cmap: dict[int, str], templates: np.ndarray) -> list[str]:
+    issues = []
+    missing = [c for c in PUNCTUATION if ord(c) not in cmap]
+    if missing:
+        issues.append(f"no glyph for {''.join(missing)!r}")
+    blank = [c for c in PUNCTUATION if ord(c) in cmap and glyph_cell(font, c) is None]
+    if blank:
+        issues.append(f"renders no ink for {''.join(blank)!r}")
+    if ord(" ") not in cmap or font.getlength(" ") <= 0:
+        issues.append("no space glyph")
+    elif glyph_cell(font, " ") is not None:
+        issues.append("space renders ink")
+    if caps_share(font, templates) >= CAPS_MIN_SHARE or caps_similarity(font) >= CAPS_MIN_SIMILARITY:
+        issues.append("lowercase drawn as capitals (all-caps or small-caps)")
+    return issues
+
+
+TYPE1_SUFFIXES = (".pfb", ".pfa")
+
+
+def check_file(path: str, templates: np.ndarray | None = None) -> dict:
+    """{"sha256", "bytes", "faces": [...]} or {"sha256", "bytes", "error": reason} for one font file."""
+    import struct
+
+    templates = load_templates() if templates is None else templates
+    with open(path, "rb") as f:
+        data = f.read()
+    result: dict = {"sha256": hashlib.sha256(data).hexdigest(), "bytes": len(data)}
+    if not data:
+        result["error"] = "empty file (0 bytes)"
+        return result
+    try:
+        faces = type1_faces(path) if path.lower().endswith(TYPE1_SUFFIXES) else sfnt_faces(path)
+        result["faces"] = [check_face(path, face, templates) for face in faces]
+    except (TTLibError, OSError, ValueError, KeyError, AssertionError, IndexError, TypeError, AttributeError, struct.error) as e:
+        result["error"] = f"not a readable font ({type(e).__name__}: {e})"[:300]
+    return result
 
 
 def _handle(task: dict) -> dict:

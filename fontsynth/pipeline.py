@@ -34,7 +34,7 @@ MAX_SHARD_SIZE = 10_000
 PAIRS_CANVAS = (64, 256)  # default canvas of the pairs recipe (height, width)
 MIN_SHARD_SIZE = 100
 # Keys of the manifest that must match for --resume to continue a dataset.
-IDENTITY_KEYS = ("recipe", "seed", "n", "shard_size", "config", "corpus", "catalog_sha256", "ocr_clean", "backgrounds")
+IDENTITY_KEYS = ("recipe", "seed", "n", "shard_size", "config", "corpus", "catalog_sha256", "ocr_clean", "split", "backgrounds")
 
 
 @dataclass
@@ -55,6 +55,7 @@ class RenderJob:
     resume: bool = False
     overwrite: bool = False
     ocr_clean: bool = True
+    split: str | None = None  # render only the fonts of this held-out split (train, val, test)
     catalog: Path | None = None
     show_progress: bool = True
 
@@ -133,9 +134,11 @@ def plan(job: RenderJob) -> Plan:
     _check_out(job)
     textures = list_textures(job.backgrounds)
     catalog = load_or_scan(Path(job.fonts), job.catalog, workers=job.workers, show_progress=job.show_progress)
-    picker = FontPicker(catalog.usable(job.ocr_clean))
+    if job.split is not None and not any(f.split for f in catalog.fonts):
+        raise UserError(f"--split {job.split}: the catalog of {job.fonts} has no splits; make them with `fontsynth fonts split`")
+    picker = FontPicker(catalog.usable(job.ocr_clean, job.split))
     if not picker.ids:
-        kind = "OCR-clean " if job.ocr_clean else ""
+        kind = ("OCR-clean " if job.ocr_clean else "") + (f"{job.split}-split " if job.split else "")
         raise UserError(f"no valid {kind}font in {job.fonts} ({catalog.summary()['rejected']} rejected); see `fontsynth fonts scan {job.fonts}` for reasons")
     bad: list[BadLine] = []
     if job.corpus is not None:
@@ -146,7 +149,7 @@ def plan(job: RenderJob) -> Plan:
     shard_size = job.shard_size or auto_shard_size(job.n)
     context = SampleContext(
         recipe=job.recipe, seed=job.seed, catalog=catalog, corpus=corpus, config=cfg,
-        ocr_clean=job.ocr_clean, backgrounds=str(Path(job.backgrounds).resolve()) if job.backgrounds else None, textures=textures,
+        ocr_clean=job.ocr_clean, split=job.split, backgrounds=str(Path(job.backgrounds).resolve()) if job.backgrounds else None, textures=textures,
     )
     catalog_json = json.dumps(catalog.to_json(), sort_keys=True).encode()
     manifest = {
@@ -164,6 +167,7 @@ def plan(job: RenderJob) -> Plan:
         "fonts_dir": str(Path(job.fonts).resolve()),
         "fonts_used": len(picker.ids),
         "ocr_clean": job.ocr_clean,
+        "split": job.split,
         "backgrounds": {"dir": context.backgrounds, "files": textures} if textures else None,
         "complete": False,
         "shards": [],

@@ -81,13 +81,14 @@ class SampleContext:
     corpus: Corpus
     config: StyleConfig
     ocr_clean: bool = True
+    split: str | None = None
     backgrounds: str | None = None
     textures: list[str] = field(default_factory=list)
 
     def fingerprint(self) -> str:
         """Identifies what this context renders (for per-process caches)."""
-        parts = [self.recipe, self.seed, self.corpus.sha256, len(self.corpus.lines), self.config.to_dict(), self.ocr_clean,
-                 self.backgrounds, self.textures, str(self.catalog.root), [(f.id, f.path, f.distinct, f.ocr_clean) for f in self.catalog.fonts]]
+        parts = [self.recipe, self.seed, self.corpus.sha256, len(self.corpus.lines), self.config.to_dict(), self.ocr_clean, self.split,
+                 self.backgrounds, self.textures, str(self.catalog.root), [(f.id, f.path, f.distinct, f.ocr_clean, f.split) for f in self.catalog.fonts]]
         return hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()
 
 
@@ -98,7 +99,7 @@ class SampleMaker:
         self.ctx = ctx
         self.renderer = Renderer(ctx.catalog, Path(ctx.backgrounds) if ctx.backgrounds else None)
         self.renderer.fonts.register(CONTENT_FONT_ID, content_font_path())
-        self.picker = FontPicker(ctx.catalog.usable(ctx.ocr_clean))
+        self.picker = FontPicker(ctx.catalog.usable(ctx.ocr_clean, ctx.split))
         self.content_chars = FontPicker([self.renderer.fonts.extra[CONTENT_FONT_ID]]) if ctx.recipe == "pairs" else None
 
     def draw_texts(self, draws: Draws, count: int = 1) -> tuple[list[str], str]:

@@ -56,3 +56,9 @@ def write_attribution(folder: Path, sources: list[FontSource]) -> None:
     (folder / "ATTRIBUTION.md").write_text(
         attribution_markdown(sources).replace("\n\n", "\n\n" + text, 1), encoding="utf-8"
     )
+
+
+def entry_source(entry) -> FontSource:
+    """The attribution fields of a catalog entry."""
+    return FontSource(file=entry.path, package=entry.package, license=entry.license or "unknown",
+                      license_file=entry.license_file, family=entry.family, style=entry.style)

@@ -155,3 +155,50 @@ def test_scan_records_a_crashing_font_as_rejected(tmp_path):
     catalog = scan_fonts(fonts, workers=1, show_progress=False, command=[sys.executable, str(checker)])
     crash = by_path(catalog)["crash.ttf"]
     assert not crash.accepted and "crashed" in crash.reason
+
+
+DATA = fm.ROOT / "tests" / "data"
+
+
+def test_type1_fonts_are_read_from_their_glyph_names(tmp_path):
+    shutil.copyfile(DATA / "jkplmn8a.pfb", tmp_path / "kp.pfb")
+    entry = scan(tmp_path).fonts[0]
+    assert entry.accepted and entry.ocr_clean and entry.outline == "Type1"
+    assert (entry.family, entry.style) == ("Kp-Light", "Regular")
+    assert entry.covers("Quartz & jinx, 1-9!")
+
+
+def test_small_caps_font_is_not_ocr_clean(tmp_path):
+    shutil.copyfile(DATA / "jkpbsc8a.pfb", tmp_path / "sc.pfb")
+    entry = scan(tmp_path).fonts[0]
+    assert entry.accepted and not entry.ocr_clean
+    assert any("capitals" in issue for issue in entry.ocr_issues)
+
+
+def test_embedded_fonts_are_all_ocr_clean_and_distinct(tmp_path):
+    catalog = Catalog.load(fm.FONTS / "catalog.json")
+    assert catalog.summary() == {"files": 44, "faces": 44, "accepted": 44, "rejected": 0, "distinct": 44, "ocr_clean": 44}
+
+
+def test_split_is_stable_by_design_and_keeps_aliases_together(tmp_path):
+    from fontsynth.catalog import split_fonts
+
+    fm.copy_font(tmp_path / "a.ttf")
+    fm.renamed(tmp_path / "a2.ttf", "Clone Of A")
+    for name in ("Karla-Regular.otf", "RobotoSlab-Regular.otf", "Cabin-Regular.otf", "Sora-Regular.otf"):
+        shutil.copyfile(fm.FONTS / name, tmp_path / name)
+    catalog = scan(tmp_path)
+    counts = split_fonts(catalog, val=0.2, test=0.2, seed=0)
+    assert counts == {"train": 3, "val": 1, "test": 1}
+    fonts = by_path(catalog)
+    assert fonts["a2.ttf"].split == fonts["a.ttf"].split
+    again = scan(tmp_path)
+    split_fonts(again, val=0.2, test=0.2, seed=0)
+    assert [f.split for f in again.fonts] == [f.split for f in catalog.fonts]
+    layouts = set()
+    for seed in range(6):
+        split_fonts(again, val=0.2, test=0.2, seed=seed)
+        layouts.add(tuple(f.split for f in again.fonts))
+    assert len(layouts) > 1  # the seed chooses which designs are held out
+    with pytest.raises(UserError, match="must be fractions"):
+        split_fonts(catalog, val=0.6, test=0.5)

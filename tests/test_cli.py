@@ -105,3 +105,36 @@ def test_existing_dataset_is_not_touched_without_resume(data):
     assert result.exit_code == 2 and "--resume" in result.output
     assert sorted(p.name for p in data.iterdir()) == before
 
+
+
+def test_fonts_split_report_and_attribution(small_fonts, tmp_path):
+    catalog = tmp_path / "catalog.json"
+    shutil.copyfile(small_fonts / "catalog.json", catalog)
+    result = invoke("fonts", "split", catalog, "--val", 0.25, "--test", 0.25, "-o", catalog)
+    assert result.exit_code == 0 and "train 2, val 1, test 1" in result.output
+    report = invoke("fonts", "report", catalog, "-o", tmp_path / "sheet.png")
+    assert report.exit_code == 0 and Image.open(tmp_path / "sheet.png").size[1] >= 44
+    paged = invoke("fonts", "report", catalog, "-o", tmp_path / "p.png", "--per-page", 3)
+    assert paged.exit_code == 0 and (tmp_path / "p-001.png").exists() and (tmp_path / "p-002.png").exists()
+    attribution = invoke("fonts", "attribution", catalog)
+    rows = [line for line in attribution.output.splitlines() if line.startswith("| ") and (".ttf" in line or ".otf" in line)]
+    assert len(rows) == 4 and any("Bitstream" in r for r in rows)
+
+
+def test_render_with_a_split_uses_only_its_fonts(small_fonts, tmp_path):
+    fonts = tmp_path / "fonts"
+    shutil.copytree(small_fonts, fonts)
+    assert invoke("render", "--fonts", fonts, "--out", tmp_path / "x", "--n", 5, "--split", "test").output.startswith("error: --split test: the catalog")
+    invoke("fonts", "split", fonts / "catalog.json", "--val", 0.25, "--test", 0.25)
+    held_out = {f["id"] for f in json.loads((fonts / "catalog.json").read_text())["fonts"] if f["split"] == "test"}
+    result = invoke("render", "--fonts", fonts, "--out", tmp_path / "t", "--n", 20, "--split", "test", "--no-progress", "--workers", 1)
+    assert result.exit_code == 0
+    from fontsynth.dataset import Dataset
+
+    ds = Dataset(tmp_path / "t")
+    assert {ds[i]["font"].decode() for i in range(20)} == held_out
+
+
+def test_fonts_fetch_rejects_an_unknown_source(tmp_path):
+    result = invoke("fonts", "fetch", "--source", "cdn", "--dest", tmp_path / "f")
+    assert result.exit_code == 2 and "unknown font source 'cdn'" in result.output

@@ -1,0 +1,70 @@
+"""Specimen sheet of a catalog: each font's name drawn in the font itself, in columns.
+
+Kept fonts show "Family Style" in themselves with their id, class id, split and license;
+duplicates name the font kept for their design; rejected fonts show their reason in red.
+Large catalogs become numbered pages (`report-001.png`, ...).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PIL import Image, ImageDraw, ImageFont
+
+from fontsynth.catalog import Catalog, FontEntry
+
+CELL_W, CELL_H, COLUMNS = 420, 44, 4
+SAMPLE_PX = 22
+
+
+def _label_font(size: int = 11) -> ImageFont.ImageFont:
+    return ImageFont.load_default(size)
+
+
+def _cell(entry: FontEntry, catalog: Catalog, small: ImageFont.ImageFont) -> Image.Image:
+    cell = Image.new("RGB", (CELL_W, CELL_H), "white")
+    draw = ImageDraw.Draw(cell)
+    name = f"{entry.family} {entry.style}".strip() or entry.path
+    if entry.accepted:
+        try:
+            font = ImageFont.truetype(str(catalog.font_path(entry)), SAMPLE_PX, index=entry.index, layout_engine=ImageFont.Layout.BASIC)
+            if entry.instance:
+                font.set_variation_by_name(entry.instance)
+            draw.text((4, 2), name, font=font, fill="black")
+        except OSError as e:
+            draw.text((4, 6), f"{name} (cannot load: {e})", font=small, fill="red")
+        if entry.duplicate_of:
+            tag = f"duplicate of {entry.duplicate_of}"
+        else:
+            tag = f"{entry.id}  class {entry.class_id}" + (f"  {entry.split}" if entry.split else "") + ("" if entry.ocr_clean else "  not OCR-clean")
+        draw.text((4, CELL_H - 14), f"{tag}  {entry.license}"[:80], font=small, fill=(90, 90, 90))
+    else:
+        draw.text((4, 4), entry.path[-70:], font=small, fill="black")
+        draw.text((4, 20), f"rejected: {entry.reason}"[:80], font=small, fill=(200, 0, 0))
+    return cell
+
+
+def specimen_pages(catalog: Catalog, per_page: int = 600) -> list[Image.Image]:
+    """Kept fonts first (by class id), then duplicates, then rejected fonts."""
+    order = sorted(catalog.fonts, key=lambda f: (not f.accepted, f.duplicate_of is not None, f.class_id if f.class_id is not None else 0, f.path))
+    small = _label_font()
+    pages = []
+    for start in range(0, len(order), per_page):
+        chunk = order[start : start + per_page]
+        rows = (len(chunk) + COLUMNS - 1) // COLUMNS
+        page = Image.new("RGB", (COLUMNS * CELL_W, rows * CELL_H), (220, 220, 220))
+        for i, entry in enumerate(chunk):
+            page.paste(_cell(entry, catalog, small), ((i % COLUMNS) * CELL_W, (i // COLUMNS) * CELL_H))
+        pages.append(page)
+    return pages
+
+
+def write_specimen(catalog: Catalog, output: Path, per_page: int = 600) -> list[Path]:
+    pages = specimen_pages(catalog, per_page)
+    if len(pages) == 1:
+        pages[0].save(output)
+        return [Path(output)]
+    paths = [Path(output).with_name(f"{Path(output).stem}-{k:03d}{Path(output).suffix}") for k in range(1, len(pages) + 1)]
+    for page, path in zip(pages, paths):
+        page.save(path)
+    return paths
