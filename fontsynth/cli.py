@@ -143,6 +143,29 @@ def replay(
     typer.echo(f"sample {index}: re-rendered image is identical to the stored one ({len(again)} bytes)")
 
 
+@app.command()
+@user_errors
+def verify(
+    data: Path = typer.Argument(..., help="Dataset folder."),
+    progress: bool = typer.Option(True, help="Show a progress bar."),
+) -> None:
+    """Check every shard, sample and checksum against the manifest; exit 1 when anything is bad."""
+    from fontsynth.verify import verify_dataset
+
+    report = verify_dataset(data, show_progress=progress)
+    for note in report.notes:
+        typer.echo(f"note: {note}", err=True)
+    for problem in report.problems[:50]:
+        typer.echo(f"bad: {problem}")
+    if len(report.problems) > 50:
+        typer.echo(f"... and {len(report.problems) - 50} more problems")
+    if report.ok:
+        typer.echo(f"ok: {report.samples:,} samples in {report.shards} shards verified")
+        return
+    typer.echo(f"FAILED: {len(report.problems)} problems, {len(report.bad_samples())} bad samples (of {report.samples:,} checked)", err=True)
+    raise typer.Exit(1)
+
+
 @fonts_app.command("scan")
 @user_errors
 def fonts_scan(

@@ -13,7 +13,9 @@ with 1-based indices. Beside them, under their own prefixes (all values bytes):
     meta-%09d          the sample's record as JSON: {"index", "text", "style", ...}; its
                        "style" re-renders the image exactly (`fontsynth replay`)
     font-%09d          catalog font id (ASCII); the class id is in catalog.json
-    shard-info         JSON: first global index, count, recipe
+    sum-%09d           BLAKE2b-128 of the sample's other fields (see sample_sum): lets
+                       `fontsynth verify` name each damaged sample
+    shard-info         JSON: first global index, count, fields, recipe
 
 and for the `pairs` recipe (see fontsynth.recipes):
 
@@ -44,6 +46,20 @@ import lmdb
 SHARD_PREFIX = "shard-"
 MAP_SIZE = 1 << 40  # sparse on Linux: the file grows with the data
 COMMIT_EVERY = 512
+
+
+SUM_PREFIX = "sum"
+
+
+def sample_sum(fields: dict[str, bytes]) -> bytes:
+    """Digest of one sample's fields (all but its own sum), in prefix order."""
+    h = hashlib.blake2b(digest_size=16)
+    for prefix in sorted(fields):
+        if prefix != SUM_PREFIX:
+            value = fields[prefix]
+            h.update(prefix.encode() + b"\0" + len(value).to_bytes(8, "little"))
+            h.update(value)
+    return h.digest()
 
 
 def shard_name(number: int) -> str:
@@ -105,6 +121,7 @@ class ShardWriter:
 
     def add(self, fields: dict[str, bytes]) -> None:
         """One sample: `fields` maps key prefixes (`image`, `label`, `meta`, ...) to values."""
+        fields = {**fields, SUM_PREFIX: sample_sum(fields)}
         self.count += 1
         if self.count == 1:
             self.fields = sorted(fields)

@@ -1,0 +1,60 @@
+import shutil
+
+import lmdb
+import pytest
+from typer.testing import CliRunner
+
+from fontsynth.cli import app
+from fontsynth.pipeline import RenderJob, render_dataset
+from fontsynth.verify import verify_dataset
+
+
+@pytest.fixture
+def data(small_fonts, tmp_path):
+    out = tmp_path / "data"
+    render_dataset(RenderJob(fonts=small_fonts, out=out, n=40, seed=4, shard_size=10, workers=1, show_progress=False))
+    return out
+
+
+def edit(shard, fn):
+    env = lmdb.open(str(shard), subdir=True, lock=False)
+    with env.begin(write=True) as txn:
+        fn(txn)
+    env.close()
+
+
+def test_an_intact_dataset_verifies(data):
+    report = verify_dataset(data, show_progress=False)
+    assert report.ok and report.samples == 40 and report.shards == 4
+    result = CliRunner().invoke(app, ["verify", str(data), "--no-progress"])
+    assert result.exit_code == 0 and "ok: 40 samples in 4 shards" in result.output
+
+
+@pytest.mark.parametrize("key", [b"image-000000003", b"label-000000003", b"meta-000000003"])
+def test_a_flipped_byte_names_its_sample(data, key):
+    def flip(txn):
+        value = bytearray(txn.get(key))
+        value[len(value) // 2] ^= 0x01
+        txn.put(key, bytes(value))
+
+    edit(data / "shard-00001", flip)
+    report = verify_dataset(data, show_progress=False)
+    assert report.bad_samples() == [12]  # shard 1 starts at 10; local index 3
+    assert any("checksum mismatch" in p.what for p in report.problems)
+    result = CliRunner().invoke(app, ["verify", str(data), "--no-progress"])
+    assert result.exit_code == 1 and "sample 12 (shard-00001)" in result.output
+
+
+def test_a_missing_sample_is_reported(data):
+    edit(data / "shard-00002", lambda txn: txn.delete(b"image-000000010"))
+    report = verify_dataset(data, show_progress=False)
+    assert report.bad_samples() == [29]
+    assert [p.what for p in report.problems] == ["missing image"]
+
+
+def test_a_missing_shard_is_reported(data):
+    shutil.rmtree(data / "shard-00003")
+    report = verify_dataset(data, show_progress=False)
+    assert not report.ok and report.bad_samples() == []
+    assert [(p.shard, p.what) for p in report.problems] == [("shard-00003", "missing shard (samples 30-39)")]
+    assert report.samples == 30
