@@ -166,6 +166,29 @@ def verify(
     raise typer.Exit(1)
 
 
+@app.command()
+@user_errors
+def publish(
+    data: Path = typer.Argument(..., help="Dataset folder (complete, and passing verify)."),
+    out: Path = typer.Option(..., "--out", "-o", help="Release folder to create."),
+    name: str = typer.Option(..., help="Dataset name for the card."),
+    license_policy: str = typer.Option("strict", help="strict (permissive font licenses only), open (all but non-free), none."),
+    data_format: str = typer.Option("lmdb", "--format", help="lmdb (the shards) or parquet (loads with datasets' load_dataset('parquet'))."),
+    dataset_license: str = typer.Option("other", "--dataset-license", help="License of the dataset for the card's front matter."),
+    progress: bool = typer.Option(True, help="Show a progress bar."),
+) -> None:
+    """Write a release folder: data, dataset card, preview, font attribution and licenses, SHA256SUMS."""
+    from fontsynth.publish import PublishJob, publish as publish_release
+
+    result = publish_release(PublishJob(data=data, out=out, name=name, license_policy=license_policy, format=data_format,
+                                        dataset_license=dataset_license, show_progress=progress))
+    excluded = ", ".join(f"{n} {c}" for c, n in sorted(result.excluded_by_class.items())) or "none"
+    if result.missing_license_texts:
+        typer.echo(f"warning: no license text found for {len(result.missing_license_texts)} fonts (e.g. {result.missing_license_texts[0]}); "
+                   "add it to the release's licenses/ before sharing", err=True)
+    typer.echo(f"{result.samples:,} samples in {len(result.fonts)} fonts -> {result.out} (excluded by license: {excluded})")
+
+
 @fonts_app.command("scan")
 @user_errors
 def fonts_scan(

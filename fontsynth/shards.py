@@ -146,7 +146,8 @@ class ShardWriter:
         if lock.exists():
             lock.unlink()  # readers open with lock=False; a stale lock file only confuses
         digest = self.digest.hexdigest()
-        check = ShardReader(self.tmp).records_digest()
+        with ShardReader(self.tmp) as reader:
+            check = reader.records_digest()
         if check != digest:
             raise OSError(f"shard {self.tmp} reads back differently from what was written")
         if self.final.exists():
@@ -171,12 +172,42 @@ def _fsync_dir(path: Path) -> None:
         os.close(fd)
 
 
+class _SharedEnvironments:
+    """py-lmdb allows one open Environment per path in a process: readers of one shard share it,
+    counted, and the last to close closes it."""
+
+    def __init__(self) -> None:
+        self._open: dict[str, list] = {}
+
+    def acquire(self, path: Path) -> lmdb.Environment:
+        key = str(Path(path).resolve())
+        if key not in self._open:
+            env = lmdb.open(key, readonly=True, lock=False, readahead=False, meminit=False, subdir=True)
+            self._open[key] = [env, 0]
+        self._open[key][1] += 1
+        return self._open[key][0]
+
+    def release(self, path: Path) -> None:
+        key = str(Path(path).resolve())
+        entry = self._open.get(key)
+        if entry is None:
+            return
+        entry[1] -= 1
+        if entry[1] <= 0:
+            entry[0].close()
+            del self._open[key]
+
+
+_ENVIRONMENTS = _SharedEnvironments()
+
+
 class ShardReader:
     """Read-only access to one shard (LMDB opened readonly, lock=False, readahead=False)."""
 
     def __init__(self, path: Path):
         self.path = Path(path)
-        self.env = lmdb.open(str(self.path), readonly=True, lock=False, readahead=False, meminit=False, subdir=True)
+        self.env = _ENVIRONMENTS.acquire(self.path)
+        self._closed = False
         with self.env.begin() as txn:
             raw = txn.get(b"num-samples")
             info = txn.get(b"shard-info")
@@ -228,7 +259,9 @@ class ShardReader:
         return digest.hexdigest()
 
     def close(self) -> None:
-        self.env.close()
+        if not self._closed:
+            self._closed = True
+            _ENVIRONMENTS.release(self.path)
 
     def __enter__(self) -> "ShardReader":
         return self

@@ -1,0 +1,131 @@
+import json
+import shutil
+
+import pytest
+from typer.testing import CliRunner
+
+from fontmaker import FONTS
+from fontsynth.catalog import scan_fonts
+from fontsynth.cli import app
+from fontsynth.dataset import Dataset
+from fontsynth.errors import UserError
+from fontsynth.licenses import allowed, classify
+from fontsynth.pipeline import RenderJob, render_dataset
+from fontsynth.publish import PublishJob, check_checksums, publish
+from fontsynth.verify import verify_dataset
+
+N = 40
+
+
+@pytest.fixture(scope="module")
+def mixed(small_fonts, tmp_path_factory):
+    """A dataset whose fonts include one under a share-alike license (Karla relabelled GPL-2+)."""
+    root = tmp_path_factory.mktemp("mixed")
+    fonts = root / "fonts"
+    shutil.copytree(small_fonts, fonts)
+    shutil.copytree(FONTS / "licenses", fonts / "licenses")
+    sources = json.loads((fonts / "sources.json").read_text())
+    for entry in sources["fonts"]:
+        if entry["file"] == "Karla-Regular.otf":
+            entry["license"] = "GPL-2+"
+    (fonts / "sources.json").write_text(json.dumps(sources))
+    scan_fonts(fonts, workers=1, show_progress=False).save(fonts / "catalog.json")
+    out = root / "data"
+    render_dataset(RenderJob(fonts=fonts, out=out, n=N, seed=9, shard_size=15, workers=1, show_progress=False))
+    return out
+
+
+def fonts_of(ds):
+    return {i: ds[i]["font"].decode() for i in ds.indices()}
+
+
+def karla_id(data):
+    return next(f["id"] for f in json.loads((data / "catalog.json").read_text())["fonts"] if f["path"] == "Karla-Regular.otf")
+
+
+def test_lmdb_release_verifies_and_keeps_only_permitted_fonts(mixed, tmp_path):
+    result = publish(PublishJob(data=mixed, out=tmp_path / "rel", name="demo", show_progress=False))
+    source = Dataset(mixed)
+    expected = [i for i, f in fonts_of(source).items() if f != karla_id(mixed)]
+    assert result.samples == len(expected) and result.excluded == N - len(expected) > 0
+    assert result.excluded_by_class == {"share-alike": N - len(expected)}
+    release = Dataset(tmp_path / "rel" / "data")
+    assert verify_dataset(tmp_path / "rel" / "data", show_progress=False).ok
+    for new, old in enumerate(expected):
+        assert release[new]["image"] == source[old]["image"] and release[new]["label"] == source[old]["label"]
+        assert json.loads(release[new]["meta"])["source_index"] == old
+    used = set(fonts_of(release).values())
+    attribution = (tmp_path / "rel" / "ATTRIBUTION.md").read_text()
+    listed = {row.split("|")[1].strip() for row in attribution.splitlines() if row.startswith("| ") and "." in row.split("|")[1]}
+    paths = {f["id"]: f["path"] for f in json.loads((mixed / "catalog.json").read_text())["fonts"]}
+    assert listed == {paths[i] for i in used} and "Karla-Regular.otf" not in listed
+    assert result.missing_license_texts == []
+    assert "licenses/ttf-bitstream-vera.txt" in attribution and (tmp_path / "rel" / "licenses" / "ttf-bitstream-vera.txt").is_file()
+    assert (tmp_path / "rel" / "preview.png").stat().st_size > 0
+
+
+def test_open_policy_keeps_share_alike_fonts(mixed, tmp_path):
+    result = publish(PublishJob(data=mixed, out=tmp_path / "rel", name="demo", license_policy="open", show_progress=False))
+    assert result.samples == N and result.excluded == 0
+
+
+def test_parquet_release_loads_with_the_same_samples(mixed, tmp_path):
+    pq = pytest.importorskip("pyarrow.parquet")
+    publish(PublishJob(data=mixed, out=tmp_path / "rel", name="demo", format="parquet", license_policy="none", show_progress=False))
+    table = pq.read_table(sorted((tmp_path / "rel" / "data").glob("*.parquet")))
+    source = Dataset(mixed)
+    assert table.num_rows == N
+    rows = table.to_pylist()
+    for row in rows:
+        sample = source[row["source_index"]]
+        assert row["image"]["bytes"] == sample["image"] and row["label"] == sample["label"].decode()
+        assert row["font_id"] == sample["font"].decode() and json.loads(row["style"]) == json.loads(sample["meta"])["style"]
+    assert json.loads(table.schema.metadata[b"huggingface"])["info"]["features"]["image"] == {"_type": "Image"}
+    datasets = pytest.importorskip("datasets")
+    loaded = datasets.load_dataset("parquet", data_files=str(tmp_path / "rel" / "data" / "*.parquet"), split="train")
+    assert loaded[0]["label"] == rows[0]["label"] and loaded[0]["image"].size[1] == 32
+
+
+def test_card_and_checksums(mixed, tmp_path):
+    publish(PublishJob(data=mixed, out=tmp_path / "rel", name="demo-set", dataset_license="cc-by-4.0", show_progress=False))
+    card = (tmp_path / "rel" / "README.md").read_text()
+    front = card.split("---")[1]
+    assert "license: cc-by-4.0" in front and "- image-to-text" in front and "- n<1K" in front and "- en" in front
+    assert '"p_rotation"' in card and "seed 9" in card
+    assert check_checksums(tmp_path / "rel") == []
+    readme = tmp_path / "rel" / "README.md"
+    readme.write_text(readme.read_text() + "tampered")
+    assert check_checksums(tmp_path / "rel") == ["README.md"]
+
+
+def test_publish_refuses_bad_requests_and_leaves_nothing(mixed, tmp_path):
+    with pytest.raises(UserError, match="unknown license policy"):
+        publish(PublishJob(data=mixed, out=tmp_path / "a", name="x", license_policy="lax", show_progress=False))
+    (tmp_path / "full").mkdir()
+    (tmp_path / "full" / "keep.txt").write_text("mine")
+    with pytest.raises(UserError, match="not empty"):
+        publish(PublishJob(data=mixed, out=tmp_path / "full", name="x", show_progress=False))
+    broken = tmp_path / "broken"
+    shutil.copytree(mixed, broken)
+    shutil.rmtree(broken / "shard-00001")
+    result = CliRunner().invoke(app, ["publish", str(broken), "--out", str(tmp_path / "b"), "--name", "x", "--no-progress"])
+    assert result.exit_code == 2 and "fails verification" in result.output
+    assert not (tmp_path / "a").exists() and not (tmp_path / "b").exists()
+    assert not list(tmp_path.glob(".*tmp-*"))
+
+
+@pytest.mark.parametrize("text, cls", [
+    ("OFL-1.1", "permissive"), ("ofl lppl", "permissive"), ("GPL-2+FE", "permissive"),
+    ("GPL-3+FontException or OFL-1.1", "permissive"), ("AGPL-3 with Font exception", "permissive"),
+    ("GPL-2+", "share-alike"), ("CC-BY-SA-4.0-Int", "share-alike"), ("lppl gpl", "permissive"),
+    ("other-free", "unknown"), ("", "unknown"), ("CC-BY-NC-4.0", "restricted"), ("OFL-1.1 (from text)", "permissive"),
+    ("SIL Open Font License, Version 1.0", "permissive"), ("public-domain", "permissive"), ("Bitstream", "permissive"),
+])
+def test_license_classes(text, cls):
+    assert classify(text) == cls
+
+
+def test_policies():
+    assert allowed("OFL-1.1", "strict") and not allowed("GPL-2+", "strict") and not allowed("", "strict")
+    assert allowed("GPL-2+", "open") and allowed("other-free", "open") and not allowed("CC-BY-NC-4.0", "open")
+    assert allowed("CC-BY-NC-4.0", "none")
