@@ -48,6 +48,8 @@ def render(
     corpus: Optional[Path] = typer.Option(None, help="UTF-8 text file, one text per line (default: embedded corpus)."),
     backgrounds: Optional[Path] = typer.Option(None, help="Folder of background images for texture backgrounds."),
     workers: int = typer.Option(2, help="Parallel worker processes."),
+    backend: str = typer.Option("loky", help="loky (local processes), dask or ray (a cluster; --out must be on storage every worker shares)."),
+    scheduler: Optional[str] = typer.Option(None, help="dask scheduler address (tcp://host:8786) or ray address."),
     shard_size: int = typer.Option(0, help="Samples per shard (0: chosen from --n, at most 10,000)."),
     resume: bool = typer.Option(False, help="Continue an interrupted run in --out."),
     overwrite: bool = typer.Option(False, help="Replace the dataset in --out."),
@@ -61,7 +63,7 @@ def render(
 
     job = RenderJob(
         fonts=fonts, out=out, n=n, seed=seed, recipe=recipe, preset=preset, config_file=config, size=size,
-        corpus=corpus, backgrounds=backgrounds, workers=workers, shard_size=shard_size, resume=resume,
+        corpus=corpus, backgrounds=backgrounds, workers=workers, backend=backend, scheduler=scheduler, shard_size=shard_size, resume=resume,
         overwrite=overwrite, ocr_clean=ocr_clean, split=split, catalog=catalog, show_progress=progress,
     )
     p = plan(job)

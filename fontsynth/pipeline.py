@@ -13,7 +13,9 @@ import math
 import os
 import shutil
 import tempfile
-from dataclasses import asdict, dataclass, field
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import joblib
@@ -24,6 +26,7 @@ from fontsynth.corpus import BadLine, Corpus, default_corpus, keep_renderable, r
 from fontsynth.dataset import FORMAT, FORMAT_VERSION, MANIFEST_FILE, read_manifest
 from fontsynth.effects.background import list_textures
 from fontsynth.errors import UserError
+from fontsynth.extras import require
 from fontsynth.fileio import atomic_write_json
 from fontsynth.progress import progress_bar
 from fontsynth.recipes import RECIPES, FontPicker, SampleContext, SampleMaker
@@ -51,7 +54,8 @@ class RenderJob:
     backgrounds: Path | None = None
     shard_size: int = 0  # 0: chosen from n
     workers: int = 2
-    backend: str = "loky"
+    backend: str = "loky"  # loky (local processes), dask or ray (a cluster; --out on storage all workers share)
+    scheduler: str | None = None  # dask scheduler address (tcp://host:8786) or ray address
     resume: bool = False
     overwrite: bool = False
     ocr_clean: bool = True
@@ -126,6 +130,7 @@ def plan(job: RenderJob) -> Plan:
         raise UserError(f"unknown recipe {job.recipe!r}; choose one of: {', '.join(RECIPES)}")
     if job.workers < 1:
         raise UserError(f"--workers must be at least 1 (got {job.workers})")
+    _check_backend(job)
     cfg = load_config(job)
     if job.recipe == "pairs" and cfg.width <= 0:
         if job.size is not None:
@@ -187,6 +192,51 @@ def plan(job: RenderJob) -> Plan:
     return Plan(job=job, context=context, manifest=manifest, todo=todo, bad_lines=bad, dropped_texts=dropped)
 
 
+BACKENDS = ("loky", "dask", "ray")
+SCHEDULER_TIMEOUT_S = 10  # a reachable scheduler answers in milliseconds
+
+
+def _check_backend(job: RenderJob) -> None:
+    if job.backend not in BACKENDS:
+        raise UserError(f"unknown backend {job.backend!r}; choose one of: {', '.join(BACKENDS)}")
+    if job.backend == "dask":
+        require("distributed", "dask", "--backend dask")
+        if not job.scheduler:
+            raise UserError("--backend dask needs --scheduler with the address of a running dask scheduler, e.g. tcp://host:8786")
+    if job.backend == "ray":
+        require("ray", "ray", "--backend ray")
+
+
+@contextmanager
+def parallel_for(job: RenderJob) -> Iterator[joblib.Parallel]:
+    """A joblib.Parallel on the job's backend: local processes, a dask or a ray cluster."""
+    if job.backend == "dask":
+        from distributed import Client
+
+        try:
+            client = Client(job.scheduler, timeout=SCHEDULER_TIMEOUT_S)
+        except OSError as e:
+            raise UserError(f"cannot reach the dask scheduler at {job.scheduler} ({e}); start it or fix --scheduler")
+        try:
+            with joblib.parallel_config(backend="dask"):
+                yield joblib.Parallel(n_jobs=-1, return_as="generator_unordered")
+        finally:
+            client.close()
+    elif job.backend == "ray":
+        import ray
+        from ray.util.joblib import register_ray
+
+        register_ray()
+        ray.init(address=job.scheduler, ignore_reinit_error=True)
+        try:
+            with joblib.parallel_config(backend="ray"):
+                yield joblib.Parallel(n_jobs=-1, return_as="generator_unordered")
+        finally:
+            ray.shutdown()
+    else:
+        yield joblib.Parallel(n_jobs=job.workers, backend=job.backend, return_as="generator_unordered")
+
+
 def _all_chars(corpus: Corpus) -> str:
     import string
 
@@ -246,9 +296,8 @@ def execute(plan_: Plan) -> dict:
     _prepare_out(plan_)
     out = Path(job.out)
     done = sum(s["count"] for s in manifest["shards"])
-    parallel = joblib.Parallel(n_jobs=job.workers, backend=job.backend, return_as="generator_unordered")
-    tasks = (joblib.delayed(write_shard)(plan_.context, str(out), *t) for t in plan_.todo)
-    with progress_bar("rendering", job.n, "img", job.show_progress, done=done) as advance:
+    tasks = (joblib.delayed(write_shard)(plan_.context, str(out.resolve()), *t) for t in plan_.todo)
+    with progress_bar("rendering", job.n, "img", job.show_progress, done=done) as advance, parallel_for(job) as parallel:
         for record in parallel(tasks):
             manifest["shards"] = sorted([*manifest["shards"], record.to_json()], key=lambda s: s["start"])
             atomic_write_json(out / MANIFEST_FILE, manifest)
