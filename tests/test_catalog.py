@@ -202,3 +202,24 @@ def test_split_is_stable_by_design_and_keeps_aliases_together(tmp_path):
     assert len(layouts) > 1  # the seed chooses which designs are held out
     with pytest.raises(UserError, match="must be fractions"):
         split_fonts(catalog, val=0.6, test=0.5)
+
+
+def test_each_named_instance_of_a_variable_font_is_an_entry(tmp_path):
+    from fontsynth.render import Renderer
+    from fontsynth.style import Style
+
+    shutil.copyfile(DATA / "Karla-wght.ttf", tmp_path / "Karla-wght.ttf")
+    catalog = scan(tmp_path)
+    instances = {f.instance: f for f in catalog.fonts}
+    assert set(instances) == {"ExtraLight", "Light", "Regular", "Medium", "Bold", "ExtraBold"}
+    assert all(f.variable and f.accepted and f.id.endswith("@" + f.instance.lower()) for f in catalog.fonts)
+    assert len({f.id for f in catalog.fonts}) == 6
+    renderer = Renderer(catalog)
+    light = renderer.layers("Weight", Style(font=instances["ExtraLight"].id)).mask
+    bold = renderer.layers("Weight", Style(font=instances["Bold"].id)).mask
+    assert (bold > 0).sum() > 1.3 * (light > 0).sum()  # the instance's weight is applied
+
+    shutil.copyfile(fm.FONTS / "Karla-Regular.otf", tmp_path / "Karla-Regular.otf")
+    with_static = by_path(scan(tmp_path))
+    regular = next(f for f in scan(tmp_path).fonts if f.instance == "Regular")
+    assert regular.duplicate_of == with_static["Karla-Regular.otf"].id  # the static face is kept
