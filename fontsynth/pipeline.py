@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import joblib
+import lmdb
 
 from fontsynth import __version__
 from fontsynth.catalog import load_or_scan
@@ -30,7 +31,7 @@ from fontsynth.extras import require
 from fontsynth.fileio import atomic_write_json
 from fontsynth.progress import progress_bar
 from fontsynth.recipes import RECIPES, FontPicker, SampleContext, SampleMaker
-from fontsynth.shards import SHARD_PREFIX, ShardRecord, ShardWriter, shard_name
+from fontsynth.shards import SHARD_PREFIX, ShardReader, ShardRecord, ShardWriter, folder_bytes, shard_name
 from fontsynth.style import StyleConfig, preset
 
 MAX_SHARD_SIZE = 10_000
@@ -230,7 +231,9 @@ def parallel_for(job: RenderJob) -> Iterator[joblib.Parallel]:
         ray.init(address=job.scheduler, ignore_reinit_error=True)
         try:
             with joblib.parallel_config(backend="ray"):
-                yield joblib.Parallel(n_jobs=-1, return_as="generator_unordered")
+                # ray's backend returns lists only: the manifest is written when all shards are
+                # done, and a resumed run adopts the finished shard folders it finds.
+                yield joblib.Parallel(n_jobs=-1, return_as="list")
         finally:
             ray.shutdown()
     else:
@@ -283,11 +286,33 @@ def _prepare_out(plan_: Plan) -> None:
                 p.unlink()
     out.mkdir(parents=True, exist_ok=True)
     listed = {s["name"] for s in plan_.manifest["shards"]}
-    for p in out.iterdir():  # leftovers of an interrupted run: temporary or unlisted shards
-        if p.name.startswith(SHARD_PREFIX) and p.name not in listed:
-            shutil.rmtree(p)
+    expected = {shard_name(k): (start, count) for k, start, count in plan_.todo}
+    for p in sorted(out.iterdir()):  # leftovers of an interrupted run
+        if not p.name.startswith(SHARD_PREFIX) or p.name in listed:
+            continue
+        record = _adoptable(p, expected.get(p.name), plan_.context) if plan_.job.resume else None
+        if record is None:
+            shutil.rmtree(p)  # a temporary folder, or a shard this plan would not write
+        else:
+            plan_.manifest["shards"] = sorted([*plan_.manifest["shards"], record.to_json()], key=lambda s: s["start"])
+            plan_.todo = [t for t in plan_.todo if shard_name(t[0]) != p.name]
     atomic_write_json(out / "catalog.json", plan_.context.catalog.to_json())
     atomic_write_json(out / MANIFEST_FILE, plan_.manifest)
+
+
+def _adoptable(path: Path, span: tuple[int, int] | None, context: SampleContext) -> ShardRecord | None:
+    """A finished shard folder the manifest missed (the run stopped between its rename and the
+    manifest update): its record, if it is exactly the shard this plan would write."""
+    if span is None or ".tmp-" in path.name:
+        return None
+    try:
+        with ShardReader(path) as reader:
+            info = reader.info
+            if (info.get("start"), info.get("count"), info.get("seed"), info.get("recipe")) != (*span, context.seed, context.recipe):
+                return None
+            return ShardRecord(path.name, span[0], span[1], reader.records_digest(), folder_bytes(path))
+    except (lmdb.Error, ValueError, OSError):
+        return None
 
 
 def execute(plan_: Plan) -> dict:

@@ -29,3 +29,10 @@ def test_unknown_backend_is_refused(small_fonts, tmp_path):
     with pytest.raises(UserError, match="unknown backend 'spark'"):
         render_dataset(job(small_fonts, tmp_path / "c", backend="spark"))
     assert not (tmp_path / "c").exists()
+
+
+def test_ray_render_is_byte_identical_to_a_local_one(small_fonts, tmp_path):
+    pytest.importorskip("ray")
+    render_dataset(job(small_fonts, tmp_path / "ray", backend="ray", n=30))
+    render_dataset(job(small_fonts, tmp_path / "local", n=30))
+    assert records(tmp_path / "ray") == records(tmp_path / "local")

@@ -135,6 +135,19 @@ def test_resume_removes_leftovers_and_finishes(small_fonts, words, tmp_path):
     assert records(out) == records(words)
 
 
+def test_resume_adopts_finished_shards_the_manifest_missed(small_fonts, words, tmp_path):
+    out = tmp_path / "partial"
+    render_dataset(job(small_fonts, out))
+    manifest = json.loads((out / "manifest.json").read_text())
+    manifest["shards"], manifest["complete"] = [], False  # killed after the renames, before the manifest
+    (out / "manifest.json").write_text(json.dumps(manifest))
+    before = (out / "shard-00001" / "data.mdb").stat().st_mtime_ns
+    render_dataset(job(small_fonts, out, resume=True))
+    assert (out / "shard-00001" / "data.mdb").stat().st_mtime_ns == before  # adopted, not rendered again
+    assert records(out) == records(words)
+    assert json.loads((out / "manifest.json").read_text())["complete"]
+
+
 def test_kill_9_then_resume_equals_an_uninterrupted_run(small_fonts, tmp_path):
     args = ["--fonts", str(small_fonts), "--n", "400", "--shard-size", "40", "--seed", "3", "--workers", "2", "--no-progress"]
     whole = tmp_path / "whole"
