@@ -1,8 +1,9 @@
 """Plan, run and resume a render: shards in parallel through joblib.
 
 A run is planned from a `RenderJob` (everything checked before anything is written), then
-each missing shard is written by one joblib task. The manifest lists finished shards and is
-rewritten after each one, so `resume` only has to skip them.
+each missing shard is written by one joblib task (locally, or on a dask or ray cluster, see
+fontsynth.backends). The manifest lists finished shards and is rewritten after each one, so
+`resume` skips them; it also adopts complete shard folders the manifest missed.
 """
 
 from __future__ import annotations
@@ -12,9 +13,8 @@ import json
 import math
 import os
 import shutil
+import string
 import tempfile
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -22,12 +22,12 @@ import joblib
 import lmdb
 
 from fontsynth import __version__
+from fontsynth.backends import check_backend, parallel_for
 from fontsynth.catalog import load_or_scan
 from fontsynth.corpus import BadLine, Corpus, default_corpus, keep_renderable, read_corpus_file
 from fontsynth.dataset import FORMAT, FORMAT_VERSION, MANIFEST_FILE, read_manifest
 from fontsynth.effects.background import list_textures
 from fontsynth.errors import UserError
-from fontsynth.extras import require
 from fontsynth.fileio import atomic_write_json
 from fontsynth.progress import progress_bar
 from fontsynth.recipes import RECIPES, FontPicker, SampleContext, SampleMaker
@@ -131,7 +131,7 @@ def plan(job: RenderJob) -> Plan:
         raise UserError(f"unknown recipe {job.recipe!r}; choose one of: {', '.join(RECIPES)}")
     if job.workers < 1:
         raise UserError(f"--workers must be at least 1 (got {job.workers})")
-    _check_backend(job)
+    check_backend(job.backend, job.scheduler)
     cfg = load_config(job)
     if job.recipe == "pairs" and cfg.width <= 0:
         if job.size is not None:
@@ -193,56 +193,7 @@ def plan(job: RenderJob) -> Plan:
     return Plan(job=job, context=context, manifest=manifest, todo=todo, bad_lines=bad, dropped_texts=dropped)
 
 
-BACKENDS = ("loky", "dask", "ray")
-SCHEDULER_TIMEOUT_S = 10  # a reachable scheduler answers in milliseconds
-
-
-def _check_backend(job: RenderJob) -> None:
-    if job.backend not in BACKENDS:
-        raise UserError(f"unknown backend {job.backend!r}; choose one of: {', '.join(BACKENDS)}")
-    if job.backend == "dask":
-        require("distributed", "dask", "--backend dask")
-        if not job.scheduler:
-            raise UserError("--backend dask needs --scheduler with the address of a running dask scheduler, e.g. tcp://host:8786")
-    if job.backend == "ray":
-        require("ray", "ray", "--backend ray")
-
-
-@contextmanager
-def parallel_for(job: RenderJob) -> Iterator[joblib.Parallel]:
-    """A joblib.Parallel on the job's backend: local processes, a dask or a ray cluster."""
-    if job.backend == "dask":
-        from distributed import Client
-
-        try:
-            client = Client(job.scheduler, timeout=SCHEDULER_TIMEOUT_S)
-        except OSError as e:
-            raise UserError(f"cannot reach the dask scheduler at {job.scheduler} ({e}); start it or fix --scheduler")
-        try:
-            with joblib.parallel_config(backend="dask"):
-                yield joblib.Parallel(n_jobs=-1, return_as="generator_unordered")
-        finally:
-            client.close()
-    elif job.backend == "ray":
-        import ray
-        from ray.util.joblib import register_ray
-
-        register_ray()
-        ray.init(address=job.scheduler, ignore_reinit_error=True)
-        try:
-            with joblib.parallel_config(backend="ray"):
-                # ray's backend returns lists only: the manifest is written when all shards are
-                # done, and a resumed run adopts the finished shard folders it finds.
-                yield joblib.Parallel(n_jobs=-1, return_as="list")
-        finally:
-            ray.shutdown()
-    else:
-        yield joblib.Parallel(n_jobs=job.workers, backend=job.backend, return_as="generator_unordered")
-
-
 def _all_chars(corpus: Corpus) -> str:
-    import string
-
     return "".join(sorted(set("".join(corpus.lines)))) if corpus.lines else string.printable
 
 
@@ -322,7 +273,7 @@ def execute(plan_: Plan) -> dict:
     out = Path(job.out)
     done = sum(s["count"] for s in manifest["shards"])
     tasks = (joblib.delayed(write_shard)(plan_.context, str(out.resolve()), *t) for t in plan_.todo)
-    with progress_bar("rendering", job.n, "img", job.show_progress, done=done) as advance, parallel_for(job) as parallel:
+    with progress_bar("rendering", job.n, "img", job.show_progress, done=done) as advance, parallel_for(job.backend, job.workers, job.scheduler) as parallel:
         for record in parallel(tasks):
             manifest["shards"] = sorted([*manifest["shards"], record.to_json()], key=lambda s: s["start"])
             atomic_write_json(out / MANIFEST_FILE, manifest)
