@@ -11,7 +11,7 @@ import pytest
 import fontmaker as fm
 from fontsynth.catalog import scan_fonts
 from fontsynth.errors import UserError
-from fontsynth.fetch import TexliveLicenses, dep5_license, extract_wheel, fetch_debian, fetch_pypi, read_package_list
+from fontsynth.fetch import TexliveLicenses, dep5_license, fetch_debian, fetch_pypi, read_package_list
 
 needs_dpkg = pytest.mark.skipif(shutil.which("dpkg-deb") is None, reason="dpkg-deb not installed")
 

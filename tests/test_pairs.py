@@ -5,7 +5,7 @@ import pytest
 
 from fontsynth.dataset import Dataset
 from fontsynth.draws import sample_draws
-from fontsynth.effects.degrade import decode, degrade
+from fontsynth.effects.degrade import decode
 from fontsynth.errors import UserError
 from fontsynth.pipeline import RenderJob, render_dataset
 from fontsynth.recipes import SampleContext, SampleMaker
@@ -59,12 +59,15 @@ def test_masks_mark_exactly_where_the_text_changed_the_undegraded_image(maker):
         assert changed[layers.mask > 0].mean() > 0.5 and (layers.mask > 0).any()
 
 
-def test_background_is_the_style_image_without_text_with_the_same_degradations(pairs, maker):
+def test_background_is_the_style_image_without_text_with_the_same_degradations(pairs):
+    checked = 0
     for i in range(len(pairs)):
-        text, style = json.loads(pairs[i]["meta"])["text"], Style(**json.loads(pairs[i]["meta"])["style"])
-        if style.jpeg_quality == 0 and style.blur == 0 and style.motion_blur[0] == 0:
+        style = Style(**json.loads(pairs[i]["meta"])["style"])
+        if style.jpeg_quality == 0 and style.blur == 0 and style.motion_blur[0] == 0:  # pixel-wise degradations only
             image, background, mask = decode(pairs[i]["image"]), decode(pairs[i]["background"]), decode(pairs[i]["mask"])
-            assert np.array_equal(image[mask == 0], background[mask == 0])
+            assert np.array_equal(image[mask == 0], background[mask == 0])  # same noise, same inversion
+            checked += 1
+    assert checked >= 5
 
 
 def test_content_images_depend_only_on_the_text(maker):
