@@ -14,7 +14,7 @@ import json
 import math
 import re
 from collections import defaultdict
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
 
 import joblib
@@ -89,6 +89,11 @@ class Catalog:
         """Fonts rendering may pick: accepted, one per design, OCR-clean unless told otherwise,
         in `split` when one is named."""
         return [f for f in self.fonts if f.distinct and (f.ocr_clean or not ocr_clean) and (split is None or f.split == split)]
+
+    def for_rendering(self, fonts: list[FontEntry]) -> "Catalog":
+        """A light copy holding only `fonts`, without what rendering never reads (charsets,
+        aliases, copies): what each worker process receives."""
+        return Catalog(root=self.root, fonts=[replace(f, charset=[], aliases=[], copies=[], ocr_issues=[]) for f in fonts])
 
     def by_id(self) -> dict[str, FontEntry]:
         return {f.id: f for f in self.fonts}

@@ -15,6 +15,7 @@ from fontsynth.draws import Draws
 from fontsynth.errors import UserError
 
 MAX_LENGTH = 25
+PRINTABLE = "".join(chr(c) for c in range(32, 127))  # the default corpus's characters
 MONTHS = "Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec".split()
 WRAPS = ["{},", "{}.", "{}!", "{}?", "{}:", "{};", "({})", "'{}'", '"{}"', "{}'s", "{}-{}", "{}&{}", "{} {}"]
 
@@ -36,6 +37,10 @@ class Corpus:
         if self.lines:
             return self.lines[rng.integer(0, len(self.lines))]
         return default_text(rng, self.words)
+
+    def alphabet(self) -> str:
+        """Every character a text of this corpus can contain."""
+        return "".join(sorted(set("".join(self.lines)))) if self.lines else PRINTABLE
 
     def describe(self) -> dict:
         return {"name": self.name, "texts": len(self.lines) or None, "sha256": self.sha256}

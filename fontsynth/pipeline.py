@@ -13,7 +13,6 @@ import json
 import math
 import os
 import shutil
-import string
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,8 +22,8 @@ import lmdb
 
 from fontsynth import __version__
 from fontsynth.backends import check_backend, parallel_for
-from fontsynth.catalog import load_or_scan
-from fontsynth.corpus import BadLine, Corpus, default_corpus, keep_renderable, read_corpus_file
+from fontsynth.catalog import Catalog, load_or_scan
+from fontsynth.corpus import BadLine, default_corpus, keep_renderable, read_corpus_file
 from fontsynth.dataset import FORMAT, FORMAT_VERSION, MANIFEST_FILE, read_manifest
 from fontsynth.effects.background import list_textures
 from fontsynth.errors import UserError
@@ -69,6 +68,7 @@ class RenderJob:
 class Plan:
     job: RenderJob
     context: SampleContext
+    catalog: Catalog  # the whole catalog, copied into the dataset folder
     manifest: dict
     todo: list[tuple[int, int, int]]  # (shard number, start, count)
     bad_lines: list[BadLine] = field(default_factory=list)
@@ -142,8 +142,8 @@ def plan(job: RenderJob) -> Plan:
     catalog = load_or_scan(Path(job.fonts), job.catalog, workers=job.workers, show_progress=job.show_progress)
     if job.split is not None and not any(f.split for f in catalog.fonts):
         raise UserError(f"--split {job.split}: the catalog of {job.fonts} has no splits; make them with `fontsynth fonts split`")
-    picker = FontPicker(catalog.usable(job.ocr_clean, job.split))
-    if not picker.ids:
+    usable = catalog.usable(job.ocr_clean, job.split)
+    if not usable:
         kind = ("OCR-clean " if job.ocr_clean else "") + (f"{job.split}-split " if job.split else "")
         raise UserError(f"no valid {kind}font in {job.fonts} ({catalog.summary()['rejected']} rejected); see `fontsynth fonts scan {job.fonts}` for reasons")
     bad: list[BadLine] = []
@@ -151,11 +151,12 @@ def plan(job: RenderJob) -> Plan:
         corpus, bad = read_corpus_file(Path(job.corpus))
     else:
         corpus = default_corpus()
-    corpus, dropped = keep_renderable(corpus, picker.covered_chars(_all_chars(corpus)))
+    picker = FontPicker.build(usable, corpus.alphabet())
+    corpus, dropped = keep_renderable(corpus, picker.covered_chars())
     shard_size = job.shard_size or auto_shard_size(job.n)
-    context = SampleContext(
-        recipe=job.recipe, seed=job.seed, catalog=catalog, corpus=corpus, config=cfg,
-        ocr_clean=job.ocr_clean, split=job.split, backgrounds=str(Path(job.backgrounds).resolve()) if job.backgrounds else None, textures=textures,
+    context = SampleContext.from_catalog(
+        recipe=job.recipe, seed=job.seed, catalog=catalog, corpus=corpus, config=cfg, ocr_clean=job.ocr_clean, split=job.split,
+        backgrounds=str(Path(job.backgrounds).resolve()) if job.backgrounds else None, textures=textures, picker=picker,
     )
     catalog_json = json.dumps(catalog.to_json(), sort_keys=True).encode()
     manifest = {
@@ -171,7 +172,7 @@ def plan(job: RenderJob) -> Plan:
         "corpus": corpus.describe(),
         "catalog_sha256": hashlib.sha256(catalog_json).hexdigest(),
         "fonts_dir": str(Path(job.fonts).resolve()),
-        "fonts_used": len(picker.ids),
+        "fonts_used": len(usable),
         "ocr_clean": job.ocr_clean,
         "split": job.split,
         "backgrounds": {"dir": context.backgrounds, "files": textures} if textures else None,
@@ -190,11 +191,7 @@ def plan(job: RenderJob) -> Plan:
         for k, start in enumerate(range(0, job.n, shard_size))
         if shard_name(k) not in done
     ]
-    return Plan(job=job, context=context, manifest=manifest, todo=todo, bad_lines=bad, dropped_texts=dropped)
-
-
-def _all_chars(corpus: Corpus) -> str:
-    return "".join(sorted(set("".join(corpus.lines)))) if corpus.lines else string.printable
+    return Plan(job=job, context=context, catalog=catalog, manifest=manifest, todo=todo, bad_lines=bad, dropped_texts=dropped)
 
 
 class _WorkerMakers:
@@ -247,7 +244,7 @@ def _prepare_out(plan_: Plan) -> None:
         else:
             plan_.manifest["shards"] = sorted([*plan_.manifest["shards"], record.to_json()], key=lambda s: s["start"])
             plan_.todo = [t for t in plan_.todo if shard_name(t[0]) != p.name]
-    atomic_write_json(out / "catalog.json", plan_.context.catalog.to_json())
+    atomic_write_json(out / "catalog.json", plan_.catalog.to_json())
     atomic_write_json(out / MANIFEST_FILE, plan_.manifest)
 
 

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import string
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -45,24 +44,36 @@ MAX_TEXT_DRAWS = 100
 
 
 class FontPicker:
-    """Chooses uniformly among the fonts that cover every character of a text."""
+    """Chooses uniformly among the fonts that cover every character of a text.
 
-    def __init__(self, fonts: list[FontEntry]):
-        self.ids = [f.id for f in sorted(fonts, key=lambda f: f.id)]
-        self._fonts = sorted(fonts, key=lambda f: f.id)
-        self._cover: dict[str, np.ndarray] = {}
+    Coverage is a bool matrix (alphabet x fonts) computed once, in the parent process, over
+    the characters the corpus can produce; workers get the matrix, not the fonts' charsets.
+    """
+
+    def __init__(self, ids: list[str], alphabet: str, cover: np.ndarray):
+        assert cover.shape == (len(alphabet), len(ids)), (cover.shape, len(alphabet), len(ids))
+        self.ids, self.alphabet, self.cover = ids, alphabet, cover
+        self._row = {c: i for i, c in enumerate(alphabet)}
+
+    @classmethod
+    def build(cls, fonts: list[FontEntry], alphabet: str) -> "FontPicker":
+        fonts = sorted(fonts, key=lambda f: f.id)
+        alphabet = "".join(sorted(set(alphabet)))
+        cover = np.array([[f.covers(c) for f in fonts] for c in alphabet], bool).reshape(len(alphabet), len(fonts))
+        return cls([f.id for f in fonts], alphabet, cover)
 
     def covering(self, chars: str) -> np.ndarray:
+        """Indices (into `ids`) of the fonts covering every character of `chars`."""
         mask = np.ones(len(self.ids), bool)
         for c in set(chars):
-            m = self._cover.get(c)
-            if m is None:
-                m = self._cover[c] = np.array([f.covers(c) for f in self._fonts], bool)
-            mask &= m
+            row = self._row.get(c)
+            if row is None:
+                return np.empty(0, int)
+            mask &= self.cover[row]
         return np.flatnonzero(mask)
 
-    def covered_chars(self, candidates: str = string.printable) -> set[str]:
-        return {c for c in candidates if self.covering(c).size}
+    def covered_chars(self) -> set[str]:
+        return {c for c, row in zip(self.alphabet, self.cover) if row.any()}
 
     def pick(self, draws: Draws, chars: str) -> str | None:
         """A font id, or None when no font covers `chars` (one draw consumed either way)."""
@@ -77,18 +88,26 @@ class SampleContext:
 
     recipe: str
     seed: int
-    catalog: Catalog
+    fonts: Catalog  # the fonts rendering may pick, slimmed (Catalog.for_rendering)
+    picker: FontPicker
     corpus: Corpus
     config: StyleConfig
-    ocr_clean: bool = True
-    split: str | None = None
     backgrounds: str | None = None
     textures: list[str] = field(default_factory=list)
 
+    @classmethod
+    def from_catalog(cls, recipe: str, seed: int, catalog: Catalog, corpus: Corpus, config: StyleConfig, ocr_clean: bool = True,
+                     split: str | None = None, backgrounds: str | None = None, textures: list[str] | None = None,
+                     picker: FontPicker | None = None) -> "SampleContext":
+        """The context for rendering `corpus` with the catalog's usable fonts (OCR-clean, in `split`)."""
+        usable = catalog.usable(ocr_clean, split)
+        return cls(recipe=recipe, seed=seed, fonts=catalog.for_rendering(usable), picker=picker or FontPicker.build(usable, corpus.alphabet()),
+                   corpus=corpus, config=config, backgrounds=backgrounds, textures=textures or [])
+
     def fingerprint(self) -> str:
         """Identifies what this context renders (for per-process caches)."""
-        parts = [self.recipe, self.seed, self.corpus.sha256, len(self.corpus.lines), self.config.to_dict(), self.ocr_clean, self.split,
-                 self.backgrounds, self.textures, str(self.catalog.root), [(f.id, f.path, f.distinct, f.ocr_clean, f.split) for f in self.catalog.fonts]]
+        parts = [self.recipe, self.seed, self.corpus.sha256, len(self.corpus.lines), self.config.to_dict(), self.backgrounds, self.textures,
+                 str(self.fonts.root), [(f.id, f.path, f.index, f.instance) for f in self.fonts.fonts], self.picker.alphabet]
         return hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()
 
 
@@ -97,10 +116,11 @@ class SampleMaker:
 
     def __init__(self, ctx: SampleContext):
         self.ctx = ctx
-        self.renderer = Renderer(ctx.catalog, Path(ctx.backgrounds) if ctx.backgrounds else None)
+        self.renderer = Renderer(ctx.fonts, Path(ctx.backgrounds) if ctx.backgrounds else None)
         self.renderer.fonts.register(CONTENT_FONT_ID, content_font_path())
-        self.picker = FontPicker(ctx.catalog.usable(ctx.ocr_clean, ctx.split))
-        self.content_chars = FontPicker([self.renderer.fonts.extra[CONTENT_FONT_ID]]) if ctx.recipe == "pairs" else None
+        self.picker = ctx.picker
+        content = self.renderer.fonts.extra[CONTENT_FONT_ID]
+        self.content_chars = FontPicker.build([content], ctx.picker.alphabet) if ctx.recipe == "pairs" else None
 
     def draw_texts(self, draws: Draws, count: int = 1) -> tuple[list[str], str]:
         """`count` texts and a font covering all of them; redraws texts no font covers.

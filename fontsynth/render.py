@@ -55,7 +55,7 @@ class Glyph:
 class FontLibrary:
     """Loaded FreeType fonts by (catalog id, size); at most `keep` open at once."""
 
-    def __init__(self, catalog: Catalog, keep: int = 512, glyph_bytes: int = 48 << 20):
+    def __init__(self, catalog: Catalog, keep: int = 256, glyph_bytes: int = 48 << 20):
         self.entries = catalog.by_id()
         self.catalog = catalog
         self.keep = keep

@@ -29,7 +29,7 @@ def pairs(small_fonts, tmp_path_factory):
 @pytest.fixture(scope="module")
 def maker(small_catalog):
     cfg = StyleConfig(height=64, width=256, p_shadow=0.5, p_stroke=0.5)
-    return SampleMaker(SampleContext(recipe="pairs", seed=0, catalog=small_catalog, corpus=default_corpus(), config=cfg))
+    return SampleMaker(SampleContext.from_catalog(recipe="pairs", seed=0, catalog=small_catalog, corpus=default_corpus(), config=cfg))
 
 
 def test_every_pair_has_all_fields_on_one_canvas(pairs):
