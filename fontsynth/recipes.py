@@ -182,7 +182,7 @@ def _grey_png(image) -> bytes:
 
 
 def _meta(index: int, text: str, style: Style) -> bytes:
-    return json.dumps({"index": index, "text": text, "style": style.to_dict()}, sort_keys=True, separators=(",", ":")).encode()
+    return json.dumps({"index": index, "text": text, "style": style.to_dict()}, separators=(",", ":")).encode()
 
 
 RECIPES = {"words": SampleMaker.words, "pairs": SampleMaker.pairs}

@@ -161,13 +161,15 @@ def text_layers(text: str, style: Style, fonts: FontLibrary) -> tuple[np.ndarray
     left, top = x0 - 2, min(y0, line_top) - 2
     right, bottom = x1 + 2, max(y1, line_bottom) + 2
     layers = np.zeros((bottom - top, right - left, 2), np.uint8)
-    for channel, glyphs in ((0, fills), (1, outers)):
+    for channel, glyphs in ((0, fills), (1, outers)) if stroke else ((0, fills),):
         for p, g in zip(pens, glyphs):
             if g.inked:
                 x, y = p + g.left - left, g.top - top
                 h, w = g.bitmap.shape
                 region = layers[y : y + h, x : x + w, channel]
                 np.maximum(region, g.bitmap, out=region)
+    if not stroke:
+        layers[..., 1] = layers[..., 0]  # no outline: fill and fill+outline are the same alpha
     return layers, (float(x0 - left), float(line_top - top), float(x1 - left), float(line_bottom - top))
 
 
@@ -180,19 +182,24 @@ def render_layers(text: str, style: Style, fonts: FontLibrary, textures: Texture
     layers = geometry.crop(layers, box, style.margins)
     layers = geometry.fit(layers, style.out_height, style.out_width, style.align)
     h, w = layers.shape[:2]
-    background = make_background(style, h, w, textures)
-    fill = layers[..., 0].astype(np.float32) * (1 / 255)
-    outer = layers[..., 1].astype(np.float32) * (1 / 255)
-    touched = layers[..., 1] > 0
+    return compose(layers, make_background(style, h, w, textures), style)
+
+
+def compose(layers: np.ndarray, background: np.ndarray, style: Style) -> Layers:
+    """Shadow, outline and fill laid over the background; the mask of every touched pixel."""
+    outer_u8 = layers[..., 1]
+    touched = outer_u8 > 0
     image = background
-    if style.shadow_opacity > 0:
-        shadow = _shadow(outer, style) * style.shadow_opacity
-        touched |= shadow >= 0.5 / 255  # where the shadow changes a pixel value
-        image = _over(image, shadow, style.shadow_color)
-    if style.stroke_width > 0:
-        image = _over(image, outer, style.stroke_color)
-    image = _over(image, fill, style.text_color)
-    mask = np.where(touched, 255, 0).astype(np.uint8)
+    if style.shadow_opacity > 0 or style.stroke_width > 0:
+        outer = outer_u8.astype(np.float32) * (1 / 255)
+        if style.shadow_opacity > 0:
+            shadow = _shadow(outer, style) * style.shadow_opacity
+            touched |= shadow >= 0.5 / 255  # where the shadow changes a pixel value
+            image = _over(image, shadow, style.shadow_color)
+        if style.stroke_width > 0:
+            image = _over(image, outer, style.stroke_color)
+    image = _over(image, layers[..., 0].astype(np.float32) * (1 / 255), style.text_color)
+    mask = touched.astype(np.uint8) * 255
     return Layers(image=image, mask=mask, background=background)
 
 
