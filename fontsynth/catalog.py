@@ -144,11 +144,6 @@ def find_font_files(root: Path) -> list[str]:
     )
 
 
-def files_fingerprint(root: Path) -> list[list]:
-    """(path, size) of every font file: cheap to compute, changes when the folder changes."""
-    return [[rel, (root / rel).stat().st_size] for rel in find_font_files(root)]
-
-
 def _slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
 

@@ -15,7 +15,6 @@ import numpy as np
 
 from fontsynth.errors import UserError
 
-KINDS = ("flat", "gradient", "noise", "texture")
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".webp")
 MAX_TEXTURE_SIDE = 1024
 
