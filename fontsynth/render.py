@@ -13,13 +13,15 @@ from pathlib import Path
 
 import cv2
 import numpy as np
+from fontTools.ttLib import TTFont
 from PIL import Image, ImageDraw, ImageFont
 
-from fontsynth.catalog import Catalog
+from fontsynth.catalog import Catalog, FontEntry
 from fontsynth.effects import geometry
 from fontsynth.effects.background import TextureLibrary, make_background
 from fontsynth.effects.degrade import degrade, encode
 from fontsynth.errors import UserError
+from fontsynth.fontcheck import code_point_ranges
 from fontsynth.style import Style
 
 
@@ -63,15 +65,10 @@ class FontLibrary:
         self._cache: OrderedDict[tuple[str, int], ImageFont.FreeTypeFont] = OrderedDict()
         self._glyphs: OrderedDict[tuple, Glyph] = OrderedDict()
         self._glyph_bytes = 0
-        self.extra: dict = {}
+        self.extra: dict[str, FontEntry] = {}  # fonts outside the catalog (register)
 
     def register(self, font_id: str, path: Path) -> None:
         """Make a font file outside the catalog available under `font_id` (the content font)."""
-        from fontTools.ttLib import TTFont
-
-        from fontsynth.catalog import FontEntry
-        from fontsynth.fontcheck import code_point_ranges
-
         charset = code_point_ranges(TTFont(path, lazy=True).getBestCmap() or {})
         self.extra[font_id] = FontEntry(id=font_id, path=str(Path(path).resolve()), sha256="", charset=charset)
 
