@@ -41,7 +41,7 @@ def parallel_for(backend: str, workers: int, scheduler: str | None) -> Iterator[
         try:
             client = Client(scheduler, timeout=SCHEDULER_TIMEOUT_S)
         except OSError as e:
-            raise UserError(f"cannot reach the dask scheduler at {scheduler} ({e}); start it or fix --scheduler")
+            raise UserError(f"cannot reach the dask scheduler at {scheduler} ({e}); start it or fix --scheduler") from e
         try:
             with joblib.parallel_config(backend="dask"):
                 yield joblib.Parallel(n_jobs=-1, return_as="generator_unordered")

@@ -127,7 +127,7 @@ class Catalog:
         try:
             data = json.loads(path.read_text(encoding="utf-8"))
         except (OSError, ValueError) as e:
-            raise UserError(f"cannot read font catalog {path} ({e}); rebuild it with `fontsynth fonts scan`")
+            raise UserError(f"cannot read font catalog {path} ({e}); rebuild it with `fontsynth fonts scan`") from e
         if data.get("format") != "fontsynth-catalog" or data.get("format_version") != FORMAT_VERSION:
             raise UserError(f"{path} is not a fontsynth catalog of format {FORMAT_VERSION}; rebuild it with `fontsynth fonts scan`")
         known = {f.name for f in fields(FontEntry)}

@@ -26,10 +26,10 @@ def user_errors(fn):
             return fn(*args, **kwargs)
         except UserError as e:
             typer.echo(f"error: {e}", err=True)
-            raise typer.Exit(2)
+            raise typer.Exit(2) from e
         except KeyboardInterrupt:
             typer.echo("interrupted: finished shards are kept; rerun the same command with --resume", err=True)
-            raise typer.Exit(130)
+            raise typer.Exit(130) from None
 
     return wrapper
 
@@ -136,7 +136,7 @@ def replay(
     try:
         stored, again = replay_sample(ds, index, fonts)
     except IndexError as e:
-        raise UserError(str(e))
+        raise UserError(str(e)) from e
     if output:
         output.write_bytes(again)
     if stored != again:
@@ -209,7 +209,7 @@ def fonts_scan(
     try:
         catalog.save(path)
     except OSError as e:
-        raise UserError(f"cannot write catalog {path} ({e.strerror}); pass -o with a writable path")
+        raise UserError(f"cannot write catalog {path} ({e.strerror}); pass -o with a writable path") from e
     summary = {**catalog.summary(), "catalog": str(path)}
     if as_json:
         typer.echo(json.dumps(summary))

@@ -121,7 +121,7 @@ def read_corpus_file(path: Path, max_length: int = MAX_LENGTH) -> tuple[Corpus, 
     try:
         raw = Path(path).read_bytes()
     except OSError as e:
-        raise UserError(f"cannot read corpus {path} ({e.strerror}); pass --corpus with a UTF-8 text file")
+        raise UserError(f"cannot read corpus {path} ({e.strerror}); pass --corpus with a UTF-8 text file") from e
     lines, bad = [], []
     for number, chunk in enumerate(raw.splitlines(), start=1):
         try:

@@ -26,7 +26,7 @@ def read_manifest(root: Path) -> dict:
     try:
         manifest = json.loads(path.read_text(encoding="utf-8"))
     except ValueError as e:
-        raise UserError(f"{path} is not valid JSON ({e}); the dataset is damaged")
+        raise UserError(f"{path} is not valid JSON ({e}); the dataset is damaged") from e
     if manifest.get("format") != FORMAT or manifest.get("format_version") != FORMAT_VERSION:
         raise UserError(f"{path} is not a {FORMAT} manifest of version {FORMAT_VERSION}")
     return manifest

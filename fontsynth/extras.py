@@ -12,4 +12,4 @@ def require(module: str, extra: str, purpose: str):
     try:
         return importlib.import_module(module)
     except ImportError:
-        raise UserError(f"{purpose} needs {module}, which is not installed; install it with: pip install -e \".[{extra}]\"")
+        raise UserError(f"{purpose} needs {module}, which is not installed; install it with: pip install -e \".[{extra}]\"") from None

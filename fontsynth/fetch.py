@@ -61,7 +61,7 @@ def read_package_list(path: Path | None, source: str) -> list[str]:
         try:
             text = Path(path).read_text(encoding="utf-8")
         except OSError as e:
-            raise UserError(f"cannot read package list {path} ({e.strerror})")
+            raise UserError(f"cannot read package list {path} ({e.strerror})") from e
     names = [line.split("#", 1)[0].strip() for line in text.splitlines()]
     names = [n for n in names if n]
     if not names:
@@ -128,7 +128,7 @@ def extract_deb(deb: Path, dest: Path) -> ExtractedPackage:
                 if bucket is out.fonts:
                     out.origins[target] = member.name.lstrip("./")
     except tarfile.TarError as e:
-        raise UserError(f"cannot read {deb} ({e}); delete it and fetch again")
+        raise UserError(f"cannot read {deb} ({e}); delete it and fetch again") from e
     if proc.wait() != 0:
         raise UserError(f"dpkg-deb could not read {deb}: the file may be truncated; delete it and fetch again")
     return out

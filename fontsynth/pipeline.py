@@ -88,7 +88,7 @@ def parse_size(size: str | None, cfg: StyleConfig) -> StyleConfig:
         if len(parts) not in (1, 2) or min(parts) < 8:
             raise ValueError
     except ValueError:
-        raise UserError(f"--size {size!r} is not HEIGHT or HEIGHTxWIDTH in pixels (each at least 8), e.g. 32 or 64x256")
+        raise UserError(f"--size {size!r} is not HEIGHT or HEIGHTxWIDTH in pixels (each at least 8), e.g. 32 or 64x256") from None
     return StyleConfig.from_dict({"height": parts[0], "width": parts[1] if len(parts) == 2 else 0}, base=cfg)
 
 
@@ -98,7 +98,7 @@ def load_config(job: RenderJob) -> StyleConfig:
         try:
             overrides = json.loads(Path(job.config_file).read_text(encoding="utf-8"))
         except (OSError, ValueError) as e:
-            raise UserError(f"cannot read style config {job.config_file} ({e}); pass a JSON object of settings")
+            raise UserError(f"cannot read style config {job.config_file} ({e}); pass a JSON object of settings") from e
         if not isinstance(overrides, dict):
             raise UserError(f"style config {job.config_file} must be a JSON object of settings")
         cfg = StyleConfig.from_dict(overrides, base=cfg)
@@ -120,7 +120,7 @@ def _check_out(job: RenderJob) -> None:
     try:
         os.rmdir(tempfile.mkdtemp(dir=parent, prefix=".fontsynth-probe-"))
     except OSError as e:
-        raise UserError(f"--out {out} is not writable ({e.strerror}); choose a folder you can write to")
+        raise UserError(f"--out {out} is not writable ({e.strerror}); choose a folder you can write to") from e
 
 
 def plan(job: RenderJob) -> Plan:

@@ -85,7 +85,7 @@ class FontLibrary:
         try:
             font = ImageFont.truetype(str(path), size, index=entry.index, layout_engine=ImageFont.Layout.BASIC)
         except OSError as e:
-            raise UserError(f"cannot load font {path} ({e}); rescan the folder with `fontsynth fonts scan`")
+            raise UserError(f"cannot load font {path} ({e}); rescan the folder with `fontsynth fonts scan`") from e
         if entry.instance:
             font.set_variation_by_name(entry.instance)
         self._cache[key] = font
