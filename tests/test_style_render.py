@@ -133,3 +133,16 @@ def test_default_corpus_fits_trba_labels():
     assert all(1 <= len(t) <= 25 and set(t) <= printable for t in texts)
     assert any(t.isupper() for t in texts) and any(t.islower() for t in texts)
     assert any(c.isdigit() for t in texts for c in t) and any(set(t) & set(".,;:!?'\"-()&") for t in texts)
+
+
+def test_gradient_runs_from_the_first_colour_to_the_second_and_noise_stays_between():
+    from fontsynth.effects.background import _gradient, _smooth_noise
+
+    g = _gradient(20, 50, [10, 200, 30], [250, 40, 90], 0.0)
+    assert g.dtype == np.uint8 and g.shape == (20, 50, 3)
+    assert g[:, 0].tolist() == [[10, 200, 30]] * 20 and g[:, -1].tolist() == [[250, 40, 90]] * 20
+    vertical = _gradient(20, 50, [0, 0, 0], [200, 200, 200], 90.0)
+    assert (vertical[0] == 0).all() and (vertical[-1] == 200).all()
+    n = _smooth_noise(32, 100, [100, 100, 100], [150, 150, 150], seed=1)
+    assert n.min() >= 100 and n.max() <= 150 and n.std() > 3
+    assert np.array_equal(n, _smooth_noise(32, 100, [100, 100, 100], [150, 150, 150], seed=1))

@@ -58,22 +58,31 @@ class TextureLibrary:
         return image
 
 
-def _gradient(h: int, w: int, c1: np.ndarray, c2: np.ndarray, angle: float) -> np.ndarray:
+def _blend(t: np.ndarray, c1: list[int], c2: list[int], t_lo: float, t_hi: float) -> np.ndarray:
+    """uint8 RGB c1 where t == t_lo, c2 where t == t_hi, linear between (one C call per channel)."""
+    span = max(t_hi - t_lo, 1e-6)
+    out = np.empty((*t.shape, 3), np.uint8)
+    for ch in range(3):
+        alpha = (c2[ch] - c1[ch]) / span
+        out[..., ch] = cv2.convertScaleAbs(t, alpha=alpha, beta=c1[ch] - t_lo * alpha)
+    return out
+
+
+def _gradient(h: int, w: int, c1: list[int], c2: list[int], angle: float) -> np.ndarray:
     theta = np.deg2rad(angle)
-    x = np.arange(w, dtype=np.float32)[None, :] * np.cos(theta)
-    y = np.arange(h, dtype=np.float32)[:, None] * np.sin(theta)
-    t = x + y
-    t = (t - t.min()) / max(float(t.max() - t.min()), 1e-6)
-    return c1 * (1 - t[..., None]) + c2 * t[..., None]
+    cx, cy = float(np.cos(theta)), float(np.sin(theta))
+    t = np.arange(w, dtype=np.float32)[None, :] * cx + np.arange(h, dtype=np.float32)[:, None] * cy
+    corners = [0.0, (w - 1) * cx, (h - 1) * cy, (w - 1) * cx + (h - 1) * cy]
+    return _blend(t, c1, c2, min(corners), max(corners))
 
 
-def _smooth_noise(h: int, w: int, c1: np.ndarray, c2: np.ndarray, seed: int) -> np.ndarray:
+def _smooth_noise(h: int, w: int, c1: list[int], c2: list[int], seed: int) -> np.ndarray:
     rng = np.random.default_rng(seed)
     cell = 8
     coarse = rng.random((h // cell + 2, w // cell + 2), dtype=np.float32)
     t = cv2.resize(coarse, (w + 2 * cell, h + 2 * cell), interpolation=cv2.INTER_CUBIC)[cell : cell + h, cell : cell + w]
-    t = np.clip(t, 0, 1)
-    return c1 * (1 - t[..., None]) + c2 * t[..., None]
+    np.clip(t, 0, 1, out=t)
+    return _blend(np.ascontiguousarray(t), c1, c2, 0.0, 1.0)
 
 
 def _texture_crop(image: np.ndarray, h: int, w: int, crop: list[float]) -> np.ndarray:
@@ -86,7 +95,7 @@ def _texture_crop(image: np.ndarray, h: int, w: int, crop: list[float]) -> np.nd
     top, left = int(y * (ih - ch)), int(x * (iw - cw))
     window = image[top : top + ch, left : left + cw]
     inter = cv2.INTER_AREA if ch > h else cv2.INTER_LINEAR
-    return cv2.resize(window, (w, h), interpolation=inter).astype(np.float32)
+    return cv2.resize(window, (w, h), interpolation=inter)
 
 
 def make_background(style, h: int, w: int, textures: TextureLibrary) -> np.ndarray:
@@ -95,16 +104,10 @@ def make_background(style, h: int, w: int, textures: TextureLibrary) -> np.ndarr
         flat = np.empty((h, w, 3), np.uint8)
         flat[:] = style.bg_color
         return flat
-    return np.clip(_background(style, h, w, textures), 0, 255).round().astype(np.uint8)
-
-
-def _background(style, h: int, w: int, textures: TextureLibrary) -> np.ndarray:
-    c1 = np.asarray(style.bg_color, np.float32)
-    c2 = np.asarray(style.bg_color2, np.float32)
     if style.bg_kind == "gradient":
-        return _gradient(h, w, c1, c2, style.bg_angle)
+        return _gradient(h, w, style.bg_color, style.bg_color2, style.bg_angle)
     if style.bg_kind == "noise":
-        return _smooth_noise(h, w, c1, c2, style.bg_seed)
+        return _smooth_noise(h, w, style.bg_color, style.bg_color2, style.bg_seed)
     if style.bg_kind == "texture":
         return _texture_crop(textures.get(style.bg_texture), h, w, style.bg_crop)
     raise ValueError(f"unknown background kind {style.bg_kind!r}")
