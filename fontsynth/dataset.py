@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import bisect
 import json
+from collections.abc import Iterator
 from pathlib import Path
 
 from fontsynth.catalog import Catalog
@@ -68,6 +69,12 @@ class Dataset:
     def __getitem__(self, index: int) -> dict[str, bytes]:
         name, local = self.locate(index)
         return self.reader(name).sample(local)
+
+    def column(self, prefix: str) -> Iterator[tuple[int, bytes | None]]:
+        """(global index, value of field `prefix`) of every sample, shard by shard."""
+        for shard in self.shards:
+            for offset, value in enumerate(self.reader(shard["name"]).column(prefix)):
+                yield shard["start"] + offset, value
 
     def catalog(self, fonts: Path | None = None) -> Catalog:
         """The catalog the data was made with, its fonts found in `fonts` or where they were."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import collections
 import random
+from collections.abc import Iterable
 from pathlib import Path
 
 import cv2
@@ -21,23 +22,21 @@ def image_format(data: bytes) -> str:
     return "png" if data[:4] == b"\x89PNG" else "jpeg" if data[:2] == b"\xff\xd8" else "other"
 
 
-def dataset_info(ds: Dataset) -> dict:
-    """Counts, fonts used, label statistics, image formats and size on disk."""
+def label_statistics(labels: Iterable[str]) -> tuple[collections.Counter, collections.Counter]:
+    """(label length -> count, character -> count) over `labels`."""
     lengths: collections.Counter[int] = collections.Counter()
     chars: collections.Counter[str] = collections.Counter()
-    fonts: collections.Counter[str] = collections.Counter()
-    formats: collections.Counter[str] = collections.Counter()
-    for shard in ds.shards:
-        reader = ds.reader(shard["name"])
-        with reader.env.begin() as txn:
-            for i in range(1, shard["count"] + 1):
-                label = txn.get(f"label-{i:09d}".encode()).decode("utf-8")
-                lengths[len(label)] += 1
-                chars.update(label)
-                font = txn.get(f"font-{i:09d}".encode())
-                if font is not None:
-                    fonts[font.decode()] += 1
-                formats[image_format(bytes(txn.get(f"image-{i:09d}".encode())[:4]))] += 1
+    for label in labels:
+        lengths[len(label)] += 1
+        chars.update(label)
+    return lengths, chars
+
+
+def dataset_info(ds: Dataset) -> dict:
+    """Counts, fonts used, label statistics, image formats and size on disk."""
+    lengths, chars = label_statistics(v.decode("utf-8") for _, v in ds.column("label"))
+    fonts = collections.Counter(v.decode() for _, v in ds.column("font") if v is not None)
+    formats = collections.Counter(image_format(bytes(v[:4])) for _, v in ds.column("image"))
     total = sum(lengths.values())
     disk = sum(folder_bytes(ds.root / s["name"]) for s in ds.shards)
     return {

@@ -29,7 +29,7 @@ from fontsynth.dataset import MANIFEST_FILE, Dataset
 from fontsynth.errors import UserError
 from fontsynth.extras import require
 from fontsynth.fileio import atomic_write_json, sha256_file
-from fontsynth.inspect import preview_grid
+from fontsynth.inspect import label_statistics, preview_grid
 from fontsynth.licenses import POLICIES, classify
 from fontsynth.progress import progress_bar
 from fontsynth.shards import ShardWriter
@@ -86,13 +86,11 @@ def publish(job: PublishJob) -> PublishResult:
     if not ds.complete:
         raise UserError(f"{job.data} is incomplete; finish it with `fontsynth render ... --resume` before publishing")
     catalog = ds.catalog()
-    fonts = catalog.by_id()
-    keep_class = POLICIES[job.license_policy]
+    license_class = {f.id: classify(f.license) for f in catalog.fonts}
     kept, excluded = [], collections.Counter()
-    for index in ds.indices():
-        shard, local = ds.locate(index)
-        cls = classify(fonts[ds.reader(shard).get("font", local).decode()].license)
-        if cls in keep_class:
+    for index, font in ds.column("font"):
+        cls = license_class[font.decode()]
+        if cls in POLICIES[job.license_policy]:
             kept.append(index)
         else:
             excluded[cls] += 1
@@ -128,7 +126,7 @@ def _renumbered(fields: dict[str, bytes], new_index: int) -> dict[str, bytes]:
         if key in out:
             record = json.loads(out[key])
             record["source_index"], record["index"] = record["index"], new_index
-            out[key] = json.dumps(record, sort_keys=True, separators=(",", ":")).encode()
+            out[key] = json.dumps(record, separators=(",", ":")).encode()
     return out
 
 
@@ -231,13 +229,8 @@ def _write_fonts(catalog: Catalog, used: set[str], dest: Path) -> list[str]:
 
 
 def _statistics(ds: Dataset, kept: list[int], used: set[str]) -> dict:
-    lengths: collections.Counter[int] = collections.Counter()
-    chars: collections.Counter[str] = collections.Counter()
-    for index in kept:
-        name, local = ds.locate(index)
-        label = ds.reader(name).get("label", local).decode("utf-8")
-        lengths[len(label)] += 1
-        chars.update(label)
+    keep = set(kept)
+    lengths, chars = label_statistics(v.decode("utf-8") for i, v in ds.column("label") if i in keep)
     return {"samples": len(kept), "fonts": len(used), "lengths": dict(sorted(lengths.items())), "characters": chars.most_common()}
 
 

@@ -225,32 +225,38 @@ class ShardReader:
 
     def sample(self, local_index: int) -> dict[str, bytes]:
         """All fields of one sample (1-based), keyed by prefix."""
-        suffix = f"-{local_index:09d}".encode()
-        out = {}
         with self.env.begin() as txn:
-            for prefix in self.prefixes(txn):
-                value = txn.get(prefix.encode() + suffix)
-                if value is not None:
-                    out[prefix] = value
+            return self._sample(txn, self.prefixes(txn), local_index)
+
+    @staticmethod
+    def _sample(txn, prefixes: list[str], local_index: int) -> dict[str, bytes]:
+        out = {}
+        for prefix in prefixes:
+            value = txn.get(sample_key(prefix, local_index))
+            if value is not None:
+                out[prefix] = value
         return out
+
+    def column(self, prefix: str) -> Iterator[bytes | None]:
+        """The `prefix` field of every sample in order (None where absent), in one transaction."""
+        with self.env.begin() as txn:
+            for i in range(1, self.count + 1):
+                yield txn.get(sample_key(prefix, i))
 
     def prefixes(self, txn) -> list[str]:
         """Key prefixes of every sample (from shard-info; else found by scanning the keys)."""
         if "fields" in self.info:
             return list(self.info["fields"])
-        first = b"-000000001"
+        first = sample_key("", 1)
         return sorted({k[: -len(first)].decode() for k, _ in txn.cursor() if k.endswith(first)})
 
     def records(self) -> Iterator[tuple[bytes, bytes]]:
         """Every sample record (not the shard's own keys) in write order: sample, then prefix."""
         with self.env.begin() as txn:
-            prefixes = [p.encode() for p in self.prefixes(txn)]
+            prefixes = self.prefixes(txn)
             for i in range(1, self.count + 1):
-                for prefix in prefixes:
-                    key = prefix + f"-{i:09d}".encode()
-                    value = txn.get(key)
-                    if value is not None:
-                        yield key, value
+                for prefix, value in self._sample(txn, prefixes, i).items():
+                    yield sample_key(prefix, i), value
 
     def records_digest(self) -> str:
         digest = Digest()
