@@ -22,12 +22,12 @@ import lmdb
 
 from fontsynth import __version__
 from fontsynth.backends import check_backend, parallel_for
-from fontsynth.catalog import Catalog, load_or_scan
+from fontsynth.catalog import load_or_scan
 from fontsynth.corpus import BadLine, default_corpus, keep_renderable, read_corpus_file
 from fontsynth.dataset import FORMAT, FORMAT_VERSION, MANIFEST_FILE, read_manifest
 from fontsynth.effects.background import list_textures
 from fontsynth.errors import UserError
-from fontsynth.fileio import atomic_write_json
+from fontsynth.fileio import atomic_write_bytes, atomic_write_json, json_bytes
 from fontsynth.progress import progress_bar
 from fontsynth.recipes import RECIPES, FontPicker, SampleContext, SampleMaker
 from fontsynth.shards import SHARD_PREFIX, ShardReader, ShardRecord, ShardWriter, folder_bytes, shard_name
@@ -68,7 +68,7 @@ class RenderJob:
 class Plan:
     job: RenderJob
     context: SampleContext
-    catalog: Catalog  # the whole catalog, copied into the dataset folder
+    catalog_json: bytes  # the whole catalog as written into the dataset folder (its sha256 is in the manifest)
     manifest: dict
     todo: list[tuple[int, int, int]]  # (shard number, start, count)
     bad_lines: list[BadLine] = field(default_factory=list)
@@ -158,7 +158,7 @@ def plan(job: RenderJob) -> Plan:
         recipe=job.recipe, seed=job.seed, catalog=catalog, corpus=corpus, config=cfg, ocr_clean=job.ocr_clean, split=job.split,
         backgrounds=str(Path(job.backgrounds).resolve()) if job.backgrounds else None, textures=textures, picker=picker,
     )
-    catalog_json = json.dumps(catalog.to_json(), sort_keys=True).encode()
+    catalog_json = json_bytes(catalog.to_json())
     manifest = {
         "format": FORMAT,
         "format_version": FORMAT_VERSION,
@@ -191,7 +191,7 @@ def plan(job: RenderJob) -> Plan:
         for k, start in enumerate(range(0, job.n, shard_size))
         if shard_name(k) not in done
     ]
-    return Plan(job=job, context=context, catalog=catalog, manifest=manifest, todo=todo, bad_lines=bad, dropped_texts=dropped)
+    return Plan(job=job, context=context, catalog_json=catalog_json, manifest=manifest, todo=todo, bad_lines=bad, dropped_texts=dropped)
 
 
 class _WorkerMakers:
@@ -244,7 +244,7 @@ def _prepare_out(plan_: Plan) -> None:
         else:
             plan_.manifest["shards"] = sorted([*plan_.manifest["shards"], record.to_json()], key=lambda s: s["start"])
             plan_.todo = [t for t in plan_.todo if shard_name(t[0]) != p.name]
-    atomic_write_json(out / "catalog.json", plan_.catalog.to_json())
+    atomic_write_bytes(out / "catalog.json", plan_.catalog_json)
     atomic_write_json(out / MANIFEST_FILE, plan_.manifest)
 
 

@@ -117,10 +117,10 @@ class SampleMaker:
     def __init__(self, ctx: SampleContext):
         self.ctx = ctx
         self.renderer = Renderer(ctx.fonts, Path(ctx.backgrounds) if ctx.backgrounds else None)
-        self.renderer.fonts.register(CONTENT_FONT_ID, content_font_path())
-        self.picker = ctx.picker
-        content = self.renderer.fonts.extra[CONTENT_FONT_ID]
-        self.content_chars = FontPicker.build([content], ctx.picker.alphabet) if ctx.recipe == "pairs" else None
+        self.content_chars: FontPicker | None = None  # pairs: what the content font covers
+        if ctx.recipe == "pairs":
+            self.renderer.fonts.register(CONTENT_FONT_ID, content_font_path())
+            self.content_chars = FontPicker.build([self.renderer.fonts.extra[CONTENT_FONT_ID]], ctx.picker.alphabet)
 
     def draw_texts(self, draws: Draws, count: int = 1) -> tuple[list[str], str]:
         """`count` texts and a font covering all of them; redraws texts no font covers.
@@ -128,7 +128,7 @@ class SampleMaker:
         For pairs the content font must cover them too."""
         for _ in range(MAX_TEXT_DRAWS):
             texts = [self.ctx.corpus.sample(draws) for _ in range(count)]
-            font = self.picker.pick(draws, "".join(texts))
+            font = self.ctx.picker.pick(draws, "".join(texts))
             if font is not None and (self.content_chars is None or self.content_chars.covering("".join(texts)).size):
                 return texts, font
         raise RuntimeError(f"no font covers the texts drawn from corpus {self.ctx.corpus.name}")

@@ -68,6 +68,9 @@ def test_manifest_checksums_match_the_shards(words):
         with ShardReader(words / s["name"]) as reader:
             assert reader.records_digest() == s["sha256"]
     assert {"seed", "config", "catalog_sha256", "tool_version", "corpus"} <= set(manifest)
+    from fontsynth.fileio import sha256_file
+
+    assert manifest["catalog_sha256"] == sha256_file(words / "catalog.json")
 
 
 def test_stored_style_replays_to_the_stored_image(words):
