@@ -32,12 +32,12 @@ from fontsynth.fileio import atomic_write_json, sha256_file
 from fontsynth.inspect import label_statistics, preview_grid
 from fontsynth.licenses import POLICIES, classify
 from fontsynth.progress import progress_bar
-from fontsynth.shards import ShardWriter
+from fontsynth.shards import IMAGE_FIELDS, RECORD_FIELDS, ShardWriter
 from fontsynth.sources import attribution_markdown, entry_source
 from fontsynth.verify import verify_dataset
 
 FORMATS = ("lmdb", "parquet")
-IMAGE_COLUMNS = {"image": "image", "target": "target", "content": "content", "content-b": "content_b", "mask": "mask", "mask-b": "mask_b", "background": "background"}
+IMAGE_COLUMNS = {f: f.replace("-", "_") for f in IMAGE_FIELDS}  # Parquet column of each image field
 PARQUET_ROWS = 10_000
 
 
@@ -122,7 +122,7 @@ def publish(job: PublishJob) -> PublishResult:
 def _renumbered(fields: dict[str, bytes], new_index: int) -> dict[str, bytes]:
     """The sample's fields with its records pointing at its index in the release."""
     out = {k: v for k, v in fields.items() if k != "sum"}
-    for key in ("meta", "meta-b"):
+    for key in RECORD_FIELDS:
         if key in out:
             record = json.loads(out[key])
             record["source_index"], record["index"] = record["index"], new_index

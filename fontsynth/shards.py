@@ -49,6 +49,10 @@ COMMIT_EVERY = 512
 
 
 SUM_PREFIX = "sum"
+# What each sample field holds, for readers that check or convert them (verify, publish).
+IMAGE_FIELDS = ("image", "target", "content", "content-b", "mask", "mask-b", "background")
+TEXT_FIELDS = ("label", "label-b", "font")
+RECORD_FIELDS = ("meta", "meta-b")  # JSON records with "index", "text", "style"
 
 
 def sample_sum(fields: dict[str, bytes]) -> bytes:

@@ -11,11 +11,8 @@ import lmdb
 from fontsynth.dataset import Dataset
 from fontsynth.effects.degrade import decode
 from fontsynth.progress import progress_bar
-from fontsynth.shards import SHARD_PREFIX, SUM_PREFIX, ShardReader, sample_sum
+from fontsynth.shards import IMAGE_FIELDS, RECORD_FIELDS, SHARD_PREFIX, SUM_PREFIX, TEXT_FIELDS, ShardReader, sample_sum
 
-IMAGE_FIELDS = ("image", "target", "content", "content-b", "mask", "mask-b", "background")
-TEXT_FIELDS = ("label", "label-b", "font")
-JSON_FIELDS = ("meta", "meta-b")
 
 
 @dataclass
@@ -61,7 +58,7 @@ def check_sample(fields: dict[str, bytes], expected: list[str], index: int) -> l
                 fields[name].decode("utf-8")
             except UnicodeDecodeError:
                 wrong.append(f"{name} is not UTF-8")
-    for name in JSON_FIELDS:
+    for name in RECORD_FIELDS:
         if name in fields:
             try:
                 if json.loads(fields[name])["index"] != index:
