@@ -18,6 +18,7 @@ import subprocess
 import sys
 import tarfile
 import zipfile
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from importlib import resources
 from pathlib import Path, PurePosixPath
@@ -219,27 +220,52 @@ def _mark_done(folder: Path, sources: list[FontSource]) -> None:
     atomic_write_json(folder / MARKER, {"fonts": [asdict(s) for s in sources]})
 
 
-def fetch_debian(packages: list[str], dest: Path, show_progress: bool = True, batch: int = 25) -> list[FontSource]:
-    """Download and extract `packages` into `dest`; resumable; writes dest/sources.json."""
+@dataclass(frozen=True)
+class PackageSource:
+    """One registry: how to download archives of packages, and how to extract one."""
+
+    label: str
+    download: Callable[[list[str], Path], dict[str, Path]]  # (names, dest) -> archive per name
+    extract: Callable[[str, Path, Path], list[FontSource]]  # (name, archive, dest) -> its fonts
+
+
+def fetch_packages(source: PackageSource, packages: list[str], dest: Path, show_progress: bool = True, batch: int = 25) -> list[FontSource]:
+    """Download and extract `packages` into `dest` in batches; a package whose folder holds the
+    marker is skipped, so a rerun resumes; writes dest/sources.json."""
     dest = Path(dest)
     sources: list[FontSource] = []
-    with progress_bar("fetching packages", len(packages), "pkg", show_progress) as advance:
+    with progress_bar(f"fetching {source.label}", len(packages), "pkg", show_progress) as advance:
         for start in range(0, len(packages), batch):
             names = packages[start : start + batch]
             todo = [n for n in names if _done(dest / n) is None]
-            debs = {package_name(d): d for d in apt_download(todo, dest / ".debs")} if todo else {}
+            archives = source.download(todo, dest) if todo else {}
             for name in names:
                 done = _done(dest / name)
                 if done is None:
-                    if name not in debs:
+                    if name not in archives:
                         raise UserError(f"package {name} was not downloaded; check its name in the package list")
-                    extracted = extract_deb(debs[name], dest)
-                    done = package_sources(extracted, dest)
+                    done = source.extract(name, archives[name], dest)
                     _mark_done(dest / name, done)
                 sources.extend(done)
                 advance(1)
     write_sources(dest, sources)
     return sources
+
+
+def _debian_download(names: list[str], dest: Path) -> dict[str, Path]:
+    return {package_name(d): d for d in apt_download(names, dest / ".debs")}
+
+
+def _debian_extract(name: str, deb: Path, dest: Path) -> list[FontSource]:
+    return package_sources(extract_deb(deb, dest), dest)
+
+
+DEBIAN = PackageSource("packages", _debian_download, _debian_extract)
+
+
+def fetch_debian(packages: list[str], dest: Path, show_progress: bool = True) -> list[FontSource]:
+    """Debian packages: apt-get download + dpkg-deb, into `dest`; resumable."""
+    return fetch_packages(DEBIAN, packages, dest, show_progress)
 
 
 def _wheel_name(package: str) -> str:
@@ -282,29 +308,23 @@ def extract_wheel(wheel: Path, package: str, dest: Path) -> list[FontSource]:
     return out
 
 
-def fetch_pypi(packages: list[str], dest: Path, show_progress: bool = True, batch: int = 20) -> list[FontSource]:
-    """Download and unpack fontpkg wheels into `dest`; resumable; writes dest/sources.json."""
-    dest = Path(dest)
-    wheels = dest / ".wheels"
-    sources: list[FontSource] = []
-    with progress_bar("fetching wheels", len(packages), "pkg", show_progress) as advance:
-        for start in range(0, len(packages), batch):
-            names = packages[start : start + batch]
-            have = lambda n: sorted(wheels.glob(f"{_wheel_name(n)}-*.whl"))  # noqa: E731
-            todo = [n for n in names if _done(dest / n) is None and not have(n)]
-            if todo:
-                pip_download(todo, wheels)
-            for name in names:
-                done = _done(dest / name)
-                if done is None:
-                    if not have(name):
-                        raise UserError(f"no wheel was downloaded for {name}; check its name in the package list")
-                    done = extract_wheel(have(name)[-1], name, dest)
-                    _mark_done(dest / name, done)
-                sources.extend(done)
-                advance(1)
-    write_sources(dest, sources)
-    return sources
+def _wheels(name: str, dest: Path) -> list[Path]:
+    return sorted((dest / ".wheels").glob(f"{_wheel_name(name)}-*.whl"))
+
+
+def _pypi_download(names: list[str], dest: Path) -> dict[str, Path]:
+    missing = [n for n in names if not _wheels(n, dest)]
+    if missing:
+        pip_download(missing, dest / ".wheels")
+    return {n: _wheels(n, dest)[-1] for n in names if _wheels(n, dest)}
+
+
+PYPI = PackageSource("wheels", _pypi_download, lambda name, wheel, dest: extract_wheel(wheel, name, dest))
+
+
+def fetch_pypi(packages: list[str], dest: Path, show_progress: bool = True) -> list[FontSource]:
+    """fontpkg-* wheels: pip download + unzip, into `dest`; resumable."""
+    return fetch_packages(PYPI, packages, dest, show_progress)
 
 
 FETCHERS = {"debian": fetch_debian, "pypi": fetch_pypi}
