@@ -72,18 +72,18 @@ def latin_score(cells: np.ndarray, templates: np.ndarray) -> float:
     return float(np.mean(hits))
 
 
-def caps_similarity(font: ImageFont.FreeTypeFont) -> float:
-    """Median similarity of lowercase to uppercase glyphs; near 1 for all-caps/small-caps fonts."""
-    sims = []
-    for c in CASE_PAIRS:
-        lo, up = glyph_cell(font, c), glyph_cell(font, c.upper())
-        if lo is not None and up is not None:
-            sims.append(float((_normalised(lo[None]) @ _normalised(up[None]).T)[0, 0]))
-    return float(np.median(sims)) if sims else 0.0
+def caps_similarity(cells: np.ndarray) -> float:
+    """Median similarity of lowercase to uppercase glyph cells (the REQUIRED stack); near 1 for
+    all-caps fonts."""
+    sims = [
+        float(_normalised(cells[REQUIRED.index(c)][None])[0] @ _normalised(cells[REQUIRED.index(c.upper())][None])[0])
+        for c in CASE_PAIRS
+    ]
+    return float(np.median(sims))
 
 
-def caps_share(font: ImageFont.FreeTypeFont, templates: np.ndarray) -> float:
-    """Share of CASE_PAIRS lowercase glyphs nearer the capital's template than their own.
+def caps_share(cells: np.ndarray, templates: np.ndarray) -> float:
+    """Share of CASE_PAIRS lowercase cells nearer the capital's template than their own.
 
     Measured over 700 fonts of the Debian set: all-caps and small-caps fonts score 0.45-1,
     normal designs (condensed, script, monospace included) 0-0.18.
@@ -91,11 +91,9 @@ def caps_share(font: ImageFont.FreeTypeFont, templates: np.ndarray) -> float:
     t = _normalised(templates)
     votes = []
     for c in CASE_PAIRS:
-        cell = glyph_cell(font, c)
-        if cell is not None:
-            v = _normalised(cell[None])[0]
-            votes.append(float(v @ t[REQUIRED.index(c.upper())] > v @ t[REQUIRED.index(c)]))
-    return float(np.mean(votes)) if votes else 0.0
+        v = _normalised(cells[REQUIRED.index(c)][None])[0]
+        votes.append(float(v @ t[REQUIRED.index(c.upper())] > v @ t[REQUIRED.index(c)]))
+    return float(np.mean(votes))
 
 
 def code_point_ranges(cmap: dict[int, str]) -> list[list[int]]:
@@ -237,12 +235,13 @@ def check_face(path: str, info: Face, templates: np.ndarray) -> dict:
         return face
     face["accepted"] = True
     face["signature"] = base64.b64encode((stack * 255).round().astype(np.uint8).tobytes()).decode()
-    face["ocr_issues"] = ocr_issues(font, cmap, templates)
+    face["ocr_issues"] = ocr_issues(font, cmap, stack, templates)
     face["ocr_clean"] = not face["ocr_issues"]
     return face
 
 
-def ocr_issues(font: ImageFont.FreeTypeFont, cmap: dict[int, str], templates: np.ndarray) -> list[str]:
+def ocr_issues(font: ImageFont.FreeTypeFont, cmap: dict[int, str], cells: np.ndarray, templates: np.ndarray) -> list[str]:
+    """Why an accepted face is not OCR-clean; `cells` are its REQUIRED glyph cells."""
     issues = []
     missing = [c for c in PUNCTUATION if ord(c) not in cmap]
     if missing:
@@ -254,7 +253,7 @@ def ocr_issues(font: ImageFont.FreeTypeFont, cmap: dict[int, str], templates: np
         issues.append("no space glyph")
     elif glyph_cell(font, " ") is not None:
         issues.append("space renders ink")
-    if caps_share(font, templates) >= CAPS_MIN_SHARE or caps_similarity(font) >= CAPS_MIN_SIMILARITY:
+    if caps_share(cells, templates) >= CAPS_MIN_SHARE or caps_similarity(cells) >= CAPS_MIN_SIMILARITY:
         issues.append("lowercase drawn as capitals (all-caps or small-caps)")
     return issues
 
@@ -273,11 +272,12 @@ def check_file(path: str, templates: np.ndarray | None = None) -> dict:
     if not data:
         result["error"] = "empty file (0 bytes)"
         return result
-    try:
+    try:  # parsing an untrusted file: fontTools raises many kinds of errors on malformed data
         faces = type1_faces(path) if path.lower().endswith(TYPE1_SUFFIXES) else sfnt_faces(path)
-        result["faces"] = [check_face(path, face, templates) for face in faces]
     except (TTLibError, OSError, ValueError, KeyError, AssertionError, IndexError, TypeError, AttributeError, struct.error) as e:
         result["error"] = f"not a readable font ({type(e).__name__}: {e})"[:300]
+        return result
+    result["faces"] = [check_face(path, face, templates) for face in faces]  # our checks: errors here are bugs
     return result
 
 

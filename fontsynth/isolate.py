@@ -13,21 +13,32 @@ import selectors
 import subprocess
 import sys
 import tempfile
+import traceback
 from collections.abc import Callable, Iterable
 from typing import Any
 
 
+class ChildError(RuntimeError):
+    """The child's own code raised: a bug to fix, not a bad item to reject."""
+
+
 def serve(handle: Callable[[dict], dict], tasks_file: str) -> None:
-    """Child side: answer each task of `tasks_file` on its own stdout line, flushed."""
+    """Child side: answer each task of `tasks_file` on its own stdout line, flushed. A Python
+    exception is answered as {"internal_error": traceback} (the parent raises ChildError)."""
     with open(tasks_file, encoding="utf-8") as f:
         for line in f:
-            print(json.dumps(handle(json.loads(line))), flush=True)
+            try:
+                answer = handle(json.loads(line))
+            except Exception:
+                answer = {"internal_error": traceback.format_exc()}
+            print(json.dumps(answer), flush=True)
 
 
 def run_isolated(command: list[str], items: list[dict], timeout: float) -> list[dict]:
     """Results of `command` (a child speaking `serve`'s protocol) for each item, in order.
 
-    An item whose child died or passed `timeout` seconds gets `{"error": reason}`.
+    An item whose child died (a crash in native code) or passed `timeout` seconds gets
+    `{"error": reason}`; a Python exception in the child's code raises ChildError.
     """
     results: list[dict] = []
     while len(results) < len(items):
@@ -51,7 +62,10 @@ def _run_child(command: list[str], items: list[dict], timeout: float) -> list[di
                 proc.kill()
                 out.append({"error": f"timed out after {timeout:g} s"})
                 return out
-            out.append(json.loads(line))
+            answer = json.loads(line)
+            if "internal_error" in answer:
+                raise ChildError(f"checking {items[len(out)]} failed in the checker itself:\n{answer['internal_error']}")
+            out.append(answer)
             if len(out) == len(items):
                 return out
         code = proc.wait()

@@ -128,6 +128,8 @@ FLAKY_CHECKER = textwrap.dedent(
             os.kill(os.getpid(), signal.SIGSEGV)
         if name.startswith("hang"):
             time.sleep(60)
+        if name.startswith("bug"):
+            raise TypeError("a mistake in the checker")
         return {"sha256": "0" * 64, "faces": [], "name": name}
 
     serve(handle, sys.argv[1])
@@ -143,6 +145,15 @@ def test_a_crashing_or_hanging_font_fails_alone(tmp_path):
     assert [r.get("name") for r in results] == ["a.ttf", None, "b.ttf", None, "c.ttf"]
     assert "crashed" in results[1]["error"]
     assert "timed out" in results[3]["error"]
+
+
+def test_a_bug_in_the_checker_stops_the_scan_instead_of_rejecting_fonts(tmp_path):
+    from fontsynth.isolate import ChildError
+
+    checker = tmp_path / "checker.py"
+    checker.write_text(FLAKY_CHECKER)
+    with pytest.raises(ChildError, match="TypeError: a mistake in the checker"):
+        run_isolated([sys.executable, str(checker)], [{"path": "a.ttf"}, {"path": "bug.ttf"}], timeout=5.0)
 
 
 def test_scan_records_a_crashing_font_as_rejected(tmp_path):
