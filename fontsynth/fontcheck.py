@@ -240,18 +240,33 @@ def check_face(path: str, info: Face, templates: np.ndarray) -> dict:
     return face
 
 
+_FAILED = object()  # FreeType raised while drawing the glyph (raster overflow, broken outline)
+
+
+def _draw(font: ImageFont.FreeTypeFont, char: str):
+    """glyph_cell, or _FAILED where FreeType cannot draw the glyph."""
+    try:
+        return glyph_cell(font, char)
+    except (OSError, ValueError):
+        return _FAILED
+
+
 def ocr_issues(font: ImageFont.FreeTypeFont, cmap: dict[int, str], cells: np.ndarray, templates: np.ndarray) -> list[str]:
     """Why an accepted face is not OCR-clean; `cells` are its REQUIRED glyph cells."""
     issues = []
     missing = [c for c in PUNCTUATION if ord(c) not in cmap]
     if missing:
         issues.append(f"no glyph for {''.join(missing)!r}")
-    blank = [c for c in PUNCTUATION if ord(c) in cmap and glyph_cell(font, c) is None]
+    drawn = {c: _draw(font, c) for c in PUNCTUATION + " " if ord(c) in cmap}
+    failed = [c for c, cell in drawn.items() if cell is _FAILED]
+    if failed:
+        issues.append(f"FreeType cannot draw {''.join(failed)!r}")
+    blank = [c for c in PUNCTUATION if drawn.get(c, _FAILED) is None]
     if blank:
         issues.append(f"renders no ink for {''.join(blank)!r}")
     if ord(" ") not in cmap or font.getlength(" ") <= 0:
         issues.append("no space glyph")
-    elif glyph_cell(font, " ") is not None:
+    elif drawn[" "] is not None and drawn[" "] is not _FAILED:
         issues.append("space renders ink")
     if caps_share(cells, templates) >= CAPS_MIN_SHARE or caps_similarity(cells) >= CAPS_MIN_SIMILARITY:
         issues.append("lowercase drawn as capitals (all-caps or small-caps)")

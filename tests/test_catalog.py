@@ -3,6 +3,7 @@ import shutil
 import sys
 import textwrap
 
+import numpy as np
 import pytest
 
 import fontmaker as fm
@@ -234,3 +235,22 @@ def test_each_named_instance_of_a_variable_font_is_an_entry(tmp_path):
     with_static = by_path(scan(tmp_path))
     regular = next(f for f in scan(tmp_path).fonts if f.instance == "Regular")
     assert regular.duplicate_of == with_static["Karla-Regular.otf"].id  # the static face is kept
+
+
+def test_a_glyph_freetype_cannot_draw_makes_the_font_not_ocr_clean(monkeypatch):
+    from PIL import ImageFont
+
+    import fontsynth.fontcheck as fc
+
+    font = ImageFont.truetype(str(fm.BASE), fc.GLYPH_PX)
+    cmap = {ord(c): c for c in fc.REQUIRED + fc.PUNCTUATION + " "}
+    cells = np.stack([fc.glyph_cell(font, c) for c in fc.REQUIRED])
+    real = fc.glyph_cell
+
+    def overflowing(f, c):
+        if c == "&":
+            raise OSError("raster overflow")  # what Pillow raised on a real TeX font
+        return real(f, c)
+
+    monkeypatch.setattr(fc, "glyph_cell", overflowing)
+    assert fc.ocr_issues(font, cmap, cells, fc.load_templates()) == ["FreeType cannot draw '&'"]
