@@ -20,6 +20,8 @@ from dataclasses import dataclass
 from importlib import resources
 
 import numpy as np
+from fontTools.misc.psLib import PSError
+from fontTools.t1Lib import T1Error
 from fontTools.ttLib import TTCollection, TTFont, TTLibError
 from PIL import ImageFont
 
@@ -289,7 +291,7 @@ def check_file(path: str, templates: np.ndarray | None = None) -> dict:
         return result
     try:  # parsing an untrusted file: fontTools raises many kinds of errors on malformed data
         faces = type1_faces(path) if path.lower().endswith(TYPE1_SUFFIXES) else sfnt_faces(path)
-    except (TTLibError, OSError, ValueError, KeyError, AssertionError, IndexError, TypeError, AttributeError, struct.error) as e:
+    except (TTLibError, T1Error, PSError, OSError, ValueError, KeyError, AssertionError, IndexError, TypeError, AttributeError, struct.error) as e:
         result["error"] = f"not a readable font ({type(e).__name__}: {e})"[:300]
         return result
     result["faces"] = [check_face(path, face, templates) for face in faces]  # our checks: errors here are bugs
