@@ -11,8 +11,8 @@ import cv2
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
+from fontsynth.codec import decode
 from fontsynth.dataset import Dataset
-from fontsynth.effects.degrade import decode
 from fontsynth.recipes import style_of
 from fontsynth.render import Renderer
 from fontsynth.shards import folder_bytes

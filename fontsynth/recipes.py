@@ -20,9 +20,10 @@ from pathlib import Path
 import numpy as np
 
 from fontsynth.catalog import Catalog, FontEntry
+from fontsynth.codec import encode
 from fontsynth.corpus import Corpus
 from fontsynth.draws import Draws, sample_draws
-from fontsynth.effects.degrade import degrade, encode
+from fontsynth.effects.degrade import degrade
 from fontsynth.render import Renderer
 from fontsynth.style import Style, StyleConfig, sample_style
 
@@ -56,7 +57,7 @@ class FontPicker:
         self._row = {c: i for i, c in enumerate(alphabet)}
 
     @classmethod
-    def build(cls, fonts: list[FontEntry], alphabet: str) -> "FontPicker":
+    def build(cls, fonts: list[FontEntry], alphabet: str) -> FontPicker:
         fonts = sorted(fonts, key=lambda f: f.id)
         alphabet = "".join(sorted(set(alphabet)))
         cover = np.array([[f.covers(c) for f in fonts] for c in alphabet], bool).reshape(len(alphabet), len(fonts))
@@ -98,7 +99,7 @@ class SampleContext:
     @classmethod
     def from_catalog(cls, recipe: str, seed: int, catalog: Catalog, corpus: Corpus, config: StyleConfig, ocr_clean: bool = True,
                      split: str | None = None, backgrounds: str | None = None, textures: list[str] | None = None,
-                     picker: FontPicker | None = None) -> "SampleContext":
+                     picker: FontPicker | None = None) -> SampleContext:
         """The context for rendering `corpus` with the catalog's usable fonts (OCR-clean, in `split`)."""
         usable = catalog.usable(ocr_clean, split)
         return cls(recipe=recipe, seed=seed, fonts=catalog.for_rendering(usable), picker=picker or FontPicker.build(usable, corpus.alphabet()),

@@ -17,9 +17,10 @@ from fontTools.ttLib import TTFont
 from PIL import Image, ImageDraw, ImageFont
 
 from fontsynth.catalog import Catalog, FontEntry
+from fontsynth.codec import encode
 from fontsynth.effects import geometry
 from fontsynth.effects.background import TextureLibrary, make_background
-from fontsynth.effects.degrade import degrade, encode
+from fontsynth.effects.degrade import degrade
 from fontsynth.errors import UserError
 from fontsynth.fontcheck import code_point_ranges
 from fontsynth.style import Style

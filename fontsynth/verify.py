@@ -8,8 +8,8 @@ from pathlib import Path
 
 import lmdb
 
+from fontsynth.codec import decode
 from fontsynth.dataset import Dataset
-from fontsynth.effects.degrade import decode
 from fontsynth.progress import progress_bar
 from fontsynth.shards import IMAGE_FIELDS, RECORD_FIELDS, SHARD_PREFIX, SUM_PREFIX, TEXT_FIELDS, ShardReader, sample_sum
 

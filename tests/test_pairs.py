@@ -2,16 +2,16 @@ import json
 
 import numpy as np
 import pytest
+from test_pipeline import records
 
+from fontsynth.codec import decode
+from fontsynth.corpus import default_corpus
 from fontsynth.dataset import Dataset
 from fontsynth.draws import sample_draws
-from fontsynth.effects.degrade import decode
 from fontsynth.errors import UserError
 from fontsynth.pipeline import RenderJob, render_dataset
 from fontsynth.recipes import SampleContext, SampleMaker
-from fontsynth.corpus import default_corpus
 from fontsynth.style import Style, StyleConfig
-from test_pipeline import records
 
 
 def job(fonts, out, **kw):

@@ -5,10 +5,10 @@ import cv2
 import numpy as np
 import pytest
 
+from fontsynth.codec import decode
 from fontsynth.corpus import default_corpus
 from fontsynth.draws import Draws, sample_draws
 from fontsynth.effects.colors import luminance
-from fontsynth.effects.degrade import decode
 from fontsynth.render import Renderer
 from fontsynth.style import Style, StyleConfig, preset, sample_style
 

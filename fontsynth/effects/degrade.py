@@ -1,7 +1,7 @@
-"""Photometric degradations applied to the composed image, and the final encoding.
+"""Photometric degradations applied to the composed image.
 
-Order: inversion, Gaussian blur, motion blur, noise; JPEG artefacts come from encoding the
-sample as JPEG at the Style's quality (the stored bytes are that JPEG), else PNG.
+Order: inversion, Gaussian blur, motion blur, noise. JPEG artefacts come from encoding the
+sample as JPEG at the Style's quality (`codec.encode`: the stored bytes are that JPEG).
 """
 
 from __future__ import annotations
@@ -32,24 +32,3 @@ def degrade(image: np.ndarray, style) -> np.ndarray:
         noisy = out.astype(np.float32) + rng.normal(0.0, style.noise, out.shape).astype(np.float32)
         out = np.clip(noisy, 0, 255).round().astype(np.uint8)
     return out
-
-
-def encode(image: np.ndarray, jpeg_quality: int, png_level: int = 1) -> bytes:
-    """PNG bytes, or JPEG bytes at `jpeg_quality` when it is above 0 (RGB in, as stored)."""
-    bgr = image[:, :, ::-1] if image.ndim == 3 else image
-    if jpeg_quality > 0:
-        ok, buf = cv2.imencode(".jpg", bgr, [cv2.IMWRITE_JPEG_QUALITY, int(jpeg_quality)])
-    else:
-        params = [cv2.IMWRITE_PNG_COMPRESSION, png_level, cv2.IMWRITE_PNG_STRATEGY, cv2.IMWRITE_PNG_STRATEGY_RLE]
-        ok, buf = cv2.imencode(".png", bgr, params)
-    if not ok:
-        raise RuntimeError("image encoding failed")
-    return buf.tobytes()
-
-
-def decode(data: bytes) -> np.ndarray:
-    """RGB uint8 (or grey 2-D for single-channel PNGs) from stored PNG/JPEG bytes."""
-    image = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_UNCHANGED)
-    if image is None:
-        raise ValueError("not a decodable image")
-    return image[:, :, ::-1].copy() if image.ndim == 3 else image

@@ -1,0 +1,63 @@
+import io
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from fontsynth.codec import decode, encode, encode_png
+
+SHAPES = [(1, 1), (1, 7), (9, 1), (32, 100), (64, 256)]
+
+
+def images(seed: int = 0):
+    """Grey and RGB images of awkward sizes: random, flat, and with a hard edge."""
+    rng = np.random.default_rng(seed)
+    for h, w in SHAPES:
+        for channels in ((), (3,)):
+            yield rng.integers(0, 256, (h, w, *channels), dtype=np.uint8)
+            yield np.full((h, w, *channels), 200, np.uint8)
+            edge = np.zeros((h, w, *channels), np.uint8)
+            edge[h // 2 :] = 255
+            yield edge
+
+
+@pytest.mark.parametrize("image", list(images()), ids=lambda im: "x".join(map(str, im.shape)))
+def test_png_round_trips_exactly_through_opencv_and_pillow(image):
+    data = encode_png(image)
+    assert np.array_equal(decode(data), image)
+    with Image.open(io.BytesIO(data)) as pil:
+        pil.load()
+        assert pil.format == "PNG" and pil.mode == ("L" if image.ndim == 2 else "RGB")
+        assert np.array_equal(np.asarray(pil), image)
+
+
+def test_png_of_a_non_contiguous_view_is_the_view():
+    base = np.random.default_rng(1).integers(0, 256, (20, 30, 3), dtype=np.uint8)
+    view = base[2:18:2, 5:25, ::-1]
+    assert np.array_equal(decode(encode_png(view)), view)
+
+
+def test_png_is_deterministic_and_compresses_flat_images():
+    flat = np.full((32, 200, 3), 240, np.uint8)
+    assert encode_png(flat) == encode_png(flat.copy())
+    assert len(encode_png(flat)) < flat.nbytes // 20
+
+
+@pytest.mark.parametrize("bad", [np.zeros((4, 4), np.float32), np.zeros((4, 4, 2), np.uint8), np.zeros((2, 2, 2, 3), np.uint8)])
+def test_png_refuses_what_it_cannot_store(bad):
+    with pytest.raises(ValueError, match="cannot write a PNG"):
+        encode_png(bad)
+
+
+def test_jpeg_quality_selects_jpeg_and_keeps_the_picture():
+    image = np.zeros((32, 64, 3), np.uint8)
+    image[:, 32:] = (200, 40, 10)
+    data = encode(image, 90)
+    assert data[:3] == b"\xff\xd8\xff"
+    assert np.abs(decode(data).astype(int) - image).mean() < 4
+    assert encode(image, 0)[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_decode_refuses_garbage():
+    with pytest.raises(ValueError, match="not a decodable image"):
+        decode(b"not an image")
