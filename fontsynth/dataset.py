@@ -17,7 +17,7 @@ from fontsynth.shards import ShardReader
 
 MANIFEST_FILE = "manifest.json"
 FORMAT = "fontsynth-shards"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: shard checksums over the per-sample sums
 
 
 def read_manifest(root: Path) -> dict:

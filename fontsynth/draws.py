@@ -1,35 +1,29 @@
 """The random numbers of one sample.
 
 `sample_draws(seed, index)` seeds a generator from (seed, index) alone; `Draws` hands out its
-uniform numbers in order, fetched in blocks (one numpy call instead of one per choice), and
-derives every other kind of choice from them. Same (seed, index), same sample, anywhere.
+uniform numbers in order and derives every other kind of choice from them. Same (seed, index),
+same sample, anywhere.
+
+The generator is the standard library's Mersenne Twister seeded with the string
+"fontsynth:{seed}:{index}" (hashed with SHA-512 by `random.seed`). Python guarantees that this
+seeding and `random()` give the same sequence in every version. It is used instead of a numpy
+Generator because a sample needs ~70 scalar draws: seeding numpy costs ~15 us and each
+Python-level fetch ~0.6 us, against ~5 us and ~0.05 us (a C call) here. Array-valued
+randomness (noise images) is drawn later from per-sample seeds stored in the Style.
 """
 
 from __future__ import annotations
 
+import random
 from collections.abc import Sequence
 from statistics import NormalDist
-
-import numpy as np
 
 _NORMAL = NormalDist()
 
 
 class Draws:
-    BLOCK = 64
-
-    def __init__(self, rng: np.random.Generator):
-        self._rng = rng
-        self._u: list[float] = []
-        self._i = 0
-
-    def random(self) -> float:
-        """Uniform in [0, 1)."""
-        if self._i == len(self._u):
-            self._u = self._rng.random(self.BLOCK).tolist()
-            self._i = 0
-        self._i += 1
-        return self._u[self._i - 1]
+    def __init__(self, rng: random.Random):
+        self.random = rng.random  # uniform in [0, 1); bound here so a draw is one C call
 
     def uniform(self, low: float, high: float) -> float:
         return low + (high - low) * self.random()
@@ -66,4 +60,4 @@ class Draws:
 
 def sample_draws(seed: int, index: int) -> Draws:
     """The random stream of sample `index`: a function of (seed, index) alone."""
-    return Draws(np.random.default_rng([seed, index]))
+    return Draws(random.Random(f"fontsynth:{seed}:{index}"))

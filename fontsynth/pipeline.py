@@ -29,7 +29,7 @@ from fontsynth.effects.background import list_textures
 from fontsynth.errors import UserError
 from fontsynth.fileio import atomic_write_bytes, atomic_write_json, json_bytes
 from fontsynth.progress import progress_bar
-from fontsynth.recipes import RECIPES, FontPicker, SampleContext, SampleMaker
+from fontsynth.recipes import RECIPES, SAMPLE_VERSION, FontPicker, SampleContext, SampleMaker
 from fontsynth.shards import SHARD_PREFIX, ShardReader, ShardRecord, ShardWriter, folder_bytes, shard_name
 from fontsynth.style import StyleConfig, preset
 
@@ -37,7 +37,7 @@ MAX_SHARD_SIZE = 10_000
 PAIRS_CANVAS = (64, 256)  # default canvas of the pairs recipe (height, width)
 MIN_SHARD_SIZE = 100
 # Keys of the manifest that must match for --resume to continue a dataset.
-IDENTITY_KEYS = ("recipe", "seed", "n", "shard_size", "config", "corpus", "catalog_sha256", "ocr_clean", "split", "backgrounds")
+IDENTITY_KEYS = ("sample_version", "recipe", "seed", "n", "shard_size", "config", "corpus", "catalog_sha256", "ocr_clean", "split", "backgrounds")
 
 
 @dataclass
@@ -163,6 +163,7 @@ def plan(job: RenderJob) -> Plan:
         "format": FORMAT,
         "format_version": FORMAT_VERSION,
         "tool_version": __version__,
+        "sample_version": SAMPLE_VERSION,
         "recipe": job.recipe,
         "seed": job.seed,
         "n": job.n,
@@ -183,6 +184,8 @@ def plan(job: RenderJob) -> Plan:
         old = read_manifest(Path(job.out))
         for key in IDENTITY_KEYS:
             if old.get(key) != manifest[key]:
+                if key == "sample_version":
+                    raise UserError(f"--resume: {job.out} was made by a fontsynth version that draws other samples; finish it with that version, or use --overwrite")
                 raise UserError(f"--resume: {job.out} was made with another {key} than this command; rerun its original command, or use --overwrite")
         manifest["shards"] = old["shards"]
     done = {s["name"] for s in manifest["shards"]}
@@ -258,7 +261,8 @@ def _adoptable(path: Path, span: tuple[int, int] | None, context: SampleContext)
             info = reader.info
             if (info.get("start"), info.get("count"), info.get("seed"), info.get("recipe")) != (*span, context.seed, context.recipe):
                 return None
-            return ShardRecord(path.name, span[0], span[1], reader.records_digest(), folder_bytes(path))
+            digest = reader.checked_digest()
+        return ShardRecord(path.name, span[0], span[1], digest, folder_bytes(path)) if digest else None
     except (lmdb.Error, ValueError, OSError):
         return None
 

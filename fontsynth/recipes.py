@@ -42,6 +42,10 @@ def content_style(height: int, width: int) -> Style:
     return Style(font=CONTENT_FONT_ID, font_size=32, out_height=height, out_width=width, margins=[0.1] * 4, align=[0.5, 0.5])
 
 MAX_TEXT_DRAWS = 100
+# Raised whenever the same (seed, index, fonts, corpus, config) gives other sample bytes than
+# before (random stream, effects, encoding). Recorded in the manifest: --resume refuses to
+# mix versions.
+SAMPLE_VERSION = 2
 
 
 class FontPicker:
@@ -65,13 +69,10 @@ class FontPicker:
 
     def covering(self, chars: str) -> np.ndarray:
         """Indices (into `ids`) of the fonts covering every character of `chars`."""
-        mask = np.ones(len(self.ids), bool)
-        for c in set(chars):
-            row = self._row.get(c)
-            if row is None:
-                return np.empty(0, int)
-            mask &= self.cover[row]
-        return np.flatnonzero(mask)
+        rows = [self._row.get(c) for c in set(chars)]
+        if None in rows:
+            return np.empty(0, int)
+        return np.flatnonzero(np.logical_and.reduce(self.cover[rows], axis=0))
 
     def covered_chars(self) -> set[str]:
         return {c for c, row in zip(self.alphabet, self.cover) if row.any()}

@@ -82,7 +82,7 @@ class ShardRecord:
     name: str
     start: int  # first global sample index
     count: int
-    sha256: str  # over every sample record, in order (see records_digest)
+    sha256: str  # over every sample's sum record, in order (see Digest)
     bytes: int
 
     def to_json(self) -> dict:
@@ -90,7 +90,10 @@ class ShardRecord:
 
 
 class Digest:
-    """sha256 over (key, value) records in write order, length-prefixed so it is unambiguous."""
+    """sha256 over (key, value) records in write order, length-prefixed so it is unambiguous.
+
+    A shard's checksum is this digest over its `sum-%09d` records: each sum covers every field
+    of its sample, so the checksum covers the whole shard while hashing each value once."""
 
     def __init__(self) -> None:
         self._h = hashlib.sha256()
@@ -132,9 +135,8 @@ class ShardWriter:
         elif sorted(fields) != self.fields:
             raise ValueError(f"sample {self.count} has fields {sorted(fields)}, the shard has {self.fields}")
         for prefix in self.fields:
-            key = sample_key(prefix, self.count)
-            self.txn.put(key, fields[prefix])
-            self.digest.update(key, fields[prefix])
+            self.txn.put(sample_key(prefix, self.count), fields[prefix])
+        self.digest.update(sample_key(SUM_PREFIX, self.count), fields[SUM_PREFIX])
         if self.count % COMMIT_EVERY == 0:
             self.txn.commit()
             self.txn = self.env.begin(write=True)
@@ -151,7 +153,7 @@ class ShardWriter:
             lock.unlink()  # readers open with lock=False; a stale lock file only confuses
         digest = self.digest.hexdigest()
         with ShardReader(self.tmp) as reader:
-            check = reader.records_digest()
+            check = reader.checked_digest()
         if check != digest:
             raise OSError(f"shard {self.tmp} reads back differently from what was written")
         if self.final.exists():
@@ -262,10 +264,25 @@ class ShardReader:
                 for prefix, value in self._sample(txn, prefixes, i).items():
                     yield sample_key(prefix, i), value
 
-    def records_digest(self) -> str:
+    def sums_digest(self) -> str:
+        """The shard checksum from the stored sums (what the manifest records)."""
         digest = Digest()
-        for key, value in self.records():
-            digest.update(key, value)
+        for i, value in enumerate(self.column(SUM_PREFIX), 1):
+            digest.update(sample_key(SUM_PREFIX, i), value or b"")
+        return digest.hexdigest()
+
+    def checked_digest(self) -> str | None:
+        """The shard checksum, after checking every sample's fields against its sum; None when
+        a sample is missing or does not match its sum."""
+        digest = Digest()
+        with self.env.begin() as txn:
+            prefixes = self.prefixes(txn)
+            for i in range(1, self.count + 1):
+                fields = self._sample(txn, prefixes, i)
+                stored = fields.get(SUM_PREFIX)
+                if stored is None or sample_sum(fields) != stored:
+                    return None
+                digest.update(sample_key(SUM_PREFIX, i), stored)
         return digest.hexdigest()
 
     def close(self) -> None:

@@ -66,7 +66,7 @@ def test_manifest_checksums_match_the_shards(words):
     manifest = json.loads((words / "manifest.json").read_text())
     for s in manifest["shards"]:
         with ShardReader(words / s["name"]) as reader:
-            assert reader.records_digest() == s["sha256"]
+            assert reader.checked_digest() == reader.sums_digest() == s["sha256"]
     assert {"seed", "config", "catalog_sha256", "tool_version", "corpus"} <= set(manifest)
     from fontsynth.fileio import sha256_file
 
@@ -123,6 +123,16 @@ def test_overwrite_replaces_a_dataset(small_fonts, tmp_path):
 def test_resume_with_other_settings_is_refused(small_fonts, words):
     with pytest.raises(UserError, match="another seed"):
         render_dataset(job(small_fonts, words, seed=99, resume=True))
+
+
+def test_resume_of_a_dataset_from_another_sample_version_is_refused(small_fonts, tmp_path):
+    out = tmp_path / "old"
+    render_dataset(job(small_fonts, out, n=30))
+    manifest = json.loads((out / "manifest.json").read_text())
+    manifest["sample_version"] -= 1
+    (out / "manifest.json").write_text(json.dumps(manifest))
+    with pytest.raises(UserError, match="draws other samples"):
+        render_dataset(job(small_fonts, out, n=30, resume=True))
 
 
 def test_resume_removes_leftovers_and_finishes(small_fonts, words, tmp_path):

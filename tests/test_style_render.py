@@ -1,4 +1,5 @@
 import dataclasses
+import random
 import string
 
 import cv2
@@ -9,6 +10,7 @@ from fontsynth.codec import decode
 from fontsynth.corpus import default_corpus
 from fontsynth.draws import Draws, sample_draws
 from fontsynth.effects.colors import luminance
+from fontsynth.effects.degrade import noise_table, noise_window
 from fontsynth.render import Renderer
 from fontsynth.style import Style, StyleConfig, preset, sample_style
 
@@ -85,7 +87,7 @@ def test_mask_marks_text_pixels_and_background_is_the_image_without_text(rendere
 
 
 def test_clean_preset_is_dark_on_light_without_effects():
-    rng = Draws(np.random.default_rng(0))
+    rng = Draws(random.Random(0))
     cfg = preset("clean")
     for _ in range(20):
         s = sample_style(rng, cfg, "f", [])
@@ -146,3 +148,29 @@ def test_gradient_runs_from_the_first_colour_to_the_second_and_noise_stays_betwe
     n = _smooth_noise(32, 100, [100, 100, 100], [150, 150, 150], seed=1)
     assert n.min() >= 100 and n.max() <= 150 and n.std() > 3
     assert np.array_equal(n, _smooth_noise(32, 100, [100, 100, 100], [150, 150, 150], seed=1))
+
+
+def test_the_random_streams_are_pinned():
+    """Datasets resume and replay on these streams: changing one must raise SAMPLE_VERSION."""
+    draws = sample_draws(0, 0)
+    assert [round(draws.random(), 12) for _ in range(3)] == [0.630720267103, 0.708802222889, 0.339265996562]
+    draws = sample_draws(5, 123456789)
+    assert [round(draws.random(), 12) for _ in range(3)] == [0.217348770604, 0.765434144536, 0.469248138287]
+    assert noise_table()[0, 0].tolist() == pytest.approx([-1.186624, 1.199537, 0.462376], abs=1e-6)
+    assert noise_table()[-1, -1].tolist() == pytest.approx([0.996805, -0.305271, 0.132582], abs=1e-6)
+
+
+def test_sample_streams_depend_on_seed_and_index_only():
+    first = lambda d: [d.random() for _ in range(5)]  # noqa: E731
+    assert first(sample_draws(3, 7)) == first(sample_draws(3, 7))
+    assert len({tuple(first(sample_draws(s, i))) for s, i in [(3, 7), (3, 8), (4, 7), (37, 0)]}) == 4
+
+
+def test_noise_windows_are_standard_normal_and_differ_by_seed():
+    a, b = noise_window((32, 100, 3), 1), noise_window((32, 100, 3), 2)
+    assert a.shape == (32, 100, 3) and a.dtype == np.float32
+    assert abs(float(a.mean())) < 0.05 and abs(float(a.std()) - 1) < 0.05
+    assert np.array_equal(a, noise_window((32, 100, 3), 1)) and not np.array_equal(a, b)
+    assert noise_window((32, 100), 1).shape == (32, 100)
+    wide = noise_window((80, 1200, 3), 500)  # larger than the table: it wraps around
+    assert wide.shape == (80, 1200, 3) and np.array_equal(wide[:, :512], wide[:, 512:1024])

@@ -58,3 +58,15 @@ def test_a_missing_shard_is_reported(data):
     assert not report.ok and report.bad_samples() == []
     assert [(p.shard, p.what) for p in report.problems] == [("shard-00003", "missing shard (samples 30-39)")]
     assert report.samples == 30
+
+
+def test_a_sample_replaced_with_a_matching_sum_fails_the_shard_checksum(data):
+    from fontsynth.shards import ShardReader, sample_sum
+
+    with ShardReader(data / "shard-00001") as reader:
+        fields = reader.sample(4)
+    fields["label"] = b"forged"
+    fields["sum"] = sample_sum(fields)
+    edit(data / "shard-00001", lambda txn: [txn.put(f"{k}-000000004".encode(), v) for k, v in fields.items()])
+    report = verify_dataset(data, show_progress=False)
+    assert [(p.shard, p.what) for p in report.problems] == [("shard-00001", "shard checksum differs from the manifest")]
