@@ -95,23 +95,43 @@ class FontLibrary:
         return font
 
     def glyph(self, font_id: str, size: int, char: str, stroke: int) -> Glyph:
-        """One character's bitmap, offset and advance; cached (LRU, `glyph_bytes` at most)."""
+        """One character's bitmap, offset and advance; cached (LRU, `glyph_bytes` at most).
+
+        With `stroke` > 0 the bitmap is the glyph grown by an outline of that width: the fill
+        bitmap dilated by a disk of radius stroke + 1/4 px. FreeType's stroker (Pillow's
+        stroke_width) costs ~90 us a glyph against ~5 us; the ink differs by under 6% (a test
+        compares the two)."""
         key = (font_id, size, char, stroke)
         glyph = self._glyphs.get(key)
         if glyph is not None:
             self._glyphs.move_to_end(key)
             return glyph
-        font = self.get(font_id, size)
-        left, top, right, bottom = font.getbbox(char, stroke_width=stroke, anchor="ls")
-        image = Image.new("L", (max(1, right - left), max(1, bottom - top)), 0)
-        ImageDraw.Draw(image).text((-left, -top), char, font=font, fill=255, anchor="ls", stroke_width=stroke, stroke_fill=255)
-        bitmap = np.asarray(image)
-        glyph = self._glyphs[key] = Glyph(bitmap, left, top, font.getlength(char), bool(bitmap.any()))
-        self._glyph_bytes += bitmap.size + 100
+        glyph = self._glyphs[key] = outlined(self.glyph(font_id, size, char, 0), stroke) if stroke else self._rasterise(font_id, size, char)
+        self._glyph_bytes += glyph.bitmap.size + 100
         while self._glyph_bytes > self.glyph_bytes:
             _, old = self._glyphs.popitem(last=False)
             self._glyph_bytes -= old.bitmap.size + 100
         return glyph
+
+    def _rasterise(self, font_id: str, size: int, char: str) -> Glyph:
+        font = self.get(font_id, size)
+        left, top, right, bottom = font.getbbox(char, anchor="ls")
+        image = Image.new("L", (max(1, right - left), max(1, bottom - top)), 0)
+        ImageDraw.Draw(image).text((-left, -top), char, font=font, fill=255, anchor="ls")
+        bitmap = np.asarray(image)
+        return Glyph(bitmap, left, top, font.getlength(char), bool(bitmap.any()))
+
+
+def stroke_kernel(width: int) -> np.ndarray:
+    """A disk of radius width + 1/4 px (a 3x3 cross for width 1) as a uint8 structuring element."""
+    y, x = np.mgrid[-width : width + 1, -width : width + 1]
+    return ((x * x + y * y) <= (width + 0.25) ** 2).astype(np.uint8)
+
+
+def outlined(glyph: Glyph, width: int) -> Glyph:
+    """The glyph grown by an outline `width` px wide (fill plus outline, one alpha)."""
+    grown = cv2.dilate(np.pad(glyph.bitmap, width), stroke_kernel(width))
+    return Glyph(grown, glyph.left - width, glyph.top - width, glyph.advance, glyph.inked)
 
 
 class Renderer:

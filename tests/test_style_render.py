@@ -174,3 +174,20 @@ def test_noise_windows_are_standard_normal_and_differ_by_seed():
     assert noise_window((32, 100), 1).shape == (32, 100)
     wide = noise_window((80, 1200, 3), 500)  # larger than the table: it wraps around
     assert wide.shape == (80, 1200, 3) and np.array_equal(wide[:, :512], wide[:, 512:1024])
+
+
+@pytest.mark.parametrize("width", [1, 2, 3])
+def test_outlines_match_freetypes_stroker(renderer, font_id, width):
+    from PIL import Image, ImageDraw
+
+    font = renderer.fonts.get(font_id, 32)
+    for char in "aeMW&":
+        ours = renderer.fonts.glyph(font_id, 32, char, width)
+        left, top, right, bottom = font.getbbox(char, stroke_width=width, anchor="ls")
+        image = Image.new("L", (right - left, bottom - top), 0)
+        ImageDraw.Draw(image).text((-left, -top), char, font=font, fill=255, anchor="ls", stroke_width=width, stroke_fill=255)
+        theirs = np.asarray(image).astype(float)
+        assert abs(ours.left - left) <= 1 and abs(ours.top - top) <= 1
+        assert 0.9 < ours.bitmap.sum() / theirs.sum() < 1.1, char
+        fill = renderer.fonts.glyph(font_id, 32, char, 0)
+        assert ours.bitmap.sum() > fill.bitmap.sum() * 1.1 and ours.advance == fill.advance
