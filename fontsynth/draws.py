@@ -21,12 +21,16 @@ from statistics import NormalDist
 _NORMAL = NormalDist()
 
 
+DECIMALS = 4  # continuous choices are rounded: a Style's JSON stays short and exact
+
+
 class Draws:
     def __init__(self, rng: random.Random):
         self.random = rng.random  # uniform in [0, 1); bound here so a draw is one C call
 
     def uniform(self, low: float, high: float) -> float:
-        return low + (high - low) * self.random()
+        """Uniform in [low, high], rounded to DECIMALS places."""
+        return round(low + (high - low) * self.random(), DECIMALS)
 
     def integer(self, low: int, high: int) -> int:
         """Uniform in low..high-1."""

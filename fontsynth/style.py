@@ -163,7 +163,7 @@ def sample_style(draws: Draws, cfg: StyleConfig, font: str, textures: list[str])
     s.bg_kind = kinds[draws.weighted([cfg.background[k] for k in kinds])]
     s.bg_angle = draws.uniform(0.0, 360.0)
     s.bg_seed = draws.seed()
-    crop = [draws.random(), draws.random(), _between(draws, cfg.texture_zoom)]
+    crop = [draws.uniform(0.0, 1.0), draws.uniform(0.0, 1.0), _between(draws, cfg.texture_zoom)]
     texture = draws.choice(textures) if textures else ""
     if s.bg_kind == "texture":
         s.bg_texture, s.bg_crop = texture, crop
@@ -175,7 +175,7 @@ def sample_style(draws: Draws, cfg: StyleConfig, font: str, textures: list[str])
     on, bend = draws.coin(cfg.p_curve), _between(draws, cfg.curve) * draws.sign()
     s.curve = bend if on else 0.0
     s.margins = [_between(draws, cfg.margins) for _ in range(4)]
-    s.align = [draws.random(), draws.random()]
+    s.align = [draws.uniform(0.0, 1.0), draws.uniform(0.0, 1.0)]
 
     on, sigma = draws.coin(cfg.p_blur), _between(draws, cfg.blur)
     s.blur = sigma if on else 0.0
