@@ -196,9 +196,9 @@ def render_layers(text: str, style: Style, fonts: FontLibrary, textures: Texture
     if style.curve:
         layers, box = geometry.curve(layers, box, style.curve)
     if style.rotation or any(style.perspective):
-        layers, box = geometry.warp(layers, box, style.rotation, style.perspective)
-    layers = geometry.crop(layers, box, style.margins)
-    layers = geometry.fit(layers, style.out_height, style.out_width, style.align)
+        layers = geometry.warp_and_fit(layers, box, style.rotation, style.perspective, style.margins, style.out_height, style.out_width, style.align)
+    else:
+        layers = geometry.fit(geometry.crop(layers, box, style.margins), style.out_height, style.out_width, style.align)
     h, w = layers.shape[:2]
     return compose(layers, make_background(style, h, w, textures), style)
 

@@ -7,6 +7,8 @@ transform so the crop follows the text and not stray ink.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import cv2
 import numpy as np
 
@@ -32,38 +34,75 @@ def curve(layers: np.ndarray, box: Box, amount: float) -> tuple[np.ndarray, Box]
     return bent, (x0, y0 + pad + float(inside.min()), x1, y1 + pad + float(inside.max()))
 
 
+def _warp_matrix(box: Box, rotation: float, perspective: list[float]) -> np.ndarray:
+    """3x3 homography: the box corners moved by `perspective`, then rotated about the box centre."""
+    x0, y0, x1, y1 = box
+    corners = np.float32([[x0, y0], [x1, y0], [x1, y1], [x0, y1]])
+    moved = corners + np.float32(perspective).reshape(4, 2) * (y1 - y0)
+    m = cv2.getPerspectiveTransform(corners, moved)
+    centre = corners.mean(axis=0)
+    rot = np.vstack([cv2.getRotationMatrix2D((float(centre[0]), float(centre[1])), rotation, 1.0), [0, 0, 1]])
+    return rot @ m
+
+
+def _warped_box(box: Box, m: np.ndarray) -> Box:
+    x0, y0, x1, y1 = box
+    corners = np.float32([[[x0, y0], [x1, y0], [x1, y1], [x0, y1]]])
+    warped = cv2.perspectiveTransform(corners, m)[0]
+    (bx0, by0), (bx1, by1) = warped.min(axis=0), warped.max(axis=0)
+    return float(bx0), float(by0), float(bx1), float(by1)
+
+
 def warp(layers: np.ndarray, box: Box, rotation: float, perspective: list[float]) -> tuple[np.ndarray, Box]:
     """Rotate (degrees, counter-clockwise) and skew the box corners by `perspective`.
 
     `perspective` holds 8 offsets (dx, dy for top-left, top-right, bottom-right, bottom-left)
     as fractions of the box height. The output canvas holds the whole warped layer.
+    Rendering uses `warp_and_fit`; this is its reference (tests compare the two).
     """
-    x0, y0, x1, y1 = box
-    bh = y1 - y0
-    corners = np.float32([[x0, y0], [x1, y0], [x1, y1], [x0, y1]])
-    moved = corners + np.float32(perspective).reshape(4, 2) * bh
-    m = cv2.getPerspectiveTransform(corners, moved)
-    centre = corners.mean(axis=0)
-    rot = np.vstack([cv2.getRotationMatrix2D((float(centre[0]), float(centre[1])), rotation, 1.0), [0, 0, 1]])
-    m = rot @ m
+    m = _warp_matrix(box, rotation, perspective)
     h, w = layers.shape[:2]
     frame = cv2.perspectiveTransform(np.float32([[[0, 0], [w, 0], [w, h], [0, h]]]), m)[0]
     lo = np.floor(frame.min(axis=0))
     size = np.ceil(frame.max(axis=0) - lo).astype(int) + 1
     m = np.array([[1, 0, -lo[0]], [0, 1, -lo[1]], [0, 0, 1]]) @ m
     out = cv2.warpPerspective(layers, m, (int(size[0]), int(size[1])), flags=cv2.INTER_LINEAR, borderValue=0)
-    if out.ndim == 2:
-        out = out[..., None]
-    warped = cv2.perspectiveTransform(corners[None], m)[0]
-    (bx0, by0), (bx1, by1) = warped.min(axis=0), warped.max(axis=0)
-    return out, (float(bx0), float(by0), float(bx1), float(by1))
+    return (out if out.ndim == 3 else out[..., None]), _warped_box(box, m)
+
+
+def warp_and_fit(layers: np.ndarray, box: Box, rotation: float, perspective: list[float], margins: list[float],
+                 out_height: int, out_width: int, align: list[float]) -> np.ndarray:
+    """`warp`, `crop` and `fit` in one resampling, straight into the output canvas.
+
+    Equal to the three steps up to interpolation: a layer that must shrink is first shrunk
+    with area averaging (as `fit` does), then warped at output scale with bilinear sampling,
+    so the warp never skips source pixels."""
+    m = _warp_matrix(box, rotation, perspective)
+    left, top, right, bottom = crop_rect(_warped_box(box, m), margins)
+    p = place(right - left, bottom - top, out_height, out_width, align)
+    sx, sy = p.w / (right - left), p.h / (bottom - top)
+    h, w = layers.shape[:2]
+    if min(sx, sy) < 1:  # shrink first: small = pixel centres (x + 0.5) / s - 0.5 of the layer
+        sw, sh = max(1, round(w * sx)), max(1, round(h * sy))
+        layers = _resize(layers, sw, sh)
+        fx, fy = w / sw, h / sh
+        m = m @ np.array([[fx, 0, (fx - 1) / 2], [0, fy, (fy - 1) / 2], [0, 0, 1]])
+    to_out = np.array([[sx, 0, (0.5 - left) * sx - 0.5 + p.left], [0, sy, (0.5 - top) * sy - 0.5 + p.top], [0, 0, 1]])
+    out = cv2.warpPerspective(layers, to_out @ m, (p.width, p.height), flags=cv2.INTER_LINEAR, borderValue=0)
+    return out if out.ndim == 3 else out[..., None]
+
+
+def crop_rect(box: Box, margins: list[float]) -> tuple[int, int, int, int]:
+    """(left, top, right, bottom): the box plus margins (fractions of box height), whole pixels."""
+    x0, y0, x1, y1 = box
+    bh = y1 - y0
+    left, top, right, bottom = (int(round(v)) for v in (x0 - margins[0] * bh, y0 - margins[1] * bh, x1 + margins[2] * bh, y1 + margins[3] * bh))
+    return left, top, max(right, left + 1), max(bottom, top + 1)
 
 
 def crop(layers: np.ndarray, box: Box, margins: list[float]) -> np.ndarray:
     """The box plus margins (fractions of box height), zero-padded where it leaves the layer."""
-    x0, y0, x1, y1 = box
-    bh = y1 - y0
-    left, top, right, bottom = (int(round(v)) for v in (x0 - margins[0] * bh, y0 - margins[1] * bh, x1 + margins[2] * bh, y1 + margins[3] * bh))
+    left, top, right, bottom = crop_rect(box, margins)
     h, w = layers.shape[:2]
     pads = (max(0, -top), max(0, bottom - h), max(0, -left), max(0, right - w))
     if any(pads):
@@ -80,16 +119,35 @@ def _resize(layers: np.ndarray, w: int, h: int) -> np.ndarray:
     return out[..., None] if out.ndim == 2 else out
 
 
-def fit(layers: np.ndarray, out_height: int, out_width: int, align: list[float]) -> np.ndarray:
-    """Scale to `out_height` keeping aspect (natural width, when `out_width` is 0), or scale to
-    fit an `out_height` x `out_width` canvas keeping aspect and pad, placed by `align` (0..1)."""
-    h, w = layers.shape[:2]
+@dataclass(frozen=True)
+class Placement:
+    """Where a crop of the text lands: the output canvas, and the crop's scaled rectangle in it."""
+
+    width: int
+    height: int
+    left: int
+    top: int
+    w: int
+    h: int
+
+
+def place(crop_w: int, crop_h: int, out_height: int, out_width: int, align: list[float]) -> Placement:
+    """Natural width (`out_width` 0): scaled to `out_height` keeping aspect. Else scaled to fit
+    an `out_height` x `out_width` canvas keeping aspect, placed by `align` (0..1)."""
     if out_width <= 0:
-        return _resize(layers, max(1, round(w * out_height / h)), out_height)
-    scale = min(out_height / h, out_width / w)
-    nh, nw = max(1, min(out_height, round(h * scale))), max(1, min(out_width, round(w * scale)))
-    small = _resize(layers, nw, nh)
-    canvas = np.zeros((out_height, out_width, layers.shape[2]), np.uint8)
-    top, left = round((out_height - nh) * align[1]), round((out_width - nw) * align[0])
-    canvas[top : top + nh, left : left + nw] = small
+        w = max(1, round(crop_w * out_height / crop_h))
+        return Placement(w, out_height, 0, 0, w, out_height)
+    scale = min(out_height / crop_h, out_width / crop_w)
+    h, w = max(1, min(out_height, round(crop_h * scale))), max(1, min(out_width, round(crop_w * scale)))
+    return Placement(out_width, out_height, round((out_width - w) * align[0]), round((out_height - h) * align[1]), w, h)
+
+
+def fit(layers: np.ndarray, out_height: int, out_width: int, align: list[float]) -> np.ndarray:
+    """A crop scaled and placed into the output canvas (see `place`)."""
+    p = place(layers.shape[1], layers.shape[0], out_height, out_width, align)
+    small = _resize(layers, p.w, p.h)
+    if (p.w, p.h) == (p.width, p.height):
+        return small
+    canvas = np.zeros((p.height, p.width, layers.shape[2]), np.uint8)
+    canvas[p.top : p.top + p.h, p.left : p.left + p.w] = small
     return canvas
