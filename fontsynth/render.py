@@ -151,7 +151,8 @@ class Renderer:
 
 
 def text_layers(text: str, style: Style, fonts: FontLibrary) -> tuple[np.ndarray, geometry.Box]:
-    """Alpha of the fill and of fill+outline (uint8, H x W x 2) and the line box, at font size.
+    """Alpha of the fill, and of fill+outline when the Style has an outline (uint8, H x W x 1
+    or x 2), and the line box, at font size.
 
     Glyphs come from the cache and are placed at their advance widths plus the Style's extra
     spacing (pen positions rounded to whole pixels, as FreeType's own string layout does).
@@ -178,7 +179,7 @@ def text_layers(text: str, style: Style, fonts: FontLibrary) -> tuple[np.ndarray
     line_top, line_bottom = -ascent - stroke, descent + stroke
     left, top = x0 - 2, min(y0, line_top) - 2
     right, bottom = x1 + 2, max(y1, line_bottom) + 2
-    layers = np.zeros((bottom - top, right - left, 2), np.uint8)
+    layers = np.zeros((bottom - top, right - left, 2 if stroke else 1), np.uint8)
     for channel, glyphs in ((0, fills), (1, outers)) if stroke else ((0, fills),):
         for p, g in zip(pens, glyphs):
             if g.inked:
@@ -186,8 +187,6 @@ def text_layers(text: str, style: Style, fonts: FontLibrary) -> tuple[np.ndarray
                 h, w = g.bitmap.shape
                 region = layers[y : y + h, x : x + w, channel]
                 np.maximum(region, g.bitmap, out=region)
-    if not stroke:
-        layers[..., 1] = layers[..., 0]  # no outline: fill and fill+outline are the same alpha
     return layers, (float(x0 - left), float(line_top - top), float(x1 - left), float(line_bottom - top))
 
 
@@ -204,8 +203,10 @@ def render_layers(text: str, style: Style, fonts: FontLibrary, textures: Texture
 
 
 def compose(layers: np.ndarray, background: np.ndarray, style: Style) -> Layers:
-    """Shadow, outline and fill laid over the background; the mask of every touched pixel."""
-    outer_u8 = layers[..., 1]
+    """Shadow, outline and fill laid over the background; the mask of every touched pixel.
+
+    `layers`: the fill alpha, and the fill+outline alpha as a second channel when outlined."""
+    outer_u8 = layers[..., -1]
     touched = outer_u8 > 0
     image = background
     if style.shadow_opacity > 0 or style.stroke_width > 0:
