@@ -22,6 +22,7 @@ _NORMAL = NormalDist()
 
 
 DECIMALS = 4  # continuous choices are rounded: a Style's JSON stays short and exact
+_SCALE = 10**DECIMALS
 
 
 class Draws:
@@ -30,7 +31,7 @@ class Draws:
 
     def uniform(self, low: float, high: float) -> float:
         """Uniform in [low, high], rounded to DECIMALS places."""
-        return round(low + (high - low) * self.random(), DECIMALS)
+        return round((low + (high - low) * self.random()) * _SCALE) / _SCALE  # round(x, 4) is 4x slower
 
     def integer(self, low: int, high: int) -> int:
         """Uniform in low..high-1."""

@@ -8,7 +8,7 @@ per-process caches (`Renderer`), which change speed, never pixels.
 from __future__ import annotations
 
 from collections import OrderedDict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import cv2
@@ -55,17 +55,31 @@ class Glyph:
     inked: bool
 
 
+@dataclass
+class Face:
+    """A font loaded at one size, its line metrics, and its glyphs drawn so far."""
+
+    font: ImageFont.FreeTypeFont
+    ascent: int
+    descent: int
+    glyphs: dict[tuple[str, int], Glyph] = field(default_factory=dict)  # (char, outline width)
+    bytes: int = 0
+
+
+GLYPH_OVERHEAD = 100  # bytes a cached glyph costs beside its bitmap
+
+
 class FontLibrary:
-    """Loaded FreeType fonts by (catalog id, size); at most `keep` open at once."""
+    """Fonts by (catalog id, size) with their glyphs; least recently used faces are dropped
+    when more than `keep` are open or their glyphs pass `glyph_bytes`."""
 
     def __init__(self, catalog: Catalog, keep: int = 256, glyph_bytes: int = 48 << 20):
         self.entries = catalog.by_id()
         self.catalog = catalog
         self.keep = keep
         self.glyph_bytes = glyph_bytes
-        self._cache: OrderedDict[tuple[str, int], ImageFont.FreeTypeFont] = OrderedDict()
-        self._glyphs: OrderedDict[tuple, Glyph] = OrderedDict()
-        self._glyph_bytes = 0
+        self._faces: OrderedDict[tuple[str, int], Face] = OrderedDict()
+        self._bytes = 0
         self.extra: dict[str, FontEntry] = {}  # fonts outside the catalog (register)
 
     def register(self, font_id: str, path: Path) -> None:
@@ -73,12 +87,21 @@ class FontLibrary:
         charset = code_point_ranges(TTFont(path, lazy=True).getBestCmap() or {})
         self.extra[font_id] = FontEntry(id=font_id, path=str(Path(path).resolve()), sha256="", charset=charset)
 
-    def get(self, font_id: str, size: int) -> ImageFont.FreeTypeFont:
+    def face(self, font_id: str, size: int) -> Face:
         key = (font_id, size)
-        font = self._cache.get(key)
-        if font is not None:
-            self._cache.move_to_end(key)
-            return font
+        face = self._faces.get(key)
+        if face is None:
+            font = self._load(font_id, size)
+            face = self._faces[key] = Face(font, *font.getmetrics())
+            self._trim()
+        else:
+            self._faces.move_to_end(key)
+        return face
+
+    def get(self, font_id: str, size: int) -> ImageFont.FreeTypeFont:
+        return self.face(font_id, size).font
+
+    def _load(self, font_id: str, size: int) -> ImageFont.FreeTypeFont:
         entry = self.entries.get(font_id) or self.extra.get(font_id)
         if entry is None:
             raise UserError(f"font {font_id} is not in the catalog of {self.catalog.root}; pass the --fonts folder the data was made with")
@@ -89,49 +112,53 @@ class FontLibrary:
             raise UserError(f"cannot load font {path} ({e}); rescan the folder with `fontsynth fonts scan`") from e
         if entry.instance:
             font.set_variation_by_name(entry.instance)
-        self._cache[key] = font
-        if len(self._cache) > self.keep:
-            self._cache.popitem(last=False)
         return font
 
-    def glyph(self, font_id: str, size: int, char: str, stroke: int) -> Glyph:
-        """One character's bitmap, offset and advance; cached (LRU, `glyph_bytes` at most).
+    def glyphs(self, face: Face, text: str, stroke: int = 0) -> list[Glyph]:
+        """The glyphs of `text` in `face` (from `face()`), drawn on first use.
 
-        With `stroke` > 0 the bitmap is the glyph grown by an outline of that width: the fill
+        With `stroke` > 0 each bitmap is the glyph grown by an outline of that width: the fill
         bitmap dilated by a disk of radius stroke + 1/4 px. FreeType's stroker (Pillow's
         stroke_width) costs ~90 us a glyph against ~5 us; the ink differs by under 6% (a test
         compares the two)."""
-        key = (font_id, size, char, stroke)
-        glyph = self._glyphs.get(key)
-        if glyph is not None:
-            self._glyphs.move_to_end(key)
-            return glyph
-        glyph = self._glyphs[key] = outlined(self.glyph(font_id, size, char, 0), stroke) if stroke else self._rasterise(font_id, size, char)
-        self._glyph_bytes += glyph.bitmap.size + 100
-        while self._glyph_bytes > self.glyph_bytes:
-            _, old = self._glyphs.popitem(last=False)
-            self._glyph_bytes -= old.bitmap.size + 100
+        cache = face.glyphs
+        out = []
+        for ch in text:
+            glyph = cache.get((ch, stroke))
+            if glyph is None:
+                glyph = self._draw(face, ch, stroke)
+            out.append(glyph)
+        if self._bytes > self.glyph_bytes:
+            self._trim()
+        return out
+
+    def glyph(self, font_id: str, size: int, char: str, stroke: int) -> Glyph:
+        return self.glyphs(self.face(font_id, size), char, stroke)[0]
+
+    def _draw(self, face: Face, char: str, stroke: int) -> Glyph:
+        if stroke:
+            glyph = outlined(face.glyphs.get((char, 0)) or self._draw(face, char, 0), stroke)
+        else:
+            glyph = rasterise(face.font, char)
+        face.glyphs[(char, stroke)] = glyph
+        size = glyph.bitmap.size + GLYPH_OVERHEAD
+        face.bytes += size
+        self._bytes += size
         return glyph
 
-    def _rasterise(self, font_id: str, size: int, char: str) -> Glyph:
-        font = self.get(font_id, size)
-        left, top, right, bottom = font.getbbox(char, anchor="ls")
-        image = Image.new("L", (max(1, right - left), max(1, bottom - top)), 0)
-        ImageDraw.Draw(image).text((-left, -top), char, font=font, fill=255, anchor="ls")
-        bitmap = np.asarray(image)
-        return Glyph(bitmap, left, top, font.getlength(char), bool(bitmap.any()))
+    @property
+    def open_faces(self) -> int:
+        return len(self._faces)
 
+    @property
+    def cached_bytes(self) -> int:
+        return self._bytes
 
-def stroke_kernel(width: int) -> np.ndarray:
-    """A disk of radius width + 1/4 px (a 3x3 cross for width 1) as a uint8 structuring element."""
-    y, x = np.mgrid[-width : width + 1, -width : width + 1]
-    return ((x * x + y * y) <= (width + 0.25) ** 2).astype(np.uint8)
-
-
-def outlined(glyph: Glyph, width: int) -> Glyph:
-    """The glyph grown by an outline `width` px wide (fill plus outline, one alpha)."""
-    grown = cv2.dilate(np.pad(glyph.bitmap, width), stroke_kernel(width))
-    return Glyph(grown, glyph.left - width, glyph.top - width, glyph.advance, glyph.inked)
+    def _trim(self) -> None:
+        """Drop the least recently used faces (never the newest) until within both limits."""
+        while len(self._faces) > 1 and (len(self._faces) > self.keep or self._bytes > self.glyph_bytes):
+            _, old = self._faces.popitem(last=False)
+            self._bytes -= old.bytes
 
 
 class Renderer:
@@ -150,6 +177,27 @@ class Renderer:
         return Rendered(image=image, data=encode(image, style.jpeg_quality), layers=layers)
 
 
+def rasterise(font: ImageFont.FreeTypeFont, char: str) -> Glyph:
+    """One character drawn by FreeType: its alpha bitmap, offset from the pen and advance."""
+    left, top, right, bottom = font.getbbox(char, anchor="ls")
+    image = Image.new("L", (max(1, right - left), max(1, bottom - top)), 0)
+    ImageDraw.Draw(image).text((-left, -top), char, font=font, fill=255, anchor="ls")
+    bitmap = np.asarray(image)
+    return Glyph(bitmap, left, top, font.getlength(char), bool(bitmap.any()))
+
+
+def stroke_kernel(width: int) -> np.ndarray:
+    """A disk of radius width + 1/4 px (a 3x3 cross for width 1) as a uint8 structuring element."""
+    y, x = np.mgrid[-width : width + 1, -width : width + 1]
+    return ((x * x + y * y) <= (width + 0.25) ** 2).astype(np.uint8)
+
+
+def outlined(glyph: Glyph, width: int) -> Glyph:
+    """The glyph grown by an outline `width` px wide (fill plus outline, one alpha)."""
+    grown = cv2.dilate(np.pad(glyph.bitmap, width), stroke_kernel(width))
+    return Glyph(grown, glyph.left - width, glyph.top - width, glyph.advance, glyph.inked)
+
+
 def text_layers(text: str, style: Style, fonts: FontLibrary) -> tuple[np.ndarray, geometry.Box]:
     """Alpha of the fill, and of fill+outline when the Style has an outline (uint8, H x W x 1
     or x 2), and the line box, at font size.
@@ -158,25 +206,25 @@ def text_layers(text: str, style: Style, fonts: FontLibrary) -> tuple[np.ndarray
     spacing (pen positions rounded to whole pixels, as FreeType's own string layout does).
     Pair kerning is not applied. The layer spans the ink and the font's line box, +2 px.
     """
-    font = fonts.get(style.font, style.font_size)
-    ascent, descent = font.getmetrics()
+    face = fonts.face(style.font, style.font_size)
     stroke = style.stroke_width
     spacing = style.spacing * style.font_size
+    fills = fonts.glyphs(face, text)
+    outers = fonts.glyphs(face, text, stroke) if stroke else fills
     pens, pen = [], 0.0
-    fills = []
-    for ch in text:
-        g = fonts.glyph(style.font, style.font_size, ch, 0)
-        pens.append(round(pen))
-        fills.append(g)
+    x0 = y0 = 1 << 30
+    x1 = y1 = -(1 << 30)
+    for g, outer in zip(fills, outers):
+        p = round(pen)
+        pens.append(p)
         pen += g.advance + spacing
-    outers = [fonts.glyph(style.font, style.font_size, ch, stroke) for ch in text] if stroke else fills
-    inked = [(p + g.left, g.top, p + g.left + g.bitmap.shape[1], g.top + g.bitmap.shape[0]) for p, g in zip(pens, outers) if g.inked]
-    if inked:
-        x0, x1 = min(r[0] for r in inked), max(r[2] for r in inked)
-        y0, y1 = min(r[1] for r in inked), max(r[3] for r in inked)
-    else:  # blank text (only spaces): an empty box of the advance's width
+        if outer.inked:
+            h, w = outer.bitmap.shape
+            x0, x1 = min(x0, p + outer.left), max(x1, p + outer.left + w)
+            y0, y1 = min(y0, outer.top), max(y1, outer.top + h)
+    if x1 < x0:  # blank text (only spaces): an empty box of the advance's width
         x0, x1, y0, y1 = 0, max(1, round(pen - spacing)), 0, 0
-    line_top, line_bottom = -ascent - stroke, descent + stroke
+    line_top, line_bottom = -face.ascent - stroke, face.descent + stroke
     left, top = x0 - 2, min(y0, line_top) - 2
     right, bottom = x1 + 2, max(y1, line_bottom) + 2
     layers = np.zeros((bottom - top, right - left, 2 if stroke else 1), np.uint8)

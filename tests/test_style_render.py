@@ -191,3 +191,19 @@ def test_outlines_match_freetypes_stroker(renderer, font_id, width):
         assert 0.9 < ours.bitmap.sum() / theirs.sum() < 1.1, char
         fill = renderer.fonts.glyph(font_id, 32, char, 0)
         assert ours.bitmap.sum() > fill.bitmap.sum() * 1.1 and ours.advance == fill.advance
+
+
+def test_font_library_keeps_within_its_limits_and_caching_never_changes_glyphs(small_catalog):
+    from fontsynth.render import FontLibrary
+
+    ids = [f.id for f in small_catalog.usable()][:3]
+    fresh, tight = FontLibrary(small_catalog), FontLibrary(small_catalog, keep=2, glyph_bytes=20_000)
+    for _ in range(2):
+        for font_id in ids:
+            for size in (24, 40):
+                for stroke in (0, 2):
+                    a = tight.glyphs(tight.face(font_id, size), "Quartz 09", stroke)
+                    b = fresh.glyphs(fresh.face(font_id, size), "Quartz 09", stroke)
+                    assert all(np.array_equal(x.bitmap, y.bitmap) and (x.left, x.top, x.advance) == (y.left, y.top, y.advance) for x, y in zip(a, b))
+                    assert tight.open_faces <= 2 and (tight.cached_bytes <= 20_000 or tight.open_faces == 1)
+    assert fresh.open_faces == 6 and fresh.cached_bytes > tight.cached_bytes
