@@ -20,6 +20,7 @@ from fontsynth.catalog import Catalog, FontEntry
 from fontsynth.codec import encode
 from fontsynth.effects import geometry
 from fontsynth.effects.background import TextureLibrary, make_background
+from fontsynth.effects.colors import solid
 from fontsynth.effects.degrade import degrade
 from fontsynth.errors import UserError
 from fontsynth.fontcheck import code_point_ranges
@@ -254,27 +255,24 @@ def compose(layers: np.ndarray, background: np.ndarray, style: Style) -> Layers:
     """Shadow, outline and fill laid over the background; the mask of every touched pixel.
 
     `layers`: the fill alpha, and the fill+outline alpha as a second channel when outlined."""
-    outer_u8 = layers[..., -1]
-    touched = outer_u8 > 0
+    outer_u8 = np.ascontiguousarray(layers[..., -1])
+    mask = cv2.threshold(outer_u8, 0, 255, cv2.THRESH_BINARY)[1]
     image = background
     if style.shadow_opacity > 0 or style.stroke_width > 0:
         outer = outer_u8.astype(np.float32) * (1 / 255)
         if style.shadow_opacity > 0:
             shadow = _shadow(outer, style) * style.shadow_opacity
-            touched |= shadow >= 0.5 / 255  # where the shadow changes a pixel value
+            mask[shadow >= 0.5 / 255] = 255  # where the shadow changes a pixel value
             image = _over(image, shadow, style.shadow_color)
         if style.stroke_width > 0:
             image = _over(image, outer, style.stroke_color)
     image = _over(image, layers[..., 0].astype(np.float32) * (1 / 255), style.text_color)
-    mask = touched.astype(np.uint8) * 255
     return Layers(image=image, mask=mask, background=background)
 
 
 def _over(image: np.ndarray, alpha: np.ndarray, color: list[int]) -> np.ndarray:
     """`color` laid over `image` (uint8 RGB) with per-pixel opacity `alpha` (float32 0..1)."""
-    solid = np.empty_like(image)
-    solid[:] = color
-    return cv2.blendLinear(image, solid, 1.0 - alpha, alpha)
+    return cv2.blendLinear(image, solid(*image.shape[:2], color), 1.0 - alpha, alpha)
 
 
 def _shadow(alpha: np.ndarray, style: Style) -> np.ndarray:

@@ -207,3 +207,13 @@ def test_font_library_keeps_within_its_limits_and_caching_never_changes_glyphs(s
                     assert all(np.array_equal(x.bitmap, y.bitmap) and (x.left, x.top, x.advance) == (y.left, y.top, y.advance) for x, y in zip(a, b))
                     assert tight.open_faces <= 2 and (tight.cached_bytes <= 20_000 or tight.open_faces == 1)
     assert fresh.open_faces == 6 and fresh.cached_bytes > tight.cached_bytes
+
+
+def test_solid_images_are_one_colour_and_writable():
+    from fontsynth.effects.colors import solid
+
+    image = solid(5, 7, [10, 200, 30])
+    assert image.shape == (5, 7, 3) and image.dtype == np.uint8
+    assert (image.reshape(-1, 3) == [10, 200, 30]).all()
+    image[0, 0] = 0  # a fresh buffer, not a shared constant
+    assert (solid(5, 7, [10, 200, 30]).reshape(-1, 3) == [10, 200, 30]).all()

@@ -13,6 +13,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from fontsynth.effects.colors import solid
 from fontsynth.errors import UserError
 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".webp")
@@ -61,11 +62,11 @@ class TextureLibrary:
 def _blend(t: np.ndarray, c1: list[int], c2: list[int], t_lo: float, t_hi: float) -> np.ndarray:
     """uint8 RGB c1 where t == t_lo, c2 where t == t_hi, linear between (one C call per channel)."""
     span = max(t_hi - t_lo, 1e-6)
-    out = np.empty((*t.shape, 3), np.uint8)
+    channels = []
     for ch in range(3):
         alpha = (c2[ch] - c1[ch]) / span
-        out[..., ch] = cv2.convertScaleAbs(t, alpha=alpha, beta=c1[ch] - t_lo * alpha)
-    return out
+        channels.append(cv2.convertScaleAbs(t, alpha=alpha, beta=c1[ch] - t_lo * alpha))
+    return cv2.merge(channels)
 
 
 def _gradient(h: int, w: int, c1: list[int], c2: list[int], angle: float) -> np.ndarray:
@@ -101,9 +102,7 @@ def _texture_crop(image: np.ndarray, h: int, w: int, crop: list[float]) -> np.nd
 def make_background(style, h: int, w: int, textures: TextureLibrary) -> np.ndarray:
     """The background of a sample as uint8 RGB, h x w x 3."""
     if style.bg_kind == "flat":
-        flat = np.empty((h, w, 3), np.uint8)
-        flat[:] = style.bg_color
-        return flat
+        return solid(h, w, style.bg_color)
     if style.bg_kind == "gradient":
         return _gradient(h, w, style.bg_color, style.bg_color2, style.bg_angle)
     if style.bg_kind == "noise":

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import numpy as np
+
 from fontsynth.draws import Draws
 
 Color = list[int]
@@ -29,3 +31,11 @@ def sample_colors(draws: Draws, min_contrast: float, tint: float) -> tuple[Color
 def luminance(color: Color) -> float:
     r, g, b = color
     return (0.299 * r + 0.587 * g + 0.114 * b) / 255.0
+
+
+def solid(h: int, w: int, color: Color) -> np.ndarray:
+    """An h x w x 3 uint8 image of one colour (writable).
+
+    Built by repeating the pixel's three bytes: numpy's broadcast fill of a 3-vector costs
+    ~15 us at 32 x 100, this ~1 us."""
+    return np.frombuffer(bytearray(bytes(color) * (h * w)), np.uint8).reshape(h, w, 3)
