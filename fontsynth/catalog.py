@@ -12,6 +12,7 @@ import base64
 import hashlib
 import json
 import math
+import os
 import re
 from collections import defaultdict
 from dataclasses import asdict, dataclass, field, fields, replace
@@ -22,7 +23,7 @@ import numpy as np
 
 from fontsynth.errors import UserError
 from fontsynth.fetch import FONT_SUFFIXES
-from fontsynth.fileio import atomic_write_json
+from fontsynth.fileio import atomic_write_json, sha256_file
 from fontsynth.isolate import python_module_command, run_isolated
 from fontsynth.progress import progress_bar
 from fontsynth.sources import read_sources
@@ -302,7 +303,10 @@ def split_fonts(catalog: Catalog, val: float, test: float, seed: int = 0) -> dic
 def load_or_scan(fonts: Path, catalog_path: Path | None = None, workers: int = 2, show_progress: bool = True) -> Catalog:
     """The catalog of `fonts`: read from `fonts/catalog.json` when it matches the folder, else rebuilt.
 
-    A rebuilt catalog is saved beside the fonts when the folder is writable.
+    It matches when it lists exactly the folder's font files and every file modified after
+    the catalog was written still has the sha256 the catalog recorded (a font replaced in
+    place under the same name is noticed). A rebuilt catalog is saved beside the fonts when
+    the folder is writable.
     """
     fonts = Path(fonts)
     if not fonts.is_dir():
@@ -310,7 +314,7 @@ def load_or_scan(fonts: Path, catalog_path: Path | None = None, workers: int = 2
     path = Path(catalog_path) if catalog_path else fonts / CATALOG_FILE
     if path.exists():
         catalog = Catalog.load(path, root=fonts)
-        if catalog_path is not None or _matches(catalog, fonts):
+        if catalog_path is not None or _matches(catalog, fonts, path):
             return catalog
     catalog = scan_fonts(fonts, workers=workers, show_progress=show_progress)
     try:
@@ -320,6 +324,18 @@ def load_or_scan(fonts: Path, catalog_path: Path | None = None, workers: int = 2
     return catalog
 
 
-def _matches(catalog: Catalog, root: Path) -> bool:
-    listed = {f.path for f in catalog.fonts} | {c for f in catalog.fonts for c in f.copies}
-    return listed == set(find_font_files(root))
+def _matches(catalog: Catalog, root: Path, catalog_file: Path) -> bool:
+    files = set(find_font_files(root))
+    hashes = {f.path: f.sha256 for f in catalog.fonts} | {c: f.sha256 for f in catalog.fonts for c in f.copies}
+    if set(hashes) != files:
+        return False
+    written = catalog_file.stat().st_mtime_ns
+    newer = [p for p in sorted(files) if (root / p).stat().st_mtime_ns > written]
+    if not all(hashes[p] and sha256_file(root / p) == hashes[p] for p in newer):
+        return False
+    if newer:  # unchanged bytes (a fresh checkout or copy): skip the hashing next time
+        try:
+            os.utime(catalog_file)
+        except OSError:
+            pass
+    return True

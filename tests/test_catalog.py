@@ -118,6 +118,30 @@ def test_load_or_scan_rebuilds_a_stale_catalog(tmp_path):
     assert len(second.fonts) == 2 and find_font_files(tmp_path) == ["a.ttf", "b.otf"]
 
 
+def test_load_or_scan_notices_a_font_replaced_in_place_but_not_a_touched_one(tmp_path, monkeypatch):
+    import os
+
+    import fontsynth.catalog as catalog_module
+
+    fm.copy_font(tmp_path / "a.ttf")
+    fm.copy_font(tmp_path / "b.otf", fm.OTHER)
+    first = load_or_scan(tmp_path, show_progress=False)
+    written = (tmp_path / "catalog.json").stat().st_mtime_ns
+    later = (written + 10**9, written + 10**9)
+    os.utime(tmp_path / "a.ttf", ns=later)  # same bytes, newer: a fresh copy or checkout
+    rescans = []
+    real_scan = catalog_module.scan_fonts
+    monkeypatch.setattr(catalog_module, "scan_fonts", lambda *a, **k: rescans.append(1) or real_scan(*a, **k))
+    assert load_or_scan(tmp_path, show_progress=False).to_json() == first.to_json() and not rescans
+    assert (tmp_path / "catalog.json").stat().st_mtime_ns > written  # touched: no hashing next time
+    (tmp_path / "a.ttf").write_bytes((tmp_path / "b.otf").read_bytes())  # replaced under the same name
+    os.utime(tmp_path / "a.ttf", ns=(later[0] + 10**9,) * 2)
+    third = load_or_scan(tmp_path, show_progress=False)
+    assert rescans == [1]
+    hashes = {p: f.sha256 for f in third.fonts for p in [f.path, *f.copies]}
+    assert hashes["a.ttf"] == hashes["b.otf"] == {f.path: f.sha256 for f in first.fonts}["b.otf"]
+
+
 FLAKY_CHECKER = textwrap.dedent(
     """
     import os, signal, sys, time
