@@ -42,14 +42,18 @@ print(n)
 """
 
 
-def rss_of(pid: int) -> int:
+def memory_of(pid: int) -> dict[str, int]:
+    """VmRSS and its parts, in bytes: RssAnon (the process's own memory) and RssFile
+    (mapped file pages: mostly the LMDB shard being written, which the kernel can drop)."""
     try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) * 1024
+        lines = Path(f"/proc/{pid}/status").read_text().splitlines()
     except OSError:
-        pass
-    return 0
+        return {}
+    return {line.split(":")[0]: int(line.split()[1]) * 1024 for line in lines if line.startswith(("VmRSS:", "RssAnon:", "RssFile:"))}
+
+
+def rss_of(pid: int) -> int:
+    return memory_of(pid).get("VmRSS", 0)
 
 
 def descendants(pid: int) -> list[int]:
@@ -67,17 +71,22 @@ def descendants(pid: int) -> list[int]:
 
 
 class RssPoller:
-    """Peak RSS per descendant process of this one, polled every 0.1 s."""
+    """Peak RSS (and its anonymous and file-backed parts) per descendant process, polled every 0.1 s."""
 
     def __init__(self) -> None:
         self.peak: dict[int, int] = {}
+        self.peak_parts: dict[int, dict[str, int]] = {}
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
 
     def _run(self) -> None:
         while not self._stop.is_set():
             for pid in descendants(os.getpid()):
-                self.peak[pid] = max(self.peak.get(pid, 0), rss_of(pid))
+                memory = memory_of(pid)
+                self.peak[pid] = max(self.peak.get(pid, 0), memory.get("VmRSS", 0))
+                old = self.peak_parts.setdefault(pid, {})
+                for key, value in memory.items():
+                    old[key] = max(old.get(key, 0), value)
             time.sleep(0.1)
 
     def __enter__(self) -> "RssPoller":
@@ -99,12 +108,16 @@ def bench_fontsynth(n: int, workers: int, fonts: Path, tmp: Path, recipe: str = 
         start = time.perf_counter()
         manifest = execute(p)
         elapsed = time.perf_counter() - start
-    worker_peaks = sorted(poll.peak.values(), reverse=True)[:workers]
+    workers_seen = sorted(poll.peak, key=poll.peak.get, reverse=True)[:workers]
+    worker_peaks = [poll.peak[pid] for pid in workers_seen]
+    anon = [poll.peak_parts[pid].get("RssAnon", 0) for pid in workers_seen]
+    mapped = [poll.peak_parts[pid].get("RssFile", 0) for pid in workers_seen]
     disk = sum(s["bytes"] for s in manifest["shards"])
     shutil.rmtree(out)
     return {
         "tool": "fontsynth", "recipe": recipe, "size": size, "n": n, "workers": workers, "seconds": round(elapsed, 2),
         "img_per_s": round(n / elapsed, 1), "worker_peak_rss_mb": [round(r / 2**20, 1) for r in worker_peaks],
+        "worker_peak_anon_mb": [round(r / 2**20, 1) for r in anon], "worker_peak_file_mb": [round(r / 2**20, 1) for r in mapped],
         "parent_rss_mb": round(rss_of(os.getpid()) / 2**20, 1), "bytes_per_sample": round(disk / n, 1),
     }
 
