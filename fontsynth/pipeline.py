@@ -30,7 +30,7 @@ from fontsynth.errors import UserError
 from fontsynth.fileio import atomic_write_bytes, atomic_write_json, json_bytes
 from fontsynth.progress import progress_bar
 from fontsynth.recipes import RECIPES, SAMPLE_VERSION, FontPicker, SampleContext, SampleMaker
-from fontsynth.shards import SHARD_PREFIX, ShardReader, ShardRecord, ShardWriter, folder_bytes, shard_name
+from fontsynth.shards import SHARD_PREFIX, ShardReader, ShardRecord, ShardWriter, checked_digest, folder_bytes, shard_name
 from fontsynth.style import StyleConfig, preset
 
 MAX_SHARD_SIZE = 10_000
@@ -261,7 +261,7 @@ def _adoptable(path: Path, span: tuple[int, int] | None, context: SampleContext)
             info = reader.info
             if (info.get("start"), info.get("count"), info.get("seed"), info.get("recipe")) != (*span, context.seed, context.recipe):
                 return None
-            digest = reader.checked_digest()
+        digest = checked_digest(path)
         return ShardRecord(path.name, span[0], span[1], digest, folder_bytes(path)) if digest else None
     except (lmdb.Error, ValueError, OSError):
         return None
