@@ -80,6 +80,7 @@ BAD_INPUTS = {
     "no valid font": (lambda t: ["--fonts", _bad_font_dir(t)], "no valid OCR-clean font"),
     "empty corpus": (lambda t: ["--corpus", (t / "c.txt").write_text("\n\n") and t / "c.txt"], "has no usable line"),
     "n zero": (lambda t: ["--n", 0], "--n must be at least 1"),
+    "zero workers": (lambda t: ["--workers", 0], "--workers must be at least 1"),
     "unknown preset": (lambda t: ["--preset", "fancy"], "unknown preset 'fancy'"),
     "bad size": (lambda t: ["--size", "tall"], "--size 'tall'"),
     "unwritable out": (lambda t: ["--out", _not_a_dir(t)], "is not writable"),
