@@ -16,10 +16,6 @@ from __future__ import annotations
 
 import random
 from collections.abc import Sequence
-from statistics import NormalDist
-
-_NORMAL = NormalDist()
-
 
 DECIMALS = 4  # continuous choices are rounded: a Style's JSON stays short and exact
 _SCALE = 10**DECIMALS
@@ -54,9 +50,6 @@ class Draws:
             if r < 0:
                 return i
         return len(weights) - 1
-
-    def normal(self, mean: float = 0.0, sigma: float = 1.0) -> float:
-        return mean + sigma * _NORMAL.inv_cdf(min(max(self.random(), 1e-12), 1 - 1e-12))
 
     def seed(self) -> int:
         """A seed for array-valued randomness (noise images) rendered later."""

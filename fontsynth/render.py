@@ -99,9 +99,6 @@ class FontLibrary:
             self._faces.move_to_end(key)
         return face
 
-    def get(self, font_id: str, size: int) -> ImageFont.FreeTypeFont:
-        return self.face(font_id, size).font
-
     def _load(self, font_id: str, size: int) -> ImageFont.FreeTypeFont:
         entry = self.entries.get(font_id) or self.extra.get(font_id)
         if entry is None:
@@ -132,9 +129,6 @@ class FontLibrary:
         if self._bytes > self.glyph_bytes:
             self._trim()
         return out
-
-    def glyph(self, font_id: str, size: int, char: str, stroke: int) -> Glyph:
-        return self.glyphs(self.face(font_id, size), char, stroke)[0]
 
     def _draw(self, face: Face, char: str, stroke: int) -> Glyph:
         if stroke:

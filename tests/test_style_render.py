@@ -180,16 +180,17 @@ def test_noise_windows_are_standard_normal_and_differ_by_seed():
 def test_outlines_match_freetypes_stroker(renderer, font_id, width):
     from PIL import Image, ImageDraw
 
-    font = renderer.fonts.get(font_id, 32)
+    face = renderer.fonts.face(font_id, 32)
+    font = face.font
     for char in "aeMW&":
-        ours = renderer.fonts.glyph(font_id, 32, char, width)
+        (ours,) = renderer.fonts.glyphs(face, char, width)
         left, top, right, bottom = font.getbbox(char, stroke_width=width, anchor="ls")
         image = Image.new("L", (right - left, bottom - top), 0)
         ImageDraw.Draw(image).text((-left, -top), char, font=font, fill=255, anchor="ls", stroke_width=width, stroke_fill=255)
         theirs = np.asarray(image).astype(float)
         assert abs(ours.left - left) <= 1 and abs(ours.top - top) <= 1
         assert 0.9 < ours.bitmap.sum() / theirs.sum() < 1.1, char
-        fill = renderer.fonts.glyph(font_id, 32, char, 0)
+        (fill,) = renderer.fonts.glyphs(face, char)
         assert ours.bitmap.sum() > fill.bitmap.sum() * 1.1 and ours.advance == fill.advance
 
 
