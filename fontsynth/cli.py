@@ -149,13 +149,14 @@ def replay(
 @app.command()
 @user_errors
 def verify(
-    data: Path = typer.Argument(..., help="Dataset folder."),
+    data: Path = typer.Argument(..., help="Dataset folder, or a release folder made by `fontsynth publish`."),
     progress: bool = typer.Option(True, help="Show a progress bar."),
 ) -> None:
-    """Check every shard, sample and checksum against the manifest; exit 1 when anything is bad."""
-    from fontsynth.verify import verify_dataset
+    """Check every shard, sample and checksum against the manifest (and, for a release, every
+    file against SHA256SUMS); exit 1 when anything is bad."""
+    from fontsynth.verify import is_release, verify_dataset, verify_release
 
-    report = verify_dataset(data, show_progress=progress)
+    report = verify_release(data, show_progress=progress) if is_release(data) else verify_dataset(data, show_progress=progress)
     for note in report.notes:
         typer.echo(f"note: {note}", err=True)
     for problem in report.problems[:50]:
@@ -163,7 +164,9 @@ def verify(
     if len(report.problems) > 50:
         typer.echo(f"... and {len(report.problems) - 50} more problems")
     if report.ok:
-        typer.echo(f"ok: {report.samples:,} samples in {report.shards} shards verified")
+        checked = [f"{report.files:,} files match SHA256SUMS"] if report.files else []
+        checked += [f"{report.samples:,} samples in {report.shards} shards verified"] if report.shards or not report.files else []
+        typer.echo("ok: " + "; ".join(checked))
         return
     typer.echo(f"FAILED: {len(report.problems)} problems, {len(report.bad_samples())} bad samples (of {report.samples:,} checked)", err=True)
     raise typer.Exit(1)

@@ -303,15 +303,3 @@ def write_checksums(root: Path) -> None:
     files = sorted(p for p in root.rglob("*") if p.is_file() and p.name != "SHA256SUMS")
     lines = [f"{sha256_file(p)}  {p.relative_to(root).as_posix()}" for p in files]
     (root / "SHA256SUMS").write_text("\n".join(lines) + "\n", encoding="utf-8")
-
-
-def check_checksums(root: Path) -> list[str]:
-    """Paths whose content no longer matches SHA256SUMS (missing files included)."""
-    bad = []
-    for line in (Path(root) / "SHA256SUMS").read_text(encoding="utf-8").splitlines():
-        digest, path = line.split("  ", 1)
-        target = Path(root) / path
-        if not target.is_file() or sha256_file(target) != digest:
-            bad.append(path)
-    return bad
-

@@ -1,15 +1,18 @@
-"""`fontsynth verify`: every shard, every sample, every checksum, against the manifest."""
+"""`fontsynth verify`: every shard, every sample, every checksum, against the manifest; for a
+published release, every file against SHA256SUMS too."""
 
 from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 import lmdb
 
 from fontsynth.codec import decode
-from fontsynth.dataset import Dataset
+from fontsynth.dataset import MANIFEST_FILE, Dataset
+from fontsynth.errors import UserError
+from fontsynth.fileio import sha256_file
 from fontsynth.progress import progress_bar
 from fontsynth.shards import IMAGE_FIELDS, RECORD_FIELDS, SHARD_PREFIX, SUM_PREFIX, TEXT_FIELDS, ShardReader, sample_sum
 
@@ -26,10 +29,14 @@ class Problem:
         return f"{where}: {self.what}"
 
 
+CHECKSUMS_FILE = "SHA256SUMS"
+
+
 @dataclass
 class Report:
     samples: int = 0
     shards: int = 0
+    files: int = 0  # files checked against SHA256SUMS (releases)
     problems: list[Problem] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
 
@@ -68,7 +75,10 @@ def check_sample(fields: dict[str, bytes], expected: list[str], index: int) -> l
     return wrong
 
 
-def verify_dataset(root: Path, show_progress: bool = True) -> Report:
+def verify_dataset(root: Path, show_progress: bool = True, skip: frozenset[str] = frozenset()) -> Report:
+    """Every shard and sample of a dataset folder against its manifest; shards named in `skip`
+    are reported as not opened (a release's shards whose files fail SHA256SUMS: a damaged
+    LMDB file is not safe to open)."""
     ds = Dataset(root)
     report = Report(shards=len(ds.shards))
     if not ds.complete:
@@ -79,7 +89,10 @@ def verify_dataset(root: Path, show_progress: bool = True) -> Report:
             report.notes.append(f"{p.name} is not listed in the manifest (left over from an interrupted run; ignored)")
     with progress_bar("verifying", len(ds), "samples", show_progress) as advance:
         for shard in ds.shards:
-            report.problems.extend(_verify_shard(Path(root), shard, report))
+            if shard["name"] in skip:
+                report.problems.append(Problem(shard["name"], None, "not opened: its files differ from SHA256SUMS"))
+            else:
+                report.problems.extend(_verify_shard(Path(root), shard, report))
             advance(shard["count"])
     return report
 
@@ -108,3 +121,44 @@ def _verify_shard(root: Path, shard: dict, report: Report) -> list[Problem]:
         if not problems and reader.sums_digest() != shard["sha256"]:
             problems.append(Problem(name, None, "shard checksum differs from the manifest"))
     return problems
+
+
+def check_checksums(root: Path, advance=lambda k: None) -> list[str]:
+    """Paths whose content no longer matches SHA256SUMS (missing files included); calls
+    `advance(1)` after each file."""
+    bad = []
+    for line in (Path(root) / CHECKSUMS_FILE).read_text(encoding="utf-8").splitlines():
+        digest, path = line.split("  ", 1)
+        target = Path(root) / path
+        if not target.is_file() or sha256_file(target) != digest:
+            bad.append(path)
+        advance(1)
+    return bad
+
+
+def is_release(root: Path) -> bool:
+    return (Path(root) / CHECKSUMS_FILE).is_file()
+
+
+def verify_release(root: Path, show_progress: bool = True) -> Report:
+    """A folder made by `fontsynth publish`: every file against SHA256SUMS, then, when the
+    release holds LMDB shards, every shard and sample under data/ as `verify_dataset` does."""
+    root = Path(root)
+    try:
+        lines = (root / CHECKSUMS_FILE).read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError) as e:
+        raise UserError(f"cannot read {root / CHECKSUMS_FILE} ({e}); download the release again") from e
+    listed = {line.split("  ", 1)[1] for line in lines if "  " in line}
+    report = Report(files=len(listed))
+    with progress_bar("checking files", len(lines), "files", show_progress) as advance:
+        bad = check_checksums(root, advance)
+    report.problems.extend(Problem(path, None, "differs from SHA256SUMS or is missing") for path in bad)
+    present = {p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file() and p.name != CHECKSUMS_FILE}
+    report.notes.extend(f"{path} is not listed in SHA256SUMS" for path in sorted(present - listed))
+    if (root / "data" / MANIFEST_FILE).is_file():
+        damaged = frozenset(PurePosixPath(p).parts[1] for p in bad if PurePosixPath(p).parts[0] == "data" and len(PurePosixPath(p).parts) > 2)
+        inner = verify_dataset(root / "data", show_progress, skip=damaged)
+        report.samples, report.shards = inner.samples, inner.shards
+        report.problems.extend(inner.problems)
+        report.notes.extend(inner.notes)
+    return report

@@ -11,8 +11,8 @@ from fontsynth.dataset import Dataset
 from fontsynth.errors import UserError
 from fontsynth.licenses import allowed, classify
 from fontsynth.pipeline import RenderJob, render_dataset
-from fontsynth.publish import PublishJob, check_checksums, publish
-from fontsynth.verify import verify_dataset
+from fontsynth.publish import PublishJob, publish
+from fontsynth.verify import check_checksums, verify_dataset
 
 N = 40
 
@@ -129,3 +129,25 @@ def test_policies():
     assert allowed("OFL-1.1", "strict") and not allowed("GPL-2+", "strict") and not allowed("", "strict")
     assert allowed("GPL-2+", "open") and allowed("other-free", "open") and not allowed("CC-BY-NC-4.0", "open")
     assert allowed("CC-BY-NC-4.0", "none")
+
+
+def test_verify_checks_a_downloaded_release_file_by_file_and_sample_by_sample(mixed, tmp_path):
+    from fontsynth.verify import verify_release
+
+    rel = tmp_path / "rel"
+    publish(PublishJob(data=mixed, out=rel, name="demo-set", show_progress=False))
+    result = CliRunner().invoke(app, ["verify", str(rel), "--no-progress"])
+    assert result.exit_code == 0 and "files match SHA256SUMS" in result.output and "samples in" in result.output
+    (rel / "notes.txt").write_text("mine")
+    shard = sorted((rel / "data").glob("shard-*"))[0] / "data.mdb"
+    data = bytearray(shard.read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    shard.write_bytes(bytes(data))
+    report = verify_release(rel, show_progress=False)
+    assert [(p.shard, p.what) for p in report.problems] == [
+        (f"data/{shard.parent.name}/data.mdb", "differs from SHA256SUMS or is missing"),
+        (shard.parent.name, "not opened: its files differ from SHA256SUMS"),
+    ]
+    assert "notes.txt is not listed in SHA256SUMS" in report.notes
+    result = CliRunner().invoke(app, ["verify", str(rel), "--no-progress"])
+    assert result.exit_code == 1 and "differs from SHA256SUMS" in result.output
