@@ -33,11 +33,25 @@ def read_manifest(root: Path) -> dict:
     return manifest
 
 
+RELEASE_DATA = "data"  # where `fontsynth publish` puts the shards inside a release folder
+
+
+def dataset_root(path: Path) -> Path:
+    """The dataset folder at `path`, or inside it when `path` is a release made by `publish`."""
+    path = Path(path)
+    inner = path / RELEASE_DATA
+    if not (path / MANIFEST_FILE).exists() and (inner / MANIFEST_FILE).exists():
+        return inner
+    if not (path / MANIFEST_FILE).exists() and any(inner.glob("*.parquet")):
+        raise UserError(f"{path} is a Parquet release; load it with datasets.load_dataset(\"parquet\", data_files=\"{inner}/*.parquet\") or pyarrow")
+    return path
+
+
 class Dataset:
-    """The finished shards of a dataset folder, in index order."""
+    """The finished shards of a dataset folder (or of a published LMDB release), in index order."""
 
     def __init__(self, root: Path):
-        self.root = Path(root)
+        self.root = dataset_root(root)
         self.manifest = read_manifest(self.root)
         self.shards = sorted(self.manifest["shards"], key=lambda s: s["start"])
         self._starts = [s["start"] for s in self.shards]

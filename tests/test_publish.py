@@ -151,3 +151,14 @@ def test_verify_checks_a_downloaded_release_file_by_file_and_sample_by_sample(mi
     assert "notes.txt is not listed in SHA256SUMS" in report.notes
     result = CliRunner().invoke(app, ["verify", str(rel), "--no-progress"])
     assert result.exit_code == 1 and "differs from SHA256SUMS" in result.output
+
+
+def test_a_release_opens_as_a_dataset_and_a_parquet_release_says_how_to_load_it(mixed, tmp_path):
+    publish(PublishJob(data=mixed, out=tmp_path / "rel", name="demo-set", show_progress=False))
+    released, original = Dataset(tmp_path / "rel"), Dataset(mixed)
+    first = released[released.indices()[0]]
+    assert len(released) > 0 and first["image"] == original[json.loads(first["meta"])["index"]]["image"]
+    pytest.importorskip("pyarrow")
+    publish(PublishJob(data=mixed, out=tmp_path / "pq", name="demo-set", format="parquet", show_progress=False))
+    with pytest.raises(UserError, match="Parquet release; load it with datasets.load_dataset"):
+        Dataset(tmp_path / "pq")
