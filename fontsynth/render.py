@@ -56,13 +56,44 @@ class Glyph:
     inked: bool
 
 
+KERNING_SIZE = 1000  # px size at which pair kerning is measured, then scaled to each size
+NO_LIGATURES = ["-liga", "-clig", "-dlig", "-calt"]  # a pair's width must be two glyphs' width
+
+
+@dataclass
+class Kerning:
+    """Pair kerning of one font (all sizes): HarfBuzz's (Pillow's RAQM layout, which applies
+    GPOS and `kern`) adjustment between two characters, in px at KERNING_SIZE, measured once
+    per pair as width(ab) - width(a) - width(b)."""
+
+    font: ImageFont.FreeTypeFont  # RAQM layout at KERNING_SIZE
+    widths: dict[str, float] = field(default_factory=dict)
+
+    def pair(self, a: str, b: str) -> float:
+        ab = a + b
+        kern = self.widths.get(ab)
+        if kern is None:
+            kern = self.widths[ab] = self._width(ab) - self._width(a) - self._width(b)
+        return kern
+
+    def _width(self, text: str) -> float:
+        width = self.widths.get(text) if len(text) == 1 else None
+        if width is None:
+            width = self.font.getlength(text, features=NO_LIGATURES)
+            if len(text) == 1:
+                self.widths[text] = width
+        return width
+
+
 @dataclass
 class Face:
-    """A font loaded at one size, its line metrics, and its glyphs drawn so far."""
+    """A font loaded at one size, its line metrics, its pair kerning, and its glyphs drawn so far."""
 
     font: ImageFont.FreeTypeFont
+    size: int
     ascent: int
     descent: int
+    kerning: Kerning
     glyphs: dict[tuple[str, int], Glyph] = field(default_factory=dict)  # (char, outline width)
     bytes: int = 0
 
@@ -80,6 +111,7 @@ class FontLibrary:
         self.keep = keep
         self.glyph_bytes = glyph_bytes
         self._faces: OrderedDict[tuple[str, int], Face] = OrderedDict()
+        self._kernings: OrderedDict[str, Kerning] = OrderedDict()  # at most `keep`, like faces
         self._bytes = 0
         self.extra: dict[str, FontEntry] = {}  # fonts outside the catalog (register)
 
@@ -93,19 +125,40 @@ class FontLibrary:
         face = self._faces.get(key)
         if face is None:
             font = self._load(font_id, size)
-            face = self._faces[key] = Face(font, *font.getmetrics())
+            face = self._faces[key] = Face(font, size, *font.getmetrics(), kerning=self._kerning(font_id))
             self._trim()
         else:
             self._faces.move_to_end(key)
         return face
 
-    def _load(self, font_id: str, size: int) -> ImageFont.FreeTypeFont:
+    def _kerning(self, font_id: str) -> Kerning:
+        kerning = self._kernings.get(font_id)
+        if kerning is None:
+            kerning = self._kernings[font_id] = Kerning(self._load(font_id, KERNING_SIZE, ImageFont.Layout.RAQM))
+            if len(self._kernings) > self.keep:
+                self._kernings.popitem(last=False)
+        else:
+            self._kernings.move_to_end(font_id)
+        return kerning
+
+    def kerns(self, face: Face, text: str) -> list[float]:
+        """px to add after each character of `text` in `face` for the pair it starts (0 after the last)."""
+        scale = face.size / KERNING_SIZE
+        known, measure = face.kerning.widths, face.kerning.pair
+        out = []
+        for i in range(len(text) - 1):
+            kern = known.get(text[i : i + 2])
+            out.append((measure(text[i], text[i + 1]) if kern is None else kern) * scale)
+        out.append(0.0)
+        return out
+
+    def _load(self, font_id: str, size: int, layout: ImageFont.Layout = ImageFont.Layout.BASIC) -> ImageFont.FreeTypeFont:
         entry = self.entries.get(font_id) or self.extra.get(font_id)
         if entry is None:
             raise UserError(f"font {font_id} is not in the catalog of {self.catalog.root}; pass the --fonts folder the data was made with")
         path = self.catalog.font_path(entry)
         try:
-            font = ImageFont.truetype(str(path), size, index=entry.index, layout_engine=ImageFont.Layout.BASIC)
+            font = ImageFont.truetype(str(path), size, index=entry.index, layout_engine=layout)
         except OSError as e:
             raise UserError(f"cannot load font {path} ({e}); rescan the folder with `fontsynth fonts scan`") from e
         if entry.instance:
@@ -197,9 +250,10 @@ def text_layers(text: str, style: Style, fonts: FontLibrary) -> tuple[np.ndarray
     """Alpha of the fill, and of fill+outline when the Style has an outline (uint8, H x W x 1
     or x 2), and the line box, at font size.
 
-    Glyphs come from the cache and are placed at their advance widths plus the Style's extra
-    spacing (pen positions rounded to whole pixels, as FreeType's own string layout does).
-    Pair kerning is not applied. The layer spans the ink and the font's line box, +2 px.
+    Glyphs come from the cache and are placed at their advance widths plus the font's pair
+    kerning (GPOS or `kern`, through HarfBuzz) plus the Style's extra spacing, pen positions
+    rounded to whole pixels as FreeType's own string layout does. Ligatures are not formed.
+    The layer spans the ink and the font's line box, +2 px.
     """
     face = fonts.face(style.font, style.font_size)
     stroke = style.stroke_width
@@ -209,10 +263,10 @@ def text_layers(text: str, style: Style, fonts: FontLibrary) -> tuple[np.ndarray
     pens, pen = [], 0.0
     x0 = y0 = 1 << 30
     x1 = y1 = -(1 << 30)
-    for g, outer in zip(fills, outers):
+    for g, outer, kern in zip(fills, outers, fonts.kerns(face, text)):
         p = round(pen)
         pens.append(p)
-        pen += g.advance + spacing
+        pen += g.advance + kern + spacing
         if outer.inked:
             h, w = outer.bitmap.shape
             x0, x1 = min(x0, p + outer.left), max(x1, p + outer.left + w)

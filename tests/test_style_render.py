@@ -218,3 +218,31 @@ def test_solid_images_are_one_colour_and_writable():
     assert (image.reshape(-1, 3) == [10, 200, 30]).all()
     image[0, 0] = 0  # a fresh buffer, not a shared constant
     assert (solid(5, 7, [10, 200, 30]).reshape(-1, 3) == [10, 200, 30]).all()
+
+
+def test_layout_applies_pair_kerning_as_harfbuzz_does(renderer, font_id):
+    from PIL import ImageFont
+
+    from fontsynth.render import NO_LIGATURES
+
+    face = renderer.fonts.face(font_id, 32)
+    av, oo = renderer.fonts.kerns(face, "AV"), renderer.fonts.kerns(face, "oo")
+    assert av[0] < -1 and av[1] == 0 and abs(oo[0]) < 0.5  # Vera kerns A-V by ~2 px at 32 px
+    big = renderer.fonts.kerns(renderer.fonts.face(font_id, 40), "AV")
+    assert big[0] == pytest.approx(av[0] * 40 / 32)
+    raqm = ImageFont.truetype(face.font.path, 32, layout_engine=ImageFont.Layout.RAQM)
+    width = lambda text: raqm.getlength(text, features=NO_LIGATURES)  # noqa: E731
+    for text in ["AVATAR", "Towel", "WAVY L.T."]:
+        kerning = sum(renderer.fonts.kerns(face, text))
+        assert kerning == pytest.approx(width(text) - sum(width(c) for c in text), abs=0.1)
+        assert kerning < -1  # it tightens these words
+
+
+def test_kerned_text_layer_is_narrower_than_its_glyphs_side_by_side(renderer, font_id):
+    from fontsynth.render import text_layers
+
+    style = base(font_id)
+    kerned, _ = text_layers("AVAVAV", style, renderer.fonts)
+    face = renderer.fonts.face(font_id, style.font_size)
+    unkerned_width = sum(round(g.advance) for g in renderer.fonts.glyphs(face, "AVAVAV"))
+    assert kerned.shape[1] < unkerned_width - 5
