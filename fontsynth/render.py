@@ -58,6 +58,7 @@ class Glyph:
 
 KERNING_SIZE = 1000  # px size at which pair kerning is measured, then scaled to each size
 NO_LIGATURES = ["-liga", "-clig", "-dlig", "-calt"]  # a pair's width must be two glyphs' width
+KERNINGS_KEPT = 64  # fonts whose kerning (an open HarfBuzz font each) a worker keeps
 
 
 @dataclass
@@ -87,13 +88,13 @@ class Kerning:
 
 @dataclass
 class Face:
-    """A font loaded at one size, its line metrics, its pair kerning, and its glyphs drawn so far."""
+    """A font loaded at one size, its line metrics, and its glyphs drawn so far."""
 
+    font_id: str
     font: ImageFont.FreeTypeFont
     size: int
     ascent: int
     descent: int
-    kerning: Kerning
     glyphs: dict[tuple[str, int], Glyph] = field(default_factory=dict)  # (char, outline width)
     bytes: int = 0
 
@@ -111,7 +112,7 @@ class FontLibrary:
         self.keep = keep
         self.glyph_bytes = glyph_bytes
         self._faces: OrderedDict[tuple[str, int], Face] = OrderedDict()
-        self._kernings: OrderedDict[str, Kerning] = OrderedDict()  # at most `keep`, like faces
+        self._kernings: OrderedDict[str, Kerning] = OrderedDict()  # at most KERNINGS_KEPT fonts
         self._bytes = 0
         self.extra: dict[str, FontEntry] = {}  # fonts outside the catalog (register)
 
@@ -125,7 +126,7 @@ class FontLibrary:
         face = self._faces.get(key)
         if face is None:
             font = self._load(font_id, size)
-            face = self._faces[key] = Face(font, size, *font.getmetrics(), kerning=self._kerning(font_id))
+            face = self._faces[key] = Face(font_id, font, size, *font.getmetrics())
             self._trim()
         else:
             self._faces.move_to_end(key)
@@ -135,7 +136,7 @@ class FontLibrary:
         kerning = self._kernings.get(font_id)
         if kerning is None:
             kerning = self._kernings[font_id] = Kerning(self._load(font_id, KERNING_SIZE, ImageFont.Layout.RAQM))
-            if len(self._kernings) > self.keep:
+            if len(self._kernings) > KERNINGS_KEPT:
                 self._kernings.popitem(last=False)
         else:
             self._kernings.move_to_end(font_id)
@@ -143,8 +144,9 @@ class FontLibrary:
 
     def kerns(self, face: Face, text: str) -> list[float]:
         """px to add after each character of `text` in `face` for the pair it starts (0 after the last)."""
+        kerning = self._kerning(face.font_id)
         scale = face.size / KERNING_SIZE
-        known, measure = face.kerning.widths, face.kerning.pair
+        known, measure = kerning.widths, kerning.pair
         out = []
         for i in range(len(text) - 1):
             kern = known.get(text[i : i + 2])
@@ -251,7 +253,8 @@ def text_layers(text: str, style: Style, fonts: FontLibrary) -> tuple[np.ndarray
     or x 2), and the line box, at font size.
 
     Glyphs come from the cache and are placed at their advance widths plus the font's pair
-    kerning (GPOS or `kern`, through HarfBuzz) plus the Style's extra spacing, pen positions
+    kerning (GPOS or `kern`, through HarfBuzz; unless the Style turns it off) plus the
+    Style's extra spacing, pen positions
     rounded to whole pixels as FreeType's own string layout does. Ligatures are not formed.
     The layer spans the ink and the font's line box, +2 px.
     """
@@ -263,7 +266,8 @@ def text_layers(text: str, style: Style, fonts: FontLibrary) -> tuple[np.ndarray
     pens, pen = [], 0.0
     x0 = y0 = 1 << 30
     x1 = y1 = -(1 << 30)
-    for g, outer, kern in zip(fills, outers, fonts.kerns(face, text)):
+    kerns = fonts.kerns(face, text) if style.kerning else [0.0] * len(text)
+    for g, outer, kern in zip(fills, outers, kerns):
         p = round(pen)
         pens.append(p)
         pen += g.advance + kern + spacing

@@ -25,6 +25,7 @@ class Style:
     stroke_width: int = 0  # px at font_size; 0: no outline
     stroke_color: list[int] = field(default_factory=lambda: [0, 0, 0])
     spacing: float = 0.0  # extra space between characters, in em
+    kerning: bool = True  # the font's pair kerning (GPOS/kern) in the layout
     shadow_offset: list[float] = field(default_factory=lambda: [0.0, 0.0])  # dx, dy in output heights
     shadow_blur: float = 0.0  # sigma in output px
     shadow_opacity: float = 0.0  # 0: no shadow
@@ -76,6 +77,7 @@ class StyleConfig:
     shadow_offset: list[float] = field(default_factory=lambda: [0.03, 0.1])
     shadow_blur: list[float] = field(default_factory=lambda: [0.0, 1.5])
     shadow_opacity: list[float] = field(default_factory=lambda: [0.4, 0.9])
+    kerning: bool = True  # False: glyphs at their advances only (faster with thousands of fonts)
     p_spacing: float = 0.2
     spacing: list[float] = field(default_factory=lambda: [-0.05, 0.3])
     background: dict[str, float] = field(default_factory=lambda: {"flat": 0.4, "gradient": 0.2, "noise": 0.2, "texture": 0.2})
@@ -158,6 +160,7 @@ def sample_style(draws: Draws, cfg: StyleConfig, font: str, textures: list[str])
 
     on, spacing = draws.coin(cfg.p_spacing), _between(draws, cfg.spacing)
     s.spacing = spacing if on else 0.0
+    s.kerning = cfg.kerning
 
     kinds = [k for k in cfg.background if cfg.background[k] > 0 and (k != "texture" or textures)]
     s.bg_kind = kinds[draws.weighted([cfg.background[k] for k in kinds])]

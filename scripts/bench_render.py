@@ -98,12 +98,13 @@ class RssPoller:
         self._thread.join()
 
 
-def bench_fontsynth(n: int, workers: int, fonts: Path, tmp: Path, recipe: str = "words", size: str | None = None) -> dict:
+def bench_fontsynth(n: int, workers: int, fonts: Path, tmp: Path, recipe: str = "words", size: str | None = None,
+                    config: Path | None = None) -> dict:
     from fontsynth.pipeline import RenderJob, execute, plan
 
     out = tmp / "fs"
     shutil.rmtree(out, ignore_errors=True)
-    p = plan(RenderJob(fonts=fonts, out=out, n=n, workers=workers, recipe=recipe, size=size, show_progress=False))
+    p = plan(RenderJob(fonts=fonts, out=out, n=n, workers=workers, recipe=recipe, size=size, config_file=config, show_progress=False))
     with RssPoller() as poll:
         start = time.perf_counter()
         manifest = execute(p)
@@ -149,13 +150,14 @@ def main() -> None:
     ap.add_argument("--fonts", type=Path, default=ROOT / "fonts")
     ap.add_argument("--recipe", default="words", help="words or pairs")
     ap.add_argument("--size", help="HEIGHT or HEIGHTxWIDTH (pairs default 64x256)")
+    ap.add_argument("--config", type=Path, help="JSON style settings, as `fontsynth render --config`")
     ap.add_argument("--trdg-python", help="python of a venv with trdg 1.8.0 installed (skip trdg when absent)")
     ap.add_argument("--trdg-n", type=int, default=4000)
     args = ap.parse_args()
     runs = []
     with tempfile.TemporaryDirectory() as tmp:
         for _ in range(args.repeats):
-            runs.append(bench_fontsynth(args.n, args.workers, args.fonts, Path(tmp), args.recipe, args.size))
+            runs.append(bench_fontsynth(args.n, args.workers, args.fonts, Path(tmp), args.recipe, args.size, args.config))
             print(json.dumps(runs[-1]), flush=True)
             if args.trdg_python:
                 runs.append(bench_trdg(args.trdg_python, args.trdg_n, args.workers, args.fonts, Path(tmp)))

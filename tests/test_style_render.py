@@ -246,3 +246,13 @@ def test_kerned_text_layer_is_narrower_than_its_glyphs_side_by_side(renderer, fo
     face = renderer.fonts.face(font_id, style.font_size)
     unkerned_width = sum(round(g.advance) for g in renderer.fonts.glyphs(face, "AVAVAV"))
     assert kerned.shape[1] < unkerned_width - 5
+
+
+def test_kerning_can_be_turned_off_by_config(renderer, font_id):
+    from fontsynth.render import text_layers
+
+    assert sample_style(sample_draws(0, 1), StyleConfig(kerning=False), "f", []).kerning is False
+    assert sample_style(sample_draws(0, 1), StyleConfig(), "f", []).kerning is True
+    kerned, _ = text_layers("AVAVAV", base(font_id), renderer.fonts)
+    plain, _ = text_layers("AVAVAV", base(font_id, kerning=False), renderer.fonts)
+    assert plain.shape[1] > kerned.shape[1] + 5
