@@ -14,7 +14,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 from fontTools.ttLib import TTFont
-from PIL import Image, ImageDraw, ImageFont
+from PIL import Image, ImageDraw, ImageFont, features
 
 from fontsynth.catalog import Catalog, FontEntry
 from fontsynth.codec import encode
@@ -135,6 +135,8 @@ class FontLibrary:
     def _kerning(self, font_id: str) -> Kerning:
         kerning = self._kernings.get(font_id)
         if kerning is None:
+            if not features.check("raqm"):
+                raise UserError('pair kerning needs Pillow with libraqm (the PyPI wheels have it); reinstall Pillow, or render with --config setting {"kerning": false}')
             kerning = self._kernings[font_id] = Kerning(self._load(font_id, KERNING_SIZE, ImageFont.Layout.RAQM))
             if len(self._kernings) > KERNINGS_KEPT:
                 self._kernings.popitem(last=False)

@@ -256,3 +256,15 @@ def test_kerning_can_be_turned_off_by_config(renderer, font_id):
     kerned, _ = text_layers("AVAVAV", base(font_id), renderer.fonts)
     plain, _ = text_layers("AVAVAV", base(font_id, kerning=False), renderer.fonts)
     assert plain.shape[1] > kerned.shape[1] + 5
+
+
+def test_kerning_without_raqm_is_a_clear_error(small_catalog, font_id, monkeypatch):
+    from PIL import features
+
+    from fontsynth.errors import UserError
+
+    monkeypatch.setattr(features, "check", lambda name: False)
+    renderer = Renderer(small_catalog)
+    with pytest.raises(UserError, match='libraqm.*"kerning": false'):
+        renderer.render("Avid", base(font_id))
+    assert renderer.render("Avid", base(font_id, kerning=False)).data  # without kerning it renders
