@@ -188,7 +188,9 @@ def test_outlines_match_freetypes_stroker(renderer, font_id, width):
         image = Image.new("L", (right - left, bottom - top), 0)
         ImageDraw.Draw(image).text((-left, -top), char, font=font, fill=255, anchor="ls", stroke_width=width, stroke_fill=255)
         theirs = np.asarray(image).astype(float)
-        assert abs(ours.left - left) <= 1 and abs(ours.top - top) <= 1
+        ours_ink, theirs_ink = np.nonzero(ours.bitmap), np.nonzero(theirs)
+        assert abs((ours.left + ours_ink[1].min()) - (left + theirs_ink[1].min())) <= 1
+        assert abs((ours.top + ours_ink[0].min()) - (top + theirs_ink[0].min())) <= 1
         assert 0.9 < ours.bitmap.sum() / theirs.sum() < 1.1, char
         (fill,) = renderer.fonts.glyphs(face, char)
         assert ours.bitmap.sum() > fill.bitmap.sum() * 1.1 and ours.advance == fill.advance
@@ -268,3 +270,31 @@ def test_kerning_without_raqm_is_a_clear_error(small_catalog, font_id, monkeypat
     with pytest.raises(UserError, match='libraqm.*"kerning": false'):
         renderer.render("Avid", base(font_id))
     assert renderer.render("Avid", base(font_id, kerning=False)).data  # without kerning it renders
+
+
+def test_glyphs_from_the_scratch_canvas_equal_freetypes_own(small_catalog):
+    from fontsynth.render import Scratch, rasterise
+
+    def ink(glyph):  # the bitmap trimmed to its ink, placed by its offset
+        ys, xs = np.nonzero(glyph.bitmap)
+        return glyph.left + xs.min(), glyph.top + ys.min(), glyph.bitmap[ys.min() : ys.max() + 1, xs.min() : xs.max() + 1]
+
+    library = Renderer(small_catalog).fonts
+    for entry in small_catalog.usable():
+        for size in (24, 40):
+            face, scratch = library.face(entry.id, size), Scratch(size)
+            for char in string.ascii_letters + string.digits + "&@%$?!({ ":
+                a, b = scratch.glyph(face.font, char), rasterise(face.font, char)
+                assert a.advance == b.advance and a.inked == b.inked, (entry.path, char)
+                if a.inked:
+                    (ax, ay, abits), (bx, by, bbits) = ink(a), ink(b)
+                    assert (ax, ay) == (bx, by) and np.array_equal(abits, bbits), (entry.path, size, char)
+
+
+def test_a_glyph_too_large_for_the_scratch_canvas_is_drawn_exactly(small_catalog):
+    from fontsynth.render import Scratch, rasterise
+
+    face = Renderer(small_catalog).fonts.face(small_catalog.usable()[0].id, 40)
+    tiny = Scratch(4)  # a canvas of 16 px for a 40 px glyph: the ink reaches its edges
+    a, b = tiny.glyph(face.font, "W"), rasterise(face.font, "W")
+    assert np.array_equal(a.bitmap, b.bitmap) and (a.left, a.top) == (b.left, b.top)
