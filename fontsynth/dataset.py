@@ -11,7 +11,7 @@ import json
 from collections.abc import Iterator
 from pathlib import Path
 
-from fontsynth.catalog import Catalog
+from fontsynth.catalog import CATALOG_FILE, Catalog
 from fontsynth.errors import UserError
 from fontsynth.shards import ShardReader
 
@@ -93,7 +93,7 @@ class Dataset:
     def catalog(self, fonts: Path | None = None) -> Catalog:
         """The catalog the data was made with, its fonts found in `fonts` or where they were."""
         root = Path(fonts) if fonts else Path(self.manifest["fonts_dir"])
-        return Catalog.load(self.root / "catalog.json", root=root)
+        return Catalog.load(self.root / CATALOG_FILE, root=root)
 
     def close(self) -> None:
         for r in self._readers.values():

@@ -62,17 +62,13 @@ def dataset_info(ds: Dataset) -> dict:
     }
 
 
-def _label_font(size: int = 12) -> ImageFont.ImageFont:
-    return ImageFont.load_default(size)
-
-
 def preview_grid(ds: Dataset, count: int = 32, seed: int = 0, columns: int = 2, fields: tuple[str, ...] = ("image",), indices: list[int] | None = None) -> Image.Image:
     """A grid of `count` random samples (of `indices`, default all); each cell shows `fields`
     side by side and the label."""
     indices = ds.indices() if indices is None else indices
     picks = sorted(random.Random(seed).sample(indices, min(count, len(indices))))
     cells = []
-    font = _label_font()
+    font = ImageFont.load_default(12)
     for index in picks:
         sample = ds[index]
         images = [_as_rgb(decode(sample[f])) for f in fields if f in sample]

@@ -58,8 +58,7 @@ def _run_child(command: list[str], items: list[dict], timeout: float) -> list[di
     out: list[dict] = []
     try:
         for line in _lines(proc, timeout):
-            if line is None:
-                proc.kill()
+            if line is None:  # the finally clause kills the child
                 out.append({"error": f"timed out after {timeout:g} s"})
                 return out
             answer = json.loads(line)

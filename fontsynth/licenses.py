@@ -45,6 +45,3 @@ def classify(license_text: str) -> str:
     parts = [p for p in re.split(r"\s+or\s+|\s*/\s*|\s+|,", license_text.replace(" (from text)", "")) if p and p.lower() != "and"]
     return min((classify_one(p) for p in parts), key=RANK.__getitem__) if parts else "unknown"
 
-
-def allowed(license_text: str, policy: str) -> bool:
-    return classify(license_text) in POLICIES[policy]

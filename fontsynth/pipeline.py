@@ -22,7 +22,7 @@ import lmdb
 
 from fontsynth import __version__
 from fontsynth.backends import check_backend, parallel_for
-from fontsynth.catalog import load_or_scan
+from fontsynth.catalog import CATALOG_FILE, load_or_scan
 from fontsynth.corpus import BadLine, default_corpus, keep_renderable, read_corpus_file
 from fontsynth.dataset import FORMAT, FORMAT_VERSION, MANIFEST_FILE, read_manifest
 from fontsynth.effects.background import list_textures
@@ -233,7 +233,7 @@ def _prepare_out(plan_: Plan) -> None:
         for p in out.iterdir():
             if p.name.startswith(SHARD_PREFIX):
                 shutil.rmtree(p)
-            elif p.name in (MANIFEST_FILE, "catalog.json"):
+            elif p.name in (MANIFEST_FILE, CATALOG_FILE):
                 p.unlink()
     out.mkdir(parents=True, exist_ok=True)
     listed = {s["name"] for s in plan_.manifest["shards"]}
@@ -247,7 +247,7 @@ def _prepare_out(plan_: Plan) -> None:
         else:
             plan_.manifest["shards"] = sorted([*plan_.manifest["shards"], record.to_json()], key=lambda s: s["start"])
             plan_.todo = [t for t in plan_.todo if shard_name(t[0]) != p.name]
-    atomic_write_bytes(out / "catalog.json", plan_.catalog_json)
+    atomic_write_bytes(out / CATALOG_FILE, plan_.catalog_json)
     atomic_write_json(out / MANIFEST_FILE, plan_.manifest)
 
 

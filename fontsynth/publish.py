@@ -24,7 +24,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
 
 from fontsynth import __version__
-from fontsynth.catalog import Catalog
+from fontsynth.catalog import CATALOG_FILE, Catalog
 from fontsynth.dataset import MANIFEST_FILE, Dataset
 from fontsynth.errors import UserError
 from fontsynth.extras import require
@@ -32,9 +32,9 @@ from fontsynth.fileio import atomic_write_json, sha256_file
 from fontsynth.inspect import label_statistics, preview_grid
 from fontsynth.licenses import POLICIES, classify
 from fontsynth.progress import progress_bar
-from fontsynth.shards import IMAGE_FIELDS, RECORD_FIELDS, ShardWriter
+from fontsynth.shards import IMAGE_FIELDS, RECORD_FIELDS, SUM_PREFIX, ShardWriter
 from fontsynth.sources import attribution_markdown, entry_source
-from fontsynth.verify import verify_dataset
+from fontsynth.verify import CHECKSUMS_FILE, verify_dataset
 
 FORMATS = ("lmdb", "parquet")
 IMAGE_COLUMNS = {f: f.replace("-", "_") for f in IMAGE_FIELDS}  # Parquet column of each image field
@@ -121,7 +121,7 @@ def publish(job: PublishJob) -> PublishResult:
 
 def _renumbered(fields: dict[str, bytes], new_index: int) -> dict[str, bytes]:
     """The sample's fields with its records pointing at its index in the release."""
-    out = {k: v for k, v in fields.items() if k != "sum"}
+    out = {k: v for k, v in fields.items() if k != SUM_PREFIX}
     for key in RECORD_FIELDS:
         if key in out:
             record = json.loads(out[key])
@@ -146,7 +146,7 @@ def _write_data(ds: Dataset, kept: list[int], dest: Path, job: PublishJob, catal
                 manifest["shards"].append(writer.finish().to_json())
                 advance(min(shard_size, len(kept) - start))
             atomic_write_json(dest / MANIFEST_FILE, manifest)
-            shutil.copyfile(ds.root / "catalog.json", dest / "catalog.json")
+            shutil.copyfile(ds.root / CATALOG_FILE, dest / CATALOG_FILE)
         else:
             used = _write_parquet(ds, kept, dest, catalog, advance)
     return used
@@ -224,7 +224,7 @@ def _write_fonts(catalog: Catalog, used: set[str], dest: Path) -> list[str]:
     )
     catalog_json = catalog.to_json()
     catalog_json["fonts"] = [f for f in catalog_json["fonts"] if f["id"] in used]
-    atomic_write_json(dest / "catalog.json", catalog_json)
+    atomic_write_json(dest / CATALOG_FILE, catalog_json)
     return missing
 
 
@@ -300,6 +300,6 @@ Style configuration:
 
 
 def write_checksums(root: Path) -> None:
-    files = sorted(p for p in root.rglob("*") if p.is_file() and p.name != "SHA256SUMS")
+    files = sorted(p for p in root.rglob("*") if p.is_file() and p.name != CHECKSUMS_FILE)
     lines = [f"{sha256_file(p)}  {p.relative_to(root).as_posix()}" for p in files]
-    (root / "SHA256SUMS").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    (root / CHECKSUMS_FILE).write_text("\n".join(lines) + "\n", encoding="utf-8")

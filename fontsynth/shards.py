@@ -241,10 +241,6 @@ class ShardReader:
     def __len__(self) -> int:
         return self.count
 
-    def get(self, prefix: str, local_index: int) -> bytes | None:
-        with self.env.begin() as txn:
-            return txn.get(sample_key(prefix, local_index))
-
     def sample(self, local_index: int) -> dict[str, bytes]:
         """All fields of one sample (1-based), keyed by prefix."""
         with self.env.begin() as txn:

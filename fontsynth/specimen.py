@@ -17,10 +17,6 @@ CELL_W, CELL_H, COLUMNS = 420, 44, 4
 SAMPLE_PX = 22
 
 
-def _label_font(size: int = 11) -> ImageFont.ImageFont:
-    return ImageFont.load_default(size)
-
-
 def _cell(entry: FontEntry, catalog: Catalog, small: ImageFont.ImageFont) -> Image.Image:
     cell = Image.new("RGB", (CELL_W, CELL_H), "white")
     draw = ImageDraw.Draw(cell)
@@ -47,7 +43,7 @@ def _cell(entry: FontEntry, catalog: Catalog, small: ImageFont.ImageFont) -> Ima
 def specimen_pages(catalog: Catalog, per_page: int = 600) -> list[Image.Image]:
     """Kept fonts first (by class id), then duplicates, then rejected fonts."""
     order = sorted(catalog.fonts, key=lambda f: (not f.accepted, f.duplicate_of is not None, f.class_id if f.class_id is not None else 0, f.path))
-    small = _label_font()
+    small = ImageFont.load_default(11)
     pages = []
     for start in range(0, len(order), per_page):
         chunk = order[start : start + per_page]
