@@ -39,6 +39,15 @@ CAPS_MIN_SHARE = 0.4  # share of CASE_PAIRS lowercase glyphs that look like the 
 _CONFUSABLE = {c: c.lower() for c in REQUIRED} | {"0": "o", "1": "l", "i": "l", "j": "l"}
 
 
+def open_font(path: str, size: int, index: int = 0, instance: str | None = None,
+              layout: ImageFont.Layout = ImageFont.Layout.BASIC) -> ImageFont.FreeTypeFont:
+    """One face of a font file at `size` px, set to its named variable instance if it has one."""
+    font = ImageFont.truetype(path, size, index=index, layout_engine=layout)
+    if instance:
+        font.set_variation_by_name(instance)
+    return font
+
+
 def glyph_cell(font: ImageFont.FreeTypeFont, char: str) -> np.ndarray | None:
     """The glyph's ink, padded to a square and resized to CELL x CELL floats in [0, 1]; None if blank."""
     import cv2
@@ -215,9 +224,7 @@ def check_face(path: str, info: Face, templates: np.ndarray) -> dict:
         face["reason"] = f"no glyph for {''.join(missing)!r}"
         return face
     try:
-        font = ImageFont.truetype(path, GLYPH_PX, index=info.index, layout_engine=ImageFont.Layout.BASIC)
-        if info.instance is not None:
-            font.set_variation_by_name(info.instance)
+        font = open_font(path, GLYPH_PX, info.index, info.instance)
     except (OSError, ValueError) as e:
         face["reason"] = f"FreeType cannot load it ({e})"
         return face

@@ -23,7 +23,7 @@ from fontsynth.effects.background import TextureLibrary, make_background
 from fontsynth.effects.colors import solid
 from fontsynth.effects.degrade import degrade
 from fontsynth.errors import UserError
-from fontsynth.fontcheck import code_point_ranges
+from fontsynth.fontcheck import code_point_ranges, open_font
 from fontsynth.style import Style
 
 
@@ -163,12 +163,9 @@ class FontLibrary:
             raise UserError(f"font {font_id} is not in the catalog of {self.catalog.root}; pass the --fonts folder the data was made with")
         path = self.catalog.font_path(entry)
         try:
-            font = ImageFont.truetype(str(path), size, index=entry.index, layout_engine=layout)
+            return open_font(str(path), size, entry.index, entry.instance, layout)
         except OSError as e:
             raise UserError(f"cannot load font {path} ({e}); rescan the folder with `fontsynth fonts scan`") from e
-        if entry.instance:
-            font.set_variation_by_name(entry.instance)
-        return font
 
     def glyphs(self, face: Face, text: str, stroke: int = 0) -> list[Glyph]:
         """The glyphs of `text` in `face` (from `face()`), drawn on first use.

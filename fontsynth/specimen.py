@@ -12,6 +12,7 @@ from pathlib import Path
 from PIL import Image, ImageDraw, ImageFont
 
 from fontsynth.catalog import Catalog, FontEntry
+from fontsynth.fontcheck import open_font
 
 CELL_W, CELL_H, COLUMNS = 420, 44, 4
 SAMPLE_PX = 22
@@ -23,9 +24,7 @@ def _cell(entry: FontEntry, catalog: Catalog, small: ImageFont.ImageFont) -> Ima
     name = f"{entry.family} {entry.style}".strip() or entry.path
     if entry.accepted:
         try:
-            font = ImageFont.truetype(str(catalog.font_path(entry)), SAMPLE_PX, index=entry.index, layout_engine=ImageFont.Layout.BASIC)
-            if entry.instance:
-                font.set_variation_by_name(entry.instance)
+            font = open_font(str(catalog.font_path(entry)), SAMPLE_PX, entry.index, entry.instance)
             draw.text((4, 2), name, font=font, fill="black")
         except OSError as e:
             draw.text((4, 6), f"{name} (cannot load: {e})", font=small, fill="red")
