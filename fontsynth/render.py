@@ -68,22 +68,23 @@ class Kerning:
     per pair as width(ab) - width(a) - width(b)."""
 
     font: ImageFont.FreeTypeFont  # RAQM layout at KERNING_SIZE
-    widths: dict[str, float] = field(default_factory=dict)
+    advances: dict[str, float] = field(default_factory=dict)  # character -> width
+    pairs: dict[str, float] = field(default_factory=dict)  # two characters -> kerning
 
-    def pair(self, a: str, b: str) -> float:
-        ab = a + b
-        kern = self.widths.get(ab)
+    def pair(self, ab: str) -> float:
+        kern = self.pairs.get(ab)
         if kern is None:
-            kern = self.widths[ab] = self._width(ab) - self._width(a) - self._width(b)
+            kern = self.pairs[ab] = self._width(ab) - self._advance(ab[0]) - self._advance(ab[1])
         return kern
 
-    def _width(self, text: str) -> float:
-        width = self.widths.get(text) if len(text) == 1 else None
+    def _advance(self, char: str) -> float:
+        width = self.advances.get(char)
         if width is None:
-            width = self.font.getlength(text, features=NO_LIGATURES)
-            if len(text) == 1:
-                self.widths[text] = width
+            width = self.advances[char] = self._width(char)
         return width
+
+    def _width(self, text: str) -> float:
+        return self.font.getlength(text, features=NO_LIGATURES)
 
 
 @dataclass
@@ -147,15 +148,9 @@ class FontLibrary:
 
     def kerns(self, face: Face, text: str) -> list[float]:
         """px to add after each character of `text` in `face` for the pair it starts (0 after the last)."""
-        kerning = self._kerning(face.font_id)
+        pair = self._kerning(face.font_id).pair
         scale = face.size / KERNING_SIZE
-        known, measure = kerning.widths, kerning.pair
-        out = []
-        for i in range(len(text) - 1):
-            kern = known.get(text[i : i + 2])
-            out.append((measure(text[i], text[i + 1]) if kern is None else kern) * scale)
-        out.append(0.0)
-        return out
+        return [pair(text[i : i + 2]) * scale for i in range(len(text) - 1)] + [0.0]
 
     def _load(self, font_id: str, size: int, layout: ImageFont.Layout = ImageFont.Layout.BASIC) -> ImageFont.FreeTypeFont:
         entry = self.entries.get(font_id) or self.extra.get(font_id)
@@ -234,21 +229,15 @@ class Renderer:
 
 
 def rasterise(font: ImageFont.FreeTypeFont, char: str) -> Glyph:
-    """One character drawn by FreeType: its alpha bitmap, offset from the pen and advance."""
+    """One character drawn by FreeType on an image of its own bounding box: its alpha bitmap
+    cut to the ink, offset from the pen, and advance."""
     left, top, right, bottom = font.getbbox(char, anchor="ls")
     image = Image.new("L", (max(1, right - left), max(1, bottom - top)), 0)
     ImageDraw.Draw(image).text((-left, -top), char, font=font, fill=255, anchor="ls")
-    bitmap = np.asarray(image)
-    return Glyph(bitmap, left, top, font.getlength(char), bool(bitmap.any()))
-
-
-def trimmed(glyph: Glyph) -> Glyph:
-    """The glyph with its bitmap cut to the ink (offsets moved to match)."""
-    if not glyph.inked:
-        return glyph
-    ys, xs = np.nonzero(glyph.bitmap)
-    bitmap = glyph.bitmap[ys.min() : ys.max() + 1, xs.min() : xs.max() + 1]
-    return Glyph(bitmap, glyph.left + int(xs.min()), glyph.top + int(ys.min()), glyph.advance, True)
+    box = image.getbbox()
+    if box is None:  # no ink (a space)
+        return Glyph(np.zeros((1, 1), np.uint8), 0, 0, font.getlength(char), False)
+    return Glyph(np.asarray(image.crop(box)), left + box[0], top + box[1], font.getlength(char), True)
 
 
 class Scratch:
@@ -257,8 +246,8 @@ class Scratch:
     Clearing it, drawing, and cropping to the ink costs ~40 us a glyph against ~64 us for
     `rasterise` (which measures the glyph, then draws it on a fresh image of that size). The
     pixels are the same: FreeType draws at whole-pixel pen positions either way. A glyph whose
-    ink reaches the canvas edge (a huge swash) is drawn by `rasterise` instead. Bitmaps are
-    cut to their ink either way, so the layout's ink box is exact."""
+    ink reaches the canvas edge (a huge swash), or that has none, is drawn by `rasterise`.
+    Bitmaps are cut to their ink either way, so the layout's ink box is exact."""
 
     def __init__(self, size: int):
         self.image = Image.new("L", (4 * size, 4 * size), 0)
@@ -270,10 +259,8 @@ class Scratch:
         self.image.paste(0, (0, 0, w, h))
         self.draw.text(self.pen, char, font=font, fill=255, anchor="ls")
         box = self.image.getbbox()
-        if box is None:  # no ink (a space)
-            return Glyph(np.zeros((1, 1), np.uint8), 0, 0, font.getlength(char), False)
-        if box[0] == 0 or box[1] == 0 or box[2] == w or box[3] == h:
-            return trimmed(rasterise(font, char))
+        if box is None or box[0] == 0 or box[1] == 0 or box[2] == w or box[3] == h:
+            return rasterise(font, char)  # no ink, or ink that may go past the canvas
         bitmap = np.asarray(self.image.crop(box))
         return Glyph(bitmap, box[0] - self.pen[0], box[1] - self.pen[1], font.getlength(char), True)
 
