@@ -62,28 +62,14 @@ def _warped_box(box: Box, m: np.ndarray) -> Box:
     return float(bx0), float(by0), float(bx1), float(by1)
 
 
-def warp(layers: np.ndarray, box: Box, rotation: float, perspective: list[float]) -> tuple[np.ndarray, Box]:
-    """Rotate (degrees, counter-clockwise) and skew the box corners by `perspective`.
-
-    `perspective` holds 8 offsets (dx, dy for top-left, top-right, bottom-right, bottom-left)
-    as fractions of the box height. The output canvas holds the whole warped layer.
-    Rendering uses `warp_and_fit`; this is its reference (tests compare the two).
-    """
-    m = _warp_matrix(box, rotation, perspective)
-    h, w = layers.shape[:2]
-    frame = cv2.perspectiveTransform(np.float32([[[0, 0], [w, 0], [w, h], [0, h]]]), m)[0]
-    lo = np.floor(frame.min(axis=0))
-    size = np.ceil(frame.max(axis=0) - lo).astype(int) + 1
-    m = np.array([[1, 0, -lo[0]], [0, 1, -lo[1]], [0, 0, 1]]) @ m
-    out = each_channel(lambda a: cv2.warpPerspective(a, m, (int(size[0]), int(size[1])), flags=cv2.INTER_LINEAR, borderValue=0), layers)
-    return out, _warped_box(box, m)
-
-
 def warp_and_fit(layers: np.ndarray, box: Box, rotation: float, perspective: list[float], margins: list[float],
                  out_height: int, out_width: int, align: list[float]) -> np.ndarray:
-    """`warp`, `crop` and `fit` in one resampling, straight into the output canvas.
+    """Rotate (degrees, counter-clockwise) and skew the box corners by `perspective` (8
+    offsets: dx, dy of top-left, top-right, bottom-right, bottom-left, as fractions of the box
+    height), then crop the box plus margins and fit it to the output, in one resampling.
 
-    Equal to the three steps up to interpolation: a layer that must shrink is first shrunk
+    Equal, up to interpolation, to warping the whole layer, then `crop` and `fit` (tests keep
+    a reference that does the three steps): a layer that must shrink is first shrunk
     with area averaging (as `fit` does), then warped at output scale with bilinear sampling,
     so the warp never skips source pixels."""
     m = _warp_matrix(box, rotation, perspective)
