@@ -48,7 +48,7 @@ def render(
     size: Optional[str] = typer.Option(None, help="HEIGHT (natural width) or HEIGHTxWIDTH canvas, e.g. 32 or 64x256."),
     corpus: Optional[Path] = typer.Option(None, help="UTF-8 text file, one text per line (default: embedded corpus)."),
     backgrounds: Optional[Path] = typer.Option(None, help="Folder of background images for texture backgrounds."),
-    workers: Optional[int] = typer.Option(None, help="Parallel worker processes (default: one per CPU core)."),
+    workers: int = typer.Option(joblib.cpu_count(), help="Parallel worker processes (default: one per CPU core)."),
     backend: str = typer.Option("loky", help="loky (local processes), dask or ray (a cluster; --out must be on storage every worker shares)."),
     scheduler: Optional[str] = typer.Option(None, help="dask scheduler address (tcp://host:8786) or ray address."),
     shard_size: int = typer.Option(0, help="Samples per shard (0: chosen from --n, at most 10,000)."),
@@ -64,7 +64,7 @@ def render(
 
     job = RenderJob(
         fonts=fonts, out=out, n=n, seed=seed, recipe=recipe, preset=preset, config_file=config, size=size,
-        corpus=corpus, backgrounds=backgrounds, workers=joblib.cpu_count() if workers is None else workers, backend=backend, scheduler=scheduler, shard_size=shard_size, resume=resume,
+        corpus=corpus, backgrounds=backgrounds, workers=workers, backend=backend, scheduler=scheduler, shard_size=shard_size, resume=resume,
         overwrite=overwrite, ocr_clean=ocr_clean, split=split, catalog=catalog, show_progress=progress,
     )
     p = plan(job)
@@ -200,7 +200,7 @@ def publish(
 def fonts_scan(
     folder: Path = typer.Argument(..., help="Folder of font files (searched recursively)."),
     output: Optional[Path] = typer.Option(None, "-o", "--output", help="Catalog file (default: FOLDER/catalog.json)."),
-    workers: Optional[int] = typer.Option(None, help="Parallel workers (default: one per CPU core)."),
+    workers: int = typer.Option(joblib.cpu_count(), help="Parallel workers (default: one per CPU core)."),
     timeout: float = typer.Option(30.0, help="Seconds one font may take before it is rejected as hanging."),
     as_json: bool = typer.Option(False, "--json", help="Print the summary as JSON."),
     progress: bool = typer.Option(True, help="Show a progress bar."),
@@ -208,7 +208,7 @@ def fonts_scan(
     """Validate every font and write the catalog: ids, coverage, licenses, rejections with reasons."""
     from fontsynth.catalog import CATALOG_FILE, scan_fonts
 
-    catalog = scan_fonts(folder, workers=joblib.cpu_count() if workers is None else workers, timeout=timeout, show_progress=progress and not as_json)
+    catalog = scan_fonts(folder, workers=workers, timeout=timeout, show_progress=progress and not as_json)
     path = output or folder / CATALOG_FILE
     try:
         catalog.save(path)

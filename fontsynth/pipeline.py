@@ -37,7 +37,7 @@ MAX_SHARD_SIZE = 10_000
 PAIRS_CANVAS = (64, 256)  # default canvas of the pairs recipe (height, width)
 MIN_SHARD_SIZE = 100
 # Keys of the manifest that must match for --resume to continue a dataset.
-IDENTITY_KEYS = ("sample_version", "recipe", "seed", "n", "shard_size", "config", "corpus", "catalog_sha256", "ocr_clean", "split", "backgrounds")
+IDENTITY_KEYS = ("recipe", "seed", "n", "shard_size", "config", "corpus", "catalog_sha256", "ocr_clean", "split", "backgrounds")
 
 
 @dataclass
@@ -53,7 +53,7 @@ class RenderJob:
     corpus: Path | None = None
     backgrounds: Path | None = None
     shard_size: int = 0  # 0: chosen from n
-    workers: int = 2
+    workers: int = field(default_factory=joblib.cpu_count)  # one per CPU core (cgroup limits honoured)
     backend: str = "loky"  # loky (local processes), dask or ray (a cluster; --out on storage all workers share)
     scheduler: str | None = None  # dask scheduler address (tcp://host:8786) or ray address
     resume: bool = False
@@ -182,10 +182,10 @@ def plan(job: RenderJob) -> Plan:
     }
     if job.resume:
         old = read_manifest(Path(job.out))
+        if old.get("sample_version") != SAMPLE_VERSION:
+            raise UserError(f"--resume: {job.out} was made by a fontsynth version that draws other samples; finish it with that version, or use --overwrite")
         for key in IDENTITY_KEYS:
             if old.get(key) != manifest[key]:
-                if key == "sample_version":
-                    raise UserError(f"--resume: {job.out} was made by a fontsynth version that draws other samples; finish it with that version, or use --overwrite")
                 raise UserError(f"--resume: {job.out} was made with another {key} than this command; rerun its original command, or use --overwrite")
         manifest["shards"] = old["shards"]
     done = {s["name"] for s in manifest["shards"]}
@@ -245,10 +245,15 @@ def _prepare_out(plan_: Plan) -> None:
         if record is None:
             shutil.rmtree(p)  # a temporary folder, or a shard this plan would not write
         else:
-            plan_.manifest["shards"] = sorted([*plan_.manifest["shards"], record.to_json()], key=lambda s: s["start"])
+            _add_shard(plan_.manifest, record)
             plan_.todo = [t for t in plan_.todo if shard_name(t[0]) != p.name]
     atomic_write_bytes(out / CATALOG_FILE, plan_.catalog_json)
     atomic_write_json(out / MANIFEST_FILE, plan_.manifest)
+
+
+def _add_shard(manifest: dict, record: ShardRecord) -> None:
+    """List a finished shard in the manifest, shards kept in sample order."""
+    manifest["shards"] = sorted([*manifest["shards"], record.to_json()], key=lambda s: s["start"])
 
 
 def _adoptable(path: Path, span: tuple[int, int] | None, context: SampleContext) -> ShardRecord | None:
@@ -276,7 +281,7 @@ def execute(plan_: Plan) -> dict:
     tasks = (joblib.delayed(write_shard)(plan_.context, str(out.resolve()), *t) for t in plan_.todo)
     with progress_bar("rendering", job.n, "img", job.show_progress, done=done) as advance, parallel_for(job.backend, job.workers, job.scheduler) as parallel:
         for record in parallel(tasks):
-            manifest["shards"] = sorted([*manifest["shards"], record.to_json()], key=lambda s: s["start"])
+            _add_shard(manifest, record)
             atomic_write_json(out / MANIFEST_FILE, manifest)
             advance(record.count)
     manifest["complete"] = sum(s["count"] for s in manifest["shards"]) == job.n
