@@ -25,7 +25,7 @@ from pathlib import Path, PurePosixPath
 
 from fontsynth import __version__
 from fontsynth.catalog import CATALOG_FILE, Catalog
-from fontsynth.dataset import MANIFEST_FILE, Dataset
+from fontsynth.dataset import MANIFEST_FILE, RELEASE_DATA, Dataset
 from fontsynth.errors import UserError
 from fontsynth.extras import require
 from fontsynth.fileio import atomic_write_json, sha256_file
@@ -99,9 +99,9 @@ def publish(job: PublishJob) -> PublishResult:
     out = Path(job.out)
     tmp = out.with_name(f".{out.name}.tmp-{os.getpid()}")
     shutil.rmtree(tmp, ignore_errors=True)
-    (tmp / "data").mkdir(parents=True)
+    (tmp / RELEASE_DATA).mkdir(parents=True)
     try:
-        used = _write_data(ds, kept, tmp / "data", job, catalog)
+        used = _write_data(ds, kept, tmp / RELEASE_DATA, job, catalog)
         missing = _write_fonts(catalog, used, tmp)
         preview_grid(ds, job.preview_count, 0, columns=2, indices=kept).save(tmp / "preview.png")
         stats = _statistics(ds, kept, used)

@@ -10,7 +10,7 @@ from pathlib import Path, PurePosixPath
 import lmdb
 
 from fontsynth.codec import decode
-from fontsynth.dataset import MANIFEST_FILE, Dataset
+from fontsynth.dataset import MANIFEST_FILE, RELEASE_DATA, Dataset
 from fontsynth.errors import UserError
 from fontsynth.fileio import sha256_file
 from fontsynth.progress import progress_bar
@@ -123,12 +123,21 @@ def _verify_shard(root: Path, shard: dict, report: Report) -> list[Problem]:
     return problems
 
 
+def read_checksums(root: Path) -> dict[str, str]:
+    """{relative path: sha256} from a release's SHA256SUMS."""
+    path = Path(root) / CHECKSUMS_FILE
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+        return dict(reversed(line.split("  ", 1)) for line in lines if line)
+    except (OSError, UnicodeDecodeError, ValueError) as e:
+        raise UserError(f"cannot read {path} ({e}); download the release again") from e
+
+
 def check_checksums(root: Path, advance=lambda k: None) -> list[str]:
     """Paths whose content no longer matches SHA256SUMS (missing files included); calls
     `advance(1)` after each file."""
     bad = []
-    for line in (Path(root) / CHECKSUMS_FILE).read_text(encoding="utf-8").splitlines():
-        digest, path = line.split("  ", 1)
+    for path, digest in read_checksums(root).items():
         target = Path(root) / path
         if not target.is_file() or sha256_file(target) != digest:
             bad.append(path)
@@ -144,20 +153,17 @@ def verify_release(root: Path, show_progress: bool = True) -> Report:
     """A folder made by `fontsynth publish`: every file against SHA256SUMS, then, when the
     release holds LMDB shards, every shard and sample under data/ as `verify_dataset` does."""
     root = Path(root)
-    try:
-        lines = (root / CHECKSUMS_FILE).read_text(encoding="utf-8").splitlines()
-    except (OSError, UnicodeDecodeError) as e:
-        raise UserError(f"cannot read {root / CHECKSUMS_FILE} ({e}); download the release again") from e
-    listed = {line.split("  ", 1)[1] for line in lines if "  " in line}
+    listed = read_checksums(root)
     report = Report(files=len(listed))
-    with progress_bar("checking files", len(lines), "files", show_progress) as advance:
+    with progress_bar("checking files", len(listed), "files", show_progress) as advance:
         bad = check_checksums(root, advance)
     report.problems.extend(Problem(path, None, "differs from SHA256SUMS or is missing") for path in bad)
     present = {p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file() and p.name != CHECKSUMS_FILE}
-    report.notes.extend(f"{path} is not listed in SHA256SUMS" for path in sorted(present - listed))
-    if (root / "data" / MANIFEST_FILE).is_file():
-        damaged = frozenset(PurePosixPath(p).parts[1] for p in bad if PurePosixPath(p).parts[0] == "data" and len(PurePosixPath(p).parts) > 2)
-        inner = verify_dataset(root / "data", show_progress, skip=damaged)
+    report.notes.extend(f"{path} is not listed in SHA256SUMS" for path in sorted(present - set(listed)))
+    data = root / RELEASE_DATA
+    if (data / MANIFEST_FILE).is_file():
+        in_data = [PurePosixPath(p).relative_to(RELEASE_DATA).parts for p in bad if PurePosixPath(p).is_relative_to(RELEASE_DATA)]
+        inner = verify_dataset(data, show_progress, skip=frozenset(parts[0] for parts in in_data if len(parts) > 1))
         report.samples, report.shards = inner.samples, inner.shards
         report.problems.extend(inner.problems)
         report.notes.extend(inner.notes)
