@@ -22,7 +22,8 @@ import lmdb
 
 from fontsynth import __version__
 from fontsynth.backends import check_backend, parallel_for
-from fontsynth.catalog import CATALOG_FILE, load_or_scan
+from fontsynth.catalog import CATALOG_FILE, Catalog, load_or_scan
+from fontsynth.codec import ENCODER
 from fontsynth.corpus import BadLine, default_corpus, keep_renderable, read_corpus_file
 from fontsynth.dataset import FORMAT, FORMAT_VERSION, MANIFEST_FILE, read_manifest
 from fontsynth.effects.background import list_textures
@@ -43,7 +44,7 @@ IDENTITY_KEYS = ("recipe", "seed", "n", "shard_size", "config", "corpus", "catal
 @dataclass
 class RenderJob:
     fonts: Path
-    out: Path
+    out: Path | None  # None: no output folder (sampling only, as torchdata.RenderDataset)
     n: int
     seed: int = 0
     recipe: str = "words"
@@ -123,21 +124,30 @@ def _check_out(job: RenderJob) -> None:
         raise UserError(f"--out {out} is not writable ({e.strerror}); choose a folder you can write to") from e
 
 
-def plan(job: RenderJob) -> Plan:
-    """Check every input and work out what is left to render. Writes nothing."""
-    if job.n <= 0:
-        raise UserError(f"--n must be at least 1 (got {job.n})")
+@dataclass
+class Sampling:
+    """What sample i is made from, built from a job's fonts, recipe, style and corpus options
+    (not its output folder): shared by `plan` and the on-the-fly `torchdata.RenderDataset`."""
+
+    context: SampleContext
+    catalog: Catalog  # the whole catalog (written beside the data)
+    config: StyleConfig
+    fonts_used: int
+    textures: list[str]
+    bad_lines: list[BadLine] = field(default_factory=list)
+    dropped_texts: list[str] = field(default_factory=list)
+
+
+def build_sampling(job: RenderJob) -> Sampling:
+    """Check the job's sampling options and build the sample context. Writes nothing but a
+    font catalog when the fonts folder has none yet."""
     if job.recipe not in RECIPES:
         raise UserError(f"unknown recipe {job.recipe!r}; choose one of: {', '.join(RECIPES)}")
-    if job.workers < 1:
-        raise UserError(f"--workers must be at least 1 (got {job.workers})")
-    check_backend(job.backend, job.scheduler)
     cfg = load_config(job)
     if job.recipe == "pairs" and cfg.width <= 0:
         if job.size is not None:
             raise UserError(f"--recipe pairs needs a fixed canvas, HEIGHTxWIDTH (got --size {job.size}); e.g. --size 64x256")
         cfg = StyleConfig.from_dict({"height": PAIRS_CANVAS[0], "width": PAIRS_CANVAS[1]}, base=cfg)
-    _check_out(job)
     textures = list_textures(job.backgrounds)
     catalog = load_or_scan(Path(job.fonts), job.catalog, workers=job.workers, show_progress=job.show_progress)
     if job.split is not None and not any(f.split for f in catalog.fonts):
@@ -153,31 +163,47 @@ def plan(job: RenderJob) -> Plan:
         corpus = default_corpus()
     picker = FontPicker.build(usable, corpus.alphabet())
     corpus, dropped = keep_renderable(corpus, picker.covered_chars())
-    shard_size = job.shard_size or auto_shard_size(job.n)
     context = SampleContext.from_catalog(
         recipe=job.recipe, seed=job.seed, catalog=catalog, corpus=corpus, config=cfg, ocr_clean=job.ocr_clean, split=job.split,
         backgrounds=str(Path(job.backgrounds).resolve()) if job.backgrounds else None, textures=textures, picker=picker,
     )
+    return Sampling(context, catalog, cfg, len(usable), textures, bad, dropped)
+
+
+def plan(job: RenderJob) -> Plan:
+    """Check every input and work out what is left to render. Writes nothing."""
+    if job.n <= 0:
+        raise UserError(f"--n must be at least 1 (got {job.n})")
+    if job.workers < 1:
+        raise UserError(f"--workers must be at least 1 (got {job.workers})")
+    check_backend(job.backend, job.scheduler)
+    _check_out(job)
+    sampling = build_sampling(job)
+    context, catalog, cfg, textures = sampling.context, sampling.catalog, sampling.config, sampling.textures
+    shard_size = job.shard_size or auto_shard_size(job.n)
     catalog_json = json_bytes(catalog.to_json())
     manifest = {
         "format": FORMAT,
         "format_version": FORMAT_VERSION,
         "tool_version": __version__,
         "sample_version": SAMPLE_VERSION,
+        "encoder": ENCODER,
         "recipe": job.recipe,
         "seed": job.seed,
         "n": job.n,
         "shard_size": shard_size,
         "preset": job.preset,
         "config": cfg.to_dict(),
-        "corpus": corpus.describe(),
+        "corpus": context.corpus.describe(),
         "catalog_sha256": hashlib.sha256(catalog_json).hexdigest(),
         "fonts_dir": str(Path(job.fonts).resolve()),
-        "fonts_used": len(usable),
+        "fonts_used": sampling.fonts_used,
         "ocr_clean": job.ocr_clean,
         "split": job.split,
         "backgrounds": {"dir": context.backgrounds, "files": textures} if textures else None,
         "complete": False,
+        "classes": [],  # font ids rendered so far, sorted: class id = position (see torchdata)
+        "charset": "",  # every character of the labels so far, sorted
         "shards": [],
     }
     if job.resume:
@@ -188,13 +214,16 @@ def plan(job: RenderJob) -> Plan:
             if old.get(key) != manifest[key]:
                 raise UserError(f"--resume: {job.out} was made with another {key} than this command; rerun its original command, or use --overwrite")
         manifest["shards"] = old["shards"]
+        for classes, charset in _listed_class_tables(Path(job.out), old):
+            _merge_class_table(manifest, classes, charset)
     done = {s["name"] for s in manifest["shards"]}
     todo = [
         (k, start, min(shard_size, job.n - start))
         for k, start in enumerate(range(0, job.n, shard_size))
         if shard_name(k) not in done
     ]
-    return Plan(job=job, context=context, catalog_json=catalog_json, manifest=manifest, todo=todo, bad_lines=bad, dropped_texts=dropped)
+    return Plan(job=job, context=context, catalog_json=catalog_json, manifest=manifest, todo=todo, bad_lines=sampling.bad_lines,
+                dropped_texts=sampling.dropped_texts)
 
 
 class _WorkerMakers:
@@ -254,6 +283,24 @@ def _prepare_out(plan_: Plan) -> None:
 def _add_shard(manifest: dict, record: ShardRecord) -> None:
     """List a finished shard in the manifest, shards kept in sample order."""
     manifest["shards"] = sorted([*manifest["shards"], record.to_json()], key=lambda s: s["start"])
+    _merge_class_table(manifest, record.classes, record.charset)
+
+
+def _merge_class_table(manifest: dict, classes, charset: str) -> None:
+    manifest["classes"] = sorted(set(manifest["classes"]) | set(classes))
+    manifest["charset"] = "".join(sorted(set(manifest["charset"]) | set(charset)))
+
+
+def _listed_class_tables(out: Path, old: dict) -> list[tuple]:
+    """The class table of a manifest being continued: its own, or (made before manifests had
+    one) read from its shards."""
+    if "classes" in old and "charset" in old:
+        return [(old["classes"], old["charset"])]
+    tables = []
+    for s in old["shards"]:
+        with ShardReader(out / s["name"]) as reader:
+            tables.append(reader.classes_and_charset())
+    return tables
 
 
 def _adoptable(path: Path, span: tuple[int, int] | None, context: SampleContext) -> ShardRecord | None:
@@ -266,8 +313,9 @@ def _adoptable(path: Path, span: tuple[int, int] | None, context: SampleContext)
             info = reader.info
             if (info.get("start"), info.get("count"), info.get("seed"), info.get("recipe")) != (*span, context.seed, context.recipe):
                 return None
+            classes, charset = reader.classes_and_charset()
         digest = checked_digest(path)
-        return ShardRecord(path.name, span[0], span[1], digest, folder_bytes(path)) if digest else None
+        return ShardRecord(path.name, span[0], span[1], digest, folder_bytes(path), classes, charset) if digest else None
     except (lmdb.Error, ValueError, OSError):
         return None
 

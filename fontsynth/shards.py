@@ -15,7 +15,9 @@ with 1-based indices. Beside them, under their own prefixes (all values bytes):
     font-%09d          catalog font id (ASCII); the class id is in catalog.json
     sum-%09d           BLAKE2b-128 of the sample's other fields (see sample_sum): lets
                        `fontsynth verify` name each damaged sample
-    shard-info         JSON: first global index, count, fields, recipe
+    shard-info         JSON: first global index, count, fields, recipe, and the shard's
+                       "classes" (sorted font ids it holds) and "charset" (every character of
+                       its labels, sorted); the manifest holds their union over all shards
 
 and for the `pairs` recipe (see fontsynth.recipes):
 
@@ -52,6 +54,7 @@ SUM_PREFIX = "sum"
 # What each sample field holds, for readers that check or convert them (verify, publish).
 IMAGE_FIELDS = ("image", "target", "content", "content-b", "mask", "mask-b", "background")
 TEXT_FIELDS = ("label", "label-b", "font")
+LABEL_FIELDS = ("label", "label-b")  # the texts drawn: their characters make the charset
 RECORD_FIELDS = ("meta", "meta-b")  # JSON records with "index", "text", "style"
 
 
@@ -84,6 +87,8 @@ class ShardRecord:
     count: int
     sha256: str  # over every sample's sum record, in order (see Digest)
     bytes: int
+    classes: tuple[str, ...] = ()  # font ids in the shard (merged into the manifest, not listed per shard)
+    charset: str = ""  # characters of its labels (likewise)
 
     def to_json(self) -> dict:
         return {"name": self.name, "start": self.start, "count": self.count, "sha256": self.sha256, "bytes": self.bytes}
@@ -122,6 +127,8 @@ class ShardWriter:
         self.info = info
         self.count = 0
         self.fields: list[str] = []
+        self.fonts: set[str] = set()
+        self.chars: set[str] = set()
         self.digest = Digest()
         self.env = lmdb.open(str(self.tmp), map_size=MAP_SIZE, subdir=True, meminit=False, sync=False, metasync=False)
         self.txn = self.env.begin(write=True)
@@ -136,13 +143,19 @@ class ShardWriter:
             raise ValueError(f"sample {self.count} has fields {sorted(fields)}, the shard has {self.fields}")
         for prefix in self.fields:
             self.txn.put(sample_key(prefix, self.count), fields[prefix])
+        if "font" in fields:
+            self.fonts.add(fields["font"].decode())
+        for prefix in LABEL_FIELDS:
+            if prefix in fields:
+                self.chars.update(fields[prefix].decode("utf-8"))
         self.digest.update(sample_key(SUM_PREFIX, self.count), fields[SUM_PREFIX])
         if self.count % COMMIT_EVERY == 0:
             self.txn.commit()
             self.txn = self.env.begin(write=True)
 
     def finish(self) -> ShardRecord:
-        info = {**self.info, "start": self.start, "count": self.count, "fields": self.fields}
+        classes, charset = sorted(self.fonts), "".join(sorted(self.chars))
+        info = {**self.info, "start": self.start, "count": self.count, "fields": self.fields, "classes": classes, "charset": charset}
         self.txn.put(b"num-samples", str(self.count).encode())
         self.txn.put(b"shard-info", json.dumps(info, sort_keys=True).encode())
         self.txn.commit()
@@ -158,7 +171,7 @@ class ShardWriter:
             shutil.rmtree(self.final)  # an unlisted leftover of an interrupted run: same content
         os.rename(self.tmp, self.final)
         _fsync_dir(self.final.parent)
-        return ShardRecord(self.final.name, self.start, self.count, digest, folder_bytes(self.final))
+        return ShardRecord(self.final.name, self.start, self.count, digest, folder_bytes(self.final), tuple(classes), charset)
 
     def abort(self) -> None:
         try:
@@ -176,22 +189,38 @@ def _fsync_dir(path: Path) -> None:
         os.close(fd)
 
 
+def open_readonly(path: Path) -> lmdb.Environment:
+    """A shard's LMDB environment for reading: no lock file, no readahead (random access)."""
+    return lmdb.open(str(path), readonly=True, lock=False, readahead=False, meminit=False, subdir=True)
+
+
 class _SharedEnvironments:
     """py-lmdb allows one open Environment per path in a process: readers of one shard share it,
-    counted, and the last to close closes it."""
+    counted, and the last to close closes it.
+
+    Fork-safe: a child process (a DataLoader worker) never uses the environments it inherited;
+    on its first acquire it closes them (its own copies of the maps) and opens its own."""
 
     def __init__(self) -> None:
         self._open: dict[str, list] = {}
+        self._pid = os.getpid()
+
+    def _forget_inherited(self) -> None:
+        if self._pid != os.getpid():
+            for env, _ in self._open.values():
+                env.close()
+            self._open, self._pid = {}, os.getpid()
 
     def acquire(self, path: Path) -> lmdb.Environment:
+        self._forget_inherited()
         key = str(Path(path).resolve())
         if key not in self._open:
-            env = lmdb.open(key, readonly=True, lock=False, readahead=False, meminit=False, subdir=True)
-            self._open[key] = [env, 0]
+            self._open[key] = [open_readonly(Path(key)), 0]
         self._open[key][1] += 1
         return self._open[key][0]
 
     def release(self, path: Path) -> None:
+        self._forget_inherited()
         key = str(Path(path).resolve())
         entry = self._open.get(key)
         if entry is None:
@@ -202,7 +231,7 @@ class _SharedEnvironments:
             del self._open[key]
 
 
-_ENVIRONMENTS = _SharedEnvironments()
+ENVIRONMENTS = _SharedEnvironments()
 CHECK_CHUNK = 1000  # samples read back per opening of a shard
 
 
@@ -228,7 +257,7 @@ class ShardReader:
 
     def __init__(self, path: Path):
         self.path = Path(path)
-        self.env = _ENVIRONMENTS.acquire(self.path)
+        self.env = ENVIRONMENTS.acquire(self.path)
         self._closed = False
         with self.env.begin() as txn:
             raw = txn.get(b"num-samples")
@@ -276,6 +305,15 @@ class ShardReader:
                 for prefix, value in self._sample(txn, prefixes, i).items():
                     yield sample_key(prefix, i), value
 
+    def classes_and_charset(self) -> tuple[tuple[str, ...], str]:
+        """The shard's font ids and label characters: from shard-info, or (shards written
+        before they were recorded) by reading every font and label."""
+        if "classes" in self.info and "charset" in self.info:
+            return tuple(self.info["classes"]), self.info["charset"]
+        fonts = {v.decode() for v in self.column("font") if v is not None}
+        chars = {c for prefix in LABEL_FIELDS for v in self.column(prefix) if v is not None for c in v.decode("utf-8")}
+        return tuple(sorted(fonts)), "".join(sorted(chars))
+
     def sums_digest(self) -> str:
         """The shard checksum from the stored sums (what the manifest records)."""
         digest = Digest()
@@ -299,7 +337,7 @@ class ShardReader:
     def close(self) -> None:
         if not self._closed:
             self._closed = True
-            _ENVIRONMENTS.release(self.path)
+            ENVIRONMENTS.release(self.path)
 
     def __enter__(self) -> "ShardReader":
         return self

@@ -1,0 +1,65 @@
+"""The one image-preparation policy shared by training and inference (no torch).
+
+Every model input goes through `fit_to_canvas`: training data read by
+`fontsynth.torchdata`, and any image given to `classify`, `recognize` or `brush edit`.
+So a model never sees at inference an image prepared differently from its training data.
+
+Policy (DTRB's "keep ratio, pad" for word images):
+1. convert to the model's channels: grey by ITU-R 601 luma (as OpenCV and Pillow), or RGB
+   (a grey image is repeated into three channels);
+2. resize to the canvas height keeping the aspect ratio (area filter when shrinking, linear
+   when enlarging); a word wider than the canvas after that is squeezed to the canvas width;
+3. pad on the right up to the canvas width by repeating the last column, so the padding
+   continues the background instead of drawing an edge a model could read as a stroke.
+An image already of the canvas size is returned unchanged.
+"""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+
+def parse_canvas(size: str | tuple[int, int]) -> tuple[int, int]:
+    """(height, width) from "64x256" or a pair; ValueError naming the value otherwise."""
+    if isinstance(size, str):
+        try:
+            parts = tuple(int(p) for p in size.lower().split("x"))
+        except ValueError:
+            parts = ()
+    else:
+        parts = tuple(int(p) for p in size)
+    if len(parts) != 2 or min(parts) < 8:
+        raise ValueError(f"size {size!r} is not HEIGHTxWIDTH in pixels (each at least 8), e.g. 64x256")
+    return parts  # type: ignore[return-value]
+
+
+def to_channels(image: np.ndarray, channels: int) -> np.ndarray:
+    """H x W x `channels` uint8 (1: grey by luma, 3: RGB) from grey, RGB or RGBA uint8."""
+    if channels not in (1, 3):
+        raise ValueError(f"channels must be 1 or 3 (got {channels})")
+    if image.ndim == 2:
+        image = image[:, :, None]
+    if image.shape[2] == 4:
+        image = image[:, :, :3]
+    if image.shape[2] == channels:
+        return image
+    if channels == 3:
+        return np.repeat(image, 3, axis=2)
+    return cv2.cvtColor(np.ascontiguousarray(image), cv2.COLOR_RGB2GRAY)[:, :, None]
+
+
+def fit_to_canvas(image: np.ndarray, height: int, width: int, channels: int) -> np.ndarray:
+    """`image` (uint8, grey H x W or RGB(A) H x W x C) on a `height` x `width` canvas as
+    height x width x `channels` uint8, by the policy in this module's docstring."""
+    image = to_channels(image, channels)
+    h, w = image.shape[:2]
+    if (h, w) == (height, width):
+        return image
+    new_w = min(width, max(1, round(w * height / h)))
+    interpolation = cv2.INTER_AREA if h > height else cv2.INTER_LINEAR
+    resized = cv2.resize(np.ascontiguousarray(image), (new_w, height), interpolation=interpolation)
+    resized = resized.reshape(height, new_w, channels)
+    if new_w == width:
+        return resized
+    return np.concatenate([resized, np.repeat(resized[:, -1:], width - new_w, axis=1)], axis=1)

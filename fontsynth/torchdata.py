@@ -1,0 +1,233 @@
+"""The bridge from fontsynth data to torch: the only fontsynth module that imports torch.
+
+- `ShardDataset(root, fields, size, channels)`: a rendered dataset (a `fontsynth render --out`
+  folder or a published LMDB release), map-style, positions 0..len-1 over the shards present.
+- `RenderDataset(fonts, n, ...)`: the same samples rendered on the fly inside DataLoader
+  workers, nothing written: item i equals item i of `fontsynth render` with the same options.
+
+An item is a dict. Image fields (`image`, and for pairs `target`, `content`, `content-b`,
+`mask`, `mask-b`, `background`) are float tensors C x H x W in [0, 1], prepared by
+`fontsynth.canvas.fit_to_canvas` (the function inference uses too). `label` / `label-b` are
+str, `font` the catalog font id, `class_id` its position in the dataset's class table,
+`meta` / `meta-b` the JSON record as str, and `index` the global sample index.
+
+Both datasets are picklable and safe under DataLoader workers started by fork or spawn: LMDB
+environments and font caches are opened lazily in the process that reads, never inherited.
+"""
+
+from __future__ import annotations
+
+import bisect
+import os
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+import torch
+from torch.utils.data import Dataset as TorchDataset
+
+from fontsynth.canvas import fit_to_canvas, parse_canvas
+from fontsynth.codec import decode
+from fontsynth.dataset import dataset_root, read_manifest
+from fontsynth.errors import UserError
+from fontsynth.shards import ENVIRONMENTS, IMAGE_FIELDS, LABEL_FIELDS, RECORD_FIELDS, ShardReader, sample_key
+
+DERIVED_FIELDS = ("class_id", "index")  # computed, not stored
+STORED_FIELDS = (*IMAGE_FIELDS, *LABEL_FIELDS, *RECORD_FIELDS, "font")
+ONE_CHANNEL_FIELDS = ("content", "content-b", "mask", "mask-b")  # stored grey; one channel whatever `channels`
+
+
+def image_tensor(image: np.ndarray, size: tuple[int, int], channels: int) -> torch.Tensor:
+    """C x H x W float in [0, 1] of a uint8 image, fitted to `size` = (height, width)."""
+    fitted = fit_to_canvas(image, size[0], size[1], channels)
+    return torch.from_numpy(np.ascontiguousarray(fitted)).permute(2, 0, 1).float().div_(255.0)
+
+
+def check_fields(fields: Sequence[str], available: Sequence[str] | None = None) -> tuple[str, ...]:
+    fields = tuple(fields)
+    known = (*STORED_FIELDS, *DERIVED_FIELDS)
+    unknown = [f for f in fields if f not in known]
+    if unknown:
+        raise UserError(f"unknown field(s) {', '.join(unknown)}; choose from: {', '.join(known)}")
+    if available is not None:
+        missing = [f for f in fields if f in STORED_FIELDS and f not in available]
+        if missing:
+            raise UserError(f"the dataset has no field(s) {', '.join(missing)} (it has {', '.join(available)}); "
+                            "pair fields need `fontsynth render --recipe pairs`")
+    return fields
+
+
+def make_item(values: dict[str, bytes], fields: tuple[str, ...], index: int, class_of: dict[str, int],
+              size: tuple[int, int], channels: int) -> dict:
+    """One item from a sample's stored bytes: the shared decoding of both datasets."""
+    item: dict = {}
+    for name in fields:
+        if name == "index":
+            item[name] = index
+        elif name == "class_id":
+            item[name] = class_of[values["font"].decode()]
+        elif name in IMAGE_FIELDS:
+            item[name] = image_tensor(decode(values[name]), size, 1 if name in ONE_CHANNEL_FIELDS else channels)
+        else:
+            item[name] = values[name].decode("utf-8")
+    return item
+
+
+def stored_keys(fields: tuple[str, ...]) -> tuple[str, ...]:
+    """The stored prefixes an item with `fields` reads (class_id reads the font id)."""
+    need = [f for f in fields if f in STORED_FIELDS]
+    if "class_id" in fields and "font" not in need:
+        need.append("font")
+    return tuple(need)
+
+
+def class_table(root: Path, manifest: dict) -> tuple[list[str], str]:
+    """(classes, charset) of a dataset: from its manifest, or (datasets rendered before
+    manifests recorded them) by reading every shard's font ids and labels once."""
+    if "classes" in manifest and "charset" in manifest:
+        return list(manifest["classes"]), manifest["charset"]
+    fonts: set[str] = set()
+    chars: set[str] = set()
+    for s in manifest["shards"]:
+        with ShardReader(root / s["name"]) as reader:
+            shard_fonts, shard_chars = reader.classes_and_charset()
+        fonts.update(shard_fonts)
+        chars.update(shard_chars)
+    return sorted(fonts), "".join(sorted(chars))
+
+
+class ShardDataset(TorchDataset):
+    """A rendered dataset as a map-style torch dataset (see the module docstring).
+
+    `size` = (height, width) of the image tensors, `channels` 1 (grey) or 3 (RGB) for
+    `image`, `target` and `background`; masks and content images are always one channel. `classes` and `charset` are the
+    dataset's class table (class id = position) and the characters of its labels."""
+
+    def __init__(self, root: str | Path, fields: Sequence[str] = ("image", "label"), size: str | tuple[int, int] = (32, 128),
+                 channels: int = 1):
+        self.root = dataset_root(Path(root))
+        manifest = read_manifest(self.root)
+        self.size = _canvas(size)
+        self.channels = _channels(channels)
+        self.shards = sorted(manifest["shards"], key=lambda s: s["start"])
+        if not self.shards:
+            raise UserError(f"{self.root} holds no finished shard yet; finish it with `fontsynth render ... --resume`")
+        available = self._fields_of_first_shard()
+        self.fields = check_fields(fields, available)
+        self._keys = stored_keys(self.fields)
+        self.classes, self.charset = class_table(self.root, manifest)
+        self.class_of = {font: k for k, font in enumerate(self.classes)}
+        self._offsets = np.cumsum([0] + [s["count"] for s in self.shards]).tolist()  # position of each shard's first sample
+        self._envs: dict = {}
+        self._pid = -1
+
+    def _fields_of_first_shard(self) -> list[str]:
+        with ShardReader(self.root / self.shards[0]["name"]) as reader:
+            with reader.env.begin() as txn:
+                return reader.prefixes(txn)
+
+    def __len__(self) -> int:
+        return self._offsets[-1]
+
+    def locate(self, position: int) -> tuple[dict, int]:
+        """(shard entry, 1-based local index) of item `position`."""
+        if not 0 <= position < len(self):
+            raise IndexError(f"position {position} is outside 0..{len(self) - 1}")
+        k = bisect.bisect_right(self._offsets, position) - 1
+        return self.shards[k], position - self._offsets[k] + 1
+
+    def _env(self, name: str):
+        if self._pid != os.getpid():  # a new process (forked worker): the shared registry reopens
+            self._envs, self._pid = {}, os.getpid()
+        if name not in self._envs:
+            self._envs[name] = ENVIRONMENTS.acquire(self.root / name)
+        return self._envs[name]
+
+    def close(self) -> None:
+        """Release the shards this process opened (reopened on the next read)."""
+        if self._pid == os.getpid():
+            for name in self._envs:
+                ENVIRONMENTS.release(self.root / name)
+        self._envs = {}
+
+    def __getitem__(self, position: int) -> dict:
+        shard, local = self.locate(position)
+        with self._env(shard["name"]).begin() as txn:
+            values = {key: txn.get(sample_key(key, local)) for key in self._keys}
+        missing = [k for k, v in values.items() if v is None]
+        if missing:
+            raise UserError(f"{self.root / shard['name']} has no {', '.join(missing)} for sample {local}; run `fontsynth verify {self.root}`")
+        return make_item(values, self.fields, shard["start"] + local - 1, self.class_of, self.size, self.channels)
+
+    def __getstate__(self) -> dict:
+        return {**self.__dict__, "_envs": {}, "_pid": -1}
+
+
+class RenderDataset(TorchDataset):
+    """Samples 0..n-1 of `fontsynth render` with the same options, rendered when asked for.
+
+    `fonts` is a fonts folder or catalog as `render --fonts`; `preset`, `config` (a JSON file),
+    `size` (render's --size, e.g. "64x256" or "32"), `recipe`, `split`, `corpus` and
+    `backgrounds` are render's options. `canvas` is the tensor size (height, width); it
+    defaults to `size` when that is HEIGHTxWIDTH. The class table is every font the sampling
+    may pick, sorted by id."""
+
+    def __init__(self, fonts: str | Path, n: int, seed: int = 0, preset: str = "default", config: str | Path | None = None,
+                 recipe: str = "words", size: str | None = None, split: str | None = None, canvas: str | tuple[int, int] | None = None,
+                 fields: Sequence[str] | None = None, channels: int = 1, corpus: str | Path | None = None,
+                 backgrounds: str | Path | None = None, show_progress: bool = False):
+        from fontsynth.pipeline import RenderJob, build_sampling
+
+        if n <= 0:
+            raise UserError(f"n must be at least 1 (got {n})")
+        job = RenderJob(fonts=Path(fonts), out=None, n=n, seed=seed, recipe=recipe, preset=preset,
+                        config_file=Path(config) if config else None, size=size, corpus=Path(corpus) if corpus else None,
+                        backgrounds=Path(backgrounds) if backgrounds else None, split=split, workers=1, show_progress=show_progress)
+        sampling = build_sampling(job)
+        self.context = sampling.context
+        self.n = n
+        cfg = sampling.config
+        if canvas is None:
+            if cfg.width <= 0:
+                raise UserError(f"size {size!r} gives words of natural width; pass canvas=(height, width) for the tensors")
+            canvas = (cfg.height, cfg.width)
+        self.size = _canvas(canvas)
+        self.channels = _channels(channels)
+        default_fields = ("image", "label") if recipe == "words" else ("image", "label", "target", "label-b", "content-b")
+        self.fields = check_fields(fields or default_fields)
+        self.classes = list(self.context.picker.ids)
+        self.charset = "".join(sorted(self.context.picker.covered_chars()))
+        self.class_of = {font: k for k, font in enumerate(self.classes)}
+        self._maker = None
+        self._pid = -1
+
+    def __len__(self) -> int:
+        return self.n
+
+    def _sample_maker(self):
+        from fontsynth.recipes import SampleMaker
+
+        if self._maker is None or self._pid != os.getpid():
+            self._maker, self._pid = SampleMaker(self.context), os.getpid()
+        return self._maker
+
+    def __getitem__(self, index: int) -> dict:
+        if not 0 <= index < self.n:
+            raise IndexError(f"index {index} is outside 0..{self.n - 1}")
+        return make_item(self._sample_maker().make(index), self.fields, index, self.class_of, self.size, self.channels)
+
+    def __getstate__(self) -> dict:
+        return {**self.__dict__, "_maker": None, "_pid": -1}
+
+
+def _canvas(size: str | tuple[int, int]) -> tuple[int, int]:
+    try:
+        return parse_canvas(size)
+    except ValueError as e:
+        raise UserError(str(e)) from None
+
+
+def _channels(channels: int) -> int:
+    if channels not in (1, 3):
+        raise UserError(f"channels must be 1 (grey) or 3 (RGB), got {channels}")
+    return channels

@@ -1,0 +1,43 @@
+import numpy as np
+import pytest
+
+from fontsynth.canvas import fit_to_canvas, parse_canvas, to_channels
+
+
+def test_an_image_of_the_canvas_size_is_unchanged():
+    image = np.random.default_rng(0).integers(0, 256, (32, 128, 3), dtype=np.uint8)
+    assert np.array_equal(fit_to_canvas(image, 32, 128, 3), image)
+
+
+def test_a_narrow_word_is_scaled_to_the_height_and_padded_with_its_last_column():
+    image = np.zeros((16, 10), np.uint8)
+    image[:, -1] = 200  # last column
+    out = fit_to_canvas(image, 32, 100, 1)
+    assert out.shape == (32, 100, 1)
+    assert (out[:, 20:, 0] == 200).all()  # 10 px wide at 16 high -> 20 px at 32, then the last column repeated
+    assert (out[:, :17, 0] == 0).all()  # linear enlargement blends only the columns next to the edge
+
+
+def test_a_wide_word_is_squeezed_to_the_canvas_width():
+    image = np.full((32, 400, 3), 90, np.uint8)
+    out = fit_to_canvas(image, 32, 128, 3)
+    assert out.shape == (32, 128, 3) and (out == 90).all()
+
+
+def test_grey_is_luma_and_rgb_repeats_grey():
+    rgb = np.zeros((2, 2, 3), np.uint8)
+    rgb[..., 0] = 255  # pure red: luma 0.299 * 255 = 76
+    assert to_channels(rgb, 1)[0, 0, 0] == 76
+    grey = np.full((2, 2), 7, np.uint8)
+    assert to_channels(grey, 3).shape == (2, 2, 3) and (to_channels(grey, 3) == 7).all()
+    assert to_channels(np.zeros((2, 2, 4), np.uint8), 3).shape == (2, 2, 3)
+
+
+@pytest.mark.parametrize("bad", ["64", "x", "4x256", (32,), "64x256x3"])
+def test_parse_canvas_refuses_bad_sizes(bad):
+    with pytest.raises(ValueError, match="HEIGHTxWIDTH"):
+        parse_canvas(bad)
+
+
+def test_parse_canvas():
+    assert parse_canvas("64x256") == (64, 256) and parse_canvas((32, 100)) == (32, 100)

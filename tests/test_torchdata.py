@@ -1,0 +1,160 @@
+import json
+import pickle
+import shutil
+
+import numpy as np
+import pytest
+
+torch = pytest.importorskip("torch")
+
+from torch.utils.data import DataLoader  # noqa: E402
+
+from fontsynth.canvas import fit_to_canvas  # noqa: E402
+from fontsynth.codec import decode  # noqa: E402
+from fontsynth.dataset import Dataset  # noqa: E402
+from fontsynth.errors import UserError  # noqa: E402
+from fontsynth.pipeline import RenderJob, render_dataset  # noqa: E402
+from fontsynth.shards import SUM_PREFIX  # noqa: E402
+from fontsynth.torchdata import RenderDataset, ShardDataset, class_table  # noqa: E402
+
+FIELDS = ("image", "label", "font", "class_id", "index")
+
+
+@pytest.fixture(scope="module")
+def words(small_fonts, tmp_path_factory):
+    out = tmp_path_factory.mktemp("td") / "words"
+    render_dataset(RenderJob(fonts=small_fonts, out=out, n=240, seed=3, shard_size=60, workers=1, show_progress=False))
+    return out
+
+
+@pytest.fixture(scope="module")
+def pairs(small_fonts, tmp_path_factory):
+    out = tmp_path_factory.mktemp("td") / "pairs"
+    render_dataset(RenderJob(fonts=small_fonts, out=out, n=40, seed=2, recipe="pairs", shard_size=20, workers=1, show_progress=False))
+    return out
+
+
+def test_items_are_the_stored_samples_fitted_to_the_canvas(words):
+    ds = ShardDataset(words, fields=FIELDS, size=(32, 128), channels=3)
+    raw = Dataset(words)
+    assert len(ds) == len(raw) == 240
+    for position in (0, 59, 60, 239):
+        item, stored = ds[position], raw[position]
+        assert item["index"] == position and item["label"] == stored["label"].decode()
+        assert item["font"] == stored["font"].decode() and ds.classes[item["class_id"]] == item["font"]
+        expected = fit_to_canvas(decode(stored["image"]), 32, 128, 3)
+        assert item["image"].shape == (3, 32, 128) and item["image"].dtype == torch.float32
+        assert torch.equal(item["image"], torch.from_numpy(expected).permute(2, 0, 1).float() / 255)
+    with pytest.raises(IndexError):
+        ds[240]
+
+
+def test_the_class_table_is_contiguous_and_covers_exactly_what_was_rendered(words):
+    ds = ShardDataset(words, fields=FIELDS)
+    raw = Dataset(words)
+    fonts = {v.decode() for _, v in raw.column("font")}
+    chars = {c for _, v in raw.column("label") for c in v.decode()}
+    assert ds.classes == sorted(fonts) and ds.charset == "".join(sorted(chars))
+    assert sorted({ds[i]["class_id"] for i in range(len(ds))}) == list(range(len(ds.classes)))
+    manifest = json.loads((words / "manifest.json").read_text())
+    assert manifest["classes"] == ds.classes and manifest["charset"] == ds.charset
+
+
+def test_datasets_rendered_before_the_class_table_get_it_computed_on_open(words, tmp_path):
+    old = tmp_path / "old"
+    shutil.copytree(words, old)
+    manifest = json.loads((old / "manifest.json").read_text())
+    expected = (manifest.pop("classes"), manifest.pop("charset"))
+    (old / "manifest.json").write_text(json.dumps(manifest))
+    assert class_table(old, manifest) == expected
+    assert (ShardDataset(old).classes, ShardDataset(old).charset) == expected
+
+
+def test_positions_skip_missing_shards(words, tmp_path):
+    partial = tmp_path / "partial"
+    shutil.copytree(words, partial)
+    manifest = json.loads((partial / "manifest.json").read_text())
+    gone = manifest["shards"].pop(1)  # samples 60..119
+    shutil.rmtree(partial / gone["name"])
+    manifest["complete"] = False
+    (partial / "manifest.json").write_text(json.dumps(manifest))
+    ds = ShardDataset(partial, fields=("label", "index"))
+    assert len(ds) == 180
+    assert [ds[i]["index"] for i in (0, 59, 60, 179)] == [0, 59, 120, 239]
+    assert ds[60]["label"] == Dataset(words)[120]["label"].decode()
+
+
+@pytest.mark.parametrize("context", ["fork", "spawn"])
+def test_dataloader_workers_read_the_same_items_with_fork_and_spawn(words, context):
+    ds = ShardDataset(words, fields=("image", "label", "index"), size=(32, 100))
+    _ = ds[0]  # the parent has opened an environment: workers must not inherit it
+    serial = [(b["index"].tolist(), b["label"]) for b in DataLoader(ds, batch_size=32)]
+    loader = DataLoader(ds, batch_size=32, num_workers=2, multiprocessing_context=context)
+    parallel = [(b["index"].tolist(), b["label"]) for b in loader]
+    assert parallel == serial and sum(len(i) for i, _ in serial) == 240
+
+
+def test_pickles_after_use(words):
+    ds = ShardDataset(words)
+    first = ds[3]
+    again = pickle.loads(pickle.dumps(ds))
+    assert torch.equal(again[3]["image"], first["image"])
+
+
+def test_pair_fields(pairs):
+    fields = ("image", "target", "content", "content-b", "mask", "mask-b", "background", "label", "label-b")
+    ds = ShardDataset(pairs, fields=fields, size=(64, 256), channels=3)
+    item = ds[7]
+    assert item["image"].shape == item["target"].shape == item["background"].shape == (3, 64, 256)
+    assert item["mask"].shape == item["content-b"].shape == (1, 64, 256)
+    assert set(torch.unique(item["mask"]).tolist()) <= {0.0, 1.0}
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    (dict(fields=("image", "colour")), "unknown field"),
+    (dict(fields=("image", "target")), "no field"),
+    (dict(channels=2), "channels"),
+    (dict(size="32"), "HEIGHTxWIDTH"),
+])
+def test_bad_arguments_are_user_errors(words, kwargs, message):
+    with pytest.raises(UserError, match=message):
+        ShardDataset(words, **kwargs)
+
+
+def test_not_a_dataset_is_a_user_error(tmp_path):
+    with pytest.raises(UserError, match="not a fontsynth dataset"):
+        ShardDataset(tmp_path)
+
+
+def stored_without_sum(ds: Dataset, i: int) -> dict:
+    return {k: v for k, v in ds[i].items() if k != SUM_PREFIX}
+
+
+def test_render_dataset_makes_exactly_the_rendered_samples(small_fonts, words, pairs):
+    on_the_fly = RenderDataset(small_fonts, 240, seed=3, canvas=(32, 128), fields=FIELDS)
+    stored = Dataset(words)
+    maker = on_the_fly._sample_maker()
+    for i in range(240):
+        assert maker.make(i) == stored_without_sum(stored, i)
+    shard_items = ShardDataset(words, fields=("image", "label", "font", "index"), size=(32, 128))
+    for i in (0, 100, 239):
+        a, b = on_the_fly[i], shard_items[i]
+        assert a["label"] == b["label"] and a["font"] == b["font"] and torch.equal(a["image"], b["image"])
+    pair_maker = RenderDataset(small_fonts, 40, seed=2, recipe="pairs")._sample_maker()
+    stored_pairs = Dataset(pairs)
+    assert all(pair_maker.make(i) == stored_without_sum(stored_pairs, i) for i in range(40))
+
+
+def test_render_dataset_in_spawned_workers(small_fonts):
+    ds = RenderDataset(small_fonts, 24, seed=1, canvas=(32, 100), fields=("label", "class_id", "index"))
+    serial = [ds[i]["label"] for i in range(24)]
+    loader = DataLoader(ds, batch_size=8, num_workers=2, multiprocessing_context="spawn")
+    assert [label for b in loader for label in b["label"]] == serial
+    assert ds.classes == sorted(ds.classes) and len(ds.classes) == 4
+
+
+def test_render_dataset_needs_a_canvas_for_natural_width_words(small_fonts):
+    with pytest.raises(UserError, match="canvas"):
+        RenderDataset(small_fonts, 10, size="32")
+    with pytest.raises(UserError, match="n must be"):
+        RenderDataset(small_fonts, 0, canvas=(32, 100))
