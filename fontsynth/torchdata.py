@@ -27,7 +27,7 @@ import torch
 from torch.utils.data import Dataset as TorchDataset
 
 from fontsynth.canvas import fit_to_canvas, parse_canvas
-from fontsynth.codec import decode
+from fontsynth.codec import decode, own_png_rows
 from fontsynth.dataset import dataset_root, read_manifest
 from fontsynth.errors import UserError
 from fontsynth.shards import ENVIRONMENTS, IMAGE_FIELDS, LABEL_FIELDS, RECORD_FIELDS, ShardReader, sample_key
@@ -37,10 +37,21 @@ STORED_FIELDS = (*IMAGE_FIELDS, *LABEL_FIELDS, *RECORD_FIELDS, "font")
 ONE_CHANNEL_FIELDS = ("content", "content-b", "mask", "mask-b")  # stored grey; one channel whatever `channels`
 
 
+def decode_image(data: bytes) -> np.ndarray:
+    """`codec.decode`, with our own PNGs' `Up` filter undone by torch (3x faster than numpy
+    here: a DataLoader worker spends most of its time decoding). Same pixels, tested."""
+    parsed = own_png_rows(data)
+    if parsed is None:
+        return decode(data)
+    rows, channels = parsed
+    image = torch.from_numpy(rows).cumsum(0, dtype=torch.uint8).numpy()
+    return image.reshape(rows.shape[0], -1, 3) if channels == 3 else image
+
+
 def image_tensor(image: np.ndarray, size: tuple[int, int], channels: int) -> torch.Tensor:
     """C x H x W float in [0, 1] of a uint8 image, fitted to `size` = (height, width)."""
     fitted = fit_to_canvas(image, size[0], size[1], channels)
-    return torch.from_numpy(np.ascontiguousarray(fitted)).permute(2, 0, 1).float().div_(255.0)
+    return torch.from_numpy(fitted.transpose(2, 0, 1).astype(np.float32) / np.float32(255))
 
 
 def check_fields(fields: Sequence[str], available: Sequence[str] | None = None) -> tuple[str, ...]:
@@ -67,7 +78,7 @@ def make_item(values: dict[str, bytes], fields: tuple[str, ...], index: int, cla
         elif name == "class_id":
             item[name] = class_of[values["font"].decode()]
         elif name in IMAGE_FIELDS:
-            item[name] = image_tensor(decode(values[name]), size, 1 if name in ONE_CHANNEL_FIELDS else channels)
+            item[name] = image_tensor(decode_image(values[name]), size, 1 if name in ONE_CHANNEL_FIELDS else channels)
         else:
             item[name] = values[name].decode("utf-8")
     return item

@@ -4,7 +4,9 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from fontsynth.codec import decode, encode, encode_png
+import cv2
+
+from fontsynth.codec import decode, decode_own_png, encode, encode_png
 
 SHAPES = [(1, 1), (1, 7), (9, 1), (32, 100), (64, 256)]
 
@@ -73,3 +75,20 @@ def test_png_bytes_do_not_depend_on_what_was_encoded_before():
         encode_png(rng.integers(0, 256, (64, 256, 3), dtype=np.uint8))
     again = [encode_png(w) for w in reversed(words)][::-1]
     assert first == again
+
+
+@pytest.mark.parametrize("image", list(images(2)), ids=lambda im: "x".join(map(str, im.shape)))
+def test_fast_decode_of_our_pngs_equals_libpng(image):
+    data = encode_png(image)
+    libpng = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_UNCHANGED)
+    fast = decode_own_png(data)
+    assert fast is not None and np.array_equal(fast, libpng[..., ::-1] if image.ndim == 3 else libpng)
+
+
+def test_other_pngs_and_damaged_ones_take_the_general_decoder():
+    image = np.random.default_rng(4).integers(0, 256, (20, 30, 3), dtype=np.uint8)
+    ok, buf = cv2.imencode(".png", image[:, :, ::-1])  # libpng: adaptive filters
+    assert decode_own_png(buf.tobytes()) is None and np.array_equal(decode(buf.tobytes()), image)
+    damaged = bytearray(encode_png(image))
+    damaged[45:55] = bytes(10)  # inside the deflate stream
+    assert decode_own_png(bytes(damaged)) is None

@@ -158,3 +158,12 @@ def test_render_dataset_needs_a_canvas_for_natural_width_words(small_fonts):
         RenderDataset(small_fonts, 10, size="32")
     with pytest.raises(UserError, match="n must be"):
         RenderDataset(small_fonts, 0, canvas=(32, 100))
+
+
+def test_torch_decoding_gives_the_pixels_of_the_general_decoder(words):
+    from fontsynth.torchdata import decode_image
+
+    stored = Dataset(words)
+    for i in range(0, 240, 7):
+        data = stored[i]["image"]
+        assert np.array_equal(decode_image(data), decode(data))
