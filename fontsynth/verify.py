@@ -84,7 +84,7 @@ def verify_dataset(root: Path, show_progress: bool = True, skip: frozenset[str] 
     if not ds.complete:
         report.notes.append(f"the dataset is incomplete: {len(ds)} of {ds.manifest['n']} samples; finish it with `fontsynth render ... --resume`")
     listed = {s["name"] for s in ds.shards}
-    for p in sorted(Path(root).iterdir()):
+    for p in sorted(ds.root.iterdir()):
         if p.name.startswith(SHARD_PREFIX) and p.name not in listed:
             report.notes.append(f"{p.name} is not listed in the manifest (left over from an interrupted run; ignored)")
     with progress_bar("verifying", len(ds), "samples", show_progress) as advance:
@@ -92,7 +92,7 @@ def verify_dataset(root: Path, show_progress: bool = True, skip: frozenset[str] 
             if shard["name"] in skip:
                 report.problems.append(Problem(shard["name"], None, "not opened: its files differ from SHA256SUMS"))
             else:
-                report.problems.extend(_verify_shard(Path(root), shard, report))
+                report.problems.extend(_verify_shard(ds.root, shard, report))
             advance(shard["count"])
     return report
 

@@ -165,3 +165,12 @@ def test_a_release_opens_as_a_dataset_and_a_parquet_release_says_how_to_load_it(
     publish(PublishJob(data=mixed, out=tmp_path / "pq", name="demo-set", format="parquet", show_progress=False))
     with pytest.raises(UserError, match="Parquet release; load it with datasets.load_dataset"):
         Dataset(tmp_path / "pq")
+
+
+def test_verify_dataset_of_a_release_folder_checks_its_shards(mixed, tmp_path):
+    """verify_dataset(<release>) found the shards in the wrong folder and called each missing."""
+    from fontsynth.verify import verify_dataset
+
+    publish(PublishJob(data=mixed, out=tmp_path / "rel", name="demo-set", show_progress=False))
+    report = verify_dataset(tmp_path / "rel", show_progress=False)
+    assert report.ok and report.samples == len(Dataset(tmp_path / "rel")) > 0
