@@ -7,34 +7,12 @@ torch. `Dataset(path)[i]` gives the stored fields of sample i as bytes, keyed by
 from __future__ import annotations
 
 import bisect
-import json
 from collections.abc import Iterator
 from pathlib import Path
 
 from fontsynth.catalog import CATALOG_FILE, Catalog
 from fontsynth.errors import UserError
-from fontsynth.shards import ShardReader
-
-MANIFEST_FILE = "manifest.json"
-FORMAT = "fontsynth-shards"
-FORMAT_VERSION = 2  # 2: shard checksums over the per-sample sums
-
-
-def read_manifest(root: Path) -> dict:
-    path = Path(root) / MANIFEST_FILE
-    if not path.exists():
-        raise UserError(f"{root} is not a fontsynth dataset (no {MANIFEST_FILE}); pass the --out folder of `fontsynth render`")
-    try:
-        manifest = json.loads(path.read_text(encoding="utf-8"))
-    except ValueError as e:
-        raise UserError(f"{path} is not valid JSON ({e}); the dataset is damaged") from e
-    if manifest.get("format") != FORMAT or manifest.get("format_version") != FORMAT_VERSION:
-        raise UserError(f"{path} is not a {FORMAT} manifest of version {FORMAT_VERSION}")
-    return manifest
-
-
-RELEASE_DATA = "data"  # where `fontsynth publish` puts the shards inside a release folder
-
+from fontsynth.shards import MANIFEST_FILE, RELEASE_DATA, ShardReader, read_manifest
 
 def dataset_root(path: Path) -> Path:
     """The dataset folder at `path`, or inside it when `path` is a release made by `publish`."""

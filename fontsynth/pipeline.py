@@ -25,13 +25,12 @@ from fontsynth.backends import check_backend, parallel_for
 from fontsynth.catalog import CATALOG_FILE, Catalog, load_or_scan
 from fontsynth.codec import ENCODER
 from fontsynth.corpus import BadLine, default_corpus, keep_renderable, read_corpus_file
-from fontsynth.dataset import FORMAT, FORMAT_VERSION, MANIFEST_FILE, read_manifest
 from fontsynth.effects.background import list_textures
 from fontsynth.errors import UserError
 from fontsynth.fileio import atomic_write_bytes, atomic_write_json, json_bytes
 from fontsynth.progress import progress_bar
 from fontsynth.recipes import RECIPES, SAMPLE_VERSION, FontPicker, SampleContext, SampleMaker
-from fontsynth.shards import SHARD_PREFIX, ShardReader, ShardRecord, ShardWriter, checked_digest, folder_bytes, shard_name
+from fontsynth.shards import FORMAT, FORMAT_VERSION, MANIFEST_FILE, SHARD_PREFIX, ShardReader, ShardRecord, ShardWriter, checked_digest, folder_bytes, read_manifest, shard_name
 from fontsynth.style import StyleConfig, preset
 
 MAX_SHARD_SIZE = 10_000

@@ -25,16 +25,16 @@ from pathlib import Path, PurePosixPath
 
 from fontsynth import __version__
 from fontsynth.catalog import CATALOG_FILE, Catalog
-from fontsynth.dataset import MANIFEST_FILE, RELEASE_DATA, Dataset
+from fontsynth.dataset import Dataset
 from fontsynth.errors import UserError
 from fontsynth.extras import require
 from fontsynth.fileio import atomic_write_json, sha256_file
 from fontsynth.inspect import label_statistics, preview_grid
 from fontsynth.licenses import POLICIES, classify
 from fontsynth.progress import progress_bar
-from fontsynth.shards import IMAGE_FIELDS, RECORD_FIELDS, SUM_PREFIX, ShardWriter
+from fontsynth.shards import CHECKSUMS_FILE, IMAGE_FIELDS, MANIFEST_FILE, RELEASE_DATA, RECORD_FIELDS, SUM_PREFIX, ShardWriter
 from fontsynth.sources import attribution_markdown, entry_source
-from fontsynth.verify import CHECKSUMS_FILE, verify_dataset
+from fontsynth.verify import verify_dataset
 
 FORMATS = ("lmdb", "parquet")
 IMAGE_COLUMNS = {f: f.replace("-", "_") for f in IMAGE_FIELDS}  # Parquet column of each image field

@@ -45,6 +45,13 @@ from pathlib import Path
 
 import lmdb
 
+from fontsynth.errors import UserError
+
+MANIFEST_FILE = "manifest.json"  # beside the shards: what was rendered, the finished shards, the class table
+FORMAT = "fontsynth-shards"
+FORMAT_VERSION = 2  # 2: shard checksums over the per-sample sums
+RELEASE_DATA = "data"  # where `fontsynth publish` puts the shards inside a release folder
+CHECKSUMS_FILE = "SHA256SUMS"  # a release's file list with sha256 sums (sha256sum -c reads it)
 SHARD_PREFIX = "shard-"
 MAP_SIZE = 1 << 40  # sparse on Linux: the file grows with the data
 COMMIT_EVERY = 512
@@ -56,6 +63,19 @@ IMAGE_FIELDS = ("image", "target", "content", "content-b", "mask", "mask-b", "ba
 TEXT_FIELDS = ("label", "label-b", "font")
 LABEL_FIELDS = ("label", "label-b")  # the texts drawn: their characters make the charset
 RECORD_FIELDS = ("meta", "meta-b")  # JSON records with "index", "text", "style"
+
+
+def read_manifest(root: Path) -> dict:
+    path = Path(root) / MANIFEST_FILE
+    if not path.exists():
+        raise UserError(f"{root} is not a fontsynth dataset (no {MANIFEST_FILE}); pass the --out folder of `fontsynth render`")
+    try:
+        manifest = json.loads(path.read_text(encoding="utf-8"))
+    except ValueError as e:
+        raise UserError(f"{path} is not valid JSON ({e}); the dataset is damaged") from e
+    if manifest.get("format") != FORMAT or manifest.get("format_version") != FORMAT_VERSION:
+        raise UserError(f"{path} is not a {FORMAT} manifest of version {FORMAT_VERSION}")
+    return manifest
 
 
 def sample_sum(fields: dict[str, bytes]) -> bytes:

@@ -28,9 +28,9 @@ from torch.utils.data import Dataset as TorchDataset
 
 from fontsynth.canvas import fit_to_canvas, parse_canvas
 from fontsynth.codec import decode, own_png_rows
-from fontsynth.dataset import dataset_root, read_manifest
+from fontsynth.dataset import dataset_root
 from fontsynth.errors import UserError
-from fontsynth.shards import ENVIRONMENTS, IMAGE_FIELDS, LABEL_FIELDS, RECORD_FIELDS, ShardReader, sample_key
+from fontsynth.shards import ENVIRONMENTS, IMAGE_FIELDS, LABEL_FIELDS, RECORD_FIELDS, ShardReader, read_manifest, sample_key
 
 DERIVED_FIELDS = ("class_id", "index")  # computed, not stored
 STORED_FIELDS = (*IMAGE_FIELDS, *LABEL_FIELDS, *RECORD_FIELDS, "font")

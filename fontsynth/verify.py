@@ -10,11 +10,11 @@ from pathlib import Path, PurePosixPath
 import lmdb
 
 from fontsynth.codec import decode
-from fontsynth.dataset import MANIFEST_FILE, RELEASE_DATA, Dataset
+from fontsynth.dataset import Dataset
 from fontsynth.errors import UserError
 from fontsynth.fileio import sha256_file
 from fontsynth.progress import progress_bar
-from fontsynth.shards import IMAGE_FIELDS, RECORD_FIELDS, SHARD_PREFIX, SUM_PREFIX, TEXT_FIELDS, ShardReader, sample_sum
+from fontsynth.shards import CHECKSUMS_FILE, IMAGE_FIELDS, MANIFEST_FILE, RELEASE_DATA, RECORD_FIELDS, SHARD_PREFIX, SUM_PREFIX, TEXT_FIELDS, ShardReader, sample_sum
 
 
 
@@ -29,7 +29,6 @@ class Problem:
         return f"{where}: {self.what}"
 
 
-CHECKSUMS_FILE = "SHA256SUMS"
 
 
 @dataclass
