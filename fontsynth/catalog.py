@@ -22,7 +22,7 @@ import joblib
 import numpy as np
 
 from fontsynth.errors import UserError
-from fontsynth.fetch import FONT_SUFFIXES
+from fontsynth.fonts import FONT_SUFFIXES
 from fontsynth.fileio import atomic_write_json, sha256_file
 from fontsynth.isolate import python_module_command, run_isolated
 from fontsynth.progress import progress_bar

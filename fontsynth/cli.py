@@ -84,7 +84,7 @@ def render(
 def info(data: Path = typer.Argument(..., help="Dataset folder."), as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
     """Counts, fonts used, label statistics and size on disk of a dataset."""
     from fontsynth.dataset import Dataset
-    from fontsynth.inspect import dataset_info
+    from fontsynth.datasetview import dataset_info
 
     stats = dataset_info(Dataset(data))
     if as_json:
@@ -111,7 +111,7 @@ def preview(
 ) -> None:
     """A PNG grid of random samples with their labels (pairs: style | target | content | mask | background)."""
     from fontsynth.dataset import Dataset
-    from fontsynth.inspect import preview_grid
+    from fontsynth.datasetview import preview_grid
 
     ds = Dataset(data)
     if len(ds) == 0:
@@ -131,7 +131,7 @@ def replay(
 ) -> None:
     """Re-render a stored sample from its Style and check it equals the stored image."""
     from fontsynth.dataset import Dataset
-    from fontsynth.inspect import replay as replay_sample
+    from fontsynth.datasetview import replay as replay_sample
 
     ds = Dataset(data)
     try:

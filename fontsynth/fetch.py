@@ -25,10 +25,10 @@ from pathlib import Path, PurePosixPath
 
 from fontsynth.errors import UserError
 from fontsynth.fileio import atomic_write_json
+from fontsynth.fonts import FONT_SUFFIXES
 from fontsynth.progress import progress_bar
 from fontsynth.sources import FontSource, write_sources
 
-FONT_SUFFIXES = (".ttf", ".otf", ".ttc", ".pfb")
 LICENSE_NAMES = ("copyright", "Licenses.gz")
 MARKER = ".fontsynth-package.json"
 # Leading parts of paths inside .deb files that say nothing about the font.

@@ -25,6 +25,7 @@ from fontTools.t1Lib import T1Error
 from fontTools.ttLib import TTCollection, TTFont, TTLibError
 from PIL import ImageFont
 
+from fontsynth.fonts import code_point_ranges, open_font
 from fontsynth.isolate import serve
 
 REQUIRED = string.ascii_uppercase + string.ascii_lowercase + string.digits
@@ -37,15 +38,6 @@ CAPS_MIN_SIMILARITY = 0.9  # lowercase nearly equal to the font's own capitals
 CAPS_MIN_SHARE = 0.4  # share of CASE_PAIRS lowercase glyphs that look like the capital template
 # Glyphs that look alike after size normalisation count as the same answer for the Latin test.
 _CONFUSABLE = {c: c.lower() for c in REQUIRED} | {"0": "o", "1": "l", "i": "l", "j": "l"}
-
-
-def open_font(path: str, size: int, index: int = 0, instance: str | None = None,
-              layout: ImageFont.Layout = ImageFont.Layout.BASIC) -> ImageFont.FreeTypeFont:
-    """One face of a font file at `size` px, set to its named variable instance if it has one."""
-    font = ImageFont.truetype(path, size, index=index, layout_engine=layout)
-    if instance:
-        font.set_variation_by_name(instance)
-    return font
 
 
 def glyph_cell(font: ImageFont.FreeTypeFont, char: str) -> np.ndarray | None:
@@ -105,16 +97,6 @@ def caps_share(cells: np.ndarray, templates: np.ndarray) -> float:
         v = _normalised(cells[REQUIRED.index(c)][None])[0]
         votes.append(float(v @ t[REQUIRED.index(c.upper())] > v @ t[REQUIRED.index(c)]))
     return float(np.mean(votes))
-
-
-def code_point_ranges(cmap: dict[int, str]) -> list[list[int]]:
-    ranges: list[list[int]] = []
-    for cp in sorted(cmap):
-        if ranges and ranges[-1][1] == cp - 1:
-            ranges[-1][1] = cp
-        else:
-            ranges.append([cp, cp])
-    return ranges
 
 
 @dataclass

@@ -29,7 +29,7 @@ from fontsynth.dataset import Dataset
 from fontsynth.errors import UserError
 from fontsynth.extras import require
 from fontsynth.fileio import atomic_write_json, sha256_file
-from fontsynth.inspect import label_statistics, preview_grid
+from fontsynth.datasetview import label_statistics, preview_grid
 from fontsynth.licenses import POLICIES, classify
 from fontsynth.progress import progress_bar
 from fontsynth.shards import CHECKSUMS_FILE, IMAGE_FIELDS, MANIFEST_FILE, RELEASE_DATA, RECORD_FIELDS, SUM_PREFIX, ShardWriter

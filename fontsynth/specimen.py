@@ -12,7 +12,7 @@ from pathlib import Path
 from PIL import Image, ImageDraw, ImageFont
 
 from fontsynth.catalog import Catalog, FontEntry
-from fontsynth.fontcheck import open_font
+from fontsynth.fonts import open_font
 
 CELL_W, CELL_H, COLUMNS = 420, 44, 4
 SAMPLE_PX = 22

@@ -81,7 +81,7 @@ def test_content_images_depend_only_on_the_text(maker):
 
 
 def test_pairs_replay_and_are_deterministic(small_fonts, pairs, tmp_path):
-    from fontsynth.inspect import replay
+    from fontsynth.datasetview import replay
 
     stored, again = replay(pairs, 5)
     assert stored == again

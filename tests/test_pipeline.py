@@ -13,7 +13,7 @@ from PIL import Image
 
 from fontsynth.dataset import Dataset
 from fontsynth.errors import UserError
-from fontsynth.inspect import replay
+from fontsynth.datasetview import replay
 from fontsynth.pipeline import RenderJob, render_dataset
 from fontsynth.shards import ShardReader, checked_digest
 

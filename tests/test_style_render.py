@@ -197,7 +197,7 @@ def test_outlines_match_freetypes_stroker(renderer, font_id, width):
 
 
 def test_font_library_keeps_within_its_limits_and_caching_never_changes_glyphs(small_catalog):
-    from fontsynth.render import FontLibrary
+    from fontsynth.fonts import FontLibrary
 
     ids = [f.id for f in small_catalog.usable()][:3]
     fresh, tight = FontLibrary(small_catalog), FontLibrary(small_catalog, keep=2, glyph_bytes=20_000)
@@ -225,7 +225,7 @@ def test_solid_images_are_one_colour_and_writable():
 def test_layout_applies_pair_kerning_as_harfbuzz_does(renderer, font_id):
     from PIL import ImageFont
 
-    from fontsynth.render import NO_LIGATURES
+    from fontsynth.fonts import NO_LIGATURES
 
     face = renderer.fonts.face(font_id, 32)
     av, oo = renderer.fonts.kerns(face, "AV"), renderer.fonts.kerns(face, "oo")
@@ -273,7 +273,7 @@ def test_kerning_without_raqm_is_a_clear_error(small_catalog, font_id, monkeypat
 
 
 def test_glyphs_from_the_scratch_canvas_equal_freetypes_own(small_catalog):
-    from fontsynth.render import Scratch, rasterise
+    from fontsynth.fonts import Scratch, rasterise
 
     def ink(glyph):  # the bitmap trimmed to its ink, placed by its offset
         ys, xs = np.nonzero(glyph.bitmap)
@@ -292,7 +292,7 @@ def test_glyphs_from_the_scratch_canvas_equal_freetypes_own(small_catalog):
 
 
 def test_a_glyph_too_large_for_the_scratch_canvas_is_drawn_exactly(small_catalog):
-    from fontsynth.render import Scratch, rasterise
+    from fontsynth.fonts import Scratch, rasterise
 
     face = Renderer(small_catalog).fonts.face(small_catalog.usable()[0].id, 40)
     tiny = Scratch(4)  # a canvas of 16 px for a 40 px glyph: the ink reaches its edges
