@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import io
 import json
 import math
 import os
@@ -85,6 +86,7 @@ def _in_ranges(cp: int, ranges: list[list[int]]) -> bool:
 class Catalog:
     root: Path
     fonts: list[FontEntry]
+    pack: str | None = None  # a font pack the fonts are read from (entry paths are its members); see fontpack
 
     def usable(self, ocr_clean: bool = True, split: str | None = None) -> list[FontEntry]:
         """Fonts rendering may pick: accepted, one per design, OCR-clean unless told otherwise,
@@ -94,13 +96,21 @@ class Catalog:
     def for_rendering(self, fonts: list[FontEntry]) -> "Catalog":
         """A light copy holding only `fonts`, without what rendering never reads (charsets,
         aliases, copies): what each worker process receives."""
-        return Catalog(root=self.root, fonts=[replace(f, charset=[], aliases=[], copies=[], ocr_issues=[]) for f in fonts])
+        return Catalog(root=self.root, fonts=[replace(f, charset=[], aliases=[], copies=[], ocr_issues=[]) for f in fonts], pack=self.pack)
 
     def by_id(self) -> dict[str, FontEntry]:
         return {f.id: f for f in self.fonts}
 
     def font_path(self, entry: FontEntry) -> Path:
         return self.root / entry.path
+
+    def font_file(self, entry: FontEntry) -> str | io.BytesIO:
+        """What FreeType opens for `entry`: its path, or its bytes when read from a font pack."""
+        if self.pack is None or Path(entry.path).is_absolute():  # absolute: a font registered outside the catalog
+            return str(self.root / entry.path)
+        from fontsynth.fontpack import PACKS
+
+        return io.BytesIO(PACKS.read(self.pack, entry.path))
 
     def summary(self) -> dict:
         return {
@@ -129,11 +139,19 @@ class Catalog:
             data = json.loads(path.read_text(encoding="utf-8"))
         except (OSError, ValueError) as e:
             raise UserError(f"cannot read font catalog {path} ({e}); rebuild it with `fontsynth fonts scan`") from e
-        if data.get("format") != "fontsynth-catalog" or data.get("format_version") != FORMAT_VERSION:
-            raise UserError(f"{path} is not a fontsynth catalog of format {FORMAT_VERSION}; rebuild it with `fontsynth fonts scan`")
+        if root is not None and Path(root).is_file():  # fonts read from a pack (a dataset made from one)
+            from fontsynth.fontpack import load_pack
+
+            return load_pack(Path(root))
+        return cls.from_json(data, root=(root or path.parent), source=str(path))
+
+    @classmethod
+    def from_json(cls, data: dict, root: Path, source: str = "the catalog") -> "Catalog":
+        if not isinstance(data, dict) or data.get("format") != "fontsynth-catalog" or data.get("format_version") != FORMAT_VERSION:
+            raise UserError(f"{source} is not a fontsynth catalog of format {FORMAT_VERSION}; rebuild it with `fontsynth fonts scan`")
         known = {f.name for f in fields(FontEntry)}
         fonts = [FontEntry(**{k: v for k, v in f.items() if k in known}) for f in data["fonts"]]
-        return cls(root=(root or path.parent), fonts=fonts)
+        return cls(root=Path(root), fonts=fonts)
 
 
 def find_font_files(root: Path) -> list[str]:
@@ -309,6 +327,12 @@ def load_or_scan(fonts: Path, catalog_path: Path | None = None, workers: int = 2
     the folder is writable.
     """
     fonts = Path(fonts)
+    if fonts.is_file():
+        from fontsynth.fontpack import is_pack, load_pack
+
+        if not is_pack(fonts):
+            raise UserError(f"--fonts {fonts} is a file but not a font pack; pass a folder of fonts or a pack made by `fontsynth fonts pack`")
+        return load_pack(fonts)
     if not fonts.is_dir():
         raise UserError(f"font folder {fonts} does not exist; pass --fonts with a folder of .ttf/.otf files")
     path = Path(catalog_path) if catalog_path else fonts / CATALOG_FILE

@@ -281,6 +281,37 @@ def fonts_attribution(
         typer.echo(text, nl=False)
 
 
+@fonts_app.command("pack")
+@user_errors
+def fonts_pack(
+    fonts: Path = typer.Argument(..., help="Fonts folder (its catalog is built when absent) or a catalog.json."),
+    output: Path = typer.Option(..., "-o", "--output", help="Pack file to write, e.g. fonts.pack."),
+    charset: Optional[Path] = typer.Option(None, help="UTF-8 file of the characters to keep (default: printable ASCII)."),
+    workers: int = typer.Option(joblib.cpu_count(), help="Workers if the folder must be scanned first."),
+    progress: bool = typer.Option(True, help="Show a progress bar."),
+) -> None:
+    """One file holding every usable font subset to a charset, the catalog and the licenses.
+
+    `render --fonts PACK` renders from it exactly what the folder renders. Subset fonts are
+    modified fonts: some licenses restrict redistributing them; a pack is for your own machines."""
+    from fontsynth.catalog import Catalog, load_or_scan
+    from fontsynth.fontpack import DEFAULT_CHARSET, write_pack
+
+    if fonts.is_file() and fonts.suffix == ".json":
+        catalog = Catalog.load(fonts)
+    else:
+        catalog = load_or_scan(fonts, workers=workers, show_progress=progress)
+    chars = DEFAULT_CHARSET
+    if charset is not None:
+        try:
+            chars = "".join(c for c in charset.read_text(encoding="utf-8") if c not in "\r\n")
+        except (OSError, UnicodeDecodeError) as e:
+            raise UserError(f"cannot read --charset {charset} ({e}); pass a UTF-8 text file of characters") from e
+    summary = write_pack(catalog, output, chars, show_progress=progress)
+    typer.echo(f"{summary['fonts']} fonts subset to {summary['charset']} characters: {summary['bytes'] / 1e6:.1f} MB "
+               f"(from {summary['source_bytes'] / 1e6:.1f} MB of font files) -> {output}")
+
+
 @fonts_app.command("fetch")
 @user_errors
 def fonts_fetch(

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, BinaryIO
 
 import cv2
 import numpy as np
@@ -27,7 +27,7 @@ if TYPE_CHECKING:  # the catalog module imports FONT_SUFFIXES from here
 FONT_SUFFIXES = (".ttf", ".otf", ".ttc", ".pfb")
 
 
-def open_font(path: str, size: int, index: int = 0, instance: str | None = None,
+def open_font(path: str | BinaryIO, size: int, index: int = 0, instance: str | None = None,
               layout: ImageFont.Layout = ImageFont.Layout.BASIC) -> ImageFont.FreeTypeFont:
     """One face of a font file at `size` px, set to its named variable instance if it has one."""
     font = ImageFont.truetype(path, size, index=index, layout_engine=layout)
@@ -157,11 +157,10 @@ class FontLibrary:
         entry = self.entries.get(font_id) or self.extra.get(font_id)
         if entry is None:
             raise UserError(f"font {font_id} is not in the catalog of {self.catalog.root}; pass the --fonts folder the data was made with")
-        path = self.catalog.font_path(entry)
         try:
-            return open_font(str(path), size, entry.index, entry.instance, layout)
+            return open_font(self.catalog.font_file(entry), size, entry.index, entry.instance, layout)
         except OSError as e:
-            raise UserError(f"cannot load font {path} ({e}); rescan the folder with `fontsynth fonts scan`") from e
+            raise UserError(f"cannot load font {entry.path} of {self.catalog.pack or self.catalog.root} ({e}); rescan the folder with `fontsynth fonts scan`") from e
 
     def glyphs(self, face: Face, text: str, stroke: int = 0) -> list[Glyph]:
         """The glyphs of `text` in `face` (from `face()`), drawn on first use.

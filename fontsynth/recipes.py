@@ -109,7 +109,7 @@ class SampleContext:
     def fingerprint(self) -> str:
         """Identifies what this context renders (for per-process caches)."""
         parts = [self.recipe, self.seed, self.corpus.sha256, len(self.corpus.lines), self.config.to_dict(), self.backgrounds, self.textures,
-                 str(self.fonts.root), [(f.id, f.path, f.index, f.instance) for f in self.fonts.fonts], self.picker.alphabet]
+                 str(self.fonts.root), self.fonts.pack, [(f.id, f.path, f.index, f.instance) for f in self.fonts.fonts], self.picker.alphabet]
         return hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()
 
 

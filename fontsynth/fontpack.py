@@ -1,0 +1,195 @@
+"""Font packs: thousands of fonts in one file of a few tens of MB, for machines that cannot
+fetch a font folder (a GPU box, a cluster worker).
+
+`write_pack(catalog, out, charset)` writes a zip file holding
+    pack.json         {"format", "format_version", "charset", "fonts": {font id: member}}
+    catalog.json      the source catalog, every entry as it was (original font ids)
+    fonts/<id>.<ext>  each usable font (accepted, one per design) subset to `charset`
+    licenses/...      the license files the catalog names
+`load_pack(path)` returns a Catalog whose entries point into the pack and whose coverage is
+cut to the pack's charset, so rendering never picks a font for a character the pack dropped.
+`render --fonts fonts.pack` and `RenderDataset(fonts="fonts.pack")` read it directly.
+
+The subset keeps what rendering reads: hinting, every layout feature, the legacy `kern`
+table, every name record (variable-font instance names), bitmap strikes; so a pack renders
+exactly the samples its source folder renders (tested). A subset font is a modified font:
+some licenses (OFL fonts with Reserved Font Names) restrict redistributing one. A pack is
+for one's own machines.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import logging
+import os
+import string
+import zipfile
+from dataclasses import replace
+from pathlib import Path
+
+from fontTools import subset
+from fontTools.ttLib import TTFont
+
+from fontsynth.catalog import CATALOG_FILE, Catalog, FontEntry
+from fontsynth.errors import UserError
+from fontsynth.fileio import atomic_write_bytes
+from fontsynth.fonts import code_point_ranges
+from fontsynth.progress import progress_bar
+
+PACK_FILE = "pack.json"
+PACK_FORMAT = "fontsynth-font-pack"
+PACK_VERSION = 1
+DEFAULT_CHARSET = "".join(c for c in string.printable if c.isprintable())  # printable ASCII, space included
+KEPT_TABLES_DROPPED_BY_DEFAULT = {"EBDT", "EBLC", "EBSC"}  # bitmap strikes FreeType may draw
+
+
+def is_pack(path: Path) -> bool:
+    path = Path(path)
+    if not path.is_file() or not zipfile.is_zipfile(path):
+        return False
+    with zipfile.ZipFile(path) as z:
+        return PACK_FILE in z.namelist()
+
+
+def subset_options() -> subset.Options:
+    options = subset.Options()
+    options.layout_features = ["*"]
+    options.name_IDs = ["*"]
+    options.name_languages = ["*"]
+    options.name_legacy = True
+    options.legacy_kern = True
+    options.notdef_outline = True
+    options.glyph_names = True
+    options.hinting = True
+    options.drop_tables = [t for t in options.drop_tables if t not in KEPT_TABLES_DROPPED_BY_DEFAULT]
+    return options
+
+
+def auto_hinted(font: TTFont) -> bool:
+    """A TrueType font without hinting bytecode: FreeType draws it through its auto-hinter,
+    whose global analysis (blue zones, glyph styles) reads the whole glyph set, so removing
+    glyphs moves pixels (the apostrophe of OxygenMono at some sizes). Such fonts keep every
+    glyph in a pack."""
+    return "glyf" in font and "fpgm" not in font and "prep" not in font
+
+
+def subset_font(path: Path, index: int, charset: str) -> tuple[bytes, str]:
+    """(bytes, extension) of face `index` of `path` keeping only `charset`'s glyphs. Type 1
+    fonts, which fontTools cannot subset, are kept whole."""
+    if path.suffix.lower() == ".pfb":
+        return path.read_bytes(), ".pfb"
+    # Glyph bounding boxes stay as the font stores them: FreeType places outlines from them
+    # (with the side bearings), and recomputed ones moved pixels in 4 of our 44 fonts.
+    font = TTFont(str(path), fontNumber=index, lazy=False, recalcBBoxes=False, recalcTimestamp=False)
+    subsetter = subset.Subsetter(subset_options())
+    if auto_hinted(font):
+        subsetter.populate(glyphs=font.getGlyphOrder())
+    else:
+        subsetter.populate(unicodes=[ord(c) for c in charset])
+    fonttools_log = logging.getLogger("fontTools")
+    level = fonttools_log.level
+    fonttools_log.setLevel(logging.ERROR)  # notes on tables it drops (FFTM) and odd advances are not ours to print
+    try:
+        subsetter.subset(font)
+    finally:
+        fonttools_log.setLevel(level)
+    buffer = io.BytesIO()
+    font.save(buffer)
+    return buffer.getvalue(), ".otf" if "CFF " in font or "CFF2" in font else ".ttf"
+
+
+def write_pack(catalog: Catalog, out: Path, charset: str = DEFAULT_CHARSET, show_progress: bool = True) -> dict:
+    """Write the pack of `catalog`'s usable fonts to `out` (atomically); returns a summary."""
+    charset = "".join(sorted(set(charset)))
+    if not charset:
+        raise UserError("the pack's charset is empty; pass --charset with a file of the characters to keep")
+    fonts = [f for f in catalog.fonts if f.distinct]
+    if not fonts:
+        raise UserError(f"no accepted font in the catalog of {catalog.root}; see `fontsynth fonts scan {catalog.root}`")
+    members: dict[str, str] = {}
+    buffer = io.BytesIO()
+    source_bytes = 0
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as z:
+        with progress_bar("packing", len(fonts), "fonts", show_progress) as advance:
+            for entry in fonts:
+                path = catalog.font_path(entry)
+                try:
+                    data, ext = subset_font(path, entry.index, charset)
+                except Exception as e:  # a font the scan accepted but fontTools cannot subset
+                    raise UserError(f"cannot subset {path} ({type(e).__name__}: {e}); rescan with `fontsynth fonts scan` or remove it") from e
+                members[entry.id] = f"fonts/{entry.id}{ext}"
+                _write_member(z, members[entry.id], data)
+                source_bytes += path.stat().st_size
+                advance(1)
+        for license_file in sorted({f.license_file for f in fonts if f.license_file}):
+            if (catalog.root / license_file).is_file():
+                _write_member(z, f"licenses/{license_file}", (catalog.root / license_file).read_bytes())
+        _write_member(z, CATALOG_FILE, json.dumps(catalog.to_json(), indent=1).encode())
+        pack = {"format": PACK_FORMAT, "format_version": PACK_VERSION, "charset": charset, "fonts": members}
+        _write_member(z, PACK_FILE, json.dumps(pack, indent=1).encode())
+    atomic_write_bytes(Path(out), buffer.getvalue())
+    return {"fonts": len(members), "bytes": len(buffer.getvalue()), "source_bytes": source_bytes, "charset": len(charset), "pack": str(out)}
+
+
+def _write_member(z: zipfile.ZipFile, name: str, data: bytes) -> None:
+    info = zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0))  # no timestamps: the same fonts give the same pack
+    info.compress_type = zipfile.ZIP_DEFLATED
+    z.writestr(info, data, compresslevel=9)
+
+
+def load_pack(path: Path) -> Catalog:
+    """The catalog of a pack, its fonts read from the pack (see the module docstring)."""
+    path = Path(path).resolve()
+    try:
+        with zipfile.ZipFile(path) as z:
+            pack = json.loads(z.read(PACK_FILE))
+            data = json.loads(z.read(CATALOG_FILE))
+    except (OSError, KeyError, ValueError, zipfile.BadZipFile) as e:
+        raise UserError(f"{path} is not a readable font pack ({e}); make one with `fontsynth fonts pack`") from e
+    if pack.get("format") != PACK_FORMAT or pack.get("format_version") != PACK_VERSION:
+        raise UserError(f"{path} is not a {PACK_FORMAT} of version {PACK_VERSION}; remake it with `fontsynth fonts pack`")
+    catalog = Catalog.from_json(data, root=path.parent)
+    keep = code_point_ranges({ord(c): "" for c in pack["charset"]})
+    fonts: list[FontEntry] = []
+    for entry in catalog.fonts:
+        member = pack["fonts"].get(entry.id)
+        if member is None:
+            fonts.append(replace(entry, accepted=False, reason=entry.reason or "not in the font pack"))
+        else:
+            fonts.append(replace(entry, path=member, index=0, charset=intersect_ranges(entry.charset, keep)))
+    return Catalog(root=path.parent, fonts=fonts, pack=str(path))
+
+
+def intersect_ranges(a: list[list[int]], b: list[list[int]]) -> list[list[int]]:
+    """The code point ranges in both `a` and `b` (sorted, inclusive [lo, hi] pairs)."""
+    out: list[list[int]] = []
+    i = j = 0
+    while i < len(a) and j < len(b):
+        lo, hi = max(a[i][0], b[j][0]), min(a[i][1], b[j][1])
+        if lo <= hi:
+            out.append([lo, hi])
+        if a[i][1] < b[j][1]:
+            i += 1
+        else:
+            j += 1
+    return out
+
+
+class PackReader:
+    """Member bytes of packs, one open zip per (pack, process): a forked worker never shares
+    the parent's file offset."""
+
+    def __init__(self) -> None:
+        self._open: dict[str, zipfile.ZipFile] = {}
+        self._pid = os.getpid()
+
+    def read(self, pack: str, member: str) -> bytes:
+        if self._pid != os.getpid():
+            self._open, self._pid = {}, os.getpid()
+        if pack not in self._open:
+            self._open[pack] = zipfile.ZipFile(pack)
+        return self._open[pack].read(member)
+
+
+PACKS = PackReader()

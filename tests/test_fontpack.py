@@ -1,0 +1,126 @@
+"""Font packs: the same samples as the source folder, read from one file."""
+
+import json
+import zipfile
+
+import numpy as np
+import pytest
+from typer.testing import CliRunner
+
+from conftest import FONTS
+
+from fontsynth.catalog import Catalog, load_or_scan
+from fontsynth.cli import app
+from fontsynth.errors import UserError
+from fontsynth.fontpack import DEFAULT_CHARSET, PACK_FILE, intersect_ranges, load_pack, write_pack
+from fontsynth.fonts import open_font, rasterise
+from fontsynth.pipeline import RenderJob, render_dataset
+
+CHARS = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789.,;:!?'\"-()&"
+
+
+@pytest.fixture(scope="module")
+def pack(tmp_path_factory):
+    """The 44 embedded fonts packed to printable ASCII."""
+    path = tmp_path_factory.mktemp("pack") / "fonts.pack"
+    write_pack(Catalog.load(FONTS / "catalog.json"), path, show_progress=False)
+    return path
+
+
+def test_every_glyph_of_every_embedded_font_is_drawn_the_same_from_the_pack(pack):
+    """Pixel for pixel, at 12 sizes. Caught: recomputed glyph bounding boxes (4 fonts) and
+    auto-hinted fonts losing glyphs (OxygenMono's apostrophe at some sizes)."""
+    source, packed = Catalog.load(FONTS / "catalog.json"), load_pack(pack)
+    packed_by_id = packed.by_id()
+    differ = []
+    for entry in source.usable(ocr_clean=False):
+        other = packed_by_id[entry.id]
+        for size in range(10, 90, 7):
+            a = open_font(str(source.font_path(entry)), size, entry.index, entry.instance)
+            b = open_font(packed.font_file(other), size, other.index, other.instance)
+            for char in CHARS:
+                ga, gb = rasterise(a, char), rasterise(b, char)
+                if (ga.advance, ga.left, ga.top) != (gb.advance, gb.left, gb.top) or not np.array_equal(ga.bitmap, gb.bitmap):
+                    differ.append((entry.path, size, char))
+    assert differ == []
+
+
+def shard_sums(out) -> list[str]:
+    return [s["sha256"] for s in json.loads((out / "manifest.json").read_text())["shards"]]
+
+
+@pytest.mark.parametrize("recipe, n", [("words", 3000), ("pairs", 400)])
+def test_rendering_from_the_pack_gives_the_same_bytes_as_from_the_folder(pack, tmp_path, recipe, n):
+    kw = dict(n=n, seed=6, recipe=recipe, workers=2, show_progress=False)
+    render_dataset(RenderJob(fonts=FONTS, out=tmp_path / "folder", **kw))
+    render_dataset(RenderJob(fonts=pack, out=tmp_path / "pack", **kw))
+    assert shard_sums(tmp_path / "folder") == shard_sums(tmp_path / "pack")
+
+
+def test_coverage_is_cut_to_the_pack_charset(pack):
+    for entry in load_pack(pack).fonts:
+        assert all(32 <= lo and hi <= 126 for lo, hi in entry.charset)
+
+
+def test_a_wider_charset_keeps_more_characters(tmp_path):
+    catalog = Catalog.load(FONTS / "catalog.json")
+    vera = [f for f in catalog.fonts if f.path == "Vera.ttf"]
+    narrow = Catalog(catalog.root, vera)
+    write_pack(narrow, tmp_path / "ascii.pack", show_progress=False)
+    write_pack(narrow, tmp_path / "wide.pack", charset=DEFAULT_CHARSET + "éü", show_progress=False)
+    assert not load_pack(tmp_path / "ascii.pack").fonts[0].covers("é")
+    assert load_pack(tmp_path / "wide.pack").fonts[0].covers("éü")
+    assert (tmp_path / "wide.pack").stat().st_size > (tmp_path / "ascii.pack").stat().st_size
+
+
+def test_packing_is_deterministic_and_holds_catalog_and_licenses(small_catalog, pack, tmp_path):
+    write_pack(small_catalog, tmp_path / "one.pack", show_progress=False)
+    write_pack(small_catalog, tmp_path / "two.pack", show_progress=False)
+    assert (tmp_path / "one.pack").read_bytes() == (tmp_path / "two.pack").read_bytes()
+    with zipfile.ZipFile(pack) as z:
+        names = z.namelist()
+        assert PACK_FILE in names and "catalog.json" in names
+        assert any(n.startswith("licenses/") for n in names)
+        assert json.loads(z.read("catalog.json")) == Catalog.load(FONTS / "catalog.json").to_json()
+
+
+def test_render_dataset_reads_a_pack(pack):
+    torch = pytest.importorskip("torch")
+    from fontsynth.torchdata import RenderDataset
+
+    a = RenderDataset(pack, 20, seed=2, canvas=(32, 100), fields=("image", "label", "font"))
+    b = RenderDataset(FONTS, 20, seed=2, canvas=(32, 100), fields=("image", "label", "font"))
+    for i in (0, 7, 19):
+        assert a[i]["label"] == b[i]["label"] and a[i]["font"] == b[i]["font"] and torch.equal(a[i]["image"], b[i]["image"])
+
+
+def test_intersect_ranges():
+    assert intersect_ranges([[0, 10], [20, 30]], [[5, 25]]) == [[5, 10], [20, 25]]
+    assert intersect_ranges([[32, 126], [160, 255]], [[32, 126]]) == [[32, 126]]
+    assert intersect_ranges([[0, 4]], [[5, 9]]) == []
+
+
+def test_a_file_that_is_not_a_pack_is_a_clear_error(tmp_path):
+    bad = tmp_path / "fonts.pack"
+    bad.write_bytes(b"not a zip")
+    with pytest.raises(UserError, match="not a font pack"):
+        load_or_scan(bad)
+    other_zip = tmp_path / "other.zip"
+    with zipfile.ZipFile(other_zip, "w") as z:
+        z.writestr(PACK_FILE, "{}")
+        z.writestr("catalog.json", "{}")
+    with pytest.raises(UserError, match="is not a fontsynth-font-pack"):
+        load_pack(other_zip)
+
+
+def test_cli_pack_and_render(small_fonts, tmp_path):
+    runner = CliRunner()
+    result = runner.invoke(app, ["fonts", "pack", str(small_fonts), "-o", str(tmp_path / "f.pack"), "--no-progress"])
+    assert result.exit_code == 0, result.output
+    assert "4 fonts subset to 95 characters" in result.output
+    result = runner.invoke(app, ["render", "--fonts", str(tmp_path / "f.pack"), "--n", "50", "--out", str(tmp_path / "d"), "--workers", "1", "--no-progress"])
+    assert result.exit_code == 0, result.output
+    result = runner.invoke(app, ["replay", str(tmp_path / "d"), "7"])
+    assert result.exit_code == 0 and "identical" in result.output, result.output
+    missing = runner.invoke(app, ["fonts", "pack", str(small_fonts), "-o", str(tmp_path / "g.pack"), "--charset", str(tmp_path / "none.txt")])
+    assert missing.exit_code == 2 and "error: cannot read --charset" in missing.output
