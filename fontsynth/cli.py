@@ -75,8 +75,7 @@ def render(
     if p.dropped_texts:
         typer.echo(f"warning: {len(p.dropped_texts)} texts skipped: no usable font covers them (e.g. {p.dropped_texts[0]!r})", err=True)
     manifest = execute(p)
-    total = sum(s["count"] for s in manifest["shards"])
-    typer.echo(f"{total} samples in {len(manifest['shards'])} shards at {out} (fonts: {manifest['fonts_used']}, seed {seed})")
+    typer.echo(f"{manifest.samples} samples in {len(manifest.shards)} shards at {out} (fonts: {manifest.fonts_used}, seed {seed})")
 
 
 @app.command()
@@ -116,7 +115,7 @@ def preview(
     ds = Dataset(data)
     if len(ds) == 0:
         raise UserError(f"{data} has no finished shard yet")
-    fields = ("image", "target", "content-b", "mask-b", "background") if ds.manifest["recipe"] == "pairs" else ("image",)
+    fields = ("image", "target", "content-b", "mask-b", "background") if ds.manifest.recipe == "pairs" else ("image",)
     preview_grid(ds, count, seed, columns=1 if len(fields) > 1 else 2, fields=fields).save(output)
     typer.echo(f"wrote {output}")
 

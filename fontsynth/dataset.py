@@ -31,20 +31,20 @@ class Dataset:
     def __init__(self, root: Path):
         self.root = dataset_root(root)
         self.manifest = read_manifest(self.root)
-        self.shards = sorted(self.manifest["shards"], key=lambda s: s["start"])
-        self._starts = [s["start"] for s in self.shards]
+        self.shards = sorted(self.manifest.shards, key=lambda s: s.start)
+        self._starts = [s.start for s in self.shards]
         self._readers: dict[str, ShardReader] = {}
 
     @property
     def complete(self) -> bool:
-        return bool(self.manifest.get("complete"))
+        return self.manifest.complete
 
     def __len__(self) -> int:
-        return sum(s["count"] for s in self.shards)
+        return sum(s.count for s in self.shards)
 
     def indices(self) -> list[int]:
         """Global indices of the samples present (all of 0..n-1 when complete)."""
-        return [i for s in self.shards for i in range(s["start"], s["start"] + s["count"])]
+        return [i for s in self.shards for i in range(s.start, s.start + s.count)]
 
     def reader(self, name: str) -> ShardReader:
         if name not in self._readers:
@@ -54,9 +54,9 @@ class Dataset:
     def locate(self, index: int) -> tuple[str, int]:
         """(shard name, 1-based local index) of global sample `index`."""
         k = bisect.bisect_right(self._starts, index) - 1
-        if k < 0 or index >= self.shards[k]["start"] + self.shards[k]["count"]:
+        if k < 0 or index >= self.shards[k].start + self.shards[k].count:
             raise IndexError(f"sample {index} is not in {self.root} (it has {len(self)} samples)")
-        return self.shards[k]["name"], index - self.shards[k]["start"] + 1
+        return self.shards[k].name, index - self.shards[k].start + 1
 
     def __getitem__(self, index: int) -> dict[str, bytes]:
         name, local = self.locate(index)
@@ -65,12 +65,12 @@ class Dataset:
     def column(self, prefix: str) -> Iterator[tuple[int, bytes | None]]:
         """(global index, value of field `prefix`) of every sample, shard by shard."""
         for shard in self.shards:
-            for offset, value in enumerate(self.reader(shard["name"]).column(prefix)):
-                yield shard["start"] + offset, value
+            for offset, value in enumerate(self.reader(shard.name).column(prefix)):
+                yield shard.start + offset, value
 
     def catalog(self, fonts: Path | None = None) -> Catalog:
         """The catalog the data was made with, its fonts found in `fonts` or where they were."""
-        root = Path(fonts) if fonts else Path(self.manifest["fonts_dir"])
+        root = Path(fonts) if fonts else Path(self.manifest.fonts_dir)
         return Catalog.load(self.root / CATALOG_FILE, root=root)
 
     def close(self) -> None:

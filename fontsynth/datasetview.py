@@ -13,9 +13,8 @@ from PIL import Image, ImageDraw, ImageFont
 
 from fontsynth.codec import decode
 from fontsynth.dataset import Dataset
-from fontsynth.recipes import style_of
 from fontsynth.render import Renderer
-from fontsynth.shards import folder_bytes
+from fontsynth.shards import SampleRecord, folder_bytes
 
 
 def image_format(data: bytes) -> str:
@@ -38,15 +37,15 @@ def dataset_info(ds: Dataset) -> dict:
     fonts = collections.Counter(v.decode() for _, v in ds.column("font") if v is not None)
     formats = collections.Counter(image_format(bytes(v[:4])) for _, v in ds.column("image"))
     total = sum(lengths.values())
-    disk = sum(folder_bytes(ds.root / s["name"]) for s in ds.shards)
+    disk = sum(folder_bytes(ds.root / s.name) for s in ds.shards)
     return {
         "path": str(ds.root),
-        "recipe": ds.manifest["recipe"],
+        "recipe": ds.manifest.recipe,
         "samples": total,
-        "planned": ds.manifest["n"],
+        "planned": ds.manifest.n,
         "complete": ds.complete,
         "shards": len(ds.shards),
-        "seed": ds.manifest["seed"],
+        "seed": ds.manifest.seed,
         "fonts_used": len(fonts),
         "top_fonts": fonts.most_common(5),
         "label_length": {
@@ -115,7 +114,8 @@ def _grid(cells: list[Image.Image], columns: int) -> Image.Image:
 def replay(ds: Dataset, index: int, fonts: Path | None = None) -> tuple[bytes, bytes]:
     """(stored image bytes, re-rendered image bytes) of sample `index` from its stored Style."""
     sample = ds[index]
-    text, style = style_of(sample["meta"])
-    backgrounds = (ds.manifest.get("backgrounds") or {}).get("dir")
+    record = SampleRecord.decode(sample["meta"])
+    text, style = record.text, record.style
+    backgrounds = (ds.manifest.backgrounds or {}).get("dir")
     renderer = Renderer(ds.catalog(fonts), Path(backgrounds) if backgrounds else None)
     return sample["image"], renderer.render(text, style).data

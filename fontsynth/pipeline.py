@@ -14,7 +14,7 @@ import math
 import os
 import shutil
 import tempfile
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import joblib
@@ -30,14 +30,12 @@ from fontsynth.errors import UserError
 from fontsynth.fileio import atomic_write_bytes, atomic_write_json, json_bytes
 from fontsynth.progress import progress_bar
 from fontsynth.recipes import RECIPES, SAMPLE_VERSION, FontPicker, SampleContext, SampleMaker
-from fontsynth.shards import FORMAT, FORMAT_VERSION, MANIFEST_FILE, SHARD_PREFIX, ShardReader, ShardRecord, ShardWriter, checked_digest, folder_bytes, read_manifest, shard_name
+from fontsynth.shards import MANIFEST_FILE, SHARD_PREFIX, Manifest, ShardReader, ShardRecord, ShardWriter, checked_digest, folder_bytes, read_manifest, shard_name
 from fontsynth.style import StyleConfig, preset
 
 MAX_SHARD_SIZE = 10_000
 PAIRS_CANVAS = (64, 256)  # default canvas of the pairs recipe (height, width)
 MIN_SHARD_SIZE = 100
-# Keys of the manifest that must match for --resume to continue a dataset.
-IDENTITY_KEYS = ("recipe", "seed", "n", "shard_size", "config", "corpus", "catalog_sha256", "ocr_clean", "split", "backgrounds")
 
 
 @dataclass
@@ -69,7 +67,7 @@ class Plan:
     job: RenderJob
     context: SampleContext
     catalog_json: bytes  # the whole catalog as written into the dataset folder (its sha256 is in the manifest)
-    manifest: dict
+    manifest: Manifest
     todo: list[tuple[int, int, int]]  # (shard number, start, count)
     bad_lines: list[BadLine] = field(default_factory=list)
     dropped_texts: list[str] = field(default_factory=list)
@@ -181,41 +179,23 @@ def plan(job: RenderJob) -> Plan:
     context, catalog, cfg, textures = sampling.context, sampling.catalog, sampling.config, sampling.textures
     shard_size = job.shard_size or auto_shard_size(job.n)
     catalog_json = json_bytes(catalog.to_json())
-    manifest = {
-        "format": FORMAT,
-        "format_version": FORMAT_VERSION,
-        "tool_version": __version__,
-        "sample_version": SAMPLE_VERSION,
-        "encoder": ENCODER,
-        "recipe": job.recipe,
-        "seed": job.seed,
-        "n": job.n,
-        "shard_size": shard_size,
-        "preset": job.preset,
-        "config": cfg.to_dict(),
-        "corpus": context.corpus.describe(),
-        "catalog_sha256": hashlib.sha256(catalog_json).hexdigest(),
-        "fonts_dir": str(Path(job.fonts).resolve()),
-        "fonts_used": sampling.fonts_used,
-        "ocr_clean": job.ocr_clean,
-        "split": job.split,
-        "backgrounds": {"dir": context.backgrounds, "files": textures} if textures else None,
-        "complete": False,
-        "classes": [],  # font ids rendered so far, sorted: class id = position (see torchdata)
-        "charset": "",  # every character of the labels so far, sorted
-        "shards": [],
-    }
+    manifest = Manifest(
+        recipe=job.recipe, seed=job.seed, n=job.n, shard_size=shard_size, preset=job.preset, config=cfg.to_dict(),
+        corpus=context.corpus.describe(), catalog_sha256=hashlib.sha256(catalog_json).hexdigest(),
+        fonts_dir=str(Path(job.fonts).resolve()), fonts_used=sampling.fonts_used, ocr_clean=job.ocr_clean, split=job.split,
+        backgrounds={"dir": context.backgrounds, "files": textures} if textures else None,
+        tool_version=__version__, sample_version=SAMPLE_VERSION, encoder=ENCODER, classes=[], charset="",
+    )
     if job.resume:
         old = read_manifest(Path(job.out))
-        if old.get("sample_version") != SAMPLE_VERSION:
+        if old.sample_version != SAMPLE_VERSION:
             raise UserError(f"--resume: {job.out} was made by a fontsynth version that draws other samples; finish it with that version, or use --overwrite")
-        for key in IDENTITY_KEYS:
-            if old.get(key) != manifest[key]:
+        for key, value in old.identity().items():
+            if value != getattr(manifest, key):
                 raise UserError(f"--resume: {job.out} was made with another {key} than this command; rerun its original command, or use --overwrite")
-        manifest["shards"] = old["shards"]
-        for classes, charset in _listed_class_tables(Path(job.out), old):
-            _merge_class_table(manifest, classes, charset)
-    done = {s["name"] for s in manifest["shards"]}
+        for record in _with_class_tables(Path(job.out), old):
+            manifest.add_shard(record)
+    done = {s.name for s in manifest.shards}
     todo = [
         (k, start, min(shard_size, job.n - start))
         for k, start in enumerate(range(0, job.n, shard_size))
@@ -264,7 +244,7 @@ def _prepare_out(plan_: Plan) -> None:
             elif p.name in (MANIFEST_FILE, CATALOG_FILE):
                 p.unlink()
     out.mkdir(parents=True, exist_ok=True)
-    listed = {s["name"] for s in plan_.manifest["shards"]}
+    listed = {s.name for s in plan_.manifest.shards}
     expected = {shard_name(k): (start, count) for k, start, count in plan_.todo}
     for p in sorted(out.iterdir()):  # leftovers of an interrupted run
         if not p.name.startswith(SHARD_PREFIX) or p.name in listed:
@@ -273,33 +253,21 @@ def _prepare_out(plan_: Plan) -> None:
         if record is None:
             shutil.rmtree(p)  # a temporary folder, or a shard this plan would not write
         else:
-            _add_shard(plan_.manifest, record)
+            plan_.manifest.add_shard(record)
             plan_.todo = [t for t in plan_.todo if shard_name(t[0]) != p.name]
     atomic_write_bytes(out / CATALOG_FILE, plan_.catalog_json)
-    atomic_write_json(out / MANIFEST_FILE, plan_.manifest)
+    atomic_write_json(out / MANIFEST_FILE, plan_.manifest.encode())
 
 
-def _add_shard(manifest: dict, record: ShardRecord) -> None:
-    """List a finished shard in the manifest, shards kept in sample order."""
-    manifest["shards"] = sorted([*manifest["shards"], record.to_json()], key=lambda s: s["start"])
-    _merge_class_table(manifest, record.classes, record.charset)
-
-
-def _merge_class_table(manifest: dict, classes, charset: str) -> None:
-    manifest["classes"] = sorted(set(manifest["classes"]) | set(classes))
-    manifest["charset"] = "".join(sorted(set(manifest["charset"]) | set(charset)))
-
-
-def _listed_class_tables(out: Path, old: dict) -> list[tuple]:
-    """The class table of a manifest being continued: its own, or (made before manifests had
-    one) read from its shards."""
-    if "classes" in old and "charset" in old:
-        return [(old["classes"], old["charset"])]
-    tables = []
-    for s in old["shards"]:
-        with ShardReader(out / s["name"]) as reader:
-            tables.append(reader.classes_and_charset())
-    return tables
+def _with_class_tables(out: Path, old: Manifest) -> list[ShardRecord]:
+    """The listed shards of a manifest being continued, with their class tables (read from the
+    shards: the manifest keeps only their union, and older ones not even that)."""
+    records = []
+    for s in old.shards:
+        with ShardReader(out / s.name) as reader:
+            classes, charset = reader.classes_and_charset()
+        records.append(replace(s, classes=classes, charset=charset))
+    return records
 
 
 def _adoptable(path: Path, span: tuple[int, int] | None, context: SampleContext) -> ShardRecord | None:
@@ -319,23 +287,23 @@ def _adoptable(path: Path, span: tuple[int, int] | None, context: SampleContext)
         return None
 
 
-def execute(plan_: Plan) -> dict:
+def execute(plan_: Plan) -> Manifest:
     """Write every missing shard; return the final manifest."""
     job, manifest = plan_.job, plan_.manifest
     _prepare_out(plan_)
     out = Path(job.out)
-    done = sum(s["count"] for s in manifest["shards"])
+    done = manifest.samples
     tasks = (joblib.delayed(write_shard)(plan_.context, str(out.resolve()), *t) for t in plan_.todo)
     with progress_bar("rendering", job.n, "img", job.show_progress, done=done) as advance, parallel_for(job.backend, job.workers, job.scheduler) as parallel:
         for record in parallel(tasks):
-            _add_shard(manifest, record)
-            atomic_write_json(out / MANIFEST_FILE, manifest)
+            manifest.add_shard(record)
+            atomic_write_json(out / MANIFEST_FILE, manifest.encode())
             advance(record.count)
-    manifest["complete"] = sum(s["count"] for s in manifest["shards"]) == job.n
-    atomic_write_json(out / MANIFEST_FILE, manifest)
+    manifest.complete = manifest.samples == job.n
+    atomic_write_json(out / MANIFEST_FILE, manifest.encode())
     return manifest
 
 
-def render_dataset(job: RenderJob) -> dict:
+def render_dataset(job: RenderJob) -> Manifest:
     """Plan and run: the Python entry point of `fontsynth render`."""
     return execute(plan(job))

@@ -32,7 +32,7 @@ from fontsynth.fileio import atomic_write_json, sha256_file
 from fontsynth.datasetview import label_statistics, preview_grid
 from fontsynth.licenses import POLICIES, classify
 from fontsynth.progress import progress_bar
-from fontsynth.shards import CHECKSUMS_FILE, IMAGE_FIELDS, MANIFEST_FILE, RELEASE_DATA, RECORD_FIELDS, SUM_PREFIX, ShardWriter
+from fontsynth.shards import CHECKSUMS_FILE, IMAGE_FIELDS, MANIFEST_FILE, RECORD_FIELDS, RELEASE_DATA, SUM_PREFIX, Manifest, SampleRecord, ShardWriter
 from fontsynth.sources import attribution_markdown, entry_source
 from fontsynth.verify import verify_dataset
 
@@ -124,28 +124,27 @@ def _renumbered(fields: dict[str, bytes], new_index: int) -> dict[str, bytes]:
     out = {k: v for k, v in fields.items() if k != SUM_PREFIX}
     for key in RECORD_FIELDS:
         if key in out:
-            record = json.loads(out[key])
-            record["source_index"], record["index"] = record["index"], new_index
-            out[key] = json.dumps(record, separators=(",", ":")).encode()
+            record = SampleRecord.decode(out[key])
+            out[key] = replace(record, index=new_index, source_index=record.index).encode()
     return out
 
 
 def _write_data(ds: Dataset, kept: list[int], dest: Path, job: PublishJob, catalog: Catalog) -> set[str]:
     used: set[str] = set()
-    shard_size = ds.manifest["shard_size"]
+    shard_size = ds.manifest.shard_size
     with progress_bar("publishing", len(kept), "samples", job.show_progress) as advance:
         if job.format == "lmdb":
-            manifest = {**ds.manifest, "n": len(kept), "shards": [], "complete": True,
-                        "published": {"name": job.name, "license_policy": job.license_policy, "source_samples": len(ds)}}
+            manifest = replace(ds.manifest, n=len(kept), shards=[], complete=True, classes=[], charset="",
+                               published={"name": job.name, "license_policy": job.license_policy, "source_samples": len(ds)})
             for number, start in enumerate(range(0, len(kept), shard_size)):
-                writer = ShardWriter(dest, number, start, {"recipe": ds.manifest["recipe"], "seed": ds.manifest["seed"]})
+                writer = ShardWriter(dest, number, start, {"recipe": ds.manifest.recipe, "seed": ds.manifest.seed})
                 for new, index in enumerate(kept[start : start + shard_size], start=start):
                     fields = ds[index]
                     used.add(fields["font"].decode())
                     writer.add(_renumbered(fields, new))
-                manifest["shards"].append(writer.finish().to_json())
+                manifest.add_shard(writer.finish())
                 advance(min(shard_size, len(kept) - start))
-            atomic_write_json(dest / MANIFEST_FILE, manifest)
+            atomic_write_json(dest / MANIFEST_FILE, manifest.encode())
             shutil.copyfile(ds.root / CATALOG_FILE, dest / CATALOG_FILE)
         else:
             used = _write_parquet(ds, kept, dest, catalog, advance)
@@ -189,7 +188,7 @@ def _write_parquet(ds: Dataset, kept: list[int], dest: Path, catalog: Catalog, a
             rows["font_family"].append(f"{font.family} {font.style}".strip())
             rows["font_license"].append(font.license)
             rows["class_id"].append(font.class_id)
-            rows["style"].append(json.dumps(json.loads(s["meta"])["style"], sort_keys=True))
+            rows["style"].append(json.dumps(SampleRecord.decode(s["meta"]).style.to_dict(), sort_keys=True))
             rows["index"].append(new)
             rows["source_index"].append(index)
         pq.write_table(pa.table(rows, schema=schema), dest / f"train-{part:05d}-of-{parts:05d}.parquet")
@@ -241,8 +240,8 @@ def size_category(n: int) -> str:
     return "10M<n<100M"
 
 
-def dataset_card(job: PublishJob, manifest: dict, stats: dict, excluded: dict[str, int]) -> str:
-    pairs = manifest["recipe"] == "pairs"
+def dataset_card(job: PublishJob, manifest: Manifest, stats: dict, excluded: dict[str, int]) -> str:
+    pairs = manifest.recipe == "pairs"
     tasks = ["image-to-text", "image-to-image"] if pairs else ["image-to-text", "image-classification"]
     front = "\n".join([
         "---", f"license: {job.dataset_license}", "task_categories:", *[f"- {t}" for t in tasks],
@@ -264,7 +263,7 @@ def dataset_card(job: PublishJob, manifest: dict, stats: dict, excluded: dict[st
 
 # {job.name}
 
-Synthetic text images rendered by fontsynth {__version__} (recipe `{manifest['recipe']}`), {stats['samples']:,} samples
+Synthetic text images rendered by fontsynth {__version__} (recipe `{manifest.recipe}`), {stats['samples']:,} samples
 in {stats['fonts']} fonts. Every sample stores the Style record that re-renders it exactly.
 
 ![preview](preview.png)
@@ -275,15 +274,15 @@ in {stats['fonts']} fonts. Every sample stores the Style record that re-renders 
 
 ## How it was made
 
-- tool: fontsynth {manifest['tool_version']}, recipe `{manifest['recipe']}`, preset `{manifest.get('preset')}`, seed {manifest['seed']}
-- corpus: {manifest['corpus'].get('name')} (sha256 {manifest['corpus'].get('sha256', '')[:16]}...)
-- font catalog sha256: {manifest['catalog_sha256'][:16]}..., OCR-clean fonts only: {manifest.get('ocr_clean')}, split: {manifest.get('split')}
+- tool: fontsynth {manifest.tool_version}, recipe `{manifest.recipe}`, preset `{manifest.preset}`, seed {manifest.seed}
+- corpus: {manifest.corpus.get('name')} (sha256 {manifest.corpus.get('sha256', '')[:16]}...)
+- font catalog sha256: {manifest.catalog_sha256[:16]}..., OCR-clean fonts only: {manifest.ocr_clean}, split: {manifest.split}
 - license policy `{job.license_policy}`: samples excluded: {excluded_text}
 
 Style configuration:
 
 ```json
-{json.dumps(manifest['config'], indent=1)}
+{json.dumps(manifest.config, indent=1)}
 ```
 
 ## Statistics

@@ -25,6 +25,7 @@ from fontsynth.corpus import Corpus
 from fontsynth.draws import Draws, sample_draws
 from fontsynth.effects.degrade import degrade
 from fontsynth.render import Renderer
+from fontsynth.shards import SampleRecord
 from fontsynth.style import Style, StyleConfig, sample_style
 
 CONTENT_FONT_ID = "content"
@@ -184,13 +185,8 @@ def _grey_png(image) -> bytes:
 
 
 def _meta(index: int, text: str, style: Style) -> bytes:
-    return json.dumps({"index": index, "text": text, "style": style.to_dict()}, separators=(",", ":")).encode()
+    return SampleRecord(index, text, style).encode()
 
 
 RECIPES = {"words": SampleMaker.words, "pairs": SampleMaker.pairs}
 
-
-def style_of(meta: bytes) -> tuple[str, Style]:
-    """(text, Style) from a stored meta record."""
-    record = json.loads(meta)
-    return record["text"], Style(**record["style"])

@@ -40,12 +40,13 @@ import json
 import os
 import shutil
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 
 import lmdb
 
 from fontsynth.errors import UserError
+from fontsynth.style import Style
 
 MANIFEST_FILE = "manifest.json"  # beside the shards: what was rendered, the finished shards, the class table
 FORMAT = "fontsynth-shards"
@@ -65,17 +66,15 @@ LABEL_FIELDS = ("label", "label-b")  # the texts drawn: their characters make th
 RECORD_FIELDS = ("meta", "meta-b")  # JSON records with "index", "text", "style"
 
 
-def read_manifest(root: Path) -> dict:
+def read_manifest(root: Path) -> "Manifest":
     path = Path(root) / MANIFEST_FILE
     if not path.exists():
         raise UserError(f"{root} is not a fontsynth dataset (no {MANIFEST_FILE}); pass the --out folder of `fontsynth render`")
     try:
-        manifest = json.loads(path.read_text(encoding="utf-8"))
+        data = json.loads(path.read_text(encoding="utf-8"))
     except ValueError as e:
         raise UserError(f"{path} is not valid JSON ({e}); the dataset is damaged") from e
-    if manifest.get("format") != FORMAT or manifest.get("format_version") != FORMAT_VERSION:
-        raise UserError(f"{path} is not a {FORMAT} manifest of version {FORMAT_VERSION}")
-    return manifest
+    return Manifest.decode(data, str(path))
 
 
 def sample_sum(fields: dict[str, bytes]) -> bytes:
@@ -112,6 +111,93 @@ class ShardRecord:
 
     def to_json(self) -> dict:
         return {"name": self.name, "start": self.start, "count": self.count, "sha256": self.sha256, "bytes": self.bytes}
+
+    @classmethod
+    def from_json(cls, data: dict) -> "ShardRecord":
+        return cls(data["name"], int(data["start"]), int(data["count"]), data["sha256"], int(data.get("bytes", 0)))
+
+
+# Keys of the manifest that must match for --resume to continue a dataset.
+IDENTITY_KEYS = ("recipe", "seed", "n", "shard_size", "config", "corpus", "catalog_sha256", "ocr_clean", "split", "backgrounds")
+
+
+@dataclass
+class Manifest:
+    """manifest.json: what was rendered, with which tools, the finished shards (in sample
+    order) and the class table. `encode`/`decode` are the only JSON (de)serialisation."""
+
+    recipe: str
+    seed: int
+    n: int
+    shard_size: int
+    config: dict  # the resolved StyleConfig
+    corpus: dict  # Corpus.describe()
+    catalog_sha256: str  # of the catalog.json beside the shards
+    fonts_dir: str  # the --fonts folder or pack the data was made from
+    fonts_used: int
+    preset: str = "default"
+    ocr_clean: bool = True
+    split: str | None = None
+    backgrounds: dict | None = None
+    tool_version: str = ""
+    sample_version: int = 0
+    encoder: str = ""
+    complete: bool = False
+    classes: list[str] | None = None  # font ids rendered, sorted: class id = position; None: not recorded (older datasets)
+    charset: str | None = None  # every character of the labels, sorted; None likewise
+    published: dict | None = None  # a release made by `fontsynth publish`: its name, policy, source size
+    shards: list[ShardRecord] = field(default_factory=list)
+
+    @property
+    def samples(self) -> int:
+        return sum(s.count for s in self.shards)
+
+    def identity(self) -> dict:
+        return {key: getattr(self, key) for key in IDENTITY_KEYS}
+
+    def add_shard(self, record: ShardRecord) -> None:
+        """List a finished shard (kept in sample order) and merge its class table."""
+        self.shards = sorted([*self.shards, record], key=lambda s: s.start)
+        self.classes = sorted(set(self.classes or ()) | set(record.classes))
+        self.charset = "".join(sorted(set(self.charset or "") | set(record.charset)))
+
+    def encode(self) -> dict:
+        data = {"format": FORMAT, "format_version": FORMAT_VERSION, **asdict(self)}
+        data["shards"] = [s.to_json() for s in self.shards]
+        return data
+
+    @classmethod
+    def decode(cls, data: dict, source: str = MANIFEST_FILE) -> "Manifest":
+        if not isinstance(data, dict) or data.get("format") != FORMAT or data.get("format_version") != FORMAT_VERSION:
+            raise UserError(f"{source} is not a {FORMAT} manifest of version {FORMAT_VERSION}")
+        known = {f.name for f in fields(cls)}
+        try:
+            values = {k: v for k, v in data.items() if k in known}
+            values["shards"] = [ShardRecord.from_json(s) for s in data.get("shards", [])]
+            return cls(**values)
+        except (TypeError, KeyError, ValueError) as e:
+            raise UserError(f"{source} is damaged ({type(e).__name__}: {e}); render the dataset again") from e
+
+
+@dataclass(frozen=True)
+class SampleRecord:
+    """A sample's `meta-%09d` record: its global index, text and Style (which re-renders it)."""
+
+    index: int
+    text: str
+    style: Style
+    source_index: int | None = None  # in a published release: the sample's index in the dataset it came from
+
+    def encode(self) -> bytes:
+        record = {"index": self.index, "text": self.text, "style": self.style.to_dict()}
+        if self.source_index is not None:
+            record["source_index"] = self.source_index
+        return json.dumps(record, separators=(",", ":")).encode()
+
+    @classmethod
+    def decode(cls, data: bytes) -> "SampleRecord":
+        record = json.loads(data)
+        return cls(record["index"], record["text"], Style.from_dict(record["style"]), record.get("source_index"))
 
 
 class Digest:

@@ -58,7 +58,11 @@ class Style:
 
     @classmethod
     def from_json(cls, text: str) -> "Style":
-        return cls(**json.loads(text))
+        return cls.from_dict(json.loads(text))
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "Style":
+        return cls(**data)
 
 
 @dataclass

@@ -30,7 +30,7 @@ from fontsynth.canvas import fit_to_canvas, parse_canvas
 from fontsynth.codec import decode, own_png_rows
 from fontsynth.dataset import dataset_root
 from fontsynth.errors import UserError
-from fontsynth.shards import ENVIRONMENTS, IMAGE_FIELDS, LABEL_FIELDS, RECORD_FIELDS, ShardReader, read_manifest, sample_key
+from fontsynth.shards import ENVIRONMENTS, IMAGE_FIELDS, LABEL_FIELDS, RECORD_FIELDS, Manifest, ShardReader, read_manifest, sample_key
 
 DERIVED_FIELDS = ("class_id", "index")  # computed, not stored
 STORED_FIELDS = (*IMAGE_FIELDS, *LABEL_FIELDS, *RECORD_FIELDS, "font")
@@ -92,15 +92,15 @@ def stored_keys(fields: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(need)
 
 
-def class_table(root: Path, manifest: dict) -> tuple[list[str], str]:
+def class_table(root: Path, manifest: Manifest) -> tuple[list[str], str]:
     """(classes, charset) of a dataset: from its manifest, or (datasets rendered before
     manifests recorded them) by reading every shard's font ids and labels once."""
-    if "classes" in manifest and "charset" in manifest:
-        return list(manifest["classes"]), manifest["charset"]
+    if manifest.classes is not None and manifest.charset is not None:
+        return list(manifest.classes), manifest.charset
     fonts: set[str] = set()
     chars: set[str] = set()
-    for s in manifest["shards"]:
-        with ShardReader(root / s["name"]) as reader:
+    for s in manifest.shards:
+        with ShardReader(root / s.name) as reader:
             shard_fonts, shard_chars = reader.classes_and_charset()
         fonts.update(shard_fonts)
         chars.update(shard_chars)
@@ -120,7 +120,7 @@ class ShardDataset(TorchDataset):
         manifest = read_manifest(self.root)
         self.size = _canvas(size)
         self.channels = _channels(channels)
-        self.shards = sorted(manifest["shards"], key=lambda s: s["start"])
+        self.shards = sorted(manifest.shards, key=lambda s: s.start)
         if not self.shards:
             raise UserError(f"{self.root} holds no finished shard yet; finish it with `fontsynth render ... --resume`")
         available = self._fields_of_first_shard()
@@ -128,12 +128,12 @@ class ShardDataset(TorchDataset):
         self._keys = stored_keys(self.fields)
         self.classes, self.charset = class_table(self.root, manifest)
         self.class_of = {font: k for k, font in enumerate(self.classes)}
-        self._offsets = np.cumsum([0] + [s["count"] for s in self.shards]).tolist()  # position of each shard's first sample
+        self._offsets = np.cumsum([0] + [s.count for s in self.shards]).tolist()  # position of each shard's first sample
         self._envs: dict = {}
         self._pid = -1
 
     def _fields_of_first_shard(self) -> list[str]:
-        with ShardReader(self.root / self.shards[0]["name"]) as reader:
+        with ShardReader(self.root / self.shards[0].name) as reader:
             with reader.env.begin() as txn:
                 return reader.prefixes(txn)
 
@@ -163,12 +163,12 @@ class ShardDataset(TorchDataset):
 
     def __getitem__(self, position: int) -> dict:
         shard, local = self.locate(position)
-        with self._env(shard["name"]).begin() as txn:
+        with self._env(shard.name).begin() as txn:
             values = {key: txn.get(sample_key(key, local)) for key in self._keys}
         missing = [k for k, v in values.items() if v is None]
         if missing:
             raise UserError(f"{self.root / shard['name']} has no {', '.join(missing)} for sample {local}; run `fontsynth verify {self.root}`")
-        return make_item(values, self.fields, shard["start"] + local - 1, self.class_of, self.size, self.channels)
+        return make_item(values, self.fields, shard.start + local - 1, self.class_of, self.size, self.channels)
 
     def __getstate__(self) -> dict:
         return {**self.__dict__, "_envs": {}, "_pid": -1}

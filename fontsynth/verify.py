@@ -81,23 +81,23 @@ def verify_dataset(root: Path, show_progress: bool = True, skip: frozenset[str] 
     ds = Dataset(root)
     report = Report(shards=len(ds.shards))
     if not ds.complete:
-        report.notes.append(f"the dataset is incomplete: {len(ds)} of {ds.manifest['n']} samples; finish it with `fontsynth render ... --resume`")
-    listed = {s["name"] for s in ds.shards}
+        report.notes.append(f"the dataset is incomplete: {len(ds)} of {ds.manifest.n} samples; finish it with `fontsynth render ... --resume`")
+    listed = {s.name for s in ds.shards}
     for p in sorted(ds.root.iterdir()):
         if p.name.startswith(SHARD_PREFIX) and p.name not in listed:
             report.notes.append(f"{p.name} is not listed in the manifest (left over from an interrupted run; ignored)")
     with progress_bar("verifying", len(ds), "samples", show_progress) as advance:
         for shard in ds.shards:
-            if shard["name"] in skip:
-                report.problems.append(Problem(shard["name"], None, "not opened: its files differ from SHA256SUMS"))
+            if shard.name in skip:
+                report.problems.append(Problem(shard.name, None, "not opened: its files differ from SHA256SUMS"))
             else:
                 report.problems.extend(_verify_shard(ds.root, shard, report))
-            advance(shard["count"])
+            advance(shard.count)
     return report
 
 
 def _verify_shard(root: Path, shard: dict, report: Report) -> list[Problem]:
-    name, start, count = shard["name"], shard["start"], shard["count"]
+    name, start, count = shard.name, shard.start, shard.count
     path = root / name
     if not (path / "data.mdb").exists():
         return [Problem(name, None, f"missing shard (samples {start}-{start + count - 1})")]
@@ -117,7 +117,7 @@ def _verify_shard(root: Path, shard: dict, report: Report) -> list[Problem]:
                 problems.append(Problem(name, start + local - 1, "missing sample"))
                 continue
             problems.extend(Problem(name, start + local - 1, w) for w in check_sample(fields, expected, start + local - 1))
-        if not problems and reader.sums_digest() != shard["sha256"]:
+        if not problems and reader.sums_digest() != shard.sha256:
             problems.append(Problem(name, None, "shard checksum differs from the manifest"))
     return problems
 

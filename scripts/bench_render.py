@@ -113,7 +113,7 @@ def bench_fontsynth(n: int, workers: int, fonts: Path, tmp: Path, recipe: str = 
     worker_peaks = [poll.peak[pid] for pid in workers_seen]
     anon = [poll.peak_parts[pid].get("RssAnon", 0) for pid in workers_seen]
     mapped = [poll.peak_parts[pid].get("RssFile", 0) for pid in workers_seen]
-    disk = sum(s["bytes"] for s in manifest["shards"])
+    disk = sum(s.bytes for s in manifest.shards)
     shutil.rmtree(out)
     return {
         "tool": "fontsynth", "recipe": recipe, "size": size, "n": n, "workers": workers, "seconds": round(elapsed, 2),

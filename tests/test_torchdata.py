@@ -14,7 +14,7 @@ from fontsynth.codec import decode  # noqa: E402
 from fontsynth.dataset import Dataset  # noqa: E402
 from fontsynth.errors import UserError  # noqa: E402
 from fontsynth.pipeline import RenderJob, render_dataset  # noqa: E402
-from fontsynth.shards import SUM_PREFIX  # noqa: E402
+from fontsynth.shards import SUM_PREFIX, Manifest  # noqa: E402
 from fontsynth.torchdata import RenderDataset, ShardDataset, class_table  # noqa: E402
 
 FIELDS = ("image", "label", "font", "class_id", "index")
@@ -66,7 +66,7 @@ def test_datasets_rendered_before_the_class_table_get_it_computed_on_open(words,
     manifest = json.loads((old / "manifest.json").read_text())
     expected = (manifest.pop("classes"), manifest.pop("charset"))
     (old / "manifest.json").write_text(json.dumps(manifest))
-    assert class_table(old, manifest) == expected
+    assert class_table(old, Manifest.decode(manifest)) == expected
     assert (ShardDataset(old).classes, ShardDataset(old).charset) == expected
 
 
