@@ -76,6 +76,10 @@ def render(
         typer.echo(f"warning: {len(p.dropped_texts)} texts skipped: no usable font covers them (e.g. {p.dropped_texts[0]!r})", err=True)
     manifest = execute(p)
     typer.echo(f"{manifest.samples} samples in {len(manifest.shards)} shards at {out} (fonts: {manifest.fonts_used}, seed {seed})")
+    if manifest.redrawn:
+        fonts = sorted({e["font"] for e in manifest.redrawn})
+        typer.echo(f"note: {len(manifest.redrawn)} samples were drawn again because FreeType failed on font(s) {', '.join(fonts)} "
+                   f"(listed under \"redrawn\" in {out / 'manifest.json'}); rescan the fonts or remove those", err=True)
 
 
 @app.command()

@@ -56,6 +56,7 @@ class Draws:
         return self.integer(0, 2**31 - 1)
 
 
-def sample_draws(seed: int, index: int) -> Draws:
-    """The random stream of sample `index`: a function of (seed, index) alone."""
-    return Draws(random.Random(f"fontsynth:{seed}:{index}"))
+def sample_draws(seed: int, index: int, redraw: int = 0) -> Draws:
+    """The random stream of sample `index`: a function of (seed, index) alone. `redraw` k > 0
+    gives the k-th fallback stream, used when the first draw hit a font FreeType failed on."""
+    return Draws(random.Random(f"fontsynth:{seed}:{index}" if redraw == 0 else f"fontsynth:{seed}:{index}:redraw:{redraw}"))

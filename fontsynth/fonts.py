@@ -27,6 +27,15 @@ if TYPE_CHECKING:  # the catalog module imports FONT_SUFFIXES from here
 FONT_SUFFIXES = (".ttf", ".otf", ".ttc", ".pfb")
 
 
+class GlyphError(Exception):
+    """FreeType failed on a font the catalog accepted (loading it, drawing a glyph, measuring
+    kerning): the sample is drawn again with other random choices (see recipes)."""
+
+    def __init__(self, font_id: str, what: str, error: Exception):
+        super().__init__(f"font {font_id}: {what} failed ({type(error).__name__}: {error})")
+        self.font_id = font_id
+
+
 def open_font(path: str | BinaryIO, size: int, index: int = 0, instance: str | None = None,
               layout: ImageFont.Layout = ImageFont.Layout.BASIC) -> ImageFont.FreeTypeFont:
     """One face of a font file at `size` px, set to its named variable instance if it has one."""
@@ -151,16 +160,22 @@ class FontLibrary:
         """px to add after each character of `text` in `face` for the pair it starts (0 after the last)."""
         pair = self._kerning(face.font_id).pair
         scale = face.size / KERNING_SIZE
-        return [pair(text[i : i + 2]) * scale for i in range(len(text) - 1)] + [0.0]
+        try:
+            return [pair(text[i : i + 2]) * scale for i in range(len(text) - 1)] + [0.0]
+        except (OSError, ValueError) as e:
+            raise GlyphError(face.font_id, f"kerning {text!r}", e) from e
 
     def _load(self, font_id: str, size: int, layout: ImageFont.Layout = ImageFont.Layout.BASIC) -> ImageFont.FreeTypeFont:
         entry = self.entries.get(font_id) or self.extra.get(font_id)
         if entry is None:
             raise UserError(f"font {font_id} is not in the catalog of {self.catalog.root}; pass the --fonts folder the data was made with")
+        source = self.catalog.font_file(entry)
+        if isinstance(source, str) and not Path(source).is_file():  # Pillow reports it as a generic OSError
+            raise UserError(f"font file {source} is missing; pass the --fonts folder the data was made with, or rescan it")
         try:
-            return open_font(self.catalog.font_file(entry), size, entry.index, entry.instance, layout)
-        except OSError as e:
-            raise UserError(f"cannot load font {entry.path} of {self.catalog.pack or self.catalog.root} ({e}); rescan the folder with `fontsynth fonts scan`") from e
+            return open_font(source, size, entry.index, entry.instance, layout)
+        except (OSError, ValueError) as e:
+            raise GlyphError(font_id, f"loading at {size} px", e) from e
 
     def glyphs(self, face: Face, text: str, stroke: int = 0) -> list[Glyph]:
         """The glyphs of `text` in `face` (from `face()`), drawn on first use.
@@ -181,6 +196,12 @@ class FontLibrary:
         return out
 
     def _draw(self, face: Face, char: str, stroke: int) -> Glyph:
+        try:
+            return self._draw_unchecked(face, char, stroke)
+        except (OSError, ValueError) as e:  # FreeType: raster overflow, broken outline, ...
+            raise GlyphError(face.font_id, f"drawing {char!r} at {face.size} px", e) from e
+
+    def _draw_unchecked(self, face: Face, char: str, stroke: int) -> Glyph:
         if stroke:
             glyph = outlined(face.glyphs.get((char, 0)) or self._draw(face, char, 0), stroke)
         else:

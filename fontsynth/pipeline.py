@@ -227,9 +227,10 @@ def write_shard(context: SampleContext, out: str, number: int, start: int, count
     maker = _MAKERS.get(context)
     writer = ShardWriter(Path(out), number, start, {"recipe": context.recipe, "seed": context.seed})
     try:
+        maker.take_redrawn()
         for index in range(start, start + count):
             writer.add(maker.make(index))
-        return writer.finish()
+        return writer.finish(redrawn=maker.take_redrawn())
     except BaseException:
         writer.abort()
         raise
@@ -260,13 +261,14 @@ def _prepare_out(plan_: Plan) -> None:
 
 
 def _with_class_tables(out: Path, old: Manifest) -> list[ShardRecord]:
-    """The listed shards of a manifest being continued, with their class tables (read from the
-    shards: the manifest keeps only their union, and older ones not even that)."""
+    """The listed shards of a manifest being continued, with what the manifest keeps only as a
+    union (class table, redraw events), read back from each shard's info."""
     records = []
     for s in old.shards:
         with ShardReader(out / s.name) as reader:
             classes, charset = reader.classes_and_charset()
-        records.append(replace(s, classes=classes, charset=charset))
+            redrawn = tuple(reader.info.get("redrawn", ()))
+        records.append(replace(s, classes=classes, charset=charset, redrawn=redrawn))
     return records
 
 
@@ -281,8 +283,9 @@ def _adoptable(path: Path, span: tuple[int, int] | None, context: SampleContext)
             if (info.get("start"), info.get("count"), info.get("seed"), info.get("recipe")) != (*span, context.seed, context.recipe):
                 return None
             classes, charset = reader.classes_and_charset()
+            redrawn = tuple(info.get("redrawn", ()))
         digest = checked_digest(path)
-        return ShardRecord(path.name, span[0], span[1], digest, folder_bytes(path), classes, charset) if digest else None
+        return ShardRecord(path.name, span[0], span[1], digest, folder_bytes(path), classes, charset, redrawn) if digest else None
     except (lmdb.Error, ValueError, OSError):
         return None
 

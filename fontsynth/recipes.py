@@ -24,6 +24,7 @@ from fontsynth.codec import encode
 from fontsynth.corpus import Corpus
 from fontsynth.draws import Draws, sample_draws
 from fontsynth.effects.degrade import degrade
+from fontsynth.fonts import GlyphError
 from fontsynth.render import Renderer
 from fontsynth.shards import SampleRecord
 from fontsynth.style import Style, StyleConfig, sample_style
@@ -43,6 +44,7 @@ def content_style(height: int, width: int) -> Style:
     return Style(font=CONTENT_FONT_ID, font_size=32, out_height=height, out_width=width, margins=[0.1] * 4, align=[0.5, 0.5])
 
 MAX_TEXT_DRAWS = 100
+MAX_REDRAWS = 8  # fallback draws of one sample after FreeType failed on its font
 # Raised whenever the same (seed, index, fonts, corpus, config) gives other sample bytes than
 # before (random stream, effects, encoding). Recorded in the manifest: --resume refuses to
 # mix versions.
@@ -120,6 +122,7 @@ class SampleMaker:
     def __init__(self, ctx: SampleContext):
         self.ctx = ctx
         self.renderer = Renderer(ctx.fonts, Path(ctx.backgrounds) if ctx.backgrounds else None)
+        self.redrawn: list[dict] = []  # {"index", "font", "reason"} of draws that hit a failing font
         self.content_chars: FontPicker | None = None  # pairs: what the content font covers
         if ctx.recipe == "pairs":
             self.renderer.fonts.register(CONTENT_FONT_ID, content_font_path())
@@ -139,8 +142,8 @@ class SampleMaker:
     def style(self, draws: Draws, font: str) -> Style:
         return sample_style(draws, self.ctx.config, font, self.ctx.textures)
 
-    def words(self, index: int) -> dict[str, bytes]:
-        draws = sample_draws(self.ctx.seed, index)
+    def words(self, index: int, redraw: int = 0) -> dict[str, bytes]:
+        draws = sample_draws(self.ctx.seed, index, redraw)
         (text,), font = self.draw_texts(draws)
         style = self.style(draws, font)
         out = self.renderer.render(text, style)
@@ -155,8 +158,8 @@ class SampleMaker:
         """`text` in the content font, black on white: stored as a one-channel PNG."""
         return _grey_png(self.renderer.layers(text, plain).image)
 
-    def pairs(self, index: int) -> dict[str, bytes]:
-        draws = sample_draws(self.ctx.seed, index)
+    def pairs(self, index: int, redraw: int = 0) -> dict[str, bytes]:
+        draws = sample_draws(self.ctx.seed, index, redraw)
         (text_a, text_b), font = self.draw_texts(draws, 2)
         style = self.style(draws, font)
         a, b = self.renderer.render(text_a, style), self.renderer.render(text_b, style)
@@ -177,7 +180,20 @@ class SampleMaker:
         }
 
     def make(self, index: int) -> dict[str, bytes]:
-        return RECIPES[self.ctx.recipe](self, index)
+        """The fields of sample `index`. If FreeType fails on the font drawn (a font the scan
+        accepted but that fails at some size or glyph), the sample is drawn again from the
+        next fallback stream of (seed, index): deterministic, and recorded in `redrawn`."""
+        for redraw in range(MAX_REDRAWS + 1):
+            try:
+                return RECIPES[self.ctx.recipe](self, index, redraw)
+            except GlyphError as e:
+                self.redrawn.append({"index": index, "font": e.font_id, "reason": str(e)})
+        raise RuntimeError(f"sample {index}: {MAX_REDRAWS + 1} draws in a row hit fonts FreeType fails on; last: {self.redrawn[-1]['reason']}")
+
+    def take_redrawn(self) -> list[dict]:
+        """The redraw events since the last call (write_shard records them per shard)."""
+        events, self.redrawn = self.redrawn, []
+        return events
 
 
 def _grey_png(image) -> bytes:

@@ -108,6 +108,7 @@ class ShardRecord:
     bytes: int
     classes: tuple[str, ...] = ()  # font ids in the shard (merged into the manifest, not listed per shard)
     charset: str = ""  # characters of its labels (likewise)
+    redrawn: tuple = ()  # {"index", "font", "reason"}: samples drawn again because FreeType failed on a font (likewise)
 
     def to_json(self) -> dict:
         return {"name": self.name, "start": self.start, "count": self.count, "sha256": self.sha256, "bytes": self.bytes}
@@ -146,6 +147,7 @@ class Manifest:
     classes: list[str] | None = None  # font ids rendered, sorted: class id = position; None: not recorded (older datasets)
     charset: str | None = None  # every character of the labels, sorted; None likewise
     published: dict | None = None  # a release made by `fontsynth publish`: its name, policy, source size
+    redrawn: list[dict] = field(default_factory=list)  # samples drawn again because FreeType failed on a font, by index
     shards: list[ShardRecord] = field(default_factory=list)
 
     @property
@@ -160,6 +162,7 @@ class Manifest:
         self.shards = sorted([*self.shards, record], key=lambda s: s.start)
         self.classes = sorted(set(self.classes or ()) | set(record.classes))
         self.charset = "".join(sorted(set(self.charset or "") | set(record.charset)))
+        self.redrawn = sorted([*self.redrawn, *record.redrawn], key=lambda e: e["index"])
 
     def encode(self) -> dict:
         data = {"format": FORMAT, "format_version": FORMAT_VERSION, **asdict(self)}
@@ -259,9 +262,13 @@ class ShardWriter:
             self.txn.commit()
             self.txn = self.env.begin(write=True)
 
-    def finish(self) -> ShardRecord:
+    def finish(self, redrawn: list[dict] | tuple = ()) -> ShardRecord:
+        """Commit, check and rename the shard; `redrawn`: the samples drawn again because
+        FreeType failed on a font (kept in shard-info and merged into the manifest)."""
         classes, charset = sorted(self.fonts), "".join(sorted(self.chars))
         info = {**self.info, "start": self.start, "count": self.count, "fields": self.fields, "classes": classes, "charset": charset}
+        if redrawn:
+            info["redrawn"] = list(redrawn)
         self.txn.put(b"num-samples", str(self.count).encode())
         self.txn.put(b"shard-info", json.dumps(info, sort_keys=True).encode())
         self.txn.commit()
@@ -277,7 +284,7 @@ class ShardWriter:
             shutil.rmtree(self.final)  # an unlisted leftover of an interrupted run: same content
         os.rename(self.tmp, self.final)
         _fsync_dir(self.final.parent)
-        return ShardRecord(self.final.name, self.start, self.count, digest, folder_bytes(self.final), tuple(classes), charset)
+        return ShardRecord(self.final.name, self.start, self.count, digest, folder_bytes(self.final), tuple(classes), charset, tuple(redrawn))
 
     def abort(self) -> None:
         try:
