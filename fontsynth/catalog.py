@@ -15,7 +15,7 @@ import json
 import math
 import os
 import re
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
 
@@ -25,7 +25,7 @@ import numpy as np
 from fontsynth.errors import UserError
 from fontsynth.fonts import FONT_SUFFIXES
 from fontsynth.fileio import atomic_write_json, sha256_file
-from fontsynth.isolate import python_module_command, run_isolated
+from fontsynth.isolate import DEFAULT_MEMORY_MB, python_module_command, run_isolated
 from fontsynth.progress import progress_bar
 from fontsynth.sources import read_sources
 
@@ -183,8 +183,10 @@ def scan_fonts(
     timeout: float = 30.0,
     show_progress: bool = True,
     command: list[str] | None = None,
+    memory_mb: int | None = DEFAULT_MEMORY_MB,
 ) -> Catalog:
-    """Check every font file under `root` and build its catalog (not saved)."""
+    """Check every font file under `root` and build its catalog (not saved). Each file is
+    checked in a child process capped at `timeout` seconds and `memory_mb` of memory."""
     root = Path(root)
     if not root.is_dir():
         raise UserError(f"font folder {root} does not exist; pass --fonts with a folder of .ttf/.otf files")
@@ -196,17 +198,46 @@ def scan_fonts(
     chunks = [rel_paths[i : i + chunk] for i in range(0, len(rel_paths), chunk)]
     results: dict[str, dict] = {}
     parallel = joblib.Parallel(n_jobs=workers, return_as="generator_unordered")
-    jobs = (joblib.delayed(_with_paths)(c, [str(root / p) for p in c], timeout, command) for c in chunks)
+    jobs = (joblib.delayed(_with_paths)(c, [str(root / p) for p in c], timeout, command, memory_mb) for c in chunks)
     with progress_bar("scanning fonts", len(rel_paths), "fonts", show_progress) as advance:
         for part in parallel(jobs):
             results.update(part)
             advance(len(part))
+    check_systematic_failure(results)
     return build_catalog(root, rel_paths, results)
 
 
-def _with_paths(rel: list[str], absolute: list[str], timeout: float, command: list[str]) -> dict[str, dict]:
+SYSTEMATIC_MIN_FILES = 10
+SYSTEMATIC_SHARE = 0.5
+# Errors that, from the parser, mean broken code rather than a broken font.
+CODE_ERRORS = ("TypeError", "AttributeError", "NameError", "ImportError", "ModuleNotFoundError")
+
+
+def check_systematic_failure(results: dict[str, dict]) -> None:
+    """A UserError when most files failed the checks with the same error: a bug of ours or a
+    broken installation (say, an incompatible Pillow), not a folder of bad fonts. Single bad
+    fonts are rejected with their reason; this keeps a real bug from being written down as
+    thousands of rejections."""
+    if len(results) < SYSTEMATIC_MIN_FILES:
+        return
+    errors: Counter = Counter()
+    for result in results.values():
+        seen = {face.get("check_error") for face in result.get("faces", []) if face.get("check_error")}
+        error = result.get("error", "")
+        if error.startswith("not a readable font (") and error[len("not a readable font ("):].startswith(CODE_ERRORS):
+            seen.add(error)
+        errors.update(re.sub(r"\d+", "N", e) for e in seen)
+    if errors:
+        error, count = errors.most_common(1)[0]
+        if count >= SYSTEMATIC_SHARE * len(results):
+            raise UserError(f"{count} of {len(results)} font files failed the checks the same way ({error}); that is a bug in "
+                            "fontsynth or a broken installation (Pillow, FreeType, fontTools), not bad fonts: no catalog was written. "
+                            "Reinstall with `pip install -e .` and report it if it persists")
+
+
+def _with_paths(rel: list[str], absolute: list[str], timeout: float, command: list[str], memory_mb: int | None) -> dict[str, dict]:
     """Check results of one chunk of files (a joblib task), by relative path."""
-    return dict(zip(rel, run_isolated(command, [{"path": p} for p in absolute], timeout)))
+    return dict(zip(rel, run_isolated(command, [{"path": p} for p in absolute], timeout, memory_mb)))
 
 
 def build_catalog(root: Path, rel_paths: list[str], results: dict[str, dict]) -> Catalog:
@@ -228,6 +259,7 @@ def build_catalog(root: Path, rel_paths: list[str], results: dict[str, dict]) ->
             continue
         for face in result["faces"]:
             signature = face.pop("signature", "")
+            face.pop("check_error", None)
             entry = FontEntry(id=font_id(sha, face["index"], face["instance"]), path=rel, sha256=sha, **face, **licence)
             if signature:
                 signatures[entry.id] = np.frombuffer(base64.b64decode(signature), np.uint8)  # 4x smaller than float

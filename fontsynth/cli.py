@@ -205,13 +205,16 @@ def fonts_scan(
     output: Optional[Path] = typer.Option(None, "-o", "--output", help="Catalog file (default: FOLDER/catalog.json)."),
     workers: int = typer.Option(joblib.cpu_count(), help="Parallel workers (default: one per CPU core)."),
     timeout: float = typer.Option(30.0, help="Seconds one font may take before it is rejected as hanging."),
+    max_memory: int = typer.Option(2048, help="MB of memory the checker may use on one font before it is rejected."),
     as_json: bool = typer.Option(False, "--json", help="Print the summary as JSON."),
     progress: bool = typer.Option(True, help="Show a progress bar."),
 ) -> None:
     """Validate every font and write the catalog: ids, coverage, licenses, rejections with reasons."""
     from fontsynth.catalog import CATALOG_FILE, scan_fonts
 
-    catalog = scan_fonts(folder, workers=workers, timeout=timeout, show_progress=progress and not as_json)
+    if max_memory < 256:
+        raise UserError(f"--max-memory {max_memory} is too small: the checker itself needs about 400 MB; pass at least 512")
+    catalog = scan_fonts(folder, workers=workers, timeout=timeout, show_progress=progress and not as_json, memory_mb=max_memory)
     path = output or folder / CATALOG_FILE
     try:
         catalog.save(path)
@@ -311,6 +314,8 @@ def fonts_pack(
         except (OSError, UnicodeDecodeError) as e:
             raise UserError(f"cannot read --charset {charset} ({e}); pass a UTF-8 text file of characters") from e
     summary = write_pack(catalog, output, chars, show_progress=progress)
+    for path in summary["kept_whole"]:
+        typer.echo(f"note: fontTools cannot subset {path}; it is stored whole", err=True)
     typer.echo(f"{summary['fonts']} fonts subset to {summary['charset']} characters: {summary['bytes'] / 1e6:.1f} MB "
                f"(from {summary['source_bytes'] / 1e6:.1f} MB of font files) -> {output}")
 

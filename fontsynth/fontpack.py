@@ -2,11 +2,12 @@
 fetch a font folder (a GPU box, a cluster worker).
 
 `write_pack(catalog, out, charset)` writes a zip file holding
-    pack.json         {"format", "format_version", "charset", "fonts": {font id: member}}
+    pack.json         {"format", "format_version", "charset", "fonts": {font id: [member, face index]}}
     catalog.json      the source catalog, every entry as it was (original font ids)
     fonts/<id>.<ext>  each usable font (accepted, one per design) subset to `charset`
     licenses/...      the license files the catalog names
-`load_pack(path)` returns a Catalog whose entries point into the pack and whose coverage is
+A font fontTools cannot subset (it happens: "too much data" on a large CJK font) is stored
+whole, so the pack still renders what the folder renders. `load_pack(path)` returns a Catalog whose entries point into the pack and whose coverage is
 cut to the pack's charset, so rendering never picks a font for a character the pack dropped.
 `render --fonts fonts.pack` and `RenderDataset(fonts="fonts.pack")` read it directly.
 
@@ -107,7 +108,8 @@ def write_pack(catalog: Catalog, out: Path, charset: str = DEFAULT_CHARSET, show
     fonts = [f for f in catalog.fonts if f.distinct]
     if not fonts:
         raise UserError(f"no accepted font in the catalog of {catalog.root}; see `fontsynth fonts scan {catalog.root}`")
-    members: dict[str, str] = {}
+    members: dict[str, list] = {}  # font id -> [member, face index]
+    whole: list[str] = []  # fonts fontTools could not subset: stored as they are
     buffer = io.BytesIO()
     source_bytes = 0
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as z:
@@ -116,10 +118,12 @@ def write_pack(catalog: Catalog, out: Path, charset: str = DEFAULT_CHARSET, show
                 path = catalog.font_path(entry)
                 try:
                     data, ext = subset_font(path, entry.index, charset)
-                except Exception as e:  # a font the scan accepted but fontTools cannot subset
-                    raise UserError(f"cannot subset {path} ({type(e).__name__}: {e}); rescan with `fontsynth fonts scan` or remove it") from e
-                members[entry.id] = f"fonts/{entry.id}{ext}"
-                _write_member(z, members[entry.id], data)
+                    index = 0
+                except Exception:  # fontTools cannot subset a font FreeType reads: keep the file whole (same pixels)
+                    data, ext, index = path.read_bytes(), path.suffix.lower(), entry.index
+                    whole.append(entry.path)
+                members[entry.id] = [f"fonts/{entry.id}{ext}", index]
+                _write_member(z, members[entry.id][0], data)
                 source_bytes += path.stat().st_size
                 advance(1)
         for license_file in sorted({f.license_file for f in fonts if f.license_file}):
@@ -129,7 +133,8 @@ def write_pack(catalog: Catalog, out: Path, charset: str = DEFAULT_CHARSET, show
         pack = {"format": PACK_FORMAT, "format_version": PACK_VERSION, "charset": charset, "fonts": members}
         _write_member(z, PACK_FILE, json.dumps(pack, indent=1).encode())
     atomic_write_bytes(Path(out), buffer.getvalue())
-    return {"fonts": len(members), "bytes": len(buffer.getvalue()), "source_bytes": source_bytes, "charset": len(charset), "pack": str(out)}
+    return {"fonts": len(members), "bytes": len(buffer.getvalue()), "source_bytes": source_bytes, "charset": len(charset),
+            "kept_whole": whole, "pack": str(out)}
 
 
 def _write_member(z: zipfile.ZipFile, name: str, data: bytes) -> None:
@@ -157,7 +162,7 @@ def load_pack(path: Path) -> Catalog:
         if member is None:
             fonts.append(replace(entry, accepted=False, reason=entry.reason or "not in the font pack"))
         else:
-            fonts.append(replace(entry, path=member, index=0, charset=intersect_ranges(entry.charset, keep)))
+            fonts.append(replace(entry, path=member[0], index=member[1], charset=intersect_ranges(entry.charset, keep)))
     return Catalog(root=path.parent, fonts=fonts, pack=str(path))
 
 

@@ -34,25 +34,44 @@ def serve(handle: Callable[[dict], dict], tasks_file: str) -> None:
             print(json.dumps(answer), flush=True)
 
 
-def run_isolated(command: list[str], items: list[dict], timeout: float) -> list[dict]:
+DEFAULT_MEMORY_MB = 2048  # address space of one checker child (it needs ~400 MB)
+
+
+def run_isolated(command: list[str], items: list[dict], timeout: float, memory_mb: int | None = DEFAULT_MEMORY_MB) -> list[dict]:
     """Results of `command` (a child speaking `serve`'s protocol) for each item, in order.
 
-    An item whose child died (a crash in native code) or passed `timeout` seconds gets
-    `{"error": reason}`; a Python exception in the child's code raises ChildError.
+    The child's address space is capped at `memory_mb` (None: no cap), so a file that makes
+    the parser allocate without bound fails alone (MemoryError, or the child dies). An item
+    whose child died (a crash in native code, the memory cap) or passed `timeout` seconds gets
+    `{"error": reason}` and a fresh child takes the rest; a Python exception escaping the
+    child's handler raises ChildError.
     """
     results: list[dict] = []
     while len(results) < len(items):
         pending = items[len(results):]
-        results.extend(_run_child(command, pending, timeout))
+        results.extend(_run_child(command, pending, timeout, memory_mb))
     return results
 
 
-def _run_child(command: list[str], items: list[dict], timeout: float) -> list[dict]:
+def _memory_cap(memory_mb: int | None):
+    if memory_mb is None:
+        return None
+
+    def cap() -> None:  # runs in the child before exec
+        import resource
+
+        limit = memory_mb << 20
+        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+
+    return cap
+
+
+def _run_child(command: list[str], items: list[dict], timeout: float, memory_mb: int | None) -> list[dict]:
     """Results for a prefix of `items`: all of them, or those before a failure plus the failure."""
     with tempfile.NamedTemporaryFile("w", suffix=".jsonl", delete=False, encoding="utf-8") as f:
         f.writelines(json.dumps(item) + "\n" for item in items)
     proc = subprocess.Popen(
-        [*command, f.name], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL
+        [*command, f.name], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, preexec_fn=_memory_cap(memory_mb)
     )
     assert proc.stdout is not None
     out: list[dict] = []
@@ -68,7 +87,7 @@ def _run_child(command: list[str], items: list[dict], timeout: float) -> list[di
             if len(out) == len(items):
                 return out
         code = proc.wait()
-        out.append({"error": f"crashed the font parser (exit code {code})"})
+        out.append({"error": f"crashed the font parser (exit code {code}; memory cap {memory_mb} MB)"})
         return out
     finally:
         proc.kill()

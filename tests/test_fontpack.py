@@ -124,3 +124,26 @@ def test_cli_pack_and_render(small_fonts, tmp_path):
     assert result.exit_code == 0 and "identical" in result.output, result.output
     missing = runner.invoke(app, ["fonts", "pack", str(small_fonts), "-o", str(tmp_path / "g.pack"), "--charset", str(tmp_path / "none.txt")])
     assert missing.exit_code == 2 and "error: cannot read --charset" in missing.output
+
+
+def test_a_font_fonttools_cannot_subset_is_stored_whole(small_fonts, small_catalog, tmp_path, monkeypatch):
+    from fontsynth import fontpack
+
+    real = fontpack.subset_font
+    victim = small_catalog.usable()[0]
+
+    def subset(path, index, charset):
+        if path.name == victim.path:
+            raise AssertionError("too much data")
+        return real(path, index, charset)
+
+    monkeypatch.setattr(fontpack, "subset_font", subset)
+    summary = write_pack(small_catalog, tmp_path / "p.pack", show_progress=False)
+    assert summary["kept_whole"] == [victim.path] and summary["fonts"] == 4
+    with zipfile.ZipFile(tmp_path / "p.pack") as z:
+        member = json.loads(z.read(PACK_FILE))["fonts"][victim.id][0]
+        assert z.read(member) == (small_fonts / victim.path).read_bytes()
+    kw = dict(n=300, seed=12, workers=1, show_progress=False)
+    render_dataset(RenderJob(fonts=small_fonts, out=tmp_path / "folder", **kw))
+    render_dataset(RenderJob(fonts=tmp_path / "p.pack", out=tmp_path / "pack", **kw))
+    assert shard_sums(tmp_path / "folder") == shard_sums(tmp_path / "pack")

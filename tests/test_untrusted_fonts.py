@@ -1,0 +1,100 @@
+"""One bad font file never stops a scan (issue: untrusted fonts); our own bugs still do."""
+
+import sys
+import textwrap
+
+import pytest
+
+from fontsynth import fontcheck
+from fontsynth.catalog import check_systematic_failure, scan_fonts
+from fontsynth.errors import UserError
+from fontsynth.isolate import run_isolated
+
+from conftest import FONTS
+
+
+@pytest.mark.parametrize("error", [NotImplementedError("CFF operator"), UnboundLocalError("local 'x' referenced"),
+                                   RecursionError("maximum recursion depth"), MemoryError()])
+def test_any_parser_error_rejects_the_file_with_its_type(monkeypatch, error):
+    def parse(path):
+        raise error
+
+    monkeypatch.setattr(fontcheck, "sfnt_faces", parse)
+    result = fontcheck.check_file(str(FONTS / "Vera.ttf"))
+    assert result["error"].startswith(f"not a readable font ({type(error).__name__}")
+    assert "\n" not in result["error"]
+
+
+def test_an_error_while_drawing_rejects_the_face_and_is_marked(monkeypatch):
+    def check(path, info, templates):
+        raise OSError("broken file")
+
+    monkeypatch.setattr(fontcheck, "check_face", check)
+    (face,) = fontcheck.check_file(str(FONTS / "Vera.ttf"))["faces"]
+    assert not face["accepted"] and face["reason"] == "checking it failed (OSError: broken file)"
+    assert face["check_error"] == "OSError: broken file"
+
+
+def test_good_fonts_are_still_accepted():
+    result = fontcheck.check_file(str(FONTS / "Vera.ttf"))
+    assert [f["accepted"] for f in result["faces"]] == [True]
+
+
+def results(failing: int, total: int, error: str = "OSError: broken file 12") -> dict:
+    out = {f"{i}.ttf": {"faces": [{"accepted": True}]} for i in range(total)}
+    for i in range(failing):
+        out[f"{i}.ttf"] = {"faces": [{"accepted": False, "check_error": error.replace("12", str(i))}]}
+    return out
+
+
+def test_a_scan_where_most_fonts_fail_the_same_way_stops_with_a_clear_error():
+    with pytest.raises(UserError, match="8 of 12 font files failed the checks the same way .OSError: broken file N.*bug in fontsynth"):
+        check_systematic_failure(results(8, 12))
+    check_systematic_failure(results(3, 12))  # a few bad fonts: rejected, the scan goes on
+    check_systematic_failure(results(5, 5))  # too few files to tell
+
+
+def test_parser_errors_count_as_systematic_only_when_they_look_like_code_errors():
+    bad_files = {f"{i}.ttf": {"error": "not a readable font (TTLibError: bad sfntVersion)"} for i in range(20)}
+    check_systematic_failure(bad_files)  # a folder of non-fonts: rejections, not a bug
+    broken_code = {f"{i}.ttf": {"error": "not a readable font (AttributeError: 'NoneType' object has no attribute 'x')"} for i in range(20)}
+    with pytest.raises(UserError, match="AttributeError"):
+        check_systematic_failure(broken_code)
+
+
+GREEDY_CHECKER = textwrap.dedent(
+    """
+    import os, sys
+    from fontsynth.isolate import serve
+
+    def handle(task):
+        if os.path.basename(task["path"]).startswith("greedy"):
+            try:
+                block = bytearray(1536 << 20)
+                return {"allocated": len(block)}
+            except MemoryError:
+                return {"error": "MemoryError"}
+        return {"ok": True}
+
+    serve(handle, sys.argv[1])
+    """
+)
+
+
+def test_the_checker_runs_under_a_memory_cap(tmp_path):
+    checker = tmp_path / "checker.py"
+    checker.write_text(GREEDY_CHECKER)
+    items = [{"path": "a.ttf"}, {"path": "greedy.ttf"}, {"path": "b.ttf"}]
+    capped = run_isolated([sys.executable, str(checker)], items, timeout=30.0, memory_mb=1024)
+    assert capped == [{"ok": True}, {"error": "MemoryError"}, {"ok": True}]
+    uncapped = run_isolated([sys.executable, str(checker)], items[1:2], timeout=30.0, memory_mb=None)
+    assert uncapped == [{"allocated": 1536 << 20}]
+
+
+def test_scan_accepts_the_embedded_fonts_under_the_default_caps(tmp_path):
+    import shutil
+
+    for name in ["Vera.ttf", "Karla-Regular.otf"]:
+        shutil.copyfile(FONTS / name, tmp_path / name)
+    catalog = scan_fonts(tmp_path, workers=1, show_progress=False)
+    assert [f.accepted for f in catalog.fonts] == [True, True]
