@@ -11,18 +11,22 @@ from fontsynth.fonts import FontLibrary
 from fontsynth.pipeline import RenderJob, render_dataset
 
 
-@pytest.fixture
-def failing_e(small_catalog, monkeypatch):
-    """FreeType 'fails' drawing 'e' in one of the fonts (in this process: render with 1 worker)."""
-    bad = small_catalog.usable()[0].id
+def fail_drawing(monkeypatch, font_id: str, char: str, message: str) -> None:
+    """FreeType 'fails' drawing `char` in one font (in this process: render with 1 worker)."""
     real = FontLibrary._draw_unchecked
 
-    def draw(self, face, char, stroke):
-        if face.font_id == bad and char == "e":
-            raise OSError("raster overflow")
-        return real(self, face, char, stroke)
+    def draw(self, face, c, stroke):
+        if face.font_id == font_id and c == char:
+            raise OSError(message)
+        return real(self, face, c, stroke)
 
     monkeypatch.setattr(FontLibrary, "_draw_unchecked", draw)
+
+
+@pytest.fixture
+def failing_e(small_catalog, monkeypatch):
+    bad = small_catalog.usable()[0].id
+    fail_drawing(monkeypatch, bad, "e", "raster overflow")
     return bad
 
 
@@ -57,15 +61,7 @@ def test_only_the_redrawn_samples_differ_from_a_render_without_failures(small_fo
     clean = render(small_fonts, tmp_path / "clean", seed=9103)
     assert clean.redrawn == []
     pipeline._MAKERS.makers.clear()  # fresh glyph caches, so the failure below is met
-    bad = Catalog.load(small_fonts / "catalog.json").usable()[0].id
-    real = FontLibrary._draw_unchecked
-
-    def draw(self, face, char, stroke):
-        if face.font_id == bad and char == "e":
-            raise OSError("broken outline")
-        return real(self, face, char, stroke)
-
-    monkeypatch.setattr(FontLibrary, "_draw_unchecked", draw)
+    fail_drawing(monkeypatch, Catalog.load(small_fonts / "catalog.json").usable()[0].id, "e", "broken outline")
     failing = render(small_fonts, tmp_path / "failing", seed=9103)
     pipeline._MAKERS.makers.clear()
     redrawn = {e["index"] for e in failing.redrawn}
