@@ -98,3 +98,24 @@ def test_scan_accepts_the_embedded_fonts_under_the_default_caps(tmp_path):
         shutil.copyfile(FONTS / name, tmp_path / name)
     catalog = scan_fonts(tmp_path, workers=1, show_progress=False)
     assert [f.accepted for f in catalog.fonts] == [True, True]
+
+
+CORPUS = sorted((FONTS.parent / "tests" / "data" / "fuzz").glob("*.*tf"))
+
+
+@pytest.mark.parametrize("path", CORPUS, ids=lambda p: p.name)
+def test_every_file_that_once_aborted_a_scan_is_rejected_with_a_reason(path):
+    result = fontcheck.check_file(str(path))
+    reasons = [result["error"]] if "error" in result else [f["reason"] for f in result["faces"] if not f["accepted"]]
+    assert reasons and all(reasons)
+
+
+def test_a_scan_of_the_regression_corpus_beside_good_fonts_completes(tmp_path):
+    import shutil
+
+    for path in [*CORPUS, FONTS / "Vera.ttf"]:
+        shutil.copyfile(path, tmp_path / path.name)
+    catalog = scan_fonts(tmp_path, workers=1, show_progress=False)
+    by_path = {f.path: f for f in catalog.fonts}
+    assert by_path["Vera.ttf"].accepted
+    assert all(not by_path[p.name].accepted and by_path[p.name].reason for p in CORPUS)
