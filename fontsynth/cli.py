@@ -293,7 +293,7 @@ def fonts_pack(
     fonts: Path = typer.Argument(..., help="Fonts folder (its catalog is built when absent) or a catalog.json."),
     output: Path = typer.Option(..., "-o", "--output", help="Pack file to write, e.g. fonts.pack."),
     charset: Optional[Path] = typer.Option(None, help="UTF-8 file of the characters to keep (default: printable ASCII)."),
-    workers: int = typer.Option(joblib.cpu_count(), help="Workers if the folder must be scanned first."),
+    workers: int = typer.Option(joblib.cpu_count(), help="Parallel workers (subsetting; scanning if the folder has no catalog)."),
     progress: bool = typer.Option(True, help="Show a progress bar."),
 ) -> None:
     """One file holding every usable font subset to a charset, the catalog and the licenses.
@@ -313,7 +313,7 @@ def fonts_pack(
             chars = "".join(c for c in charset.read_text(encoding="utf-8") if c not in "\r\n")
         except (OSError, UnicodeDecodeError) as e:
             raise UserError(f"cannot read --charset {charset} ({e}); pass a UTF-8 text file of characters") from e
-    summary = write_pack(catalog, output, chars, show_progress=progress)
+    summary = write_pack(catalog, output, chars, show_progress=progress, workers=workers)
     for path in summary["kept_whole"]:
         typer.echo(f"note: fontTools cannot subset {path}; it is stored whole", err=True)
     typer.echo(f"{summary['fonts']} fonts subset to {summary['charset']} characters: {summary['bytes'] / 1e6:.1f} MB "

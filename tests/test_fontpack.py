@@ -73,9 +73,9 @@ def test_a_wider_charset_keeps_more_characters(tmp_path):
     assert (tmp_path / "wide.pack").stat().st_size > (tmp_path / "ascii.pack").stat().st_size
 
 
-def test_packing_is_deterministic_and_holds_catalog_and_licenses(small_catalog, pack, tmp_path):
+def test_packing_is_deterministic_whatever_the_workers_and_holds_catalog_and_licenses(small_catalog, pack, tmp_path):
     write_pack(small_catalog, tmp_path / "one.pack", show_progress=False)
-    write_pack(small_catalog, tmp_path / "two.pack", show_progress=False)
+    write_pack(small_catalog, tmp_path / "two.pack", show_progress=False, workers=2)
     assert (tmp_path / "one.pack").read_bytes() == (tmp_path / "two.pack").read_bytes()
     with zipfile.ZipFile(pack) as z:
         names = z.namelist()
@@ -147,3 +147,16 @@ def test_a_font_fonttools_cannot_subset_is_stored_whole(small_fonts, small_catal
     render_dataset(RenderJob(fonts=small_fonts, out=tmp_path / "folder", **kw))
     render_dataset(RenderJob(fonts=tmp_path / "p.pack", out=tmp_path / "pack", **kw))
     assert shard_sums(tmp_path / "folder") == shard_sums(tmp_path / "pack")
+
+
+def test_the_pack_reader_keeps_recent_fonts_within_its_budget(pack):
+    from fontsynth.fontpack import PackReader
+
+    members = json.loads(zipfile.ZipFile(pack).read(PACK_FILE))["fonts"]
+    names = [m for m, _ in members.values()][:10]
+    reader = PackReader(keep_bytes=60_000)
+    first = [reader.read(str(pack), n) for n in names]
+    assert reader._recent_bytes <= 60_000 or len(reader._recent) == 1
+    assert [reader.read(str(pack), n) for n in names] == first  # evicted ones are read again, same bytes
+    with zipfile.ZipFile(pack) as z:
+        assert first == [z.read(n) for n in names]
