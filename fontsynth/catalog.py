@@ -135,14 +135,16 @@ class Catalog:
 
     @classmethod
     def load(cls, path: Path, root: Path | None = None) -> "Catalog":
+        """The catalog at `path`, its fonts under `root` (default: beside it). When `root` is a
+        font pack (data made from one), the pack's own catalog, which `path` copies."""
+        if root is not None and Path(root).is_file():
+            from fontsynth.fontpack import load_pack
+
+            return load_pack(Path(root))
         try:
             data = json.loads(path.read_text(encoding="utf-8"))
         except (OSError, ValueError) as e:
             raise UserError(f"cannot read font catalog {path} ({e}); rebuild it with `fontsynth fonts scan`") from e
-        if root is not None and Path(root).is_file():  # fonts read from a pack (a dataset made from one)
-            from fontsynth.fontpack import load_pack
-
-            return load_pack(Path(root))
         return cls.from_json(data, root=(root or path.parent), source=str(path))
 
     @classmethod
