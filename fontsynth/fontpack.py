@@ -31,13 +31,15 @@ from dataclasses import replace
 from pathlib import Path
 
 import joblib
+import numpy as np
 from fontTools import subset
 from fontTools.ttLib import TTFont
+from PIL import Image, ImageDraw
 
 from fontsynth.catalog import CATALOG_FILE, Catalog, FontEntry
 from fontsynth.errors import UserError
 from fontsynth.fileio import atomic_write_bytes
-from fontsynth.fonts import code_point_ranges
+from fontsynth.fonts import code_point_ranges, open_font
 from fontsynth.progress import progress_bar
 
 PACK_FILE = "pack.json"
@@ -77,16 +79,16 @@ def auto_hinted(font: TTFont) -> bool:
     return "glyf" in font and "fpgm" not in font and "prep" not in font
 
 
-def subset_font(path: Path, index: int, charset: str) -> tuple[bytes, str]:
-    """(bytes, extension) of face `index` of `path` keeping only `charset`'s glyphs. Type 1
-    fonts, which fontTools cannot subset, are kept whole."""
+def subset_font(path: Path, index: int, charset: str, all_glyphs: bool = False) -> tuple[bytes, str]:
+    """(bytes, extension) of face `index` of `path` keeping only `charset`'s glyphs (every
+    glyph with `all_glyphs`). Type 1 fonts, which fontTools cannot subset, are kept whole."""
     if path.suffix.lower() == ".pfb":
         return path.read_bytes(), ".pfb"
     # Glyph bounding boxes stay as the font stores them: FreeType places outlines from them
     # (with the side bearings), and recomputed ones moved pixels in 4 of our 44 fonts.
     font = TTFont(str(path), fontNumber=index, lazy=False, recalcBBoxes=False, recalcTimestamp=False)
     subsetter = subset.Subsetter(subset_options())
-    if auto_hinted(font):
+    if all_glyphs or auto_hinted(font):
         subsetter.populate(glyphs=font.getGlyphOrder())
     else:
         subsetter.populate(unicodes=[ord(c) for c in charset])
@@ -102,13 +104,44 @@ def subset_font(path: Path, index: int, charset: str) -> tuple[bytes, str]:
     return buffer.getvalue(), ".otf" if "CFF " in font or "CFF2" in font else ".ttf"
 
 
-def packed_font(path: Path, index: int, charset: str) -> tuple[bytes, str, int, bool]:
-    """(bytes, extension, face index, kept whole) of one font for a pack (one joblib task)."""
-    try:
-        data, ext = subset_font(path, index, charset)
-        return data, ext, 0, False
-    except Exception:  # fontTools cannot subset a font FreeType reads: keep the file whole (same pixels)
-        return path.read_bytes(), path.suffix.lower(), index, True
+CHECK_SIZES = range(10, 91, 3)  # px sizes at which a subset must draw every glyph as its source does
+
+
+def specimen(font, text: str) -> np.ndarray:
+    """`text` drawn on one line (glyph by glyph at their advances, as the renderer lays them)."""
+    size = font.size
+    image = Image.new("L", (int(font.getlength(text)) + 4 * size, 4 * size), 0)
+    ImageDraw.Draw(image).text((2 * size, 3 * size), text, font=font, fill=255, anchor="ls")
+    return np.asarray(image)
+
+
+def draws_the_same(path: Path, index: int, instance: str | None, data: bytes, charset: str) -> bool:
+    """Whether the subset `data` draws `charset` exactly as face `index` of `path` does
+    (every glyph's pixels and advance) at every CHECK_SIZES size."""
+    text = "".join(c for c in charset if c.isprintable())
+    for size in CHECK_SIZES:
+        source = open_font(str(path), size, index, instance)
+        packed = open_font(io.BytesIO(data), size, 0, instance)
+        if [source.getlength(c) for c in text] != [packed.getlength(c) for c in text]:
+            return False
+        if not np.array_equal(specimen(source, text), specimen(packed, text)):
+            return False
+    return True
+
+
+def packed_font(path: Path, index: int, instance: str | None, charset: str) -> tuple[bytes, str, int, str]:
+    """(bytes, extension, face index, how) of one font for a pack (one joblib task). A subset
+    is kept only if it draws every glyph as the source does (checked, not assumed: recomputed
+    bounding boxes, the auto-hinter and other causes moved pixels); else every glyph is kept,
+    else the file is stored whole. `how`: "subset", "all glyphs" or "whole"."""
+    for all_glyphs in (False, True):
+        try:
+            data, ext = subset_font(path, index, charset, all_glyphs)
+            if ext == ".pfb" or draws_the_same(path, index, instance, data, charset):
+                return data, ext, 0, "all glyphs" if all_glyphs else "subset"
+        except Exception:  # fontTools cannot subset a font FreeType reads
+            break
+    return path.read_bytes(), path.suffix.lower(), index, "whole"
 
 
 def write_pack(catalog: Catalog, out: Path, charset: str = DEFAULT_CHARSET, show_progress: bool = True, workers: int = 1) -> dict:
@@ -122,14 +155,17 @@ def write_pack(catalog: Catalog, out: Path, charset: str = DEFAULT_CHARSET, show
         raise UserError(f"no accepted font in the catalog of {catalog.root}; see `fontsynth fonts scan {catalog.root}`")
     members: dict[str, list] = {}  # font id -> [member, face index]
     whole: list[str] = []  # fonts fontTools could not subset: stored as they are
+    all_glyphs: list[str] = []  # fonts whose subset drew differently: every glyph kept
     buffer = io.BytesIO()
     source_bytes = 0
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as z:
-        tasks = (joblib.delayed(packed_font)(catalog.font_path(f), f.index, charset) for f in fonts)
+        tasks = (joblib.delayed(packed_font)(catalog.font_path(f), f.index, f.instance, charset) for f in fonts)
         with progress_bar("packing", len(fonts), "fonts", show_progress) as advance:
-            for entry, (data, ext, index, kept_whole) in zip(fonts, joblib.Parallel(n_jobs=workers, return_as="generator")(tasks)):
-                if kept_whole:
+            for entry, (data, ext, index, how) in zip(fonts, joblib.Parallel(n_jobs=workers, return_as="generator")(tasks)):
+                if how == "whole":
                     whole.append(entry.path)
+                elif how == "all glyphs":
+                    all_glyphs.append(entry.path)
                 members[entry.id] = [f"fonts/{entry.id}{ext}", index]
                 _write_member(z, members[entry.id][0], data)
                 source_bytes += catalog.font_path(entry).stat().st_size
@@ -142,7 +178,7 @@ def write_pack(catalog: Catalog, out: Path, charset: str = DEFAULT_CHARSET, show
         _write_member(z, PACK_FILE, json.dumps(pack, indent=1).encode())
     atomic_write_bytes(Path(out), buffer.getvalue())
     return {"fonts": len(members), "bytes": len(buffer.getvalue()), "source_bytes": source_bytes, "charset": len(charset),
-            "kept_whole": whole, "pack": str(out)}
+            "kept_whole": whole, "all_glyphs": all_glyphs, "pack": str(out)}
 
 
 def _write_member(z: zipfile.ZipFile, name: str, data: bytes) -> None:
