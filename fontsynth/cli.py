@@ -316,6 +316,8 @@ def fonts_pack(
     summary = write_pack(catalog, output, chars, show_progress=progress, workers=workers)
     for path in summary["kept_whole"]:
         typer.echo(f"note: fontTools cannot subset {path}; it is stored whole", err=True)
+    if summary["all_glyphs"]:
+        typer.echo(f"note: {len(summary['all_glyphs'])} fonts drew differently once subset; they keep all their glyphs", err=True)
     typer.echo(f"{summary['fonts']} fonts subset to {summary['charset']} characters: {summary['bytes'] / 1e6:.1f} MB "
                f"(from {summary['source_bytes'] / 1e6:.1f} MB of font files) -> {output}")
 

@@ -12,8 +12,9 @@ cut to the pack's charset, so rendering never picks a font for a character the p
 `render --fonts fonts.pack` and `RenderDataset(fonts="fonts.pack")` read it directly.
 
 The subset keeps what rendering reads: hinting, every layout feature, the legacy `kern`
-table, every name record (variable-font instance names), bitmap strikes; so a pack renders
-exactly the samples its source folder renders (tested). A subset font is a modified font:
+table, every name record (variable-font instance names), bitmap strikes; and each subset is
+checked against its source (`draws_the_same`) before it is kept, so a pack renders exactly
+the samples its source folder renders (tested). A subset font is a modified font:
 some licenses (OFL fonts with Reserved Font Names) restrict redistributing one. A pack is
 for one's own machines.
 """
