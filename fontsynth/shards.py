@@ -39,6 +39,7 @@ import hashlib
 import json
 import os
 import shutil
+import struct
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
@@ -302,8 +303,39 @@ def _fsync_dir(path: Path) -> None:
         os.close(fd)
 
 
+class DamagedShard(UserError, ValueError):
+    """A shard whose files cannot be read safely (one `error:` line in the CLI; verify reports it)."""
+
+
+def check_data_size(path: Path) -> None:
+    """DamagedShard when `path`/data.mdb is shorter than its own meta pages say: LMDB maps the
+    file and reading a page past its end kills the process (SIGBUS), so this is checked first.
+    The newer of the two meta pages (by transaction id) gives the last page in use."""
+    data = Path(path) / "data.mdb"
+    try:
+        size = data.stat().st_size
+        with open(data, "rb") as f:
+            head = f.read(4096)
+            page = struct.unpack_from("<I", head, 40)[0] if len(head) >= 152 else 0  # free DB's md_pad holds the page size
+            metas = [head]
+            if 0 < page <= 1 << 16:
+                f.seek(page)
+                metas.append(f.read(152))
+    except OSError as e:
+        raise DamagedShard(f"cannot read {data} ({e.strerror}); the shard is damaged: run `fontsynth verify`") from e
+    if not 0 < page <= 1 << 16 or any(len(m) < 152 for m in metas):
+        raise DamagedShard(f"{data} is truncated or not an LMDB file ({size} bytes); the shard is damaged: run `fontsynth verify`")
+    newest = max(metas, key=lambda m: struct.unpack_from("<Q", m, 144)[0])  # mm_txnid
+    last_page = struct.unpack_from("<Q", newest, 136)[0]  # mm_last_pg
+    if size < (last_page + 1) * page:
+        raise DamagedShard(f"{data} is truncated: {size} bytes, its pages need {(last_page + 1) * page}; "
+                           "the shard is damaged: run `fontsynth verify`, then restore it or render it again")
+
+
 def open_readonly(path: Path) -> lmdb.Environment:
-    """A shard's LMDB environment for reading: no lock file, no readahead (random access)."""
+    """A shard's LMDB environment for reading: no lock file, no readahead (random access).
+    Its size is checked against its meta pages first (see check_data_size)."""
+    check_data_size(path)
     return lmdb.open(str(path), readonly=True, lock=False, readahead=False, meminit=False, subdir=True)
 
 

@@ -14,7 +14,7 @@ from fontsynth.dataset import Dataset
 from fontsynth.errors import UserError
 from fontsynth.fileio import sha256_file
 from fontsynth.progress import progress_bar
-from fontsynth.shards import CHECKSUMS_FILE, IMAGE_FIELDS, MANIFEST_FILE, RELEASE_DATA, RECORD_FIELDS, SHARD_PREFIX, SUM_PREFIX, TEXT_FIELDS, ShardReader, sample_sum
+from fontsynth.shards import CHECKSUMS_FILE, IMAGE_FIELDS, MANIFEST_FILE, RECORD_FIELDS, RELEASE_DATA, SHARD_PREFIX, SUM_PREFIX, TEXT_FIELDS, ShardReader, ShardRecord, sample_sum
 
 
 
@@ -96,7 +96,7 @@ def verify_dataset(root: Path, show_progress: bool = True, skip: frozenset[str] 
     return report
 
 
-def _verify_shard(root: Path, shard: dict, report: Report) -> list[Problem]:
+def _verify_shard(root: Path, shard: ShardRecord, report: Report) -> list[Problem]:
     name, start, count = shard.name, shard.start, shard.count
     path = root / name
     if not (path / "data.mdb").exists():

@@ -70,3 +70,19 @@ def test_a_sample_replaced_with_a_matching_sum_fails_the_shard_checksum(data):
     edit(data / "shard-00001", lambda txn: [txn.put(f"{k}-000000004".encode(), v) for k, v in fields.items()])
     report = verify_dataset(data, show_progress=False)
     assert [(p.shard, p.what) for p in report.problems] == [("shard-00001", "shard checksum differs from the manifest")]
+
+
+def test_a_truncated_shard_file_is_reported_not_a_crash(data):
+    """LMDB maps data.mdb: reading past the end of a truncated file killed the process (SIGBUS)."""
+    from fontsynth.dataset import Dataset
+    from fontsynth.errors import UserError
+
+    mdb = data / "shard-00002" / "data.mdb"
+    with open(mdb, "r+b") as f:
+        f.truncate(mdb.stat().st_size // 3)
+    report = verify_dataset(data, show_progress=False)
+    assert not report.ok and any(p.shard == "shard-00002" and "truncated" in p.what for p in report.problems)
+    with pytest.raises(UserError, match="shard-00002/data.mdb is truncated"):
+        Dataset(data)[25]
+    result = CliRunner().invoke(app, ["info", str(data)])
+    assert result.exit_code == 2 and "error:" in result.output and "truncated" in result.output
