@@ -8,6 +8,7 @@ each sample, and re-renders it exactly.
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import asdict, dataclass, field, fields
 
 from fontsynth.draws import Draws
@@ -113,8 +114,43 @@ class StyleConfig:
         unknown = sorted(set(data) - known)
         if unknown:
             raise UserError(f"unknown style setting {unknown[0]!r}; known settings: {', '.join(sorted(known))}")
+        defaults = cls().to_dict()
+        for name, value in data.items():
+            check_setting(name, value, defaults[name])
         merged = {**(base or cls()).to_dict(), **data}
         return cls(**merged)
+
+
+def _number(value) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def check_setting(name: str, value, default) -> None:
+    """UserError unless `value` has the shape of the setting's default: a finite number, a
+    bool, a string, a list of finite numbers ([low, high] ranges with low <= high), or a
+    mapping of names to non-negative weights. Probabilities (p_*) lie in [0, 1]."""
+    def bad(what: str) -> UserError:
+        return UserError(f"style setting {name!r} must be {what} (got {json.dumps(value)[:60]}); e.g. {json.dumps(default)}")
+
+    if isinstance(default, bool):
+        if not isinstance(value, bool):
+            raise bad("true or false")
+    elif isinstance(default, (int, float)):
+        if not _number(value) or (isinstance(default, int) and not isinstance(value, int)):
+            raise bad("a whole number" if isinstance(default, int) else "a finite number")
+        if name.startswith("p_") and not 0 <= value <= 1:
+            raise bad("a probability between 0 and 1")
+    elif isinstance(default, str):
+        if not isinstance(value, str):
+            raise bad("a string")
+    elif isinstance(default, list):
+        if not isinstance(value, list) or not value or not all(_number(v) for v in value):
+            raise bad("a non-empty list of finite numbers")
+        if len(default) == 2 and name != "font_sizes" and (len(value) != 2 or value[0] > value[1]):
+            raise bad("a range [low, high] with low <= high")
+    elif isinstance(default, dict):
+        if not isinstance(value, dict) or not value or not all(_number(v) and v >= 0 for v in value.values()):
+            raise bad("an object of non-negative weights")
 
 
 def _clean() -> StyleConfig:

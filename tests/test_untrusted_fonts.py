@@ -119,3 +119,31 @@ def test_a_scan_of_the_regression_corpus_beside_good_fonts_completes(tmp_path):
     by_path = {f.path: f for f in catalog.fonts}
     assert by_path["Vera.ttf"].accepted
     assert all(not by_path[p.name].accepted and by_path[p.name].reason for p in CORPUS)
+
+
+@pytest.mark.parametrize("setting, message", [
+    ({"rotation": [float("nan"), 5]}, "non-empty list of finite numbers"),
+    ({"font_sizes": "big"}, "non-empty list of finite numbers"),
+    ({"p_rotation": 2}, "probability between 0 and 1"),
+    ({"rotation": [5, -5]}, "low <= high"),
+    ({"kerning": "yes"}, "true or false"),
+    ({"height": 32.5}, "whole number"),
+    ({"background": {"flat": -1}}, "non-negative weights"),
+])
+def test_bad_style_settings_are_user_errors(setting, message):
+    from fontsynth.style import StyleConfig
+
+    with pytest.raises(UserError, match=message):
+        StyleConfig.from_dict(setting)
+
+
+def test_render_with_a_nan_in_its_config_is_one_error_line(tmp_path):
+    from typer.testing import CliRunner
+
+    from fontsynth.cli import app
+
+    config = tmp_path / "c.json"
+    config.write_text('{"rotation": [NaN, 5]}')
+    result = CliRunner().invoke(app, ["render", "--fonts", str(FONTS), "--n", "5", "--out", str(tmp_path / "out"), "--config", str(config)])
+    assert result.exit_code == 2 and result.output.startswith("error: style setting 'rotation'")
+    assert not (tmp_path / "out").exists()
