@@ -30,7 +30,7 @@ from fontsynth.canvas import fit_to_canvas, parse_canvas
 from fontsynth.codec import decode, own_png_rows
 from fontsynth.dataset import dataset_root
 from fontsynth.errors import UserError
-from fontsynth.shards import ENVIRONMENTS, IMAGE_FIELDS, LABEL_FIELDS, RECORD_FIELDS, Manifest, ShardReader, read_manifest, sample_key
+from fontsynth.shards import ENVIRONMENTS, IMAGE_FIELDS, LABEL_FIELDS, RECORD_FIELDS, Manifest, ShardReader, ShardRecord, read_manifest, sample_key
 
 DERIVED_FIELDS = ("class_id", "index")  # computed, not stored
 STORED_FIELDS = (*IMAGE_FIELDS, *LABEL_FIELDS, *RECORD_FIELDS, "font")
@@ -140,7 +140,7 @@ class ShardDataset(TorchDataset):
     def __len__(self) -> int:
         return self._offsets[-1]
 
-    def locate(self, position: int) -> tuple[dict, int]:
+    def locate(self, position: int) -> tuple[ShardRecord, int]:
         """(shard entry, 1-based local index) of item `position`."""
         if not 0 <= position < len(self):
             raise IndexError(f"position {position} is outside 0..{len(self) - 1}")
