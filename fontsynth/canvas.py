@@ -63,3 +63,17 @@ def fit_to_canvas(image: np.ndarray, height: int, width: int, channels: int) -> 
     if new_w == width:
         return resized
     return np.concatenate([resized, np.repeat(resized[:, -1:], width - new_w, axis=1)], axis=1)
+
+
+def read_image(path) -> np.ndarray:
+    """Any image file Pillow reads (PNG, JPEG, ...; EXIF rotation applied) as uint8 H x W x 3 RGB
+    or H x W grey; ValueError naming the file when it does not decode."""
+    from PIL import Image, ImageOps, UnidentifiedImageError
+
+    try:
+        with Image.open(path) as image:
+            image = ImageOps.exif_transpose(image)
+            image = image.convert("L" if image.mode in ("1", "L", "I", "I;16", "F") else "RGB")
+            return np.asarray(image)
+    except (OSError, UnidentifiedImageError, ValueError, Image.DecompressionBombError) as e:
+        raise ValueError(f"{path} is not an image we can decode ({type(e).__name__}: {e})") from None

@@ -337,6 +337,17 @@ def fonts_fetch(
     typer.echo(f"{len(sources)} font files from {len({s.package for s in sources})} packages in {dest} (licenses in {dest}/sources.json)")
 
 
+def _model_commands() -> None:
+    # train-classifier, eval-classifier, classify: declared in classifier.cli, which imports torch
+    # only when one of them runs, so the data commands never pay for it.
+    from classifier.cli import add_model_commands
+
+    add_model_commands(app, user_errors)
+
+
+_model_commands()
+
+
 def main() -> None:
     app(prog_name="fontsynth")
 

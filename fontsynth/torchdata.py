@@ -10,6 +10,7 @@ An item is a dict. Image fields (`image`, and for pairs `target`, `content`, `co
 `fontsynth.canvas.fit_to_canvas` (the function inference uses too). `label` / `label-b` are
 str, `font` the catalog font id, `class_id` its position in the dataset's class table,
 `meta` / `meta-b` the JSON record as str, and `index` the global sample index.
+Both datasets also give `classes`, `charset` and `font_names` ({font id: family, style}).
 
 Both datasets are picklable and safe under DataLoader workers started by fork or spawn: LMDB
 environments and font caches are opened lazily in the process that reads, never inherited.
@@ -18,6 +19,7 @@ environments and font caches are opened lazily in the process that reads, never 
 from __future__ import annotations
 
 import bisect
+import json
 import os
 from collections.abc import Sequence
 from pathlib import Path
@@ -92,6 +94,25 @@ def stored_keys(fields: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(need)
 
 
+def font_names(fonts: list) -> dict[str, dict[str, str]]:
+    """{font id: {"family", "style"}} from catalog entries (dicts or FontEntry)."""
+    out = {}
+    for f in fonts:
+        f = f if isinstance(f, dict) else vars(f)
+        out[f["id"]] = {"family": f.get("family", ""), "style": f.get("style", "")}
+    return out
+
+
+def dataset_font_names(root: Path) -> dict[str, dict[str, str]]:
+    """Family and style of each font in a dataset folder's catalog.json ({} when there is none)."""
+    from fontsynth.catalog import CATALOG_FILE
+
+    try:
+        return font_names(json.loads((root / CATALOG_FILE).read_text(encoding="utf-8")).get("fonts", []))
+    except (OSError, ValueError):
+        return {}
+
+
 def class_table(root: Path, manifest: Manifest) -> tuple[list[str], str]:
     """(classes, charset) of a dataset: from its manifest, or (datasets rendered before
     manifests recorded them) by reading every shard's font ids and labels once."""
@@ -128,6 +149,7 @@ class ShardDataset(TorchDataset):
         self._keys = stored_keys(self.fields)
         self.classes, self.charset = class_table(self.root, manifest)
         self.class_of = {font: k for k, font in enumerate(self.classes)}
+        self.font_names = dataset_font_names(self.root)
         self._offsets = np.cumsum([0] + [s.count for s in self.shards]).tolist()  # position of each shard's first sample
         self._envs: dict = {}
         self._pid = -1
@@ -209,6 +231,7 @@ class RenderDataset(TorchDataset):
         self.classes = list(self.context.picker.ids)
         self.charset = "".join(sorted(self.context.picker.covered_chars()))
         self.class_of = {font: k for k, font in enumerate(self.classes)}
+        self.font_names = font_names(sampling.catalog.fonts)
         self._maker = None
         self._pid = -1
 

@@ -1,0 +1,158 @@
+"""Model commands of the `fontsynth` CLI: train-classifier, eval-classifier, classify.
+
+This module imports no torch at import time: `fontsynth render` pays nothing for it. The
+training options are declared once here (typer `Annotated` aliases) and reused by every
+trainer's command, so `--steps`, `--lr`, `--device` ... mean the same everywhere."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from fontsynth.errors import UserError
+from fontsynth.extras import require
+
+# ---------------------------------------------------------------- options every trainer shares
+Out = Annotated[Path, typer.Option("--out", "-o", help="Run folder: config.json, metrics.csv, curves.png, last.pt, best.pt.")]
+Data = Annotated[Optional[Path], typer.Option(help="Rendered dataset folder to train on (`fontsynth render --out`).")]
+ValData = Annotated[Optional[Path], typer.Option(help="Rendered dataset for validation (default on the fly: held-out indices of the stream).")]
+Fonts = Annotated[Optional[Path], typer.Option(help="Fonts folder, catalog.json or .pack to render from, with --on-the-fly.")]
+OnTheFly = Annotated[bool, typer.Option("--on-the-fly", help="Render training samples in the loader workers; nothing is written.")]
+RenderPreset = Annotated[str, typer.Option(help="On the fly: render's --preset (default, clean).")]
+RenderConfig = Annotated[Optional[Path], typer.Option(help="On the fly: render's --config (JSON style settings).")]
+Size = Annotated[Optional[str], typer.Option(help="On the fly: render's --size (default: the model's canvas, e.g. 64x256).")]
+Split = Annotated[Optional[str], typer.Option(help="On the fly: render only the fonts of this split (see `fonts split`).")]
+Steps = Annotated[Optional[int], typer.Option(help="Optimizer steps (default: the preset's).")]
+MaxMinutes = Annotated[Optional[float], typer.Option(help="Stop after this many minutes of training in all; the LR schedule follows time.")]
+BatchSize = Annotated[Optional[int], typer.Option(help="Global batch size (split over torchrun processes).")]
+Lr = Annotated[Optional[float], typer.Option(help="Peak learning rate (default: the preset's).")]
+Device = Annotated[str, typer.Option(help="auto, cpu or cuda.")]
+Workers = Annotated[Optional[int], typer.Option(help="DataLoader processes (default 2).")]
+Seed = Annotated[Optional[int], typer.Option(help="Seed of weights, data order and the on-the-fly stream.")]
+Resume = Annotated[bool, typer.Option("--resume", help="Continue the run in --out from last.pt (same steps, same data order).")]
+ConfigFile = Annotated[Optional[Path], typer.Option("--config", help='JSON overrides: {"model": {...}, "train": {...}, "data": {...}}; unknown keys refused.')]
+Progress = Annotated[bool, typer.Option("--progress/--no-progress", help="Show a progress bar.")]
+AsJson = Annotated[bool, typer.Option("--json", help="Print one JSON object.")]
+
+
+def given(**values) -> dict:
+    """The options given on the command line (None means: not given)."""
+    return {k: v for k, v in values.items() if v is not None}
+
+
+def data_options(data, val_data, fonts, on_the_fly, render_preset, render_config, size, split, seed) -> dict:
+    values = given(data=_s(data), val_data=_s(val_data), fonts=_s(fonts), render_config=_s(render_config), size=size, split=split, seed=seed)
+    if on_the_fly:
+        values["on_the_fly"] = True
+    if render_preset != "default":
+        values["render_preset"] = render_preset
+    return values
+
+
+def train_options(steps, max_minutes, batch_size, lr, device, workers, seed, progress) -> dict:
+    values = given(steps=steps, max_minutes=max_minutes, batch_size=batch_size, lr=lr, workers=workers, seed=seed)
+    if device != "auto":
+        values["device"] = device
+    if not progress:
+        values["progress"] = False
+    return values
+
+
+def _s(path: Path | None) -> str | None:
+    return None if path is None else str(path)
+
+
+def summary_line(result, run: Path, score: str) -> str:
+    metrics = ", ".join(f"{k} {v:.4f}" for k, v in result.last_metrics.items())
+    state = "interrupted; continue with --resume" if result.stopped_early else "done"
+    return f"{state}: step {result.step} in {result.elapsed_s / 60:.1f} min{'; ' + metrics if metrics else ''}; best {score} {result.best_score:.4f} -> {run}"
+
+
+# ---------------------------------------------------------------- commands
+
+
+def train_classifier(
+    out: Out,
+    data: Data = None, val_data: ValData = None, fonts: Fonts = None, on_the_fly: OnTheFly = False,
+    render_preset: RenderPreset = "default", render_config: RenderConfig = None, size: Size = None, split: Split = None,
+    preset: Annotated[str, typer.Option(help="smoke, small or vgg16.")] = "vgg16",
+    steps: Steps = None, max_minutes: MaxMinutes = None, batch_size: BatchSize = None, lr: Lr = None, device: Device = "auto",
+    workers: Workers = None, seed: Seed = None, resume: Resume = False, config: ConfigFile = None, progress: Progress = True,
+    init: Annotated[Optional[Path], typer.Option(help="A local torchvision VGG16 state_dict to start from (nothing is downloaded).")] = None,
+) -> None:
+    """Train the VGG16 typeface classifier on rendered words (or render them on the fly)."""
+    require("torch", "train", "train-classifier")
+    from classifier.classification import TrainRequest
+    from classifier.classification import train_classifier as run_training
+
+    request = TrainRequest(out=out, preset=preset, resume=resume, config_file=config, init=init,
+                           data=data_options(data, val_data, fonts, on_the_fly, render_preset, render_config, size, split, seed),
+                           train=train_options(steps, max_minutes, batch_size, lr, device, workers, seed, progress))
+    result = run_training(request)
+    typer.echo(summary_line(result, out, "val_top1"))
+    if result.stopped_early:
+        raise typer.Exit(130)
+
+
+def eval_classifier(
+    run: Annotated[Path, typer.Argument(help="Run folder (or .pt checkpoint) of train-classifier.")],
+    data: Annotated[Path, typer.Option(help="Rendered dataset to evaluate on (fonts outside the class table count toward nn_accuracy only).")],
+    out: Annotated[Optional[Path], typer.Option(help="Folder for eval.json, per_class.csv, confusions.png (default: RUN/eval-DATANAME).")] = None,
+    batch_size: Annotated[int, typer.Option(help="Images per forward pass.")] = 128,
+    limit: Annotated[Optional[int], typer.Option(help="Evaluate only the first N samples.")] = None,
+    device: Device = "auto", workers: Annotated[int, typer.Option(help="DataLoader processes.")] = 2, as_json: AsJson = False,
+) -> None:
+    """Top-1/top-5 on held-out renders, per-class accuracy, most-confused pairs, nearest-neighbour accuracy."""
+    require("torch", "train", "eval-classifier")
+    from classifier.classification import Classifier
+    from classifier.data import _shards
+    from classifier.evaluate import classification_report, collect
+
+    clf = Classifier(run, device)
+    dataset = _shards(str(data), ("image", "font"), clf.canvas, clf.channels, "--data")
+    folder = out or (run if run.is_dir() else run.parent) / f"eval-{Path(data).resolve().name}"
+    names = {**dataset.font_names, **clf.font_names}
+    report = classification_report(collect(clf.model, dataset, batch_size, clf.device, workers, limit), clf.classes, names, folder)
+    if as_json:
+        typer.echo(json.dumps(report))
+        return
+    typer.echo(f"top-1 {report['top1']:.4f}  top-5 {report['top5']:.4f}  on {report['n']} images of known fonts ({report['classes']} classes)")
+    typer.echo(f"nearest-neighbour accuracy {report['nn_accuracy']:.4f} over {report['nn_n']} images of {report['fonts']} fonts "
+               f"({report['unseen_fonts']} not in the class table)")
+    typer.echo(f"per-class accuracy, confusions and eval.json -> {folder}")
+
+
+def classify(
+    images: Annotated[list[Path], typer.Argument(help="Image files (PNG, JPEG, ...; any size, colour or grey).")],
+    model: Annotated[Path, typer.Option(help="Run folder (or .pt checkpoint) of train-classifier.")],
+    top: Annotated[int, typer.Option(help="How many fonts to list per image.")] = 5,
+    device: Device = "auto", as_json: AsJson = False,
+) -> None:
+    """Name the font of word images: family, style and score of the most likely fonts."""
+    require("torch", "train", "classify")
+    from classifier.classification import Classifier
+    from fontsynth.canvas import read_image
+
+    if top < 1:
+        raise UserError(f"--top must be at least 1 (got {top})")
+    decoded = []
+    for path in images:
+        try:
+            decoded.append(read_image(path))
+        except ValueError as e:
+            raise UserError(f"{e}; pass PNG or JPEG files") from None
+    clf = Classifier(model, device)
+    for path, ranked in zip(images, clf.top(decoded, top)):
+        if as_json:
+            typer.echo(json.dumps({"image": str(path), "top": ranked}))
+        else:
+            typer.echo(f"{path}: " + "; ".join(f"{r['family']} {r['style']} ({r['font']}) {r['score']:.3f}" for r in ranked))
+
+
+def add_model_commands(app: typer.Typer, user_errors) -> None:
+    """Register the model commands on the fontsynth app (each wrapped by `user_errors`)."""
+    for name, fn in (("train-classifier", train_classifier), ("eval-classifier", eval_classifier), ("classify", classify)):
+        app.command(name)(user_errors(fn))

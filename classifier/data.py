@@ -1,0 +1,87 @@
+"""Where every trainer's samples come from: rendered shards (`--data`, `--val-data`) or the
+same samples rendered on the fly in loader workers (`--fonts ... --on-the-fly`).
+
+On the fly, the first `val_samples` indices of the stream are held out for validation (unless
+`--val-data` is given) and training reads indices from `val_samples` on, in order: every index
+is a new sample, so nothing repeats until the stream wraps.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from torch.utils.data import Dataset, Subset
+
+from fontsynth.errors import UserError
+
+STREAM_LENGTH = 10**12  # on-the-fly stream: indices are cheap, so effectively endless
+
+
+@dataclass(frozen=True)
+class DataConfig:
+    data: str | None = None  # rendered dataset folder (or release)
+    val_data: str | None = None
+    fonts: str | None = None  # fonts folder, catalog or pack, with on_the_fly
+    on_the_fly: bool = False
+    render_preset: str = "default"
+    render_config: str | None = None
+    size: str | None = None  # render's --size (on the fly), e.g. "64x256"
+    split: str | None = None  # render only this held-out split of the fonts (on the fly)
+    corpus: str | None = None
+    val_samples: int = 2_000  # held-out indices of the stream (on the fly, without val_data)
+    seed: int = 0  # render seed of the stream (on the fly)
+
+    def __post_init__(self):
+        if self.val_samples < 0:
+            raise ValueError(f"val_samples must be at least 0, got {self.val_samples}")
+
+
+@dataclass
+class Sources:
+    train: Dataset
+    val: Dataset | None
+    classes: list[str]  # the training data's class table (class id = position)
+    charset: str
+    font_names: dict[str, dict[str, str]]
+    shuffle: bool  # shards: shuffled passes; on the fly: in order (every index is new)
+
+
+def open_sources(config: DataConfig, fields: Sequence[str], canvas: tuple[int, int], channels: int) -> Sources:
+    """The training and validation datasets a DataConfig names (errors name the option to fix)."""
+    from fontsynth.torchdata import RenderDataset, ShardDataset
+
+    if config.on_the_fly:
+        if not config.fonts:
+            raise UserError("--on-the-fly needs --fonts (a fonts folder, catalog.json or .pack)")
+        stream = RenderDataset(config.fonts, n=STREAM_LENGTH, seed=config.seed, preset=config.render_preset, config=config.render_config,
+                               size=config.size or f"{canvas[0]}x{canvas[1]}", split=config.split, canvas=canvas, fields=fields,
+                               channels=channels, corpus=config.corpus)
+        held_out = 0 if config.val_data else config.val_samples
+        train = Subset(stream, range(held_out, STREAM_LENGTH))
+        val = _shards(config.val_data, fields, canvas, channels, "--val-data") if config.val_data else (
+            Subset(stream, range(held_out)) if held_out else None)
+        return Sources(train, val, stream.classes, stream.charset, stream.font_names, shuffle=False)
+    if not config.data:
+        raise UserError("no training data: pass --data DIR (a `fontsynth render` output) or --fonts FONTS --on-the-fly")
+    if config.fonts:
+        raise UserError("--fonts is for --on-the-fly rendering; with --data the fonts are the dataset's")
+    train = _shards(config.data, fields, canvas, channels, "--data")
+    val = _shards(config.val_data, fields, canvas, channels, "--val-data") if config.val_data else None
+    names = dict(train.font_names)
+    if val is not None:
+        names.update({k: v for k, v in val.font_names.items() if k not in names})
+    return Sources(train, val, train.classes, train.charset, names, shuffle=True)
+
+
+def _shards(path: str, fields: Sequence[str], canvas: tuple[int, int], channels: int, option: str):
+    from fontsynth.shards import MANIFEST_FILE
+    from fontsynth.torchdata import ShardDataset
+
+    root = Path(path)
+    if not root.exists():
+        raise UserError(f"{option} {root} does not exist; render it with `fontsynth render --out {root}`")
+    if not (root / MANIFEST_FILE).exists() and not any(root.glob(f"*/{MANIFEST_FILE}")):
+        raise UserError(f"{option} {root} is not a fontsynth dataset (no {MANIFEST_FILE}); pass the --out folder of `fontsynth render`")
+    return ShardDataset(root, fields=fields, size=canvas, channels=channels)

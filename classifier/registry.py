@@ -1,0 +1,131 @@
+"""One small registry for every model: `create_model(name, **overrides)`, `list_models()`.
+
+A model is registered with its dataclass config. `create_model` builds the config from the
+defaults plus overrides (unknown keys refused, values checked by the config's own
+`__post_init__`), and the model keeps it as `model.config`, so a checkpoint can store
+`config_to_dict(model.config)` and rebuild the same model with no flags re-typed.
+
+Registered models follow one contract: `forward(images) -> logits` (or the model's output),
+`model.config` the dataclass that built it, and `model.name` its registry name.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import typing
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from fontsynth.errors import UserError
+
+
+@dataclass(frozen=True)
+class Entry:
+    name: str
+    config_type: type
+    build: Callable  # config -> nn.Module
+    summary: str
+
+
+_MODELS: dict[str, Entry] = {}
+
+
+def register(name: str, config_type: type, summary: str = ""):
+    """Decorator: `@register("vgg16", VGGConfig)` on a function or class taking the config."""
+
+    def wrap(build: Callable) -> Callable:
+        if name in _MODELS:
+            raise ValueError(f"model {name!r} is registered twice")
+        _MODELS[name] = Entry(name, config_type, build, summary or (build.__doc__ or "").strip().split("\n")[0])
+        return build
+
+    return wrap
+
+
+def _load_builtin_models() -> None:
+    # The modules that register themselves; imported on first use so `import classifier.registry` stays light.
+    import classifier.typeface  # noqa: F401
+
+
+def list_models() -> list[str]:
+    _load_builtin_models()
+    return sorted(_MODELS)
+
+
+def entry(name: str) -> Entry:
+    _load_builtin_models()
+    if name not in _MODELS:
+        raise UserError(f"unknown model {name!r}; known models: {', '.join(sorted(_MODELS))}")
+    return _MODELS[name]
+
+
+def make_config(name: str, **overrides):
+    """The default config of `name` with `overrides` applied (unknown keys refused)."""
+    return config_from_dict(entry(name).config_type, overrides, base=entry(name).config_type())
+
+
+def create_model(name: str, **overrides):
+    """Build model `name` from its default config plus `overrides`."""
+    config = make_config(name, **overrides)
+    return build_model(name, config)
+
+
+def build_model(name: str, config):
+    model = entry(name).build(config)
+    model.config = config
+    model.name = name
+    return model
+
+
+def config_to_dict(config) -> dict:
+    """A config as plain JSON types (tuples become lists)."""
+    return dataclasses.asdict(config)
+
+
+def config_from_dict(config_type: type, values: dict, base=None, source: str = "config"):
+    """`config_type` from `base` (or the defaults) with `values` applied; unknown keys and wrong
+    types are one UserError naming the key."""
+    base = base if base is not None else config_type()
+    known = {f.name: f for f in dataclasses.fields(config_type)}
+    unknown = sorted(set(values) - set(known))
+    if unknown:
+        raise UserError(f"{source}: unknown key(s) {', '.join(unknown)}; known keys: {', '.join(sorted(known))}")
+    hints = typing.get_type_hints(config_type)
+    changes = {key: _coerce(value, hints[key], f"{source}: {key}") for key, value in values.items()}
+    try:
+        return dataclasses.replace(base, **changes)
+    except (TypeError, ValueError) as e:
+        raise UserError(f"{source}: {e}") from None
+
+
+def _coerce(value, hint, where: str):
+    """JSON value -> the field's type (lists to tuples, ints to floats); anything else refused."""
+    origin = typing.get_origin(hint)
+    if origin is typing.Union or str(origin) == "<class 'types.UnionType'>":
+        args = [a for a in typing.get_args(hint) if a is not type(None)]
+        if value is None:
+            return None
+        return _coerce(value, args[0], where)
+    if origin is tuple:
+        if not isinstance(value, (list, tuple)):
+            raise UserError(f"{where} must be a list, got {value!r}")
+        args = typing.get_args(hint)
+        item = args[0] if args else object
+        return tuple(_coerce(v, item, where) for v in value)
+    if hint is bool:
+        if not isinstance(value, bool):
+            raise UserError(f"{where} must be true or false, got {value!r}")
+        return value
+    if hint is int:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise UserError(f"{where} must be a whole number, got {value!r}")
+        return value
+    if hint is float:
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise UserError(f"{where} must be a number, got {value!r}")
+        return float(value)
+    if hint is str:
+        if not isinstance(value, str):
+            raise UserError(f"{where} must be a string, got {value!r}")
+        return value
+    return value

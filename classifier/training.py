@@ -1,0 +1,484 @@
+"""The one training loop every model uses (typeface classifier, recognizer, brush).
+
+A model, a `Task` (its loss and its validation) and a data source plug into `train()`:
+
+    run = RunFolder(out)
+    train(model, task, train_data, val_data, TrainConfig(...), run, resume=False)
+
+What it provides:
+- A run folder: `config.json` (everything that defines the run), `metrics.csv` (one row per
+  log step, validation columns filled at validation steps), `curves.png` redrawn at each
+  validation, `last.pt` and `best.pt`.
+- Checkpoints: `state_dict` + the model's registry name and JSON config + the task's tables
+  (class table, charset) + format version, readable with `torch.load(weights_only=True)`.
+  `last.pt` also holds the optimizer, the step, the elapsed time and the RNG state.
+- Resume after a kill: from `last.pt`, the same step count and the same data order (batch k is
+  a pure function of (seed, k)), so a resumed CPU run ends with the weights of an
+  uninterrupted one. Ctrl-C or SIGTERM finishes the current step, saves `last.pt` and stops.
+- AdamW or SGD, linear warmup then cosine decay (over `steps`, or over the time budget when
+  `max_minutes` ends the run first), gradient clipping, bf16 autocast and channels_last on
+  CUDA, optional `torch.compile`, periodic validation, a progress bar with rate and ETA.
+- `torchrun --nproc-per-node N`: DistributedDataParallel; `batch_size` is the global batch,
+  each rank takes its own slice of every batch's indices; rank 0 validates and writes.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import math
+import os
+import signal
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+
+import torch
+from torch import nn
+from torch.utils.data import DataLoader, Dataset, Sampler
+
+from fontsynth.errors import UserError
+
+CHECKPOINT_FORMAT = "fontsynth-checkpoint"
+CHECKPOINT_VERSION = 1
+TRAIN_COLUMNS = ("step", "elapsed_s", "lr", "train_loss", "img_per_s")
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    steps: int = 10_000  # optimizer steps (the schedule's length)
+    max_minutes: float = 0.0  # stop after this much training time in all (0: no limit); the schedule then follows time
+    batch_size: int = 64  # global: split over torchrun ranks
+    lr: float = 1e-3
+    optimizer: str = "adamw"  # adamw or sgd
+    weight_decay: float = 0.05
+    momentum: float = 0.9  # sgd only
+    warmup_steps: int = 200
+    min_lr_ratio: float = 0.01  # the cosine ends at lr * min_lr_ratio
+    grad_clip: float = 5.0  # max gradient norm; 0: off
+    val_every: int = 500
+    log_every: int = 20
+    checkpoint_every: int = 500
+    seed: int = 0
+    device: str = "auto"  # auto, cpu, cuda
+    workers: int = 2  # DataLoader processes
+    bf16: bool = True  # autocast on CUDA
+    channels_last: bool = True  # on CUDA
+    compile: bool = False  # torch.compile the model
+    progress: bool = True
+
+    def __post_init__(self):
+        if self.steps < 1 or self.batch_size < 1:
+            raise ValueError(f"steps and batch_size must be at least 1 (got {self.steps}, {self.batch_size})")
+        if self.optimizer not in ("adamw", "sgd"):
+            raise ValueError(f"optimizer must be adamw or sgd, got {self.optimizer!r}")
+        if self.device not in ("auto", "cpu", "cuda"):
+            raise ValueError(f"device must be auto, cpu or cuda, got {self.device!r}")
+        if not (self.lr > 0 and self.max_minutes >= 0 and self.workers >= 0 and self.grad_clip >= 0 and 0 <= self.min_lr_ratio <= 1):
+            raise ValueError("lr must be positive; max_minutes, workers and grad_clip non-negative; min_lr_ratio in [0, 1]")
+        if min(self.val_every, self.log_every, self.checkpoint_every) < 1 or self.warmup_steps < 0:
+            raise ValueError("val_every, log_every and checkpoint_every must be at least 1, warmup_steps at least 0")
+
+
+class Task(Protocol):
+    """What a model brings to the trainer."""
+
+    score: str  # the validation metric that picks best.pt (higher is better)
+    metric_names: tuple[str, ...]  # validation metrics, in the order of metrics.csv
+
+    def loss(self, model: nn.Module, batch: dict, device: torch.device) -> tuple[torch.Tensor, int]:
+        """(scalar loss, number of images in the batch)."""
+
+    def validate(self, model: nn.Module, loader: DataLoader, device: torch.device) -> dict[str, float]:
+        """Validation metrics (all of metric_names) over `loader`; the model is in eval mode."""
+
+    def tables(self) -> dict:
+        """What a checkpoint needs besides weights and config (class table, charset), as JSON types."""
+
+
+# ---------------------------------------------------------------- schedule and data order
+
+
+def learning_rate(config: TrainConfig, step: int, progress: float) -> float:
+    """Linear warmup over `warmup_steps`, then cosine from lr to lr * min_lr_ratio as `progress` goes 0 -> 1."""
+    if step < config.warmup_steps:
+        return config.lr * (step + 1) / config.warmup_steps
+    progress = min(max(progress, 0.0), 1.0)
+    return config.lr * (config.min_lr_ratio + (1 - config.min_lr_ratio) * 0.5 * (1 + math.cos(math.pi * progress)))
+
+
+def batch_positions(step: int, batch_size: int, rank: int = 0, world: int = 1) -> range:
+    """Positions in the endless sample stream that rank `rank` reads at `step`."""
+    per_rank = batch_size // world
+    first = step * batch_size + rank * per_rank
+    return range(first, first + per_rank)
+
+
+class StepBatches(Sampler):
+    """Batches for steps start..stop-1: batch k is a pure function of (seed, k), whatever was read
+    before, so a resumed run reads what an uninterrupted one would. With `shuffle`, each pass
+    over the n items is a permutation seeded by (seed, pass); without it (on-the-fly rendering,
+    where every index is a new sample), items are read in order and wrap around."""
+
+    def __init__(self, n: int, batch_size: int, seed: int, start: int, stop: int, shuffle: bool = True, rank: int = 0, world: int = 1):
+        self.n, self.batch_size, self.seed, self.start, self.stop = n, batch_size, seed, start, stop
+        self.shuffle, self.rank, self.world = shuffle, rank, world
+        self._epoch, self._perm = -1, None
+
+    def __len__(self) -> int:
+        return max(0, self.stop - self.start)
+
+    def _item(self, position: int) -> int:
+        epoch, within = divmod(position, self.n)
+        if not self.shuffle:
+            return within
+        if epoch != self._epoch:
+            g = torch.Generator().manual_seed(self.seed * 1_000_003 + epoch)
+            self._epoch, self._perm = epoch, torch.randperm(self.n, generator=g)
+        return int(self._perm[within])
+
+    def __iter__(self) -> Iterator[list[int]]:
+        for step in range(self.start, self.stop):
+            yield [self._item(p) for p in batch_positions(step, self.batch_size, self.rank, self.world)]
+
+
+# ---------------------------------------------------------------- run folder and checkpoints
+
+
+class RunFolder:
+    """config.json, metrics.csv, curves.png, last.pt, best.pt in one folder that can be moved."""
+
+    def __init__(self, path: str | Path):
+        self.path = Path(path)
+
+    @property
+    def last(self) -> Path:
+        return self.path / "last.pt"
+
+    @property
+    def best(self) -> Path:
+        return self.path / "best.pt"
+
+    @property
+    def metrics(self) -> Path:
+        return self.path / "metrics.csv"
+
+    def write_config(self, config: dict) -> None:
+        self.path.mkdir(parents=True, exist_ok=True)
+        _write_atomic(self.path / "config.json", json.dumps(config, indent=2, sort_keys=True).encode() + b"\n")
+
+    def read_config(self) -> dict:
+        try:
+            return json.loads((self.path / "config.json").read_text())
+        except (OSError, ValueError) as e:
+            raise UserError(f"{self.path} is not a run folder ({e}); train into it first") from None
+
+    def read_metrics(self) -> list[dict[str, float]]:
+        if not self.metrics.exists():
+            return []
+        with open(self.metrics, newline="") as f:
+            return [{k: float(v) if v != "" else float("nan") for k, v in row.items()} for row in csv.DictReader(f)]
+
+    def write_metrics(self, rows: list[dict[str, float]], columns: list[str]) -> None:
+        tmp = self.metrics.with_suffix(".tmp")
+        with open(tmp, "w", newline="") as f:
+            writer = csv.DictWriter(f, fieldnames=columns, extrasaction="ignore")
+            writer.writeheader()
+            for row in rows:
+                writer.writerow({k: _fmt(row.get(k)) for k in columns})
+        tmp.replace(self.metrics)
+
+
+def _fmt(value) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return ""
+    return f"{value:.6g}" if isinstance(value, float) else str(value)
+
+
+def _write_atomic(path: Path, data: bytes) -> None:
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_bytes(data)
+    tmp.replace(path)
+
+
+def save_checkpoint(path: Path, payload: dict) -> None:
+    tmp = path.with_name(path.name + ".tmp")
+    torch.save(payload, tmp)
+    tmp.replace(path)
+
+
+def load_checkpoint(path: str | Path) -> dict:
+    """A checkpoint written by `train` (weights_only: no code is unpickled)."""
+    path = Path(path)
+    if path.is_dir():
+        candidates = [path / "best.pt", path / "last.pt"]
+        found = [p for p in candidates if p.exists()]
+        if not found:
+            raise UserError(f"{path} holds no checkpoint (best.pt or last.pt); train into it first or pass another run folder")
+        path = found[0]
+    try:
+        payload = torch.load(path, map_location="cpu", weights_only=True)
+    except FileNotFoundError:
+        raise UserError(f"no checkpoint at {path}; pass a run folder or a .pt file written by training") from None
+    except Exception as e:  # a damaged or foreign file: torch raises many types
+        raise UserError(f"{path} is not a readable checkpoint ({type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''})") from None
+    if not isinstance(payload, dict) or payload.get("format") != CHECKPOINT_FORMAT:
+        raise UserError(f"{path} is not a fontsynth checkpoint; pass a run folder written by fontsynth training")
+    if payload.get("format_version", 0) > CHECKPOINT_VERSION:
+        raise UserError(f"{path} was written by a newer fontsynth (checkpoint format {payload['format_version']}); upgrade fontsynth")
+    return payload
+
+
+def model_from_checkpoint(payload: dict) -> nn.Module:
+    """The model a checkpoint holds, in eval mode on the CPU."""
+    from classifier.registry import build_model, config_from_dict, entry
+
+    spec = entry(payload["model"])
+    config = config_from_dict(spec.config_type, payload["model_config"], source=f"checkpoint model config ({payload['model']})")
+    model = build_model(payload["model"], config)
+    model.load_state_dict(payload["state_dict"])
+    return model.eval()
+
+
+# ---------------------------------------------------------------- the loop
+
+
+@dataclass
+class RunResult:
+    step: int
+    elapsed_s: float
+    best_score: float
+    last_metrics: dict[str, float] = field(default_factory=dict)
+    stopped_early: bool = False  # interrupted (Ctrl-C, SIGTERM): last.pt holds the state to resume from
+
+
+@dataclass
+class Distributed:
+    rank: int = 0
+    world: int = 1
+    local_rank: int = 0
+
+    @property
+    def main(self) -> bool:
+        return self.rank == 0
+
+
+def distributed_from_env() -> Distributed:
+    """The torchrun rank, if any (WORLD_SIZE > 1)."""
+    world = int(os.environ.get("WORLD_SIZE", "1"))
+    if world <= 1:
+        return Distributed()
+    return Distributed(rank=int(os.environ["RANK"]), world=world, local_rank=int(os.environ.get("LOCAL_RANK", "0")))
+
+
+def pick_device(name: str, dist: Distributed = Distributed()) -> torch.device:
+    if name == "cuda" and not torch.cuda.is_available():
+        raise UserError("--device cuda was asked for but torch sees no CUDA GPU; use --device cpu (or auto)")
+    if name == "cpu" or (name == "auto" and not torch.cuda.is_available()):
+        return torch.device("cpu")
+    return torch.device("cuda", dist.local_rank)
+
+
+def seed_everything(seed: int) -> None:
+    torch.manual_seed(seed)
+
+
+class _StopRequest:
+    """SIGINT / SIGTERM set a flag the loop checks after each step; a second Ctrl-C stops at once."""
+
+    def __init__(self):
+        self.requested = False
+        self._old: dict[int, Any] = {}
+
+    def __enter__(self):
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            try:
+                self._old[sig] = signal.signal(sig, self._handle)
+            except ValueError:  # not the main thread: no handlers
+                pass
+        return self
+
+    def _handle(self, signum, frame):
+        if self.requested:
+            raise KeyboardInterrupt
+        self.requested = True
+
+    def __exit__(self, *exc):
+        for sig, old in self._old.items():
+            signal.signal(sig, old)
+
+
+def make_optimizer(model: nn.Module, config: TrainConfig) -> torch.optim.Optimizer:
+    """AdamW or SGD; no weight decay on biases and normalisation weights (1-D parameters)."""
+    decay = [p for p in model.parameters() if p.requires_grad and p.ndim > 1]
+    no_decay = [p for p in model.parameters() if p.requires_grad and p.ndim <= 1]
+    groups = [{"params": decay, "weight_decay": config.weight_decay}, {"params": no_decay, "weight_decay": 0.0}]
+    if config.optimizer == "sgd":
+        return torch.optim.SGD(groups, lr=config.lr, momentum=config.momentum, nesterov=True)
+    return torch.optim.AdamW(groups, lr=config.lr, betas=(0.9, 0.999))
+
+
+def _rng_state(device: torch.device) -> dict:
+    state = {"torch": torch.get_rng_state()}
+    if device.type == "cuda":
+        state["cuda"] = torch.cuda.get_rng_state(device)
+    return state
+
+
+def _set_rng_state(state: dict, device: torch.device) -> None:
+    torch.set_rng_state(state["torch"])
+    if device.type == "cuda" and "cuda" in state:
+        torch.cuda.set_rng_state(state["cuda"], device)
+
+
+def train(model: nn.Module, task: Task, train_data: Dataset, val_data: Dataset | None, config: TrainConfig, run: RunFolder,
+          run_config: dict, resume: bool = False, shuffle: bool = True, on_step: Callable[[int], None] | None = None) -> RunResult:
+    """Train `model` on `train_data`; see the module docstring. `run_config` is written as
+    config.json (with `train` = `config`). `on_step(step)` is called after every step (tests
+    use it to simulate a kill)."""
+    dist = distributed_from_env()
+    device = pick_device(config.device, dist)
+    if dist.world > 1 and not torch.distributed.is_initialized():
+        torch.distributed.init_process_group("nccl" if device.type == "cuda" else "gloo")
+    if config.batch_size % dist.world:
+        raise UserError(f"--batch-size {config.batch_size} must be a multiple of the {dist.world} torchrun processes")
+    if len(train_data) == 0:
+        raise UserError("the training data is empty")
+    cuda = device.type == "cuda"
+    if cuda:
+        torch.cuda.set_device(device)
+        torch.backends.cuda.matmul.allow_tf32 = True
+        torch.backends.cudnn.allow_tf32 = True
+        torch.backends.cudnn.benchmark = True
+
+    model.to(device)
+    if cuda and config.channels_last:
+        model.to(memory_format=torch.channels_last)
+    optimizer = make_optimizer(model, config)
+    step, elapsed_before, best = 0, 0.0, -math.inf
+    rows: list[dict[str, float]] = []
+    columns = [*TRAIN_COLUMNS, *task.metric_names]
+    if resume:
+        if not run.last.exists():
+            raise UserError(f"--resume: {run.last} does not exist; start the run without --resume")
+        payload = load_checkpoint(run.last)
+        model.load_state_dict(payload["state_dict"])
+        optimizer.load_state_dict(payload["optimizer"])
+        step, elapsed_before, best = payload["step"], payload["elapsed_s"], payload["best_score"]
+        _set_rng_state(payload["rng"], device)
+        rows = [r for r in run.read_metrics() if r["step"] <= step]  # rows logged after the checkpoint are redone
+    elif dist.main:
+        run.write_config({**run_config, "train": asdict(config)})
+    if dist.main:
+        run.write_metrics(rows, columns)
+
+    target = model
+    if config.compile:
+        target = torch.compile(model)
+    if dist.world > 1:
+        from torch.nn.parallel import DistributedDataParallel
+
+        target = DistributedDataParallel(target, device_ids=[device.index] if cuda else None)
+
+    def loader_for(data: Dataset, sampler: Sampler) -> DataLoader:
+        return DataLoader(data, batch_sampler=sampler, num_workers=config.workers, pin_memory=cuda,
+                          prefetch_factor=4 if config.workers else None, persistent_workers=False,
+                          generator=torch.Generator().manual_seed(config.seed))
+
+    batches = StepBatches(len(train_data), config.batch_size, config.seed, step, config.steps, shuffle, dist.rank, dist.world)
+    val_loader = None
+    if val_data is not None and len(val_data) and dist.main:
+        n_val = len(val_data)
+        val_steps = math.ceil(n_val / config.batch_size)
+        val_loader = loader_for(val_data, [list(range(k * config.batch_size, min(n_val, (k + 1) * config.batch_size))) for k in range(val_steps)])
+
+    budget = config.max_minutes * 60
+    start_time = time.perf_counter()
+    window_loss, window_images, window_start = 0.0, 0, time.perf_counter()
+    last_metrics: dict[str, float] = {}
+    stopped = False
+
+    def elapsed() -> float:
+        return elapsed_before + time.perf_counter() - start_time
+
+    def checkpoint(path: Path, with_optimizer: bool) -> None:
+        payload = {
+            "format": CHECKPOINT_FORMAT, "format_version": CHECKPOINT_VERSION,
+            "model": getattr(model, "name", type(model).__name__),
+            "model_config": asdict(model.config), "tables": task.tables(), "run": run_config,
+            "state_dict": model.state_dict(), "step": step, "elapsed_s": elapsed(), "best_score": best,
+            "metrics": last_metrics,
+        }
+        if with_optimizer:
+            payload |= {"optimizer": optimizer.state_dict(), "rng": _rng_state(device)}
+        save_checkpoint(path, payload)
+
+    def validate_now() -> None:
+        nonlocal best, last_metrics
+        model.eval()
+        with torch.no_grad(), torch.autocast(device.type, dtype=torch.bfloat16, enabled=cuda and config.bf16):
+            last_metrics = task.validate(model, val_loader, device)
+        model.train()
+        rows[-1].update(last_metrics)
+        if last_metrics[task.score] > best:
+            best = last_metrics[task.score]
+            checkpoint(run.best, with_optimizer=False)
+        from classifier.plots import write_curves
+
+        write_curves(rows, run.path / "curves.png")
+
+    from fontsynth.progress import progress_bar
+
+    model.train()
+    with _StopRequest() as stop, progress_bar("train", config.steps, "steps", enabled=config.progress and dist.main, done=step) as advance:
+        for batch in loader_for(train_data, batches):
+            lr = learning_rate(config, step, max(step / config.steps, elapsed() / budget if budget else 0.0))
+            for group in optimizer.param_groups:
+                group["lr"] = lr
+            with torch.autocast(device.type, dtype=torch.bfloat16, enabled=cuda and config.bf16):
+                loss, images = task.loss(target, batch, device)
+            optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            if config.grad_clip:
+                nn.utils.clip_grad_norm_(model.parameters(), config.grad_clip)
+            optimizer.step()
+            step += 1
+            window_loss = window_loss + loss.detach().float() * images  # stays on the device: no sync per step
+            window_images += images
+            advance(1)
+            out_of_time, interrupted = _agree((bool(budget) and elapsed() >= budget, stop.requested), dist, device)
+            final = step >= config.steps or out_of_time or interrupted
+            log_now = final or any(step % every == 0 for every in (config.log_every, config.val_every, config.checkpoint_every))
+            if dist.main and log_now:
+                now = time.perf_counter()
+                rows.append({"step": step, "elapsed_s": round(elapsed(), 2), "lr": lr, "train_loss": float(window_loss) / max(window_images, 1),
+                             "img_per_s": window_images * dist.world / max(now - window_start, 1e-9)})
+                window_loss, window_images, window_start = 0.0, 0, now
+                if val_loader is not None and not interrupted and (step % config.val_every == 0 or final):
+                    validate_now()
+                run.write_metrics(rows, columns)
+                if step % config.checkpoint_every == 0 or final:
+                    checkpoint(run.last, with_optimizer=True)
+            if on_step is not None:
+                on_step(step)
+            if final:
+                stopped = interrupted
+                break
+    if dist.main and rows:
+        from classifier.plots import write_curves
+
+        write_curves(rows, run.path / "curves.png")
+    if dist.world > 1:
+        torch.distributed.barrier()
+    return RunResult(step=step, elapsed_s=elapsed(), best_score=best, last_metrics=last_metrics, stopped_early=stopped)
+
+
+def _agree(flags: tuple[bool, ...], dist: Distributed, device: torch.device) -> tuple[bool, ...]:
+    """Rank 0's flags on every rank (a time budget or a stop request ends all ranks at the same step)."""
+    if dist.world == 1:
+        return flags
+    value = torch.tensor([int(f) for f in flags], device=device)
+    torch.distributed.broadcast(value, src=0)
+    return tuple(bool(v) for v in value.tolist())

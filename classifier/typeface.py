@@ -1,0 +1,171 @@
+"""VGG16 typeface classifier: torchvision's architecture on grey 64x256 word images.
+
+- `forward(images)` -> logits (N x num_classes); images are N x C x H x W floats in [0, 1]
+  (normalised inside the model, so every caller passes the same [0, 1] tensors).
+- `embed(images)` -> the penultimate features (N x hidden): brush's typeface loss.
+- `features(images, layers)` -> {name: activation} for names relu1_1 ... relu5_3 (and
+  pool1 ... pool5): the feature network of perceptual, Gram and style-transfer losses.
+
+The layers are numbered as torchvision's VGG (its `features.N` are our `convs.N`, its
+`classifier.N` ours), so a local torchvision VGG16 state_dict loads into it
+(`load_torchvision_weights`); the first convolution's RGB weights are summed for grey input,
+and layers whose shapes differ are reported, not loaded.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+import torch
+from torch import nn
+
+from classifier.registry import register
+
+IMAGENET_MEAN = (0.485, 0.456, 0.406)
+IMAGENET_STD = (0.229, 0.224, 0.225)
+
+
+@dataclass(frozen=True)
+class VGGConfig:
+    num_classes: int = 1000
+    in_channels: int = 1  # 1 grey, 3 RGB
+    height: int = 64
+    width: int = 256
+    widths: tuple[int, ...] = (64, 128, 256, 512, 512)  # channels of the five blocks
+    depths: tuple[int, ...] = (2, 2, 3, 3, 3)  # convolutions per block (VGG16: 13 in all)
+    batch_norm: bool = False  # torchvision's vgg16_bn when true
+    hidden: int = 4096  # width of the two hidden fully connected layers; the embedding size
+    dropout: float = 0.5
+    pool: tuple[int, ...] = (2, 8)  # adaptive average pool before the classifier: (7, 7) is ImageNet's
+
+    def __post_init__(self):
+        if self.in_channels not in (1, 3):
+            raise ValueError(f"in_channels must be 1 or 3, got {self.in_channels}")
+        if len(self.widths) != 5 or len(self.depths) != 5 or min(self.depths) < 1 or min(self.widths) < 1:
+            raise ValueError(f"widths and depths need five positive entries, got {self.widths} and {self.depths}")
+        if self.height < 32 or self.width < 32:
+            raise ValueError(f"input must be at least 32x32 (five 2x poolings), got {self.height}x{self.width}")
+        if len(self.pool) != 2 or min(self.pool) < 1:
+            raise ValueError(f"pool must be (height, width), got {self.pool}")
+        if self.num_classes < 1 or self.hidden < 1 or not 0 <= self.dropout < 1:
+            raise ValueError("num_classes and hidden must be positive and dropout in [0, 1)")
+
+
+def layer_names(depths: tuple[int, ...]) -> list[str]:
+    """Names of the feature layers in order: relu1_1, relu1_2, pool1, relu2_1, ..."""
+    names = []
+    for block, depth in enumerate(depths, start=1):
+        names += [f"relu{block}_{k}" for k in range(1, depth + 1)] + [f"pool{block}"]
+    return names
+
+
+@register("vgg16", VGGConfig, "VGG16 typeface classifier (torchvision layout; widths, depths and batch norm configurable)")
+class VGG16(nn.Module):
+    def __init__(self, config: VGGConfig):
+        super().__init__()
+        self.config = config
+        layers: list[nn.Module] = []
+        self._index: dict[str, int] = {}  # layer name -> index in self.convs
+        channels = config.in_channels
+        for block, (width, depth) in enumerate(zip(config.widths, config.depths), start=1):
+            for k in range(1, depth + 1):
+                layers.append(nn.Conv2d(channels, width, kernel_size=3, padding=1))
+                if config.batch_norm:
+                    layers.append(nn.BatchNorm2d(width))
+                layers.append(nn.ReLU(inplace=True))
+                self._index[f"relu{block}_{k}"] = len(layers) - 1
+                channels = width
+            layers.append(nn.MaxPool2d(kernel_size=2, stride=2))
+            self._index[f"pool{block}"] = len(layers) - 1
+        self.convs = nn.Sequential(*layers)
+        self.avgpool = nn.AdaptiveAvgPool2d(tuple(config.pool))
+        flat = channels * config.pool[0] * config.pool[1]
+        self.classifier = nn.Sequential(
+            nn.Linear(flat, config.hidden), nn.ReLU(inplace=True), nn.Dropout(config.dropout),
+            nn.Linear(config.hidden, config.hidden), nn.ReLU(inplace=True), nn.Dropout(config.dropout),
+            nn.Linear(config.hidden, config.num_classes),
+        )
+        mean = IMAGENET_MEAN if config.in_channels == 3 else (sum(IMAGENET_MEAN) / 3,)
+        std = IMAGENET_STD if config.in_channels == 3 else (sum(IMAGENET_STD) / 3,)
+        self.register_buffer("mean", torch.tensor(mean).view(1, -1, 1, 1), persistent=False)
+        self.register_buffer("std", torch.tensor(std).view(1, -1, 1, 1), persistent=False)
+        self._init_weights()
+
+    @property
+    def layer_names(self) -> list[str]:
+        return layer_names(self.config.depths)
+
+    def _init_weights(self) -> None:
+        for m in self.modules():
+            if isinstance(m, nn.Conv2d):
+                nn.init.kaiming_normal_(m.weight, mode="fan_out", nonlinearity="relu")
+                nn.init.zeros_(m.bias)
+            elif isinstance(m, nn.BatchNorm2d):
+                nn.init.ones_(m.weight)
+                nn.init.zeros_(m.bias)
+            elif isinstance(m, nn.Linear):
+                nn.init.normal_(m.weight, 0, 0.01)
+                nn.init.zeros_(m.bias)
+
+    def _check(self, images: torch.Tensor) -> torch.Tensor:
+        c = self.config
+        assert images.ndim == 4 and images.shape[1] == c.in_channels, f"expected N x {c.in_channels} x H x W images, got {tuple(images.shape)}"
+        return (images - self.mean) / self.std
+
+    def forward_features(self, images: torch.Tensor) -> torch.Tensor:
+        """The flattened pooled conv features (N x channels * pool)."""
+        return torch.flatten(self.avgpool(self.convs(self._check(images))), 1)
+
+    def embed(self, images: torch.Tensor) -> torch.Tensor:
+        """Penultimate features (N x hidden): the output of the second hidden layer."""
+        return self.classifier[:5](self.forward_features(images))
+
+    def head(self, embedding: torch.Tensor) -> torch.Tensor:
+        """Logits from `embed`'s output."""
+        return self.classifier[5:](embedding)
+
+    def forward(self, images: torch.Tensor) -> torch.Tensor:
+        logits = self.head(self.embed(images))
+        assert logits.shape == (images.shape[0], self.config.num_classes)
+        return logits
+
+    def features(self, images: torch.Tensor, layers: list[str] | tuple[str, ...]) -> dict[str, torch.Tensor]:
+        """Named intermediate activations; runs the network only as deep as the deepest layer asked for."""
+        unknown = [name for name in layers if name not in self._index]
+        if unknown:
+            raise ValueError(f"unknown layer(s) {', '.join(unknown)}; valid: {', '.join(self.layer_names)}")
+        wanted = {self._index[name]: name for name in layers}
+        out: dict[str, torch.Tensor] = {}
+        x = self._check(images)
+        for i, layer in enumerate(self.convs[: max(wanted) + 1]):
+            x = layer(x)
+            if i in wanted:
+                out[wanted[i]] = x  # later layers write new tensors (in-place ReLUs act on conv / BN outputs)
+        return out
+
+    def reset_classifier(self, num_classes: int) -> None:
+        self.classifier[-1] = nn.Linear(self.config.hidden, num_classes)
+        self.config = replace(self.config, num_classes=num_classes)
+
+
+def load_torchvision_weights(model: VGG16, state_dict: dict[str, torch.Tensor]) -> dict[str, list[str]]:
+    """Copy a torchvision VGG16 (or VGG16-BN) state_dict into `model` where shapes agree.
+
+    RGB first-layer weights are summed over colour for a grey model. Returns {"loaded": keys,
+    "skipped": keys with the reason} so the caller can say what came from the file."""
+    own = model.state_dict()
+    loaded, skipped = [], []
+    for key, value in state_dict.items():
+        key = "convs." + key[len("features."):] if key.startswith("features.") else key
+        if key not in own:
+            skipped.append(f"{key} (not in this model)")
+            continue
+        if key == "convs.0.weight" and value.shape[1] == 3 and own[key].shape[1] == 1:
+            value = value.sum(dim=1, keepdim=True)
+        if value.shape != own[key].shape:
+            skipped.append(f"{key} (shape {tuple(value.shape)} here {tuple(own[key].shape)})")
+            continue
+        own[key] = value.to(own[key].dtype)
+        loaded.append(key)
+    model.load_state_dict(own)
+    return {"loaded": loaded, "skipped": skipped}

@@ -1,0 +1,149 @@
+"""train-classifier, eval-classifier and classify through the CLI on tiny data."""
+
+import json
+import shutil
+
+import pytest
+
+torch = pytest.importorskip("torch")
+
+from PIL import Image  # noqa: E402
+from typer.testing import CliRunner  # noqa: E402
+
+from fontsynth.cli import app  # noqa: E402
+from fontsynth.pipeline import RenderJob, render_dataset  # noqa: E402
+
+runner = CliRunner()
+FAST = ["--preset", "smoke", "--steps", "6", "--workers", "0", "--no-progress", "--device", "cpu"]
+
+
+def invoke(*args):
+    return runner.invoke(app, [str(a) for a in args])
+
+
+@pytest.fixture(scope="module")
+def data(small_fonts, tmp_path_factory):
+    root = tmp_path_factory.mktemp("clf")
+    for name, seed, n in (("train", 0, 96), ("val", 1, 40)):
+        render_dataset(RenderJob(fonts=small_fonts, out=root / name, n=n, seed=seed, size="32x128", workers=1, show_progress=False))
+    return root
+
+
+@pytest.fixture(scope="module")
+def run(data, tmp_path_factory):
+    out = tmp_path_factory.mktemp("runs") / "typeface"
+    result = invoke("train-classifier", "--data", data / "train", "--val-data", data / "val", "--out", out, *FAST)
+    assert result.exit_code == 0, result.output
+    assert "done: step 6" in result.output
+    return out
+
+
+def test_training_writes_a_complete_run_folder(run):
+    for name in ("config.json", "metrics.csv", "curves.png", "last.pt", "best.pt"):
+        assert (run / name).exists(), name
+    config = json.loads((run / "config.json").read_text())
+    assert config["kind"] == "typeface-classifier" and config["train"]["steps"] == 6 and config["model_config"]["num_classes"] == 4
+    assert config["model_config"]["height"] == 32 and config["preset"] == "smoke"
+
+
+def test_eval_prints_one_json_object_and_writes_its_files(run, data):
+    result = invoke("eval-classifier", run, "--data", data / "val", "--json", "--workers", "0", "--device", "cpu")
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.output)
+    assert report["n"] == 40 and report["classes"] == 4 and 0 <= report["top1"] <= report["top5"] <= 1
+    assert report["top5"] == 1.0  # 4 classes: every font is among the top 5
+    folder = run / "eval-val"
+    assert (folder / "confusions.png").exists() and json.loads((folder / "eval.json").read_text())["n"] == 40
+    lines = (folder / "per_class.csv").read_text().splitlines()
+    assert lines[0].startswith("class_id,font,family,style,items,correct") and len(lines) == 5
+    assert sum(int(line.split(",")[4]) for line in lines[1:]) == 40
+
+
+def test_classify_any_image_as_json_lines(run, data, tmp_path):
+    word = tmp_path / "word.jpg"
+    Image.new("RGB", (300, 90), (200, 30, 30)).save(word)  # colour, JPEG, another size
+    grey = tmp_path / "grey.png"
+    Image.new("L", (50, 20), 255).save(grey)
+    result = invoke("classify", word, grey, "--model", run, "--top", "3", "--json", "--device", "cpu")
+    assert result.exit_code == 0, result.output
+    lines = [json.loads(line) for line in result.output.splitlines()]
+    assert [line["image"] for line in lines] == [str(word), str(grey)]
+    fonts = json.loads((data / "train" / "manifest.json").read_text())["classes"]
+    for line in lines:
+        assert len(line["top"]) == 3 and all(t["font"] in fonts and t["family"] for t in line["top"])
+        scores = [t["score"] for t in line["top"]]
+        assert scores == sorted(scores, reverse=True) and 0 < sum(scores) <= 1.0001
+    plain = invoke("classify", grey, "--model", run, "--device", "cpu")
+    assert plain.exit_code == 0 and plain.output.startswith(f"{grey}: ")
+
+
+def test_resume_of_a_finished_run_changes_nothing_and_a_longer_one_continues(run, data, tmp_path):
+    copy = tmp_path / "moved"
+    shutil.copytree(run, copy)  # a run folder can be moved
+    result = invoke("train-classifier", "--out", copy, "--resume", "--steps", "8", "--workers", "0", "--no-progress", "--device", "cpu")
+    assert result.exit_code == 0, result.output
+    assert "step 8" in result.output
+    assert json.loads((copy / "config.json").read_text())["train"]["steps"] == 6  # the saved settings; only --steps changed
+
+
+@pytest.mark.parametrize("args, message", [
+    ([], "no training data"),
+    (["--data", "/nowhere"], "--data /nowhere does not exist"),
+    (["--on-the-fly"], "--on-the-fly needs --fonts"),
+    (["--device", "cuda"], "torch sees no CUDA GPU"),
+    (["--preset", "huge"], "unknown preset 'huge'"),
+])
+def test_bad_training_input_is_one_error_line(args, message, data, tmp_path, monkeypatch):
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    base = ["--data", data / "train"] if args[:1] in (["--device"], ["--preset"]) else []
+    result = invoke("train-classifier", "--out", tmp_path / "r", "--workers", "0", "--no-progress", *base, *args)
+    assert result.exit_code == 2, result.output
+    assert message in result.output and result.output.count("error:") == 1
+    assert not (tmp_path / "r" / "last.pt").exists()
+
+
+def test_config_file_keys_are_checked(data, tmp_path):
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps({"train": {"lr": 0.1, "learning_rate": 1}}))
+    result = invoke("train-classifier", "--data", data / "train", "--out", tmp_path / "r", "--config", bad, *FAST)
+    assert result.exit_code == 2 and "unknown key(s) learning_rate" in result.output
+    good = tmp_path / "good.json"
+    good.write_text(json.dumps({"model": {"hidden": 24}, "train": {"optimizer": "sgd", "lr": 0.01}}))
+    result = invoke("train-classifier", "--data", data / "train", "--out", tmp_path / "r", "--config", good, *FAST)
+    assert result.exit_code == 0, result.output
+    config = json.loads((tmp_path / "r" / "config.json").read_text())
+    assert config["model_config"]["hidden"] == 24 and config["train"]["optimizer"] == "sgd" and config["train"]["steps"] == 6
+
+
+def test_a_dataset_of_one_font_is_refused(small_fonts, tmp_path):
+    one = tmp_path / "onefont"
+    one.mkdir()
+    shutil.copyfile(small_fonts / "Vera.ttf", one / "Vera.ttf")
+    render_dataset(RenderJob(fonts=one, out=tmp_path / "d", n=10, size="32x128", workers=1, show_progress=False))
+    result = invoke("train-classifier", "--data", tmp_path / "d", "--out", tmp_path / "r", *FAST)
+    assert result.exit_code == 2 and "holds 1 font(s); a classifier needs at least 2" in result.output
+
+
+def test_inference_errors(run, tmp_path):
+    (tmp_path / "empty").mkdir()
+    broken = tmp_path / "broken.png"
+    broken.write_bytes(b"\x89PNG\r\n\x1a\n garbage")
+    cases = [
+        (["classify", broken, "--model", run], f"{broken} is not an image we can decode"),
+        (["classify", broken, "--model", tmp_path / "empty"], "is not an image"),  # images are read first
+        (["classify", run / "curves.png", "--model", tmp_path / "empty"], "holds no checkpoint"),
+        (["eval-classifier", tmp_path / "empty", "--data", tmp_path], "holds no checkpoint"),
+        (["eval-classifier", run, "--data", tmp_path / "empty"], "is not a fontsynth dataset"),
+    ]
+    for args, message in cases:
+        result = invoke(*args)
+        assert result.exit_code == 2 and message in result.output, (args, result.output)
+
+
+def test_on_the_fly_training_from_a_fonts_folder(small_fonts, tmp_path):
+    result = invoke("train-classifier", "--fonts", small_fonts, "--on-the-fly", "--out", tmp_path / "r", *FAST)
+    assert result.exit_code == 0, result.output
+    config = json.loads((tmp_path / "r" / "config.json").read_text())
+    assert config["data"]["on_the_fly"] and config["data"]["val_samples"] == 256 and config["classes"] == 4
+    rows = (tmp_path / "r" / "metrics.csv").read_text().splitlines()
+    assert rows[-1].split(",")[0] == "6" and rows[-1].split(",")[-1] != ""  # validated at the last step

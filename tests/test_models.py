@@ -1,0 +1,88 @@
+"""Every registered model: forward, backward, config round trip; VGG16's named layers and
+torchvision weights."""
+
+import dataclasses
+import json
+
+import pytest
+
+torch = pytest.importorskip("torch")
+
+from classifier.registry import config_from_dict, create_model, entry, list_models, make_config  # noqa: E402
+from classifier.typeface import VGG16, layer_names, load_torchvision_weights  # noqa: E402
+from fontsynth.errors import UserError  # noqa: E402
+
+TINY = {"vgg16": {"widths": (4, 8, 8, 8, 8), "depths": (1, 1, 1, 1, 1), "hidden": 16, "num_classes": 5, "height": 32, "width": 64}}
+
+
+@pytest.mark.parametrize("name", list_models())
+def test_forward_backward_and_config_round_trip(name):
+    torch.manual_seed(0)
+    model = create_model(name, **TINY.get(name, {}))
+    c = model.config
+    images = torch.rand(2, c.in_channels, c.height, c.width)
+    out = model(images)
+    assert out.shape[0] == 2 and torch.isfinite(out).all()
+    out.square().mean().backward()
+    assert all(p.grad is not None and torch.isfinite(p.grad).all() for p in model.parameters())
+    # the JSON config rebuilds the same architecture; loading the weights gives the same outputs
+    saved = json.loads(json.dumps(dataclasses.asdict(c)))
+    twin = create_model(name, **dataclasses.asdict(config_from_dict(entry(name).config_type, saved)))
+    assert twin.config == c
+    twin.load_state_dict(model.state_dict())
+    model.eval(), twin.eval()
+    assert torch.equal(model(images), twin(images))
+
+
+def test_the_default_vgg16_is_torchvisions_architecture():
+    model = create_model("vgg16", num_classes=10)
+    convs = [m for m in model.modules() if isinstance(m, torch.nn.Conv2d)]
+    linears = [m for m in model.modules() if isinstance(m, torch.nn.Linear)]
+    assert len(convs) == 13 and len(linears) == 3
+    assert [c.out_channels for c in convs] == [64, 64, 128, 128, 256, 256, 256, 512, 512, 512, 512, 512, 512]
+    assert model.config.in_channels == 1 and (model.config.height, model.config.width) == (64, 256)
+
+
+def test_unknown_or_badly_typed_settings_are_refused():
+    with pytest.raises(UserError, match="unknown key.*nope"):
+        make_config("vgg16", nope=1)
+    with pytest.raises(UserError, match="hidden must be a whole number"):
+        make_config("vgg16", hidden="big")
+    with pytest.raises(UserError, match="in_channels must be 1 or 3"):
+        make_config("vgg16", in_channels=2)
+    with pytest.raises(UserError, match="unknown model 'resnet9'.*vgg16"):
+        create_model("resnet9")
+
+
+def test_named_features_embed_and_layer_order():
+    torch.manual_seed(0)
+    model = create_model("vgg16", **TINY["vgg16"]).eval()
+    images = torch.rand(3, 1, 32, 64)
+    feats = model.features(images, ["relu1_1", "relu3_1", "pool5"])
+    assert feats["relu1_1"].shape == (3, 4, 32, 64) and feats["relu3_1"].shape == (3, 8, 8, 16) and feats["pool5"].shape == (3, 8, 1, 2)
+    assert (feats["relu1_1"] >= 0).all()
+    # the same activations as running the layers by hand
+    assert torch.equal(feats["relu1_1"], model.convs[:2](model._check(images)))  # conv, relu
+    assert model.embed(images).shape == (3, 16)
+    assert torch.equal(model.head(model.embed(images)), model(images))
+    assert layer_names((2, 2, 3, 3, 3))[:5] == ["relu1_1", "relu1_2", "pool1", "relu2_1", "relu2_2"]
+    assert "relu5_3" in create_model("vgg16", num_classes=2).layer_names
+    with pytest.raises(ValueError, match="unknown layer.*relu9_9.*valid: relu1_1"):
+        model.features(images, ["relu9_9"])
+
+
+def test_torchvision_vgg16_weights_load_into_the_grey_model():
+    torchvision = pytest.importorskip("torchvision")
+    reference = torchvision.models.vgg16(weights=None)
+    model = VGG16(make_config("vgg16", num_classes=7, pool=(7, 7)))
+    report = load_torchvision_weights(model, reference.state_dict())
+    assert len(report["loaded"]) == 26 + 4 and [s.split()[0] for s in report["skipped"]] == ["classifier.6.weight", "classifier.6.bias"]
+    assert torch.equal(model.convs[0].weight, reference.features[0].weight.sum(dim=1, keepdim=True))
+    assert torch.equal(model.convs[28].weight, reference.features[28].weight)
+    assert torch.equal(model.classifier[3].weight, reference.classifier[3].weight)
+    # a grey image through our model's first layer = the RGB image of three equal channels through torchvision's
+    grey = torch.rand(1, 1, 64, 256)
+    ours = model.features(grey, ["relu1_1"])["relu1_1"]
+    normalised = ((grey - model.mean) / model.std).expand(1, 3, 64, 256)
+    theirs = torch.relu(reference.features[0](normalised))
+    assert torch.allclose(ours, theirs, atol=1e-4)

@@ -1,0 +1,162 @@
+"""The shared trainer: overfitting, checkpoints, resume after a kill, schedule, data order."""
+
+import csv
+import math
+import os
+import signal
+
+import pytest
+
+torch = pytest.importorskip("torch")
+
+from torch.utils.data import Dataset  # noqa: E402
+
+from classifier.classification import ClassifierTask  # noqa: E402
+from classifier.registry import create_model  # noqa: E402
+from classifier.training import (  # noqa: E402
+    RunFolder,
+    StepBatches,
+    TrainConfig,
+    batch_positions,
+    learning_rate,
+    load_checkpoint,
+    model_from_checkpoint,
+    train,
+)
+from fontsynth.errors import UserError  # noqa: E402
+
+TINY = {"widths": (4, 8, 8, 8, 8), "depths": (1, 1, 1, 1, 1), "hidden": 32, "height": 32, "width": 64}
+
+
+class Stripes(Dataset):
+    """Class k: stripes of period k + 2 with a random phase and noise (seeded by index)."""
+
+    def __init__(self, n: int, classes: int = 4):
+        self.n, self.classes = n, classes
+
+    def __len__(self):
+        return self.n
+
+    def __getitem__(self, i):
+        g = torch.Generator().manual_seed(i)
+        k = i % self.classes
+        x = torch.arange(64) + torch.randint(0, 8, (1,), generator=g)
+        row = ((x // (k + 2)) % 2).float()
+        image = (row.expand(32, 64) * 0.8 + 0.2 * torch.rand(32, 64, generator=g)).unsqueeze(0)
+        return {"image": image, "font": f"font{k}"}
+
+
+def make(dropout=0.0, seed=0):
+    torch.manual_seed(seed)
+    return create_model("vgg16", **TINY, num_classes=4, dropout=dropout)
+
+
+def task():
+    return ClassifierTask([f"font{k}" for k in range(4)], {})
+
+
+def config(**kw):
+    base = dict(steps=8, batch_size=8, lr=3e-3, warmup_steps=2, val_every=4, log_every=2, checkpoint_every=3, workers=0, progress=False)
+    return TrainConfig(**{**base, **kw})
+
+
+def test_a_tiny_model_overfits_a_fixed_batch(tmp_path):
+    data = Stripes(8)
+    model = make()
+    result = train(model, task(), data, data, config(steps=120, val_every=60, lr=3e-3, weight_decay=0.0), RunFolder(tmp_path), {"kind": "test"})
+    assert result.last_metrics["val_top1"] == 1.0
+    rows = list(csv.DictReader(open(tmp_path / "metrics.csv")))
+    assert float(rows[-1]["train_loss"]) < 0.1 < float(rows[0]["train_loss"])
+    assert (tmp_path / "curves.png").stat().st_size > 1000
+
+
+def test_checkpoints_round_trip_to_identical_logits(tmp_path):
+    data = Stripes(32)
+    model = make()
+    train(model, task(), data, data, config(), RunFolder(tmp_path), {"kind": "test"})
+    payload = torch.load(tmp_path / "last.pt", weights_only=True)  # no code is unpickled
+    assert payload["format"] == "fontsynth-checkpoint" and payload["format_version"] == 1 and payload["step"] == 8
+    assert payload["tables"]["classes"] == [f"font{k}" for k in range(4)] and payload["model_config"]["hidden"] == 32
+    loaded = model_from_checkpoint(load_checkpoint(tmp_path / "last.pt"))
+    images = torch.stack([data[i]["image"] for i in range(6)])
+    assert torch.equal(model.eval()(images), loaded(images))
+    best = load_checkpoint(tmp_path)  # a run folder: best.pt
+    assert "optimizer" not in best and best["best_score"] == max(r["val_top1"] for r in RunFolder(tmp_path).read_metrics() if not math.isnan(r["val_top1"]))
+
+
+class Killed(Exception):
+    pass
+
+
+def test_kill_and_resume_ends_with_the_weights_of_an_uninterrupted_run(tmp_path):
+    data = Stripes(40)  # 8 steps of 8 wrap around the 40 items: a second shuffled pass
+    whole = make(dropout=0.3)
+    train(whole, task(), data, data, config(), RunFolder(tmp_path / "a"), {"kind": "test"})
+
+    def kill_at_5(step):
+        if step == 5:
+            raise Killed  # as a SIGKILL: nothing saved after the step-3 checkpoint
+
+    first = make(dropout=0.3)
+    with pytest.raises(Killed):
+        train(first, task(), data, data, config(), RunFolder(tmp_path / "b"), {"kind": "test"}, on_step=kill_at_5)
+    assert load_checkpoint(tmp_path / "b" / "last.pt")["step"] == 3
+    resumed = make(dropout=0.3, seed=99)  # fresh weights: all state comes from last.pt
+    result = train(resumed, task(), data, data, config(), RunFolder(tmp_path / "b"), {"kind": "test"}, resume=True)
+    assert result.step == 8
+    for (name, a), (_, b) in zip(whole.state_dict().items(), resumed.state_dict().items()):
+        assert torch.equal(a, b), name
+    steps = [r["step"] for r in RunFolder(tmp_path / "b").read_metrics()]
+    assert steps == sorted(set(steps)) and steps[-1] == 8  # rows logged after the checkpoint were redone, not duplicated
+
+
+def test_ctrl_c_saves_the_current_step_and_resume_finishes(tmp_path):
+    data = Stripes(16)
+
+    def interrupt_at_4(step):
+        if step == 4:
+            os.kill(os.getpid(), signal.SIGINT)
+
+    result = train(make(), task(), data, data, config(), RunFolder(tmp_path), {"kind": "test"}, on_step=interrupt_at_4)
+    assert result.stopped_early and result.step == 5  # the signal lands after step 4's callback: step 5 finishes, then it stops
+    assert load_checkpoint(tmp_path / "last.pt")["step"] == 5
+    assert train(make(), task(), data, data, config(), RunFolder(tmp_path), {"kind": "test"}, resume=True).step == 8
+
+
+def test_resume_needs_a_last_checkpoint_and_a_run_folder_needs_a_checkpoint(tmp_path):
+    with pytest.raises(UserError, match="last.pt does not exist"):
+        train(make(), task(), Stripes(8), None, config(), RunFolder(tmp_path), {}, resume=True)
+    with pytest.raises(UserError, match="holds no checkpoint"):
+        load_checkpoint(tmp_path)
+    (tmp_path / "junk.pt").write_bytes(b"not a checkpoint")
+    with pytest.raises(UserError, match="not a readable checkpoint"):
+        load_checkpoint(tmp_path / "junk.pt")
+
+
+def test_learning_rate_warms_up_then_follows_the_cosine():
+    c = TrainConfig(lr=1.0, warmup_steps=4, min_lr_ratio=0.1)
+    assert [learning_rate(c, s, 0.0) for s in range(4)] == [0.25, 0.5, 0.75, 1.0]
+    assert learning_rate(c, 10, 0.0) == 1.0
+    assert learning_rate(c, 10, 0.5) == pytest.approx(0.1 + 0.9 * 0.5)
+    assert learning_rate(c, 10, 1.0) == pytest.approx(0.1)
+    assert learning_rate(c, 10, 7.0) == pytest.approx(0.1)  # past the end of a time budget
+
+
+def test_batches_are_a_pure_function_of_the_step_and_ranks_split_them():
+    full = list(StepBatches(10, 4, seed=1, start=0, stop=6))
+    assert list(StepBatches(10, 4, seed=1, start=3, stop=6)) == full[3:]  # resuming at step 3 reads the same batches
+    seen = [i for b in full[:5] for i in b]  # 20 positions = two passes, each a permutation of 0..9
+    assert sorted(seen[:10]) == list(range(10)) and sorted(seen[10:20]) == list(range(10)) and seen[:10] != seen[10:20]
+    ranks = [list(StepBatches(10, 4, seed=1, start=0, stop=6, rank=r, world=2)) for r in range(2)]
+    assert all(a + b == f for a, b, f in zip(ranks[0], ranks[1], full))
+    assert list(StepBatches(5, 2, seed=0, start=0, stop=3, shuffle=False)) == [[0, 1], [2, 3], [4, 0]]
+    assert batch_positions(3, 8, rank=1, world=2) == range(28, 32)
+
+
+def test_bad_train_settings_are_refused():
+    with pytest.raises(ValueError, match="optimizer"):
+        TrainConfig(optimizer="lamb")
+    with pytest.raises(ValueError, match="device"):
+        TrainConfig(device="tpu")
+    with pytest.raises(ValueError, match="lr must be positive"):
+        TrainConfig(lr=0)
