@@ -1,0 +1,68 @@
+#!/usr/bin/env bash
+# The typeface classifier's GPU benchmark and training run, in three phases that fit a lent GPU
+# machine's 10-minute commands (BENCHMARKS.md records what they printed):
+#   bash scripts/gpu_typeface.sh start PACK MINUTES   smoke test, model and loader throughput, then
+#                                                     start the long run in the background (setsid)
+#   bash scripts/gpu_typeface.sh wait SECONDS         follow the run; copy metrics and curves to $OUT
+#   bash scripts/gpu_typeface.sh eval PACK            held-out renders, held-out fonts, plain Pillow
+# Needs: python3 with torch; lmdb and deflate wheels in .whl/ when the machine lacks them.
+set -uo pipefail
+phase=$1
+RUN=${RUN:-/tmp/typeface}
+OUT=${OUT:-/tmp/out}
+mkdir -p "$OUT"
+if ls .whl/*.whl >/dev/null 2>&1; then
+  python3 -m pip install -q --no-index --no-deps --no-compile --no-cache-dir --upgrade --target /tmp/site .whl/*.whl || exit 1
+  export PYTHONPATH=$PWD:/tmp/site
+else
+  export PYTHONPATH=$PWD
+fi
+export PYTHONUNBUFFERED=1
+fs="python3 -m fontsynth.cli"
+cpus=$(nproc)
+workers=$((cpus > 2 ? cpus - 2 : 1))
+
+case $phase in
+start)
+  pack=$2 minutes=$3
+  nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader || true
+  echo "cpus $cpus, loader workers $workers"
+  $fs train-classifier --fonts "$pack" --on-the-fly --split train --preset smoke --steps 40 --out /tmp/smoke \
+      --no-progress --device auto --workers "$workers" || exit 1
+  for args in "" "--compile" "--no-channels-last" "--no-bf16 --no-channels-last"; do
+    python3 scripts/bench_classifier.py model --preset vgg16 --batch-size 256 --steps 30 $args
+  done
+  python3 scripts/bench_classifier.py loader --preset vgg16 --fonts "$pack" --workers "$workers" --batch-size 256 --steps 40
+  echo '{"data": {"val_samples": 5000}, "train": {"val_every": 1000, "checkpoint_every": 1000, "log_every": 100}}' > /tmp/gpu.json
+  setsid nohup $fs train-classifier --fonts "$pack" --on-the-fly --split train --preset vgg16 --batch-size 256 \
+      --max-minutes "$minutes" --workers "$workers" --device cuda --no-progress --config /tmp/gpu.json --out "$RUN" \
+      > /tmp/train.log 2>&1 < /dev/null &
+  sleep 60
+  tail -5 /tmp/train.log; cat "$RUN/metrics.csv" 2>/dev/null | tail -3
+  ;;
+wait)
+  seconds=$2
+  end=$((SECONDS + seconds))
+  while [ $SECONDS -lt $end ] && pgrep -f "train-classifier" >/dev/null; do sleep 10; done
+  tail -3 /tmp/train.log; tail -4 "$RUN/metrics.csv"
+  cp "$RUN/metrics.csv" "$RUN/curves.png" "$OUT/" 2>/dev/null
+  cp /tmp/train.log "$OUT/train.log" 2>/dev/null
+  ;;
+eval)
+  pack=$2
+  while pgrep -f "train-classifier" >/dev/null; do sleep 5; done
+  tail -3 /tmp/train.log
+  $fs render --fonts "$pack" --split train --n 10000 --seed 99 --size 64x256 --out /tmp/val --workers "$cpus" --no-progress
+  $fs render --fonts "$pack" --split test --n 4000 --seed 98 --size 64x256 --out /tmp/test --workers "$cpus" --no-progress
+  $fs eval-classifier "$RUN" --data /tmp/val --json --workers "$workers" --out /tmp/eval-val > /tmp/eval-val.json
+  $fs eval-classifier "$RUN" --data /tmp/test --json --workers "$workers" --out /tmp/eval-test > /tmp/eval-test.json
+  python3 scripts/eval_plain_pillow.py --model "$RUN" --fonts "$pack" --per-font 4 --sheet "$OUT/pillow.png" > /tmp/pillow.json
+  python3 - <<'EOF' > "$OUT/evals.json"
+import json
+print(json.dumps({name: json.load(open(f"/tmp/{name}.json")) for name in ("eval-val", "eval-test", "pillow")}, indent=2))
+EOF
+  cat "$OUT/evals.json"
+  cp "$RUN/metrics.csv" "$RUN/curves.png" /tmp/eval-val/confusions.png /tmp/eval-val/per_class.csv "$OUT/" 2>/dev/null
+  cp /tmp/train.log "$OUT/train.log" 2>/dev/null
+  ;;
+esac
