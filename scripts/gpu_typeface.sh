@@ -17,6 +17,7 @@ if ls .whl/*.whl >/dev/null 2>&1; then
 else
   export PYTHONPATH=$PWD
 fi
+[ -d .whl/lib ] && export LD_LIBRARY_PATH=$PWD/.whl/lib:${LD_LIBRARY_PATH:-}  # libfribidi: Pillow's raqm layout loads it
 export PYTHONUNBUFFERED=1
 fs="python3 -m fontsynth.cli"
 cpus=$(nproc)
