@@ -147,3 +147,18 @@ def test_on_the_fly_training_from_a_fonts_folder(small_fonts, tmp_path):
     assert config["data"]["on_the_fly"] and config["data"]["val_samples"] == 256 and config["classes"] == 4
     rows = (tmp_path / "r" / "metrics.csv").read_text().splitlines()
     assert rows[-1].split(",")[0] == "6" and rows[-1].split(",")[-1] != ""  # validated at the last step
+
+
+def test_init_from_a_local_torchvision_state_dict(data, tmp_path):
+    torch.manual_seed(0)
+    weights = {"features.0.weight": torch.randn(8, 3, 3, 3), "features.0.bias": torch.randn(8), "classifier.6.weight": torch.randn(1000, 4096)}
+    path = tmp_path / "vgg16.pth"
+    torch.save(weights, path)
+    result = invoke("train-classifier", "--data", data / "train", "--out", tmp_path / "r", "--init", path, *FAST, "--steps", "1")
+    assert result.exit_code == 0, result.output
+    assert "2 tensors loaded, 1 skipped (classifier.6.weight" in result.output
+    torch.save({"something": torch.zeros(1)}, tmp_path / "other.pth")
+    result = invoke("train-classifier", "--data", data / "train", "--out", tmp_path / "r2", "--init", tmp_path / "other.pth", *FAST)
+    assert result.exit_code == 2 and "not a torchvision VGG state_dict" in result.output
+    result = invoke("train-classifier", "--data", data / "train", "--out", tmp_path / "r3", "--init", tmp_path / "missing.pth", *FAST)
+    assert result.exit_code == 2 and "missing.pth does not exist" in result.output
