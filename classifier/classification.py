@@ -1,13 +1,10 @@
 """The typeface classifier's side of training and inference: presets, the task plugged into
-the shared trainer, `train_classifier`, and `Classifier` (a checkpoint loaded for `classify`).
-
-Settings come in layers: the preset's, then `--config FILE` ({"model": {...}, "train": {...},
-"data": {...}}, unknown keys refused), then the command line's options."""
+the shared trainer (`classifier.runs`), `train_classifier`, and `Classifier` (a checkpoint
+loaded for `classify`)."""
 
 from __future__ import annotations
 
-import json
-from dataclasses import asdict, dataclass, replace
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -16,10 +13,10 @@ import torch.nn.functional as F
 from torch import nn
 from torch.utils.data import DataLoader
 
-from classifier.data import DataConfig, open_sources
+from classifier.data import Sources
 from classifier.evaluate import topk_accuracy
-from classifier.registry import config_from_dict, create_model, entry
-from classifier.training import RunFolder, RunResult, TrainConfig, load_checkpoint, model_from_checkpoint, pick_device, seed_everything, train
+from classifier.runs import Prepared, TrainerSpec, TrainRequest, start_run
+from classifier.training import RunResult, load_checkpoint, model_from_checkpoint, pick_device
 from fontsynth.errors import UserError
 
 MODEL = "vgg16"
@@ -46,36 +43,6 @@ PRESETS: dict[str, dict[str, dict]] = {
         "train": {"steps": 30000, "batch_size": 128, "lr": 1e-3, "warmup_steps": 500, "val_every": 1000, "checkpoint_every": 1000},
     },
 }
-
-
-def preset(name: str) -> dict[str, dict]:
-    if name not in PRESETS:
-        raise UserError(f"unknown preset {name!r}; choose one of: {', '.join(PRESETS)}")
-    return PRESETS[name]
-
-
-def read_config_file(path: str | Path | None, sections: tuple[str, ...] = ("model", "train", "data")) -> dict[str, dict]:
-    """--config FILE: {"model": {...}, "train": {...}, "data": {...}}; anything else refused."""
-    if path is None:
-        return {}
-    try:
-        values = json.loads(Path(path).read_text(encoding="utf-8"))
-    except (OSError, ValueError) as e:
-        raise UserError(f"cannot read --config {path} ({e}); pass a JSON file like {{\"train\": {{\"lr\": 0.001}}}}") from None
-    if not isinstance(values, dict) or any(not isinstance(v, dict) for v in values.values()):
-        raise UserError(f"--config {path} must be a JSON object of sections ({', '.join(sections)}), each an object of settings")
-    unknown = sorted(set(values) - set(sections))
-    if unknown:
-        raise UserError(f"--config {path}: unknown section(s) {', '.join(unknown)}; known: {', '.join(sections)}")
-    return values
-
-
-def layered(config_type, *layers: tuple[dict, str]):
-    """config_type's defaults with each (values, source) layer applied in order."""
-    config = config_type()
-    for values, source in layers:
-        config = config_from_dict(config_type, values, base=config, source=source)
-    return config
 
 
 class ClassifierTask:
@@ -114,66 +81,27 @@ class ClassifierTask:
         return {"classes": self.classes, "font_names": self.font_names}
 
 
-@dataclass(frozen=True)
-class TrainRequest:
-    """What `fontsynth train-classifier` asks for (None: not given on the command line)."""
-
-    out: Path
-    preset: str = "vgg16"
-    data: dict | None = None  # DataConfig fields given on the command line
-    train: dict | None = None  # TrainConfig fields given on the command line
-    config_file: Path | None = None
-    resume: bool = False
-    init: Path | None = None  # a local torchvision VGG16 state_dict
-
-
-RESUMABLE = ("steps", "max_minutes", "workers", "device", "progress")  # what a --resume may change
-
-
-def train_classifier(request: TrainRequest, on_step=None) -> RunResult:
-    run = RunFolder(request.out)
-    given_train = dict(request.train or {})
-    if request.resume:
-        saved = run.read_config()
-        if saved.get("kind") != KIND:
-            raise UserError(f"{run.path} is not a typeface-classifier run; resume it with its own command")
-        changed = sorted(k for k in given_train if k not in RESUMABLE and given_train[k] != saved["train"].get(k))
-        if changed or request.data or request.config_file or request.init:
-            raise UserError(f"--resume continues {run.path} with its saved settings; only {', '.join(RESUMABLE)} may change "
-                            f"(got {', '.join(changed) or 'data, --config or --init options'})")
-        model_config = config_from_dict(entry(MODEL).config_type, saved["model_config"], source="saved model config")
-        data_config = config_from_dict(DataConfig, saved["data"], source="saved data config")
-        train_config = config_from_dict(TrainConfig, {**saved["train"], **given_train}, source="resumed train config")
-        run_config = {k: v for k, v in saved.items() if k != "train"}
-    else:
-        if (run.path / "last.pt").exists():
-            raise UserError(f"{run.path} already holds a run; continue it with --resume or choose another --out")
-        p = preset(request.preset)
-        file = read_config_file(request.config_file)
-        src = str(request.config_file)
-        data_config = layered(DataConfig, (p.get("data", {}), f"preset {request.preset}"), (file.get("data", {}), f"--config {src}: data"),
-                              (request.data or {}, "option"))
-        train_config = layered(TrainConfig, (p["train"], f"preset {request.preset}"), (file.get("train", {}), f"--config {src}: train"),
-                               (given_train, "option"))
-        model_config = layered(entry(MODEL).config_type, (p["model"], f"preset {request.preset}"), (file.get("model", {}), f"--config {src}: model"))
-        run_config = None
-    canvas = (model_config.height, model_config.width)
-    sources = open_sources(data_config, ("image", "font"), canvas, model_config.in_channels)
+def prepare(model_config, sources: Sources, options: dict, resuming: bool) -> Prepared:
+    """Fit the classifier to the data's class table; `options["init"]` loads torchvision weights."""
     if len(sources.classes) < 2:
         raise UserError(f"the training data holds {len(sources.classes)} font(s); a classifier needs at least 2 (render with more fonts)")
     model_config = replace(model_config, num_classes=len(sources.classes))
-    if run_config is None:
-        run_config = {"kind": KIND, "model": MODEL, "preset": request.preset, "model_config": asdict(model_config),
-                      "data": asdict(data_config), "classes": len(sources.classes)}
-    seed_everything(train_config.seed)
-    model = create_model(MODEL, **asdict(model_config))
-    if request.init is not None:
-        report = init_from_torchvision(model, request.init)
-        print(f"--init {request.init}: {len(report['loaded'])} tensors loaded, {len(report['skipped'])} skipped "
+    init = options.get("init")
+
+    def load_init(model) -> None:
+        report = init_from_torchvision(model, Path(init))
+        print(f"--init {init}: {len(report['loaded'])} tensors loaded, {len(report['skipped'])} skipped "
               f"({'; '.join(report['skipped'][:4])}{' ...' if len(report['skipped']) > 4 else ''})")
-    task = ClassifierTask(sources.classes, sources.font_names)
-    return train(model, task, sources.train, sources.val, train_config, run, run_config, resume=request.resume,
-                 shuffle=sources.shuffle, on_step=on_step)
+
+    return Prepared(model_config, ClassifierTask(sources.classes, sources.font_names), sources.train, {"classes": len(sources.classes)},
+                    after_build=load_init if init else None)
+
+
+SPEC = TrainerSpec(kind=KIND, model=MODEL, presets=PRESETS, fields=("image", "font"), prepare=prepare)
+
+
+def train_classifier(request: TrainRequest, on_step=None) -> RunResult:
+    return start_run(SPEC, request, on_step)
 
 
 def init_from_torchvision(model, path: Path) -> dict:

@@ -85,10 +85,10 @@ def train_classifier(
 ) -> None:
     """Train the VGG16 typeface classifier on rendered words (or render them on the fly)."""
     require("torch", "train", "train-classifier")
-    from classifier.classification import TrainRequest
     from classifier.classification import train_classifier as run_training
+    from classifier.runs import TrainRequest
 
-    request = TrainRequest(out=out, preset=preset, resume=resume, config_file=config, init=init,
+    request = TrainRequest(out=out, preset=preset, resume=resume, config_file=config, options=given(init=_s(init)),
                            data=data_options(data, val_data, fonts, on_the_fly, render_preset, render_config, size, split, seed),
                            train=train_options(steps, max_minutes, batch_size, lr, device, workers, seed, progress))
     result = run_training(request)

@@ -50,7 +50,7 @@ class Sources:
 
 def open_sources(config: DataConfig, fields: Sequence[str], canvas: tuple[int, int], channels: int) -> Sources:
     """The training and validation datasets a DataConfig names (errors name the option to fix)."""
-    from fontsynth.torchdata import RenderDataset, ShardDataset
+    from fontsynth.torchdata import RenderDataset
 
     if config.on_the_fly:
         if not config.fonts:

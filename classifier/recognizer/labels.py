@@ -1,0 +1,98 @@
+"""Label converters as pure functions (attention and CTC), and label checks.
+
+Attention tokens: 0 = [GO] (also padding, ignored by the loss), 1 = [s] (end of text),
+2.. = the charset's characters in order. A batch is N x (max_length + 2): [GO] c1 .. cn [s] 0 ..
+CTC tokens: 0 = blank, 1.. = the characters; targets are concatenated with their lengths.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+
+import torch
+
+GO, END = 0, 1
+ATTN_OFFSET = 2
+CTC_BLANK, CTC_OFFSET = 0, 1
+
+
+def label_problem(text: str, charset: str | set[str], max_length: int) -> str | None:
+    """Why `text` cannot be a training label (None when it can): empty, too long, or characters outside the charset."""
+    if not text:
+        return "empty"
+    if len(text) > max_length:
+        return f"longer than {max_length}"
+    if any(c not in charset for c in text):
+        return "characters outside the charset"
+    return None
+
+
+def count_problems(texts: Sequence[str], charset: str, max_length: int) -> tuple[list[int], Counter]:
+    """(positions of usable labels, Counter of reasons for the others)."""
+    allowed = set(charset)
+    keep, reasons = [], Counter()
+    for i, text in enumerate(texts):
+        problem = label_problem(text, allowed, max_length)
+        if problem is None:
+            keep.append(i)
+        else:
+            reasons[problem] += 1
+    return keep, reasons
+
+
+def encode_attention(texts: Sequence[str], charset: str, max_length: int) -> torch.Tensor:
+    """N x (max_length + 2) token ids: [GO] chars [s] then padding (0)."""
+    index = {c: k + ATTN_OFFSET for k, c in enumerate(charset)}
+    out = torch.zeros(len(texts), max_length + 2, dtype=torch.long)
+    for row, text in enumerate(texts):
+        if len(text) > max_length:
+            raise ValueError(f"label {text!r} is longer than {max_length}")
+        ids = [index[c] for c in text] + [END]
+        out[row, 1:len(ids) + 1] = torch.tensor(ids)
+    return out
+
+
+def decode_attention(tokens: torch.Tensor, charset: str) -> list[str]:
+    """Texts from N x T predicted token ids (the first [s] ends a text; [GO] is skipped)."""
+    texts = []
+    for row in tokens.tolist():
+        chars = []
+        for t in row:
+            if t == END:
+                break
+            if t >= ATTN_OFFSET:
+                chars.append(charset[t - ATTN_OFFSET])
+        texts.append("".join(chars))
+    return texts
+
+
+def encode_ctc(texts: Sequence[str], charset: str) -> tuple[torch.Tensor, torch.Tensor]:
+    """(concatenated targets, lengths) for torch's ctc_loss."""
+    index = {c: k + CTC_OFFSET for k, c in enumerate(charset)}
+    targets = [index[c] for text in texts for c in text]
+    return torch.tensor(targets, dtype=torch.long), torch.tensor([len(t) for t in texts], dtype=torch.long)
+
+
+def decode_ctc(tokens: torch.Tensor, charset: str) -> list[str]:
+    """Greedy CTC decoding of N x T token ids: repeats collapsed, blanks removed."""
+    texts = []
+    for row in tokens.tolist():
+        chars, previous = [], CTC_BLANK
+        for t in row:
+            if t != previous and t != CTC_BLANK:
+                chars.append(charset[t - CTC_OFFSET])
+            previous = t
+        texts.append("".join(chars))
+    return texts
+
+
+def edit_distance(a: str, b: str) -> int:
+    """Levenshtein distance (insertions, deletions, substitutions cost 1)."""
+    previous = list(range(len(b) + 1))
+    for i, ca in enumerate(a, start=1):
+        current = [i]
+        for j, cb in enumerate(b, start=1):
+            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (ca != cb)))
+        previous = current
+    return previous[-1]

@@ -1,0 +1,121 @@
+"""Starting or resuming a training run, the same way for every model.
+
+Settings come in layers: the preset's, then `--config FILE` ({"model": {...}, "train": {...},
+"data": {...}}, unknown keys refused), then the command line's options. A model plugs in
+through a `TrainerSpec`: its kind, registry name, presets, the dataset fields it reads, and
+`prepare`, which fits the model config to the data (class table, charset) and builds the task.
+`--resume` reuses the run's saved settings; only `RESUMABLE` train settings may change."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from torch.utils.data import Dataset
+
+from classifier.data import DataConfig, Sources, open_sources
+from classifier.registry import config_from_dict, create_model, entry
+from classifier.training import RunFolder, RunResult, Task, TrainConfig, seed_everything, train
+from fontsynth.errors import UserError
+
+RESUMABLE = ("steps", "max_minutes", "workers", "device", "progress")  # what a --resume may change
+
+
+@dataclass(frozen=True)
+class TrainRequest:
+    """What a train command asks for (None / empty: not given on the command line)."""
+
+    out: Path
+    preset: str
+    data: dict | None = None  # DataConfig fields given on the command line
+    train: dict | None = None  # TrainConfig fields given on the command line
+    config_file: Path | None = None
+    resume: bool = False
+    options: dict = field(default_factory=dict)  # model-specific options (JSON types), saved with the run
+
+
+@dataclass
+class Prepared:
+    model_config: Any
+    task: Task
+    train_data: Dataset
+    summary: dict  # written into config.json
+    after_build: Callable | None = None  # model -> None, e.g. loading --init weights
+
+
+@dataclass(frozen=True)
+class TrainerSpec:
+    kind: str  # "typeface-classifier", "recognizer"
+    model: str  # registry name
+    presets: dict[str, dict[str, dict]]
+    fields: tuple[str, ...]
+    prepare: Callable[[Any, Sources, dict, bool], Prepared]  # (model config, sources, options, resuming)
+
+
+def read_config_file(path: str | Path | None, sections: tuple[str, ...] = ("model", "train", "data")) -> dict[str, dict]:
+    """--config FILE: {"model": {...}, "train": {...}, "data": {...}}; anything else refused."""
+    if path is None:
+        return {}
+    try:
+        values = json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, ValueError) as e:
+        raise UserError(f"cannot read --config {path} ({e}); pass a JSON file like {{\"train\": {{\"lr\": 0.001}}}}") from None
+    if not isinstance(values, dict) or any(not isinstance(v, dict) for v in values.values()):
+        raise UserError(f"--config {path} must be a JSON object of sections ({', '.join(sections)}), each an object of settings")
+    unknown = sorted(set(values) - set(sections))
+    if unknown:
+        raise UserError(f"--config {path}: unknown section(s) {', '.join(unknown)}; known: {', '.join(sections)}")
+    return values
+
+
+def layered(config_type, *layers: tuple[dict, str]):
+    """config_type's defaults with each (values, source) layer applied in order."""
+    config = config_type()
+    for values, source in layers:
+        config = config_from_dict(config_type, values, base=config, source=source)
+    return config
+
+
+def start_run(spec: TrainerSpec, request: TrainRequest, on_step=None) -> RunResult:
+    run = RunFolder(request.out)
+    given_train = dict(request.train or {})
+    model_type = entry(spec.model).config_type
+    if request.resume:
+        saved = run.read_config()
+        if saved.get("kind") != spec.kind:
+            raise UserError(f"{run.path} is not a {spec.kind} run; resume it with its own command")
+        changed = sorted(k for k in given_train if k not in RESUMABLE and given_train[k] != saved["train"].get(k))
+        if changed or request.data or request.config_file or request.options:
+            raise UserError(f"--resume continues {run.path} with its saved settings; only {', '.join(RESUMABLE)} may change "
+                            f"(got {', '.join(changed) or 'data, --config or model options'})")
+        model_config = config_from_dict(model_type, saved["model_config"], source="saved model config")
+        data_config = config_from_dict(DataConfig, saved["data"], source="saved data config")
+        train_config = config_from_dict(TrainConfig, {**saved["train"], **given_train}, source="resumed train config")
+        options = saved.get("options", {})
+    else:
+        if run.last.exists():
+            raise UserError(f"{run.path} already holds a run; continue it with --resume or choose another --out")
+        if request.preset not in spec.presets:
+            raise UserError(f"unknown preset {request.preset!r}; choose one of: {', '.join(spec.presets)}")
+        p = spec.presets[request.preset]
+        file = read_config_file(request.config_file)
+        src = f"--config {request.config_file}"
+        data_config = layered(DataConfig, (p.get("data", {}), f"preset {request.preset}"), (file.get("data", {}), f"{src}: data"),
+                              (request.data or {}, "option"))
+        train_config = layered(TrainConfig, (p.get("train", {}), f"preset {request.preset}"), (file.get("train", {}), f"{src}: train"),
+                               (given_train, "option"))
+        model_config = layered(model_type, (p.get("model", {}), f"preset {request.preset}"), (file.get("model", {}), f"{src}: model"))
+        options = request.options
+    sources = open_sources(data_config, spec.fields, (model_config.height, model_config.width), model_config.in_channels)
+    prepared = spec.prepare(model_config, sources, options, request.resume)
+    run_config = {"kind": spec.kind, "model": spec.model, "preset": request.preset if not request.resume else saved.get("preset"),
+                  "model_config": asdict(prepared.model_config), "data": asdict(data_config), "options": options, **prepared.summary}
+    seed_everything(train_config.seed)
+    model = create_model(spec.model, **asdict(prepared.model_config))
+    if prepared.after_build is not None and not request.resume:
+        prepared.after_build(model)
+    return train(model, prepared.task, prepared.train_data, sources.val, train_config, run, run_config, resume=request.resume,
+                 shuffle=sources.shuffle, on_step=on_step)
