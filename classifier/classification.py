@@ -16,7 +16,8 @@ from torch.utils.data import DataLoader
 from classifier.data import Sources
 from classifier.evaluate import topk_accuracy
 from classifier.runs import Prepared, TrainerSpec, TrainRequest, start_run
-from classifier.training import RunResult, load_checkpoint, model_from_checkpoint, pick_device
+from classifier.inference import LoadedModel
+from classifier.training import RunResult
 from fontsynth.errors import UserError
 
 MODEL = "vgg16"
@@ -121,33 +122,24 @@ def init_from_torchvision(model, path: Path) -> dict:
     return report
 
 
-class Classifier:
-    """A trained typeface classifier loaded from a run folder or checkpoint, for inference."""
+class Classifier(LoadedModel):
+    """A trained typeface classifier, for inference."""
+
+    kind, table = "typeface-classifier", "classes"
 
     def __init__(self, path: str | Path, device: str = "auto"):
-        payload = load_checkpoint(path)
-        if "classes" not in payload.get("tables", {}):
-            raise UserError(f"{path} is not a typeface-classifier checkpoint (it has no class table)")
-        self.device = pick_device(device)
-        self.model = model_from_checkpoint(payload).to(self.device)
-        self.classes: list[str] = payload["tables"]["classes"]
-        self.font_names: dict[str, dict[str, str]] = payload["tables"].get("font_names", {})
-        c = self.model.config
-        self.canvas, self.channels = (c.height, c.width), c.in_channels
-
-    def prepare(self, image: np.ndarray) -> torch.Tensor:
-        from fontsynth.torchdata import image_tensor
-
-        return image_tensor(image, self.canvas, self.channels)
+        super().__init__(path, device)
+        self.classes: list[str] = self.tables["classes"]
+        self.font_names: dict[str, dict[str, str]] = self.tables.get("font_names", {})
 
     @torch.no_grad()
     def top(self, images: list[np.ndarray], k: int = 5) -> list[list[dict]]:
         """For each image, the k most likely fonts: {font, family, style, score}."""
-        batch = torch.stack([self.prepare(im) for im in images]).to(self.device)
-        probs = self.model(batch).float().softmax(dim=1).cpu()
+        probs = self.model(self.batch(images)).float().softmax(dim=1).cpu()
         scores, ids = probs.topk(min(k, probs.shape[1]), dim=1)
         out = []
         for row_s, row_i in zip(scores.tolist(), ids.tolist()):
-            out.append([{"font": self.classes[i], "family": self.font_names.get(self.classes[i], {}).get("family", ""),
-                         "style": self.font_names.get(self.classes[i], {}).get("style", ""), "score": round(s, 6)} for s, i in zip(row_s, row_i)])
+            names = [self.font_names.get(self.classes[i], {}) for i in row_i]
+            out.append([{"font": self.classes[i], "family": n.get("family", ""), "style": n.get("style", ""), "score": round(s, 6)}
+                        for s, i, n in zip(row_s, row_i, names)])
         return out

@@ -1,4 +1,5 @@
-"""Model commands of the `fontsynth` CLI: train-classifier, eval-classifier, classify.
+"""Model commands of the `fontsynth` CLI: train-classifier, eval-classifier, classify,
+train-recognizer, eval-recognizer, recognize.
 
 This module imports no torch at import time: `fontsynth render` pays nothing for it. The
 training options are declared once here (typer `Annotated` aliases) and reused by every
@@ -134,16 +135,10 @@ def classify(
     """Name the font of word images: family, style and score of the most likely fonts."""
     require("torch", "train", "classify")
     from classifier.classification import Classifier
-    from fontsynth.canvas import read_image
 
     if top < 1:
         raise UserError(f"--top must be at least 1 (got {top})")
-    decoded = []
-    for path in images:
-        try:
-            decoded.append(read_image(path))
-        except ValueError as e:
-            raise UserError(f"{e}; pass PNG or JPEG files") from None
+    decoded = read_images(images)
     clf = Classifier(model, device)
     for path, ranked in zip(images, clf.top(decoded, top)):
         if as_json:
@@ -152,7 +147,105 @@ def classify(
             typer.echo(f"{path}: " + "; ".join(f"{r['family']} {r['style']} ({r['font']}) {r['score']:.3f}" for r in ranked))
 
 
+def train_recognizer(
+    out: Out,
+    data: Data = None, val_data: ValData = None, fonts: Fonts = None, on_the_fly: OnTheFly = False,
+    render_preset: RenderPreset = "default", render_config: RenderConfig = None, size: Size = None, split: Split = None,
+    preset: Annotated[str, typer.Option(help="smoke, small or trba.")] = "trba",
+    steps: Steps = None, max_minutes: MaxMinutes = None, batch_size: BatchSize = None, lr: Lr = None, device: Device = "auto",
+    workers: Workers = None, seed: Seed = None, resume: Resume = False, config: ConfigFile = None, progress: Progress = True,
+    prediction: Annotated[Optional[str], typer.Option(help="attn (attention decoder, default) or ctc.")] = None,
+    charset: Annotated[Optional[Path], typer.Option(help="UTF-8 file of the characters to recognise (default: the dataset's charset, "
+                                                           "else printable ASCII without space).")] = None,
+) -> None:
+    """Train the TRBA text recognizer on rendered words (or render them on the fly)."""
+    require("torch", "train", "train-recognizer")
+    from classifier.recognizer.task import train_recognizer as run_training
+    from classifier.runs import TrainRequest
+
+    if prediction not in (None, "attn", "ctc"):
+        raise UserError(f"--prediction must be attn or ctc, got {prediction!r}")
+    chars = None
+    if charset is not None:
+        try:
+            chars = "".join(c for c in charset.read_text(encoding="utf-8") if c not in "\r\n")
+        except (OSError, UnicodeDecodeError) as e:
+            raise UserError(f"cannot read --charset {charset} ({e}); pass a UTF-8 text file of characters") from None
+        if not chars:
+            raise UserError(f"--charset {charset} holds no character")
+    request = TrainRequest(out=out, preset=preset, resume=resume, config_file=config, options=given(prediction=prediction, charset=chars),
+                           data=data_options(data, val_data, fonts, on_the_fly, render_preset, render_config, size, split, seed),
+                           train=train_options(steps, max_minutes, batch_size, lr, device, workers, seed, progress))
+    result = run_training(request)
+    typer.echo(summary_line(result, out, "val_word_accuracy"))
+    if result.stopped_early:
+        raise typer.Exit(130)
+
+
+def eval_recognizer(
+    run: Annotated[Path, typer.Argument(help="Run folder (or .pt checkpoint) of train-recognizer.")],
+    data: Annotated[Path, typer.Option(help="Rendered dataset to evaluate on.")],
+    out: Annotated[Optional[Path], typer.Option(help="Folder for eval.json and worst.png (default: RUN/eval-DATANAME).")] = None,
+    batch_size: Annotated[int, typer.Option(help="Images per forward pass.")] = 128,
+    limit: Annotated[Optional[int], typer.Option(help="Evaluate only the first N samples.")] = None,
+    device: Device = "auto", workers: Annotated[int, typer.Option(help="DataLoader processes.")] = 2, as_json: AsJson = False,
+) -> None:
+    """Word accuracy (case-sensitive and not), CER, normalised edit distance; the worst errors as PNG."""
+    require("torch", "train", "eval-recognizer")
+    from classifier.data import _shards
+    from classifier.recognizer import Reader
+    from classifier.recognizer.evaluate import recognition_metrics, write_report
+    from classifier.recognizer.task import describe_dropped, read_dataset
+
+    reader = Reader(run, device)
+    c = reader.model.config
+    dataset = _shards(str(data), ("image", "label"), reader.canvas, reader.channels, "--data")
+    worst, truths, predictions, dropped = read_dataset(reader.model, dataset, batch_size, reader.device, workers, limit)
+    report = {**recognition_metrics(predictions, truths), "dropped": dict(dropped), "charset": len(c.charset), "max_length": c.max_length}
+    folder = out or (run if run.is_dir() else run.parent) / f"eval-{Path(data).resolve().name}"
+    write_report(report, worst, folder)
+    if as_json:
+        typer.echo(json.dumps(report))
+        return
+    typer.echo(f"word accuracy {report['word_accuracy']:.4f} (ignoring case {report['word_accuracy_nocase']:.4f}), CER {report['cer']:.4f}, "
+               f"NED {report['ned']:.4f} on {report['n']} images; left out: {describe_dropped(dropped)}")
+    typer.echo(f"eval.json and worst.png -> {folder}")
+
+
+def recognize(
+    images: Annotated[list[Path], typer.Argument(help="Image files (PNG, JPEG, ...; any size, colour or grey).")],
+    model: Annotated[Path, typer.Option(help="Run folder (or .pt checkpoint) of train-recognizer.")],
+    device: Device = "auto", as_json: AsJson = False,
+) -> None:
+    """Read the text of word images: text and confidence per image."""
+    require("torch", "train", "recognize")
+    from classifier.recognizer import Reader
+
+    decoded = read_images(images)
+    reader = Reader(model, device)
+    texts, confidences = reader.read(decoded)
+    for path, text, confidence in zip(images, texts, confidences):
+        typer.echo(json.dumps({"image": str(path), "text": text, "confidence": round(confidence, 6)}) if as_json
+                   else f"{path}: {text}  ({confidence:.3f})")
+
+
+def read_images(paths: list[Path]) -> list:
+    from fontsynth.canvas import read_image
+
+    decoded = []
+    for path in paths:
+        try:
+            decoded.append(read_image(path))
+        except ValueError as e:
+            raise UserError(f"{e}; pass PNG or JPEG files") from None
+    return decoded
+
+
+COMMANDS = (("train-classifier", train_classifier), ("eval-classifier", eval_classifier), ("classify", classify),
+            ("train-recognizer", train_recognizer), ("eval-recognizer", eval_recognizer), ("recognize", recognize))
+
+
 def add_model_commands(app: typer.Typer, user_errors) -> None:
     """Register the model commands on the fontsynth app (each wrapped by `user_errors`)."""
-    for name, fn in (("train-classifier", train_classifier), ("eval-classifier", eval_classifier), ("classify", classify)):
+    for name, fn in COMMANDS:
         app.command(name)(user_errors(fn))

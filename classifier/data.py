@@ -47,6 +47,10 @@ class Sources:
     font_names: dict[str, dict[str, str]]
     shuffle: bool  # shards: shuffled passes; on the fly: in order (every index is new)
 
+    @property
+    def on_the_fly(self) -> bool:
+        return not self.shuffle
+
 
 def open_sources(config: DataConfig, fields: Sequence[str], canvas: tuple[int, int], channels: int) -> Sources:
     """The training and validation datasets a DataConfig names (errors name the option to fix)."""

@@ -44,6 +44,7 @@ def register(name: str, config_type: type, summary: str = ""):
 
 def _load_builtin_models() -> None:
     # The modules that register themselves; imported on first use so `import classifier.registry` stays light.
+    import classifier.recognizer.model  # noqa: F401
     import classifier.typeface  # noqa: F401
 
 

@@ -231,6 +231,15 @@ def load_checkpoint(path: str | Path) -> dict:
     return payload
 
 
+def unwrap(model: nn.Module) -> nn.Module:
+    """The model inside DistributedDataParallel and torch.compile wrappers."""
+    while True:
+        inner = getattr(model, "module", None) or getattr(model, "_orig_mod", None)
+        if inner is None:
+            return model
+        model = inner
+
+
 def model_from_checkpoint(payload: dict) -> nn.Module:
     """The model a checkpoint holds, in eval mode on the CPU."""
     from classifier.registry import build_model, config_from_dict, entry

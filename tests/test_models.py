@@ -12,7 +12,8 @@ from classifier.registry import config_from_dict, create_model, entry, list_mode
 from classifier.typeface import VGG16, layer_names, load_torchvision_weights  # noqa: E402
 from fontsynth.errors import UserError  # noqa: E402
 
-TINY = {"vgg16": {"widths": (4, 8, 8, 8, 8), "depths": (1, 1, 1, 1, 1), "hidden": 16, "num_classes": 5, "height": 32, "width": 64}}
+TINY = {"vgg16": {"widths": (4, 8, 8, 8, 8), "depths": (1, 1, 1, 1, 1), "hidden": 16, "num_classes": 5, "height": 32, "width": 64},
+        "trba": {"feature_channels": 32, "blocks": (1, 1, 1, 1), "hidden": 16, "charset": "abc", "width": 64, "max_length": 5}}
 
 
 @pytest.mark.parametrize("name", list_models())

@@ -35,11 +35,11 @@ class ResNetFeatures(nn.Module):
         self.body = nn.Sequential(
             *conv_bn(in_channels, channels // 16), *conv_bn(channels // 16, channels // 8), nn.MaxPool2d(2),  # 16 x W/2
             *stage(channels // 8, c[0], blocks[0]), nn.MaxPool2d(2),  # 8 x W/4
-            *stage(c[0], c[1], blocks[1]), nn.MaxPool2d((2, 1), (2, 1), (0, 1)),  # 4 x W/4 + 2
+            *stage(c[0], c[1], blocks[1]), nn.MaxPool2d(2, (2, 1), (0, 1)),  # 4 x W/4 + 1
             *stage(c[1], c[2], blocks[2]),
             *[BasicBlock(c[2] if k == 0 else c[3], c[3]) for k in range(blocks[3])],
-            *conv_bn(c[3], c[3], 2, (2, 1), (0, 1)),  # 2 x W/4 + 3
-            *conv_bn(c[3], c[3], 2, 1, 0),  # 1 x W/4 + 2
+            *conv_bn(c[3], c[3], 2, (2, 1), (0, 1)),  # 2 x W/4 + 2
+            *conv_bn(c[3], c[3], 2, 1, 0),  # 1 x W/4 + 1
         )
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:

@@ -50,7 +50,7 @@ class TPS(nn.Module):
             self.localise[-1].bias.copy_(centres.flatten())
         ys, xs = torch.meshgrid(torch.linspace(-1, 1, height), torch.linspace(-1, 1, width), indexing="ij")
         grid = torch.stack([xs.flatten(), ys.flatten()], 1)
-        self.register_buffer("inverse", torch.linalg.inv(tps_system(centres)), persistent=False)
+        self.register_buffer("inverse", torch.linalg.inv(tps_system(centres).double()).float(), persistent=False)  # float64: the system is ill-conditioned
         self.register_buffer("grid_basis", torch.cat([torch.ones(grid.shape[0], 1), grid, tps_kernel(grid, centres)], 1), persistent=False)
 
     def forward(self, images: torch.Tensor) -> torch.Tensor:

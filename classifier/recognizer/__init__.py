@@ -1,0 +1,51 @@
+"""The TRBA text recognizer (DTRB's four stages) and its public API for brush:
+
+    from classifier.recognizer import load_recognizer, ocr_loss
+    model = load_recognizer("runs/trba")            # eval mode, batch norm frozen, no parameter gradients
+    loss = ocr_loss(model, images, ["hello", ...])  # differentiable w.r.t. images
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import torch
+from torch import nn
+
+from classifier.inference import LoadedModel
+from classifier.recognizer.labels import label_problem
+
+
+class Reader(LoadedModel):
+    """A trained recognizer, for inference on any images (`recognize`)."""
+
+    kind, table = "recognizer", "charset"
+
+    def read(self, images: list[np.ndarray]) -> tuple[list[str], list[float]]:
+        return self.model.predict(self.batch(images))
+
+
+def load_recognizer(path: str | Path, device: str = "cpu") -> nn.Module:
+    """The recognizer of a run folder or checkpoint, frozen: eval mode (batch-norm statistics
+    fixed) and requires_grad False on every parameter, for use inside another model's loss."""
+    model = Reader(path, device).model
+    model.eval()
+    model.requires_grad_(False)
+    return model
+
+
+def ocr_loss(model: nn.Module, images: torch.Tensor, texts: list[str]) -> torch.Tensor:
+    """Cross-entropy of `texts` given `images` (teacher forcing; CTC loss for CTC models): a
+    differentiable scalar whose gradient reaches `images`. `images` are N x C x H x W in [0, 1]
+    at the recognizer's canvas (resize them to model.config.height x width first)."""
+    from classifier.recognizer.task import sequence_loss
+
+    c = model.config
+    bad = [(t, why) for t in texts if (why := label_problem(t, set(c.charset), c.max_length))]
+    if bad:
+        raise ValueError(f"text {bad[0][0]!r} cannot be scored by this recognizer: {bad[0][1]}")
+    return sequence_loss(model, images, list(texts))
+
+
+__all__ = ["Reader", "load_recognizer", "ocr_loss"]

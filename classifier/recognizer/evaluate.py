@@ -1,0 +1,45 @@
+"""Recognition metrics (pure) and the eval report: word accuracy (case-sensitive and not),
+character error rate, normalised edit distance, and a sheet of the worst errors."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from classifier.recognizer.labels import edit_distance
+
+
+def recognition_metrics(predictions: list[str], truths: list[str]) -> dict[str, float]:
+    """word_accuracy (exact, case-sensitive), word_accuracy_nocase, cer = total edit distance /
+    total truth length, ned = mean of edit distance / max(len(truth), len(prediction)), n."""
+    n = len(truths)
+    if n == 0:
+        return {"word_accuracy": float("nan"), "word_accuracy_nocase": float("nan"), "cer": float("nan"), "ned": float("nan"), "n": 0}
+    distances = [edit_distance(p, t) for p, t in zip(predictions, truths)]
+    return {
+        "word_accuracy": sum(p == t for p, t in zip(predictions, truths)) / n,
+        "word_accuracy_nocase": sum(p.lower() == t.lower() for p, t in zip(predictions, truths)) / n,
+        "cer": sum(distances) / max(1, sum(len(t) for t in truths)),
+        "ned": sum(d / max(len(t), len(p), 1) for d, t, p in zip(distances, truths, predictions)) / n,
+        "n": n,
+    }
+
+
+def write_worst(worst: list[tuple[float, object, str, str]], path: Path) -> None:
+    """A sheet of errors: (normalised edit distance, image tensor, truth, prediction), worst first."""
+    from PIL import Image, ImageDraw
+
+    from classifier.plots import captioned, grid, tensor_to_image
+
+    tiles = [captioned(captioned(tensor_to_image(image), f"truth: {truth}"), f"read:  {read}") for _, image, truth, read in worst]
+    if not tiles:
+        tile = Image.new("RGB", (300, 40), "white")
+        ImageDraw.Draw(tile).text((8, 12), "no errors", fill="black")
+        tiles = [tile]
+    grid(tiles, columns=4).save(path)
+
+
+def write_report(report: dict, worst, out: Path) -> None:
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "eval.json").write_text(json.dumps(report, indent=2) + "\n")
+    write_worst(worst, out / "worst.png")

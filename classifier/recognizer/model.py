@@ -1,0 +1,96 @@
+"""TRBA assembled from its four stages by a dataclass config (DTRB's Trans-Feat-Seq-Pred).
+
+`forward(images, tokens=None)` -> logits: attention N x (max_length + 1) x (len(charset) + 2)
+(teacher forcing with `tokens`, greedy without), CTC N x T x (len(charset) + 1).
+`predict(images)` -> (texts, confidences)."""
+
+from __future__ import annotations
+
+import string
+from dataclasses import dataclass
+
+import torch
+from torch import nn
+
+from classifier.recognizer.labels import ATTN_OFFSET, CTC_OFFSET, decode_attention, decode_ctc
+from classifier.recognizer.prediction import AttentionDecoder
+from classifier.recognizer.resnet import ResNetFeatures
+from classifier.recognizer.sequence import BiLSTM
+from classifier.recognizer.tps import TPS
+from classifier.registry import register
+
+@dataclass(frozen=True)
+class RecognizerConfig:
+    charset: str = string.digits + string.ascii_letters + string.punctuation  # case-sensitive; the class list
+    in_channels: int = 1
+    height: int = 32
+    width: int = 100
+    max_length: int = 25
+    transformation: str = "tps"  # tps or none
+    fiducial_points: int = 20
+    feature_channels: int = 512
+    blocks: tuple[int, ...] = (1, 2, 5, 3)  # residual blocks of the four ResNet stages
+    sequence: str = "bilstm"  # bilstm or none
+    hidden: int = 256
+    prediction: str = "attn"  # attn or ctc
+
+    def __post_init__(self):
+        if not self.charset or len(set(self.charset)) != len(self.charset):
+            raise ValueError("charset must be a non-empty string of distinct characters")
+        if self.transformation not in ("tps", "none") or self.sequence not in ("bilstm", "none") or self.prediction not in ("attn", "ctc"):
+            raise ValueError(f"stages: transformation tps|none, sequence bilstm|none, prediction attn|ctc "
+                             f"(got {self.transformation}, {self.sequence}, {self.prediction})")
+        if self.in_channels not in (1, 3) or self.height < 32 or self.width < 16 or self.max_length < 1:
+            raise ValueError("in_channels 1 or 3, height at least 32, width at least 16, max_length at least 1")
+        if len(self.blocks) != 4 or min(self.blocks) < 1 or self.feature_channels % 16 or self.hidden < 1:
+            raise ValueError("blocks: four positive counts; feature_channels a multiple of 16; hidden positive")
+
+    @property
+    def classes(self) -> int:
+        return len(self.charset) + (ATTN_OFFSET if self.prediction == "attn" else CTC_OFFSET)
+
+
+@register("trba", RecognizerConfig, "TPS-ResNet-BiLSTM-Attention text recognizer (stages selectable: none/ctc)")
+class Recognizer(nn.Module):
+    def __init__(self, config: RecognizerConfig):
+        super().__init__()
+        self.config = c = config
+        self.transform = TPS(c.in_channels, c.height, c.width, c.fiducial_points) if c.transformation == "tps" else nn.Identity()
+        self.features = ResNetFeatures(c.in_channels, c.feature_channels, c.blocks)
+        self.collapse = nn.AdaptiveAvgPool2d((1, None))  # any height to one row of columns
+        self.sequence = BiLSTM(c.feature_channels, c.hidden) if c.sequence == "bilstm" else nn.Identity()
+        width = c.hidden if c.sequence == "bilstm" else c.feature_channels
+        if c.prediction == "attn":
+            self.decoder = AttentionDecoder(width, c.hidden, c.classes)
+        else:
+            self.decoder = nn.Linear(width, c.classes)
+
+    def encode(self, images: torch.Tensor) -> torch.Tensor:
+        """N x T x features: the columns after transformation, ResNet and sequence model."""
+        c = self.config
+        assert images.ndim == 4 and images.shape[1:] == (c.in_channels, c.height, c.width), \
+            f"expected N x {c.in_channels} x {c.height} x {c.width} images, got {tuple(images.shape)}"
+        columns = self.collapse(self.features(self.transform(images))).squeeze(2).transpose(1, 2)
+        return self.sequence(columns)
+
+    def forward(self, images: torch.Tensor, tokens: torch.Tensor | None = None) -> torch.Tensor:
+        features = self.encode(images)
+        if self.config.prediction == "attn":
+            return self.decoder(features, tokens, self.config.max_length + 1)
+        return self.decoder(features)
+
+    @torch.no_grad()
+    def predict(self, images: torch.Tensor) -> tuple[list[str], list[float]]:
+        """Greedy texts and confidences (product of the chosen tokens' probabilities, end token included)."""
+        probs = self(images).float().softmax(dim=2)
+        best, ids = probs.max(dim=2)
+        if self.config.prediction == "attn":
+            texts = decode_attention(ids, self.config.charset)
+            ends = [min(len(t), self.config.max_length) + 1 for t in texts]  # chars + [s]
+            confidences = [float(best[i, :e].prod()) for i, e in enumerate(ends)]
+        else:
+            texts = decode_ctc(ids, self.config.charset)
+            emitted = (ids != 0) & torch.cat([torch.ones_like(ids[:, :1], dtype=torch.bool), ids[:, 1:] != ids[:, :-1]], 1)
+            confidences = [float(best[i][emitted[i]].prod()) for i in range(len(texts))]
+        return texts, confidences
+

@@ -1,0 +1,171 @@
+"""The recognizer's side of training: the loss (also brush's OCR loss), the task plugged into
+the shared trainer, presets, and label checks reported before training."""
+
+from __future__ import annotations
+
+import string
+from collections import Counter
+from dataclasses import replace
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+from torch.utils.data import DataLoader, Subset
+
+from classifier.data import Sources
+from classifier.recognizer.evaluate import recognition_metrics
+from classifier.recognizer.labels import GO, count_problems, edit_distance, encode_attention, encode_ctc, label_problem
+from classifier.runs import Prepared, TrainerSpec, TrainRequest, start_run
+from classifier.training import RunResult, unwrap
+from fontsynth.errors import UserError
+
+KIND, MODEL = "recognizer", "trba"
+ASCII = string.digits + string.ascii_letters + string.punctuation
+
+PRESETS: dict[str, dict[str, dict]] = {
+    "smoke": {
+        "model": {"feature_channels": 32, "blocks": (1, 1, 1, 1), "hidden": 32, "transformation": "none"},
+        "train": {"steps": 60, "batch_size": 16, "lr": 2e-3, "warmup_steps": 5, "val_every": 30, "checkpoint_every": 30, "log_every": 10},
+        "data": {"val_samples": 128},
+    },
+    "small": {  # CPU-sized: TPS, a narrow ResNet, BiLSTM, attention
+        "model": {"feature_channels": 128, "blocks": (1, 1, 2, 1), "hidden": 128, "fiducial_points": 20},
+        "train": {"steps": 4000, "batch_size": 64, "lr": 1e-3, "warmup_steps": 200, "val_every": 250, "checkpoint_every": 250,
+                  "weight_decay": 0.01},
+    },
+    "trba": {  # DTRB's TRBA (49.6M parameters)
+        "model": {},
+        "train": {"steps": 100_000, "batch_size": 192, "lr": 1e-3, "warmup_steps": 1000, "val_every": 2000, "checkpoint_every": 2000,
+                  "weight_decay": 0.01},
+    },
+}
+
+
+def sequence_loss(model: nn.Module, images: torch.Tensor, texts: list[str]) -> torch.Tensor:
+    """Mean cross-entropy of `texts` given `images` (attention, teacher forcing) or CTC loss
+    (CTC models). Every text must be a valid label (see labels.label_problem)."""
+    c = unwrap(model).config
+    if c.prediction == "attn":
+        tokens = encode_attention(texts, c.charset, c.max_length).to(images.device)
+        logits = model(images, tokens[:, :-1])
+        return F.cross_entropy(logits.float().reshape(-1, logits.shape[-1]), tokens[:, 1:].reshape(-1), ignore_index=GO)
+    log_probs = model(images).float().log_softmax(2).transpose(0, 1)  # T x N x C
+    targets, lengths = encode_ctc(texts, c.charset)
+    inputs = torch.full((images.shape[0],), log_probs.shape[0], dtype=torch.long)
+    return F.ctc_loss(log_probs, targets.to(images.device), inputs, lengths, blank=0, zero_infinity=True)
+
+
+class RecognizerTask:
+    score = "val_word_accuracy"
+    metric_names = ("val_word_accuracy", "val_word_accuracy_nocase", "val_cer", "dropped")
+
+    def __init__(self, charset: str, max_length: int):
+        self.charset, self.max_length = charset, max_length
+        self.allowed = set(charset)
+        self.dropped: Counter = Counter()  # labels of the training stream left out, by reason
+
+    def usable(self, texts: list[str]) -> list[int]:
+        keep = []
+        for k, text in enumerate(texts):
+            problem = label_problem(text, self.allowed, self.max_length)
+            if problem is None:
+                keep.append(k)
+            else:
+                self.dropped[problem] += 1
+        return keep
+
+    def loss(self, model: nn.Module, batch: dict, device: torch.device) -> tuple[torch.Tensor, int]:
+        keep = self.usable(list(batch["label"]))
+        if not keep:  # a whole batch of unusable labels: a zero loss that still touches every parameter
+            return sum(p.sum() * 0 for p in model.parameters()), 0
+        images = batch["image"][keep].to(device, non_blocking=True)
+        return sequence_loss(model, images, [batch["label"][k] for k in keep]), len(keep)
+
+    def validate(self, model: nn.Module, loader: DataLoader, device: torch.device) -> dict[str, float]:
+        predictions, truths = [], []
+        allowed = self.allowed
+        for batch in loader:
+            keep = [k for k, t in enumerate(batch["label"]) if label_problem(t, allowed, self.max_length) is None]
+            if keep:
+                predictions += model.predict(batch["image"][keep].to(device, non_blocking=True))[0]
+                truths += [batch["label"][k] for k in keep]
+        m = recognition_metrics(predictions, truths)
+        return {"val_word_accuracy": m["word_accuracy"], "val_word_accuracy_nocase": m["word_accuracy_nocase"], "val_cer": m["cer"],
+                "dropped": float(sum(self.dropped.values()))}
+
+    def tables(self) -> dict:
+        return {"charset": self.charset, "max_length": self.max_length, "dropped": dict(self.dropped)}
+
+
+def scan_labels(dataset, charset: str, max_length: int) -> tuple[list[int], Counter]:
+    """One pass over a dataset's labels: positions usable for training, and the others by reason."""
+    return count_problems([dataset[i]["label"] for i in range(len(dataset))], charset, max_length)
+
+
+def describe_dropped(reasons: Counter) -> str:
+    return ", ".join(f"{n:,} {why}" for why, n in reasons.most_common()) or "none"
+
+
+def prepare(model_config, sources: Sources, options: dict, resuming: bool) -> Prepared:
+    """The charset (--charset, else the dataset's, else printable ASCII without space for
+    on-the-fly data), the prediction head, and the label check reported before training."""
+    if not resuming:
+        charset = options.get("charset") or (ASCII if sources.on_the_fly else sources.charset)
+        model_config = replace(model_config, charset="".join(dict.fromkeys(charset)), **({"prediction": options["prediction"]} if options.get("prediction") else {}))
+    summary, train_data = {"charset": model_config.charset}, sources.train
+    if sources.on_the_fly:
+        print(f"labels are checked as they are drawn (the dropped column of metrics.csv); "
+              f"charset of {len(model_config.charset)} characters, max length {model_config.max_length}")
+    else:
+        keep, reasons = scan_labels(_labels_only(sources.train), model_config.charset, model_config.max_length)
+        print(f"labels: {len(keep):,} of {len(sources.train):,} usable; left out: {describe_dropped(reasons)}")
+        if not keep:
+            raise UserError(f"no usable label in the training data (left out: {describe_dropped(reasons)}); "
+                            f"pass --charset FILE with its characters or render shorter texts")
+        summary["dropped"] = dict(reasons)
+        train_data = Subset(sources.train, keep) if reasons else sources.train
+    return Prepared(model_config, RecognizerTask(model_config.charset, model_config.max_length), train_data, summary)
+
+
+def _labels_only(dataset):
+    from fontsynth.torchdata import ShardDataset
+
+    return ShardDataset(dataset.root, fields=("label",), size=dataset.size, channels=dataset.channels)
+
+
+SPEC = TrainerSpec(kind=KIND, model=MODEL, presets=PRESETS, fields=("image", "label"), prepare=prepare)
+
+
+def train_recognizer(request: TrainRequest, on_step=None) -> RunResult:
+    return start_run(SPEC, request, on_step)
+
+
+def read_dataset(model, dataset, batch_size: int, device: torch.device, workers: int = 0, limit: int | None = None, keep_worst: int = 24):
+    """(worst errors, truths, predictions, dropped reasons) over a dataset's usable labels; the
+    worst errors are (normalised edit distance, image, truth, prediction), at most `keep_worst`."""
+    c = model.config
+    n = len(dataset) if limit is None else min(limit, len(dataset))
+    batches = [list(range(s, min(n, s + batch_size))) for s in range(0, n, batch_size)]
+    worst, truths, predictions, dropped = [], [], [], Counter()
+    allowed = set(c.charset)
+    model.eval().to(device)
+    for batch in DataLoader(dataset, batch_sampler=batches, num_workers=workers):
+        keep = []
+        for k, text in enumerate(batch["label"]):
+            problem = label_problem(text, allowed, c.max_length)
+            if problem is None:
+                keep.append(k)
+            else:
+                dropped[problem] += 1
+        if keep:
+            read = model.predict(batch["image"][keep].to(device))[0]
+            for k, text in zip(keep, read):
+                truth = batch["label"][k]
+                if text != truth:
+                    worst.append((edit_distance(text, truth) / max(len(text), len(truth), 1), len(truths), batch["image"][k], truth, text))
+                truths.append(truth)
+                predictions.append(text)
+            worst = sorted(worst, key=lambda w: (-w[0], w[1]))[:keep_worst]
+    if not truths:
+        raise UserError(f"no image with a usable label in the evaluation data (left out: {describe_dropped(dropped)})")
+    return [(w[0], w[2], w[3], w[4]) for w in worst], truths, predictions, dropped

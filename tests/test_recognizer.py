@@ -1,0 +1,224 @@
+"""TRBA: converters, stages, overfitting, ocr_loss, dropped labels, checkpoints, CLI."""
+
+import json
+
+import pytest
+
+torch = pytest.importorskip("torch")
+
+from PIL import Image  # noqa: E402
+from typer.testing import CliRunner  # noqa: E402
+
+from classifier.recognizer import Reader, load_recognizer, ocr_loss  # noqa: E402
+from classifier.recognizer.evaluate import recognition_metrics  # noqa: E402
+from classifier.recognizer.labels import (  # noqa: E402
+    count_problems,
+    decode_attention,
+    decode_ctc,
+    edit_distance,
+    encode_attention,
+    encode_ctc,
+    label_problem,
+)
+from classifier.recognizer.resnet import ResNetFeatures  # noqa: E402
+from classifier.recognizer.sequence import BiLSTM  # noqa: E402
+from classifier.recognizer.prediction import AttentionDecoder  # noqa: E402
+from classifier.recognizer.tps import TPS, fiducial_points, tps_kernel, tps_system  # noqa: E402
+from classifier.registry import create_model  # noqa: E402
+from fontsynth.cli import app  # noqa: E402
+from fontsynth.pipeline import RenderJob, render_dataset  # noqa: E402
+
+CHARSET = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+runner = CliRunner()
+
+
+def invoke(*args):
+    return runner.invoke(app, [str(a) for a in args])
+
+
+# ---------------------------------------------------------------- converters and metrics
+
+
+def test_attention_labels_round_trip():
+    texts = ["Hello", "a", "Z9z", "abcdefghij"]
+    tokens = encode_attention(texts, CHARSET, max_length=10)
+    assert tokens.shape == (4, 12)
+    assert tokens[1].tolist() == [0, 2, 1] + [0] * 9  # [GO] 'a' [s] then padding
+    assert decode_attention(tokens[:, 1:], CHARSET) == texts
+    with pytest.raises(ValueError, match="longer than 3"):
+        encode_attention(["abcd"], CHARSET, 3)
+
+
+def test_ctc_labels_round_trip_and_greedy_decoding():
+    targets, lengths = encode_ctc(["ab", "c"], CHARSET)
+    assert targets.tolist() == [1, 2, 3] and lengths.tolist() == [2, 1]
+    # frames: a a blank a b b blank -> "aab"; blanks separate repeats
+    assert decode_ctc(torch.tensor([[1, 1, 0, 1, 2, 2, 0], [0, 0, 0, 0, 0, 0, 0]]), CHARSET) == ["aab", ""]
+    texts = ["hello", "World42"]
+    frames = [[0] + [v for c in t for v in (CHARSET.index(c) + 1, 0)] for t in texts]
+    width = max(map(len, frames))
+    assert decode_ctc(torch.tensor([f + [0] * (width - len(f)) for f in frames]), CHARSET) == texts
+
+
+def test_label_problems_are_named_and_counted():
+    assert label_problem("ok", set("ok"), 5) is None
+    assert label_problem("", set("ok"), 5) == "empty"
+    assert label_problem("okokok", set("ok"), 5) == "longer than 5"
+    assert label_problem("no", set("ok"), 5) == "characters outside the charset"
+    keep, reasons = count_problems(["ok", "okokokok", "x", "ko", ""], "ok", 5)
+    assert keep == [0, 3] and reasons == {"longer than 5": 1, "characters outside the charset": 1, "empty": 1}
+
+
+def test_metrics_by_hand():
+    assert edit_distance("kitten", "sitting") == 3 and edit_distance("", "abc") == 3 and edit_distance("abc", "abc") == 0
+    m = recognition_metrics(["Hello", "world", "fo"], ["hello", "world", "foo"])
+    assert m["word_accuracy"] == pytest.approx(1 / 3) and m["word_accuracy_nocase"] == pytest.approx(2 / 3)
+    assert m["cer"] == pytest.approx(2 / 13)  # 1 + 0 + 1 edits over 5 + 5 + 3 characters
+    assert m["ned"] == pytest.approx((1 / 5 + 0 + 1 / 3) / 3) and m["n"] == 3
+
+
+# ---------------------------------------------------------------- stages
+
+
+def test_tps_starts_as_the_identity_and_interpolates_its_points():
+    torch.manual_seed(0)
+    tps = TPS(1, 32, 100, points=20)
+    images = torch.rand(2, 1, 32, 100)
+    assert torch.allclose(tps(images), images, atol=1e-3)  # float32 grid: within 1e-5 of the pixel centres
+    centres = fiducial_points(20)
+    targets = centres + 0.1 * torch.randn(20, 2)
+    params = torch.linalg.inv(tps_system(centres)) @ torch.cat([targets, torch.zeros(3, 2)])
+    basis = torch.cat([torch.ones(20, 1), centres, tps_kernel(centres, centres)], 1)
+    assert torch.allclose(basis @ params, targets, atol=1e-4)  # the spline passes through every target
+
+
+def test_stage_shapes():
+    x = torch.rand(3, 1, 32, 100)
+    feats = ResNetFeatures(1, channels=64, blocks=(1, 1, 1, 1))(x)
+    assert feats.shape == (3, 64, 1, 26)
+    seq = BiLSTM(64, 32)(feats.squeeze(2).transpose(1, 2))
+    assert seq.shape == (3, 26, 32)
+    logits = AttentionDecoder(32, 16, classes=12)(seq, None, steps=7)
+    assert logits.shape == (3, 7, 12)
+    assert create_model("trba").encode(x).shape == (3, 26, 256)
+
+
+# ---------------------------------------------------------------- training, ocr_loss, checkpoints
+
+
+@pytest.fixture(scope="module")
+def words(small_fonts, tmp_path_factory):
+    root = tmp_path_factory.mktemp("rec")
+    render_dataset(RenderJob(fonts=small_fonts, out=root / "clean", n=8, seed=5, preset="clean", size="32x100", workers=1, show_progress=False))
+    return root
+
+
+@pytest.fixture(scope="module")
+def overfit_run(words, tmp_path_factory):
+    out = tmp_path_factory.mktemp("runs") / "trba"
+    result = invoke("train-recognizer", "--data", words / "clean", "--val-data", words / "clean", "--out", out, "--preset", "smoke",
+                    "--steps", "300", "--batch-size", "8", "--lr", "1e-2", "--workers", "0", "--no-progress", "--device", "cpu")
+    assert result.exit_code == 0, result.output
+    return out
+
+
+def test_a_tiny_recognizer_overfits_a_small_batch(overfit_run):
+    rows = (overfit_run / "metrics.csv").read_text().splitlines()
+    header = rows[0].split(",")
+    first, last = dict(zip(header, rows[1].split(","))), dict(zip(header, rows[-1].split(",")))
+    assert float(last["val_word_accuracy"]) == 1.0, rows[-3:]
+    assert float(last["train_loss"]) < 0.2 * float(first["train_loss"])
+
+
+def test_eval_and_recognize_through_the_cli(overfit_run, words, tmp_path):
+    result = invoke("eval-recognizer", overfit_run, "--data", words / "clean", "--json", "--workers", "0", "--device", "cpu")
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.output)
+    assert report["word_accuracy"] == 1.0 and report["n"] == 8 and report["dropped"] == {} and report["cer"] == 0.0
+    assert (overfit_run / "eval-clean" / "worst.png").exists()
+    from fontsynth.dataset import Dataset
+
+    sample = Dataset(words / "clean")[3]
+    path = tmp_path / "word.png"
+    path.write_bytes(sample["image"])
+    wide = tmp_path / "wide.jpg"
+    Image.open(path).convert("RGB").resize((400, 128)).save(wide, quality=95)  # another size, colour, JPEG
+    result = invoke("recognize", path, wide, "--model", overfit_run, "--json", "--device", "cpu")
+    assert result.exit_code == 0, result.output
+    lines = [json.loads(line) for line in result.output.splitlines()]
+    assert lines[0] == {"image": str(path), "text": sample["label"].decode(), "confidence": lines[0]["confidence"]}
+    assert 0 < lines[0]["confidence"] <= 1 and lines[1]["image"] == str(wide)
+
+
+def test_ocr_loss_prefers_the_right_text_and_only_the_image_gets_gradient(overfit_run, words):
+    from fontsynth.torchdata import ShardDataset
+
+    model = load_recognizer(overfit_run)
+    assert not model.training and all(not p.requires_grad for p in model.parameters())
+    ds = ShardDataset(words / "clean", fields=("image", "label"), size=(32, 100))
+    images = torch.stack([ds[i]["image"] for i in range(4)]).requires_grad_(True)
+    right = [ds[i]["label"] for i in range(4)]
+    wrong = [t[::-1] + "x" if t[::-1] == t else t[::-1] for t in right]
+    loss_right = ocr_loss(model, images, right)
+    loss_wrong = ocr_loss(model, images.detach(), wrong)
+    assert loss_right.item() < loss_wrong.item()
+    loss_right.backward()
+    assert images.grad is not None and images.grad.abs().sum() > 0
+    assert all(p.grad is None for p in model.parameters())
+    with pytest.raises(ValueError, match="cannot be scored"):
+        ocr_loss(model, images, ["\u263a"] * 4)
+
+
+def test_checkpoint_round_trip_reads_the_same(overfit_run, words):
+    from fontsynth.torchdata import ShardDataset
+
+    payload = torch.load(overfit_run / "best.pt", weights_only=True)
+    assert payload["tables"]["charset"] == payload["model_config"]["charset"] and payload["model"] == "trba"
+    reader = Reader(overfit_run / "last.pt", "cpu")
+    ds = ShardDataset(words / "clean", fields=("image", "label"), size=(32, 100))
+    images = torch.stack([ds[i]["image"] for i in range(8)])
+    model = create_model("trba", **payload["model_config"] | {"blocks": tuple(payload["model_config"]["blocks"])})
+    model.load_state_dict(torch.load(overfit_run / "last.pt", weights_only=True)["state_dict"])
+    assert torch.equal(model.eval()(images), reader.model(images))
+
+
+# ---------------------------------------------------------------- labels left out, errors
+
+
+def test_labels_outside_the_charset_are_counted_and_nothing_left_is_an_error(words, tmp_path):
+    charset = tmp_path / "charset.txt"
+    charset.write_text("abcdefghijklmnopqrstuvwxyz")
+    result = invoke("train-recognizer", "--data", words / "clean", "--out", tmp_path / "r", "--charset", charset, "--preset", "smoke",
+                    "--steps", "2", "--workers", "0", "--no-progress", "--device", "cpu")
+    assert result.exit_code == 0, result.output
+    line = next(line for line in result.output.splitlines() if line.startswith("labels:"))
+    config = json.loads((tmp_path / "r" / "config.json").read_text())
+    dropped = config["dropped"].get("characters outside the charset", 0)
+    assert f"labels: {8 - dropped} of 8 usable" in line and config["charset"] == "abcdefghijklmnopqrstuvwxyz"
+    charset.write_text("\u263a")
+    result = invoke("train-recognizer", "--data", words / "clean", "--out", tmp_path / "r2", "--charset", charset, "--preset", "smoke",
+                    "--workers", "0", "--no-progress", "--device", "cpu")
+    assert result.exit_code == 2 and "no usable label in the training data (left out: 8 characters outside the charset)" in result.output
+
+
+def test_recognizer_input_errors(overfit_run, tmp_path):
+    broken = tmp_path / "b.png"
+    broken.write_bytes(b"nope")
+    for args, message in [
+        (["recognize", broken, "--model", overfit_run], "is not an image we can decode"),
+        (["train-recognizer", "--out", tmp_path / "r", "--prediction", "rnn"], "--prediction must be attn or ctc"),
+        (["train-recognizer", "--out", tmp_path / "r"], "no training data"),
+        (["eval-recognizer", tmp_path, "--data", tmp_path], "holds no checkpoint"),
+    ]:
+        result = invoke(*args)
+        assert result.exit_code == 2 and message in result.output, (args, result.output)
+
+
+def test_ctc_training_from_the_fly(small_fonts, tmp_path):
+    result = invoke("train-recognizer", "--fonts", small_fonts, "--on-the-fly", "--out", tmp_path / "r", "--prediction", "ctc",
+                    "--preset", "smoke", "--steps", "4", "--workers", "0", "--no-progress", "--device", "cpu", "--size", "32x100")
+    assert result.exit_code == 0, result.output
+    config = json.loads((tmp_path / "r" / "config.json").read_text())
+    assert config["model_config"]["prediction"] == "ctc" and " " not in config["charset"]
+    header, *rows = (tmp_path / "r" / "metrics.csv").read_text().splitlines()
+    assert "dropped" in header and rows
