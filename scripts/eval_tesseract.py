@@ -1,0 +1,48 @@
+"""An independent judge: Tesseract reads the same held-out images as our recognizer.
+
+    python scripts/eval_tesseract.py data/words-test --limit 1000 [--workers 2] [--psm 7]
+
+Each image is passed as stored (PNG) to `tesseract IMAGE stdout --psm 7 -l eng` (one text
+line); the text is compared exactly (case-sensitive) with the label. Prints one JSON object
+with the same keys as `eval-recognizer --json` (word_accuracy, word_accuracy_nocase, cer, ned, n)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import tempfile
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+from classifier.recognizer.evaluate import recognition_metrics
+from fontsynth.dataset import Dataset
+
+
+def read(data: bytes, psm: int) -> str:
+    with tempfile.NamedTemporaryFile(suffix=".png") as f:
+        f.write(data)
+        f.flush()
+        out = subprocess.run(["tesseract", f.name, "stdout", "--psm", str(psm), "-l", "eng"], capture_output=True, text=True, check=False)
+    return out.stdout.strip()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("data")
+    parser.add_argument("--limit", type=int, default=1000)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--psm", type=int, default=7)
+    args = parser.parse_args()
+    ds = Dataset(Path(args.data))
+    n = min(args.limit, len(ds))
+    samples = [ds[i] for i in range(n)]
+    with ThreadPoolExecutor(args.workers) as pool:
+        predictions = list(pool.map(lambda s: read(s["image"], args.psm), samples))
+    truths = [s["label"].decode() for s in samples]
+    version = subprocess.run(["tesseract", "--version"], capture_output=True, text=True).stdout.splitlines()[0]
+    print(json.dumps({**recognition_metrics(predictions, truths), "judge": version, "psm": args.psm, "data": args.data}))
+
+
+if __name__ == "__main__":
+    main()
