@@ -72,6 +72,17 @@ def summary_line(result, run: Path, score: str) -> str:
     return f"{state}: step {result.step} in {result.elapsed_s / 60:.1f} min{'; ' + metrics if metrics else ''}; best {score} {result.best_score:.4f} -> {run}"
 
 
+def launch(run_training, out: Path, preset: str, resume: bool, config: Path | None, options: dict, score: str, data: dict, train: dict) -> None:
+    """Start or resume a run; print its summary; exit 130 when it was interrupted."""
+    from classifier.runs import TrainRequest
+
+    request = TrainRequest(out=out, preset=preset, resume=resume, config_file=config, options=options, data=data, train=train)
+    result = run_training(request)
+    typer.echo(summary_line(result, out, score))
+    if result.stopped_early:
+        raise typer.Exit(130)
+
+
 # ---------------------------------------------------------------- commands
 
 
@@ -87,15 +98,10 @@ def train_classifier(
     """Train the VGG16 typeface classifier on rendered words (or render them on the fly)."""
     require("torch", "train", "train-classifier")
     from classifier.classification import train_classifier as run_training
-    from classifier.runs import TrainRequest
 
-    request = TrainRequest(out=out, preset=preset, resume=resume, config_file=config, options=given(init=_s(init)),
-                           data=data_options(data, val_data, fonts, on_the_fly, render_preset, render_config, size, split, seed),
-                           train=train_options(steps, max_minutes, batch_size, lr, device, workers, seed, progress))
-    result = run_training(request)
-    typer.echo(summary_line(result, out, "val_top1"))
-    if result.stopped_early:
-        raise typer.Exit(130)
+    launch(run_training, out, preset, resume, config, given(init=_s(init)), "val_top1",
+           data_options(data, val_data, fonts, on_the_fly, render_preset, render_config, size, split, seed),
+           train_options(steps, max_minutes, batch_size, lr, device, workers, seed, progress))
 
 
 def eval_classifier(
@@ -161,25 +167,14 @@ def train_recognizer(
     """Train the TRBA text recognizer on rendered words (or render them on the fly)."""
     require("torch", "train", "train-recognizer")
     from classifier.recognizer.task import train_recognizer as run_training
-    from classifier.runs import TrainRequest
+    from fontsynth.fileio import read_charset_file
 
     if prediction not in (None, "attn", "ctc"):
         raise UserError(f"--prediction must be attn or ctc, got {prediction!r}")
-    chars = None
-    if charset is not None:
-        try:
-            chars = "".join(c for c in charset.read_text(encoding="utf-8") if c not in "\r\n")
-        except (OSError, UnicodeDecodeError) as e:
-            raise UserError(f"cannot read --charset {charset} ({e}); pass a UTF-8 text file of characters") from None
-        if not chars:
-            raise UserError(f"--charset {charset} holds no character")
-    request = TrainRequest(out=out, preset=preset, resume=resume, config_file=config, options=given(prediction=prediction, charset=chars),
-                           data=data_options(data, val_data, fonts, on_the_fly, render_preset, render_config, size, split, seed),
-                           train=train_options(steps, max_minutes, batch_size, lr, device, workers, seed, progress))
-    result = run_training(request)
-    typer.echo(summary_line(result, out, "val_word_accuracy"))
-    if result.stopped_early:
-        raise typer.Exit(130)
+    options = given(prediction=prediction, charset=read_charset_file(charset) if charset else None)
+    launch(run_training, out, preset, resume, config, options, "val_word_accuracy",
+           data_options(data, val_data, fonts, on_the_fly, render_preset, render_config, size, split, seed),
+           train_options(steps, max_minutes, batch_size, lr, device, workers, seed, progress))
 
 
 def eval_recognizer(

@@ -307,12 +307,9 @@ def fonts_pack(
         catalog = Catalog.load(fonts)
     else:
         catalog = load_or_scan(fonts, workers=workers, show_progress=progress)
-    chars = DEFAULT_CHARSET
-    if charset is not None:
-        try:
-            chars = "".join(c for c in charset.read_text(encoding="utf-8") if c not in "\r\n")
-        except (OSError, UnicodeDecodeError) as e:
-            raise UserError(f"cannot read --charset {charset} ({e}); pass a UTF-8 text file of characters") from e
+    from fontsynth.fileio import read_charset_file
+
+    chars = DEFAULT_CHARSET if charset is None else read_charset_file(charset)
     summary = write_pack(catalog, output, chars, show_progress=progress, workers=workers)
     for path in summary["kept_whole"]:
         typer.echo(f"note: fontTools cannot subset {path}; it is stored whole", err=True)

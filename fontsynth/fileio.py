@@ -32,3 +32,18 @@ def sha256_file(path: Path) -> str:
         for block in iter(lambda: f.read(1 << 20), b""):
             h.update(block)
     return h.hexdigest()
+
+
+def read_charset_file(path: Path, option: str = "--charset") -> str:
+    """The distinct characters of a UTF-8 text file (line breaks ignored), in file order; a
+    UserError naming the file when it cannot be read or holds no character."""
+    from fontsynth.errors import UserError
+
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as e:
+        raise UserError(f"cannot read {option} {path} ({e}); pass a UTF-8 text file of characters") from None
+    chars = "".join(dict.fromkeys(c for c in text if c not in "\r\n"))
+    if not chars:
+        raise UserError(f"{option} {path} holds no character; pass a UTF-8 text file of characters")
+    return chars

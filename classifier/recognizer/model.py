@@ -28,6 +28,7 @@ class RecognizerConfig:
     max_length: int = 25
     transformation: str = "tps"  # tps or none
     fiducial_points: int = 20
+    tps_channels: int = 64  # width of the TPS localisation network's first layer (then x2, x4, x8)
     feature_channels: int = 512
     blocks: tuple[int, ...] = (1, 2, 5, 3)  # residual blocks of the four ResNet stages
     sequence: str = "bilstm"  # bilstm or none
@@ -42,7 +43,7 @@ class RecognizerConfig:
                              f"(got {self.transformation}, {self.sequence}, {self.prediction})")
         if self.in_channels not in (1, 3) or self.height < 32 or self.width < 16 or self.max_length < 1:
             raise ValueError("in_channels 1 or 3, height at least 32, width at least 16, max_length at least 1")
-        if len(self.blocks) != 4 or min(self.blocks) < 1 or self.feature_channels % 16 or self.hidden < 1:
+        if len(self.blocks) != 4 or min(self.blocks) < 1 or self.feature_channels % 16 or self.hidden < 1 or self.tps_channels < 1:
             raise ValueError("blocks: four positive counts; feature_channels a multiple of 16; hidden positive")
 
     @property
@@ -55,7 +56,7 @@ class Recognizer(nn.Module):
     def __init__(self, config: RecognizerConfig):
         super().__init__()
         self.config = c = config
-        self.transform = TPS(c.in_channels, c.height, c.width, c.fiducial_points) if c.transformation == "tps" else nn.Identity()
+        self.transform = TPS(c.in_channels, c.height, c.width, c.fiducial_points, c.tps_channels) if c.transformation == "tps" else nn.Identity()
         self.features = ResNetFeatures(c.in_channels, c.feature_channels, c.blocks)
         self.collapse = nn.AdaptiveAvgPool2d((1, None))  # any height to one row of columns
         self.sequence = BiLSTM(c.feature_channels, c.hidden) if c.sequence == "bilstm" else nn.Identity()

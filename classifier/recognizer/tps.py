@@ -34,16 +34,17 @@ def tps_system(centres: torch.Tensor) -> torch.Tensor:
 
 
 class TPS(nn.Module):
-    def __init__(self, in_channels: int, height: int, width: int, points: int = 20):
+    def __init__(self, in_channels: int, height: int, width: int, points: int = 20, channels: int = 64):
         super().__init__()
         if points < 4 or points % 2:
             raise ValueError(f"TPS needs an even number of fiducial points >= 4, got {points}")
         self.points, self.size = points, (height, width)
         block = lambda i, o, pool: [nn.Conv2d(i, o, 3, padding=1, bias=False), nn.BatchNorm2d(o), nn.ReLU(True)] + (  # noqa: E731
             [nn.MaxPool2d(2)] if pool else [])
-        self.localise = nn.Sequential(*block(in_channels, 64, True), *block(64, 128, True), *block(128, 256, True),
-                                      *block(256, 512, False), nn.AdaptiveAvgPool2d(1), nn.Flatten(),
-                                      nn.Linear(512, 256), nn.ReLU(True), nn.Linear(256, points * 2))
+        c = channels  # the localisation network's widths: c, 2c, 4c, 8c (DTRB: 64 ... 512)
+        self.localise = nn.Sequential(*block(in_channels, c, True), *block(c, 2 * c, True), *block(2 * c, 4 * c, True),
+                                      *block(4 * c, 8 * c, False), nn.AdaptiveAvgPool2d(1), nn.Flatten(),
+                                      nn.Linear(8 * c, 4 * c), nn.ReLU(True), nn.Linear(4 * c, points * 2))
         centres = fiducial_points(points)
         nn.init.zeros_(self.localise[-1].weight)
         with torch.no_grad():
