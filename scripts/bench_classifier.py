@@ -1,7 +1,8 @@
-"""Typeface-classifier throughput: the model's training step alone (synthetic batches on the
+"""Training throughput of our models: the training step alone (synthetic batches on the
 device) and the loader alone (on-the-fly rendering from fonts/pack, or shards).
 
     python scripts/bench_classifier.py model --preset vgg16 --device cuda --batch-size 256 [--compile]
+    python scripts/bench_classifier.py model --model trba --preset small --batch-size 64
     python scripts/bench_classifier.py loader --fonts fonts.pack --workers 15 --batch-size 256
     python scripts/bench_classifier.py loader --data data/words --workers 2
 
@@ -46,13 +47,19 @@ def forward_flops(model: nn.Module, images: torch.Tensor) -> float:
 
 
 def bench_model(args) -> dict:
+    from classifier.recognizer.task import PRESETS as RECOGNIZER_PRESETS
+    from classifier.recognizer.task import sequence_loss
+
     device = torch.device(args.device)
-    overrides = {**PRESETS[args.preset]["model"], "num_classes": args.classes}
-    model = create_model("vgg16", **overrides).to(device)
+    if args.model == "trba":
+        model = create_model("trba", **RECOGNIZER_PRESETS[args.preset]["model"]).to(device)
+    else:
+        model = create_model("vgg16", **{**PRESETS[args.preset]["model"], "num_classes": args.classes}).to(device)
     c = model.config
     images = torch.rand(args.batch_size, c.in_channels, c.height, c.width, device=device)
     targets = torch.randint(0, args.classes, (args.batch_size,), device=device)
-    flops = forward_flops(model, images)
+    texts = ["".join(c.charset[(k * 7 + j) % len(c.charset)] for j in range(4 + k % 8)) for k in range(args.batch_size)] if args.model == "trba" else []
+    flops = forward_flops(model, images)  # conv and linear layers (the recognizer's LSTMs are not counted)
     cuda = device.type == "cuda"
     if cuda and args.channels_last:
         model = model.to(memory_format=torch.channels_last)
@@ -62,7 +69,7 @@ def bench_model(args) -> dict:
 
     def step():
         with torch.autocast(device.type, dtype=torch.bfloat16, enabled=cuda and args.bf16):
-            loss = nn.functional.cross_entropy(step_model(images).float(), targets)
+            loss = sequence_loss(step_model, images, texts) if args.model == "trba" else nn.functional.cross_entropy(step_model(images).float(), targets)
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
         optimizer.step()
@@ -78,7 +85,7 @@ def bench_model(args) -> dict:
         torch.cuda.synchronize()
     seconds = time.perf_counter() - start
     rate = args.steps * args.batch_size / seconds
-    result = {"what": "model", "preset": args.preset, "device": torch.cuda.get_device_name(device) if cuda else "cpu",
+    result = {"what": "model", "model": args.model, "preset": args.preset, "device": torch.cuda.get_device_name(device) if cuda else "cpu",
               "batch_size": args.batch_size, "bf16": cuda and args.bf16, "channels_last": cuda and args.channels_last,
               "compile": args.compile, "img_per_s": round(rate, 1), "gflop_per_img_fwd": round(flops / 1e9, 3),
               "achieved_tflops": round(3 * flops * rate / 1e12, 1), "params_m": round(sum(p.numel() for p in model.parameters()) / 1e6, 1),
@@ -116,7 +123,8 @@ def bench_loader(args) -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("what", choices=["model", "loader"])
-    parser.add_argument("--preset", default="vgg16", choices=list(PRESETS))
+    parser.add_argument("--model", default="vgg16", choices=["vgg16", "trba"])
+    parser.add_argument("--preset", default="vgg16", help="vgg16: smoke, small, vgg16; trba: smoke, small, trba")
     parser.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
     parser.add_argument("--batch-size", type=int, default=64)
     parser.add_argument("--classes", type=int, default=2500)
