@@ -31,7 +31,11 @@ def write_worst(worst: list[tuple[float, object, str, str]], path: Path) -> None
 
     from classifier.plots import captioned, grid, tensor_to_image
 
-    tiles = [captioned(captioned(tensor_to_image(image), f"truth: {truth}"), f"read:  {read}") for _, image, truth, read in worst]
+    def shown(image):  # 256 px wide, so the captions fit
+        picture = tensor_to_image(image)
+        return picture.resize((256, max(1, round(256 * picture.height / picture.width))))
+
+    tiles = [captioned(captioned(shown(image), f"truth: {truth}"), f"read:  {read}") for _, image, truth, read in worst]
     if not tiles:
         tile = Image.new("RGB", (300, 40), "white")
         ImageDraw.Draw(tile).text((8, 12), "no errors", fill="black")
