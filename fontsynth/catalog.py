@@ -53,7 +53,8 @@ class FontEntry:
     ocr_clean: bool = False
     ocr_issues: list[str] = field(default_factory=list)
     latin_score: float = 0.0
-    charset: list[list[int]] = field(default_factory=list)  # covered code point ranges
+    charset: list[list[int]] = field(default_factory=list)  # covered code point ranges (only glyphs FreeType drew at the scan)
+    undrawable: list[list[int]] = field(default_factory=list)  # mapped code points whose glyph FreeType failed to draw: left out of charset
     copies: list[str] = field(default_factory=list)  # other paths with identical bytes
     duplicate_of: str | None = None  # id of the font kept for this design
     aliases: list[str] = field(default_factory=list)  # ids of duplicates of this font

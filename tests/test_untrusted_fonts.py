@@ -40,6 +40,29 @@ def test_good_fonts_are_still_accepted():
     assert [f["accepted"] for f in result["faces"]] == [True]
 
 
+def test_every_covered_glyph_is_drawn_at_the_scan_and_undrawable_ones_leave_the_charset(monkeypatch, tmp_path):
+    from PIL import ImageFont
+
+    from fontsynth.catalog import FORMAT_VERSION, Catalog
+
+    real = ImageFont.FreeTypeFont.getmask
+
+    def getmask(self, text, *args, **kwargs):
+        if text in ("\u00e9", "\u00f1"):  # FreeType "fails" on two accented glyphs of the font
+            raise OSError("raster overflow")
+        return real(self, text, *args, **kwargs)
+
+    monkeypatch.setattr(ImageFont.FreeTypeFont, "getmask", getmask)
+    (face,) = fontcheck.check_file(str(FONTS / "Vera.ttf"))["faces"]
+    assert face["accepted"] and face["undrawable"] == [[0xE9, 0xE9], [0xF1, 0xF1]]
+    covered = {cp for lo, hi in face["charset"] for cp in range(lo, hi + 1)}
+    assert 0xE9 not in covered and 0xF1 not in covered and {ord("e"), 0xE8, 0xEA} <= covered
+    # the catalog records it, so rendering never picks this font for a text with those letters
+    (tmp_path / "Vera.ttf").write_bytes((FONTS / "Vera.ttf").read_bytes())
+    entry = Catalog.from_json({"format": "fontsynth-catalog", "format_version": FORMAT_VERSION, "fonts": [{"id": "x", "path": "Vera.ttf", "sha256": "", **face}]}, tmp_path).fonts[0]
+    assert entry.covers("cafe") and not entry.covers("caf\u00e9") and entry.undrawable == [[0xE9, 0xE9], [0xF1, 0xF1]]
+
+
 def results(failing: int, total: int, error: str = "OSError: broken file 12") -> dict:
     out = {f"{i}.ttf": {"faces": [{"accepted": True}]} for i in range(total)}
     for i in range(failing):
