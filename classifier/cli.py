@@ -115,11 +115,11 @@ def eval_classifier(
     """Top-1/top-5 on held-out renders, per-class accuracy, most-confused pairs, nearest-neighbour accuracy."""
     require("torch", "train", "eval-classifier")
     from classifier.classification import Classifier
-    from classifier.data import _shards
+    from classifier.data import open_shards
     from classifier.evaluate import classification_report, collect
 
     clf = Classifier(run, device)
-    dataset = _shards(str(data), ("image", "font"), clf.canvas, clf.channels, "--data")
+    dataset = open_shards(str(data), ("image", "font"), clf.canvas, clf.channels, "--data")
     folder = out or (run if run.is_dir() else run.parent) / f"eval-{Path(data).resolve().name}"
     names = {**dataset.font_names, **clf.font_names}
     report = classification_report(collect(clf.model, dataset, batch_size, clf.device, workers, limit), clf.classes, names, folder)
@@ -187,14 +187,14 @@ def eval_recognizer(
 ) -> None:
     """Word accuracy (case-sensitive and not), CER, normalised edit distance; the worst errors as PNG."""
     require("torch", "train", "eval-recognizer")
-    from classifier.data import _shards
+    from classifier.data import open_shards
     from classifier.recognizer import Reader
     from classifier.recognizer.evaluate import recognition_metrics, write_report
     from classifier.recognizer.task import describe_dropped, read_dataset
 
     reader = Reader(run, device)
     c = reader.model.config
-    dataset = _shards(str(data), ("image", "label"), reader.canvas, reader.channels, "--data")
+    dataset = open_shards(str(data), ("image", "label"), reader.canvas, reader.channels, "--data")
     worst, truths, predictions, dropped = read_dataset(reader.model, dataset, batch_size, reader.device, workers, limit)
     report = {**recognition_metrics(predictions, truths), "dropped": dict(dropped), "charset": len(c.charset), "max_length": c.max_length}
     folder = out or (run if run.is_dir() else run.parent) / f"eval-{Path(data).resolve().name}"

@@ -64,22 +64,23 @@ def open_sources(config: DataConfig, fields: Sequence[str], canvas: tuple[int, i
                                channels=channels, corpus=config.corpus)
         held_out = 0 if config.val_data else config.val_samples
         train = Subset(stream, range(held_out, STREAM_LENGTH))
-        val = _shards(config.val_data, fields, canvas, channels, "--val-data") if config.val_data else (
+        val = open_shards(config.val_data, fields, canvas, channels, "--val-data") if config.val_data else (
             Subset(stream, range(held_out)) if held_out else None)
         return Sources(train, val, stream.classes, stream.charset, stream.font_names, shuffle=False)
     if not config.data:
         raise UserError("no training data: pass --data DIR (a `fontsynth render` output) or --fonts FONTS --on-the-fly")
     if config.fonts:
         raise UserError("--fonts is for --on-the-fly rendering; with --data the fonts are the dataset's")
-    train = _shards(config.data, fields, canvas, channels, "--data")
-    val = _shards(config.val_data, fields, canvas, channels, "--val-data") if config.val_data else None
+    train = open_shards(config.data, fields, canvas, channels, "--data")
+    val = open_shards(config.val_data, fields, canvas, channels, "--val-data") if config.val_data else None
     names = dict(train.font_names)
     if val is not None:
         names.update({k: v for k, v in val.font_names.items() if k not in names})
     return Sources(train, val, train.classes, train.charset, names, shuffle=True)
 
 
-def _shards(path: str, fields: Sequence[str], canvas: tuple[int, int], channels: int, option: str):
+def open_shards(path: str, fields: Sequence[str], canvas: tuple[int, int], channels: int, option: str):
+    """A ShardDataset of a rendered dataset; errors name the command-line `option` that gave `path`."""
     from fontsynth.shards import MANIFEST_FILE
     from fontsynth.torchdata import ShardDataset
 
