@@ -135,7 +135,7 @@ class Classifier(LoadedModel):
     @torch.no_grad()
     def top(self, images: list[np.ndarray], k: int = 5) -> list[list[dict]]:
         """For each image, the k most likely fonts: {font, family, style, score}."""
-        probs = self.model(self.batch(images)).float().softmax(dim=1).cpu()
+        probs = torch.cat([self.model(batch).float().softmax(dim=1).cpu() for batch in self.batches(images)])
         scores, ids = probs.topk(min(k, probs.shape[1]), dim=1)
         out = []
         for row_s, row_i in zip(scores.tolist(), ids.tolist()):

@@ -62,6 +62,11 @@ def train_options(steps, max_minutes, batch_size, lr, device, workers, seed, pro
     return values
 
 
+def eval_folder(run: Path, data: Path) -> Path:
+    """RUN/eval-DATANAME (beside the checkpoint when RUN is a .pt file)."""
+    return (run if run.is_dir() else run.parent) / f"eval-{Path(data).resolve().name}"
+
+
 def _s(path: Path | None) -> str | None:
     return None if path is None else str(path)
 
@@ -120,7 +125,7 @@ def eval_classifier(
 
     clf = Classifier(run, device)
     dataset = open_shards(str(data), ("image", "font"), clf.canvas, clf.channels, "--data")
-    folder = out or (run if run.is_dir() else run.parent) / f"eval-{Path(data).resolve().name}"
+    folder = out or eval_folder(run, data)
     names = {**dataset.font_names, **clf.font_names}
     report = classification_report(collect(clf.model, dataset, batch_size, clf.device, workers, limit), clf.classes, names, folder)
     if as_json:
@@ -195,10 +200,12 @@ def eval_recognizer(
     reader = Reader(run, device)
     c = reader.model.config
     dataset = open_shards(str(data), ("image", "label"), reader.canvas, reader.channels, "--data")
-    worst, truths, predictions, dropped = read_dataset(reader.model, dataset, batch_size, reader.device, workers, limit)
-    report = {**recognition_metrics(predictions, truths), "dropped": dict(dropped), "charset": len(c.charset), "max_length": c.max_length}
-    folder = out or (run if run.is_dir() else run.parent) / f"eval-{Path(data).resolve().name}"
-    write_report(report, worst, folder)
+    reading = read_dataset(reader.model, dataset, batch_size, reader.device, workers, limit)
+    dropped = reading.dropped
+    report = {**recognition_metrics(reading.predictions, reading.truths), "dropped": dict(dropped), "charset": len(c.charset),
+              "max_length": c.max_length}
+    folder = out or eval_folder(run, data)
+    write_report(report, reading.worst, folder)
     if as_json:
         typer.echo(json.dumps(report))
         return

@@ -31,5 +31,7 @@ class LoadedModel:
 
         return image_tensor(image, self.canvas, self.channels)
 
-    def batch(self, images: list[np.ndarray]) -> torch.Tensor:
-        return torch.stack([self.prepare(im) for im in images]).to(self.device)
+    def batches(self, images: list[np.ndarray], size: int = 64):
+        """The images prepared, in device batches of at most `size` (memory stays flat for many images)."""
+        for start in range(0, len(images), size):
+            yield torch.stack([self.prepare(im) for im in images[start:start + size]]).to(self.device)

@@ -94,7 +94,7 @@ def start_run(spec: TrainerSpec, request: TrainRequest, on_step=None) -> RunResu
         model_config = config_from_dict(model_type, saved["model_config"], source="saved model config")
         data_config = config_from_dict(DataConfig, saved["data"], source="saved data config")
         train_config = config_from_dict(TrainConfig, {**saved["train"], **given_train}, source="resumed train config")
-        options = saved.get("options", {})
+        options, preset = saved.get("options", {}), saved.get("preset")
     else:
         if run.last.exists():
             raise UserError(f"{run.path} already holds a run; continue it with --resume or choose another --out")
@@ -108,10 +108,10 @@ def start_run(spec: TrainerSpec, request: TrainRequest, on_step=None) -> RunResu
         train_config = layered(TrainConfig, (p.get("train", {}), f"preset {request.preset}"), (file.get("train", {}), f"{src}: train"),
                                (given_train, "option"))
         model_config = layered(model_type, (p.get("model", {}), f"preset {request.preset}"), (file.get("model", {}), f"{src}: model"))
-        options = request.options
+        options, preset = request.options, request.preset
     sources = open_sources(data_config, spec.fields, (model_config.height, model_config.width), model_config.in_channels)
     prepared = spec.prepare(model_config, sources, options, request.resume)
-    run_config = {"kind": spec.kind, "model": spec.model, "preset": request.preset if not request.resume else saved.get("preset"),
+    run_config = {"kind": spec.kind, "model": spec.model, "preset": preset,
                   "model_config": asdict(prepared.model_config), "data": asdict(data_config), "options": options, **prepared.summary}
     seed_everything(train_config.seed)
     model = create_model(spec.model, **asdict(prepared.model_config))

@@ -234,8 +234,9 @@ def load_checkpoint(path: str | Path) -> dict:
 def unwrap(model: nn.Module) -> nn.Module:
     """The model inside DistributedDataParallel and torch.compile wrappers."""
     while True:
-        inner = getattr(model, "module", None) or getattr(model, "_orig_mod", None)
-        if inner is None:
+        inner = getattr(model, "module", None)
+        inner = inner if inner is not None else getattr(model, "_orig_mod", None)
+        if inner is None:  # explicit None checks: a module with __len__ (Sequential) may be falsy
             return model
         model = inner
 

@@ -43,7 +43,6 @@ def main() -> None:
     parser.add_argument("--fonts", required=True, help="The fonts folder, catalog or pack the classifier was trained on.")
     parser.add_argument("--per-font", type=int, default=4)
     parser.add_argument("--device", default="auto")
-    parser.add_argument("--batch-size", type=int, default=256)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--json")
     parser.add_argument("--sheet")
@@ -68,13 +67,13 @@ def main() -> None:
             if image is not None:
                 images.append(image)
                 targets.append(k)
+    class_of = {font: k for k, font in enumerate(clf.classes)}
+    ranked = clf.top(images, 5)
     top1 = top5 = 0
-    for start in range(0, len(images), args.batch_size):
-        ranked = clf.top(images[start:start + args.batch_size], 5)
-        for r, target in zip(ranked, targets[start:start + args.batch_size]):
-            ids = [clf.classes.index(t["font"]) for t in r]
-            top1 += ids[0] == target
-            top5 += target in ids
+    for r, target in zip(ranked, targets):
+        ids = [class_of[t["font"]] for t in r]
+        top1 += ids[0] == target
+        top5 += target in ids
     n = len(images)
     report = {"top1": top1 / n if n else float("nan"), "top5": top5 / n if n else float("nan"), "n": n,
               "fonts": len({t for t in targets}), "classes": len(clf.classes), "fonts_not_in_catalog": skipped, "renderer": "plain Pillow, black on white"}
@@ -85,9 +84,9 @@ def main() -> None:
         from classifier.plots import captioned, grid, tensor_to_image
 
         tiles = []
-        for image, target in list(zip(images, targets))[:24]:
-            best = clf.top([image], 1)[0][0]
-            mark = "ok" if clf.classes.index(best["font"]) == target else "x"
+        for image, target, r in list(zip(images, targets, ranked))[:24]:
+            best = r[0]
+            mark = "ok" if class_of[best["font"]] == target else "x"
             tiles.append(captioned(tensor_to_image(clf.prepare(image)), f"{mark} {best['family']} {best['style']}"))  # what the model saw
         grid(tiles, columns=4).save(args.sheet)
 

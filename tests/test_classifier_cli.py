@@ -99,7 +99,7 @@ def test_bad_training_input_is_one_error_line(args, message, data, tmp_path, mon
     result = invoke("train-classifier", "--out", tmp_path / "r", "--workers", "0", "--no-progress", *base, *args)
     assert result.exit_code == 2, result.output
     assert message in result.output and result.output.count("error:") == 1
-    assert not (tmp_path / "r" / "last.pt").exists()
+    assert not (tmp_path / "r").exists()  # no partial output: not even config.json
 
 
 def test_config_file_keys_are_checked(data, tmp_path):

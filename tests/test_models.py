@@ -87,3 +87,13 @@ def test_torchvision_vgg16_weights_load_into_the_grey_model():
     normalised = ((grey - model.mean) / model.std).expand(1, 3, 64, 256)
     theirs = torch.relu(reference.features[0](normalised))
     assert torch.allclose(ours, theirs, atol=1e-4)
+
+
+def test_reset_classifier_gives_a_new_head_and_keeps_the_embedding():
+    torch.manual_seed(0)
+    model = create_model("vgg16", **TINY["vgg16"]).eval()
+    images = torch.rand(2, 1, 32, 64)
+    before = model.embed(images)
+    model.reset_classifier(9)
+    assert model.config.num_classes == 9 and model(images).shape == (2, 9)
+    assert torch.equal(model.embed(images), before)

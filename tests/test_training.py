@@ -22,6 +22,7 @@ from classifier.training import (  # noqa: E402
     load_checkpoint,
     model_from_checkpoint,
     train,
+    unwrap,
 )
 from fontsynth.errors import UserError  # noqa: E402
 
@@ -160,3 +161,16 @@ def test_bad_train_settings_are_refused():
         TrainConfig(device="tpu")
     with pytest.raises(ValueError, match="lr must be positive"):
         TrainConfig(lr=0)
+
+
+def test_unwrap_finds_the_model_inside_wrappers_even_a_falsy_one():
+    class Wrapper(torch.nn.Module):  # as DistributedDataParallel (.module) and torch.compile (._orig_mod)
+        def __init__(self, inner, attribute):
+            super().__init__()
+            setattr(self, attribute, inner)
+
+    empty = torch.nn.Sequential()  # len() == 0: falsy
+    assert unwrap(Wrapper(empty, "module")) is empty  # `module or _orig_mod` would stop at the wrapper
+    assert unwrap(Wrapper(Wrapper(empty, "_orig_mod"), "module")) is empty
+    model = make()
+    assert unwrap(model) is model

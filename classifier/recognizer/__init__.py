@@ -23,7 +23,12 @@ class Reader(LoadedModel):
     kind, table = "recognizer", "charset"
 
     def read(self, images: list[np.ndarray]) -> tuple[list[str], list[float]]:
-        return self.model.predict(self.batch(images))
+        texts, confidences = [], []
+        for batch in self.batches(images):
+            t, c = self.model.predict(batch)
+            texts += t
+            confidences += c
+        return texts, confidences
 
 
 def load_recognizer(path: str | Path, device: str = "cpu") -> nn.Module:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import string
 from collections import Counter
-from dataclasses import replace
+from dataclasses import dataclass, field, replace
 
 import torch
 import torch.nn.functional as F
@@ -14,7 +14,7 @@ from torch.utils.data import DataLoader, Subset
 
 from classifier.data import Sources
 from classifier.recognizer.evaluate import recognition_metrics
-from classifier.recognizer.labels import GO, count_problems, edit_distance, encode_attention, encode_ctc, label_problem
+from classifier.recognizer.labels import GO, count_problems, edit_distance, encode_attention, encode_ctc
 from classifier.runs import Prepared, TrainerSpec, TrainRequest, start_run
 from classifier.training import RunResult, unwrap
 from fontsynth.errors import UserError
@@ -61,17 +61,12 @@ class RecognizerTask:
 
     def __init__(self, charset: str, max_length: int):
         self.charset, self.max_length = charset, max_length
-        self.allowed = set(charset)
         self.dropped: Counter = Counter()  # labels of the training stream left out, by reason
 
     def usable(self, texts: list[str]) -> list[int]:
-        keep = []
-        for k, text in enumerate(texts):
-            problem = label_problem(text, self.allowed, self.max_length)
-            if problem is None:
-                keep.append(k)
-            else:
-                self.dropped[problem] += 1
+        """Positions of the usable labels; the others are counted in `dropped` by reason."""
+        keep, reasons = count_problems(texts, self.charset, self.max_length)
+        self.dropped.update(reasons)
         return keep
 
     def loss(self, model: nn.Module, batch: dict, device: torch.device) -> tuple[torch.Tensor, int]:
@@ -82,14 +77,8 @@ class RecognizerTask:
         return sequence_loss(model, images, [batch["label"][k] for k in keep]), len(keep)
 
     def validate(self, model: nn.Module, loader: DataLoader, device: torch.device) -> dict[str, float]:
-        predictions, truths = [], []
-        allowed = self.allowed
-        for batch in loader:
-            keep = [k for k, t in enumerate(batch["label"]) if label_problem(t, allowed, self.max_length) is None]
-            if keep:
-                predictions += model.predict(batch["image"][keep].to(device, non_blocking=True))[0]
-                truths += [batch["label"][k] for k in keep]
-        m = recognition_metrics(predictions, truths)
+        reading = read_batches(model, loader, device, keep_worst=0)
+        m = recognition_metrics(reading.predictions, reading.truths)
         return {"val_word_accuracy": m["word_accuracy"], "val_word_accuracy_nocase": m["word_accuracy_nocase"], "val_cer": m["cer"],
                 "dropped": float(sum(self.dropped.values()))}
 
@@ -140,32 +129,42 @@ def train_recognizer(request: TrainRequest, on_step=None) -> RunResult:
     return start_run(SPEC, request, on_step)
 
 
-def read_dataset(model, dataset, batch_size: int, device: torch.device, workers: int = 0, limit: int | None = None, keep_worst: int = 24):
-    """(worst errors, truths, predictions, dropped reasons) over a dataset's usable labels; the
-    worst errors are (normalised edit distance, image, truth, prediction), at most `keep_worst`."""
+@dataclass
+class Reading:
+    truths: list[str] = field(default_factory=list)
+    predictions: list[str] = field(default_factory=list)
+    dropped: Counter = field(default_factory=Counter)  # labels left out, by reason
+    worst: list[tuple[float, torch.Tensor, str, str]] = field(default_factory=list)  # (NED, image, truth, reading), worst first
+
+
+def read_batches(model, loader, device: torch.device, keep_worst: int = 24) -> Reading:
+    """The model's readings of every usable label in `loader` (batches with image and label)."""
     c = model.config
+    out, worst = Reading(), []
+    for batch in loader:
+        texts = list(batch["label"])
+        keep, reasons = count_problems(texts, c.charset, c.max_length)
+        out.dropped.update(reasons)
+        if not keep:
+            continue
+        read = model.predict(batch["image"][keep].to(device, non_blocking=True))[0]
+        for k, text in zip(keep, read):
+            if text != texts[k] and keep_worst:
+                worst.append((edit_distance(text, texts[k]) / max(len(text), len(texts[k]), 1), len(out.truths), batch["image"][k], texts[k], text))
+            out.truths.append(texts[k])
+            out.predictions.append(text)
+        worst = sorted(worst, key=lambda w: (-w[0], w[1]))[:keep_worst]
+    out.worst = [(w[0], w[2], w[3], w[4]) for w in worst]
+    return out
+
+
+def read_dataset(model, dataset, batch_size: int, device: torch.device, workers: int = 0, limit: int | None = None) -> Reading:
+    """`read_batches` over a dataset (its first `limit` items); an error when no label is usable."""
     n = len(dataset) if limit is None else min(limit, len(dataset))
     batches = [list(range(s, min(n, s + batch_size))) for s in range(0, n, batch_size)]
-    worst, truths, predictions, dropped = [], [], [], Counter()
-    allowed = set(c.charset)
     model.eval().to(device)
-    for batch in DataLoader(dataset, batch_sampler=batches, num_workers=workers):
-        keep = []
-        for k, text in enumerate(batch["label"]):
-            problem = label_problem(text, allowed, c.max_length)
-            if problem is None:
-                keep.append(k)
-            else:
-                dropped[problem] += 1
-        if keep:
-            read = model.predict(batch["image"][keep].to(device))[0]
-            for k, text in zip(keep, read):
-                truth = batch["label"][k]
-                if text != truth:
-                    worst.append((edit_distance(text, truth) / max(len(text), len(truth), 1), len(truths), batch["image"][k], truth, text))
-                truths.append(truth)
-                predictions.append(text)
-            worst = sorted(worst, key=lambda w: (-w[0], w[1]))[:keep_worst]
-    if not truths:
-        raise UserError(f"no image with a usable label in the evaluation data (left out: {describe_dropped(dropped)})")
-    return [(w[0], w[2], w[3], w[4]) for w in worst], truths, predictions, dropped
+    with torch.no_grad():
+        reading = read_batches(model, DataLoader(dataset, batch_sampler=batches, num_workers=workers), device)
+    if not reading.truths:
+        raise UserError(f"no image with a usable label in the evaluation data (left out: {describe_dropped(reading.dropped)})")
+    return reading
