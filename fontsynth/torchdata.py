@@ -56,6 +56,38 @@ def image_tensor(image: np.ndarray, size: tuple[int, int], channels: int) -> tor
     return torch.from_numpy(fitted.transpose(2, 0, 1).astype(np.float32) / np.float32(255))
 
 
+LUMA = (0.299, 0.587, 0.114)  # ITU-R 601, as fit_to_canvas's grey conversion
+
+
+def tensor_channels(images: torch.Tensor, channels: int) -> torch.Tensor:
+    """N x C x H x W float images with `channels` channels (grey by luma, or grey repeated), differentiably."""
+    if images.shape[1] == channels:
+        return images
+    if channels == 3:
+        return images.expand(-1, 3, -1, -1)
+    weights = torch.tensor(LUMA, dtype=images.dtype, device=images.device).view(1, 3, 1, 1)
+    return (images * weights).sum(dim=1, keepdim=True)
+
+
+def fit_tensor(images: torch.Tensor, size: tuple[int, int], channels: int) -> torch.Tensor:
+    """`fit_to_canvas` for float N x C x H x W batches, differentiable (brush feeds generated
+    images to the frozen recognizer and classifier through it): the same channel conversion,
+    resize to the canvas height keeping the aspect (squeezed when too wide), right padding by
+    repeating the last column. Equal to `image_tensor` up to interpolation rounding (tested)."""
+    import torch.nn.functional as F
+
+    height, width = size
+    images = tensor_channels(images, channels)
+    h, w = images.shape[-2:]
+    if (h, w) == (height, width):
+        return images
+    new_w = min(width, max(1, round(w * height / h)))
+    resized = F.interpolate(images, size=(height, new_w), mode="bilinear", align_corners=False, antialias=h > height)
+    if new_w == width:
+        return resized
+    return F.pad(resized, (0, width - new_w, 0, 0), mode="replicate")
+
+
 def check_fields(fields: Sequence[str], available: Sequence[str] | None = None) -> tuple[str, ...]:
     fields = tuple(fields)
     known = (*STORED_FIELDS, *DERIVED_FIELDS)
