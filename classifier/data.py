@@ -59,7 +59,11 @@ def open_sources(config: DataConfig, fields: Sequence[str], canvas: tuple[int, i
     if config.on_the_fly:
         if not config.fonts:
             raise UserError("--on-the-fly needs --fonts (a fonts folder, catalog.json or .pack)")
-        stream = RenderDataset(config.fonts, n=STREAM_LENGTH, seed=config.seed, preset=config.render_preset, config=config.render_config,
+        from fontsynth.shards import IMAGE_FIELDS
+
+        pair_fields = (set(IMAGE_FIELDS) - {"image"}) | {"label-b", "meta-b"}
+        recipe = "pairs" if pair_fields & set(fields) else "words"
+        stream = RenderDataset(config.fonts, n=STREAM_LENGTH, seed=config.seed, preset=config.render_preset, config=config.render_config, recipe=recipe,
                                size=config.size or f"{canvas[0]}x{canvas[1]}", split=config.split, canvas=canvas, fields=fields,
                                channels=channels, corpus=config.corpus)
         held_out = 0 if config.val_data else config.val_samples

@@ -1,7 +1,8 @@
 """Starting or resuming a training run, the same way for every model.
 
 Settings come in layers: the preset's, then `--config FILE` ({"model": {...}, "train": {...},
-"data": {...}}, unknown keys refused), then the command line's options. A model plugs in
+"data": {...}} and the sections a model adds, such as brush's "losses"; unknown keys refused),
+then the command line's options. A model plugs in
 through a `TrainerSpec`: its kind, registry name, presets, the dataset fields it reads, and
 `prepare`, which fits the model config to the data (class table, charset) and builds the task.
 `--resume` reuses the run's saved settings; only `RESUMABLE` train settings may change."""
@@ -53,6 +54,7 @@ class TrainerSpec:
     presets: dict[str, dict[str, dict]]
     fields: tuple[str, ...]
     prepare: Callable[[Any, Sources, dict, bool], Prepared]  # (model config, sources, options, resuming)
+    sections: dict[str, type] = field(default_factory=dict)  # more config sections (dataclass per name), given to prepare in options
 
 
 def read_config_file(path: str | Path | None, sections: tuple[str, ...] = ("model", "train", "data")) -> dict[str, dict]:
@@ -95,13 +97,14 @@ def start_run(spec: TrainerSpec, request: TrainRequest, on_step=None) -> RunResu
         data_config = config_from_dict(DataConfig, saved["data"], source="saved data config")
         train_config = config_from_dict(TrainConfig, {**saved["train"], **given_train}, source="resumed train config")
         options, preset = saved.get("options", {}), saved.get("preset")
+        extra = {name: config_from_dict(kind, saved.get(name, {}), source=f"saved {name} config") for name, kind in spec.sections.items()}
     else:
         if run.last.exists():
             raise UserError(f"{run.path} already holds a run; continue it with --resume or choose another --out")
         if request.preset not in spec.presets:
             raise UserError(f"unknown preset {request.preset!r}; choose one of: {', '.join(spec.presets)}")
         p = spec.presets[request.preset]
-        file = read_config_file(request.config_file)
+        file = read_config_file(request.config_file, ("model", "train", "data", *spec.sections))
         src = f"--config {request.config_file}"
         data_config = layered(DataConfig, (p.get("data", {}), f"preset {request.preset}"), (file.get("data", {}), f"{src}: data"),
                               (request.data or {}, "option"))
@@ -109,10 +112,12 @@ def start_run(spec: TrainerSpec, request: TrainRequest, on_step=None) -> RunResu
                                (given_train, "option"))
         model_config = layered(model_type, (p.get("model", {}), f"preset {request.preset}"), (file.get("model", {}), f"{src}: model"))
         options, preset = request.options, request.preset
+        extra = {name: layered(kind, (p.get(name, {}), f"preset {request.preset}"), (file.get(name, {}), f"{src}: {name}"))
+                 for name, kind in spec.sections.items()}
     sources = open_sources(data_config, spec.fields, (model_config.height, model_config.width), model_config.in_channels)
-    prepared = spec.prepare(model_config, sources, options, request.resume)
-    run_config = {"kind": spec.kind, "model": spec.model, "preset": preset,
-                  "model_config": asdict(prepared.model_config), "data": asdict(data_config), "options": options, **prepared.summary}
+    prepared = spec.prepare(model_config, sources, {**options, **extra}, request.resume)
+    run_config = {"kind": spec.kind, "model": spec.model, "preset": preset, "model_config": asdict(prepared.model_config),
+                  "data": asdict(data_config), "options": options, **{k: asdict(v) for k, v in extra.items()}, **prepared.summary}
     seed_everything(train_config.seed)
     model = create_model(spec.model, **asdict(prepared.model_config))
     if prepared.after_build is not None and not request.resume:

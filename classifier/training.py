@@ -5,6 +5,13 @@ A model, a `Task` (its loss and its validation) and a data source plug into `tra
     run = RunFolder(out)
     train(model, task, train_data, val_data, TrainConfig(...), run, resume=False)
 
+A model trained in parts (brush: generator and discriminator) gives `task.parts(model)`, one
+optimizer each, and `task.losses(parts, batch, device, step)` yields (part, loss, images) in
+order; each loss steps its part's optimizer before the next is computed (a GAN's D step, then
+its G step against the updated D). Phases (brush's content autoencoder first) are the task's
+choice of loss at `step`, not another loop. `task.after_step(model, step)` (an EMA update) and
+`task.snapshot(model, folder, step)` (sample grids at each validation) are optional hooks.
+
 What it provides:
 - A run folder: `config.json` (everything that defines the run), `metrics.csv` (one row per
   log step, validation columns filled at validation steps), `curves.png` redrawn at each
@@ -54,6 +61,7 @@ class TrainConfig:
     lr: float = 1e-3
     optimizer: str = "adamw"  # adamw or sgd
     weight_decay: float = 0.05
+    betas: tuple[float, ...] = (0.9, 0.999)  # adamw (GANs: (0.5, 0.99) or (0.0, 0.99))
     momentum: float = 0.9  # sgd only
     warmup_steps: int = 200
     min_lr_ratio: float = 0.01  # the cosine ends at lr * min_lr_ratio
@@ -78,6 +86,8 @@ class TrainConfig:
             raise ValueError(f"device must be auto, cpu or cuda, got {self.device!r}")
         if not (self.lr > 0 and self.max_minutes >= 0 and self.workers >= 0 and self.grad_clip >= 0 and 0 <= self.min_lr_ratio <= 1):
             raise ValueError("lr must be positive; max_minutes, workers and grad_clip non-negative; min_lr_ratio in [0, 1]")
+        if len(self.betas) != 2 or not all(0 <= b < 1 for b in self.betas):
+            raise ValueError(f"betas must be two numbers in [0, 1), got {self.betas}")
         if min(self.val_every, self.log_every, self.checkpoint_every) < 1 or self.warmup_steps < 0:
             raise ValueError("val_every, log_every and checkpoint_every must be at least 1, warmup_steps at least 0")
 
@@ -96,6 +106,20 @@ class Task(Protocol):
 
     def tables(self) -> dict:
         """What a checkpoint needs besides weights and config (class table, charset), as JSON types."""
+
+
+def task_parts(task: Task, model: nn.Module) -> dict[str, nn.Module]:
+    """The separately optimised parts of `model` ({"model": model} unless the task names parts)."""
+    return task.parts(model) if hasattr(task, "parts") else {"model": model}
+
+
+def step_losses(task: Task, parts: dict[str, nn.Module], batch: dict, device: torch.device, step: int) -> Iterator[tuple[str, torch.Tensor, int]]:
+    """(part, loss, images) in the order the parts are stepped."""
+    if hasattr(task, "losses"):
+        yield from task.losses(parts, batch, device, step)
+    else:
+        loss, images = task.loss(parts["model"], batch, device)
+        yield "model", loss, images
 
 
 # ---------------------------------------------------------------- schedule and data order
@@ -327,7 +351,7 @@ def make_optimizer(model: nn.Module, config: TrainConfig) -> torch.optim.Optimiz
     groups = [{"params": decay, "weight_decay": config.weight_decay}, {"params": no_decay, "weight_decay": 0.0}]
     if config.optimizer == "sgd":
         return torch.optim.SGD(groups, lr=config.lr, momentum=config.momentum, nesterov=True)
-    return torch.optim.AdamW(groups, lr=config.lr, betas=(0.9, 0.999))
+    return torch.optim.AdamW(groups, lr=config.lr, betas=tuple(config.betas))
 
 
 def _rng_state(device: torch.device) -> dict:
@@ -366,16 +390,20 @@ def train(model: nn.Module, task: Task, train_data: Dataset, val_data: Dataset |
     model.to(device)
     if cuda and config.channels_last:
         model.to(memory_format=torch.channels_last)
-    optimizer = make_optimizer(model, config)
+    parts = task_parts(task, model)
+    optimizers = {name: make_optimizer(part, config) for name, part in parts.items()}
     step, elapsed_before, best = 0, 0.0, -math.inf
     rows: list[dict[str, float]] = []
-    columns = [*TRAIN_COLUMNS, *task.metric_names]
+    part_columns = [f"{name}_loss" for name in parts] if len(parts) > 1 else []
+    columns = [*TRAIN_COLUMNS, *part_columns, *task.metric_names]
     if resume:
         if not run.last.exists():
             raise UserError(f"--resume: {run.last} does not exist; start the run without --resume")
         payload = load_checkpoint(run.last)
         model.load_state_dict(payload["state_dict"])
-        optimizer.load_state_dict(payload["optimizer"])
+        states = payload.get("optimizers") or {"model": payload["optimizer"]}
+        for name, optimizer in optimizers.items():
+            optimizer.load_state_dict(states[name])
         step, elapsed_before, best = payload["step"], payload["elapsed_s"], payload["best_score"]
         _set_rng_state(payload["rng"], device)
         rows = [r for r in run.read_metrics() if r["step"] <= step]  # rows logged after the checkpoint are redone
@@ -384,13 +412,16 @@ def train(model: nn.Module, task: Task, train_data: Dataset, val_data: Dataset |
     if dist.main:
         run.write_metrics(rows, columns)
 
-    target = model
-    if config.compile:
-        target = torch.compile(model)
-    if dist.world > 1:
-        from torch.nn.parallel import DistributedDataParallel
+    def wrapped(part: nn.Module) -> nn.Module:
+        if config.compile:
+            part = torch.compile(part)
+        if dist.world > 1:
+            from torch.nn.parallel import DistributedDataParallel
 
-        target = DistributedDataParallel(target, device_ids=[device.index] if cuda else None)
+            part = DistributedDataParallel(part, device_ids=[device.index] if cuda else None)
+        return part
+
+    targets = {name: wrapped(part) for name, part in parts.items()}
 
     def loader_for(data: Dataset, sampler: Sampler) -> DataLoader:
         return DataLoader(data, batch_sampler=sampler, num_workers=config.workers, pin_memory=cuda,
@@ -406,7 +437,7 @@ def train(model: nn.Module, task: Task, train_data: Dataset, val_data: Dataset |
 
     budget = config.max_minutes * 60
     start_time = time.perf_counter()
-    window_loss, window_images, window_start = 0.0, 0, time.perf_counter()
+    window_loss, window_images, window_start = {name: 0.0 for name in parts}, 0, time.perf_counter()
     last_metrics: dict[str, float] = {}
     stopped = False
 
@@ -422,7 +453,7 @@ def train(model: nn.Module, task: Task, train_data: Dataset, val_data: Dataset |
             "metrics": last_metrics,
         }
         if with_optimizer:
-            payload |= {"optimizer": optimizer.state_dict(), "rng": _rng_state(device)}
+            payload |= {"optimizers": {name: opt.state_dict() for name, opt in optimizers.items()}, "rng": _rng_state(device)}
         save_checkpoint(path, payload)
 
     def validate_now() -> None:
@@ -435,6 +466,8 @@ def train(model: nn.Module, task: Task, train_data: Dataset, val_data: Dataset |
         if last_metrics[task.score] > best:
             best = last_metrics[task.score]
             checkpoint(run.best, with_optimizer=False)
+        if hasattr(task, "snapshot"):
+            task.snapshot(model, run.path, step)
         from classifier.plots import write_curves
 
         write_curves(rows, run.path / "curves.png")
@@ -445,17 +478,25 @@ def train(model: nn.Module, task: Task, train_data: Dataset, val_data: Dataset |
     with _StopRequest() as stop, progress_bar("train", config.steps, "steps", enabled=config.progress and dist.main, done=step) as advance:
         for batch in loader_for(train_data, batches):
             lr = learning_rate(config, step, max(step / config.steps, elapsed() / budget if budget else 0.0))
-            for group in optimizer.param_groups:
-                group["lr"] = lr
-            with torch.autocast(device.type, dtype=torch.bfloat16, enabled=cuda and config.bf16):
-                loss, images = task.loss(target, batch, device)
-            optimizer.zero_grad(set_to_none=True)
-            loss.backward()
-            if config.grad_clip:
-                nn.utils.clip_grad_norm_(model.parameters(), config.grad_clip)
-            optimizer.step()
+            for optimizer in optimizers.values():
+                for group in optimizer.param_groups:
+                    group["lr"] = lr
+            losses = step_losses(task, targets, batch, device, step)
+            while True:
+                with torch.autocast(device.type, dtype=torch.bfloat16, enabled=cuda and config.bf16):
+                    item = next(losses, None)
+                if item is None:
+                    break
+                name, loss, images = item
+                optimizers[name].zero_grad(set_to_none=True)
+                loss.backward()
+                if config.grad_clip:
+                    nn.utils.clip_grad_norm_(parts[name].parameters(), config.grad_clip)
+                optimizers[name].step()
+                window_loss[name] = window_loss[name] + loss.detach().float() * images  # stays on the device: no sync per step
+            if hasattr(task, "after_step"):
+                task.after_step(model, step)
             step += 1
-            window_loss = window_loss + loss.detach().float() * images  # stays on the device: no sync per step
             window_images += images
             advance(1)
             out_of_time, interrupted = _agree((bool(budget) and elapsed() >= budget, stop.requested), dist, device)
@@ -463,9 +504,10 @@ def train(model: nn.Module, task: Task, train_data: Dataset, val_data: Dataset |
             log_now = final or any(step % every == 0 for every in (config.log_every, config.val_every, config.checkpoint_every))
             if dist.main and log_now:
                 now = time.perf_counter()
-                rows.append({"step": step, "elapsed_s": round(elapsed(), 2), "lr": lr, "train_loss": float(window_loss) / max(window_images, 1),
-                             "img_per_s": window_images * dist.world / max(now - window_start, 1e-9)})
-                window_loss, window_images, window_start = 0.0, 0, now
+                per_part = {f"{name}_loss": float(total) / max(window_images, 1) for name, total in window_loss.items()}
+                rows.append({"step": step, "elapsed_s": round(elapsed(), 2), "lr": lr, "train_loss": sum(per_part.values()),
+                             "img_per_s": window_images * dist.world / max(now - window_start, 1e-9), **per_part})
+                window_loss, window_images, window_start = {name: 0.0 for name in parts}, 0, now
                 if val_loader is not None and not interrupted and (step % config.val_every == 0 or final):
                     validate_now()
                 run.write_metrics(rows, columns)

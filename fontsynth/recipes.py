@@ -43,6 +43,23 @@ def content_style(height: int, width: int) -> Style:
     """The fixed Style of content images: the standard font, dark on light, centred, no effect."""
     return Style(font=CONTENT_FONT_ID, font_size=32, out_height=height, out_width=width, margins=[0.1] * 4, align=[0.5, 0.5])
 
+class ContentRenderer:
+    """Texts in the standard content font exactly as `--recipe pairs` stores `content` (black on
+    white, grey H x W uint8): what `brush edit` feeds the generator."""
+
+    def __init__(self):
+        self.renderer = Renderer(Catalog(root=Path("."), fonts=[]))
+        self.renderer.fonts.register(CONTENT_FONT_ID, content_font_path())
+        self.font = self.renderer.fonts.extra[CONTENT_FONT_ID]
+
+    def missing(self, text: str) -> str:
+        """The characters of `text` the content font does not cover."""
+        return "".join(sorted({c for c in text if not self.font.covers(c)}))
+
+    def draw(self, text: str, height: int, width: int) -> np.ndarray:
+        return self.renderer.layers(text, content_style(height, width)).image[..., 0]
+
+
 MAX_TEXT_DRAWS = 100
 MAX_REDRAWS = 8  # fallback draws of one sample after FreeType failed on its font
 # Raised whenever the same (seed, index, fonts, corpus, config) gives other sample bytes than

@@ -1,0 +1,101 @@
+"""The brush model, built from a `BrushConfig` through the shared registry (name "brush").
+
+    from classifier.registry import create_model
+    import brush.model  # registers "brush"
+    model = create_model("brush", widths=(16, 32, 64), style_dim=64)
+    image, mask = model(style, content)     # the EMA generator: N x 3 x H x W and N x 1 x H x W in [0, 1]
+
+Parts (each its own optimizer in training): `model.g` (style encoder + content encoder +
+generator: `BrushGenerator`), `model.d` (the discriminator). `model.g_ema` is the generator's
+exponential moving average, used for evaluation and editing.
+
+Why the style encoder also gives feature maps: TextStyleBrush passes only a global style vector,
+which cannot carry the background's texture to the right pixels; our pairs give the exact
+target (text B on the same background), so the generator is allowed to see the style image's
+maps at each resolution (U-Net skips, as SRNet/MOSTEL-style editors do) and learn to keep the
+background while redrawing the text. `style_skips=False` gives the TextStyleBrush layout.
+"""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass
+
+import torch
+from torch import nn
+
+from brush.discriminator import DISCRIMINATORS
+from brush.encoders import ContentEncoder, StyleEncoder
+from brush.generator import Generator
+from classifier.registry import register
+
+
+@dataclass(frozen=True)
+class BrushConfig:
+    height: int = 64
+    width: int = 256
+    in_channels: int = 3  # the style image and the output (1 grey, 3 RGB)
+    content_channels: int = 1  # the content image (the text in the standard font)
+    widths: tuple[int, ...] = (64, 128, 256, 512)  # channels per level: 1, 1/2, 1/4, 1/8 of the canvas
+    style_dim: int = 512
+    style_skips: bool = True  # the style image's maps reach the generator (see the module docstring)
+    discriminator: str = "patch"  # patch (PatchGAN) or stylegan2 (residual, for R1)
+    d_widths: tuple[int, ...] = (64, 128, 256, 512)
+
+    def __post_init__(self):
+        if self.in_channels not in (1, 3) or self.content_channels not in (1, 3):
+            raise ValueError(f"in_channels and content_channels must be 1 or 3, got {self.in_channels}, {self.content_channels}")
+        if len(self.widths) < 2 or min(self.widths) < 1 or not self.d_widths or min(self.d_widths) < 1 or self.style_dim < 1:
+            raise ValueError("widths needs at least two levels; widths, d_widths and style_dim must be positive")
+        scale = 2 ** len(self.widths)
+        if self.height % scale or self.width % scale:
+            raise ValueError(f"height and width must be multiples of {scale} (2 ^ levels, with the style head), got {self.height}x{self.width}")
+        if self.discriminator not in DISCRIMINATORS:
+            raise ValueError(f"discriminator must be one of {', '.join(DISCRIMINATORS)}, got {self.discriminator!r}")
+
+
+class BrushGenerator(nn.Module):
+    """(style image, content image) -> (image, mask): the part trained by the generator's loss."""
+
+    def __init__(self, config: BrushConfig):
+        super().__init__()
+        c = config
+        self.config = c
+        self.style_encoder = StyleEncoder(c.in_channels, c.widths, c.style_dim)
+        self.content_encoder = ContentEncoder(c.content_channels, c.widths)
+        self.generator = Generator(c.widths, c.style_dim, c.in_channels, c.style_skips)
+
+    def forward(self, style: torch.Tensor, content: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        c = self.config
+        assert style.shape[0] == content.shape[0] and style.shape[-2:] == content.shape[-2:] == (c.height, c.width), (
+            f"style {tuple(style.shape)} and content {tuple(content.shape)} must share batch and the {c.height}x{c.width} canvas")
+        vector, style_maps = self.style_encoder(style)
+        image, mask = self.generator(vector, self.content_encoder(content), style_maps)
+        assert image.shape == style.shape and mask.shape == (style.shape[0], 1, c.height, c.width)
+        return image, mask
+
+
+@register("brush", BrushConfig, "brush: TextStyleBrush-style generator (style + content encoders, modulated generator, discriminator)")
+class Brush(nn.Module):
+    def __init__(self, config: BrushConfig):
+        super().__init__()
+        self.config = config
+        self.g = BrushGenerator(config)
+        self.d = DISCRIMINATORS[config.discriminator](config.in_channels, config.d_widths)
+        self.g_ema = copy.deepcopy(self.g).eval().requires_grad_(False)
+
+    def forward(self, style: torch.Tensor, content: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        return self.g_ema(style, content)
+
+    def train(self, mode: bool = True):
+        super().train(mode)
+        self.g_ema.eval()
+        return self
+
+    @torch.no_grad()
+    def update_ema(self, decay: float) -> None:
+        """g_ema <- decay * g_ema + (1 - decay) * g (buffers copied)."""
+        for ema, live in zip(self.g_ema.parameters(), self.g.parameters()):
+            ema.lerp_(live.detach().to(ema.dtype), 1 - decay)
+        for ema, live in zip(self.g_ema.buffers(), self.g.buffers()):
+            ema.copy_(live)

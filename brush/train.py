@@ -1,0 +1,282 @@
+"""Training brush with the shared trainer (`classifier.runs` / `classifier.training`).
+
+`BrushTask` gives the trainer two parts, the generator (`model.g`: both encoders and the
+generator) and the discriminator (`model.d`), one optimizer each, and per step yields the
+discriminator's loss, then the generator's (against the updated discriminator). Phases are
+data: for the first `losses.content_steps` steps the generator is a content autoencoder (it
+redraws the content image from itself: glyph shapes first), then the joint objective runs.
+The EMA generator (`model.g_ema`) is updated after every step; validation, sample grids,
+`brush edit` and `brush eval` use it.
+
+Every loss weight lives in `LossConfig` (the `losses` section of `--config`). A loss whose
+network was not given (`--classifier`, `--recognizer`, a feature network) is off, and the
+run's config.json lists it under `losses_off` with the reason.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, replace
+from pathlib import Path
+
+import torch
+from torch import nn
+from torch.utils.data import DataLoader
+
+from brush import losses as L
+from brush.model import Brush
+from classifier.data import Sources
+from classifier.runs import Prepared, TrainerSpec, TrainRequest, start_run
+from classifier.training import RunResult
+from fontsynth.errors import UserError
+
+KIND = "brush"
+FIELDS = ("image", "target", "content", "content-b", "mask-b", "label-b")
+FEATURE_LAYERS = ("relu1_1", "relu2_1", "relu3_1", "relu4_1")
+
+
+@dataclass(frozen=True)
+class LossConfig:
+    """Loss weights and the schedule. Defaults: TextStyleBrush's paper where it gives one
+    (perceptual 1, Gram 500, typeface 1, OCR 1, cycle 1, reconstruction 10); the open
+    reproduction's adversarial weight 0.06 with a PatchGAN and least squares; ours for what
+    neither has: the exact target (L1 10) and its mask (1)."""
+
+    target: float = 10.0  # L1 of G(style A, content B) to the ground-truth target B (ours: pairs give it)
+    mask: float = 1.0  # L1 of the predicted soft mask to the target's mask
+    reconstruction: float = 10.0  # L1 of G(style A, content A) to A (paper 10; reproduction 2)
+    cycle: float = 1.0  # L1 of G(G(A, content B), content A) to A (paper 1; reproduction 2)
+    perceptual: float = 1.0  # feature MSE of output vs target over feature_layers (paper 1; reproduction 25)
+    gram: float = 500.0  # Gram MSE of output vs target (paper 500; reproduction 7)
+    typeface: float = 1.0  # L1 of classifier embeddings, output vs style image (paper 1; reproduction 0)
+    ocr: float = 1.0  # recognizer cross-entropy of text B given the output (paper 1; reproduction 0.07)
+    adversarial: float = 0.06  # generator's adversarial weight (reproduction 0.06)
+    adversarial_loss: str = "lsgan"  # lsgan (least squares) or nonsaturating
+    r1: float = 0.0  # R1 penalty weight on the discriminator (10 with the stylegan2 discriminator)
+    feature_layers: tuple[str, ...] = FEATURE_LAYERS
+    content_steps: int = 0  # phase 1: content autoencoder for this many steps, then the joint objective
+    inversion: float = 0.2  # fraction of pairs shown with style and target inverted (else it only learns dark text)
+    ema_decay: float = 0.999
+
+    def __post_init__(self):
+        weights = (self.target, self.mask, self.reconstruction, self.cycle, self.perceptual, self.gram, self.typeface, self.ocr,
+                   self.adversarial, self.r1)
+        if min(weights) < 0:
+            raise ValueError("loss weights must not be negative")
+        if self.adversarial_loss not in L.ADVERSARIAL:
+            raise ValueError(f"adversarial_loss must be one of {', '.join(L.ADVERSARIAL)}, got {self.adversarial_loss!r}")
+        if not 0 <= self.inversion <= 1 or not 0 <= self.ema_decay < 1 or self.content_steps < 0:
+            raise ValueError("inversion must be in [0, 1], ema_decay in [0, 1) and content_steps at least 0")
+
+
+PRESETS: dict[str, dict[str, dict]] = {
+    "smoke": {
+        "model": {"height": 32, "width": 128, "widths": (8, 16, 32), "style_dim": 32, "d_widths": (8, 16)},
+        "train": {"steps": 40, "batch_size": 8, "lr": 2e-3, "warmup_steps": 5, "val_every": 20, "checkpoint_every": 20, "log_every": 10},
+        "data": {"val_samples": 16},
+        "losses": {"content_steps": 10},
+    },
+    "small": {  # a CPU-sized brush at the full 64x256 canvas
+        "model": {"widths": (16, 32, 64, 128), "style_dim": 128, "d_widths": (32, 64, 128)},
+        "train": {"steps": 4000, "batch_size": 16, "lr": 1e-3, "warmup_steps": 100, "val_every": 250, "checkpoint_every": 250},
+        "data": {"val_samples": 256},
+        "losses": {"content_steps": 300},
+    },
+    "tsb": {  # the full generator (TextStyleBrush-sized widths) for a GPU
+        "model": {},
+        "train": {"steps": 100_000, "batch_size": 64, "lr": 5e-4, "warmup_steps": 1000, "val_every": 1000, "checkpoint_every": 1000},
+        "data": {"val_samples": 1024},
+        "losses": {"content_steps": 5000},
+    },
+}
+GAN_TRAIN = {"betas": (0.5, 0.99), "weight_decay": 0.0, "grad_clip": 10.0}  # every preset's optimizer settings
+for _preset in PRESETS.values():
+    _preset["train"] = {**GAN_TRAIN, **_preset["train"]}
+
+
+@dataclass
+class Frozen:
+    """The frozen networks inside the losses (None: that loss is off)."""
+
+    classifier: nn.Module | None = None
+    recognizer: nn.Module | None = None
+    features: nn.Module | None = None
+
+    def to(self, device: torch.device) -> Frozen:
+        for net in (self.classifier, self.recognizer, self.features):
+            if net is not None:
+                net.to(device)
+        return self
+
+
+def invert(images: torch.Tensor, flip: torch.Tensor) -> torch.Tensor:
+    """1 - image for the samples where `flip` (N bools) is set."""
+    return torch.where(flip.view(-1, 1, 1, 1), 1 - images, images)
+
+
+def as_style(content: torch.Tensor, channels: int) -> torch.Tensor:
+    return content.expand(-1, channels, -1, -1) if content.shape[1] != channels else content
+
+
+class BrushTask:
+    score = "val_psnr"
+    metric_names = ("val_mse", "val_psnr", "val_l1", "val_mask_l1")
+
+    def __init__(self, config: LossConfig, frozen: Frozen, texts_ok=None):
+        self.config, self.frozen = config, frozen
+        self.texts_ok = texts_ok or (lambda text: True)  # which texts the recognizer can score
+        self._on: torch.device | None = None
+        self._sample: dict | None = None  # the first validation batch with its outputs (sample grids)
+
+    def parts(self, model: Brush) -> dict[str, nn.Module]:
+        return {"discriminator": model.d, "generator": model.g}
+
+    def _inputs(self, batch: dict, device: torch.device) -> dict[str, torch.Tensor]:
+        if self._on != device:
+            self.frozen.to(device)
+            self._on = device
+        return {k: batch[k].to(device, non_blocking=True) for k in ("image", "target", "content", "content-b", "mask-b")}
+
+    def losses(self, parts: dict[str, nn.Module], batch: dict, device: torch.device, step: int):
+        c = self.config
+        x = self._inputs(batch, device)
+        G, D = parts["generator"], parts["discriminator"]
+        n = x["image"].shape[0]
+        channels = x["image"].shape[1]
+        if step < c.content_steps:  # phase 1: the content autoencoder
+            content = as_style(x["content-b"], channels)
+            out, mask = G(content, x["content-b"])
+            loss = c.target * L.l1(out, content) + c.mask * L.l1(mask, 1 - x["content-b"])
+            yield "generator", loss, n
+            return
+        flip = torch.rand(n, device=device) < c.inversion
+        style, target = invert(x["image"], flip), invert(x["target"], flip)
+        both, masks = G(torch.cat([style, style]), torch.cat([x["content-b"], x["content"]]))  # edit and reconstruction in one pass
+        out, rec, mask = both[:n], both[n:], masks[:n]
+        adversarial_d, adversarial_g = L.ADVERSARIAL[c.adversarial_loss]
+        if c.adversarial:
+            real = target.detach().requires_grad_(c.r1 > 0)
+            logits = D(torch.cat([real, out.detach()]))
+            d_loss = adversarial_d(logits[:n], logits[n:])
+            if c.r1:
+                d_loss = d_loss + c.r1 * L.r1_penalty(logits[:n], real)
+            yield "discriminator", d_loss, n
+        loss = c.target * L.l1(out, target) + c.mask * L.l1(mask, x["mask-b"])
+        if c.reconstruction:
+            loss = loss + c.reconstruction * L.l1(rec, style)
+        if c.cycle:
+            cycled, _ = G(out, x["content"])
+            loss = loss + c.cycle * L.l1(cycled, style)
+        f = self.frozen
+        if f.features is not None and (c.perceptual or c.gram):
+            weights = {k: 1.0 for k in c.feature_layers}
+            feats_out, feats_target = f.features(out, c.feature_layers), f.features(target, c.feature_layers)
+            feats_target = {k: v.detach() for k, v in feats_target.items()}
+            if c.perceptual:
+                loss = loss + c.perceptual * L.feature_loss(feats_out, feats_target, weights)
+            if c.gram:
+                loss = loss + c.gram * L.gram_loss(feats_out, feats_target, weights)
+        if f.classifier is not None and c.typeface:
+            loss = loss + c.typeface * L.typeface_loss(f.classifier, out, style)
+        if f.recognizer is not None and c.ocr:
+            keep = [k for k, t in enumerate(batch["label-b"]) if self.texts_ok(t)]
+            if keep:
+                loss = loss + c.ocr * L.ocr_loss(f.recognizer, out[keep], [batch["label-b"][k] for k in keep])
+        if c.adversarial:
+            loss = loss + c.adversarial * adversarial_g(D(out))
+        yield "generator", loss, n
+
+    def after_step(self, model: Brush, step: int) -> None:
+        model.update_ema(min(self.config.ema_decay, (1 + step) / (10 + step)))  # a short run's EMA does not lag behind
+
+    @torch.no_grad()
+    def validate(self, model: Brush, loader: DataLoader, device: torch.device) -> dict[str, float]:
+        totals = {"mse": 0.0, "psnr": 0.0, "l1": 0.0, "mask_l1": 0.0}
+        count = 0
+        self._sample = None
+        for batch in loader:
+            x = self._inputs(batch, device)
+            out, mask = model.g_ema(x["image"], x["content-b"])
+            out, mask = out.float(), mask.float()
+            mse = (out - x["target"]).pow(2).flatten(1).mean(dim=1)
+            totals["mse"] += float(mse.sum())
+            totals["psnr"] += float((10 * torch.log10(1 / mse.clamp_min(1e-10))).sum())
+            totals["l1"] += float((out - x["target"]).abs().flatten(1).mean(dim=1).sum())
+            totals["mask_l1"] += float((mask - x["mask-b"]).abs().flatten(1).mean(dim=1).sum())
+            count += len(mse)
+            if self._sample is None:
+                self._sample = {k: v[:8].cpu() for k, v in (("style", x["image"]), ("content", x["content-b"]), ("output", out),
+                                                           ("target", x["target"]), ("mask", mask))}
+        return {f"val_{k}": v / max(count, 1) for k, v in totals.items()}
+
+    def snapshot(self, model: Brush, folder: Path, step: int) -> None:
+        """samples/step-NNNNNNN.png: style | content | output | target | predicted mask, one row per pair."""
+        if self._sample is not None:
+            write_sample_grid(self._sample, Path(folder) / "samples" / f"step-{step:07d}.png")
+
+    def tables(self) -> dict:
+        return {"losses": asdict(self.config)}
+
+
+def write_sample_grid(sample: dict[str, torch.Tensor], path: Path) -> None:
+    from classifier.plots import captioned, grid, tensor_to_image
+
+    columns = ("style", "content", "output", "target", "mask")
+    cells = []
+    for k in range(sample["style"].shape[0]):
+        for name in columns:
+            cell = tensor_to_image(sample[name][k])
+            cells.append(captioned(cell, name) if k == 0 else cell)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    grid(cells, len(columns)).save(path)
+
+
+def load_frozen(options: dict, loss: LossConfig, model_config) -> tuple[Frozen, dict[str, str], object]:
+    """The frozen networks the options name, which losses are off and why, and the text filter for OCR."""
+    from brush.features import load_feature_net
+
+    off: dict[str, str] = {}
+    frozen = Frozen()
+    texts_ok = None
+    if options.get("classifier"):
+        from classifier.classification import Classifier
+
+        frozen.classifier = Classifier(options["classifier"], "cpu").model.eval().requires_grad_(False)
+    elif loss.typeface:
+        off["typeface"] = "no --classifier"
+    if options.get("recognizer"):
+        from classifier.recognizer import load_recognizer
+        from classifier.recognizer.labels import label_problem
+
+        frozen.recognizer = load_recognizer(options["recognizer"])
+        charset, longest = set(frozen.recognizer.config.charset), frozen.recognizer.config.max_length
+        texts_ok = lambda text: label_problem(text, charset, longest) is None  # noqa: E731
+    elif loss.ocr:
+        off["ocr"] = "no --recognizer"
+    features = options.get("features") or options.get("classifier")
+    if features:
+        frozen.features = load_feature_net(features)
+        frozen.features.check_layers(loss.feature_layers)
+    else:
+        off.update({k: "no feature network (--features or --classifier)" for k in ("perceptual", "gram") if getattr(loss, k)})
+    return frozen, off, texts_ok
+
+
+def prepare(model_config, sources: Sources, options: dict, resuming: bool) -> Prepared:
+    loss: LossConfig = options.get("losses", LossConfig())
+    frozen, off, texts_ok = load_frozen(options, loss, model_config)
+    loss = replace(loss, **{k: 0.0 for k in off})
+    summary = {"losses_off": off, "frozen": {k: options.get(k) for k in ("classifier", "recognizer", "features")}}
+    if off:
+        print("losses off: " + "; ".join(f"{k} ({why})" for k, why in off.items()))
+    return Prepared(model_config, BrushTask(loss, frozen, texts_ok), sources.train, summary)
+
+
+SPEC = TrainerSpec(kind=KIND, model="brush", presets=PRESETS, fields=FIELDS, prepare=prepare, sections={"losses": LossConfig})
+
+
+def train_brush(request: TrainRequest, on_step=None) -> RunResult:
+    import brush.model  # noqa: F401  (registers "brush")
+
+    if request.preset not in PRESETS and not request.resume:
+        raise UserError(f"unknown preset {request.preset!r}; choose one of: {', '.join(PRESETS)}")
+    return start_run(SPEC, request, on_step)
