@@ -1,33 +1,201 @@
-"""The `brush` command line. The generator itself is not built yet: each command says so."""
+"""The `brush` command line: train, edit, eval, stylize. Thin: each command parses, checks and
+calls library code (`brush.train`, `brush.edit`, `brush.evaluate`, `brush.stylize`); the
+training options are the same typer options as the other trainers' (`classifier.cli`).
+No torch is imported until a command runs."""
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+from typing import Annotated, Optional
+
 import typer
 
+from classifier.cli import (AsJson, BatchSize, ConfigFile, Data, Device, Fonts, Lr, MaxMinutes, OnTheFly, Out, Progress, RenderConfig,
+                            RenderPreset, Resume, Seed, Size, Split, Steps, ValData, Workers, _s, data_options, eval_folder, given, launch,
+                            train_options)
 from fontsynth.cli import user_errors
 from fontsynth.errors import UserError
 from fontsynth.extras import require
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="brush: rewrite the text of an image, keeping its style.")
 
-
-def _not_built(what: str) -> None:
-    require("torch", "train", f"brush {what}")
-    raise UserError(f"brush {what} is not available in this version yet: the generator is still being built; train on `fontsynth render --recipe pairs` data when it lands")
+Model = Annotated[Path, typer.Option("--model", "-m", help="Run folder (or .pt checkpoint) of `brush train`.")]
 
 
 @app.command()
 @user_errors
-def train() -> None:
-    """Train the style-transfer generator on paired shards (not available yet)."""
-    _not_built("train")
+def train(
+    out: Out,
+    data: Data = None, val_data: ValData = None, fonts: Fonts = None, on_the_fly: OnTheFly = False,
+    render_preset: RenderPreset = "default", render_config: RenderConfig = None, size: Size = None, split: Split = None,
+    preset: Annotated[str, typer.Option(help="smoke, small or tsb.")] = "tsb",
+    steps: Steps = None, max_minutes: MaxMinutes = None, batch_size: BatchSize = None, lr: Lr = None, device: Device = "auto",
+    workers: Workers = None, seed: Seed = None, resume: Resume = False, config: ConfigFile = None, progress: Progress = True,
+    classifier: Annotated[Optional[Path], typer.Option(help="Typeface run (train-classifier): typeface loss, and the feature network.")] = None,
+    recognizer: Annotated[Optional[Path], typer.Option(help="Recognizer run (train-recognizer): OCR loss.")] = None,
+    features: Annotated[Optional[str], typer.Option(help="Feature network of the perceptual and Gram losses: a typeface run, a local "
+                                                         "torchvision VGG16/VGG19 .pth, or `random` (default: --classifier's).")] = None,
+) -> None:
+    """Train brush on paired shards (`fontsynth render --recipe pairs`) or pairs rendered on the fly."""
+    require("torch", "train", "brush train")
+    from brush.train import train_brush
+
+    options = given(classifier=_s(classifier), recognizer=_s(recognizer), features=features)
+    launch(train_brush, out, preset, resume, config, options, "val_psnr",
+           data_options(data, val_data, fonts, on_the_fly, render_preset, render_config, size, split, seed),
+           train_options(steps, max_minutes, batch_size, lr, device, workers, seed, progress))
 
 
 @app.command()
 @user_errors
-def edit() -> None:
-    """Rewrite the text of an image in its own style (not available yet)."""
-    _not_built("edit")
+def edit(
+    image: Annotated[Path, typer.Argument(help="The image whose text to rewrite (PNG, JPEG, ...).")],
+    text: Annotated[str, typer.Option(help="The new text.")],
+    model: Model,
+    output: Annotated[Path, typer.Option("--output", "-o", help="Where to write the result (.png, .jpg or .jpeg).")],
+    box: Annotated[Optional[str], typer.Option(help="LEFT,TOP,RIGHT,BOTTOM of the text inside a larger photo (pixels); "
+                                                   "default: the whole image is the word.")] = None,
+    device: Device = "auto",
+) -> None:
+    """Rewrite the text of a word image (or of a box in a photo) in its own style."""
+    require("torch", "train", "brush edit")
+    from brush.edit import Editor, parse_box, write_image
+    from classifier.cli import read_images
+
+    if output.suffix.lower() not in (".png", ".jpg", ".jpeg"):
+        raise UserError(f"-o {output}: write .png, .jpg or .jpeg")
+    (picture,) = read_images([image])
+    parsed = parse_box(box) if box else None
+    editor = Editor(model, device)
+    write_image(editor.edit(picture, text, parsed), output)
+    typer.echo(f"{image} -> {output}")
+
+
+@app.command("eval")
+@user_errors
+def evaluate(
+    run: Annotated[Path, typer.Argument(help="Run folder (or .pt checkpoint) of `brush train`.")],
+    data: Annotated[Path, typer.Option(help="Rendered pairs to evaluate on (held-out fonts: `render --recipe pairs --split test`).")],
+    out: Annotated[Optional[Path], typer.Option(help="Folder for eval.json and grid.png (default: RUN/eval-DATANAME).")] = None,
+    limit: Annotated[Optional[int], typer.Option(help="Evaluate only the first N pairs.")] = None,
+    batch_size: Annotated[int, typer.Option(help="Pairs per forward pass.")] = 32,
+    recognizer: Annotated[Optional[Path], typer.Option(help="Recognizer judge (default: the run's --recognizer).")] = None,
+    classifier: Annotated[Optional[Path], typer.Option(help="Typeface judge (default: the run's --classifier).")] = None,
+    tesseract: Annotated[bool, typer.Option("--tesseract/--no-tesseract", help="Also judge with Tesseract 5 when installed.")] = True,
+    fid_weights: Annotated[Optional[Path], typer.Option(help="Local torchvision Inception v3 weights: adds FID (nothing is downloaded).")] = None,
+    device: Device = "auto", workers: Annotated[int, typer.Option(help="DataLoader processes (and Tesseract processes).")] = 2,
+    as_json: AsJson = False,
+) -> None:
+    """MSE, PSNR, MS-SSIM (MOSTEL's protocol), recognition and typeface agreement, against two baselines."""
+    require("torch", "train", "brush eval")
+    from brush.evaluate import EvalRequest, evaluate_run
+
+    if limit is not None and limit < 1:
+        raise UserError(f"--limit must be at least 1 (got {limit})")
+    folder = out or eval_folder(run, data)
+    report = evaluate_run(EvalRequest(model=str(run), data=str(data), out=str(folder), limit=limit, batch_size=batch_size, device=device,
+                                      workers=workers, recognizer=_s(recognizer), classifier=_s(classifier), tesseract=tesseract,
+                                      fid_weights=_s(fid_weights)))
+    if as_json:
+        typer.echo(json.dumps(report))
+        return
+    rows = [("model", report), *((f"baseline: {k}", v) for k, v in report["baselines"].items())]
+    for name, r in rows:
+        judged = ", ".join(f"{k} {r[k]:.3f}" for k in ("rec_acc", "rec_acc_tesseract", "typeface_agreement", "fid") if r.get(k) is not None)
+        typer.echo(f"{name:22s} MSE {r['mse']:.4f}  PSNR {r['psnr']:.2f} dB  MS-SSIM {r['ms_ssim']:.2f}{'  ' + judged if judged else ''}")
+    for note in report["notes"]:
+        typer.echo(f"note: {note}")
+    typer.echo(f"{report['n']} pairs; eval.json and grid.png -> {folder}")
+
+
+def _csv(text: str | None) -> tuple[str, ...]:
+    return tuple(t.strip() for t in text.split(",") if t.strip()) if text else ()
+
+
+@app.command()
+@user_errors
+def stylize(
+    content: Annotated[Path, typer.Option(help="The content image (its layout is kept).")],
+    style: Annotated[Path, typer.Option(help="The style image (its statistics or patches are copied).")],
+    output: Annotated[Path, typer.Option("--output", "-o", help="Where to write the result (.png, .jpg or .jpeg).")],
+    features: Annotated[str, typer.Option(help="Feature network: a typeface run folder, a local torchvision VGG16/VGG19 .pth, or `random`.")] = "runs/typeface",
+    style_loss: Annotated[str, typer.Option(help="gram (Gatys) or mrf (Li & Wand).")] = "gram",
+    style_layers: Annotated[Optional[str], typer.Option(help="Comma-separated (default: relu1_1,relu2_1,relu3_1,relu4_1 for gram; relu3_1,relu4_1 for mrf).")] = None,
+    style_layer_weights: Annotated[Optional[str], typer.Option(help="Comma-separated weights, one per style layer (default: all 1).")] = None,
+    content_layer: Annotated[str, typer.Option(help="Comma-separated content layers.")] = "relu4_2",
+    content_weight: Annotated[float, typer.Option()] = 1.0,
+    style_weight: Annotated[float, typer.Option()] = 1e3,
+    tv_weight: Annotated[float, typer.Option()] = 1e-3,
+    intensity_weight: Annotated[float, typer.Option(help="Pull normalised pixels toward the mean (against drifting to white).")] = 0.0,
+    content_mask: Annotated[Optional[Path], typer.Option(help="Semantic map of the content image (grey mask or colour map), with --style-mask.")] = None,
+    style_mask: Annotated[Optional[Path], typer.Option(help="Semantic map of the style image.")] = None,
+    semantic_weight: Annotated[float, typer.Option(help="Weight of the semantic maps in the MRF features.")] = 10.0,
+    patch: Annotated[int, typer.Option(help="MRF patch size.")] = 3,
+    stride: Annotated[int, typer.Option(help="MRF: take style patches every STRIDE positions.")] = 1,
+    scales: Annotated[int, typer.Option(help="Coarse-to-fine scales (each halves the size once more).")] = 1,
+    steps: Annotated[int, typer.Option(help="Optimizer steps per scale.")] = 300,
+    optimizer: Annotated[str, typer.Option(help="lbfgs or adam.")] = "lbfgs",
+    lr: Annotated[float, typer.Option(help="Learning rate (0: 1 for L-BFGS, 0.02 for Adam).")] = 0.0,
+    init: Annotated[str, typer.Option(help="content, style or noise.")] = "content",
+    seed: Annotated[int, typer.Option(help="Seed of the noise init and of --features random.")] = 0,
+    save_every: Annotated[int, typer.Option(help="Also write OUTPUT-stepNNNN.png every N steps (0: never).")] = 0,
+    device: Device = "auto", progress: Progress = True, as_json: AsJson = False,
+) -> None:
+    """Optimisation-based style transfer (Gatys; MRF and semantic patch losses): no training needed."""
+    require("torch", "train", "brush stylize")
+    from brush.edit import write_image
+    from brush.features import RANDOM, load_feature_net
+    from brush.stylize import StylizeConfig, scale_sizes, to_image
+    from brush.stylize import stylize as run
+    from classifier.cli import read_images
+    from classifier.training import pick_device
+    from fontsynth.progress import progress_bar
+
+    if output.suffix.lower() not in (".png", ".jpg", ".jpeg"):
+        raise UserError(f"-o {output}: write .png, .jpg or .jpeg")
+    if min(content_weight, style_weight, tv_weight, intensity_weight, semantic_weight) < 0 or steps < 1 or save_every < 0:
+        raise UserError("weights must not be negative, --steps must be at least 1 and --save-every at least 0")
+    if content_weight == 0 and style_weight == 0:
+        raise UserError("--content-weight and --style-weight are both 0: nothing to optimise")
+    try:
+        weights = tuple(float(w) for w in _csv(style_layer_weights))
+    except ValueError:
+        raise UserError(f"--style-layer-weights {style_layer_weights!r}: expected numbers separated by commas") from None
+    if any(w < 0 for w in weights):
+        raise UserError("--style-layer-weights must not be negative")
+    try:
+        config = StylizeConfig(style_loss=style_loss, style_layers=_csv(style_layers), style_layer_weights=weights,
+                               content_layers=_csv(content_layer), content_weight=content_weight, style_weight=style_weight,
+                               tv_weight=tv_weight, intensity_weight=intensity_weight, semantic_weight=semantic_weight, patch=patch,
+                               stride=stride, scales=scales, steps=steps, optimizer=optimizer, lr=lr, init=init, seed=seed)
+    except ValueError as e:
+        raise UserError(str(e)) from None
+    paths = [content, style] + [p for p in (content_mask, style_mask) if p is not None]
+    images = read_images(paths)
+    masks = images[2:] if content_mask is not None and style_mask is not None else []
+    if (content_mask is None) != (style_mask is None):
+        raise UserError("semantic style transfer needs both --content-mask and --style-mask")
+    if features != RANDOM and not Path(features).exists():
+        raise UserError(f"--features {features} does not exist; train one (fontsynth train-classifier), pass a local torchvision "
+                        "VGG16/VGG19 .pth, or use --features random (a weaker texture baseline)")
+    net = load_feature_net(features, seed)
+    net.check_layers((*config.content_layers, *config.layers))
+    total = steps * len(scale_sizes(images[0].shape[:2], scales))
+    with progress_bar("stylize", total, "steps", enabled=progress and not as_json) as advance:
+        def on_step(scale, step, x, terms):
+            advance(1)
+            if save_every and step % save_every == 0:
+                write_image(to_image(x), output.with_name(f"{output.stem}-s{scale}-step{step:04d}{output.suffix}"))
+
+        result = run(images[0], images[1], net, config, *(masks or [None, None]), device=pick_device(device), on_step=on_step)
+    write_image(result.image, output)
+    if as_json:
+        typer.echo(json.dumps({"output": str(output), "initial": result.initial, "final": result.final, "features": str(features),
+                               "steps": steps, "scales": scales}))
+    else:
+        typer.echo(f"{output}: total loss {result.initial['total']:.4g} -> {result.final['total']:.4g} "
+                   f"({', '.join(f'{k} {v:.3g}' for k, v in result.final.items() if k != 'total')})")
 
 
 def main() -> None:

@@ -94,15 +94,15 @@ def to_tensor(image: np.ndarray) -> torch.Tensor:
     from fontsynth.canvas import to_channels
 
     rgb = to_channels(image, 3)
-    return torch.from_numpy(np.ascontiguousarray(rgb.transpose(2, 0, 1))).float().unsqueeze(0) / 255
+    return torch.from_numpy(np.array(rgb.transpose(2, 0, 1), np.float32)).unsqueeze(0) / 255
 
 
 def mask_tensor(mask: np.ndarray) -> torch.Tensor:
     """1 x C x H x W float of a mask: grey -> one channel (text = white), colour map -> three."""
     if mask.ndim == 3 and mask.shape[2] >= 3 and not (np.array_equal(mask[..., 0], mask[..., 1]) and np.array_equal(mask[..., 0], mask[..., 2])):
-        return torch.from_numpy(np.ascontiguousarray(mask[..., :3].transpose(2, 0, 1))).float().unsqueeze(0) / 255
+        return torch.from_numpy(np.array(mask[..., :3].transpose(2, 0, 1), np.float32)).unsqueeze(0) / 255
     grey = mask if mask.ndim == 2 else mask[..., 0]
-    return torch.from_numpy(np.ascontiguousarray(grey)).float()[None, None] / 255
+    return torch.from_numpy(np.array(grey, np.float32))[None, None] / 255
 
 
 def to_image(tensor: torch.Tensor) -> np.ndarray:

@@ -217,10 +217,10 @@ class BrushTask:
         return {"losses": asdict(self.config)}
 
 
-def write_sample_grid(sample: dict[str, torch.Tensor], path: Path) -> None:
+def write_sample_grid(sample: dict[str, torch.Tensor], path: Path, columns: tuple[str, ...] = ("style", "content", "output", "target", "mask")) -> None:
+    """One row per sample, one column per name, captioned on the first row."""
     from classifier.plots import captioned, grid, tensor_to_image
 
-    columns = ("style", "content", "output", "target", "mask")
     cells = []
     for k in range(sample["style"].shape[0]):
         for name in columns:

@@ -10,21 +10,12 @@ from __future__ import annotations
 
 import argparse
 import json
-import subprocess
-import tempfile
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from classifier.recognizer.evaluate import recognition_metrics
+from classifier.recognizer.tesseract import read_png, version
 from fontsynth.dataset import Dataset
-
-
-def read(data: bytes, psm: int) -> str:
-    with tempfile.NamedTemporaryFile(suffix=".png") as f:
-        f.write(data)
-        f.flush()
-        out = subprocess.run(["tesseract", f.name, "stdout", "--psm", str(psm), "-l", "eng"], capture_output=True, text=True, check=False)
-    return out.stdout.strip()
 
 
 def main() -> None:
@@ -38,10 +29,9 @@ def main() -> None:
     n = min(args.limit, len(ds))
     samples = [ds[i] for i in range(n)]
     with ThreadPoolExecutor(args.workers) as pool:
-        predictions = list(pool.map(lambda s: read(s["image"], args.psm), samples))
+        predictions = list(pool.map(lambda s: read_png(s["image"], args.psm), samples))
     truths = [s["label"].decode() for s in samples]
-    version = subprocess.run(["tesseract", "--version"], capture_output=True, text=True).stdout.splitlines()[0]
-    print(json.dumps({**recognition_metrics(predictions, truths), "judge": version, "psm": args.psm, "data": args.data}))
+    print(json.dumps({**recognition_metrics(predictions, truths), "judge": version(), "psm": args.psm, "data": args.data}))
 
 
 if __name__ == "__main__":
