@@ -94,13 +94,13 @@ def to_tensor(image: np.ndarray) -> torch.Tensor:
     from fontsynth.canvas import to_channels
 
     rgb = to_channels(image, 3)
-    return torch.from_numpy(np.array(rgb.transpose(2, 0, 1), np.float32)).unsqueeze(0) / 255
+    return torch.from_numpy(np.ascontiguousarray(rgb.transpose(2, 0, 1), np.float32)).unsqueeze(0) / 255
 
 
 def mask_tensor(mask: np.ndarray) -> torch.Tensor:
     """1 x C x H x W float of a mask: grey -> one channel (text = white), colour map -> three."""
     if mask.ndim == 3 and mask.shape[2] >= 3 and not (np.array_equal(mask[..., 0], mask[..., 1]) and np.array_equal(mask[..., 0], mask[..., 2])):
-        return torch.from_numpy(np.array(mask[..., :3].transpose(2, 0, 1), np.float32)).unsqueeze(0) / 255
+        return torch.from_numpy(np.ascontiguousarray(mask[..., :3].transpose(2, 0, 1), np.float32)).unsqueeze(0) / 255
     grey = mask if mask.ndim == 2 else mask[..., 0]
     return torch.from_numpy(np.array(grey, np.float32))[None, None] / 255
 
@@ -199,7 +199,7 @@ def stylize(content: np.ndarray, style: np.ndarray, net: FeatureNet, config: Sty
             x0 = _resize(start, s) if start is not None else torch.rand((1, 3, *s), generator=generator).to(device)
         else:
             x0 = _resize(x.detach(), s)
-        x = x0.clone().requires_grad_(True)
+        x = x0.contiguous().clone().requires_grad_(True)
         with torch.no_grad():
             values = {k: float(v) for k, v in objective.terms(x).items()}
         if scale == len(sizes) - 1:

@@ -8,12 +8,23 @@ import pytest
 
 torch = pytest.importorskip("torch")
 
+import brush.model  # noqa: E402, F401  (registers "brush": every registered model is tested)
 from classifier.registry import config_from_dict, create_model, entry, list_models, make_config  # noqa: E402
 from classifier.typeface import VGG16, layer_names, load_torchvision_weights  # noqa: E402
 from fontsynth.errors import UserError  # noqa: E402
 
 TINY = {"vgg16": {"widths": (4, 8, 8, 8, 8), "depths": (1, 1, 1, 1, 1), "hidden": 16, "num_classes": 5, "height": 32, "width": 64},
-        "trba": {"feature_channels": 32, "blocks": (1, 1, 1, 1), "hidden": 16, "charset": "abc", "width": 64, "max_length": 5}}
+        "trba": {"feature_channels": 32, "blocks": (1, 1, 1, 1), "hidden": 16, "charset": "abc", "width": 64, "max_length": 5},
+        "brush": {"widths": (4, 8), "style_dim": 8, "d_widths": (4, 8), "height": 32, "width": 64}}
+
+
+def run_model(name, model, images):
+    """The model's output as one tensor, and the parameters it trains (brush: its generator, from style + content)."""
+    if name == "brush":
+        content = images[:, :1]
+        image, mask = model.g(images, content)
+        return torch.cat([image, mask], dim=1), list(model.g.parameters())
+    return model(images), list(model.parameters())
 
 
 @pytest.mark.parametrize("name", list_models())
@@ -22,17 +33,17 @@ def test_forward_backward_and_config_round_trip(name):
     model = create_model(name, **TINY.get(name, {}))
     c = model.config
     images = torch.rand(2, c.in_channels, c.height, c.width)
-    out = model(images)
+    out, trained = run_model(name, model, images)
     assert out.shape[0] == 2 and torch.isfinite(out).all()
     out.square().mean().backward()
-    assert all(p.grad is not None and torch.isfinite(p.grad).all() for p in model.parameters())
+    assert all(p.grad is not None and torch.isfinite(p.grad).all() for p in trained)
     # the JSON config rebuilds the same architecture; loading the weights gives the same outputs
     saved = json.loads(json.dumps(dataclasses.asdict(c)))
     twin = create_model(name, **dataclasses.asdict(config_from_dict(entry(name).config_type, saved)))
     assert twin.config == c
     twin.load_state_dict(model.state_dict())
     model.eval(), twin.eval()
-    assert torch.equal(model(images), twin(images))
+    assert torch.equal(run_model(name, model, images)[0], run_model(name, twin, images)[0])
 
 
 def test_the_default_vgg16_is_torchvisions_architecture():

@@ -1,0 +1,354 @@
+"""brush: the model, its training through the shared trainer, edit, eval and the CLI on tiny data."""
+
+import json
+import math
+
+import numpy as np
+import pytest
+
+torch = pytest.importorskip("torch")
+
+from PIL import Image  # noqa: E402
+from typer.testing import CliRunner  # noqa: E402
+
+import brush.model  # noqa: E402, F401
+from brush import evaluate as E  # noqa: E402
+from brush.cli import app  # noqa: E402
+from brush.edit import feather, load_brush  # noqa: E402
+from brush.train import BrushTask, Frozen, LossConfig  # noqa: E402
+from classifier.registry import create_model  # noqa: E402
+from classifier.training import make_optimizer, step_losses, TrainConfig  # noqa: E402
+from fontsynth.pipeline import RenderJob, render_dataset  # noqa: E402
+
+runner = CliRunner()
+TINY = {"height": 32, "width": 64, "widths": (8, 16), "style_dim": 16, "d_widths": (8, 16)}
+FAST = ["--preset", "smoke", "--workers", "0", "--no-progress", "--device", "cpu"]
+
+
+def invoke(*args):
+    return runner.invoke(app, [str(a) for a in args])
+
+
+def batch(n=2, seed=0, size=(32, 64)):
+    g = torch.Generator().manual_seed(seed)
+    rand = lambda c: torch.rand(n, c, *size, generator=g)  # noqa: E731
+    return {"image": rand(3), "target": rand(3), "content": rand(1), "content-b": rand(1), "mask-b": rand(1), "label-b": ["ab", "ba"][:n]}
+
+
+def tiny_brush(**over):
+    torch.manual_seed(0)
+    return create_model("brush", **{**TINY, **over})
+
+
+def word_pair():
+    """A structured pair: a coloured block ("text A") moves to where the content says ("text B")."""
+    style = torch.empty(1, 3, 32, 64)
+    style[:] = torch.tensor([0.9, 0.8, 0.3]).view(1, 3, 1, 1)
+    target = style.clone()
+    style[..., 8:24, 4:28] = torch.tensor([0.1, 0.2, 0.6]).view(1, 3, 1, 1)
+    target[..., 10:22, 30:60] = torch.tensor([0.1, 0.2, 0.6]).view(1, 3, 1, 1)
+    content, mask = torch.ones(1, 1, 32, 64), torch.zeros(1, 1, 32, 64)
+    content[..., 10:22, 30:60], mask[..., 10:22, 30:60] = 0.0, 1.0
+    return style, content, target, mask
+
+
+def test_the_noiseless_generator_overfits_one_pair():
+    model = tiny_brush()
+    style, content, target, mask_b = word_pair()
+    opt = torch.optim.Adam(model.g.parameters(), lr=3e-3)
+    first = None
+    for _ in range(150):
+        out, mask = model.g(style, content)
+        loss = (out - target).abs().mean() + (mask - mask_b).abs().mean()
+        first = first if first is not None else loss.item()
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+    assert loss.item() < 0.1 * first
+    assert not any("noise" in name for name, _ in model.named_parameters())
+
+
+def test_gradients_reach_both_encoders():
+    model = tiny_brush()
+    x = batch()
+    out, mask = model.g(x["image"], x["content-b"])
+    (out.mean() + mask.mean()).backward()
+    for part in (model.g.style_encoder, model.g.content_encoder, model.g.generator):
+        grads = [p.grad for p in part.parameters()]
+        assert all(g is not None for g in grads) and sum(float(g.abs().sum()) for g in grads) > 0
+
+
+def snapshot(module):
+    return {k: v.detach().clone() for k, v in module.state_dict().items()}
+
+
+def changed(before, module):
+    return any(not torch.equal(before[k], v) for k, v in module.state_dict().items())
+
+
+def test_one_d_step_and_one_g_step_change_only_their_own_parameters():
+    model = tiny_brush()
+    task = BrushTask(LossConfig(inversion=0.5), Frozen())
+    parts = task.parts(model)
+    optimizers = {k: make_optimizer(p, TrainConfig(lr=1e-2)) for k, p in parts.items()}
+    order = []
+    for name, loss, _ in step_losses(task, parts, batch(), torch.device("cpu"), step=0):
+        g0, d0 = snapshot(model.g), snapshot(model.d)
+        optimizers[name].zero_grad()
+        loss.backward()
+        optimizers[name].step()
+        order.append(name)
+        assert changed(g0, model.g) == (name == "generator")
+        assert changed(d0, model.d) == (name == "discriminator")
+    assert order == ["discriminator", "generator"]
+    # phase 1 (content autoencoder) trains the generator only
+    phase1 = [name for name, _, _ in step_losses(BrushTask(LossConfig(content_steps=5), Frozen()), parts, batch(), torch.device("cpu"), 2)]
+    assert phase1 == ["generator"]
+
+
+def test_frozen_classifier_and_recognizer_get_no_gradient_but_shape_the_generator():
+    from classifier.recognizer import load_recognizer  # noqa: F401  (the freezing contract is the same)
+
+    classifier = create_model("vgg16", widths=(4, 8, 8, 8, 8), depths=(1, 1, 1, 1, 1), hidden=8, num_classes=3, height=32, width=64).eval().requires_grad_(False)
+    recognizer = create_model("trba", feature_channels=32, blocks=(1, 1, 1, 1), hidden=16, charset="ab", width=64, max_length=5).eval().requires_grad_(False)
+    model = tiny_brush()
+    only = dict(target=0.0, mask=0.0, reconstruction=0.0, cycle=0.0, perceptual=0.0, gram=0.0, adversarial=0.0, inversion=0.0)
+    for weights, net in (({"typeface": 1.0, "ocr": 0.0}, classifier), ({"typeface": 0.0, "ocr": 1.0}, recognizer)):
+        model.zero_grad()
+        task = BrushTask(LossConfig(**only, **weights), Frozen(classifier=classifier, recognizer=recognizer))
+        ((_, loss, _),) = list(step_losses(task, task.parts(model), batch(), torch.device("cpu"), 0))
+        loss.backward()
+        assert all(p.grad is None for p in net.parameters())
+        assert sum(float(p.grad.abs().sum()) for p in model.g.parameters() if p.grad is not None) > 0
+
+
+def test_ema_update_and_checkpoint_round_trip(tmp_path):
+    from classifier.training import model_from_checkpoint, save_checkpoint
+
+    model = tiny_brush()
+    with torch.no_grad():
+        for p in model.g.parameters():
+            p.add_(1.0)
+    before = [p.clone() for p in model.g_ema.parameters()]
+    model.update_ema(0.75)
+    for b, e, live in zip(before, model.g_ema.parameters(), model.g.parameters()):
+        assert torch.allclose(e, 0.75 * b + 0.25 * live)
+    import dataclasses
+
+    save_checkpoint(tmp_path / "b.pt", {"format": "fontsynth-checkpoint", "format_version": 1, "model": "brush",
+                                        "model_config": dataclasses.asdict(model.config), "state_dict": model.state_dict(), "tables": {}})
+    loaded, _ = load_brush(tmp_path / "b.pt", "cpu")
+    x = batch()
+    model.eval()
+    for a, b in zip(model(x["image"], x["content-b"]), loaded(x["image"], x["content-b"])):
+        assert torch.equal(a, b)
+    assert model_from_checkpoint(torch.load(tmp_path / "b.pt", weights_only=True)).config == model.config
+
+
+def test_metrics_against_hand_computed_values():
+    out, target = torch.full((1, 3, 16, 16), 0.5), torch.full((1, 3, 16, 16), 0.6)
+    m = E.image_metrics(out, target)
+    assert m["mse"].item() == pytest.approx(0.01) and m["psnr"].item() == pytest.approx(20.0)
+    # constant images: the contrast-structure term is 1, so MOSTEL's value is ssim ** 0.1333
+    mu1, mu2, c1 = 0.6 * 255, 0.5 * 255, (0.01 * 255) ** 2
+    ssim = (2 * mu1 * mu2 + c1) / (mu1 ** 2 + mu2 ** 2 + c1)
+    assert m["ms_ssim"].item() == pytest.approx(ssim ** 0.1333)
+    assert m["ms_ssim_true"].item() == pytest.approx(ssim ** 0.1333)
+    same = E.image_metrics(target, target)
+    assert same["ms_ssim"].item() == pytest.approx(1.0) and same["ms_ssim_true"].item() == pytest.approx(1.0)
+    totals = E.Totals()
+    totals.add(E.image_metrics(torch.cat([out, target]), torch.cat([target, target])))
+    assert totals.n == 1 and totals.perfect == 1 and totals.means()["psnr"] == pytest.approx(20.0)  # MSE 0 left out, as MOSTEL
+    torch.manual_seed(0)
+    a = torch.randn(500, 3)
+    assert E.frechet_distance(a, a) == pytest.approx(0.0, abs=1e-6)
+    assert E.frechet_distance(a, a + torch.tensor([3.0, 0.0, 4.0])) == pytest.approx(25.0, rel=1e-6)
+
+
+def test_fit_tensor_matches_the_canvas_policy():
+    from fontsynth.torchdata import fit_tensor, image_tensor
+
+    rng = np.random.default_rng(0)
+    for shape in ((64, 256, 3), (64, 100, 3), (64, 400, 3)):
+        image = rng.integers(0, 256, shape, dtype=np.uint8)
+        image = np.repeat(np.repeat(image[::16, ::16], 16, axis=0), 16, axis=1)[: shape[0], : shape[1]]  # blocks: filters differ at edges only
+        want = image_tensor(image, (32, 128), 1)
+        got = fit_tensor(torch.from_numpy(image.transpose(2, 0, 1)).float()[None] / 255, (32, 128), 1)[0]
+        assert got.shape == want.shape
+        assert (got - want).abs().mean() < 0.015
+
+
+def test_feather_weights():
+    w = feather(10, 20, 3)
+    assert w[5, 10] == 1 and w[0, 0] == pytest.approx(0.25) and w[0, 10] == pytest.approx(0.25) and w[1, 10] == pytest.approx(0.5)
+
+
+# ---------------------------------------------------------------- CLI and the trainer on tiny pairs
+
+
+@pytest.fixture(scope="module")
+def pairs(small_fonts, tmp_path_factory):
+    root = tmp_path_factory.mktemp("pairs")
+    for name, seed, n in (("train", 0, 48), ("test", 1, 12)):
+        render_dataset(RenderJob(fonts=small_fonts, out=root / name, n=n, seed=seed, recipe="pairs", size="32x128", workers=1, show_progress=False))
+    return root
+
+
+@pytest.fixture(scope="module")
+def run(pairs, tmp_path_factory):
+    out = tmp_path_factory.mktemp("runs") / "brush"
+    result = invoke("train", "--data", pairs / "train", "--val-data", pairs / "test", "--out", out, "--features", "random", "--steps", "12", *FAST)
+    assert result.exit_code == 0, result.output
+    assert "done: step 12" in result.output
+    return out
+
+
+def test_training_writes_a_run_folder_with_sample_grids(run):
+    config = json.loads((run / "config.json").read_text())
+    assert config["kind"] == "brush" and config["losses"]["content_steps"] == 10
+    assert set(config["losses_off"]) == {"typeface", "ocr"}  # perceptual and Gram run on --features random
+    header = (run / "metrics.csv").read_text().splitlines()[0].split(",")
+    assert {"discriminator_loss", "generator_loss", "val_psnr", "val_mse"} <= set(header)
+    assert (run / "curves.png").exists() and (run / "last.pt").exists() and (run / "best.pt").exists()
+    grids = sorted((run / "samples").glob("step-*.png"))
+    assert grids and Image.open(grids[-1]).size[0] == 5 * 128
+
+
+def test_eval_json_against_the_baselines(run, pairs, tmp_path):
+    result = invoke("eval", run, "--data", pairs / "test", "--json", "--workers", "0", "--no-tesseract", "--out", tmp_path / "ev", "--device", "cpu")
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.output)
+    assert {"mse", "psnr", "ms_ssim", "rec_acc", "n"} <= set(report) and report["n"] == 12
+    assert report["rec_acc"] is None and any("recognizer" in n for n in report["notes"])
+    for baseline in report["baselines"].values():
+        assert math.isfinite(baseline["psnr"]) and 0 < baseline["mse"] < 1
+    assert report["psnr"] == pytest.approx(10 * math.log10(1 / report["mse"]), abs=3)  # mean of logs vs log of mean: close, not equal
+    assert (tmp_path / "ev" / "eval.json").exists() and (tmp_path / "ev" / "grid.png").exists()
+
+
+def test_the_content_renderer_draws_what_pairs_store(pairs):
+    from fontsynth.codec import decode
+    from fontsynth.dataset import Dataset
+    from fontsynth.recipes import ContentRenderer
+
+    ds = Dataset(pairs / "test")
+    sample = ds[3]
+    stored = decode(sample["content-b"])
+    drawn = ContentRenderer().draw(sample["label-b"].decode(), 32, 128)
+    assert np.array_equal(stored.reshape(drawn.shape), drawn)
+
+
+def test_edit_a_box_leaves_every_other_pixel_unchanged(run, tmp_path):
+    rng = np.random.default_rng(0)
+    photo = rng.integers(0, 256, (90, 200, 3), dtype=np.uint8)
+    Image.fromarray(photo).save(tmp_path / "photo.png")
+    result = invoke("edit", tmp_path / "photo.png", "--text", "SALE", "--box", "30,20,150,50", "-m", run, "-o", tmp_path / "out.png", "--device", "cpu")
+    assert result.exit_code == 0, result.output
+    out = np.asarray(Image.open(tmp_path / "out.png"))
+    outside = np.ones(photo.shape[:2], bool)
+    outside[20:50, 30:150] = False
+    assert out.shape == photo.shape and np.array_equal(out[outside], photo[outside])
+    assert not np.array_equal(out[20:50, 30:150], photo[20:50, 30:150])
+    word = invoke("edit", tmp_path / "photo.png", "--text", "hello", "-m", run, "-o", tmp_path / "word.jpg", "--device", "cpu")
+    assert word.exit_code == 0 and Image.open(tmp_path / "word.jpg").size == (200, 90)
+
+
+@pytest.mark.parametrize("args,message", [
+    (["--box", "150,20,300,50"], "not inside the 200x90 image"),
+    (["--box", "1,2,3"], "LEFT,TOP,RIGHT,BOTTOM"),
+    (["--text", " "], "--text is empty"),
+    (["--text", "\u65e5\u672c"], "cannot draw"),
+    (["-o", "OUT.gif"], "write .png"),
+])
+def test_edit_errors_are_one_line(run, tmp_path, args, message):
+    Image.fromarray(np.zeros((90, 200, 3), np.uint8)).save(tmp_path / "photo.png")
+    base = {"--text": "SALE", "-o": str(tmp_path / "out.png")}
+    extra = dict(zip(args[::2], args[1::2]))
+    options = [a for k, v in {**base, **extra}.items() for a in (k, v)]
+    result = invoke("edit", tmp_path / "photo.png", "-m", run, *options)
+    assert result.exit_code == 2 and message in result.output and "Traceback" not in result.output
+    assert not (tmp_path / "out.png").exists()
+
+
+def test_edit_and_eval_refuse_bad_models_and_images(run, tmp_path, pairs):
+    (tmp_path / "broken.png").write_bytes(b"not an image")
+    bad = invoke("edit", tmp_path / "broken.png", "--text", "a", "-m", run, "-o", tmp_path / "o.png")
+    assert bad.exit_code == 2 and "not an image we can decode" in bad.output
+    Image.fromarray(np.zeros((20, 20, 3), np.uint8)).save(tmp_path / "ok.png")
+    missing = invoke("edit", tmp_path / "ok.png", "--text", "a", "-m", tmp_path / "nothing", "-o", tmp_path / "o.png")
+    assert missing.exit_code == 2 and "no checkpoint" in missing.output
+    other = tmp_path / "other.pt"
+    import dataclasses
+
+    vgg = create_model("vgg16", widths=(4, 8, 8, 8, 8), depths=(1, 1, 1, 1, 1), hidden=8, num_classes=3, height=32, width=64)
+    torch.save({"format": "fontsynth-checkpoint", "format_version": 1, "model": "vgg16", "model_config": dataclasses.asdict(vgg.config),
+                "state_dict": vgg.state_dict(), "tables": {}}, other)
+    wrong = invoke("eval", other, "--data", pairs / "test")
+    assert wrong.exit_code == 2 and "not brush" in wrong.output
+
+
+def test_resume_after_a_kill_gives_the_weights_of_an_uninterrupted_run(pairs, tmp_path):
+    from brush.train import train_brush
+    from classifier.runs import TrainRequest
+
+    def request(out, resume=False):
+        return TrainRequest(out=out, preset="smoke", resume=resume, options={} if resume else {"features": "random"},
+                            data=None if resume else {"data": str(pairs / "train")},
+                            train={"steps": 14, "workers": 0, "progress": False, "checkpoint_every": 7, "val_every": 7})
+
+    train_brush(request(tmp_path / "a"))
+
+    class Killed(Exception):
+        pass
+
+    def kill(step):
+        if step == 9:
+            raise Killed
+
+    with pytest.raises(Killed):
+        train_brush(request(tmp_path / "b"), on_step=kill)
+    train_brush(request(tmp_path / "b", resume=True))
+    a = torch.load(tmp_path / "a" / "last.pt", weights_only=True)
+    b = torch.load(tmp_path / "b" / "last.pt", weights_only=True)
+    assert a["step"] == b["step"] == 14 and set(a["optimizers"]) == {"generator", "discriminator"}
+    for key, value in a["state_dict"].items():
+        assert torch.equal(value, b["state_dict"][key]), key
+
+
+def test_train_errors(pairs, tmp_path):
+    result = invoke("train", "--data", pairs / "train", "--out", tmp_path / "r", "--features", "relu", *FAST)
+    assert result.exit_code == 2 and "does not exist" in result.output
+    config = tmp_path / "c.json"
+    config.write_text(json.dumps({"losses": {"gramm": 1}}))
+    result = invoke("train", "--data", pairs / "train", "--out", tmp_path / "r", "--config", config, *FAST)
+    assert result.exit_code == 2 and "gramm" in result.output
+    result = invoke("train", "--out", tmp_path / "r", *FAST)
+    assert result.exit_code == 2 and "no training data" in result.output
+    assert not (tmp_path / "r").exists()
+
+
+def test_stylize_cli(pairs, tmp_path):
+    from fontsynth.dataset import Dataset
+
+    sample = Dataset(pairs / "test")[0]
+    for name in ("image", "content-b", "mask"):
+        (tmp_path / f"{name}.png").write_bytes(sample[name])
+    common = ["--content", tmp_path / "content-b.png", "--style", tmp_path / "image.png", "--features", "random", "--steps", "3", "--no-progress"]
+    result = invoke("stylize", *common, "-o", tmp_path / "s.png", "--json", "--save-every", "3")
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.output)
+    assert report["final"]["total"] < report["initial"]["total"]
+    assert Image.open(tmp_path / "s.png").size == (128, 32) and (tmp_path / "s-s0-step0003.png").exists()
+    semantic = invoke("stylize", *common, "-o", tmp_path / "m.png", "--style-loss", "mrf", "--content-mask", tmp_path / "mask.png",
+                      "--style-mask", tmp_path / "mask.png")
+    assert semantic.exit_code == 0, semantic.output
+    for args, message in ((["--style-layers", "relu9_1"], "valid: relu1_1"), (["--steps", "0"], "--steps must be at least 1"),
+                          (["--style-weight", "-1"], "must not be negative"), (["--content-mask", tmp_path / "mask.png"], "needs both"),
+                          (["--features", tmp_path / "none"], "does not exist")):
+        bad = invoke("stylize", *common, "-o", tmp_path / "bad.png", *args)
+        assert bad.exit_code == 2 and message in bad.output, (args, bad.output)
+        assert not (tmp_path / "bad.png").exists()
+    Image.fromarray(np.zeros((10, 10), np.uint8)).save(tmp_path / "small.png")
+    wrong = invoke("stylize", *common, "-o", tmp_path / "bad.png", "--style-loss", "mrf", "--content-mask", tmp_path / "small.png",
+                   "--style-mask", tmp_path / "mask.png")
+    assert wrong.exit_code == 2 and "must have its image's size" in wrong.output
