@@ -5,8 +5,8 @@ anew and smaller: weights are scaled at run time (equalised learning rate), each
 weights are modulated per sample by an affine map of the style vector and demodulated. No
 noise inputs: the TextStyleBrush reproduction found that content cannot be reconstructed with
 them. Decoding runs coarse to fine; at each level the content encoder's map (and, when
-configured, the style encoder's map) of that resolution is concatenated before the styled
-convolutions (U-Net skips), and the output is an RGB image and a soft text mask in [0, 1].
+configured, at the coarsest levels, the style encoder's map) of that resolution is concatenated
+before the styled convolutions (U-Net skips), and the output is an RGB image and a soft text mask in [0, 1].
 """
 
 from __future__ import annotations
@@ -42,15 +42,29 @@ class ModulatedConv2d(nn.Module):
         self.c_in, self.c_out, self.kernel, self.demodulate = c_in, c_out, kernel, demodulate
 
     def forward(self, x: torch.Tensor, style: torch.Tensor) -> torch.Tensor:
+        """Computed as StyleGAN2's non-fused path: scale the input channels by the style, convolve
+        with the shared weights, scale the outputs by the demodulation factors. Equal to
+        convolving with per-sample modulated weights (tested), and much faster than the grouped
+        convolution that would need, on CPUs above all."""
         n, c, h, w = x.shape
         assert c == self.c_in, f"modulated conv expects {self.c_in} channels, got {c}"
+        s = self.modulation(style)  # n x in
+        weight = self.scale * self.weight[0]  # out x in x k x k
+        out = F.conv2d(x * s.view(n, c, 1, 1).to(x.dtype), weight.to(x.dtype), padding=self.kernel // 2)
+        if self.demodulate:
+            demod = torch.rsqrt(s.pow(2) @ weight.pow(2).sum(dim=(2, 3)).t() + 1e-8)  # n x out
+            out = out * demod.view(n, self.c_out, 1, 1).to(out.dtype)
+        return out
+
+    def forward_grouped(self, x: torch.Tensor, style: torch.Tensor) -> torch.Tensor:
+        """The reference: per-sample weights w * s, demodulated, as one grouped convolution."""
+        n, c, h, w = x.shape
         s = self.modulation(style).view(n, 1, c, 1, 1)
         weight = self.scale * self.weight * s  # n x out x in x k x k
         if self.demodulate:
             weight = weight * torch.rsqrt(weight.pow(2).sum(dim=(2, 3, 4), keepdim=True) + 1e-8)
         weight = weight.view(n * self.c_out, c, self.kernel, self.kernel)
-        out = F.conv2d(x.reshape(1, n * c, h, w), weight.to(x.dtype), padding=self.kernel // 2, groups=n)
-        return out.view(n, self.c_out, h, w)
+        return F.conv2d(x.reshape(1, n * c, h, w), weight, padding=self.kernel // 2, groups=n).view(n, self.c_out, h, w)
 
 
 class StyledConv(nn.Module):
@@ -80,14 +94,15 @@ class ToOutput(nn.Module):
 class Generator(nn.Module):
     """Decodes content maps (and style maps) under the style vector into (image, mask)."""
 
-    def __init__(self, widths: tuple[int, ...], style_dim: int, out_channels: int, style_skips: bool):
+    def __init__(self, widths: tuple[int, ...], style_dim: int, out_channels: int, style_skip_levels: int):
         super().__init__()
-        self.widths, self.style_skips = widths, style_skips
+        self.widths = widths
+        self.skips = [level >= len(widths) - style_skip_levels for level in range(len(widths))]  # levels that see the style maps
         levels = len(widths)
         self.levels = nn.ModuleList()
         below = 0  # channels coming up from the coarser level
         for level in reversed(range(levels)):
-            c_in = below + widths[level] * (2 if style_skips else 1)
+            c_in = below + widths[level] * (2 if self.skips[level] else 1)
             self.levels.append(nn.ModuleList([StyledConv(c_in, widths[level], style_dim), StyledConv(widths[level], widths[level], style_dim)]))
             below = widths[level]
         self.to_image = ToOutput(widths[0], out_channels, style_dim)
@@ -97,7 +112,7 @@ class Generator(nn.Module):
         assert len(content_maps) == len(self.widths), f"{len(content_maps)} content maps for {len(self.widths)} levels"
         x = None
         for convs, level in zip(self.levels, reversed(range(len(self.widths)))):
-            parts = [content_maps[level]] + ([style_maps[level]] if self.style_skips else [])
+            parts = [content_maps[level]] + ([style_maps[level]] if self.skips[level] else [])
             if x is not None:
                 parts.insert(0, F.interpolate(x, size=content_maps[level].shape[-2:], mode="bilinear", align_corners=False))
             x = torch.cat(parts, dim=1)

@@ -18,9 +18,19 @@ from torch import nn
 
 
 def l1(output: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
-    """Mean absolute difference: reconstruction, cycle, ground-truth target and mask losses."""
+    """Mean absolute difference: reconstruction, cycle and ground-truth target losses."""
     assert output.shape == target.shape, f"l1 of {tuple(output.shape)} and {tuple(target.shape)}"
     return (output.float() - target.float()).abs().mean()
+
+
+def mask_loss(mask: torch.Tensor, target: torch.Tensor, eps: float = 1e-6) -> torch.Tensor:
+    """Binary cross-entropy of a soft mask in [0, 1] against the target mask, in float32 (safe
+    under bf16 autocast). Not L1: text covers a minority of pixels, and L1's optimum is the
+    per-pixel median, an all-background mask."""
+    assert mask.shape == target.shape, f"mask {tuple(mask.shape)} vs target {tuple(target.shape)}"
+    p = mask.float().clamp(eps, 1 - eps)
+    t = target.float()
+    return -(t * p.log() + (1 - t) * (1 - p).log()).mean()
 
 
 def tv_loss(images: torch.Tensor) -> torch.Tensor:

@@ -11,9 +11,11 @@ exponential moving average, used for evaluation and editing.
 
 Why the style encoder also gives feature maps: TextStyleBrush passes only a global style vector,
 which cannot carry the background's texture to the right pixels; our pairs give the exact
-target (text B on the same background), so the generator is allowed to see the style image's
-maps at each resolution (U-Net skips, as SRNet/MOSTEL-style editors do) and learn to keep the
-background while redrawing the text. `style_skips=False` gives the TextStyleBrush layout.
+target (text B on the same background), so the generator may see the style image's maps (U-Net
+skips, as SRNet/MOSTEL-style editors do) to keep the background while redrawing the text. Only
+at the coarsest `style_skip_levels` levels: with skips at full resolution it learns to copy the
+style image, old text included (measured: BENCHMARKS.md). `style_skip_levels=0` gives the
+TextStyleBrush layout.
 """
 
 from __future__ import annotations
@@ -38,7 +40,7 @@ class BrushConfig:
     content_channels: int = 1  # the content image (the text in the standard font)
     widths: tuple[int, ...] = (64, 128, 256, 512)  # channels per level: 1, 1/2, 1/4, 1/8 of the canvas
     style_dim: int = 512
-    style_skips: bool = True  # the style image's maps reach the generator (see the module docstring)
+    style_skip_levels: int = 2  # the coarsest levels that see the style image's maps (0: TextStyleBrush; see the module docstring)
     discriminator: str = "patch"  # patch (PatchGAN) or stylegan2 (residual, for R1)
     d_widths: tuple[int, ...] = (64, 128, 256, 512)
 
@@ -50,6 +52,8 @@ class BrushConfig:
         scale = 2 ** len(self.widths)
         if self.height % scale or self.width % scale:
             raise ValueError(f"height and width must be multiples of {scale} (2 ^ levels, with the style head), got {self.height}x{self.width}")
+        if not 0 <= self.style_skip_levels <= len(self.widths):
+            raise ValueError(f"style_skip_levels must be between 0 and {len(self.widths)} (the levels), got {self.style_skip_levels}")
         if self.discriminator not in DISCRIMINATORS:
             raise ValueError(f"discriminator must be one of {', '.join(DISCRIMINATORS)}, got {self.discriminator!r}")
 
@@ -63,7 +67,7 @@ class BrushGenerator(nn.Module):
         self.config = c
         self.style_encoder = StyleEncoder(c.in_channels, c.widths, c.style_dim)
         self.content_encoder = ContentEncoder(c.content_channels, c.widths)
-        self.generator = Generator(c.widths, c.style_dim, c.in_channels, c.style_skips)
+        self.generator = Generator(c.widths, c.style_dim, c.in_channels, c.style_skip_levels)
 
     def forward(self, style: torch.Tensor, content: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         c = self.config

@@ -42,7 +42,7 @@ class LossConfig:
     neither has: the exact target (L1 10) and its mask (1)."""
 
     target: float = 10.0  # L1 of G(style A, content B) to the ground-truth target B (ours: pairs give it)
-    mask: float = 1.0  # L1 of the predicted soft mask to the target's mask
+    mask: float = 1.0  # binary cross-entropy of the predicted soft mask against the target's mask
     reconstruction: float = 10.0  # L1 of G(style A, content A) to A (paper 10; reproduction 2)
     cycle: float = 1.0  # L1 of G(G(A, content B), content A) to A (paper 1; reproduction 2)
     perceptual: float = 1.0  # feature MSE of output vs target over feature_layers (paper 1; reproduction 25)
@@ -75,8 +75,8 @@ PRESETS: dict[str, dict[str, dict]] = {
         "data": {"val_samples": 16},
         "losses": {"content_steps": 10},
     },
-    "small": {  # a CPU-sized brush at the full 64x256 canvas
-        "model": {"widths": (16, 32, 64, 128), "style_dim": 128, "d_widths": (32, 64, 128)},
+    "small": {  # a CPU-sized brush: narrow, at half the canvas (32x128; a 64x256 step costs 4x)
+        "model": {"height": 32, "width": 128, "widths": (16, 32, 64, 128), "style_dim": 128, "d_widths": (32, 64, 128)},
         "train": {"steps": 4000, "batch_size": 16, "lr": 1e-3, "warmup_steps": 100, "val_every": 250, "checkpoint_every": 250},
         "data": {"val_samples": 256},
         "losses": {"content_steps": 300},
@@ -145,7 +145,7 @@ class BrushTask:
         if step < c.content_steps:  # phase 1: the content autoencoder
             content = as_style(x["content-b"], channels)
             out, mask = G(content, x["content-b"])
-            loss = c.target * L.l1(out, content) + c.mask * L.l1(mask, 1 - x["content-b"])
+            loss = c.target * L.l1(out, content) + c.mask * L.mask_loss(mask, 1 - x["content-b"])
             yield "generator", loss, n
             return
         flip = torch.rand(n, device=device) < c.inversion
@@ -160,7 +160,7 @@ class BrushTask:
             if c.r1:
                 d_loss = d_loss + c.r1 * L.r1_penalty(logits[:n], real)
             yield "discriminator", d_loss, n
-        loss = c.target * L.l1(out, target) + c.mask * L.l1(mask, x["mask-b"])
+        loss = c.target * L.l1(out, target) + c.mask * L.mask_loss(mask, x["mask-b"])
         if c.reconstruction:
             loss = loss + c.reconstruction * L.l1(rec, style)
         if c.cycle:

@@ -344,6 +344,32 @@ class _StopRequest:
             signal.signal(sig, old)
 
 
+def optimise_step(task: Task, model: nn.Module, parts: dict[str, nn.Module], targets: dict[str, nn.Module],
+                  optimizers: dict[str, torch.optim.Optimizer], batch: dict, device: torch.device, step: int, bf16: bool,
+                  grad_clip: float) -> dict[str, tuple[torch.Tensor, int]]:
+    """One training step: each part's loss (computed under autocast when `bf16`) steps that
+    part's optimizer, in the task's order; then the task's `after_step`. `targets` are the parts
+    as called (wrapped for DDP or compiled), `parts` the modules themselves. Returns {part:
+    (detached loss, images)}."""
+    done: dict[str, tuple[torch.Tensor, int]] = {}
+    losses = step_losses(task, targets, batch, device, step)
+    while True:
+        with torch.autocast(device.type, dtype=torch.bfloat16, enabled=bf16):
+            item = next(losses, None)
+        if item is None:
+            break
+        name, loss, images = item
+        optimizers[name].zero_grad(set_to_none=True)
+        loss.backward()
+        if grad_clip:
+            nn.utils.clip_grad_norm_(parts[name].parameters(), grad_clip)
+        optimizers[name].step()
+        done[name] = (loss.detach().float(), images)
+    if hasattr(task, "after_step"):
+        task.after_step(model, step)
+    return done
+
+
 def make_optimizer(model: nn.Module, config: TrainConfig) -> torch.optim.Optimizer:
     """AdamW or SGD; no weight decay on biases and normalisation weights (1-D parameters)."""
     decay = [p for p in model.parameters() if p.requires_grad and p.ndim > 1]
@@ -481,23 +507,11 @@ def train(model: nn.Module, task: Task, train_data: Dataset, val_data: Dataset |
             for optimizer in optimizers.values():
                 for group in optimizer.param_groups:
                     group["lr"] = lr
-            losses = step_losses(task, targets, batch, device, step)
-            while True:
-                with torch.autocast(device.type, dtype=torch.bfloat16, enabled=cuda and config.bf16):
-                    item = next(losses, None)
-                if item is None:
-                    break
-                name, loss, images = item
-                optimizers[name].zero_grad(set_to_none=True)
-                loss.backward()
-                if config.grad_clip:
-                    nn.utils.clip_grad_norm_(parts[name].parameters(), config.grad_clip)
-                optimizers[name].step()
-                window_loss[name] = window_loss[name] + loss.detach().float() * images  # stays on the device: no sync per step
-            if hasattr(task, "after_step"):
-                task.after_step(model, step)
+            stepped = optimise_step(task, model, parts, targets, optimizers, batch, device, step, cuda and config.bf16, config.grad_clip)
+            for name, (loss, images) in stepped.items():
+                window_loss[name] = window_loss[name] + loss * images  # stays on the device: no sync per step
             step += 1
-            window_images += images
+            window_images += next(iter(stepped.values()))[1]
             advance(1)
             out_of_time, interrupted = _agree((bool(budget) and elapsed() >= budget, stop.requested), dist, device)
             final = step >= config.steps or out_of_time or interrupted

@@ -352,3 +352,15 @@ def test_stylize_cli(pairs, tmp_path):
     wrong = invoke("stylize", *common, "-o", tmp_path / "bad.png", "--style-loss", "mrf", "--content-mask", tmp_path / "small.png",
                    "--style-mask", tmp_path / "mask.png")
     assert wrong.exit_code == 2 and "must have its image's size" in wrong.output
+
+
+def test_modulated_conv_equals_per_sample_modulated_weights():
+    from brush.generator import ModulatedConv2d
+
+    torch.manual_seed(0)
+    for demodulate in (True, False):
+        conv = ModulatedConv2d(5, 7, 3, style_dim=4, demodulate=demodulate)
+        with torch.no_grad():
+            conv.modulation.weight.normal_()
+        x, style = torch.randn(3, 5, 6, 9), torch.randn(3, 4)
+        assert torch.allclose(conv(x, style), conv.forward_grouped(x, style), atol=1e-5)

@@ -20,6 +20,8 @@ def test_l1_and_tv_by_hand():
     # vertical diffs: 0.5, -0.75 -> mean of squares (0.25 + 0.5625) / 2; horizontal: 1, -0.25 -> (1 + 0.0625) / 2
     assert losses.tv_loss(a).item() == pytest.approx((0.25 + 0.5625) / 2 + (1 + 0.0625) / 2)
     assert losses.intensity_loss(torch.tensor([1.0, -3.0])).item() == pytest.approx(5.0)
+    mask, target = torch.tensor([0.9, 0.2]), torch.tensor([1.0, 0.0])
+    assert losses.mask_loss(mask, target).item() == pytest.approx(-(math.log(0.9) + math.log(0.8)) / 2)
 
 
 def test_gram_by_hand_and_invariant_to_spatial_shuffles():

@@ -1,0 +1,111 @@
+"""Speed of brush: training steps per second per preset (synthetic pairs on the device, the
+loader left out), and `brush stylize` seconds per 100 steps.
+
+    python scripts/bench_brush.py train --preset small [--features random] [--batch-size 16] [--device cuda]
+    python scripts/bench_brush.py stylize --size 64x256 --loss gram [--steps 100] [--device cuda]
+
+Prints one JSON object per measurement. A training step is what `brush train` does per batch
+in the joint phase: a discriminator step, then a generator step with every loss whose network is
+present (target, mask, reconstruction, cycle, adversarial; perceptual and Gram with --features)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+
+import numpy as np
+import torch
+
+import brush.model  # noqa: F401
+from brush.train import PRESETS, BrushTask, Frozen, LossConfig
+from classifier.registry import create_model
+from classifier.training import TrainConfig, make_optimizer, optimise_step
+
+
+def sync(device: torch.device) -> None:
+    if device.type == "cuda":
+        torch.cuda.synchronize()
+
+
+def bench_train(args) -> dict:
+    device = torch.device(args.device)
+    preset = PRESETS[args.preset]
+    model = create_model("brush", **preset["model"]).to(device)
+    c = model.config
+    batch_size = args.batch_size or preset["train"]["batch_size"]
+    frozen = Frozen()
+    if args.features:
+        from brush.features import load_feature_net
+
+        frozen.features = load_feature_net(args.features)
+    task = BrushTask(LossConfig(), frozen)
+    parts = task.parts(model)
+    config = TrainConfig(**{k: v for k, v in preset["train"].items() if k in ("lr", "betas", "weight_decay", "grad_clip")})
+    optimizers = {k: make_optimizer(p, config) for k, p in parts.items()}
+    g = torch.Generator().manual_seed(0)
+    rand = lambda ch: torch.rand(batch_size, ch, c.height, c.width, generator=g)  # noqa: E731
+    batch = {"image": rand(3), "target": rand(3), "content": rand(1), "content-b": rand(1), "mask-b": rand(1), "label-b": ["x"] * batch_size}
+    cuda = device.type == "cuda"
+
+    def step(k: int) -> None:
+        optimise_step(task, model, parts, parts, optimizers, batch, device, k + 10**9, cuda, config.grad_clip)  # joint phase
+
+    for k in range(args.warmup):
+        step(k)
+    sync(device)
+    start = time.perf_counter()
+    for k in range(args.steps):
+        step(k)
+    sync(device)
+    seconds = time.perf_counter() - start
+    return {"what": "train", "preset": args.preset, "batch_size": batch_size, "canvas": f"{c.height}x{c.width}", "device": str(device),
+            "features": args.features, "steps_per_s": round(args.steps / seconds, 3), "pairs_per_s": round(args.steps * batch_size / seconds, 1),
+            "g_params_M": round(sum(p.numel() for p in model.g.parameters()) / 1e6, 2),
+            "d_params_M": round(sum(p.numel() for p in model.d.parameters()) / 1e6, 2), "threads": torch.get_num_threads()}
+
+
+def bench_stylize(args) -> dict:
+    from brush.features import load_feature_net
+    from brush.stylize import StylizeConfig, stylize
+
+    h, w = (int(v) for v in args.size.split("x"))
+    rng = np.random.default_rng(0)
+    content = (rng.random((h, w, 3)) * 255).astype(np.uint8)
+    style = (rng.random((h, w, 3)) * 255).astype(np.uint8)
+    net = load_feature_net(args.features)
+    config = StylizeConfig(style_loss=args.loss, steps=args.steps, optimizer=args.optimizer)
+    device = torch.device(args.device)
+    stylize(content, style, net, StylizeConfig(style_loss=args.loss, steps=2, optimizer=args.optimizer), device=device)  # warm-up
+    sync(device)
+    start = time.perf_counter()
+    stylize(content, style, net, config, device=device)
+    sync(device)
+    seconds = time.perf_counter() - start
+    return {"what": "stylize", "size": args.size, "loss": args.loss, "optimizer": args.optimizer, "features": args.features, "device": str(device),
+            "steps": args.steps, "s_per_100_steps": round(seconds * 100 / args.steps, 2), "threads": torch.get_num_threads()}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = parser.add_subparsers(dest="what", required=True)
+    t = sub.add_parser("train")
+    t.add_argument("--preset", default="small", choices=sorted(PRESETS))
+    t.add_argument("--batch-size", type=int, default=0)
+    t.add_argument("--features", default=None, help="random, a typeface run, or a torchvision VGG .pth")
+    t.add_argument("--steps", type=int, default=10)
+    t.add_argument("--warmup", type=int, default=2)
+    t.add_argument("--device", default="cpu")
+    s = sub.add_parser("stylize")
+    s.add_argument("--size", default="64x256")
+    s.add_argument("--loss", default="gram", choices=("gram", "mrf"))
+    s.add_argument("--optimizer", default="lbfgs", choices=("lbfgs", "adam"))
+    s.add_argument("--features", default="random")
+    s.add_argument("--steps", type=int, default=100)
+    s.add_argument("--device", default="cpu")
+    args = parser.parse_args()
+    print(json.dumps(bench_train(args) if args.what == "train" else bench_stylize(args)), flush=True)
+
+
+if __name__ == "__main__":
+    main()
