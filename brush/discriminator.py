@@ -21,7 +21,8 @@ class PatchDiscriminator(nn.Module):
         layers: list[nn.Module] = []
         c = in_channels
         for k, width in enumerate(widths):
-            layers.append(nn.Conv2d(c, width, 4, stride=2 if k < len(widths) - 1 else 1, padding=1))
+            # no bias before instance norm: it would be removed with the mean (its gradient is noise, which Adam amplifies)
+            layers.append(nn.Conv2d(c, width, 4, stride=2 if k < len(widths) - 1 else 1, padding=1, bias=k == 0))
             if k:
                 layers.append(nn.InstanceNorm2d(width, affine=True))
             layers.append(nn.LeakyReLU(0.2))

@@ -29,3 +29,24 @@ def test_two_gloo_processes_train_what_one_process_trains(small_fonts, tmp_path)
     assert a["step"] == b["step"] == 4
     for key in a["state_dict"]:
         assert torch.allclose(a["state_dict"][key], b["state_dict"][key], atol=1e-5, rtol=1e-4), key
+
+
+def test_brush_in_two_gloo_processes_trains_what_one_process_trains(small_fonts, tmp_path):
+    """Both parts (D then G per step, the generator called twice before its backward) through
+    DistributedDataParallel, across the content phase into the joint one."""
+    render_dataset(RenderJob(fonts=small_fonts, out=tmp_path / "d", n=64, recipe="pairs", size="32x128", workers=1, show_progress=False))
+    config = tmp_path / "c.json"
+    config.write_text(json.dumps({"losses": {"inversion": 0.0, "content_steps": 3}}))  # inversion draws per process
+    args = ["train", "--data", str(tmp_path / "d"), "--preset", "smoke", "--steps", "6", "--batch-size", "8",
+            "--workers", "0", "--no-progress", "--device", "cpu", "--config", str(config)]
+    env = {**os.environ, "OMP_NUM_THREADS": "1"}
+    one = subprocess.run([sys.executable, "-m", "brush", *args, "--out", str(tmp_path / "one")], env=env, capture_output=True, text=True)
+    assert one.returncode == 0, one.stderr
+    two = subprocess.run([sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc-per-node", "2",
+                          "-m", "brush", *args, "--out", str(tmp_path / "two")], env=env, capture_output=True, text=True, timeout=300)
+    assert two.returncode == 0, two.stderr[-3000:]
+    a = torch.load(tmp_path / "one" / "last.pt", weights_only=True)
+    b = torch.load(tmp_path / "two" / "last.pt", weights_only=True)
+    assert a["step"] == b["step"] == 6
+    for key in a["state_dict"]:
+        assert torch.allclose(a["state_dict"][key], b["state_dict"][key], atol=1e-5, rtol=1e-4), key
