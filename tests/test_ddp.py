@@ -48,5 +48,7 @@ def test_brush_in_two_gloo_processes_trains_what_one_process_trains(small_fonts,
     a = torch.load(tmp_path / "one" / "last.pt", weights_only=True)
     b = torch.load(tmp_path / "two" / "last.pt", weights_only=True)
     assert a["step"] == b["step"] == 6
+    # Adam turns float-rounding differences of near-zero gradients into steps of up to ~3e-5 here;
+    # a wrong gradient reduction would differ by the step size itself (lr 2e-3 per step)
     for key in a["state_dict"]:
-        assert torch.allclose(a["state_dict"][key], b["state_dict"][key], atol=1e-5, rtol=1e-4), key
+        assert torch.allclose(a["state_dict"][key], b["state_dict"][key], atol=2e-4, rtol=1e-4), key
