@@ -72,6 +72,10 @@ def render(
         typer.echo(f"warning: {corpus}:{bad.line}: {bad.reason}; line skipped", err=True)
     if len(p.bad_lines) > 10:
         typer.echo(f"warning: {len(p.bad_lines) - 10} more bad lines skipped", err=True)
+    for name, reason in p.rejected_textures[:10]:
+        typer.echo(f"warning: background {name} skipped: {reason}", err=True)
+    if len(p.rejected_textures) > 10:
+        typer.echo(f"warning: {len(p.rejected_textures) - 10} more background images skipped", err=True)
     if p.dropped_texts:
         typer.echo(f"warning: {len(p.dropped_texts)} texts skipped: no usable font covers them (e.g. {p.dropped_texts[0]!r})", err=True)
     manifest = execute(p)

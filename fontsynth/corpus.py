@@ -7,6 +7,7 @@ A text is drawn with the sample's own random generator, so it depends on (seed, 
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -116,30 +117,79 @@ class BadLine:
     reason: str
 
 
+_LINE_BREAK = re.compile(rb"\r\n|\r|\n")
+
+
+def _raw_lines(f, limit: int, block: int = 1 << 16):
+    """(line number, bytes, or None for a line longer than `limit` bytes) for each line of a
+    binary file, split as bytes.splitlines splits (\\n, \\r\\n, \\r), read `block` bytes at a
+    time: a long line is skipped without ever being held whole, so a 1 GB line costs no memory."""
+    number, carry, skipping = 0, b"", False
+    while True:
+        data = f.read(block)
+        if not data:
+            break
+        data = carry + data
+        hold = b""
+        if data.endswith(b"\r"):  # may be the first half of \r\n: decide with the next block
+            data, hold = data[:-1], b"\r"
+        parts = _LINE_BREAK.split(data)
+        carry = parts.pop()  # the unfinished last line
+        for piece in parts:
+            number += 1
+            yield number, None if skipping or len(piece) > limit else piece
+            skipping = False
+        if len(carry) > limit:
+            skipping, carry = True, b""
+        carry += hold
+    if skipping or carry:
+        last = carry[:-1] if carry.endswith(b"\r") else carry
+        yield number + 1, None if skipping or len(last) > limit else last
+
+
 def read_corpus_file(path: Path, max_length: int = MAX_LENGTH) -> tuple[Corpus, list[BadLine]]:
-    """The usable lines of a UTF-8 file, and the bad ones with line numbers and reasons."""
+    """The usable lines of a UTF-8 file, and the bad ones with line numbers and reasons. Read as
+    a stream: memory stays small whatever the file (a 1 GB line is one bad line)."""
+    digest = hashlib.sha256()
+    lines, bad = [], []
+    limit = 4 * max_length + 8  # bytes: a longer line has more than max_length characters
     try:
-        raw = Path(path).read_bytes()
+        with open(path, "rb") as f:
+            hashing = _Hashing(f, digest)
+            for number, chunk in _raw_lines(hashing, limit):
+                if chunk is None:
+                    bad.append(BadLine(number, f"longer than {max_length} characters"))
+                    continue
+                try:
+                    text = chunk.decode("utf-8").strip()
+                except UnicodeDecodeError:
+                    bad.append(BadLine(number, "not valid UTF-8"))
+                    continue
+                if not text:
+                    bad.append(BadLine(number, "empty"))
+                elif len(text) > max_length:
+                    bad.append(BadLine(number, f"longer than {max_length} characters"))
+                elif not text.isprintable():
+                    bad.append(BadLine(number, "contains control characters"))
+                else:
+                    lines.append(text)
     except OSError as e:
         raise UserError(f"cannot read corpus {path} ({e.strerror}); pass --corpus with a UTF-8 text file") from e
-    lines, bad = [], []
-    for number, chunk in enumerate(raw.splitlines(), start=1):
-        try:
-            text = chunk.decode("utf-8").strip()
-        except UnicodeDecodeError:
-            bad.append(BadLine(number, "not valid UTF-8"))
-            continue
-        if not text:
-            bad.append(BadLine(number, "empty"))
-        elif len(text) > max_length:
-            bad.append(BadLine(number, f"longer than {max_length} characters"))
-        elif not text.isprintable():
-            bad.append(BadLine(number, "contains control characters"))
-        else:
-            lines.append(text)
     if not lines:
         raise UserError(f"corpus {path} has no usable line (UTF-8, 1-{max_length} printable characters per line)")
-    return Corpus(name=str(path), lines=lines, sha256=hashlib.sha256(raw).hexdigest()), bad
+    return Corpus(name=str(path), lines=lines, sha256=digest.hexdigest()), bad
+
+
+class _Hashing:
+    """A binary file whose bytes are hashed as they are read."""
+
+    def __init__(self, f, digest):
+        self.f, self.digest = f, digest
+
+    def read(self, size: int) -> bytes:
+        data = self.f.read(size)
+        self.digest.update(data)
+        return data
 
 
 def keep_renderable(corpus: Corpus, covered: set[str]) -> tuple[Corpus, list[str]]:

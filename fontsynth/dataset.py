@@ -48,7 +48,16 @@ class Dataset:
 
     def reader(self, name: str) -> ShardReader:
         if name not in self._readers:
-            self._readers[name] = ShardReader(self.root / name)
+            try:
+                reader = ShardReader(self.root / name)
+            except ValueError as e:
+                raise UserError(f"{e}; the shard is damaged: check the dataset with `fontsynth verify {self.root}`") from None
+            expected = next(s.count for s in self.shards if s.name == name)
+            if reader.count != expected:
+                reader.close()
+                raise UserError(f"{self.root / name} says it holds {reader.count} samples but the manifest says {expected}; "
+                                f"the shard is damaged or from another dataset: check it with `fontsynth verify {self.root}`")
+            self._readers[name] = reader
         return self._readers[name]
 
     def locate(self, index: int) -> tuple[str, int]:

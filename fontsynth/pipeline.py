@@ -25,7 +25,7 @@ from fontsynth.backends import check_backend, parallel_for
 from fontsynth.catalog import CATALOG_FILE, Catalog, load_or_scan
 from fontsynth.codec import ENCODER
 from fontsynth.corpus import BadLine, default_corpus, keep_renderable, read_corpus_file
-from fontsynth.effects.background import list_textures
+from fontsynth.effects.background import check_textures, list_textures
 from fontsynth.errors import UserError
 from fontsynth.fileio import atomic_write_bytes, atomic_write_json, json_bytes
 from fontsynth.progress import progress_bar
@@ -71,6 +71,7 @@ class Plan:
     todo: list[tuple[int, int, int]]  # (shard number, start, count)
     bad_lines: list[BadLine] = field(default_factory=list)
     dropped_texts: list[str] = field(default_factory=list)
+    rejected_textures: list[tuple[str, str]] = field(default_factory=list)  # (background image, reason)
 
 
 def auto_shard_size(n: int) -> int:
@@ -133,6 +134,7 @@ class Sampling:
     textures: list[str]
     bad_lines: list[BadLine] = field(default_factory=list)
     dropped_texts: list[str] = field(default_factory=list)
+    rejected_textures: list[tuple[str, str]] = field(default_factory=list)  # (background image, reason)
 
 
 def build_sampling(job: RenderJob) -> Sampling:
@@ -145,7 +147,7 @@ def build_sampling(job: RenderJob) -> Sampling:
         if job.size is not None:
             raise UserError(f"--recipe pairs needs a fixed canvas, HEIGHTxWIDTH (got --size {job.size}); e.g. --size 64x256")
         cfg = StyleConfig.from_dict({"height": PAIRS_CANVAS[0], "width": PAIRS_CANVAS[1]}, base=cfg)
-    textures = list_textures(job.backgrounds)
+    textures, rejected_textures = check_textures(job.backgrounds, list_textures(job.backgrounds))
     catalog = load_or_scan(Path(job.fonts), job.catalog, workers=job.workers, show_progress=job.show_progress)
     if job.split is not None and not any(f.split for f in catalog.fonts):
         raise UserError(f"--split {job.split}: the catalog of {job.fonts} has no splits; make them with `fontsynth fonts split`")
@@ -164,7 +166,7 @@ def build_sampling(job: RenderJob) -> Sampling:
         recipe=job.recipe, seed=job.seed, catalog=catalog, corpus=corpus, config=cfg, ocr_clean=job.ocr_clean, split=job.split,
         backgrounds=str(Path(job.backgrounds).resolve()) if job.backgrounds else None, textures=textures, picker=picker,
     )
-    return Sampling(context, catalog, cfg, len(usable), textures, bad, dropped)
+    return Sampling(context, catalog, cfg, len(usable), textures, bad, dropped, rejected_textures)
 
 
 def plan(job: RenderJob) -> Plan:
@@ -202,7 +204,7 @@ def plan(job: RenderJob) -> Plan:
         if shard_name(k) not in done
     ]
     return Plan(job=job, context=context, catalog_json=catalog_json, manifest=manifest, todo=todo, bad_lines=sampling.bad_lines,
-                dropped_texts=sampling.dropped_texts)
+                dropped_texts=sampling.dropped_texts, rejected_textures=sampling.rejected_textures)
 
 
 class _WorkerMakers:

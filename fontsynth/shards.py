@@ -409,7 +409,10 @@ class ShardReader:
             info = txn.get(b"shard-info")
         if raw is None:
             raise ValueError(f"{self.path} has no num-samples key")
-        self.count = int(raw)
+        try:
+            self.count = int(raw)
+        except ValueError:
+            raise ValueError(f"{self.path} has a damaged num-samples key ({raw[:20]!r})") from None
         self.info = json.loads(info) if info else {}
 
     def __len__(self) -> int:

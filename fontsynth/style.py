@@ -121,6 +121,17 @@ class StyleConfig:
         return cls(**merged)
 
 
+# The values each numeric setting may take (every element, for lists): beyond them a render
+# would only allocate gigabytes or spin (a blur of sigma 1e6, a 1e6-pixel stroke), so they are
+# refused up front with the range named.
+LIMITS: dict[str, tuple[float, float]] = {
+    "height": (8, 1024), "width": (0, 8192), "font_sizes": (4, 512), "min_contrast": (0, 1), "tint": (0, 1),
+    "stroke_width": (0, 32), "shadow_offset": (0, 1), "shadow_blur": (0, 16), "shadow_opacity": (0, 1),
+    "spacing": (-0.5, 2), "texture_zoom": (0.01, 100), "rotation": (-180, 180), "perspective": (0, 0.5),
+    "curve": (-2, 2), "margins": (0, 2), "blur": (0, 16), "motion_blur": (1, 63), "noise": (0, 255), "jpeg_quality": (1, 100),
+}
+
+
 def _number(value) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
 
@@ -151,6 +162,11 @@ def check_setting(name: str, value, default) -> None:
     elif isinstance(default, dict):
         if not isinstance(value, dict) or not value or not all(_number(v) and v >= 0 for v in value.values()):
             raise bad("an object of non-negative weights")
+    if name in LIMITS:
+        low, high = LIMITS[name]
+        values = value if isinstance(value, list) else [value]
+        if not all(low <= v <= high for v in values) and not (name == "width" and value == 0):
+            raise bad(f"between {low:g} and {high:g}")
 
 
 def _clean() -> StyleConfig:

@@ -18,6 +18,43 @@ from fontsynth.errors import UserError
 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".webp")
 MAX_TEXTURE_SIDE = 1024
+MAX_TEXTURE_PIXELS = 64_000_000  # larger images are refused before decoding (a decompression bomb costs GBs)
+
+
+def texture_problem(path: Path) -> str | None:
+    """Why an image cannot serve as a background (None: it can): not an image, more pixels than
+    MAX_TEXTURE_PIXELS (read from the header, before any decoding), or no decodable pixels."""
+    from PIL import Image
+
+    try:
+        with Image.open(path) as image:  # reads the header only
+            width, height = image.size
+    except Image.DecompressionBombError as e:
+        return f"{e}; shrink it first"
+    except Exception as e:  # any parser failure on untrusted bytes is a rejection, not a crash
+        return f"not an image ({type(e).__name__}: {str(e)[:120]})"
+    if width * height > MAX_TEXTURE_PIXELS:
+        return f"{width}x{height} pixels, more than {MAX_TEXTURE_PIXELS:,} (a decompression bomb?); shrink it first"
+    if cv2.imread(str(path), cv2.IMREAD_COLOR) is None:
+        return "cannot be decoded (damaged or truncated)"
+    return None
+
+
+def check_textures(folder: Path | None, names: list[str]) -> tuple[list[str], list[tuple[str, str]]]:
+    """(usable names, [(name, reason)] rejected); every name is decoded once here, in the parent,
+    so a bad image never stops a render in a worker. All rejected: a clear error."""
+    if folder is None:
+        return [], []
+    good, rejected = [], []
+    for name in names:
+        problem = texture_problem(Path(folder) / name)
+        if problem:
+            rejected.append((name, problem))
+        else:
+            good.append(name)
+    if names and not good:
+        raise UserError(f"no usable background image in {folder} ({len(rejected)} rejected; first: {rejected[0][0]}: {rejected[0][1]})")
+    return good, rejected
 
 
 def list_textures(folder: Path | None) -> list[str]:
