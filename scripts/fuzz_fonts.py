@@ -20,7 +20,8 @@ mutation drawn from a seeded generator, so a run is reproducible from (--seed, -
 The mutants go through the same checker child processes as `fontsynth fonts scan`
 (`fontsynth.isolate.run_isolated`), in chunks; a chunk whose checker raised is checked file
 by file to name the files that abort a scan. Prints one JSON object: counts of checked,
-rejected (by reason), aborted (with the files), timed out, crashed, and seconds per font.
+rejected (by reason), aborted (with the files), timed out, crashed, seconds per font and the
+peak memory of the checker children.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ import collections
 import json
 import random
 import re
+import resource
 import struct
 import sys
 import tempfile
@@ -191,6 +193,9 @@ def main() -> None:
         "timed_out": sum(v for r, v in reasons.items() if r.startswith("timed out")),
         "crashed": sum(v for r, v in reasons.items() if r.startswith("crashed")),
         "reasons": dict(reasons.most_common()), "seconds_per_font": round(seconds / max(1, len(files)), 4), "out": str(out),
+        # the largest resident set of any finished checker child (Linux: KB), and of this process
+        "checker_peak_rss_mb": round(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024, 1),
+        "parent_peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
     }, indent=1))
 
 
