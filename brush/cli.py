@@ -41,7 +41,8 @@ def train(
     require("torch", "train", "brush train")
     from brush.train import train_brush
 
-    options = given(classifier=_s(classifier), recognizer=_s(recognizer), features=features)
+    resolved = lambda path: str(Path(path).resolve()) if path is not None and Path(path).exists() else _s(path)  # noqa: E731  (eval finds them from anywhere)
+    options = given(classifier=resolved(classifier), recognizer=resolved(recognizer), features=resolved(features) if features != "random" else features)
     launch(train_brush, out, preset, resume, config, options, "val_psnr",
            data_options(data, val_data, fonts, on_the_fly, render_preset, render_config, size, split, seed),
            train_options(steps, max_minutes, batch_size, lr, device, workers, seed, progress))

@@ -240,7 +240,11 @@ def evaluate_run(request: EvalRequest) -> dict:
     report: dict = {"n": len(truths), "data": str(request.data), "model": str(request.model)}
     per = {name: totals[name].means() | {"perfect": totals[name].perfect} for name in names}
     notes: list[str] = []
-    frozen = payload.get("run", {}).get("frozen", {})
+    frozen = {k: v for k, v in payload.get("run", {}).get("frozen", {}).items() if v}
+    for name, path in list(frozen.items()):
+        if not Path(path).exists():
+            notes.append(f"the run's {name} {path} is gone; pass --{name} to judge with one")
+            del frozen[name]
     recognizer = request.recognizer or frozen.get("recognizer")
     if recognizer:
         from classifier.recognizer import Reader
