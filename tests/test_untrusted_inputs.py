@@ -14,6 +14,7 @@ import pytest
 from PIL import Image
 from typer.testing import CliRunner
 
+from fontmaker import FONTS
 from fontsynth.cli import app
 from fontsynth.corpus import _raw_lines, read_corpus_file
 from fontsynth.errors import UserError
@@ -69,13 +70,11 @@ def write_backgrounds(folder, good: bool = True):
 
 
 def test_bad_background_images_are_skipped_with_their_reasons(tmp_path):
-    from fontsynth.cli import app  # noqa: F811
-
     write_backgrounds(tmp_path / "bg")
     config = tmp_path / "c.json"
     config.write_text(json.dumps({"background": {"texture": 1.0}}))
     out = tmp_path / "out"
-    result = runner.invoke(app, ["render", "--fonts", "fonts", "--n", "8", "--workers", "1", "--out", str(out), "--backgrounds", str(tmp_path / "bg"),
+    result = runner.invoke(app, ["render", "--fonts", str(FONTS), "--n", "8", "--workers", "1", "--out", str(out), "--backgrounds", str(tmp_path / "bg"),
                                  "--config", str(config), "--no-progress"])
     assert result.exit_code == 0, result.output
     for name, reason in (("truncated.png", "cannot be decoded"), ("bomb.png", "decompression bomb"), ("text.jpg", "not an image")):
@@ -86,7 +85,7 @@ def test_bad_background_images_are_skipped_with_their_reasons(tmp_path):
 
 def test_only_bad_background_images_is_one_error_line(tmp_path):
     write_backgrounds(tmp_path / "bg", good=False)
-    result = runner.invoke(app, ["render", "--fonts", "fonts", "--n", "4", "--out", str(tmp_path / "out"), "--backgrounds", str(tmp_path / "bg")])
+    result = runner.invoke(app, ["render", "--fonts", str(FONTS), "--n", "4", "--out", str(tmp_path / "out"), "--backgrounds", str(tmp_path / "bg")])
     assert result.exit_code == 2 and result.output.startswith("error: no usable background image")
     assert not (tmp_path / "out").exists()
 
@@ -110,7 +109,7 @@ def test_the_widest_allowed_settings_still_render(tmp_path):
     config |= {f"p_{k}": 1.0 for k in ("stroke", "shadow", "spacing", "rotation", "perspective", "curve", "blur", "motion_blur", "noise", "jpeg")}
     path = tmp_path / "c.json"
     path.write_text(json.dumps(config))
-    result = runner.invoke(app, ["render", "--fonts", "fonts", "--n", "3", "--workers", "1", "--out", str(tmp_path / "out"), "--config", str(path),
+    result = runner.invoke(app, ["render", "--fonts", str(FONTS), "--n", "3", "--workers", "1", "--out", str(tmp_path / "out"), "--config", str(path),
                                  "--no-progress"])
     assert result.exit_code == 0, result.output
 
@@ -119,7 +118,7 @@ def test_a_shard_whose_sample_count_lies_is_one_error_line(tmp_path):
     import lmdb
 
     out = tmp_path / "w"
-    assert runner.invoke(app, ["render", "--fonts", "fonts", "--n", "20", "--workers", "1", "--out", str(out), "--no-progress"]).exit_code == 0
+    assert runner.invoke(app, ["render", "--fonts", str(FONTS), "--n", "20", "--workers", "1", "--out", str(out), "--no-progress"]).exit_code == 0
     shard = next(p for p in out.iterdir() if p.is_dir())
     env = lmdb.open(str(shard), lock=False)
     with env.begin(write=True) as txn:
