@@ -36,7 +36,7 @@ class ModulatedConv2d(nn.Module):
 
     def __init__(self, c_in: int, c_out: int, kernel: int, style_dim: int, demodulate: bool = True):
         super().__init__()
-        self.weight = nn.Parameter(torch.randn(1, c_out, c_in, kernel, kernel))
+        self.weight = nn.Parameter(torch.randn(c_out, c_in, kernel, kernel))  # 4-D: channels_last applies on CUDA
         self.scale = 1 / math.sqrt(c_in * kernel * kernel)
         self.modulation = EqualLinear(style_dim, c_in, bias_init=1.0)
         self.c_in, self.c_out, self.kernel, self.demodulate = c_in, c_out, kernel, demodulate
@@ -49,7 +49,7 @@ class ModulatedConv2d(nn.Module):
         n, c, h, w = x.shape
         assert c == self.c_in, f"modulated conv expects {self.c_in} channels, got {c}"
         s = self.modulation(style)  # n x in
-        weight = self.scale * self.weight[0]  # out x in x k x k
+        weight = self.scale * self.weight  # out x in x k x k
         out = F.conv2d(x * s.view(n, c, 1, 1).to(x.dtype), weight.to(x.dtype), padding=self.kernel // 2)
         if self.demodulate:
             demod = torch.rsqrt(s.pow(2) @ weight.pow(2).sum(dim=(2, 3)).t() + 1e-8)  # n x out
@@ -60,7 +60,7 @@ class ModulatedConv2d(nn.Module):
         """The reference: per-sample weights w * s, demodulated, as one grouped convolution."""
         n, c, h, w = x.shape
         s = self.modulation(style).view(n, 1, c, 1, 1)
-        weight = self.scale * self.weight * s  # n x out x in x k x k
+        weight = self.scale * self.weight[None] * s  # n x out x in x k x k
         if self.demodulate:
             weight = weight * torch.rsqrt(weight.pow(2).sum(dim=(2, 3, 4), keepdim=True) + 1e-8)
         weight = weight.view(n * self.c_out, c, self.kernel, self.kernel)
