@@ -202,6 +202,7 @@ def evaluate_run(request: EvalRequest) -> dict:
     from brush.edit import load_brush
     from classifier.data import open_shards
     from fontsynth.errors import UserError
+    from fontsynth.torchdata import tensor_channels
 
     model, payload = load_brush(request.model, request.device)
     device = next(model.parameters()).device
@@ -223,7 +224,7 @@ def evaluate_run(request: EvalRequest) -> dict:
         for batch in loader:
             style, target = batch["image"].to(device), batch["target"].to(device)
             content = batch["content-b"].to(device)
-            out, _ = model(style, content.expand(-1, c.content_channels, -1, -1))
+            out, _ = model(style, tensor_channels(content, c.content_channels))
             outputs = {"model": out.float(), "style": style, "background": batch["background"].to(device)}
             for name, output in outputs.items():
                 totals[name].add({k: v.cpu() for k, v in image_metrics(output, target).items()})

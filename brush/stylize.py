@@ -61,8 +61,9 @@ class StylizeConfig:
             raise ValueError(f"init must be content, style or noise, got {self.init!r}")
         if self.steps < 1 or self.scales < 1 or self.patch < 1 or self.stride < 1:
             raise ValueError(f"steps, scales, patch and stride must be positive (got {self.steps}, {self.scales}, {self.patch}, {self.stride})")
-        if min(self.content_weight, self.style_weight, self.tv_weight, self.intensity_weight, self.semantic_weight, self.lr) < 0:
-            raise ValueError("weights and lr must not be negative")
+        if min(self.content_weight, self.style_weight, self.tv_weight, self.intensity_weight, self.semantic_weight, self.lr,
+               *self.style_layer_weights) < 0:
+            raise ValueError("weights (style layer weights included) and lr must not be negative")
         if self.content_weight == 0 and self.style_weight == 0:
             raise ValueError("content weight and style weight are both 0: nothing to optimise")
         if self.style_layer_weights and len(self.style_layer_weights) != len(self.layers):

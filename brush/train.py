@@ -27,7 +27,7 @@ from brush.model import Brush
 from classifier.data import Sources
 from classifier.runs import Prepared, TrainerSpec, TrainRequest, start_run
 from classifier.training import RunResult
-from fontsynth.errors import UserError
+from fontsynth.torchdata import tensor_channels
 
 KIND = "brush"
 FIELDS = ("image", "target", "content", "content-b", "mask-b", "label-b")
@@ -113,10 +113,6 @@ def invert(images: torch.Tensor, flip: torch.Tensor) -> torch.Tensor:
     return torch.where(flip.view(-1, 1, 1, 1), 1 - images, images)
 
 
-def as_style(content: torch.Tensor, channels: int) -> torch.Tensor:
-    return content.expand(-1, channels, -1, -1) if content.shape[1] != channels else content
-
-
 class BrushTask:
     score = "val_psnr"
     metric_names = ("val_mse", "val_psnr", "val_l1", "val_mask_l1")
@@ -143,7 +139,7 @@ class BrushTask:
         n = x["image"].shape[0]
         channels = x["image"].shape[1]
         if step < c.content_steps:  # phase 1: the content autoencoder
-            content = as_style(x["content-b"], channels)
+            content = tensor_channels(x["content-b"], channels)
             out, mask = G(content, x["content-b"])
             loss = c.target * L.l1(out, content) + c.mask * L.mask_loss(mask, 1 - x["content-b"])
             yield "generator", loss, n
@@ -230,7 +226,7 @@ def write_sample_grid(sample: dict[str, torch.Tensor], path: Path, columns: tupl
     grid(cells, len(columns)).save(path)
 
 
-def load_frozen(options: dict, loss: LossConfig, model_config) -> tuple[Frozen, dict[str, str], object]:
+def load_frozen(options: dict, loss: LossConfig) -> tuple[Frozen, dict[str, str], object]:
     """The frozen networks the options name, which losses are off and why, and the text filter for OCR."""
     from brush.features import load_feature_net
 
@@ -263,7 +259,7 @@ def load_frozen(options: dict, loss: LossConfig, model_config) -> tuple[Frozen, 
 
 def prepare(model_config, sources: Sources, options: dict, resuming: bool) -> Prepared:
     loss: LossConfig = options.get("losses", LossConfig())
-    frozen, off, texts_ok = load_frozen(options, loss, model_config)
+    frozen, off, texts_ok = load_frozen(options, loss)
     loss = replace(loss, **{k: 0.0 for k in off})
     summary = {"losses_off": off, "frozen": {k: options.get(k) for k in ("classifier", "recognizer", "features")}}
     if off:
@@ -277,6 +273,4 @@ SPEC = TrainerSpec(kind=KIND, model="brush", presets=PRESETS, fields=FIELDS, pre
 def train_brush(request: TrainRequest, on_step=None) -> RunResult:
     import brush.model  # noqa: F401  (registers "brush")
 
-    if request.preset not in PRESETS and not request.resume:
-        raise UserError(f"unknown preset {request.preset!r}; choose one of: {', '.join(PRESETS)}")
     return start_run(SPEC, request, on_step)

@@ -107,8 +107,6 @@ def test_one_d_step_and_one_g_step_change_only_their_own_parameters():
 
 
 def test_frozen_classifier_and_recognizer_get_no_gradient_but_shape_the_generator():
-    from classifier.recognizer import load_recognizer  # noqa: F401  (the freezing contract is the same)
-
     classifier = create_model("vgg16", widths=(4, 8, 8, 8, 8), depths=(1, 1, 1, 1, 1), hidden=8, num_classes=3, height=32, width=64).eval().requires_grad_(False)
     recognizer = create_model("trba", feature_channels=32, blocks=(1, 1, 1, 1), hidden=16, charset="ab", width=64, max_length=5).eval().requires_grad_(False)
     model = tiny_brush()
@@ -342,7 +340,7 @@ def test_stylize_cli(pairs, tmp_path):
     semantic = invoke("stylize", *common, "-o", tmp_path / "m.png", "--style-loss", "mrf", "--content-mask", tmp_path / "mask.png",
                       "--style-mask", tmp_path / "mask.png")
     assert semantic.exit_code == 0, semantic.output
-    for args, message in ((["--style-layers", "relu9_1"], "valid: relu1_1"), (["--steps", "0"], "--steps must be at least 1"),
+    for args, message in ((["--style-layers", "relu9_1"], "valid: relu1_1"), (["--steps", "0"], "must be positive (got 0"), (["--style-layer-weights", "1,-1,1,1"], "must not be negative"),
                           (["--style-weight", "-1"], "must not be negative"), (["--content-mask", tmp_path / "mask.png"], "needs both"),
                           (["--features", tmp_path / "none"], "does not exist")):
         bad = invoke("stylize", *common, "-o", tmp_path / "bad.png", *args)
