@@ -298,9 +298,10 @@ def fonts_pack(
     output: Path = typer.Option(..., "-o", "--output", help="Pack file to write, e.g. fonts.pack."),
     charset: Optional[Path] = typer.Option(None, help="UTF-8 file of the characters to keep (default: printable ASCII)."),
     workers: int = typer.Option(joblib.cpu_count(), help="Parallel workers (subsetting; scanning if the folder has no catalog)."),
+    ocr_clean: bool = typer.Option(True, "--ocr-clean/--any-font", help="Pack only OCR-clean fonts (default, what render uses) or every distinct font."),
     progress: bool = typer.Option(True, help="Show a progress bar."),
 ) -> None:
-    """One file holding every usable font subset to a charset, the catalog and the licenses.
+    """One file holding every font render may pick, subset to a charset, with the catalog and the licenses.
 
     `render --fonts PACK` renders from it exactly what the folder renders. Subset fonts are
     modified fonts: some licenses restrict redistributing them; a pack is for your own machines."""
@@ -314,7 +315,7 @@ def fonts_pack(
     from fontsynth.fileio import read_charset_file
 
     chars = DEFAULT_CHARSET if charset is None else read_charset_file(charset)
-    summary = write_pack(catalog, output, chars, show_progress=progress, workers=workers)
+    summary = write_pack(catalog, output, chars, show_progress=progress, workers=workers, ocr_clean=ocr_clean)
     for path in summary["kept_whole"]:
         typer.echo(f"note: fontTools cannot subset {path}; it is stored whole", err=True)
     if summary["all_glyphs"]:

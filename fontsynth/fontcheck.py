@@ -152,7 +152,9 @@ def sfnt_faces(path: str) -> list[Face]:
 
 def type1_faces(path: str) -> list[Face]:
     """A PostScript Type 1 font (.pfb/.pfa): Unicode coverage from its glyph names, as FreeType does."""
-    from fontTools import agl, t1Lib
+    from fontTools import t1Lib
+
+    from fontsynth.type1 import glyph_char
 
     try:
         font = t1Lib.T1Font(path)
@@ -163,9 +165,8 @@ def type1_faces(path: str) -> list[Face]:
     info = font.font.get("FontInfo", {})
     cmap = {}
     for name in font.font["CharStrings"].keys():
-        text = agl.toUnicode(name)
-        if len(text) == 1:
-            cmap.setdefault(ord(text), name)
+        if char := glyph_char(name):
+            cmap.setdefault(ord(char), name)
     family = str(info.get("FamilyName", "") or font.font.get("FontName", ""))
     full = str(info.get("FullName", ""))
     style = full[len(family):].strip(" -") if full.startswith(family) and full != family else str(info.get("Weight", "") or "Regular")

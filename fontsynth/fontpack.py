@@ -3,20 +3,27 @@ fetch a font folder (a GPU box, a cluster worker).
 
 `write_pack(catalog, out, charset)` writes a zip file holding
     pack.json         {"format", "format_version", "charset", "fonts": {font id: [member, face index]}}
-    catalog.json      the source catalog, every entry as it was (original font ids)
-    fonts/<id>.<ext>  each usable font (accepted, one per design) subset to `charset`
-    licenses/...      the license files the catalog names
+    catalog.json      the catalog entries of the packed fonts (original font ids), coverage cut
+                      to the charset
+    fonts/<id>.<ext>  each font rendering may pick (OCR-clean unless told otherwise, one per
+                      design) subset to `charset`; `.t1` members are Type 1 fonts stored
+                      decrypted (see fontsynth.type1.decrypted; encrypted bytes do not compress),
+                      made a PFB font again when read
+    licenses/...      the license files the catalog names for them
 A font fontTools cannot subset (it happens: "too much data" on a large CJK font) is stored
-whole, so the pack still renders what the folder renders. `load_pack(path)` returns a Catalog whose entries point into the pack and whose coverage is
-cut to the pack's charset, so rendering never picks a font for a character the pack dropped.
-`render --fonts fonts.pack` and `RenderDataset(fonts="fonts.pack")` read it directly.
+whole, so the pack still renders what the folder renders. `load_pack(path)` returns a Catalog
+whose entries point into the pack, so rendering never picks a font for a character the pack
+dropped. `render --fonts fonts.pack` and `RenderDataset(fonts="fonts.pack")` read it directly.
 
-The subset keeps what rendering reads: hinting, every layout feature, the legacy `kern`
-table, every name record (variable-font instance names), bitmap strikes; and each subset is
-checked against its source (`draws_the_same`) before it is kept, so a pack renders exactly
-the samples its source folder renders (tested). A subset font is a modified font:
-some licenses (OFL fonts with Reserved Font Names) restrict redistributing one. A pack is
-for one's own machines.
+The subset keeps what rendering reads: hinting, the layout features HarfBuzz applies by
+default (fontTools' default list: the pair kerning we measure applies no others), the legacy
+`kern` table, the names tables refer to (variable-font instance names), bitmap strikes. It
+drops what rendering never reads: other features, glyph names of TrueType fonts, name records
+such as the license text (the license files are in the pack). Each subset is checked against
+its source (`draws_the_same`: every glyph at every px size from 8 to 64 and at steps of 4 to
+128, every pair's kerning) before it is kept, so a pack renders exactly the samples its
+source folder renders (tested). A subset font is a modified font: some licenses (OFL fonts
+with Reserved Font Names) restrict redistributing one. A pack is for one's own machines.
 """
 
 from __future__ import annotations
@@ -35,19 +42,21 @@ import joblib
 import numpy as np
 from fontTools import subset
 from fontTools.ttLib import TTFont
-from PIL import Image, ImageDraw
+from PIL import ImageFont, features
 
 from fontsynth.catalog import CATALOG_FILE, Catalog, FontEntry
 from fontsynth.errors import UserError
 from fontsynth.fileio import atomic_write_bytes
-from fontsynth.fonts import code_point_ranges, open_font
+from fontsynth.fonts import KERNING_SIZE, Kerning, Scratch, code_point_ranges, open_font
 from fontsynth.progress import progress_bar
+from fontsynth.type1 import Type1Error, decrypted, encrypted, subset_pfb
 
 PACK_FILE = "pack.json"
 PACK_FORMAT = "fontsynth-font-pack"
-PACK_VERSION = 1
+PACK_VERSION = 2  # 2: Type 1 fonts subset and stored decrypted (.t1), catalog of the packed fonts only
 DEFAULT_CHARSET = "".join(c for c in string.printable if c.isprintable())  # printable ASCII, space included
 KEPT_TABLES_DROPPED_BY_DEFAULT = {"EBDT", "EBLC", "EBSC"}  # bitmap strikes FreeType may draw
+DROPPED_TABLES = ["SVG "]  # colour glyphs FreeType draws only through a renderer hook Pillow does not set
 
 
 def is_pack(path: Path) -> bool:
@@ -59,75 +68,67 @@ def is_pack(path: Path) -> bool:
 
 
 def subset_options() -> subset.Options:
-    options = subset.Options()
-    options.layout_features = ["*"]
-    options.name_IDs = ["*"]
+    options = subset.Options()  # fontTools' default layout features and name IDs (plus those tables refer to)
     options.name_languages = ["*"]
     options.name_legacy = True
     options.legacy_kern = True
     options.notdef_outline = True
-    options.glyph_names = True
     options.hinting = True
-    options.drop_tables = [t for t in options.drop_tables if t not in KEPT_TABLES_DROPPED_BY_DEFAULT]
+    options.drop_tables = [t for t in options.drop_tables if t not in KEPT_TABLES_DROPPED_BY_DEFAULT] + DROPPED_TABLES
     return options
-
-
-def auto_hinted(font: TTFont) -> bool:
-    """A TrueType font without hinting bytecode: FreeType draws it through its auto-hinter,
-    whose global analysis (blue zones, glyph styles) reads the whole glyph set, so removing
-    glyphs moves pixels (the apostrophe of OxygenMono at some sizes). Such fonts keep every
-    glyph in a pack."""
-    return "glyf" in font and "fpgm" not in font and "prep" not in font
 
 
 def subset_font(path: Path, index: int, charset: str, all_glyphs: bool = False) -> tuple[bytes, str]:
     """(bytes, extension) of face `index` of `path` keeping only `charset`'s glyphs (every
-    glyph with `all_glyphs`). Type 1 fonts, which fontTools cannot subset, are kept whole."""
+    glyph with `all_glyphs`). Type 1 fonts are subset by fontsynth.type1."""
     if path.suffix.lower() == ".pfb":
-        return path.read_bytes(), ".pfb"
-    # Glyph bounding boxes stay as the font stores them: FreeType places outlines from them
-    # (with the side bearings), and recomputed ones moved pixels in 4 of our 44 fonts.
-    font = TTFont(str(path), fontNumber=index, lazy=False, recalcBBoxes=False, recalcTimestamp=False)
-    subsetter = subset.Subsetter(subset_options())
-    if all_glyphs or auto_hinted(font):
-        subsetter.populate(glyphs=font.getGlyphOrder())
-    else:
-        subsetter.populate(unicodes=[ord(c) for c in charset])
+        return path.read_bytes() if all_glyphs else subset_pfb(path.read_bytes(), charset), ".pfb"
     fonttools_log = logging.getLogger("fontTools")
     level = fonttools_log.level
-    fonttools_log.setLevel(logging.ERROR)  # notes on tables it drops (FFTM) and odd advances are not ours to print
+    fonttools_log.setLevel(logging.CRITICAL)  # its notes on tables it drops or cannot read are not ours to print
     try:
+        # Glyph bounding boxes stay as the font stores them: FreeType places outlines from them
+        # (with the side bearings), and recomputed ones moved pixels in 4 of our 44 fonts. A
+        # table fontTools cannot read (a `gasp` with trailing bytes) is kept as it is.
+        font = TTFont(str(path), fontNumber=index, lazy=False, recalcBBoxes=False, recalcTimestamp=False,
+                      ignoreDecompileErrors=True)
+        subsetter = subset.Subsetter(subset_options())
+        subsetter.populate(glyphs=font.getGlyphOrder()) if all_glyphs else subsetter.populate(unicodes=[ord(c) for c in charset])
         subsetter.subset(font)
+        buffer = io.BytesIO()
+        font.save(buffer)
     finally:
         fonttools_log.setLevel(level)
-    buffer = io.BytesIO()
-    font.save(buffer)
     return buffer.getvalue(), ".otf" if "CFF " in font or "CFF2" in font else ".ttf"
 
 
-CHECK_SIZES = range(10, 91, 3)  # px sizes at which a subset must draw every glyph as its source does
-
-
-def specimen(font, text: str) -> np.ndarray:
-    """`text` drawn on one line (glyph by glyph at their advances, as the renderer lays them)."""
-    size = font.size
-    image = Image.new("L", (int(font.getlength(text)) + 4 * size, 4 * size), 0)
-    ImageDraw.Draw(image).text((2 * size, 3 * size), text, font=font, fill=255, anchor="ls")
-    return np.asarray(image)
+# px sizes at which a subset must draw every glyph as its source does: the auto-hinter (TrueType
+# fonts without bytecode) reads the whole glyph set, so a subset may move pixels at a few
+# sizes only (OxygenMono's apostrophe); the presets draw at 24-40 px.
+CHECK_SIZES = (*range(8, 65), *range(68, 129, 4))
 
 
 def draws_the_same(path: Path, index: int, instance: str | None, data: bytes, charset: str) -> bool:
-    """Whether the subset `data` draws `charset` exactly as face `index` of `path` does
-    (every glyph's pixels and advance) at every CHECK_SIZES size."""
+    """Whether the subset `data` draws `charset` exactly as face `index` of `path` does, as
+    the renderer draws it: every glyph's bitmap, offset and advance at every CHECK_SIZES size,
+    and the kerning of every pair."""
     text = "".join(c for c in charset if c.isprintable())
     for size in CHECK_SIZES:
         source = open_font(str(path), size, index, instance)
         packed = open_font(io.BytesIO(data), size, 0, instance)
-        if [source.getlength(c) for c in text] != [packed.getlength(c) for c in text]:
-            return False
-        if not np.array_equal(specimen(source, text), specimen(packed, text)):
-            return False
-    return True
+        scratch = Scratch(size)
+        for char in text:
+            a, b = scratch.glyph(source, char), scratch.glyph(packed, char)
+            if (a.left, a.top, a.advance, a.inked) != (b.left, b.top, b.advance, b.inked) or not np.array_equal(a.bitmap, b.bitmap):
+                return False
+    return kerns_the_same(path, index, instance, data, text)
+
+
+def kerns_the_same(path: Path, index: int, instance: str | None, data: bytes, text: str) -> bool:
+    """Whether every pair of `text`'s characters kerns the same (as the renderer measures it)."""
+    source = Kerning(open_font(str(path), KERNING_SIZE, index, instance, ImageFont.Layout.RAQM))
+    packed = Kerning(open_font(io.BytesIO(data), KERNING_SIZE, 0, instance, ImageFont.Layout.RAQM))
+    return all(source.pair(a + b) == packed.pair(a + b) for a in text for b in text)
 
 
 def packed_font(path: Path, index: int, instance: str | None, charset: str) -> tuple[bytes, str, int, str]:
@@ -138,28 +139,46 @@ def packed_font(path: Path, index: int, instance: str | None, charset: str) -> t
     for all_glyphs in (False, True):
         try:
             data, ext = subset_font(path, index, charset, all_glyphs)
-            if ext == ".pfb" or draws_the_same(path, index, instance, data, charset):
-                return data, ext, 0, "all glyphs" if all_glyphs else "subset"
+            if draws_the_same(path, index, instance, data, charset):
+                return *stored(data, ext), 0, "all glyphs" if all_glyphs else "subset"
         except Exception:  # fontTools cannot subset a font FreeType reads
             break
-    return path.read_bytes(), path.suffix.lower(), index, "whole"
+    return *stored(path.read_bytes(), path.suffix.lower()), index, "whole"
 
 
-def write_pack(catalog: Catalog, out: Path, charset: str = DEFAULT_CHARSET, show_progress: bool = True, workers: int = 1) -> dict:
-    """Write the pack of `catalog`'s usable fonts to `out` (atomically), subsetting in
+def stored(data: bytes, ext: str) -> tuple[bytes, str]:
+    """A font's bytes and extension as a pack member: Type 1 fonts decrypted (`.t1`) when they parse."""
+    if ext == ".pfb":
+        try:
+            plain = decrypted(data)
+            if encrypted(plain) == data:
+                return plain, ".t1"
+        except (Type1Error, ValueError, IndexError):  # a PFB file our parser does not follow: stored as it is
+            pass
+    return data, ext
+
+
+def write_pack(catalog: Catalog, out: Path, charset: str = DEFAULT_CHARSET, show_progress: bool = True, workers: int = 1,
+               ocr_clean: bool = True) -> dict:
+    """Write the pack of the fonts rendering may pick from `catalog` (OCR-clean ones only
+    unless `ocr_clean` is False, as `render --any-font`) to `out` (atomically), subsetting in
     `workers` processes; returns a summary. The pack does not depend on `workers`."""
     charset = "".join(sorted(set(charset)))
     if not charset:
         raise UserError("the pack's charset is empty; pass --charset with a file of the characters to keep")
-    fonts = [f for f in catalog.fonts if f.distinct]
+    if not features.check("raqm"):
+        raise UserError("packing checks pair kerning, which needs Pillow with libraqm (the PyPI wheels have it); reinstall Pillow")
+    fonts = catalog.usable(ocr_clean=ocr_clean)
     if not fonts:
-        raise UserError(f"no accepted font in the catalog of {catalog.root}; see `fontsynth fonts scan {catalog.root}`")
+        kind = "OCR-clean " if ocr_clean else ""
+        raise UserError(f"no accepted {kind}font in the catalog of {catalog.root}; see `fontsynth fonts scan {catalog.root}`"
+                        + (" or pack with --any-font" if ocr_clean else ""))
     members: dict[str, list] = {}  # font id -> [member, face index]
     whole: list[str] = []  # fonts fontTools could not subset: stored as they are
     all_glyphs: list[str] = []  # fonts whose subset drew differently: every glyph kept
     buffer = io.BytesIO()
     source_bytes = 0
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as z:
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_LZMA) as z:
         tasks = (joblib.delayed(packed_font)(catalog.font_path(f), f.index, f.instance, charset) for f in fonts)
         with progress_bar("packing", len(fonts), "fonts", show_progress) as advance:
             for entry, (data, ext, index, how) in zip(fonts, joblib.Parallel(n_jobs=workers, return_as="generator")(tasks)):
@@ -174,7 +193,7 @@ def write_pack(catalog: Catalog, out: Path, charset: str = DEFAULT_CHARSET, show
         for license_file in sorted({f.license_file for f in fonts if f.license_file}):
             if (catalog.root / license_file).is_file():
                 _write_member(z, f"licenses/{license_file}", (catalog.root / license_file).read_bytes())
-        _write_member(z, CATALOG_FILE, json.dumps(catalog.to_json(), indent=1).encode())
+        _write_member(z, CATALOG_FILE, json.dumps(packed_catalog(catalog, fonts, charset).to_json(), indent=1).encode())
         pack = {"format": PACK_FORMAT, "format_version": PACK_VERSION, "charset": charset, "fonts": members}
         _write_member(z, PACK_FILE, json.dumps(pack, indent=1).encode())
     atomic_write_bytes(Path(out), buffer.getvalue())
@@ -182,10 +201,16 @@ def write_pack(catalog: Catalog, out: Path, charset: str = DEFAULT_CHARSET, show
             "kept_whole": whole, "all_glyphs": all_glyphs, "pack": str(out)}
 
 
+def packed_catalog(catalog: Catalog, fonts: list[FontEntry], charset: str) -> Catalog:
+    """The catalog a pack holds: the entries of `fonts` as they are, coverage cut to `charset`."""
+    keep = code_point_ranges({ord(c): "" for c in charset})
+    return Catalog(root=catalog.root, fonts=[replace(f, charset=intersect_ranges(f.charset, keep)) for f in fonts])
+
+
 def _write_member(z: zipfile.ZipFile, name: str, data: bytes) -> None:
     info = zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0))  # no timestamps: the same fonts give the same pack
-    info.compress_type = zipfile.ZIP_DEFLATED
-    z.writestr(info, data, compresslevel=9)
+    info.compress_type = zipfile.ZIP_LZMA  # 12% smaller than deflate on subset fonts
+    z.writestr(info, data)
 
 
 def load_pack(path: Path) -> Catalog:
@@ -200,14 +225,7 @@ def load_pack(path: Path) -> Catalog:
     if pack.get("format") != PACK_FORMAT or pack.get("format_version") != PACK_VERSION:
         raise UserError(f"{path} is not a {PACK_FORMAT} of version {PACK_VERSION}; remake it with `fontsynth fonts pack`")
     catalog = Catalog.from_json(data, root=path.parent)
-    keep = code_point_ranges({ord(c): "" for c in pack["charset"]})
-    fonts: list[FontEntry] = []
-    for entry in catalog.fonts:
-        member = pack["fonts"].get(entry.id)
-        if member is None:
-            fonts.append(replace(entry, accepted=False, reason=entry.reason or "not in the font pack"))
-        else:
-            fonts.append(replace(entry, path=member[0], index=member[1], charset=intersect_ranges(entry.charset, keep)))
+    fonts = [replace(entry, path=pack["fonts"][entry.id][0], index=pack["fonts"][entry.id][1]) for entry in catalog.fonts]
     return Catalog(root=path.parent, fonts=fonts, pack=str(path))
 
 
@@ -230,30 +248,42 @@ class PackReader:
     """Member bytes of packs, one open zip per (pack, process): a forked worker never shares
     the parent's file offset. The bytes of recently read fonts are kept (up to `keep_bytes`),
     since a font is loaded once per px size: inflating it each time cost ~20% of the render
-    rate with the Debian pack."""
+    rate with the Debian pack. Type 1 fonts (`.t1` members) are encrypted once per process
+    (~30 ms each in Python) and kept for its life: subset, they are ~50 KB each."""
 
     def __init__(self, keep_bytes: int = 32 << 20) -> None:
         self.keep_bytes = keep_bytes
+        self._pid = -1
+
+    def _start(self) -> None:
         self._open: dict[str, zipfile.ZipFile] = {}
         self._recent: OrderedDict[tuple[str, str], bytes] = OrderedDict()
         self._recent_bytes = 0
+        self._type1: dict[tuple[str, str], bytes] = {}
         self._pid = os.getpid()
 
     def read(self, pack: str, member: str) -> bytes:
         if self._pid != os.getpid():
-            self._open, self._recent, self._recent_bytes, self._pid = {}, OrderedDict(), 0, os.getpid()
+            self._start()
         key = (pack, member)
+        if member.endswith(".t1"):
+            if key not in self._type1:
+                self._type1[key] = encrypted(self._member(pack, member))
+            return self._type1[key]
         data = self._recent.get(key)
         if data is not None:
             self._recent.move_to_end(key)
             return data
-        if pack not in self._open:
-            self._open[pack] = zipfile.ZipFile(pack)
-        data = self._recent[key] = self._open[pack].read(member)
+        data = self._recent[key] = self._member(pack, member)
         self._recent_bytes += len(data)
         while len(self._recent) > 1 and self._recent_bytes > self.keep_bytes:
             self._recent_bytes -= len(self._recent.popitem(last=False)[1])
         return data
+
+    def _member(self, pack: str, member: str) -> bytes:
+        if pack not in self._open:
+            self._open[pack] = zipfile.ZipFile(pack)
+        return self._open[pack].read(member)
 
 
 PACKS = PackReader()
