@@ -288,7 +288,7 @@ def evaluate_run(request: EvalRequest) -> dict:
     folder = Path(request.out)
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "eval.json").write_text(json.dumps(report, indent=2) + "\n")
-    from brush.train import write_sample_grid
+    from classifier.plots import write_tensor_grid
 
-    write_sample_grid(sample, folder / "grid.png", GRID_COLUMNS)
+    write_tensor_grid(sample, GRID_COLUMNS, folder / "grid.png")
     return report

@@ -25,6 +25,7 @@ from torch.utils.data import DataLoader
 from brush import losses as L
 from brush.model import Brush
 from classifier.data import Sources
+from classifier.plots import write_tensor_grid
 from classifier.runs import Prepared, TrainerSpec, TrainRequest, start_run
 from classifier.training import RunResult
 from fontsynth.torchdata import tensor_channels
@@ -91,6 +92,9 @@ PRESETS: dict[str, dict[str, dict]] = {
 GAN_TRAIN = {"betas": (0.5, 0.99), "weight_decay": 0.0, "grad_clip": 10.0}  # every preset's optimizer settings
 for _preset in PRESETS.values():
     _preset["train"] = {**GAN_TRAIN, **_preset["train"]}
+
+
+SAMPLE_COLUMNS = ("style", "content", "output", "target", "mask")  # the grids written at each validation
 
 
 @dataclass
@@ -207,23 +211,10 @@ class BrushTask:
     def snapshot(self, model: Brush, folder: Path, step: int) -> None:
         """samples/step-NNNNNNN.png: style | content | output | target | predicted mask, one row per pair."""
         if self._sample is not None:
-            write_sample_grid(self._sample, Path(folder) / "samples" / f"step-{step:07d}.png")
+            write_tensor_grid(self._sample, SAMPLE_COLUMNS, Path(folder) / "samples" / f"step-{step:07d}.png")
 
     def tables(self) -> dict:
         return {"losses": asdict(self.config)}
-
-
-def write_sample_grid(sample: dict[str, torch.Tensor], path: Path, columns: tuple[str, ...] = ("style", "content", "output", "target", "mask")) -> None:
-    """One row per sample, one column per name, captioned on the first row."""
-    from classifier.plots import captioned, grid, tensor_to_image
-
-    cells = []
-    for k in range(sample["style"].shape[0]):
-        for name in columns:
-            cell = tensor_to_image(sample[name][k])
-            cells.append(captioned(cell, name) if k == 0 else cell)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    grid(cells, len(columns)).save(path)
 
 
 def load_frozen(options: dict, loss: LossConfig) -> tuple[Frozen, dict[str, str], object]:

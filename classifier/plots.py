@@ -127,3 +127,15 @@ def captioned(image: Image.Image, caption: str, height: int = 16) -> Image.Image
     out.paste(image.convert("RGB"), (0, 0))
     ImageDraw.Draw(out).text((2, image.height + 2), caption[: image.width // 6], fill="black", font=_font(11))
     return out
+
+
+def write_tensor_grid(tensors: dict, columns: Sequence[str], path: Path) -> None:
+    """A PNG with one row per sample and one column per name in `columns` (`tensors[name]` is
+    a batch of C x H x W images in [0, 1]), captioned on the first row."""
+    cells = []
+    for k in range(tensors[columns[0]].shape[0]):
+        for name in columns:
+            cell = tensor_to_image(tensors[name][k])
+            cells.append(captioned(cell, name) if k == 0 else cell)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    grid(cells, len(columns)).save(path)
