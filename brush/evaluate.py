@@ -145,14 +145,17 @@ def frechet_distance(a: torch.Tensor, b: torch.Tensor) -> float:
 
 def inception_features(weights: str, device: torch.device):
     """A function images -> 2048-d pool features of torchvision's Inception v3 loaded from a local
-    weights file (nothing is downloaded)."""
+    weights file (nothing is downloaded). Built as torchvision builds it for those weights
+    (`transform_input`: ImageNet-normalised input mapped to the [-1, 1] the Google weights
+    expect). Not pytorch-fid's TF-ported Inception: FID values compare between our runs, not
+    with papers'."""
     from torchvision.models import inception_v3
 
     from fontsynth.errors import UserError
 
     try:
         state = torch.load(weights, map_location="cpu", weights_only=True)
-        net = inception_v3(weights=None, aux_logits=True, init_weights=False)
+        net = inception_v3(weights=None, aux_logits=True, init_weights=False, transform_input=True)
         net.load_state_dict(state)
     except Exception as e:
         raise UserError(f"--fid-weights {weights}: not torchvision Inception v3 weights ({type(e).__name__}); pass inception_v3_google .pth") from None

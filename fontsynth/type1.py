@@ -35,15 +35,17 @@ class Type1Error(ValueError):
 
 
 def crypt(data: bytes, key: int, decrypting: bool) -> bytes:
-    """Type 1 encryption (eexec or charstring key) of `data`, or its inverse."""
+    """Type 1 encryption (eexec or charstring key) of `data`, or its inverse: each byte is
+    xored with the key's high byte, and the key moves on with the encrypted byte."""
     out = bytearray(len(data))
     r = key
-    for i, byte in enumerate(data):
-        if decrypting:
-            out[i] = byte ^ (r >> 8)
-            r = ((byte + r) * 52845 + 22719) & 0xFFFF
-        else:
-            out[i] = cipher = byte ^ (r >> 8)
+    if decrypting:
+        for i, cipher in enumerate(data):
+            out[i] = cipher ^ (r >> 8)
+            r = ((cipher + r) * 52845 + 22719) & 0xFFFF
+    else:
+        for i, plain in enumerate(data):
+            out[i] = cipher = plain ^ (r >> 8)
             r = ((cipher + r) * 52845 + 22719) & 0xFFFF
     return bytes(out)
 

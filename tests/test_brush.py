@@ -163,6 +163,29 @@ def test_metrics_against_hand_computed_values():
     assert E.frechet_distance(a, a + torch.tensor([3.0, 0.0, 4.0])) == pytest.approx(25.0, rel=1e-6)
 
 
+def test_fid_features_come_from_the_local_inception_file_as_torchvision_uses_it(tmp_path):
+    from torchvision.models import inception_v3
+
+    from fontsynth.errors import UserError
+
+    torch.manual_seed(0)
+    net = inception_v3(weights=None, aux_logits=True, init_weights=False, transform_input=True).eval()
+    torch.save(net.state_dict(), tmp_path / "inception.pth")
+    features = E.inception_features(str(tmp_path / "inception.pth"), torch.device("cpu"))
+    images = torch.rand(1, 1, 64, 256)
+    got = features(images)
+    assert got.shape == (1, 2048)
+    # torchvision's own use of such weights: RGB 299x299, ImageNet-normalised, transform_input on
+    x = torch.nn.functional.interpolate(images.expand(-1, 3, -1, -1), size=(299, 299), mode="bilinear", align_corners=False)
+    x = (x - torch.tensor([0.485, 0.456, 0.406]).view(1, 3, 1, 1)) / torch.tensor([0.229, 0.224, 0.225]).view(1, 3, 1, 1)
+    net.fc = torch.nn.Identity()
+    with torch.no_grad():
+        assert torch.allclose(got, net(x), atol=1e-5)
+    torch.save({"weight": torch.zeros(3)}, tmp_path / "other.pth")
+    with pytest.raises(UserError, match="not torchvision Inception v3 weights"):
+        E.inception_features(str(tmp_path / "other.pth"), torch.device("cpu"))
+
+
 def test_fit_tensor_matches_the_canvas_policy():
     from fontsynth.torchdata import fit_tensor, image_tensor
 
