@@ -24,7 +24,7 @@ CHARS = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789.,;:!?'\"
 def pack(tmp_path_factory):
     """The 44 embedded fonts packed to printable ASCII."""
     path = tmp_path_factory.mktemp("pack") / "fonts.pack"
-    write_pack(Catalog.load(FONTS / "catalog.json"), path, show_progress=False)
+    write_pack(Catalog.load(FONTS / "catalog.json"), path, show_progress=False, workers=2)
     return path
 
 
