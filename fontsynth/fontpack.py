@@ -74,7 +74,7 @@ def subset_options() -> subset.Options:
     options.legacy_kern = True
     options.notdef_outline = True
     options.hinting = True
-    options.drop_tables = [t for t in options.drop_tables if t not in KEPT_TABLES_DROPPED_BY_DEFAULT] + DROPPED_TABLES
+    options.drop_tables = [t for t in options.drop_tables if t not in KEPT_TABLES_DROPPED_BY_DEFAULT]
     return options
 
 
@@ -92,6 +92,9 @@ def subset_font(path: Path, index: int, charset: str, all_glyphs: bool = False) 
         # table fontTools cannot read (a `gasp` with trailing bytes) is kept as it is.
         font = TTFont(str(path), fontNumber=index, lazy=False, recalcBBoxes=False, recalcTimestamp=False,
                       ignoreDecompileErrors=True)
+        for tag in DROPPED_TABLES:  # before subsetting: fontTools subsets SVG (and needs lxml for it) even when told to drop it
+            if tag in font:
+                del font[tag]
         subsetter = subset.Subsetter(subset_options())
         subsetter.populate(glyphs=font.getGlyphOrder()) if all_glyphs else subsetter.populate(unicodes=[ord(c) for c in charset])
         subsetter.subset(font)

@@ -1,5 +1,6 @@
 """Font packs: the same samples as the source folder, read from one file."""
 
+import io
 import json
 from dataclasses import asdict
 import zipfile
@@ -166,3 +167,20 @@ def test_the_pack_reader_keeps_recent_fonts_within_its_budget(pack):
     assert [reader.read(str(pack), n) for n in names] == first  # evicted ones are read again, same bytes
     with zipfile.ZipFile(pack) as z:
         assert first == [z.read(n) for n in names]
+
+
+def test_an_svg_table_is_dropped_not_subset(tmp_path):
+    """fontTools subsets SVG tables (needing lxml) even when told to drop them; FreeType draws
+    them only through a hook Pillow does not set, so the pack drops them first."""
+    from fontTools.ttLib import TTFont, newTable
+
+    from fontsynth.fontpack import subset_font
+
+    font = TTFont(str(FONTS / "Vera.ttf"))
+    svg = newTable("SVG ")
+    svg.docList = [('<svg xmlns="http://www.w3.org/2000/svg" id="glyph36"><rect width="1" height="1"/></svg>', 36, 36)]
+    font["SVG "] = svg
+    font.save(str(tmp_path / "svg.ttf"))
+    assert "SVG " in TTFont(str(tmp_path / "svg.ttf"))
+    data, _ = subset_font(tmp_path / "svg.ttf", 0, DEFAULT_CHARSET)
+    assert "SVG " not in TTFont(io.BytesIO(data))
