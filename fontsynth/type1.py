@@ -192,8 +192,8 @@ def glyph_char(name: str) -> str:
 def reached_glyphs(names: list[str], charset: str) -> set[str]:
     """The glyphs FreeType's Unicode map can give to `charset`'s characters (variants too: one
     is used when the plain name is missing), and .notdef."""
-    chars = set(charset)
-    return {".notdef"} | {name for name in names if glyph_char(name) in chars and glyph_char(name)}
+    chars = set(charset) - {""}
+    return {".notdef"} | {name for name in names if glyph_char(name) in chars}
 
 
 @dataclass
@@ -209,7 +209,8 @@ class Type1Font:
     glyph_count: tuple[int, int]  # where the CharStrings dictionary's size is written in `private`
 
     @classmethod
-    def parse(cls, data: bytes) -> "Type1Font":
+    def parse(cls, data: bytes, eexec_encrypted: bool = True) -> "Type1Font":
+        """`data` as a PFB file; `eexec_encrypted=False` reads the form `decrypted` writes."""
         segments = pfb_segments(data)
         kinds = [kind for kind, _ in segments]
         if not kinds or kinds[0] != 1 or 2 not in kinds:
@@ -218,7 +219,8 @@ class Type1Font:
         last = len(kinds) - 1 - kinds[::-1].index(2)
         if any(kind != 2 for kind in kinds[first:last + 1]):
             raise Type1Error("cleartext between the encrypted parts of a PFB file")
-        private = crypt(b"".join(body for _, body in segments[first:last + 1]), EEXEC_KEY, True)
+        private = b"".join(body for _, body in segments[first:last + 1])
+        private = crypt(private, EEXEC_KEY, True) if eexec_encrypted else private
         len_iv = LEN_IV.search(private)
         subrs_match = SUBRS.search(private)
         subrs, after_subrs = read_entries(private, subrs_match.end(), SUBR, True) if subrs_match else ([], 0)
@@ -232,9 +234,12 @@ class Type1Font:
                    charstrings.span(1))
 
     def with_private(self, private: bytes) -> bytes:
-        """The PFB file with `private` eexec-encrypted as its encrypted part, cut into segments
-        of the lengths the file had."""
-        binary = crypt(private, EEXEC_KEY, False)
+        """The PFB file with `private` eexec-encrypted as its encrypted part."""
+        return self.with_binary(crypt(private, EEXEC_KEY, False))
+
+    def with_binary(self, binary: bytes) -> bytes:
+        """The PFB file with `binary` as its encrypted part, cut into segments of the lengths
+        the file had (the last one taking the rest)."""
         segments = list(self.segments)
         at = 0
         for k in self.binary:
@@ -258,16 +263,12 @@ def decrypted(data: bytes) -> bytes:
     FreeType reads, but it compresses (encrypted bytes do not): a pack stores Type 1 fonts so,
     at about half the size. `encrypted` gives the font back byte for byte."""
     font = Type1Font.parse(data)
-    return font.with_private(crypt(font.charstrings_crypted(True), EEXEC_KEY, True))
+    return font.with_binary(font.charstrings_crypted(True))
 
 
 def encrypted(plain: bytes) -> bytes:
     """The PFB font that `decrypted` made `plain` of."""
-    segments = pfb_segments(plain)
-    binary = [k for k, (kind, _) in enumerate(segments) if kind == 2]
-    disguised = write_pfb([(kind, crypt(body, EEXEC_KEY, False) if kind == 2 else body) for kind, body in segments])
-    font = Type1Font.parse(disguised)  # `plain` eexec-encrypted once, so that it parses as a font
-    assert binary == list(font.binary)
+    font = Type1Font.parse(plain, eexec_encrypted=False)
     return font.with_private(font.charstrings_crypted(False))
 
 
@@ -277,18 +278,18 @@ def subset_pfb(data: bytes, charset: str) -> bytes:
     private, len_iv, subrs, glyphs = font.private, font.len_iv, font.subrs, font.glyphs
     by_name = {g.key: g for g in glyphs}
     kept = reached_glyphs(list(by_name), charset) & set(by_name)
-    numbers: set[int] = set(ALWAYS_KEPT_SUBRS)
+    called: set[int] = set(ALWAYS_KEPT_SUBRS)
     pending = sorted(kept)
     while pending:  # seac components
         found, seac = charstring_calls(by_name[pending.pop()].body, len_iv)
-        numbers |= found
+        called |= found
         for code in seac or ():
             name = StandardEncoding[code] if 0 <= code < 256 else None
             if name in by_name and name not in kept:
                 kept.add(name)
                 pending.append(name)
     subr_by_number = {s.key: s for s in subrs}
-    pending_subrs = sorted(n for n in numbers if n in subr_by_number)
+    pending_subrs = sorted(n for n in called if n in subr_by_number)
     kept_subrs: set[int] = set()
     while pending_subrs:
         number = pending_subrs.pop()

@@ -114,12 +114,11 @@ def test_a_pack_stores_type1_fonts_decrypted_and_renders_what_the_folder_renders
     summary = write_pack(catalog, tmp_path / "t1.pack", show_progress=False, ocr_clean=False)
     assert summary["fonts"] == 2 and summary["kept_whole"] == [] and summary["all_glyphs"] == []
     with zipfile.ZipFile(tmp_path / "t1.pack") as z:
-        members = [m for m, _ in json.loads(z.read(PACK_FILE))["fonts"].values()]
-    assert all(m.endswith(".t1") for m in members)
+        members = {font_id: member for font_id, (member, _) in json.loads(z.read(PACK_FILE))["fonts"].items()}
+    assert all(m.endswith(".t1") for m in members.values())
     reader = PackReader()
     for entry in catalog.fonts:
-        member = json.loads(zipfile.ZipFile(tmp_path / "t1.pack").read(PACK_FILE))["fonts"][entry.id][0]
-        assert reader.read(str(tmp_path / "t1.pack"), member) == subset_pfb((folder / entry.path).read_bytes(), DEFAULT_CHARSET)
+        assert reader.read(str(tmp_path / "t1.pack"), members[entry.id]) == subset_pfb((folder / entry.path).read_bytes(), DEFAULT_CHARSET)
     kw = dict(n=400, seed=3, workers=1, ocr_clean=False, show_progress=False)
     render_dataset(RenderJob(fonts=folder, out=tmp_path / "from-folder", **kw))
     render_dataset(RenderJob(fonts=tmp_path / "t1.pack", out=tmp_path / "from-pack", **kw))
