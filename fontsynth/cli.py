@@ -240,7 +240,7 @@ def fonts_scan(
 @fonts_app.command("split")
 @user_errors
 def fonts_split(
-    catalog_file: Path = typer.Argument(..., help="catalog.json to split (rewritten in place unless -o)."),
+    catalog_file: Path = typer.Argument(..., help="catalog.json or a font pack to split (rewritten in place unless -o)."),
     val: float = typer.Option(0.05, help="Share of designs held out for validation."),
     test: float = typer.Option(0.05, help="Share of designs held out for testing."),
     seed: int = typer.Option(0, help="Which designs are held out."),
@@ -248,10 +248,14 @@ def fonts_split(
 ) -> None:
     """Hold out fonts for honest evaluation: train/val/test by design, aliases on one side."""
     from fontsynth.catalog import Catalog, split_fonts
+    from fontsynth.fontpack import is_pack, split_pack
 
-    catalog = Catalog.load(catalog_file)
-    counts = split_fonts(catalog, val, test, seed)
-    catalog.save(output or catalog_file)
+    if is_pack(catalog_file):
+        counts = split_pack(catalog_file, val, test, seed, output)
+    else:
+        catalog = Catalog.load(catalog_file)
+        counts = split_fonts(catalog, val, test, seed)
+        catalog.save(output or catalog_file)
     typer.echo(f"train {counts['train']}, val {counts['val']}, test {counts['test']} designs -> {output or catalog_file}")
 
 

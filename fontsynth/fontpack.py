@@ -235,6 +235,27 @@ def load_pack(path: Path) -> Catalog:
     return Catalog(root=path.parent, fonts=fonts, pack=str(path))
 
 
+def split_pack(path: Path, val: float, test: float, seed: int = 0, out: Path | None = None) -> dict[str, int]:
+    """`fonts split` for a pack: hold out fonts by design (`catalog.split_fonts`) and rewrite the
+    pack's catalog.json, to `out` or in place (atomically). The other members are copied as
+    they are, so the fonts need no repacking. Returns the designs per split."""
+    from fontsynth.catalog import split_fonts
+
+    path = Path(path)
+    load_pack(path)  # refuses a file that is not a readable pack of this version
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(path) as source, zipfile.ZipFile(buffer, "w", zipfile.ZIP_LZMA) as z:
+        for info in source.infolist():
+            data = source.read(info)
+            if info.filename == CATALOG_FILE:
+                catalog = Catalog.from_json(json.loads(data), root=path.parent)
+                counts = split_fonts(catalog, val, test, seed)
+                data = json.dumps(catalog.to_json(), indent=1).encode()
+            _write_member(z, info.filename, data)
+    atomic_write_bytes(Path(out or path), buffer.getvalue())
+    return counts
+
+
 def intersect_ranges(a: list[list[int]], b: list[list[int]]) -> list[list[int]]:
     """The code point ranges in both `a` and `b` (sorted, inclusive [lo, hi] pairs)."""
     out: list[list[int]] = []

@@ -11,10 +11,10 @@ from typer.testing import CliRunner
 
 from conftest import FONTS
 
-from fontsynth.catalog import Catalog, load_or_scan
+from fontsynth.catalog import Catalog, load_or_scan, split_fonts
 from fontsynth.cli import app
 from fontsynth.errors import UserError
-from fontsynth.fontpack import DEFAULT_CHARSET, PACK_FILE, intersect_ranges, load_pack, write_pack
+from fontsynth.fontpack import DEFAULT_CHARSET, PACK_FILE, intersect_ranges, load_pack, split_pack, write_pack
 from fontsynth.fonts import open_font, rasterise
 from fontsynth.pipeline import RenderJob, render_dataset
 
@@ -184,3 +184,26 @@ def test_an_svg_table_is_dropped_not_subset(tmp_path):
     assert "SVG " in TTFont(str(tmp_path / "svg.ttf"))
     data, _ = subset_font(tmp_path / "svg.ttf", 0, DEFAULT_CHARSET)
     assert "SVG " not in TTFont(io.BytesIO(data))
+
+
+def test_a_pack_is_split_without_repacking_its_fonts(pack, tmp_path):
+    """`fonts split fonts.pack`: the catalog gets its held-out fonts, every other member is
+    copied as it was, and `render --split` then draws only the fonts of that split."""
+    split = tmp_path / "split.pack"
+    result = CliRunner().invoke(app, ["fonts", "split", str(pack), "--val", "0.2", "--test", "0.2", "--seed", "3", "-o", str(split)])
+    assert result.exit_code == 0, result.output
+    expected = load_pack(pack)
+    counts = split_fonts(expected, 0.2, 0.2, 3)
+    assert f"train {counts['train']}, val {counts['val']}, test {counts['test']} designs" in result.output
+    got = load_pack(split)
+    assert [(f.id, f.split) for f in got.fonts] == [(f.id, f.split) for f in expected.fonts]
+    assert {f.split for f in got.fonts} == {"train", "val", "test"}
+    with zipfile.ZipFile(pack) as a, zipfile.ZipFile(split) as b:
+        assert a.namelist() == b.namelist()
+        assert [n for n in a.namelist() if a.read(n) != b.read(n)] == ["catalog.json"]
+    render_dataset(RenderJob(fonts=split, out=tmp_path / "test", n=200, seed=1, split="test", workers=1, show_progress=False))
+    manifest = json.loads((tmp_path / "test" / "manifest.json").read_text())
+    assert manifest["fonts_used"] == len(got.usable(split="test"))
+    assert set(manifest["classes"]) <= {f.id for f in got.usable(split="test")}
+    with pytest.raises(UserError, match="not a readable font pack"):
+        split_pack(tmp_path / "test" / "manifest.json", 0.1, 0.1)
