@@ -85,6 +85,7 @@ def evaluate(
     classifier: Annotated[Optional[Path], typer.Option(help="Typeface judge (default: the run's --classifier).")] = None,
     tesseract: Annotated[bool, typer.Option("--tesseract/--no-tesseract", help="Also judge with Tesseract 5 when installed.")] = True,
     fid_weights: Annotated[Optional[Path], typer.Option(help="Local torchvision Inception v3 weights: adds FID (nothing is downloaded).")] = None,
+    save_outputs: Annotated[bool, typer.Option(help="Also write the outputs as OUT/outputs/NNNNNN.png with texts.txt (to judge elsewhere).")] = False,
     device: Device = "auto", workers: Annotated[int, typer.Option(help="DataLoader processes (and Tesseract processes).")] = 2,
     as_json: AsJson = False,
 ) -> None:
@@ -97,7 +98,7 @@ def evaluate(
     folder = out or eval_folder(run, data)
     report = evaluate_run(EvalRequest(model=str(run), data=str(data), out=str(folder), limit=limit, batch_size=batch_size, device=device,
                                       workers=workers, recognizer=_s(recognizer), classifier=_s(classifier), tesseract=tesseract,
-                                      fid_weights=_s(fid_weights)))
+                                      fid_weights=_s(fid_weights), save_outputs=save_outputs))
     if as_json:
         typer.echo(json.dumps(report))
         return

@@ -193,6 +193,7 @@ class EvalRequest:
     classifier: str | None = None  # default: the run's own (--classifier at training)
     tesseract: bool = True
     fid_weights: str | None = None
+    save_outputs: bool = False  # also write OUT/outputs/NNNNNN.png and texts.txt (text B per line), to judge elsewhere
 
 
 def evaluate_run(request: EvalRequest) -> dict:
@@ -294,4 +295,17 @@ def evaluate_run(request: EvalRequest) -> dict:
     from classifier.plots import write_tensor_grid
 
     write_tensor_grid(sample, GRID_COLUMNS, folder / "grid.png")
+    if request.save_outputs:
+        write_outputs(images["model"], truths, folder / "outputs")
     return report
+
+
+def write_outputs(images: list[np.ndarray], texts: list[str], folder) -> None:
+    """The model's outputs as NNNNNN.png (index order) with texts.txt, text B of each, one per
+    line: what `scripts/eval_tesseract.py FOLDER` judges on a machine that has Tesseract."""
+    from PIL import Image
+
+    folder.mkdir(parents=True, exist_ok=True)
+    for i, image in enumerate(images):
+        Image.fromarray(image).save(folder / f"{i:06d}.png")
+    (folder / "texts.txt").write_text("".join(f"{t}\n" for t in texts), encoding="utf-8")

@@ -1,6 +1,7 @@
 """An independent judge: Tesseract reads the same held-out images as our recognizer.
 
     python scripts/eval_tesseract.py data/words-test --limit 1000 [--workers 2] [--psm 7]
+    python scripts/eval_tesseract.py runs/brush/eval-pairs-test/outputs   # `brush eval --save-outputs`
 
 Each image is passed as stored (PNG) to `tesseract IMAGE stdout --psm 7 -l eng` (one text
 line); the text is compared exactly (case-sensitive) with the label. Prints one JSON object
@@ -18,6 +19,18 @@ from classifier.recognizer.tesseract import read_png, version
 from fontsynth.dataset import Dataset
 
 
+def load_dataset(path: Path, limit: int) -> tuple[list[bytes], list[str]]:
+    ds = Dataset(path)
+    samples = [ds[i] for i in range(min(limit, len(ds)))]
+    return [s["image"] for s in samples], [s["label"].decode() for s in samples]
+
+
+def load_outputs(path: Path, limit: int) -> tuple[list[bytes], list[str]]:
+    """`brush eval --save-outputs`: NNNNNN.png in index order and texts.txt, one text per line."""
+    truths = (path / "texts.txt").read_text(encoding="utf-8").splitlines()[:limit]
+    return [(path / f"{i:06d}.png").read_bytes() for i in range(len(truths))], truths
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("data")
@@ -25,12 +38,9 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--psm", type=int, default=7)
     args = parser.parse_args()
-    ds = Dataset(Path(args.data))
-    n = min(args.limit, len(ds))
-    samples = [ds[i] for i in range(n)]
+    images, truths = load_outputs(Path(args.data), args.limit) if (Path(args.data) / "texts.txt").exists() else load_dataset(Path(args.data), args.limit)
     with ThreadPoolExecutor(args.workers) as pool:
-        predictions = list(pool.map(lambda s: read_png(s["image"], args.psm), samples))
-    truths = [s["label"].decode() for s in samples]
+        predictions = list(pool.map(lambda png: read_png(png, args.psm), images))
     print(json.dumps({**recognition_metrics(predictions, truths), "judge": version(), "psm": args.psm, "data": args.data}))
 
 

@@ -236,7 +236,8 @@ def test_training_writes_a_run_folder_with_sample_grids(run):
 
 
 def test_eval_json_against_the_baselines(run, pairs, tmp_path):
-    result = invoke("eval", run, "--data", pairs / "test", "--json", "--workers", "0", "--no-tesseract", "--out", tmp_path / "ev", "--device", "cpu")
+    result = invoke("eval", run, "--data", pairs / "test", "--json", "--workers", "0", "--no-tesseract", "--out", tmp_path / "ev", "--device", "cpu",
+                    "--save-outputs")
     assert result.exit_code == 0, result.output
     report = json.loads(result.output)
     assert {"mse", "psnr", "ms_ssim", "rec_acc", "n"} <= set(report) and report["n"] == 12
@@ -245,6 +246,19 @@ def test_eval_json_against_the_baselines(run, pairs, tmp_path):
         assert math.isfinite(baseline["psnr"]) and 0 < baseline["mse"] < 1
     assert report["psnr"] == pytest.approx(10 * math.log10(1 / report["mse"]), abs=3)  # mean of logs vs log of mean: close, not equal
     assert (tmp_path / "ev" / "eval.json").exists() and (tmp_path / "ev" / "grid.png").exists()
+    # --save-outputs: the outputs as PNG with their texts, to judge elsewhere; they give back the reported MSE
+    from fontsynth.codec import decode
+    from fontsynth.dataset import Dataset
+
+    ds = Dataset(pairs / "test")
+    texts = (tmp_path / "ev" / "outputs" / "texts.txt").read_text().splitlines()
+    assert texts == [ds[i]["label-b"].decode() for i in range(12)]
+    errors = []
+    for i in range(12):
+        output = np.asarray(Image.open(tmp_path / "ev" / "outputs" / f"{i:06d}.png"), np.float64) / 255
+        target = decode(ds[i]["target"]).astype(np.float64) / 255
+        errors.append(((output - target.reshape(output.shape)) ** 2).mean())
+    assert np.mean(errors) == pytest.approx(report["mse"], abs=2e-3)
 
 
 def test_the_content_renderer_draws_what_pairs_store(pairs):
