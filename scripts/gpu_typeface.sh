@@ -9,19 +9,7 @@
 set -uo pipefail
 phase=$1
 RUN=${RUN:-/tmp/typeface}
-OUT=${OUT:-/tmp/out}
-mkdir -p "$OUT"
-if ls .whl/*.whl >/dev/null 2>&1; then
-  python3 -m pip install -q --no-index --no-deps --no-compile --no-cache-dir --upgrade --target /tmp/site .whl/*.whl || exit 1
-  export PYTHONPATH=$PWD:/tmp/site
-else
-  export PYTHONPATH=$PWD
-fi
-[ -d .whl/lib ] && export LD_LIBRARY_PATH=$PWD/.whl/lib:${LD_LIBRARY_PATH:-}  # libfribidi: Pillow's raqm layout loads it
-export PYTHONUNBUFFERED=1
-fs="python3 -m fontsynth.cli"
-cpus=$(nproc)
-workers=$((cpus > 2 ? cpus - 2 : 1))
+source scripts/gpu_env.sh
 
 case $phase in
 start)
