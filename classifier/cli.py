@@ -165,7 +165,7 @@ def train_recognizer(
     preset: Annotated[str, typer.Option(help="smoke, small or trba.")] = "trba",
     steps: Steps = None, max_minutes: MaxMinutes = None, batch_size: BatchSize = None, lr: Lr = None, device: Device = "auto",
     workers: Workers = None, seed: Seed = None, resume: Resume = False, config: ConfigFile = None, progress: Progress = True,
-    prediction: Annotated[Optional[str], typer.Option(help="attn (attention decoder, default) or ctc.")] = None,
+    prediction: Annotated[Optional[str], typer.Option(help="attn (attention decoder) or ctc (default: the preset's: attn, ctc for small).")] = None,
     charset: Annotated[Optional[Path], typer.Option(help="UTF-8 file of the characters to recognise (default: the dataset's charset, "
                                                            "else printable ASCII without space).")] = None,
 ) -> None:

@@ -26,6 +26,7 @@ from classifier.recognizer.prediction import AttentionDecoder  # noqa: E402
 from classifier.recognizer.tps import TPS, fiducial_points, tps_kernel, tps_system  # noqa: E402
 from classifier.registry import create_model  # noqa: E402
 from fontsynth.cli import app  # noqa: E402
+from fontsynth.errors import UserError  # noqa: E402
 from fontsynth.pipeline import RenderJob, render_dataset  # noqa: E402
 
 CHARSET = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
@@ -222,3 +223,34 @@ def test_ctc_training_from_the_fly(small_fonts, tmp_path):
     assert config["model_config"]["prediction"] == "ctc" and " " not in config["charset"]
     header, *rows = (tmp_path / "r" / "metrics.csv").read_text().splitlines()
     assert "dropped" in header and rows
+
+
+def test_the_auxiliary_ctc_loss_is_added_in_training_only():
+    """Joint CTC-attention: the trainer's loss is the cross-entropy plus ctc_aux x the CTC loss of
+    the encoder's columns through their own head; ocr_loss and inference ignore that head."""
+    import torch.nn.functional as F
+
+    from classifier.recognizer.labels import GO
+    from classifier.recognizer.task import sequence_loss
+
+    torch.manual_seed(0)
+    small = dict(charset=CHARSET, feature_channels=32, blocks=(1, 1, 1, 1), hidden=16, transformation="none")
+    model = create_model("trba", **small, ctc_aux=0.5)
+    x, texts = torch.rand(3, 1, 32, 100), ["ab", "Hello", "z9"]
+    tokens = encode_attention(texts, CHARSET, model.config.max_length)
+    features = model.encode(x)
+    logits = model.decoder(features, tokens[:, :-1], model.config.max_length + 1)
+    cross_entropy = F.cross_entropy(logits.reshape(-1, logits.shape[-1]), tokens[:, 1:].reshape(-1), ignore_index=GO)
+    log_probs = model.ctc_head(features).log_softmax(2).transpose(0, 1)
+    targets, lengths = encode_ctc(texts, CHARSET)
+    ctc = F.ctc_loss(log_probs, targets, torch.full((3,), log_probs.shape[0]), lengths, blank=0, zero_infinity=True)
+    assert ctc > 0
+    assert sequence_loss(model, x, texts).item() == pytest.approx(cross_entropy.item(), rel=1e-5)
+    assert ocr_loss(model, x, texts).item() == pytest.approx(cross_entropy.item(), rel=1e-5)
+    total = sequence_loss(model, x, texts, training=True)
+    assert total.item() == pytest.approx((cross_entropy + 0.5 * ctc).item(), rel=1e-5)
+    total.backward()
+    assert model.ctc_head.weight.grad.abs().sum() > 0
+    assert create_model("trba", **small).ctc_head is None
+    with pytest.raises(UserError, match="only attention models"):
+        create_model("trba", **small, prediction="ctc", ctc_aux=1.0)

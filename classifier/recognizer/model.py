@@ -34,6 +34,8 @@ class RecognizerConfig:
     sequence: str = "bilstm"  # bilstm or none
     hidden: int = 256
     prediction: str = "attn"  # attn or ctc
+    ctc_aux: float = 0.0  # attention models: weight of a CTC loss on the encoder's columns, training only (joint
+    # CTC-attention, Kim et al. 2017): the encoder learns to read within hundreds of steps and the decoder aligns sooner
 
     def __post_init__(self):
         if not self.charset or len(set(self.charset)) != len(self.charset):
@@ -45,6 +47,8 @@ class RecognizerConfig:
             raise ValueError("in_channels 1 or 3, height at least 32, width at least 16, max_length at least 1")
         if len(self.blocks) != 4 or min(self.blocks) < 1 or self.feature_channels % 16 or self.hidden < 1 or self.tps_channels < 1:
             raise ValueError("blocks: four positive counts; feature_channels a multiple of 16; hidden positive")
+        if self.ctc_aux < 0 or (self.ctc_aux and self.prediction != "attn"):
+            raise ValueError(f"ctc_aux must be non-negative, and only attention models take it (got {self.ctc_aux}, {self.prediction})")
 
     @property
     def classes(self) -> int:
@@ -65,6 +69,7 @@ class Recognizer(nn.Module):
             self.decoder = AttentionDecoder(width, c.hidden, c.classes)
         else:
             self.decoder = nn.Linear(width, c.classes)
+        self.ctc_head = nn.Linear(width, len(c.charset) + CTC_OFFSET) if c.ctc_aux else None  # training only
 
     def encode(self, images: torch.Tensor) -> torch.Tensor:
         """N x T x features: the columns after transformation, ResNet and sequence model."""
@@ -74,10 +79,12 @@ class Recognizer(nn.Module):
         columns = self.collapse(self.features(self.transform(images))).squeeze(2).transpose(1, 2)
         return self.sequence(columns)
 
-    def forward(self, images: torch.Tensor, tokens: torch.Tensor | None = None) -> torch.Tensor:
+    def forward(self, images: torch.Tensor, tokens: torch.Tensor | None = None, with_ctc: bool = False):
+        """Logits; with `with_ctc` (attention models with ctc_aux) also the auxiliary CTC logits."""
         features = self.encode(images)
         if self.config.prediction == "attn":
-            return self.decoder(features, tokens, self.config.max_length + 1)
+            logits = self.decoder(features, tokens, self.config.max_length + 1)
+            return (logits, self.ctc_head(features)) if with_ctc else logits
         return self.decoder(features)
 
     @torch.no_grad()
