@@ -35,7 +35,7 @@ def load_brush(path: str | Path, device: str = "auto"):
     payload = load_checkpoint(path)
     if payload.get("model") != "brush":
         raise UserError(f"{path} holds a {payload.get('model')!r} model, not brush; pass a `brush train` run folder")
-    return model_from_checkpoint(payload).to(pick_device(device)), payload
+    return model_from_checkpoint(payload, path).to(pick_device(device)), payload
 
 
 def parse_box(text: str) -> tuple[int, int, int, int]:

@@ -87,7 +87,7 @@ def load_feature_net(source: str | Path, seed: int = 0) -> FeatureNet:
         payload = load_checkpoint(path)
         if payload.get("model") != "vgg16":
             raise UserError(f"{path} holds a {payload.get('model')!r} model, not the typeface VGG16; pass a train-classifier run")
-        return FeatureNet(model_from_checkpoint(payload), str(path))
+        return FeatureNet(model_from_checkpoint(payload, path), str(path))
     return FeatureNet(torchvision_vgg(path), str(path))
 
 

@@ -21,7 +21,7 @@ class LoadedModel:
         if self.table and self.table not in payload.get("tables", {}):
             raise UserError(f"{path} is not a {self.kind} checkpoint (it has no {self.table})")
         self.device = pick_device(device)
-        self.model = model_from_checkpoint(payload).to(self.device)
+        self.model = model_from_checkpoint(payload, path).to(self.device)
         self.tables: dict = payload.get("tables", {})
         c = self.model.config
         self.canvas, self.channels = (c.height, c.width), c.in_channels

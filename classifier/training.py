@@ -265,15 +265,26 @@ def unwrap(model: nn.Module) -> nn.Module:
         model = inner
 
 
-def model_from_checkpoint(payload: dict) -> nn.Module:
-    """The model a checkpoint holds, in eval mode on the CPU."""
+def model_from_checkpoint(payload: dict, source: str | Path = "the checkpoint") -> nn.Module:
+    """The model a checkpoint holds, in eval mode on the CPU (`source` names it in errors)."""
     from classifier.registry import build_model, config_from_dict, entry
 
     spec = entry(payload["model"])
     config = config_from_dict(spec.config_type, payload["model_config"], source=f"checkpoint model config ({payload['model']})")
     model = build_model(payload["model"], config)
-    model.load_state_dict(payload["state_dict"])
+    load_weights(model, payload, source)
     return model.eval()
+
+
+def load_weights(model: nn.Module, payload: dict, source: str | Path) -> None:
+    """The checkpoint's weights into `model`; weights that do not fit (a checkpoint written by
+    an older version of the model's code) are one clear error, not PyTorch's traceback."""
+    try:
+        model.load_state_dict(payload["state_dict"])
+    except RuntimeError as e:
+        detail = " ".join(str(e).split())[:200]
+        raise UserError(f"{source}: the weights do not fit this version's {payload.get('model')!r} model ({detail}...); "
+                        f"it was written by an older fontsynth: train it again, or use the version that wrote it") from None
 
 
 # ---------------------------------------------------------------- the loop
@@ -426,7 +437,7 @@ def train(model: nn.Module, task: Task, train_data: Dataset, val_data: Dataset |
         if not run.last.exists():
             raise UserError(f"--resume: {run.last} does not exist; start the run without --resume")
         payload = load_checkpoint(run.last)
-        model.load_state_dict(payload["state_dict"])
+        load_weights(model, payload, run.last)
         states = payload.get("optimizers") or {"model": payload["optimizer"]}
         for name, optimizer in optimizers.items():
             optimizer.load_state_dict(states[name])

@@ -320,6 +320,19 @@ def test_edit_and_eval_refuse_bad_models_and_images(run, tmp_path, pairs):
                 "state_dict": vgg.state_dict(), "tables": {}}, other)
     wrong = invoke("eval", other, "--data", pairs / "test")
     assert wrong.exit_code == 2 and "not brush" in wrong.output
+    # weights of an older version of the model's code (here: one weight reshaped as a per-sample
+    # modulated convolution once stored it, one key no longer present): one error line
+    payload = torch.load(run / "last.pt", weights_only=True)
+    state = payload["state_dict"]
+    name = next(k for k, v in state.items() if v.ndim == 4)
+    state[name] = state[name].unsqueeze(0)
+    state["d.net.2.bias"] = torch.zeros(1)
+    torch.save(payload, tmp_path / "old.pt")
+    for command in (("eval", tmp_path / "old.pt", "--data", pairs / "test"), ("edit", tmp_path / "ok.png", "--text", "a", "-m", tmp_path / "old.pt",
+                                                                              "-o", tmp_path / "o.png")):
+        old = invoke(*command)
+        assert old.exit_code == 2 and "the weights do not fit this version's 'brush' model" in old.output and "Traceback" not in old.output
+    assert not (tmp_path / "o.png").exists()
 
 
 def test_resume_after_a_kill_gives_the_weights_of_an_uninterrupted_run(pairs, tmp_path):

@@ -35,7 +35,7 @@ class RecognizerConfig:
     hidden: int = 256
     prediction: str = "attn"  # attn or ctc
     ctc_aux: float = 0.0  # attention models: weight of a CTC loss on the encoder's columns, training only (joint
-    # CTC-attention, Kim et al. 2017): the encoder learns to read within hundreds of steps and the decoder aligns sooner
+    # CTC-attention, Kim et al. 2017, meant to make the decoder align sooner; not shown on a 2-core CPU: BENCHMARKS.md)
 
     def __post_init__(self):
         if not self.charset or len(set(self.charset)) != len(self.charset):
