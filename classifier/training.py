@@ -282,8 +282,9 @@ def load_weights(model: nn.Module, payload: dict, source: str | Path) -> None:
     try:
         model.load_state_dict(payload["state_dict"])
     except RuntimeError as e:
-        detail = " ".join(str(e).split())[:200]
-        raise UserError(f"{source}: the weights do not fit this version's {payload.get('model')!r} model ({detail}...); "
+        detail = " ".join(str(e).split())
+        detail = detail if len(detail) <= 200 else detail[:200] + "..."
+        raise UserError(f"{source}: the weights do not fit this version's {payload.get('model')!r} model ({detail}); "
                         f"it was written by an older fontsynth: train it again, or use the version that wrote it") from None
 
 

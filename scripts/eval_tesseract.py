@@ -38,7 +38,9 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--psm", type=int, default=7)
     args = parser.parse_args()
-    images, truths = load_outputs(Path(args.data), args.limit) if (Path(args.data) / "texts.txt").exists() else load_dataset(Path(args.data), args.limit)
+    path = Path(args.data)
+    load = load_outputs if (path / "texts.txt").exists() else load_dataset
+    images, truths = load(path, args.limit)
     with ThreadPoolExecutor(args.workers) as pool:
         predictions = list(pool.map(lambda png: read_png(png, args.psm), images))
     print(json.dumps({**recognition_metrics(predictions, truths), "judge": version(), "psm": args.psm, "data": args.data}))
