@@ -235,8 +235,9 @@ def load_frozen(options: dict, loss: LossConfig) -> tuple[Frozen, dict[str, str]
         from classifier.recognizer.labels import label_problem
 
         frozen.recognizer = load_recognizer(options["recognizer"])
-        charset, longest = set(frozen.recognizer.config.charset), frozen.recognizer.config.max_length
-        texts_ok = lambda text: label_problem(text, charset, longest) is None  # noqa: E731
+        rc = frozen.recognizer.config
+        charset = set(rc.charset)
+        texts_ok = lambda text: label_problem(text, charset, rc.max_length, rc.ctc_columns) is None  # noqa: E731
     elif loss.ocr:
         off["ocr"] = "no --recognizer"
     features = options.get("features") or options.get("classifier")

@@ -167,7 +167,7 @@ def train_recognizer(
     workers: Workers = None, seed: Seed = None, resume: Resume = False, config: ConfigFile = None, progress: Progress = True,
     prediction: Annotated[Optional[str], typer.Option(help="attn (attention decoder) or ctc (default: the preset's: attn, ctc for small).")] = None,
     charset: Annotated[Optional[Path], typer.Option(help="UTF-8 file of the characters to recognise (default: the dataset's charset, "
-                                                           "else printable ASCII without space).")] = None,
+                                                           "else printable ASCII, space included).")] = None,
 ) -> None:
     """Train the TRBA text recognizer on rendered words (or render them on the fly)."""
     require("torch", "train", "train-recognizer")

@@ -12,7 +12,9 @@ from typer.testing import CliRunner  # noqa: E402
 from classifier.recognizer import Reader, load_recognizer, ocr_loss  # noqa: E402
 from classifier.recognizer.evaluate import recognition_metrics  # noqa: E402
 from classifier.recognizer.labels import (  # noqa: E402
+    PRINTABLE_ASCII,
     count_problems,
+    ctc_steps,
     decode_attention,
     decode_ctc,
     edit_distance,
@@ -70,6 +72,19 @@ def test_label_problems_are_named_and_counted():
     assert keep == [0, 3] and reasons == {"longer than 5": 1, "characters outside the charset": 1, "empty": 1}
 
 
+def test_ctc_steps_is_the_bound_where_pytorchs_ctc_loss_turns_infinite():
+    assert [ctc_steps(t) for t in ("", "abc", "hello", "aaa", "aabb")] == [0, 3, 6, 5, 6]
+    log_probs = torch.randn(5, 1, 4).log_softmax(2)  # T = 5 columns, blank + "abc"
+    for text in ("abcab", "aab", "aaa", "aabc", "aaab", "abcabc", "abba"):
+        target = torch.tensor([[" abc".index(c) for c in text]])
+        loss = torch.nn.functional.ctc_loss(log_probs, target, torch.tensor([5]), torch.tensor([len(text)]), blank=0, reduction="sum")
+        assert torch.isfinite(loss).item() == (ctc_steps(text) <= 5), text
+    assert label_problem("aab", set("ab"), 25, ctc_columns=4) is None
+    assert label_problem("aaab", set("ab"), 25, ctc_columns=4) == "more than CTC's 4 columns hold"
+    keep, reasons = count_problems(["ab", "aaab", "abab"], "ab", 25, ctc_columns=4)
+    assert keep == [0, 2] and reasons == {"more than CTC's 4 columns hold": 1}
+
+
 def test_metrics_by_hand():
     assert edit_distance("kitten", "sitting") == 3 and edit_distance("", "abc") == 3 and edit_distance("abc", "abc") == 0
     m = recognition_metrics(["Hello", "world", "fo"], ["hello", "world", "foo"])
@@ -102,6 +117,14 @@ def test_stage_shapes():
     logits = AttentionDecoder(32, 16, classes=12)(seq, None, steps=7)
     assert logits.shape == (3, 7, 12)
     assert create_model("trba").encode(x).shape == (3, 26, 256)
+
+
+@pytest.mark.parametrize("width", [16, 37, 100, 128, 203])
+def test_the_columns_a_ctc_model_reads_are_known_before_it_runs(width):
+    model = create_model("trba", charset="ab", width=width, prediction="ctc", transformation="none", sequence="none",
+                         feature_channels=32, blocks=(1, 1, 1, 1))
+    assert model(torch.rand(1, 1, 32, width)).shape[1] == model.config.ctc_columns == ResNetFeatures.columns(width)
+    assert create_model("trba", charset="ab", width=width).config.ctc_columns == 0  # attention: no CTC limit
 
 
 # ---------------------------------------------------------------- training, ocr_loss, checkpoints
@@ -220,7 +243,7 @@ def test_ctc_training_from_the_fly(small_fonts, tmp_path):
                     "--preset", "smoke", "--steps", "4", "--workers", "0", "--no-progress", "--device", "cpu", "--size", "32x100")
     assert result.exit_code == 0, result.output
     config = json.loads((tmp_path / "r" / "config.json").read_text())
-    assert config["model_config"]["prediction"] == "ctc" and " " not in config["charset"]
+    assert config["model_config"]["prediction"] == "ctc" and config["charset"] == PRINTABLE_ASCII and " " in config["charset"]
     header, *rows = (tmp_path / "r" / "metrics.csv").read_text().splitlines()
     assert "dropped" in header and rows
 

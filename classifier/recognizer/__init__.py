@@ -47,7 +47,7 @@ def ocr_loss(model: nn.Module, images: torch.Tensor, texts: list[str]) -> torch.
     from classifier.recognizer.task import sequence_loss
 
     c = model.config
-    bad = [(t, why) for t in texts if (why := label_problem(t, set(c.charset), c.max_length))]
+    bad = [(t, why) for t in texts if (why := label_problem(t, set(c.charset), c.max_length, c.ctc_columns))]
     if bad:
         raise ValueError(f"text {bad[0][0]!r} cannot be scored by this recognizer: {bad[0][1]}")
     return sequence_loss(model, images, list(texts))

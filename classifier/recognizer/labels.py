@@ -15,25 +15,36 @@ import torch
 GO, END = 0, 1
 ATTN_OFFSET = 2
 CTC_BLANK, CTC_OFFSET = 0, 1
+PRINTABLE_ASCII = "".join(map(chr, range(0x20, 0x7F)))  # space to tilde: the default charset
 
 
-def label_problem(text: str, charset: str | set[str], max_length: int) -> str | None:
-    """Why `text` cannot be a training label (None when it can): empty, too long, or characters outside the charset."""
+def ctc_steps(text: str) -> int:
+    """The fewest CTC columns that can spell `text`: one per character, plus a blank between
+    each pair of equal neighbours (CTC merges repeats that no blank separates)."""
+    return len(text) + sum(a == b for a, b in zip(text, text[1:]))
+
+
+def label_problem(text: str, charset: str | set[str], max_length: int, ctc_columns: int = 0) -> str | None:
+    """Why `text` cannot be a training label (None when it can): empty, too long, characters
+    outside the charset, or (CTC models, `ctc_columns` > 0) more CTC steps than the model has
+    columns: CTC's loss is infinite there, and PyTorch's `zero_infinity` would skip it silently."""
     if not text:
         return "empty"
     if len(text) > max_length:
         return f"longer than {max_length}"
     if any(c not in charset for c in text):
         return "characters outside the charset"
+    if ctc_columns and ctc_steps(text) > ctc_columns:
+        return f"more than CTC's {ctc_columns} columns hold"
     return None
 
 
-def count_problems(texts: Sequence[str], charset: str, max_length: int) -> tuple[list[int], Counter]:
+def count_problems(texts: Sequence[str], charset: str, max_length: int, ctc_columns: int = 0) -> tuple[list[int], Counter]:
     """(positions of usable labels, Counter of reasons for the others)."""
     allowed = set(charset)
     keep, reasons = [], Counter()
     for i, text in enumerate(texts):
-        problem = label_problem(text, allowed, max_length)
+        problem = label_problem(text, allowed, max_length, ctc_columns)
         if problem is None:
             keep.append(i)
         else:

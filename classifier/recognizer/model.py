@@ -6,13 +6,12 @@
 
 from __future__ import annotations
 
-import string
 from dataclasses import dataclass
 
 import torch
 from torch import nn
 
-from classifier.recognizer.labels import ATTN_OFFSET, CTC_OFFSET, decode_attention, decode_ctc
+from classifier.recognizer.labels import ATTN_OFFSET, CTC_OFFSET, PRINTABLE_ASCII, decode_attention, decode_ctc
 from classifier.recognizer.prediction import AttentionDecoder
 from classifier.recognizer.resnet import ResNetFeatures
 from classifier.recognizer.sequence import BiLSTM
@@ -21,7 +20,7 @@ from classifier.registry import register
 
 @dataclass(frozen=True)
 class RecognizerConfig:
-    charset: str = string.digits + string.ascii_letters + string.punctuation  # case-sensitive; the class list
+    charset: str = PRINTABLE_ASCII  # case-sensitive; the class list
     in_channels: int = 1
     height: int = 32
     width: int = 100
@@ -49,6 +48,11 @@ class RecognizerConfig:
             raise ValueError("blocks: four positive counts; feature_channels a multiple of 16; hidden positive")
         if self.ctc_aux < 0 or (self.ctc_aux and self.prediction != "attn"):
             raise ValueError(f"ctc_aux must be non-negative, and only attention models take it (got {self.ctc_aux}, {self.prediction})")
+
+    @property
+    def ctc_columns(self) -> int:
+        """Columns a CTC model reads (0 for attention models): the limit of `labels.ctc_steps`."""
+        return ResNetFeatures.columns(self.width) if self.prediction == "ctc" else 0
 
     @property
     def classes(self) -> int:

@@ -42,5 +42,10 @@ class ResNetFeatures(nn.Module):
             *conv_bn(c[3], c[3], 2, 1, 0),  # 1 x W/4 + 1
         )
 
+    @staticmethod
+    def columns(width: int) -> int:
+        """Output columns for input `width` (W/4 + 1, as the comments above trace)."""
+        return width // 2 // 2 + 1
+
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.body(x)

@@ -3,7 +3,6 @@ the shared trainer, presets, and label checks reported before training."""
 
 from __future__ import annotations
 
-import string
 from collections import Counter
 from dataclasses import dataclass, field, replace
 
@@ -14,13 +13,12 @@ from torch.utils.data import DataLoader, Subset
 
 from classifier.data import Sources
 from classifier.recognizer.evaluate import recognition_metrics
-from classifier.recognizer.labels import GO, count_problems, edit_distance, encode_attention, encode_ctc
+from classifier.recognizer.labels import GO, PRINTABLE_ASCII, count_problems, edit_distance, encode_attention, encode_ctc
 from classifier.runs import Prepared, TrainerSpec, TrainRequest, start_run
 from classifier.training import RunResult, unwrap
 from fontsynth.errors import UserError
 
 KIND, MODEL = "recognizer", "trba"
-ASCII = string.digits + string.ascii_letters + string.punctuation
 
 PRESETS: dict[str, dict[str, dict]] = {
     "smoke": {
@@ -72,13 +70,13 @@ class RecognizerTask:
     score = "val_word_accuracy"
     metric_names = ("val_word_accuracy", "val_word_accuracy_nocase", "val_cer", "dropped")
 
-    def __init__(self, charset: str, max_length: int):
-        self.charset, self.max_length = charset, max_length
+    def __init__(self, charset: str, max_length: int, ctc_columns: int = 0):
+        self.charset, self.max_length, self.ctc_columns = charset, max_length, ctc_columns
         self.dropped: Counter = Counter()  # labels of the training stream left out, by reason
 
     def usable(self, texts: list[str]) -> list[int]:
         """Positions of the usable labels; the others are counted in `dropped` by reason."""
-        keep, reasons = count_problems(texts, self.charset, self.max_length)
+        keep, reasons = count_problems(texts, self.charset, self.max_length, self.ctc_columns)
         self.dropped.update(reasons)
         return keep
 
@@ -99,9 +97,10 @@ class RecognizerTask:
         return {"charset": self.charset, "max_length": self.max_length, "dropped": dict(self.dropped)}
 
 
-def scan_labels(dataset, charset: str, max_length: int) -> tuple[list[int], Counter]:
-    """One pass over a dataset's labels: positions usable for training, and the others by reason."""
-    return count_problems([dataset[i]["label"] for i in range(len(dataset))], charset, max_length)
+def scan_labels(dataset, config) -> tuple[list[int], Counter]:
+    """One pass over a dataset's labels: positions usable for training by a model of `config`
+    (a RecognizerConfig), and the others by reason."""
+    return count_problems([dataset[i]["label"] for i in range(len(dataset))], config.charset, config.max_length, config.ctc_columns)
 
 
 def describe_dropped(reasons: Counter) -> str:
@@ -109,24 +108,24 @@ def describe_dropped(reasons: Counter) -> str:
 
 
 def prepare(model_config, sources: Sources, options: dict, resuming: bool) -> Prepared:
-    """The charset (--charset, else the dataset's, else printable ASCII without space for
+    """The charset (--charset, else the dataset's, else printable ASCII, space included, for
     on-the-fly data), the prediction head, and the label check reported before training."""
     if not resuming:
-        charset = options.get("charset") or (ASCII if sources.on_the_fly else sources.charset)
+        charset = options.get("charset") or (PRINTABLE_ASCII if sources.on_the_fly else sources.charset)
         model_config = replace(model_config, charset="".join(dict.fromkeys(charset)), **({"prediction": options["prediction"]} if options.get("prediction") else {}))
     summary, train_data = {"charset": model_config.charset}, sources.train
     if sources.on_the_fly:
         print(f"labels are checked as they are drawn (the dropped column of metrics.csv); "
               f"charset of {len(model_config.charset)} characters, max length {model_config.max_length}")
     else:
-        keep, reasons = scan_labels(_labels_only(sources.train), model_config.charset, model_config.max_length)
+        keep, reasons = scan_labels(_labels_only(sources.train), model_config)
         print(f"labels: {len(keep):,} of {len(sources.train):,} usable; left out: {describe_dropped(reasons)}")
         if not keep:
             raise UserError(f"no usable label in the training data (left out: {describe_dropped(reasons)}); "
                             f"pass --charset FILE with its characters or render shorter texts")
         summary["dropped"] = dict(reasons)
         train_data = Subset(sources.train, keep) if reasons else sources.train
-    return Prepared(model_config, RecognizerTask(model_config.charset, model_config.max_length), train_data, summary)
+    return Prepared(model_config, RecognizerTask(model_config.charset, model_config.max_length, model_config.ctc_columns), train_data, summary)
 
 
 def _labels_only(dataset):
@@ -156,7 +155,7 @@ def read_batches(model, loader, device: torch.device, keep_worst: int = 24) -> R
     out, worst = Reading(), []
     for batch in loader:
         texts = list(batch["label"])
-        keep, reasons = count_problems(texts, c.charset, c.max_length)
+        keep, reasons = count_problems(texts, c.charset, c.max_length, c.ctc_columns)
         out.dropped.update(reasons)
         if not keep:
             continue
