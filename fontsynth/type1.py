@@ -239,14 +239,15 @@ class Type1Font:
 
     def with_binary(self, binary: bytes) -> bytes:
         """The PFB file with `binary` as its encrypted part, cut into segments of the lengths
-        the file had (the last one taking the rest)."""
+        the file had (the last one taking the rest); segments a shorter binary leaves empty
+        (a subset's) are left out rather than written as zero-length segments."""
         segments = list(self.segments)
         at = 0
         for k in self.binary:
             length = len(segments[k][1]) if k != self.binary[-1] else len(binary) - at
             segments[k] = (2, binary[at:at + length])
             at += length
-        return write_pfb(segments)
+        return write_pfb([(kind, body) for kind, body in segments if kind != 2 or body])
 
     def charstrings_crypted(self, decrypting: bool) -> bytes:
         """`private` with every Subr and CharString decrypted (or encrypted) by the charstring key."""

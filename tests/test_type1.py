@@ -44,6 +44,18 @@ def test_segments_and_decrypted_form_give_the_file_back(path):
     assert len(lzma.compress(plain)) < 0.75 * len(lzma.compress(data))  # why packs store it
 
 
+def test_a_shorter_encrypted_part_leaves_no_empty_segment():
+    cleartext, binary, trailer = pfb_segments(FONTS[0].read_bytes())
+    assert binary[0] == 2
+    thirds = [binary[1][:12000], binary[1][12000:24000], binary[1][24000:]]  # as t1utils and others split it
+    font = Type1Font.parse(write_pfb([cleartext, *[(2, part) for part in thirds], trailer]))
+    assert font.with_binary(binary[1]) == write_pfb([cleartext, *[(2, part) for part in thirds], trailer])  # same length: same cuts
+    shorter = font.with_binary(binary[1][:20000])
+    assert [(kind, len(body)) for kind, body in pfb_segments(shorter)] == [(1, len(cleartext[1])), (2, 12000), (2, 8000), (1, len(trailer[1]))]
+    longer = font.with_binary(binary[1] + b"\0" * 100)
+    assert [len(body) for _, body in pfb_segments(longer)][1:4] == [12000, 12000, len(thirds[2]) + 100]
+
+
 def test_glyph_names_map_to_characters_as_freetype_maps_them():
     assert [glyph_char(n) for n in ("A", "quotesingle", "uni0041", "a.sc", "f_i", ".notdef", "zero.oldstyle")] == \
         ["A", "'", "A", "a", "", "", "0"]
