@@ -1,7 +1,8 @@
 """VGG16 typeface classifier: torchvision's architecture on grey 64x256 word images.
 
 - `forward(images)` -> logits (N x num_classes); images are N x C x H x W floats in [0, 1]
-  (normalised inside the model, so every caller passes the same [0, 1] tensors).
+  (normalised inside the model, so every caller passes the same [0, 1] tensors: by ImageNet's
+  mean and std, or per image with `input_norm`, which can also make light text dark).
 - `embed(images)` -> the penultimate features (N x hidden): brush's typeface loss.
 - `features(images, layers)` -> {name: activation} for names relu1_1 ... relu5_3 (and
   pool1 ... pool5): the feature network of perceptual, Gram and style-transfer losses.
@@ -23,6 +24,7 @@ from classifier.registry import register
 
 IMAGENET_MEAN = (0.485, 0.456, 0.406)
 IMAGENET_STD = (0.229, 0.224, 0.225)
+INPUT_NORMS = ("imagenet", "image", "polarity")
 
 
 @dataclass(frozen=True)
@@ -37,6 +39,7 @@ class VGGConfig:
     hidden: int = 4096  # width of the two hidden fully connected layers; the embedding size
     dropout: float = 0.5
     pool: tuple[int, ...] = (2, 8)  # adaptive average pool before the classifier: (7, 7) is ImageNet's
+    input_norm: str = "imagenet"  # imagenet: fixed mean/std; image: each image to zero mean, unit std; polarity: image, text made dark
 
     def __post_init__(self):
         if self.in_channels not in (1, 3):
@@ -47,8 +50,23 @@ class VGGConfig:
             raise ValueError(f"input must be at least 32x32 (five 2x poolings), got {self.height}x{self.width}")
         if len(self.pool) != 2 or min(self.pool) < 1:
             raise ValueError(f"pool must be (height, width), got {self.pool}")
+        if self.input_norm not in INPUT_NORMS:
+            raise ValueError(f"input_norm must be one of {', '.join(INPUT_NORMS)}, got {self.input_norm!r}")
         if self.num_classes < 1 or self.hidden < 1 or not 0 <= self.dropout < 1:
             raise ValueError("num_classes and hidden must be positive and dropout in [0, 1)")
+
+
+def normalise_per_image(images: torch.Tensor, polarity: bool, eps: float = 1e-5) -> torch.Tensor:
+    """Each image to zero mean and unit standard deviation (over channels and pixels). With
+    `polarity`, images whose grey levels are skewed towards light (a few bright pixels on a
+    darker ground: light text) are negated, so text is dark on a light ground whatever its colours."""
+    mean = images.mean(dim=(1, 2, 3), keepdim=True)
+    centred = images - mean
+    z = centred * torch.rsqrt(centred.pow(2).mean(dim=(1, 2, 3), keepdim=True) + eps)  # eps: a flat image stays 0
+    if polarity:
+        skew = z.pow(3).mean(dim=(1, 2, 3), keepdim=True)
+        z = torch.where(skew > 0, -z, z)
+    return z
 
 
 def layer_names(depths: tuple[int, ...]) -> list[str]:
@@ -110,7 +128,9 @@ class VGG16(nn.Module):
     def _check(self, images: torch.Tensor) -> torch.Tensor:
         c = self.config
         assert images.ndim == 4 and images.shape[1] == c.in_channels, f"expected N x {c.in_channels} x H x W images, got {tuple(images.shape)}"
-        return (images - self.mean) / self.std
+        if self.config.input_norm == "imagenet":
+            return (images - self.mean) / self.std
+        return normalise_per_image(images, polarity=self.config.input_norm == "polarity")
 
     def forward_features(self, images: torch.Tensor) -> torch.Tensor:
         """The flattened pooled conv features (N x channels * pool)."""

@@ -10,7 +10,7 @@ torch = pytest.importorskip("torch")
 
 import brush.model  # noqa: E402, F401  (registers "brush": every registered model is tested)
 from classifier.registry import config_from_dict, create_model, entry, list_models, make_config  # noqa: E402
-from classifier.typeface import VGG16, layer_names, load_torchvision_weights  # noqa: E402
+from classifier.typeface import VGG16, layer_names, load_torchvision_weights, normalise_per_image  # noqa: E402
 from fontsynth.errors import UserError  # noqa: E402
 
 TINY = {"vgg16": {"widths": (4, 8, 8, 8, 8), "depths": (1, 1, 1, 1, 1), "hidden": 16, "num_classes": 5, "height": 32, "width": 64},
@@ -70,6 +70,29 @@ def test_unknown_or_badly_typed_settings_are_refused():
         make_config("vgg16", in_channels=2)
     with pytest.raises(UserError, match="unknown model 'resnet9'.*vgg16"):
         create_model("resnet9")
+
+
+def test_per_image_normalisation_by_hand():
+    light_text = torch.tensor([0.0, 0.0, 0.0, 1.0]).view(1, 1, 2, 2)  # one bright pixel on dark: skewed towards light
+    s = 3 ** 0.5 / 4  # std of (0, 0, 0, 1)
+    z = (light_text - 0.25) / s
+    assert torch.allclose(normalise_per_image(light_text, polarity=False), z, atol=1e-3)
+    assert torch.allclose(normalise_per_image(light_text, polarity=True), -z, atol=1e-3)  # made dark on light
+    assert torch.allclose(normalise_per_image(1 - light_text, polarity=True), -z, atol=1e-3)  # already dark: kept
+    flat = torch.full((1, 1, 2, 2), 0.7)
+    assert torch.equal(normalise_per_image(flat, polarity=True), torch.zeros_like(flat))  # no division by zero
+
+
+def test_a_polarity_model_reads_light_and_dark_text_alike():
+    torch.manual_seed(0)
+    model = create_model("vgg16", **TINY["vgg16"], input_norm="polarity").eval()
+    images = torch.full((2, 1, 32, 64), 0.9)
+    images[:, :, 10:20, 5:40] = torch.rand(2, 1, 10, 35) * 0.3  # dark strokes on light
+    for other in (1 - images, 0.5 * images + 0.2, 0.8 - 0.6 * images):  # inverted, lower contrast, both
+        assert torch.allclose(model(other), model(images), atol=1e-4)
+    assert not torch.allclose(create_model("vgg16", **TINY["vgg16"]).eval()(1 - images), create_model("vgg16", **TINY["vgg16"]).eval()(images), atol=1e-4)
+    with pytest.raises(UserError, match="input_norm must be one of imagenet, image, polarity"):
+        make_config("vgg16", input_norm="bogus")
 
 
 def test_named_features_embed_and_layer_order():
