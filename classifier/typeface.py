@@ -20,6 +20,7 @@ from dataclasses import dataclass, replace
 import torch
 from torch import nn
 
+from classifier.inputs import normalise_per_image
 from classifier.registry import register
 
 IMAGENET_MEAN = (0.485, 0.456, 0.406)
@@ -54,19 +55,6 @@ class VGGConfig:
             raise ValueError(f"input_norm must be one of {', '.join(INPUT_NORMS)}, got {self.input_norm!r}")
         if self.num_classes < 1 or self.hidden < 1 or not 0 <= self.dropout < 1:
             raise ValueError("num_classes and hidden must be positive and dropout in [0, 1)")
-
-
-def normalise_per_image(images: torch.Tensor, polarity: bool, eps: float = 1e-5) -> torch.Tensor:
-    """Each image to zero mean and unit standard deviation (over channels and pixels). With
-    `polarity`, images whose grey levels are skewed towards light (a few bright pixels on a
-    darker ground: light text) are negated, so text is dark on a light ground whatever its colours."""
-    mean = images.mean(dim=(1, 2, 3), keepdim=True)
-    centred = images - mean
-    z = centred * torch.rsqrt(centred.pow(2).mean(dim=(1, 2, 3), keepdim=True) + eps)  # eps: a flat image stays 0
-    if polarity:
-        skew = z.pow(3).mean(dim=(1, 2, 3), keepdim=True)
-        z = torch.where(skew > 0, -z, z)
-    return z
 
 
 def layer_names(depths: tuple[int, ...]) -> list[str]:

@@ -1,6 +1,6 @@
 """How often the classifier's `polarity` input norm guesses a render's polarity right.
 
-The guess (classifier.typeface.normalise_per_image): text is light when the grey levels are
+The guess (classifier.inputs.normalise_per_image): text is light when the grey levels are
 skewed towards light. The truth comes from each sample's Style: text is dark when its colour
 is darker than the background's (the mean of both colours for gradients and textures), unless
 the Style inverts the image.
@@ -15,7 +15,7 @@ import json
 
 import torch
 
-from classifier.typeface import normalise_per_image
+from classifier.inputs import normalise_per_image
 from fontsynth.torchdata import ShardDataset
 
 

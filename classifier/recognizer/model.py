@@ -11,6 +11,7 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
+from classifier.inputs import normalise_per_image
 from classifier.recognizer.labels import ATTN_OFFSET, CTC_OFFSET, PRINTABLE_ASCII, decode_attention, decode_ctc
 from classifier.recognizer.prediction import AttentionDecoder
 from classifier.recognizer.resnet import ResNetFeatures
@@ -33,6 +34,7 @@ class RecognizerConfig:
     sequence: str = "bilstm"  # bilstm or none
     hidden: int = 256
     prediction: str = "attn"  # attn or ctc
+    input_norm: str = "none"  # none: images as given, in [0, 1]; image: each to zero mean, unit std; polarity: image, text made dark
     ctc_aux: float = 0.0  # attention models: weight of a CTC loss on the encoder's columns, training only (joint
     # CTC-attention, Kim et al. 2017, meant to make the decoder align sooner; not shown on a 2-core CPU: BENCHMARKS.md)
 
@@ -46,6 +48,8 @@ class RecognizerConfig:
             raise ValueError("in_channels 1 or 3, height at least 32, width at least 16, max_length at least 1")
         if len(self.blocks) != 4 or min(self.blocks) < 1 or self.feature_channels % 16 or self.hidden < 1 or self.tps_channels < 1:
             raise ValueError("blocks: four positive counts; feature_channels a multiple of 16; hidden positive")
+        if self.input_norm not in ("none", "image", "polarity"):
+            raise ValueError(f"input_norm must be none, image or polarity, got {self.input_norm!r}")
         if self.ctc_aux < 0 or (self.ctc_aux and self.prediction != "attn"):
             raise ValueError(f"ctc_aux must be non-negative, and only attention models take it (got {self.ctc_aux}, {self.prediction})")
 
@@ -80,6 +84,8 @@ class Recognizer(nn.Module):
         c = self.config
         assert images.ndim == 4 and images.shape[1:] == (c.in_channels, c.height, c.width), \
             f"expected N x {c.in_channels} x {c.height} x {c.width} images, got {tuple(images.shape)}"
+        if c.input_norm != "none":
+            images = normalise_per_image(images, polarity=c.input_norm == "polarity")
         columns = self.collapse(self.features(self.transform(images))).squeeze(2).transpose(1, 2)
         return self.sequence(columns)
 
