@@ -71,13 +71,13 @@ class RecognizerTask:
     score = "val_word_accuracy"
     metric_names = ("val_word_accuracy", "val_word_accuracy_nocase", "val_cer", "dropped")
 
-    def __init__(self, charset: str, max_length: int, ctc_columns: int = 0):
-        self.charset, self.max_length, self.ctc_columns = charset, max_length, ctc_columns
+    def __init__(self, config):
+        self.config = config  # the RecognizerConfig whose labels it checks
         self.dropped: Counter = Counter()  # labels of the training stream left out, by reason
 
     def usable(self, texts: list[str]) -> list[int]:
         """Positions of the usable labels; the others are counted in `dropped` by reason."""
-        keep, reasons = count_problems(texts, self.charset, self.max_length, self.ctc_columns)
+        keep, reasons = usable_labels(texts, self.config)
         self.dropped.update(reasons)
         return keep
 
@@ -95,13 +95,18 @@ class RecognizerTask:
                 "dropped": float(sum(self.dropped.values()))}
 
     def tables(self) -> dict:
-        return {"charset": self.charset, "max_length": self.max_length, "dropped": dict(self.dropped)}
+        return {"charset": self.config.charset, "max_length": self.config.max_length, "dropped": dict(self.dropped)}
+
+
+def usable_labels(texts: list[str], config) -> tuple[list[int], Counter]:
+    """Positions of the `texts` a model of `config` (a RecognizerConfig) can learn, and the others
+    by reason: its charset, maximum length and, for CTC, its columns."""
+    return count_problems(texts, config.charset, config.max_length, config.ctc_columns)
 
 
 def scan_labels(dataset, config) -> tuple[list[int], Counter]:
-    """One pass over a dataset's labels: positions usable for training by a model of `config`
-    (a RecognizerConfig), and the others by reason."""
-    return count_problems([dataset[i]["label"] for i in range(len(dataset))], config.charset, config.max_length, config.ctc_columns)
+    """One pass over a dataset's labels (see `usable_labels`)."""
+    return usable_labels([dataset[i]["label"] for i in range(len(dataset))], config)
 
 
 def describe_dropped(reasons: Counter) -> str:
@@ -126,7 +131,7 @@ def prepare(model_config, sources: Sources, options: dict, resuming: bool) -> Pr
                             f"pass --charset FILE with its characters or render shorter texts")
         summary["dropped"] = dict(reasons)
         train_data = Subset(sources.train, keep) if reasons else sources.train
-    return Prepared(model_config, RecognizerTask(model_config.charset, model_config.max_length, model_config.ctc_columns), train_data, summary)
+    return Prepared(model_config, RecognizerTask(model_config), train_data, summary)
 
 
 def _labels_only(dataset):
@@ -156,7 +161,7 @@ def read_batches(model, loader, device: torch.device, keep_worst: int = 24) -> R
     out, worst = Reading(), []
     for batch in loader:
         texts = list(batch["label"])
-        keep, reasons = count_problems(texts, c.charset, c.max_length, c.ctc_columns)
+        keep, reasons = usable_labels(texts, c)
         out.dropped.update(reasons)
         if not keep:
             continue
