@@ -26,6 +26,7 @@ from brush import losses as L
 from brush.model import Brush
 from classifier.data import Sources
 from classifier.plots import write_tensor_grid
+from classifier.recognizer.labels import usable_labels
 from classifier.runs import Prepared, TrainerSpec, TrainRequest, start_run
 from classifier.training import RunResult
 from fontsynth.torchdata import tensor_channels
@@ -121,9 +122,8 @@ class BrushTask:
     score = "val_psnr"
     metric_names = ("val_mse", "val_psnr", "val_l1", "val_mask_l1")
 
-    def __init__(self, config: LossConfig, frozen: Frozen, texts_ok=None):
+    def __init__(self, config: LossConfig, frozen: Frozen):
         self.config, self.frozen = config, frozen
-        self.texts_ok = texts_ok or (lambda text: True)  # which texts the recognizer can score
         self._on: torch.device | None = None
         self._sample: dict | None = None  # the first validation batch with its outputs (sample grids)
 
@@ -178,7 +178,7 @@ class BrushTask:
         if f.classifier is not None and c.typeface:
             loss = loss + c.typeface * L.typeface_loss(f.classifier, out, style)
         if f.recognizer is not None and c.ocr:
-            keep = [k for k, t in enumerate(batch["label-b"]) if self.texts_ok(t)]
+            keep = usable_labels(batch["label-b"], f.recognizer.config)[0]  # the texts the recognizer can score
             if keep:
                 loss = loss + c.ocr * L.ocr_loss(f.recognizer, out[keep], [batch["label-b"][k] for k in keep])
         if c.adversarial:
@@ -217,13 +217,12 @@ class BrushTask:
         return {"losses": asdict(self.config)}
 
 
-def load_frozen(options: dict, loss: LossConfig) -> tuple[Frozen, dict[str, str], object]:
-    """The frozen networks the options name, which losses are off and why, and the text filter for OCR."""
+def load_frozen(options: dict, loss: LossConfig) -> tuple[Frozen, dict[str, str]]:
+    """The frozen networks the options name, and which losses are off and why."""
     from brush.features import load_feature_net
 
     off: dict[str, str] = {}
     frozen = Frozen()
-    texts_ok = None
     if options.get("classifier"):
         from classifier.classification import Classifier
 
@@ -232,12 +231,8 @@ def load_frozen(options: dict, loss: LossConfig) -> tuple[Frozen, dict[str, str]
         off["typeface"] = "no --classifier"
     if options.get("recognizer"):
         from classifier.recognizer import load_recognizer
-        from classifier.recognizer.labels import label_problem
 
         frozen.recognizer = load_recognizer(options["recognizer"])
-        rc = frozen.recognizer.config
-        charset = set(rc.charset)
-        texts_ok = lambda text: label_problem(text, charset, rc.max_length, rc.ctc_columns) is None  # noqa: E731
     elif loss.ocr:
         off["ocr"] = "no --recognizer"
     features = options.get("features") or options.get("classifier")
@@ -246,17 +241,17 @@ def load_frozen(options: dict, loss: LossConfig) -> tuple[Frozen, dict[str, str]
         frozen.features.check_layers(loss.feature_layers)
     else:
         off.update({k: "no feature network (--features or --classifier)" for k in ("perceptual", "gram") if getattr(loss, k)})
-    return frozen, off, texts_ok
+    return frozen, off
 
 
 def prepare(model_config, sources: Sources, options: dict, resuming: bool) -> Prepared:
     loss: LossConfig = options.get("losses", LossConfig())
-    frozen, off, texts_ok = load_frozen(options, loss)
+    frozen, off = load_frozen(options, loss)
     loss = replace(loss, **{k: 0.0 for k in off})
     summary = {"losses_off": off, "frozen": {k: options.get(k) for k in ("classifier", "recognizer", "features")}}
     if off:
         print("losses off: " + "; ".join(f"{k} ({why})" for k, why in off.items()))
-    return Prepared(model_config, BrushTask(loss, frozen, texts_ok), sources.train, summary)
+    return Prepared(model_config, BrushTask(loss, frozen), sources.train, summary)
 
 
 SPEC = TrainerSpec(kind=KIND, model="brush", presets=PRESETS, fields=FIELDS, prepare=prepare, sections={"losses": LossConfig})

@@ -120,6 +120,22 @@ def test_frozen_classifier_and_recognizer_get_no_gradient_but_shape_the_generato
         assert sum(float(p.grad.abs().sum()) for p in model.g.parameters() if p.grad is not None) > 0
 
 
+def test_texts_the_recognizer_cannot_score_are_left_out_of_the_ocr_loss():
+    recognizer = create_model("trba", feature_channels=32, blocks=(1, 1, 1, 1), hidden=16, charset="ab", width=64, max_length=5,
+                              prediction="ctc", transformation="none", sequence="none").eval().requires_grad_(False)
+    only = dict(target=1.0, mask=0.0, reconstruction=0.0, cycle=0.0, perceptual=0.0, gram=0.0, adversarial=0.0, inversion=0.0, typeface=0.0)
+    model = tiny_brush()
+    losses = {}
+    for labels in (["ab", "ab"], ["ab", "xy"], ["xy", "zz"]):  # "xy", "zz": outside the recognizer's charset
+        task = BrushTask(LossConfig(**only, ocr=1.0), Frozen(recognizer=recognizer))
+        ((_, loss, _),) = list(step_losses(task, task.parts(model), {**batch(), "label-b": labels}, torch.device("cpu"), 0))
+        losses[labels[1]] = float(loss)
+    no_ocr = BrushTask(LossConfig(**only, ocr=0.0), Frozen(recognizer=recognizer))
+    ((_, base, _),) = list(step_losses(no_ocr, no_ocr.parts(model), batch(), torch.device("cpu"), 0))
+    assert losses["zz"] == pytest.approx(float(base))  # nothing scoreable: the target loss alone
+    assert losses["xy"] > float(base) and losses["ab"] > float(base)
+
+
 def test_ema_update_and_checkpoint_round_trip(tmp_path):
     from classifier.training import model_from_checkpoint, save_checkpoint
 

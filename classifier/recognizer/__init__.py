@@ -14,7 +14,7 @@ import torch
 from torch import nn
 
 from classifier.inference import LoadedModel
-from classifier.recognizer.labels import label_problem
+from classifier.recognizer.labels import usable_labels
 
 
 class Reader(LoadedModel):
@@ -46,10 +46,10 @@ def ocr_loss(model: nn.Module, images: torch.Tensor, texts: list[str]) -> torch.
     at the recognizer's canvas (resize them to model.config.height x width first)."""
     from classifier.recognizer.task import sequence_loss
 
-    c = model.config
-    bad = [(t, why) for t in texts if (why := label_problem(t, set(c.charset), c.max_length, c.ctc_columns))]
-    if bad:
-        raise ValueError(f"text {bad[0][0]!r} cannot be scored by this recognizer: {bad[0][1]}")
+    keep, reasons = usable_labels(list(texts), model.config)
+    if len(keep) < len(texts):
+        first = min(set(range(len(texts))) - set(keep))
+        raise ValueError(f"text {texts[first]!r} cannot be scored by this recognizer: {', '.join(reasons)}")
     return sequence_loss(model, images, list(texts))
 
 

@@ -52,6 +52,12 @@ def count_problems(texts: Sequence[str], charset: str, max_length: int, ctc_colu
     return keep, reasons
 
 
+def usable_labels(texts: Sequence[str], config) -> tuple[list[int], Counter]:
+    """Positions of the `texts` a model of `config` (a RecognizerConfig) can learn or score, and
+    the others by reason: its charset, maximum length and, for CTC, its columns."""
+    return count_problems(texts, config.charset, config.max_length, config.ctc_columns)
+
+
 def encode_attention(texts: Sequence[str], charset: str, max_length: int) -> torch.Tensor:
     """N x (max_length + 2) token ids: [GO] chars [s] then padding (0)."""
     index = {c: k + ATTN_OFFSET for k, c in enumerate(charset)}

@@ -13,7 +13,7 @@ from torch.utils.data import DataLoader, Subset
 
 from classifier.data import Sources
 from classifier.recognizer.evaluate import recognition_metrics
-from classifier.recognizer.labels import GO, PRINTABLE_ASCII, count_problems, edit_distance, encode_attention, encode_ctc
+from classifier.recognizer.labels import GO, PRINTABLE_ASCII, edit_distance, encode_attention, encode_ctc, usable_labels
 from classifier.runs import Prepared, TrainerSpec, TrainRequest, start_run
 from classifier.training import RunResult, unwrap
 from fontsynth.errors import UserError
@@ -96,12 +96,6 @@ class RecognizerTask:
 
     def tables(self) -> dict:
         return {"charset": self.config.charset, "max_length": self.config.max_length, "dropped": dict(self.dropped)}
-
-
-def usable_labels(texts: list[str], config) -> tuple[list[int], Counter]:
-    """Positions of the `texts` a model of `config` (a RecognizerConfig) can learn, and the others
-    by reason: its charset, maximum length and, for CTC, its columns."""
-    return count_problems(texts, config.charset, config.max_length, config.ctc_columns)
 
 
 def scan_labels(dataset, config) -> tuple[list[int], Counter]:
