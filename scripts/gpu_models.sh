@@ -9,12 +9,23 @@
 #   bash scripts/gpu_models.sh eval PACK            held-out fonts: recognizer on clean and default
 #                                                   renders, brush eval (outputs saved for Tesseract)
 # PACK must have splits (`fontsynth fonts split PACK`). Everything comes back in $OUT/results.tar.gz.
+# A dry run on a CPU checks the whole script before GPU time is spent on it (tiny models, 1 minute):
+#   DEVICE=cpu REC_PRESET=smoke BRUSH_PRESET=smoke BENCH_BATCHES=4 SETTLE=20 EVAL_N=40 \
+#     bash scripts/gpu_models.sh start PACK 1   (then `wait 120`, then `eval PACK`)
 set -uo pipefail
 phase=$1
 TRBA=${TRBA:-/tmp/trba} BRUSH=${BRUSH:-/tmp/brush}
+DEVICE=${DEVICE:-cuda} REC_PRESET=${REC_PRESET:-trba} BRUSH_PRESET=${BRUSH_PRESET:-tsb}
+BENCH_BATCHES=${BENCH_BATCHES:-64 32} SETTLE=${SETTLE:-90} EVAL_N=${EVAL_N:-1000}
 source scripts/gpu_env.sh
 brush="python3 -m brush"
 rec_workers=$((cpus * 5 / 8)) brush_workers=$((cpus / 4))
+
+pids=/tmp/gpu_models.pids  # the two long runs of `start`, followed by `wait` and `eval`
+running() {
+  for pid in $(cat "$pids" 2>/dev/null); do kill -0 "$pid" 2>/dev/null && return 0; done
+  return 1
+}
 
 collect() {  # everything worth keeping, in one file (at most 8 files come back)
   mkdir -p /tmp/results
@@ -33,41 +44,44 @@ start)
   nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader || true
   echo "cpus $cpus; loader processes: recognizer $rec_workers, brush $brush_workers"
   $brush train --fonts "$pack" --on-the-fly --split train --preset smoke --steps 20 --out /tmp/brush-smoke \
-      --no-progress --device cuda --workers 4 || exit 1
+      --no-progress --device $DEVICE --workers 4 || exit 1
   $fs train-recognizer --fonts "$pack" --on-the-fly --split train --size 32 --preset smoke --steps 20 --out /tmp/trba-smoke \
-      --no-progress --device cuda --workers 4 || exit 1
-  for batch in 64 32; do
-    python3 scripts/bench_brush.py train --preset tsb --batch-size $batch --steps 20 --device cuda
+      --no-progress --device $DEVICE --workers 4 || exit 1
+  for batch in $BENCH_BATCHES; do
+    python3 scripts/bench_brush.py train --preset $BRUSH_PRESET --batch-size $batch --steps 20 --device $DEVICE
   done
   echo '{"train": {"val_every": 1000, "checkpoint_every": 1000, "log_every": 100}, "data": {"val_samples": 2000}}' > /tmp/trba.json
   echo '{"train": {"val_every": 500, "checkpoint_every": 500, "log_every": 50}, "losses": {"content_steps": 1000}}' > /tmp/brush.json
-  setsid nohup $fs train-recognizer --fonts "$pack" --on-the-fly --split train --size 32 --preset trba --max-minutes "$minutes" \
-      --workers "$rec_workers" --device cuda --no-progress --config /tmp/trba.json --out "$TRBA" > /tmp/trba.log 2>&1 < /dev/null &
-  setsid nohup $brush train --fonts "$pack" --on-the-fly --split train --preset tsb --max-minutes "$minutes" \
-      --workers "$brush_workers" --device cuda --no-progress --config /tmp/brush.json --out "$BRUSH" > /tmp/brush.log 2>&1 < /dev/null &
-  sleep 90
-  tail -4 /tmp/trba.log /tmp/brush.log
+  : > "$pids"
+  setsid nohup $fs train-recognizer --fonts "$pack" --on-the-fly --split train --size 32 --preset $REC_PRESET --max-minutes "$minutes" \
+      --workers "$rec_workers" --device $DEVICE --no-progress --config /tmp/trba.json --out "$TRBA" > /tmp/trba.log 2>&1 < /dev/null &
+  echo $! >> "$pids"
+  setsid nohup $brush train --fonts "$pack" --on-the-fly --split train --preset $BRUSH_PRESET --max-minutes "$minutes" \
+      --workers "$brush_workers" --device $DEVICE --no-progress --config /tmp/brush.json --out "$BRUSH" > /tmp/brush.log 2>&1 < /dev/null &
+  echo $! >> "$pids"
+  sleep $SETTLE
+  tail -n 4 /tmp/trba.log /tmp/brush.log
   collect
   ;;
 wait)
   seconds=$2
   end=$((SECONDS + seconds))
-  while [ $SECONDS -lt $end ] && pgrep -f "train-recognizer|brush train" >/dev/null; do sleep 10; done
-  tail -4 /tmp/trba.log /tmp/brush.log; tail -3 "$TRBA/metrics.csv" "$BRUSH/metrics.csv"
+  while [ $SECONDS -lt $end ] && running; do sleep 10; done
+  tail -n 4 /tmp/trba.log /tmp/brush.log; tail -n 3 "$TRBA/metrics.csv" "$BRUSH/metrics.csv"
   nvidia-smi --query-gpu=utilization.gpu,memory.used --format=csv,noheader || true
   collect
   ;;
 eval)
   pack=$2
-  while pgrep -f "train-recognizer|brush train" >/dev/null; do sleep 5; done
-  tail -3 /tmp/trba.log /tmp/brush.log
+  while running; do sleep 5; done
+  tail -n 3 /tmp/trba.log /tmp/brush.log
   for preset in clean default; do
     seed=$([ $preset = clean ] && echo 1 || echo 2)
-    $fs render --fonts "$pack" --split test --preset $preset --size 32 --n 1000 --seed $seed --out /tmp/words-$preset --workers "$cpus" --no-progress
+    $fs render --fonts "$pack" --split test --preset $preset --size 32 --n $EVAL_N --seed $seed --out /tmp/words-$preset --workers "$cpus" --no-progress
     $fs eval-recognizer "$TRBA" --data /tmp/words-$preset --json --out /tmp/results/trba/eval-$preset > /tmp/eval-$preset.json
     cat /tmp/eval-$preset.json
   done
-  $fs render --fonts "$pack" --recipe pairs --split test --size 64x256 --n 1000 --seed 1 --out /tmp/pairs-test --workers "$cpus" --no-progress
+  $fs render --fonts "$pack" --recipe pairs --split test --size 64x256 --n $EVAL_N --seed 1 --out /tmp/pairs-test --workers "$cpus" --no-progress
   $brush eval "$BRUSH" --data /tmp/pairs-test --recognizer "$TRBA" --no-tesseract --save-outputs --json --workers "$workers" \
       --out /tmp/results/brush/eval > /tmp/eval-brush.json
   cat /tmp/eval-brush.json

@@ -27,20 +27,20 @@ start)
       --max-minutes "$minutes" --workers "$workers" --device cuda --no-progress --config /tmp/gpu.json --out "$RUN" \
       > /tmp/train.log 2>&1 < /dev/null &
   sleep 60
-  tail -5 /tmp/train.log; cat "$RUN/metrics.csv" 2>/dev/null | tail -3
+  tail -n 5 /tmp/train.log; cat "$RUN/metrics.csv" 2>/dev/null | tail -3
   ;;
 wait)
   seconds=$2
   end=$((SECONDS + seconds))
   while [ $SECONDS -lt $end ] && pgrep -f "train-classifier" >/dev/null; do sleep 10; done
-  tail -3 /tmp/train.log; tail -4 "$RUN/metrics.csv"
+  tail -n 3 /tmp/train.log; tail -n 4 "$RUN/metrics.csv"
   cp "$RUN/metrics.csv" "$RUN/curves.png" "$OUT/" 2>/dev/null
   cp /tmp/train.log "$OUT/train.log" 2>/dev/null
   ;;
 eval)
   pack=$2
   while pgrep -f "train-classifier" >/dev/null; do sleep 5; done
-  tail -3 /tmp/train.log
+  tail -n 3 /tmp/train.log
   $fs render --fonts "$pack" --split train --n 10000 --seed 99 --size 64x256 --out /tmp/val --workers "$cpus" --no-progress
   $fs render --fonts "$pack" --split test --n 4000 --seed 98 --size 64x256 --out /tmp/test --workers "$cpus" --no-progress
   $fs eval-classifier "$RUN" --data /tmp/val --json --workers "$workers" --out /tmp/eval-val > /tmp/eval-val.json
