@@ -122,9 +122,10 @@ def eval_classifier(
     from classifier.classification import Classifier
     from classifier.data import open_shards
     from classifier.evaluate import classification_report, collect
+    from classifier.slices import describe_hardest
 
     clf = Classifier(run, device)
-    dataset = open_shards(str(data), ("image", "font"), clf.canvas, clf.channels, "--data")
+    dataset = open_shards(str(data), ("image", "font"), clf.canvas, clf.channels, "--data", optional=("meta",))
     folder = out or eval_folder(run, data)
     names = {**dataset.font_names, **clf.font_names}
     report = classification_report(collect(clf.model, dataset, batch_size, clf.device, workers, limit), clf.classes, names, folder)
@@ -134,6 +135,8 @@ def eval_classifier(
     typer.echo(f"top-1 {report['top1']:.4f}  top-5 {report['top5']:.4f}  on {report['n']} images of known fonts ({report['classes']} classes)")
     typer.echo(f"nearest-neighbour accuracy {report['nn_accuracy']:.4f} over {report['nn_n']} images of {report['fonts']} fonts "
                f"({report['unseen_fonts']} not in the class table)")
+    if "by_effect" in report:
+        typer.echo(f"hardest render slices: {describe_hardest(report['by_effect'], report['n'])} (all in effects.csv, effects.png)")
     typer.echo(f"per-class accuracy, confusions and eval.json -> {folder}")
 
 
@@ -196,14 +199,17 @@ def eval_recognizer(
     from classifier.recognizer import Reader
     from classifier.recognizer.evaluate import recognition_metrics, write_report
     from classifier.recognizer.task import describe_dropped, read_dataset
+    from classifier.slices import accuracy_by_slice, describe_hardest
 
     reader = Reader(run, device)
     c = reader.model.config
-    dataset = open_shards(str(data), ("image", "label"), reader.canvas, reader.channels, "--data")
+    dataset = open_shards(str(data), ("image", "label"), reader.canvas, reader.channels, "--data", optional=("meta",))
     reading = read_dataset(reader.model, dataset, batch_size, reader.device, workers, limit)
     dropped = reading.dropped
     report = {**recognition_metrics(reading.predictions, reading.truths), "dropped": dict(dropped), "charset": len(c.charset),
               "max_length": c.max_length}
+    if reading.records:
+        report["by_effect"] = accuracy_by_slice(reading.records, [p == t for p, t in zip(reading.predictions, reading.truths)])
     folder = out or eval_folder(run, data)
     write_report(report, reading.worst, folder)
     if as_json:
@@ -211,6 +217,8 @@ def eval_recognizer(
         return
     typer.echo(f"word accuracy {report['word_accuracy']:.4f} (ignoring case {report['word_accuracy_nocase']:.4f}), CER {report['cer']:.4f}, "
                f"NED {report['ned']:.4f} on {report['n']} images; left out: {describe_dropped(dropped)}")
+    if "by_effect" in report:
+        typer.echo(f"hardest render slices: {describe_hardest(report['by_effect'], report['n'])} (all in effects.csv, effects.png)")
     typer.echo(f"eval.json and worst.png -> {folder}")
 
 

@@ -83,8 +83,9 @@ def open_sources(config: DataConfig, fields: Sequence[str], canvas: tuple[int, i
     return Sources(train, val, train.classes, train.charset, names, shuffle=True)
 
 
-def open_shards(path: str, fields: Sequence[str], canvas: tuple[int, int], channels: int, option: str):
-    """A ShardDataset of a rendered dataset; errors name the command-line `option` that gave `path`."""
+def open_shards(path: str, fields: Sequence[str], canvas: tuple[int, int], channels: int, option: str, optional: Sequence[str] = ()):
+    """A ShardDataset of a rendered dataset (with the `optional` fields it stores); errors name
+    the command-line `option` that gave `path`."""
     from fontsynth.shards import MANIFEST_FILE
     from fontsynth.torchdata import ShardDataset
 
@@ -93,4 +94,4 @@ def open_shards(path: str, fields: Sequence[str], canvas: tuple[int, int], chann
         raise UserError(f"{option} {root} does not exist; render it with `fontsynth render --out {root}`")
     if not (root / MANIFEST_FILE).exists() and not any(root.glob(f"*/{MANIFEST_FILE}")):
         raise UserError(f"{option} {root} is not a fontsynth dataset (no {MANIFEST_FILE}); pass the --out folder of `fontsynth render`")
-    return ShardDataset(root, fields=fields, size=canvas, channels=channels)
+    return ShardDataset(root, fields=fields, size=canvas, channels=channels, optional=optional)

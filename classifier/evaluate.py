@@ -5,7 +5,8 @@
 - `nearest_neighbour_accuracy(embeddings, labels)`: leave-one-out 1-NN by cosine similarity,
   over the items whose label occurs at least twice: does the embedding put two words of the same
   font together, also for fonts held out from training?
-- `per_class_accuracy`, `confused_pairs`: where the errors are.
+- `per_class_accuracy`, `confused_pairs`: where the errors are; `classifier.slices` says
+  which render effects they come with.
 """
 
 from __future__ import annotations
@@ -72,14 +73,16 @@ class Collected:
     embeddings: torch.Tensor
     fonts: list[str]
     examples: dict[str, torch.Tensor] = field(default_factory=dict)  # one image per font
+    records: list[str] = field(default_factory=list)  # each item's meta record, when the dataset stores it
 
 
 def collect(model, dataset: Dataset, batch_size: int, device: torch.device, workers: int = 0, limit: int | None = None) -> Collected:
-    """Logits and embeddings of every item (or the first `limit`) of `dataset` (fields image, font)."""
+    """Logits and embeddings of every item (or the first `limit`) of `dataset` (fields image,
+    font; meta too when it has it)."""
     n = len(dataset) if limit is None else min(limit, len(dataset))
     batches = [list(range(s, min(n, s + batch_size))) for s in range(0, n, batch_size)]
     loader = DataLoader(dataset, batch_sampler=batches, num_workers=workers)
-    logits, embeddings, fonts, examples = [], [], [], {}
+    logits, embeddings, fonts, examples, records = [], [], [], {}, []
     model.eval().to(device)
     with torch.no_grad():
         for batch in loader:
@@ -90,14 +93,18 @@ def collect(model, dataset: Dataset, batch_size: int, device: torch.device, work
             for image, font in zip(batch["image"], batch["font"]):
                 examples.setdefault(font, image)
             fonts += list(batch["font"])
+            records += list(batch.get("meta", []))
     if not logits:
         raise UserError("the evaluation data is empty")
-    return Collected(torch.cat(logits), torch.cat(embeddings), fonts, examples)
+    return Collected(torch.cat(logits), torch.cat(embeddings), fonts, examples, records)
 
 
 def classification_report(collected: Collected, classes: list[str], font_names: dict[str, dict[str, str]], out: Path | None) -> dict:
-    """top1/top5/n/classes, nearest-neighbour accuracy, and (with `out`) per_class.csv and
-    confusions.png written there."""
+    """top1/top5/n/classes, nearest-neighbour accuracy, top-1 by render slice (`by_effect`, when
+    the items have meta records), and (with `out`) per_class.csv, confusions.png, effects.csv
+    and effects.png written there."""
+    from classifier.slices import accuracy_by_slice, write_slices
+
     class_of = {font: k for k, font in enumerate(classes)}
     targets = torch.tensor([class_of.get(f, -1) for f in collected.fonts])
     predictions = collected.logits.argmax(dim=1)
@@ -111,6 +118,10 @@ def classification_report(collected: Collected, classes: list[str], font_names: 
     }
     pairs = confused_pairs(predictions, targets, top=12)
     report["confused"] = [{"true": classes[t], "predicted": classes[p], "count": n} for t, p, n in pairs]
+    if collected.records:
+        known_items = (targets >= 0).tolist()
+        records = [r for r, k in zip(collected.records, known_items) if k]
+        report["by_effect"] = accuracy_by_slice(records, (predictions == targets)[targets >= 0].tolist())
     if out is not None:
         out.mkdir(parents=True, exist_ok=True)
         items, correct = per_class_accuracy(predictions, targets, len(classes))
@@ -122,6 +133,8 @@ def classification_report(collected: Collected, classes: list[str], font_names: 
                 writer.writerow([k, font, names.get("family", ""), names.get("style", ""), items[k], correct[k],
                                  f"{correct[k] / items[k]:.4f}" if items[k] else ""])
         write_confusions(pairs, classes, collected.examples, font_names, out / "confusions.png")
+        if "by_effect" in report:
+            write_slices(report["by_effect"], acc[1], out, "top-1")
         (out / "eval.json").write_text(json.dumps(report, indent=2) + "\n")
     return report
 

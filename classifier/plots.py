@@ -86,6 +86,24 @@ def draw_chart(title: str, series: dict[str, tuple[Sequence[float], Sequence[flo
     return image
 
 
+def draw_bars(title: str, rows: Sequence[tuple[str, float]], line: float | None = None) -> Image.Image:
+    """Horizontal bars of values in [0, 1], one per (label, value) row, with an optional red
+    reference line (say, the overall score)."""
+    label_w, bar_w, row_h, top = 230, 320, 16, 30
+    image = Image.new("RGB", (label_w + bar_w + 60, top + row_h * len(rows) + 10), "white")
+    draw = ImageDraw.Draw(image)
+    draw.text((8, 8), title, fill="black", font=_font(13))
+    for k, (label, value) in enumerate(rows):
+        y = top + k * row_h
+        draw.text((8, y + 2), label, fill="black", font=_font(11))
+        draw.rectangle((label_w, y + 3, label_w + round(bar_w * min(max(value, 0.0), 1.0)), y + row_h - 3), fill=COLOURS[0])
+        draw.text((label_w + bar_w + 6, y + 2), f"{value:.1%}", fill="black", font=_font(11))
+    if line is not None:
+        x = label_w + round(bar_w * line)
+        draw.line((x, top - 4, x, top + row_h * len(rows)), fill=COLOURS[1], width=2)
+    return image
+
+
 def grid(images: Sequence[Image.Image], columns: int, background: str = "white") -> Image.Image:
     """Images (same size) in rows of `columns`."""
     rows = max(1, math.ceil(len(images) / columns))

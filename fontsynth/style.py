@@ -187,6 +187,20 @@ def preset(name: str) -> StyleConfig:
     return PRESETS[name]()
 
 
+def style_slices(style: dict) -> dict[str, str]:
+    """Where one stored Style record (the `style` of a sample's `meta`) falls in the slices the
+    evaluations report accuracy by: each optional effect "on" or "off", the background kind,
+    the font size and the polarity."""
+    s = Style.from_dict(style)
+    on = {
+        "stroke": s.stroke_width > 0, "shadow": s.shadow_opacity > 0, "spacing": s.spacing != 0,
+        "rotation": s.rotation != 0, "perspective": any(s.perspective), "curve": s.curve != 0,
+        "blur": s.blur > 0, "motion_blur": s.motion_blur[0] > 0, "noise": s.noise > 0, "jpeg": s.jpeg_quality > 0,
+    }
+    return {**{name: "on" if value else "off" for name, value in on.items()},
+            "background": s.bg_kind, "font_size": str(s.font_size), "polarity": "light on dark" if s.invert else "dark on light"}
+
+
 def _between(draws: Draws, bounds: list[float]) -> float:
     return draws.uniform(bounds[0], bounds[1])
 

@@ -165,10 +165,11 @@ class ShardDataset(TorchDataset):
 
     `size` = (height, width) of the image tensors, `channels` 1 (grey) or 3 (RGB) for
     `image`, `target` and `background`; masks and content images are always one channel. `classes` and `charset` are the
-    dataset's class table (class id = position) and the characters of its labels."""
+    dataset's class table (class id = position) and the characters of its labels. `optional`
+    fields are added to `fields` when the dataset stores them (evaluations take `meta` so)."""
 
     def __init__(self, root: str | Path, fields: Sequence[str] = ("image", "label"), size: str | tuple[int, int] = (32, 128),
-                 channels: int = 1):
+                 channels: int = 1, optional: Sequence[str] = ()):
         self.root = dataset_root(Path(root))
         manifest = read_manifest(self.root)
         self.size = _canvas(size)
@@ -178,6 +179,7 @@ class ShardDataset(TorchDataset):
             raise UserError(f"{self.root} holds no finished shard yet; finish it with `fontsynth render ... --resume`")
         available = self._fields_of_first_shard()
         self.fields = check_fields(fields, available)
+        self.fields += tuple(f for f in check_fields(optional) if f in available and f not in self.fields)
         self._keys = stored_keys(self.fields)
         self.classes, self.charset = class_table(self.root, manifest)
         self.class_of = {font: k for k, font in enumerate(self.classes)}

@@ -36,3 +36,49 @@ def test_per_class_and_confusions_by_hand():
     items, correct = per_class_accuracy(predictions, targets, 3)
     assert items == [3, 2, 1] and correct == [1, 1, 1]
     assert confused_pairs(predictions, targets) == [(0, 1, 2), (1, 2, 1)]
+
+
+def _record(**style) -> str:
+    import json
+
+    return json.dumps({"index": 0, "text": "x", "style": {"font": "f", **style}})
+
+
+def test_style_slices_of_a_plain_style_and_of_one_with_effects():
+    from fontsynth.style import Style, style_slices
+
+    plain = style_slices(Style(font="f").to_dict())
+    assert {v for k, v in plain.items() if k not in ("background", "font_size", "polarity")} == {"off"}
+    assert (plain["background"], plain["font_size"], plain["polarity"]) == ("flat", "32", "dark on light")
+    busy = style_slices(Style(font="f", stroke_width=2, perspective=[0.0] * 7 + [0.1], motion_blur=[3.0, 10.0], jpeg_quality=40,
+                              invert=True, bg_kind="texture").to_dict())
+    assert [k for k, v in busy.items() if v == "on"] == ["stroke", "perspective", "motion_blur", "jpeg"]
+    assert (busy["background"], busy["polarity"]) == ("texture", "light on dark")
+
+
+def test_accuracy_by_slice_by_hand():
+    from classifier.slices import accuracy_by_slice, hardest
+
+    records = [_record(font_size=8, blur=0.5), _record(font_size=24), _record(font_size=24, blur=1.0), _record(font_size=8)]
+    by = accuracy_by_slice(records, [False, True, False, True])
+    assert by["blur"] == {"off": {"n": 2, "accuracy": 1.0}, "on": {"n": 2, "accuracy": 0.0}}
+    assert list(by["font_size"]) == ["8", "24"]  # by number, not as text
+    assert by["font_size"]["8"] == {"n": 2, "accuracy": 0.5} and by["stroke"] == {"off": {"n": 4, "accuracy": 0.5}}
+    assert hardest(by, top=1) == [("blur", "on", {"n": 2, "accuracy": 0.0})]
+    assert hardest(by, min_items=3)[0][2]["n"] == 4  # values of fewer items are left out
+    with pytest.raises(ValueError, match="3 records for 4 results"):
+        accuracy_by_slice(records[:3], [True] * 4)
+
+
+def test_write_slices_writes_the_csv_and_a_bar_chart(tmp_path):
+    from PIL import Image
+
+    from classifier.slices import accuracy_by_slice, write_slices
+
+    by = accuracy_by_slice([_record(stroke_width=1), _record()], [False, True])
+    write_slices(by, 0.5, tmp_path, "top-1")
+    lines = (tmp_path / "effects.csv").read_text().splitlines()
+    assert lines[0] == "slice,value,n,top-1" and "stroke,on,1,0.0000" in lines and "stroke,off,1,1.0000" in lines
+    assert len(lines) == 1 + sum(len(values) for values in by.values())
+    with Image.open(tmp_path / "effects.png") as image:
+        assert image.height > 16 * (len(lines) - 1)

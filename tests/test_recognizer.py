@@ -160,6 +160,8 @@ def test_eval_and_recognize_through_the_cli(overfit_run, words, tmp_path):
     report = json.loads(result.output)
     assert report["word_accuracy"] == 1.0 and report["n"] == 8 and report["dropped"] == {} and report["cer"] == 0.0
     assert (overfit_run / "eval-clean" / "worst.png").exists()
+    assert report["by_effect"]["polarity"] == {"dark on light": {"n": 8, "accuracy": 1.0}}  # clean renders: no inversion
+    assert (overfit_run / "eval-clean" / "effects.png").exists()
     from fontsynth.dataset import Dataset
 
     sample = Dataset(words / "clean")[3]

@@ -44,6 +44,11 @@ def write_worst(worst: list[tuple[float, object, str, str]], path: Path) -> None
 
 
 def write_report(report: dict, worst, out: Path) -> None:
+    """eval.json, worst.png, and effects.csv/png when the report has word accuracy `by_effect`."""
+    from classifier.slices import write_slices
+
     out.mkdir(parents=True, exist_ok=True)
     (out / "eval.json").write_text(json.dumps(report, indent=2) + "\n")
     write_worst(worst, out / "worst.png")
+    if "by_effect" in report:
+        write_slices(report["by_effect"], report["word_accuracy"], out, "word accuracy")

@@ -147,10 +147,12 @@ class Reading:
     predictions: list[str] = field(default_factory=list)
     dropped: Counter = field(default_factory=Counter)  # labels left out, by reason
     worst: list[tuple[float, torch.Tensor, str, str]] = field(default_factory=list)  # (NED, image, truth, reading), worst first
+    records: list[str] = field(default_factory=list)  # meta record of each reading, when the batches have them
 
 
 def read_batches(model, loader, device: torch.device, keep_worst: int = 24) -> Reading:
-    """The model's readings of every usable label in `loader` (batches with image and label)."""
+    """The model's readings of every usable label in `loader` (batches with image and label, and
+    meta, kept beside the readings, when they have it)."""
     c = model.config
     out, worst = Reading(), []
     for batch in loader:
@@ -164,6 +166,8 @@ def read_batches(model, loader, device: torch.device, keep_worst: int = 24) -> R
             if text != texts[k] and keep_worst:
                 worst.append((edit_distance(text, texts[k]) / max(len(text), len(texts[k]), 1), len(out.truths), batch["image"][k], texts[k], text))
             out.truths.append(texts[k])
+            if "meta" in batch:
+                out.records.append(batch["meta"][k])
             out.predictions.append(text)
         worst = sorted(worst, key=lambda w: (-w[0], w[1]))[:keep_worst]
     out.worst = [(w[0], w[2], w[3], w[4]) for w in worst]
