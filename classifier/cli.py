@@ -26,8 +26,9 @@ RenderPreset = Annotated[str, typer.Option(help="On the fly: render's --preset (
 RenderConfig = Annotated[Optional[Path], typer.Option(help="On the fly: render's --config (JSON style settings).")]
 Size = Annotated[Optional[str], typer.Option(help="On the fly: render's --size (default: the model's canvas, e.g. 64x256).")]
 Split = Annotated[Optional[str], typer.Option(help="On the fly: render only the fonts of this split (see `fonts split`).")]
-Steps = Annotated[Optional[int], typer.Option(help="Optimizer steps (default: the preset's).")]
-MaxMinutes = Annotated[Optional[float], typer.Option(help="Stop after this many minutes of training in all; the LR schedule follows time.")]
+Steps = Annotated[Optional[int], typer.Option(help="Optimizer steps (default: the preset's; no step limit with --max-minutes alone).")]
+MaxMinutes = Annotated[Optional[float], typer.Option(help="Stop after this many minutes of training in all; the LR schedule follows time. "
+                                                                   "Without --steps, time alone ends the run.")]
 BatchSize = Annotated[Optional[int], typer.Option(help="Global batch size (split over torchrun processes).")]
 Lr = Annotated[Optional[float], typer.Option(help="Peak learning rate (default: the preset's).")]
 Device = Annotated[str, typer.Option(help="auto, cpu or cuda.")]

@@ -81,6 +81,14 @@ def layered(config_type, *layers: tuple[dict, str]):
     return config
 
 
+def time_alone(*given: dict) -> dict:
+    """{"steps": 0} (no step limit, past the preset's) when the user's train settings, lowest
+    precedence first (--config, then options), give a time budget and no step count; else {}."""
+    budgets = [g["max_minutes"] for g in given if "max_minutes" in g]
+    timed = bool(budgets) and budgets[-1] > 0 and not any("steps" in g for g in given)
+    return {"steps": 0} if timed else {}
+
+
 def start_run(spec: TrainerSpec, request: TrainRequest, on_step=None) -> RunResult:
     run = RunFolder(request.out)
     given_train = dict(request.train or {})
@@ -109,7 +117,7 @@ def start_run(spec: TrainerSpec, request: TrainRequest, on_step=None) -> RunResu
         data_config = layered(DataConfig, (p.get("data", {}), f"preset {request.preset}"), (file.get("data", {}), f"{src}: data"),
                               (request.data or {}, "option"))
         train_config = layered(TrainConfig, (p.get("train", {}), f"preset {request.preset}"), (file.get("train", {}), f"{src}: train"),
-                               (given_train, "option"))
+                               (given_train, "option"), (time_alone(file.get("train", {}), given_train), "a time budget without steps"))
         model_config = layered(model_type, (p.get("model", {}), f"preset {request.preset}"), (file.get("model", {}), f"{src}: model"))
         options, preset = request.options, request.preset
         extra = {name: layered(kind, (p.get(name, {}), f"preset {request.preset}"), (file.get(name, {}), f"{src}: {name}"))

@@ -23,7 +23,7 @@ What it provides:
   a pure function of (seed, k)), so a resumed CPU run ends with the weights of an
   uninterrupted one. Ctrl-C or SIGTERM finishes the current step, saves `last.pt` and stops.
 - AdamW or SGD, linear warmup then cosine decay (over `steps`, or over the time budget when
-  `max_minutes` ends the run first), gradient clipping, bf16 autocast and channels_last on
+  `max_minutes` ends the run first; `steps` 0 lets time alone end it), gradient clipping, bf16 autocast and channels_last on
   CUDA, optional `torch.compile`, periodic validation, a progress bar with rate and ETA.
 - `torchrun --nproc-per-node N`: DistributedDataParallel; `batch_size` is the global batch,
   each rank takes its own slice of every batch's indices; rank 0 validates and writes.
@@ -51,11 +51,12 @@ from fontsynth.errors import UserError
 CHECKPOINT_FORMAT = "fontsynth-checkpoint"
 CHECKPOINT_VERSION = 1
 TRAIN_COLUMNS = ("step", "elapsed_s", "lr", "train_loss", "img_per_s")
+UNLIMITED_STEPS = 2**62  # the step bound of a run that only its time budget ends (steps 0)
 
 
 @dataclass(frozen=True)
 class TrainConfig:
-    steps: int = 10_000  # optimizer steps (the schedule's length)
+    steps: int = 10_000  # optimizer steps (the schedule's length); 0: no step limit, max_minutes ends the run
     max_minutes: float = 0.0  # stop after this much training time in all (0: no limit); the schedule then follows time
     batch_size: int = 64  # global: split over torchrun ranks
     lr: float = 1e-3
@@ -78,8 +79,10 @@ class TrainConfig:
     progress: bool = True
 
     def __post_init__(self):
-        if self.steps < 1 or self.batch_size < 1:
-            raise ValueError(f"steps and batch_size must be at least 1 (got {self.steps}, {self.batch_size})")
+        if self.steps < 0 or self.batch_size < 1:
+            raise ValueError(f"steps must be at least 0 and batch_size at least 1 (got {self.steps}, {self.batch_size})")
+        if self.steps == 0 and self.max_minutes <= 0:
+            raise ValueError("steps 0 (no step limit) needs max_minutes: a run must end somewhere")
         if self.optimizer not in ("adamw", "sgd"):
             raise ValueError(f"optimizer must be adamw or sgd, got {self.optimizer!r}")
         if self.device not in ("auto", "cpu", "cuda"):
@@ -466,7 +469,8 @@ def train(model: nn.Module, task: Task, train_data: Dataset, val_data: Dataset |
                           prefetch_factor=4 if config.workers else None, persistent_workers=False,
                           generator=torch.Generator().manual_seed(config.seed))
 
-    batches = StepBatches(len(train_data), config.batch_size, config.seed, step, config.steps, shuffle, dist.rank, dist.world)
+    last_step = config.steps or UNLIMITED_STEPS
+    batches = StepBatches(len(train_data), config.batch_size, config.seed, step, last_step, shuffle, dist.rank, dist.world)
     val_loader = None
     if val_data is not None and len(val_data) and dist.main:
         n_val = len(val_data)
@@ -513,9 +517,9 @@ def train(model: nn.Module, task: Task, train_data: Dataset, val_data: Dataset |
     from fontsynth.progress import progress_bar
 
     model.train()
-    with _StopRequest() as stop, progress_bar("train", config.steps, "steps", enabled=config.progress and dist.main, done=step) as advance:
+    with _StopRequest() as stop, progress_bar("train", config.steps or 1, "steps", enabled=config.progress and dist.main, done=step) as advance:
         for batch in loader_for(train_data, batches):
-            lr = learning_rate(config, step, max(step / config.steps, elapsed() / budget if budget else 0.0))
+            lr = learning_rate(config, step, max(step / last_step, elapsed() / budget if budget else 0.0))
             for optimizer in optimizers.values():
                 for group in optimizer.param_groups:
                     group["lr"] = lr
@@ -524,9 +528,9 @@ def train(model: nn.Module, task: Task, train_data: Dataset, val_data: Dataset |
                 window_loss[name] = window_loss[name] + loss * images  # stays on the device: no sync per step
             step += 1
             window_images += next(iter(stepped.values()))[1]
-            advance(1)
+            advance(1, total=None if config.steps else max(step, round(step * budget / max(elapsed(), 1e-9))))
             out_of_time, interrupted = _agree((bool(budget) and elapsed() >= budget, stop.requested), dist, device)
-            final = step >= config.steps or out_of_time or interrupted
+            final = step >= last_step or out_of_time or interrupted
             log_now = final or any(step % every == 0 for every in (config.log_every, config.val_every, config.checkpoint_every))
             if dist.main and log_now:
                 now = time.perf_counter()

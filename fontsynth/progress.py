@@ -17,10 +17,11 @@ from rich.progress import (
 
 
 @contextmanager
-def progress_bar(label: str, total: int, unit: str, enabled: bool = True, done: int = 0) -> Iterator[Callable[[int], None]]:
-    """Yields `advance(k)`; draws `label  [bar]  done/total  pct  rate unit/s  elapsed  ETA` on stderr."""
+def progress_bar(label: str, total: int, unit: str, enabled: bool = True, done: int = 0) -> Iterator[Callable[..., None]]:
+    """Yields `advance(k, total=None)`; draws `label  [bar]  done/total  pct  rate unit/s  elapsed  ETA`
+    on stderr. `total` may change as the work goes (a run limited by time re-estimates its steps)."""
     if not enabled:
-        yield lambda k: None
+        yield lambda k, total=None: None
         return
     columns = (
         TextColumn("{task.description}"),
@@ -35,8 +36,8 @@ def progress_bar(label: str, total: int, unit: str, enabled: bool = True, done: 
     with Progress(*columns, transient=False) as progress:
         task = progress.add_task(label, total=total, completed=done, rate="")
 
-        def advance(k: int) -> None:
-            progress.update(task, advance=k)
+        def advance(k: int, total: int | None = None) -> None:
+            progress.update(task, advance=k, **({"total": total} if total is not None else {}))
             speed = progress.tasks[0].speed
             progress.update(task, rate=f"{speed:,.0f} {unit}/s" if speed else "")
 

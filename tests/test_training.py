@@ -161,6 +161,23 @@ def test_bad_train_settings_are_refused():
         TrainConfig(device="tpu")
     with pytest.raises(ValueError, match="lr must be positive"):
         TrainConfig(lr=0)
+    with pytest.raises(ValueError, match="needs max_minutes"):
+        TrainConfig(steps=0)
+
+
+def test_a_time_budget_alone_ends_the_run_and_drops_the_presets_step_count(tmp_path):
+    from classifier.runs import time_alone
+
+    assert time_alone({}, {"max_minutes": 5}) == {"steps": 0}
+    assert time_alone({"max_minutes": 5}, {}) == {"steps": 0}  # from --config
+    assert time_alone({"steps": 20}, {"max_minutes": 5}) == {}  # both given: whichever comes first
+    assert time_alone({"max_minutes": 5}, {"max_minutes": 0}) == {}  # the option turned the budget off
+    assert time_alone({}, {}) == {}
+    # steps 0: the schedule follows time and the budget ends the run, past any step count
+    result = train(make(), task(), Stripes(16), None, config(steps=0, max_minutes=0.05), RunFolder(tmp_path), {"kind": "test"})
+    assert result.elapsed_s >= 3.0 and result.step > 8 and not result.stopped_early
+    rows = list(csv.DictReader(open(tmp_path / "metrics.csv")))
+    assert float(rows[-1]["lr"]) < 0.2 * 3e-3  # the cosine reached its end with the time
 
 
 def test_unwrap_finds_the_model_inside_wrappers_even_a_falsy_one():
