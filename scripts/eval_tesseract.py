@@ -5,7 +5,8 @@
 
 Each image is passed as stored (PNG) to `tesseract IMAGE stdout --psm 7 -l eng` (one text
 line); the text is compared exactly (case-sensitive) with the label. Prints one JSON object
-with the same keys as `eval-recognizer --json` (word_accuracy, word_accuracy_nocase, cer, ned, n)."""
+with the same keys as `eval-recognizer --json` (word_accuracy, word_accuracy_nocase, cer, ned, n,
+and by_effect for a rendered dataset); `--out DIR` writes effects.csv and effects.png there."""
 
 from __future__ import annotations
 
@@ -16,19 +17,20 @@ from pathlib import Path
 
 from classifier.recognizer.evaluate import recognition_metrics
 from classifier.recognizer.tesseract import read_png, version
+from classifier.slices import accuracy_by_slice, write_slices
 from fontsynth.dataset import Dataset
 
 
-def load_dataset(path: Path, limit: int) -> tuple[list[bytes], list[str]]:
+def load_dataset(path: Path, limit: int) -> tuple[list[bytes], list[str], list[bytes]]:
     ds = Dataset(path)
     samples = [ds[i] for i in range(min(limit, len(ds)))]
-    return [s["image"] for s in samples], [s["label"].decode() for s in samples]
+    return [s["image"] for s in samples], [s["label"].decode() for s in samples], [s["meta"] for s in samples]
 
 
-def load_outputs(path: Path, limit: int) -> tuple[list[bytes], list[str]]:
+def load_outputs(path: Path, limit: int) -> tuple[list[bytes], list[str], list[bytes]]:
     """`brush eval --save-outputs`: NNNNNN.png in index order and texts.txt, one text per line."""
     truths = (path / "texts.txt").read_text(encoding="utf-8").splitlines()[:limit]
-    return [(path / f"{i:06d}.png").read_bytes() for i in range(len(truths))], truths
+    return [(path / f"{i:06d}.png").read_bytes() for i in range(len(truths))], truths, []
 
 
 def main() -> None:
@@ -37,13 +39,19 @@ def main() -> None:
     parser.add_argument("--limit", type=int, default=1000)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--psm", type=int, default=7)
+    parser.add_argument("--out", type=Path, help="folder for effects.csv and effects.png (word accuracy by render slice)")
     args = parser.parse_args()
     path = Path(args.data)
     load = load_outputs if (path / "texts.txt").exists() else load_dataset
-    images, truths = load(path, args.limit)
+    images, truths, records = load(path, args.limit)
     with ThreadPoolExecutor(args.workers) as pool:
         predictions = list(pool.map(lambda png: read_png(png, args.psm), images))
-    print(json.dumps({**recognition_metrics(predictions, truths), "judge": version(), "psm": args.psm, "data": args.data}))
+    report = {**recognition_metrics(predictions, truths), "judge": version(), "psm": args.psm, "data": args.data}
+    if records:
+        report["by_effect"] = accuracy_by_slice(records, [p == t for p, t in zip(predictions, truths)])
+        if args.out:
+            write_slices(report["by_effect"], report["word_accuracy"], args.out, "word accuracy (Tesseract)")
+    print(json.dumps(report))
 
 
 if __name__ == "__main__":
