@@ -2,7 +2,8 @@
 evaluation can say which effects a model fails on, not only how often it fails.
 
 - `accuracy_by_slice(records, correct)`: {slice: {value: {n, accuracy}}}, slices as
-  `fontsynth.style.style_slices` names them (each effect on/off, background, font size, polarity).
+  `fontsynth.style.style_slices` names them (each effect on/off, background, font size, polarity)
+  and the text's length in characters.
 - `hardest(by_slice, min_items)`: the slice values with the lowest accuracy.
 - `write_slices(by_slice, overall, out)`: `effects.csv` and `effects.png` (one bar per value).
 """
@@ -11,14 +12,26 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 from collections.abc import Sequence
 from pathlib import Path
 
 from fontsynth.style import style_slices
 
 
+LENGTHS = ((1, 3), (4, 6), (7, 9), (10, 14), (15, None))  # text length buckets, characters
+
+
+def length_bucket(n: int) -> str:
+    for low, high in LENGTHS:
+        if high is None or n <= high:
+            return f"{low}+" if high is None else f"{low}-{high}"
+    raise AssertionError("unreachable")
+
+
 def _order(value: str) -> tuple:
-    return (not value.isdigit(), int(value) if value.isdigit() else 0, value)  # font sizes by number, "off" before "on"
+    number = re.match(r"\d+", value)  # font sizes and lengths by number; "off" before "on"
+    return (number is None, int(number.group()) if number else 0, value)
 
 
 def accuracy_by_slice(records: Sequence[str | dict], correct: Sequence[bool]) -> dict[str, dict[str, dict]]:
@@ -29,7 +42,7 @@ def accuracy_by_slice(records: Sequence[str | dict], correct: Sequence[bool]) ->
     counts: dict[str, dict[str, list[int]]] = {}
     for record, ok in zip(records, correct):
         meta = json.loads(record) if isinstance(record, (str, bytes)) else record
-        for name, value in style_slices(meta["style"]).items():
+        for name, value in {**style_slices(meta["style"]), "length": length_bucket(len(meta["text"]))}.items():
             tally = counts.setdefault(name, {}).setdefault(value, [0, 0])
             tally[0] += 1
             tally[1] += bool(ok)

@@ -38,10 +38,10 @@ def test_per_class_and_confusions_by_hand():
     assert confused_pairs(predictions, targets) == [(0, 1, 2), (1, 2, 1)]
 
 
-def _record(**style) -> str:
+def _record(text="x", **style) -> str:
     import json
 
-    return json.dumps({"index": 0, "text": "x", "style": {"font": "f", **style}})
+    return json.dumps({"index": 0, "text": text, "style": {"font": "f", **style}})
 
 
 def test_style_slices_of_a_plain_style_and_of_one_with_effects():
@@ -59,8 +59,10 @@ def test_style_slices_of_a_plain_style_and_of_one_with_effects():
 def test_accuracy_by_slice_by_hand():
     from classifier.slices import accuracy_by_slice, hardest
 
-    records = [_record(font_size=8, blur=0.5), _record(font_size=24), _record(font_size=24, blur=1.0), _record(font_size=8)]
+    records = [_record(font_size=8, blur=0.5), _record("abcdefghij", font_size=24), _record("Oct 3, 1958", font_size=24, blur=1.0),
+               _record(font_size=8)]
     by = accuracy_by_slice(records, [False, True, False, True])
+    assert by["length"] == {"1-3": {"n": 2, "accuracy": 0.5}, "10-14": {"n": 2, "accuracy": 0.5}}
     assert by["blur"] == {"off": {"n": 2, "accuracy": 1.0}, "on": {"n": 2, "accuracy": 0.0}}
     assert list(by["font_size"]) == ["8", "24"]  # by number, not as text
     assert by["font_size"]["8"] == {"n": 2, "accuracy": 0.5} and by["stroke"] == {"off": {"n": 4, "accuracy": 0.5}}
