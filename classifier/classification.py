@@ -84,14 +84,15 @@ class ClassifierTask:
 
 
 def prepare(model_config, sources: Sources, options: dict, resuming: bool) -> Prepared:
-    """Fit the classifier to the data's class table; `options["init"]` loads torchvision weights."""
+    """Fit the classifier to the data's class table; `options["init"]` loads the weights of a
+    typeface run or torchvision's VGG16."""
     if len(sources.classes) < 2:
         raise UserError(f"the training data holds {len(sources.classes)} font(s); a classifier needs at least 2 (render with more fonts)")
     model_config = replace(model_config, num_classes=len(sources.classes))
     init = options.get("init")
 
     def load_init(model) -> None:
-        report = init_from_torchvision(model, Path(init))
+        report = init_weights(model, Path(init), sources.classes)
         print(f"--init {init}: {len(report['loaded'])} tensors loaded, {len(report['skipped'])} skipped "
               f"({'; '.join(report['skipped'][:4])}{' ...' if len(report['skipped']) > 4 else ''})")
 
@@ -106,20 +107,36 @@ def train_classifier(request: TrainRequest, on_step=None) -> RunResult:
     return start_run(SPEC, request, on_step)
 
 
-def init_from_torchvision(model, path: Path) -> dict:
-    from classifier.typeface import load_torchvision_weights
+def init_weights(model, path: Path, classes: list[str]) -> dict:
+    """--init: the weights of a typeface run of ours (its folder or a .pt; fine-tuning, also on
+    other fonts: rows of fonts in both class tables are kept) or a torchvision VGG16 state_dict."""
+    from classifier.training import CHECKPOINT_FORMAT, load_checkpoint
+    from classifier.typeface import load_run_weights, load_torchvision_weights
 
-    try:
-        state = torch.load(path, map_location="cpu", weights_only=True)
-    except FileNotFoundError:
-        raise UserError(f"--init {path} does not exist; pass a local torchvision VGG16 state_dict (.pth)") from None
-    except Exception as e:
-        raise UserError(f"--init {path} is not a readable state_dict ({type(e).__name__}); pass torchvision's vgg16 .pth") from None
-    if not isinstance(state, dict) or not any(k.startswith("features.") for k in state):
-        raise UserError(f"--init {path} is not a torchvision VGG state_dict (no features.* keys)")
-    report = load_torchvision_weights(model, state)
+    hint = "pass a typeface run folder, or a local torchvision VGG16 state_dict (.pth)"
+    if path.is_dir():
+        state = load_checkpoint(path)
+    else:
+        try:
+            state = torch.load(path, map_location="cpu", weights_only=True)
+        except FileNotFoundError:
+            raise UserError(f"--init {path} does not exist; {hint}") from None
+        except Exception as e:
+            raise UserError(f"--init {path} is not a readable state_dict or checkpoint ({type(e).__name__}); {hint}") from None
+    if isinstance(state, dict) and state.get("format") == CHECKPOINT_FORMAT:
+        if state.get("model") != MODEL or "classes" not in state.get("tables", {}):
+            raise UserError(f"--init {path} is a {state.get('model')} checkpoint, not a typeface classifier's; {hint}")
+        saved_norm = state["model_config"].get("input_norm", "imagenet")
+        if saved_norm != model.config.input_norm:
+            raise UserError(f"--init {path} was trained with input_norm {saved_norm!r}, this run uses {model.config.input_norm!r}; "
+                            f"pass --config FILE holding {{\"model\": {{\"input_norm\": \"{saved_norm}\"}}}}")
+        report = load_run_weights(model, state["state_dict"], state["tables"]["classes"], classes)
+    elif isinstance(state, dict) and any(k.startswith("features.") for k in state):
+        report = load_torchvision_weights(model, state)
+    else:
+        raise UserError(f"--init {path} is neither a fontsynth checkpoint nor a torchvision VGG state_dict (no features.* keys); {hint}")
     if not report["loaded"]:
-        raise UserError(f"--init {path}: no tensor fits this model (widths/depths differ from VGG16's)")
+        raise UserError(f"--init {path}: no tensor fits this model (its widths/depths differ from the file's)")
     return report
 
 

@@ -99,7 +99,9 @@ def train_classifier(
     preset: Annotated[str, typer.Option(help="smoke, small or vgg16.")] = "vgg16",
     steps: Steps = None, max_minutes: MaxMinutes = None, batch_size: BatchSize = None, lr: Lr = None, device: Device = "auto",
     workers: Workers = None, seed: Seed = None, resume: Resume = False, config: ConfigFile = None, progress: Progress = True,
-    init: Annotated[Optional[Path], typer.Option(help="A local torchvision VGG16 state_dict to start from (nothing is downloaded).")] = None,
+    init: Annotated[Optional[Path], typer.Option(help="Start from the weights of a typeface run (folder or .pt: fine-tuning; fonts in "
+                                                       "both class tables keep their output rows) or a local torchvision VGG16 "
+                                                       "state_dict (nothing is downloaded).")] = None,
 ) -> None:
     """Train the VGG16 typeface classifier on rendered words (or render them on the fly)."""
     require("torch", "train", "train-classifier")

@@ -156,6 +156,36 @@ class VGG16(nn.Module):
         self.config = replace(self.config, num_classes=num_classes)
 
 
+OUTPUT_LAYER = "classifier.6."  # the last Linear: one row per class
+
+
+def load_run_weights(model: VGG16, state_dict: dict[str, torch.Tensor], saved_classes: list[str], classes: list[str]) -> dict[str, list[str]]:
+    """Copy a typeface run's weights into `model` where names and shapes agree. The output
+    layer's rows follow the fonts: a font in both class tables keeps its trained row, a font new
+    to `classes` keeps its fresh one. Returns {"loaded": keys, "skipped": keys with the reason}."""
+    own = model.state_dict()
+    row_of = {font: j for j, font in enumerate(saved_classes)}
+    rows = [(i, row_of[font]) for i, font in enumerate(classes) if font in row_of]
+    loaded, skipped = [], []
+    for key, value in state_dict.items():
+        if key not in own:
+            skipped.append(f"{key} (not in this model)")
+            continue
+        same = value.shape[1:] == own[key].shape[1:] if key.startswith(OUTPUT_LAYER) else value.shape == own[key].shape
+        if not same:
+            skipped.append(f"{key} (shape {tuple(value.shape)} here {tuple(own[key].shape)})")
+            continue
+        if key.startswith(OUTPUT_LAYER):
+            for i, j in rows:
+                own[key][i] = value[j].to(own[key].dtype)
+            loaded.append(f"{key} ({len(rows)} of {len(classes)} fonts)")
+            continue
+        own[key] = value.to(own[key].dtype)
+        loaded.append(key)
+    model.load_state_dict(own)
+    return {"loaded": loaded, "skipped": skipped}
+
+
 def load_torchvision_weights(model: VGG16, state_dict: dict[str, torch.Tensor]) -> dict[str, list[str]]:
     """Copy a torchvision VGG16 (or VGG16-BN) state_dict into `model` where shapes agree.
 

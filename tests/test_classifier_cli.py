@@ -161,6 +161,20 @@ def test_init_from_a_local_torchvision_state_dict(data, tmp_path):
     assert "2 tensors loaded, 1 skipped (classifier.6.weight" in result.output
     torch.save({"something": torch.zeros(1)}, tmp_path / "other.pth")
     result = invoke("train-classifier", "--data", data / "train", "--out", tmp_path / "r2", "--init", tmp_path / "other.pth", *FAST)
-    assert result.exit_code == 2 and "not a torchvision VGG state_dict" in result.output
+    assert result.exit_code == 2 and "neither a fontsynth checkpoint nor a torchvision VGG state_dict" in result.output
     result = invoke("train-classifier", "--data", data / "train", "--out", tmp_path / "r3", "--init", tmp_path / "missing.pth", *FAST)
     assert result.exit_code == 2 and "missing.pth does not exist" in result.output
+
+
+def test_init_from_a_typeface_run_fine_tunes_it(run, data, tmp_path):
+    result = invoke("train-classifier", "--data", data / "train", "--out", tmp_path / "ft", "--init", run, *FAST, "--steps", "1")
+    assert result.exit_code == 0, result.output
+    assert "tensors loaded, 0 skipped" in result.output
+    (tmp_path / "norm.json").write_text(json.dumps({"model": {"input_norm": "polarity"}}))
+    result = invoke("train-classifier", "--data", data / "train", "--out", tmp_path / "ft2", "--init", run, "--config", tmp_path / "norm.json", *FAST)
+    assert result.exit_code == 2 and "was trained with input_norm 'imagenet', this run uses 'polarity'" in result.output
+    from classifier.training import CHECKPOINT_FORMAT
+
+    torch.save({"format": CHECKPOINT_FORMAT, "model": "trba", "tables": {"charset": "ab"}}, tmp_path / "reader.pt")
+    result = invoke("train-classifier", "--data", data / "train", "--out", tmp_path / "ft3", "--init", tmp_path / "reader.pt", *FAST)
+    assert result.exit_code == 2 and "is a trba checkpoint, not a typeface classifier's" in result.output

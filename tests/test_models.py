@@ -142,3 +142,22 @@ def test_reset_classifier_gives_a_new_head_and_keeps_the_embedding():
     model.reset_classifier(9)
     assert model.config.num_classes == 9 and model(images).shape == (2, 9)
     assert torch.equal(model.embed(images), before)
+
+
+def test_run_weights_follow_the_fonts_into_another_class_table():
+    from classifier.registry import create_model
+    from classifier.typeface import load_run_weights
+
+    tiny = {"widths": (4, 4, 4, 4, 4), "depths": (1, 1, 1, 1, 1), "hidden": 8, "height": 32, "width": 32}
+    torch.manual_seed(0)
+    saved = create_model("vgg16", **tiny, num_classes=3)  # fonts a, b, c
+    model = create_model("vgg16", **tiny, num_classes=3)  # fonts c, x, a
+    fresh = model.state_dict()["classifier.6.weight"].clone()
+    report = load_run_weights(model, saved.state_dict(), ["a", "b", "c"], ["c", "x", "a"])
+    assert not report["skipped"] and "classifier.6.weight (2 of 3 fonts)" in report["loaded"]
+    weight, old = model.state_dict()["classifier.6.weight"], saved.state_dict()["classifier.6.weight"]
+    assert torch.equal(weight[0], old[2]) and torch.equal(weight[2], old[0]) and torch.equal(weight[1], fresh[1])
+    assert torch.equal(model.state_dict()["convs.0.weight"], saved.state_dict()["convs.0.weight"])
+    bigger = create_model("vgg16", **{**tiny, "hidden": 16}, num_classes=3)
+    report = load_run_weights(bigger, saved.state_dict(), ["a", "b", "c"], ["a", "b", "c"])
+    assert any(s.startswith("classifier.6.weight (shape") for s in report["skipped"]) and "convs.0.weight" in report["loaded"]
