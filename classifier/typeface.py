@@ -15,6 +15,7 @@ and layers whose shapes differ are reported, not loaded.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 
 import torch
@@ -159,51 +160,44 @@ class VGG16(nn.Module):
 OUTPUT_LAYER = "classifier.6."  # the last Linear: one row per class
 
 
-def load_run_weights(model: VGG16, state_dict: dict[str, torch.Tensor], saved_classes: list[str], classes: list[str]) -> dict[str, list[str]]:
-    """Copy a typeface run's weights into `model` where names and shapes agree. The output
-    layer's rows follow the fonts: a font in both class tables keeps its trained row, a font new
-    to `classes` keeps its fresh one. Returns {"loaded": keys, "skipped": keys with the reason}."""
+def copy_weights(model: VGG16, tensors: Iterable[tuple[str, torch.Tensor]], output_rows: list[tuple[int, int]] | None = None) -> dict[str, list[str]]:
+    """Copy (key, tensor) pairs into `model` where the key exists and the shape agrees. With
+    `output_rows` [(row here, row in the file)], the output layer is copied row by row (its
+    other rows keep their fresh values). Returns {"loaded": keys, "skipped": keys with the reason}."""
     own = model.state_dict()
-    row_of = {font: j for j, font in enumerate(saved_classes)}
-    rows = [(i, row_of[font]) for i, font in enumerate(classes) if font in row_of]
     loaded, skipped = [], []
-    for key, value in state_dict.items():
+    for key, value in tensors:
+        by_rows = output_rows is not None and key.startswith(OUTPUT_LAYER)
         if key not in own:
             skipped.append(f"{key} (not in this model)")
-            continue
-        same = value.shape[1:] == own[key].shape[1:] if key.startswith(OUTPUT_LAYER) else value.shape == own[key].shape
-        if not same:
+        elif (value.shape[1:] != own[key].shape[1:]) if by_rows else (value.shape != own[key].shape):
             skipped.append(f"{key} (shape {tuple(value.shape)} here {tuple(own[key].shape)})")
-            continue
-        if key.startswith(OUTPUT_LAYER):
-            for i, j in rows:
+        elif by_rows:
+            for i, j in output_rows:
                 own[key][i] = value[j].to(own[key].dtype)
-            loaded.append(f"{key} ({len(rows)} of {len(classes)} fonts)")
-            continue
-        own[key] = value.to(own[key].dtype)
-        loaded.append(key)
+            loaded.append(f"{key} ({len(output_rows)} of {own[key].shape[0]} classes)")
+        else:
+            own[key] = value.to(own[key].dtype)
+            loaded.append(key)
     model.load_state_dict(own)
     return {"loaded": loaded, "skipped": skipped}
+
+
+def load_run_weights(model: VGG16, state_dict: dict[str, torch.Tensor], saved_classes: list[str], classes: list[str]) -> dict[str, list[str]]:
+    """A typeface run's weights into `model` where names and shapes agree. The output layer's
+    rows follow the fonts: a font in both class tables keeps its trained row, a font new to
+    `classes` keeps its fresh one."""
+    row_of = {font: j for j, font in enumerate(saved_classes)}
+    return copy_weights(model, state_dict.items(), [(i, row_of[font]) for i, font in enumerate(classes) if font in row_of])
 
 
 def load_torchvision_weights(model: VGG16, state_dict: dict[str, torch.Tensor]) -> dict[str, list[str]]:
-    """Copy a torchvision VGG16 (or VGG16-BN) state_dict into `model` where shapes agree.
-
-    RGB first-layer weights are summed over colour for a grey model. Returns {"loaded": keys,
-    "skipped": keys with the reason} so the caller can say what came from the file."""
-    own = model.state_dict()
-    loaded, skipped = [], []
-    for key, value in state_dict.items():
+    """A torchvision VGG16 (or VGG16-BN) state_dict into `model` where shapes agree; RGB
+    first-layer weights are summed over colour for a grey model."""
+    def renamed(key: str, value: torch.Tensor) -> tuple[str, torch.Tensor]:
         key = "convs." + key[len("features."):] if key.startswith("features.") else key
-        if key not in own:
-            skipped.append(f"{key} (not in this model)")
-            continue
-        if key == "convs.0.weight" and value.shape[1] == 3 and own[key].shape[1] == 1:
+        if key == "convs.0.weight" and value.shape[1] == 3 and model.config.in_channels == 1:
             value = value.sum(dim=1, keepdim=True)
-        if value.shape != own[key].shape:
-            skipped.append(f"{key} (shape {tuple(value.shape)} here {tuple(own[key].shape)})")
-            continue
-        own[key] = value.to(own[key].dtype)
-        loaded.append(key)
-    model.load_state_dict(own)
-    return {"loaded": loaded, "skipped": skipped}
+        return key, value
+
+    return copy_weights(model, (renamed(k, v) for k, v in state_dict.items()))

@@ -154,7 +154,7 @@ def test_run_weights_follow_the_fonts_into_another_class_table():
     model = create_model("vgg16", **tiny, num_classes=3)  # fonts c, x, a
     fresh = model.state_dict()["classifier.6.weight"].clone()
     report = load_run_weights(model, saved.state_dict(), ["a", "b", "c"], ["c", "x", "a"])
-    assert not report["skipped"] and "classifier.6.weight (2 of 3 fonts)" in report["loaded"]
+    assert not report["skipped"] and "classifier.6.weight (2 of 3 classes)" in report["loaded"]
     weight, old = model.state_dict()["classifier.6.weight"], saved.state_dict()["classifier.6.weight"]
     assert torch.equal(weight[0], old[2]) and torch.equal(weight[2], old[0]) and torch.equal(weight[1], fresh[1])
     assert torch.equal(model.state_dict()["convs.0.weight"], saved.state_dict()["convs.0.weight"])
