@@ -50,7 +50,9 @@ start)
   for batch in $BENCH_BATCHES; do
     python3 scripts/bench_brush.py train --preset $BRUSH_PRESET --batch-size $batch --steps 20 --device $DEVICE
   done
-  echo '{"train": {"val_every": 1000, "checkpoint_every": 1000, "log_every": 100}, "data": {"val_samples": 2000}}' > /tmp/trba.json
+  # REC_MODEL: recognizer model overrides as JSON, e.g. '{"input_norm": "polarity", "width": 128}' (BENCHMARKS.md, session 9)
+  echo "{\"model\": ${REC_MODEL:-{\}}, \"train\": {\"val_every\": 1000, \"checkpoint_every\": 1000, \"log_every\": 100}, \"data\": {\"val_samples\": 2000}}" > /tmp/trba.json
+  python3 -c "import json; print('recognizer --config', json.load(open('/tmp/trba.json')))" || exit 1
   echo '{"train": {"val_every": 500, "checkpoint_every": 500, "log_every": 50}, "losses": {"content_steps": 1000}}' > /tmp/brush.json
   : > "$pids"
   setsid nohup $fs train-recognizer --fonts "$pack" --on-the-fly --split train --size 32 --preset $REC_PRESET --max-minutes "$minutes" \
