@@ -4,7 +4,8 @@ evaluation can say which effects a model fails on, not only how often it fails.
 - `accuracy_by_slice(records, correct)`: {slice: {value: {n, accuracy}}}, slices as
   `fontsynth.style.style_slices` names them (each effect on/off, background, font size, polarity)
   and the text's length in characters.
-- `hardest(by_slice, min_items)`: the slice values with the lowest accuracy.
+- `hardest(by_slice, min_items)`: the slice values with the lowest accuracy;
+  `describe_hardest` says them in one line.
 - `write_slices(by_slice, overall, out)`: `effects.csv` and `effects.png` (one bar per value).
 """
 

@@ -190,8 +190,9 @@ def preset(name: str) -> StyleConfig:
 def style_slices(style: dict) -> dict[str, str]:
     """Where one stored Style record (the `style` of a sample's `meta`) falls in the slices the
     evaluations report accuracy by: each optional effect "on" or "off", the background kind,
-    the font size and the polarity."""
-    s = Style.from_dict(style)
+    the font size and the polarity. Fields this version does not know are ignored."""
+    known = {f.name for f in fields(Style)}
+    s = Style.from_dict({k: v for k, v in style.items() if k in known})
     on = {
         "stroke": s.stroke_width > 0, "shadow": s.shadow_opacity > 0, "spacing": s.spacing != 0,
         "rotation": s.rotation != 0, "perspective": any(s.perspective), "curve": s.curve != 0,

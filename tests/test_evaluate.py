@@ -54,6 +54,7 @@ def test_style_slices_of_a_plain_style_and_of_one_with_effects():
                               invert=True, bg_kind="texture").to_dict())
     assert [k for k, v in busy.items() if v == "on"] == ["stroke", "perspective", "motion_blur", "jpeg"]
     assert (busy["background"], busy["polarity"]) == ("texture", "light on dark")
+    assert style_slices({"font": "f", "a_later_field": 1}) == plain  # records of a newer version still slice
 
 
 def test_accuracy_by_slice_by_hand():
