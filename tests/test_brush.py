@@ -129,7 +129,7 @@ def test_texts_the_recognizer_cannot_score_are_left_out_of_the_ocr_loss():
     for labels in (["ab", "ab"], ["ab", "xy"], ["xy", "zz"]):  # "xy", "zz": outside the recognizer's charset
         task = BrushTask(LossConfig(**only, ocr=1.0), Frozen(recognizer=recognizer))
         ((_, loss, _),) = list(step_losses(task, task.parts(model), {**batch(), "label-b": labels}, torch.device("cpu"), 0))
-        losses[labels[1]] = float(loss)
+        losses[labels[1]] = float(loss.detach())
     no_ocr = BrushTask(LossConfig(**only, ocr=0.0), Frozen(recognizer=recognizer))
     ((_, base, _),) = list(step_losses(no_ocr, no_ocr.parts(model), batch(), torch.device("cpu"), 0))
     assert losses["zz"] == pytest.approx(float(base))  # nothing scoreable: the target loss alone
