@@ -132,8 +132,8 @@ def test_texts_the_recognizer_cannot_score_are_left_out_of_the_ocr_loss():
         losses[labels[1]] = float(loss.detach())
     no_ocr = BrushTask(LossConfig(**only, ocr=0.0), Frozen(recognizer=recognizer))
     ((_, base, _),) = list(step_losses(no_ocr, no_ocr.parts(model), batch(), torch.device("cpu"), 0))
-    assert losses["zz"] == pytest.approx(float(base))  # nothing scoreable: the target loss alone
-    assert losses["xy"] > float(base) and losses["ab"] > float(base)
+    assert losses["zz"] == pytest.approx(float(base.detach()))  # nothing scoreable: the target loss alone
+    assert losses["xy"] > float(base.detach()) and losses["ab"] > float(base.detach())
 
 
 def test_ema_update_and_checkpoint_round_trip(tmp_path):
