@@ -167,9 +167,14 @@ def test_init_from_a_local_torchvision_state_dict(data, tmp_path):
 
 
 def test_init_from_a_typeface_run_fine_tunes_it(run, data, tmp_path):
-    result = invoke("train-classifier", "--data", data / "train", "--out", tmp_path / "ft", "--init", run, *FAST, "--steps", "1")
+    result = invoke("train-classifier", "--data", data / "train", "--out", tmp_path / "ft", "--init", run, *FAST, "--steps", "1", "--lr", "1e-12")
     assert result.exit_code == 0, result.output
     assert "tensors loaded, 0 skipped" in result.output
+    from classifier.training import load_checkpoint
+
+    before, after = load_checkpoint(run)["state_dict"], load_checkpoint(tmp_path / "ft" / "last.pt")["state_dict"]
+    for key in ("convs.0.weight", "classifier.0.weight", "classifier.6.weight"):  # one step at lr 1e-12: the run's weights
+        assert torch.allclose(before[key], after[key], atol=1e-6), key
     (tmp_path / "norm.json").write_text(json.dumps({"model": {"input_norm": "polarity"}}))
     result = invoke("train-classifier", "--data", data / "train", "--out", tmp_path / "ft2", "--init", run, "--config", tmp_path / "norm.json", *FAST)
     assert result.exit_code == 2 and "was trained with input_norm 'imagenet', this run uses 'polarity'" in result.output
