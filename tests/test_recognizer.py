@@ -193,6 +193,9 @@ def test_ocr_loss_prefers_the_right_text_and_only_the_image_gets_gradient(overfi
     assert all(p.grad is None for p in model.parameters())
     with pytest.raises(ValueError, match="cannot be scored"):
         ocr_loss(model, images, ["\u263a"] * 4)
+    with pytest.raises(ValueError, match="'x{40}' cannot be scored by this recognizer: longer than 25") as caught:
+        ocr_loss(model, images, [right[0], "x" * 40, "\u263a", right[3]])  # the reason of the first bad text, only it
+    assert "charset" not in str(caught.value)
 
 
 def test_checkpoint_round_trip_reads_the_same(overfit_run, words):

@@ -49,7 +49,8 @@ def ocr_loss(model: nn.Module, images: torch.Tensor, texts: list[str]) -> torch.
     keep, reasons = usable_labels(list(texts), model.config)
     if len(keep) < len(texts):
         first = min(set(range(len(texts))) - set(keep))
-        raise ValueError(f"text {texts[first]!r} cannot be scored by this recognizer: {', '.join(reasons)}")
+        why = usable_labels([texts[first]], model.config)[1]
+        raise ValueError(f"text {texts[first]!r} cannot be scored by this recognizer: {', '.join(why)}")
     return sequence_loss(model, images, list(texts))
 
 
