@@ -110,7 +110,7 @@ def train_classifier(request: TrainRequest, on_step=None) -> RunResult:
 def init_weights(model, path: Path, classes: list[str]) -> dict:
     """--init: the weights of a typeface run of ours (its folder or a .pt; fine-tuning, also on
     other fonts: rows of fonts in both class tables are kept) or a torchvision VGG16 state_dict."""
-    from classifier.training import CHECKPOINT_FORMAT, load_checkpoint
+    from classifier.training import checked_version, is_checkpoint, load_checkpoint
     from classifier.typeface import load_run_weights, load_torchvision_weights
 
     hint = "pass a typeface run folder, or a local torchvision VGG16 state_dict (.pth)"
@@ -123,7 +123,8 @@ def init_weights(model, path: Path, classes: list[str]) -> dict:
             raise UserError(f"--init {path} does not exist; {hint}") from None
         except Exception as e:
             raise UserError(f"--init {path} is not a readable state_dict or checkpoint ({type(e).__name__}); {hint}") from None
-    if isinstance(state, dict) and state.get("format") == CHECKPOINT_FORMAT:
+    if is_checkpoint(state):
+        state = checked_version(state, path)
         if state.get("model") != MODEL or "classes" not in state.get("tables", {}):
             raise UserError(f"--init {path} is a {state.get('model')} checkpoint, not a typeface classifier's; {hint}")
         saved_norm = state["model_config"].get("input_norm", "imagenet")

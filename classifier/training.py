@@ -251,8 +251,17 @@ def load_checkpoint(path: str | Path) -> dict:
         raise UserError(f"no checkpoint at {path}; pass a run folder or a .pt file written by training") from None
     except Exception as e:  # a damaged or foreign file: torch raises many types
         raise UserError(f"{path} is not a readable checkpoint ({type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''})") from None
-    if not isinstance(payload, dict) or payload.get("format") != CHECKPOINT_FORMAT:
+    if not is_checkpoint(payload):
         raise UserError(f"{path} is not a fontsynth checkpoint; pass a run folder written by fontsynth training")
+    return checked_version(payload, path)
+
+
+def is_checkpoint(payload) -> bool:
+    return isinstance(payload, dict) and payload.get("format") == CHECKPOINT_FORMAT
+
+
+def checked_version(payload: dict, path: str | Path) -> dict:
+    """A checkpoint's payload, refused when a newer fontsynth wrote it."""
     if payload.get("format_version", 0) > CHECKPOINT_VERSION:
         raise UserError(f"{path} was written by a newer fontsynth (checkpoint format {payload['format_version']}); upgrade fontsynth")
     return payload

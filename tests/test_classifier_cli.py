@@ -183,3 +183,6 @@ def test_init_from_a_typeface_run_fine_tunes_it(run, data, tmp_path):
     torch.save({"format": CHECKPOINT_FORMAT, "model": "trba", "tables": {"charset": "ab"}}, tmp_path / "reader.pt")
     result = invoke("train-classifier", "--data", data / "train", "--out", tmp_path / "ft3", "--init", tmp_path / "reader.pt", *FAST)
     assert result.exit_code == 2 and "is a trba checkpoint, not a typeface classifier's" in result.output
+    torch.save({**load_checkpoint(run), "format_version": 99}, tmp_path / "future.pt")
+    result = invoke("train-classifier", "--data", data / "train", "--out", tmp_path / "ft4", "--init", tmp_path / "future.pt", *FAST)
+    assert result.exit_code == 2 and "written by a newer fontsynth" in result.output
