@@ -23,7 +23,7 @@ import joblib
 import numpy as np
 
 from fontsynth.errors import UserError
-from fontsynth.fonts import FONT_SUFFIXES
+from fontsynth.fonts import FONT_SUFFIXES, clean_name
 from fontsynth.fileio import atomic_write_json, sha256_file
 from fontsynth.isolate import DEFAULT_MEMORY_MB, python_module_command, run_isolated
 from fontsynth.progress import progress_bar
@@ -154,6 +154,8 @@ class Catalog:
             raise UserError(f"{source} is not a fontsynth catalog of format {FORMAT_VERSION}; rebuild it with `fontsynth fonts scan`")
         known = {f.name for f in fields(FontEntry)}
         fonts = [FontEntry(**{k: v for k, v in f.items() if k in known}) for f in data["fonts"]]
+        for font in fonts:  # catalogs scanned before names were cleaned (a style of "Roman\n")
+            font.family, font.style = clean_name(font.family), clean_name(font.style)
         return cls(root=Path(root), fonts=fonts)
 
 

@@ -23,7 +23,7 @@ import numpy as np
 from fontTools.ttLib import TTCollection, TTFont
 from PIL import ImageFont
 
-from fontsynth.fonts import code_point_ranges, open_font
+from fontsynth.fonts import clean_name, code_point_ranges, open_font
 from fontsynth.isolate import serve
 
 REQUIRED = string.ascii_uppercase + string.ascii_lowercase + string.digits
@@ -113,8 +113,7 @@ class Face:
 
 
 def _name(font: TTFont, name_id: int) -> str:
-    name = font["name"].getDebugName(name_id) if "name" in font else None
-    return name or ""
+    return clean_name(font["name"].getDebugName(name_id) if "name" in font else None)
 
 
 def _named_instances(tt: TTFont) -> list[str]:
@@ -122,7 +121,7 @@ def _named_instances(tt: TTFont) -> list[str]:
         return []
     names = []
     for inst in tt["fvar"].instances:
-        name = tt["name"].getDebugName(inst.subfamilyNameID)
+        name = clean_name(tt["name"].getDebugName(inst.subfamilyNameID))
         if name and name not in names:
             names.append(name)
     return names
@@ -167,8 +166,8 @@ def type1_faces(path: str) -> list[Face]:
     for name in font.font["CharStrings"].keys():
         if char := glyph_char(name):
             cmap.setdefault(ord(char), name)
-    family = str(info.get("FamilyName", "") or font.font.get("FontName", ""))
-    full = str(info.get("FullName", ""))
+    family = clean_name(info.get("FamilyName", "") or font.font.get("FontName", ""))
+    full = clean_name(info.get("FullName", ""))
     style = full[len(family):].strip(" -") if full.startswith(family) and full != family else str(info.get("Weight", "") or "Regular")
     return [Face(index=0, instance=None, family=family, style=style or "Regular", postscript_name=str(font.font.get("FontName", "")),
                  outline="Type1", variable=False, cmap=cmap, symbol=False)]

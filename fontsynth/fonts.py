@@ -45,6 +45,12 @@ def open_font(path: str | BinaryIO, size: int, index: int = 0, instance: str | N
     return font
 
 
+def clean_name(name: object) -> str:
+    """A font's name as people write it: name tables hold stray newlines, tabs and doubled spaces
+    (Century Catalogue's style is "Roman\\n"), which would break a printed line or a CSV row."""
+    return " ".join(str(name or "").split())
+
+
 def code_point_ranges(cmap: dict[int, str]) -> list[list[int]]:
     ranges: list[list[int]] = []
     for cp in sorted(cmap):

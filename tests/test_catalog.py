@@ -278,3 +278,22 @@ def test_a_glyph_freetype_cannot_draw_makes_the_font_not_ocr_clean(monkeypatch):
 
     monkeypatch.setattr(fc, "glyph_cell", overflowing)
     assert fc.ocr_issues(font, cmap, cells, fc.load_templates()) == ["FreeType cannot draw '&'"]
+
+
+def test_names_with_stray_whitespace_are_cleaned_when_scanned_and_when_loaded(tmp_path):
+    def edit(font):
+        for record in list(font["name"].names):
+            if record.nameID == 2:
+                record.string = "Roman\n"
+            if record.nameID == 1:
+                record.string = " Bitstream\tVera  Sans "
+
+    fm._edit(tmp_path / "v.ttf", edit)
+    entry = scan(tmp_path).fonts[0]
+    assert (entry.family, entry.style) == ("Bitstream Vera Sans", "Roman")
+    # A catalog saved before names were cleaned (as our embedded one was) reads clean too.
+    scan(tmp_path).save(tmp_path / "c.json")
+    data = json.loads((tmp_path / "c.json").read_text())
+    data["fonts"][0]["style"] = "Roman\n"
+    (tmp_path / "c.json").write_text(json.dumps(data))
+    assert Catalog.load(tmp_path / "c.json", root=tmp_path).fonts[0].style == "Roman"
