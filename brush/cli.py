@@ -106,6 +106,12 @@ def evaluate(
     for name, r in rows:
         judged = ", ".join(f"{k} {r[k]:.3f}" for k in ("rec_acc", "rec_acc_tesseract", "typeface_agreement", "fid") if r.get(k) is not None)
         typer.echo(f"{name:22s} MSE {r['mse']:.4f}  PSNR {r['psnr']:.2f} dB  MS-SSIM {r['ms_ssim']:.2f}{'  ' + judged if judged else ''}")
+    if "by_effect" in report:
+        from classifier.slices import describe_hardest
+
+        key = report["slice_chart"] or "psnr"
+        hardest = describe_hardest(report["by_effect"], report["n"], key=key, percent=key != "psnr")
+        typer.echo(f"hardest render slices by {key}: {hardest} (all metrics in effects.csv{', chart effects.png' if report['slice_chart'] else ''})")
     for note in report["notes"]:
         typer.echo(f"note: {note}")
     typer.echo(f"{report['n']} pairs; eval.json and grid.png -> {folder}")

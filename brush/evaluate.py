@@ -122,6 +122,22 @@ def exact_accuracy(predictions: list[str], truths: list[str]) -> float:
     return sum(p == t for p, t in zip(predictions, truths)) / max(len(truths), 1)
 
 
+# A chart of the model's scores by render slice shows the first of these the eval has (shares in [0, 1]).
+SLICE_CHARTS = (("rec_acc_tesseract", "recognition by Tesseract"), ("rec_acc", "recognition by our recognizer"),
+                ("typeface_agreement", "typeface agreement"))
+
+
+def per_image_scores(metrics: list[dict[str, torch.Tensor]], judged: dict[str, list[bool]]) -> dict[str, list[float | None]]:
+    """The model's scores per image, for `means_by_slice`: MSE, PSNR and MS-SSIM x100 (PSNR None
+    where the output equals the target, as `Totals` leaves such images out) and each judge's
+    verdict (`judged`: metric -> one bool per image)."""
+    mse = torch.cat([m["mse"] for m in metrics]).tolist()
+    psnr = torch.cat([m["psnr"] for m in metrics]).tolist()
+    ssim = torch.cat([m["ms_ssim"] for m in metrics]).tolist()
+    return {"mse": mse, "psnr": [p if e > 0 else None for p, e in zip(psnr, mse)], "ms_ssim": [100 * s for s in ssim],
+            **{name: [float(ok) for ok in verdicts] for name, verdicts in judged.items()}}
+
+
 def to_uint8(images: torch.Tensor) -> list[np.ndarray]:
     """H x W x C uint8 arrays of N x C x H x W floats in [0, 1] (grey as H x W)."""
     arrays = (images.detach().float().clamp(0, 1) * 255 + 0.5).to(torch.uint8).permute(0, 2, 3, 1).cpu().numpy()
@@ -211,7 +227,7 @@ def evaluate_run(request: EvalRequest) -> dict:
     model, payload = load_brush(request.model, request.device)
     device = next(model.parameters()).device
     c = model.config
-    dataset = open_shards(request.data, EVAL_FIELDS, (c.height, c.width), c.in_channels, "--data")
+    dataset = open_shards(request.data, EVAL_FIELDS, (c.height, c.width), c.in_channels, "--data", optional=("meta-b",))
     if request.limit is not None:
         dataset = Subset(dataset, range(min(request.limit, len(dataset))))
     if len(dataset) == 0:
@@ -222,6 +238,8 @@ def evaluate_run(request: EvalRequest) -> dict:
     totals = {k: Totals() for k in names}
     images: dict[str, list[np.ndarray]] = {k: [] for k in (*names, "source")}
     inception: dict[str, list[torch.Tensor]] = {k: [] for k in (*names, "target")}
+    model_metrics: list[dict[str, torch.Tensor]] = []  # per image, for the scores by render slice
+    records: list[str] = []  # each pair's meta-b record (Style and text B), when the data stores it
     truths: list[str] = []
     sample = None
     with torch.no_grad():
@@ -231,7 +249,10 @@ def evaluate_run(request: EvalRequest) -> dict:
             out, _ = model(style, tensor_channels(content, c.content_channels))
             outputs = {"model": out.float(), "style": style, "background": batch["background"].to(device)}
             for name, output in outputs.items():
-                totals[name].add({k: v.cpu() for k, v in image_metrics(output, target).items()})
+                metrics = {k: v.cpu() for k, v in image_metrics(output, target).items()}
+                totals[name].add(metrics)
+                if name == "model":
+                    model_metrics.append(metrics)
                 images[name] += to_uint8(output)
                 if fid is not None:
                     inception[name].append(fid(output))
@@ -239,12 +260,14 @@ def evaluate_run(request: EvalRequest) -> dict:
                 inception["target"].append(fid(target))
             images["source"] += to_uint8(style)
             truths += list(batch["label-b"])
+            records += list(batch.get("meta-b", []))
             if sample is None:
                 sample = {"style": style[:8].cpu(), "content": content[:8].cpu(), "output": out[:8].float().cpu(), "target": target[:8].cpu(),
                           "background": batch["background"][:8]}
     report: dict = {"n": len(truths), "data": str(request.data), "model": str(request.model)}
     per = {name: totals[name].means() | {"perfect": totals[name].perfect} for name in names}
     notes: list[str] = []
+    judged: dict[str, list[bool]] = {}  # the model's outputs: right or not, per image, by each judge
     frozen = {k: v for k, v in payload.get("run", {}).get("frozen", {}).items() if v}
     for name, path in list(frozen.items()):
         if not Path(path).exists():
@@ -256,7 +279,10 @@ def evaluate_run(request: EvalRequest) -> dict:
 
         reader = Reader(recognizer, request.device)
         for name in names:
-            per[name]["rec_acc"] = exact_accuracy(reader.read(images[name])[0], truths)
+            predictions = reader.read(images[name])[0]
+            per[name]["rec_acc"] = exact_accuracy(predictions, truths)
+            if name == "model":
+                judged["rec_acc"] = [p == t for p, t in zip(predictions, truths)]
         report["recognizer"] = str(recognizer)
     else:
         notes.append("rec_acc: no recognizer (pass --recognizer runs/trba)")
@@ -264,7 +290,10 @@ def evaluate_run(request: EvalRequest) -> dict:
 
     if request.tesseract and tesseract.available():
         for name in names:
-            per[name]["rec_acc_tesseract"] = exact_accuracy(tesseract.read_images(images[name], request.workers or 1), truths)
+            predictions = tesseract.read_images(images[name], request.workers or 1)
+            per[name]["rec_acc_tesseract"] = exact_accuracy(predictions, truths)
+            if name == "model":
+                judged["rec_acc_tesseract"] = [p == t for p, t in zip(predictions, truths)]
         report["tesseract"] = tesseract.version()
     else:
         notes.append("rec_acc_tesseract: Tesseract is not installed (apt-get install tesseract-ocr)" if request.tesseract
@@ -278,6 +307,8 @@ def evaluate_run(request: EvalRequest) -> dict:
         for name in names:
             fonts = [r[0]["font"] for r in judge.top(images[name], 1)]
             per[name]["typeface_agreement"] = sum(a == b for a, b in zip(fonts, reference)) / len(reference)
+            if name == "model":
+                judged["typeface_agreement"] = [a == b for a, b in zip(fonts, reference)]
         report["classifier"] = str(classifier)
     else:
         notes.append("typeface_agreement: no classifier (pass --classifier runs/typeface)")
@@ -291,6 +322,13 @@ def evaluate_run(request: EvalRequest) -> dict:
     report["notes"] = notes
     folder = Path(request.out)
     folder.mkdir(parents=True, exist_ok=True)
+    if len(records) == len(truths):  # pairs rendered by a version that stores meta-b
+        from classifier.slices import means_by_slice, write_slices
+
+        report["by_effect"] = means_by_slice(records, per_image_scores(model_metrics, judged))
+        key, title = next(((k, t) for k, t in SLICE_CHARTS if k in judged), (None, ""))
+        write_slices(report["by_effect"], report.get(key) if key else None, folder, f"{title} of the model's outputs", key)
+        report["slice_chart"] = key
     (folder / "eval.json").write_text(json.dumps(report, indent=2) + "\n")
     from classifier.plots import write_tensor_grid
 

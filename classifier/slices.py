@@ -1,12 +1,14 @@
 """Accuracy by render slice: every rendered sample stores its Style (the `meta` record), so an
 evaluation can say which effects a model fails on, not only how often it fails.
 
-- `accuracy_by_slice(records, correct)`: {slice: {value: {n, accuracy}}}, slices as
+- `means_by_slice(records, scores)`: {slice: {value: {n, metric: mean, ...}}}, slices as
   `fontsynth.style.style_slices` names them (each effect on/off, background, font size, polarity)
-  and the text's length in characters.
-- `hardest(by_slice, min_items)`: the slice values with the lowest accuracy;
+  and the text's length in characters; `accuracy_by_slice(records, correct)` is its one-metric
+  case, {n, accuracy}.
+- `hardest(by_slice, min_items, key)`: the slice values with the lowest `key`;
   `describe_hardest` says them in one line.
-- `write_slices(by_slice, overall, out)`: `effects.csv` and `effects.png` (one bar per value).
+- `write_slices(by_slice, overall, out)`: `effects.csv` (every metric) and `effects.png` (one bar
+  per value of one metric).
 """
 
 from __future__ import annotations
@@ -35,45 +37,64 @@ def _order(value: str) -> tuple:
     return (number is None, int(number.group()) if number else 0, value)
 
 
-def accuracy_by_slice(records: Sequence[str | dict], correct: Sequence[bool]) -> dict[str, dict[str, dict]]:
-    """{slice: {value: {"n": items, "accuracy": share correct}}} of items whose `meta` records
-    (JSON text or parsed, with a "style") are `records`, and whose correctness is `correct`."""
-    if len(records) != len(correct):
-        raise ValueError(f"{len(records)} records for {len(correct)} results")
-    counts: dict[str, dict[str, list[int]]] = {}
-    for record, ok in zip(records, correct):
+def means_by_slice(records: Sequence[str | dict], scores: dict[str, Sequence[float | None]]) -> dict[str, dict[str, dict]]:
+    """{slice: {value: {"n": items, metric: mean, ...}}} of items whose `meta` records (JSON text
+    or parsed, with a "style" and a "text") are `records`; `scores[metric][i]` is item i's score,
+    or None where it has none (a metric's mean is over the items that have one; None if no item has)."""
+    for metric, values in scores.items():
+        if len(values) != len(records):
+            raise ValueError(f"{len(records)} records for {len(values)} results ({metric})")
+    tallies: dict[str, dict[str, dict[str, list[float]]]] = {}
+    for i, record in enumerate(records):
         meta = json.loads(record) if isinstance(record, (str, bytes)) else record
         for name, value in {**style_slices(meta["style"]), "length": length_bucket(len(meta["text"]))}.items():
-            tally = counts.setdefault(name, {}).setdefault(value, [0, 0])
-            tally[0] += 1
-            tally[1] += bool(ok)
-    return {name: {value: {"n": values[value][0], "accuracy": values[value][1] / values[value][0]} for value in sorted(values, key=_order)}
-            for name, values in counts.items()}
+            tally = tallies.setdefault(name, {}).setdefault(value, {"n": [0.0, 0]} | {metric: [0.0, 0] for metric in scores})
+            tally["n"][1] += 1
+            for metric, values in scores.items():
+                if values[i] is not None:
+                    tally[metric][0] += float(values[i])
+                    tally[metric][1] += 1
+    return {name: {value: {"n": values[value]["n"][1]} | {metric: (total / count if count else None)
+                                                          for metric, (total, count) in values[value].items() if metric != "n"}
+                   for value in sorted(values, key=_order)}
+            for name, values in tallies.items()}
 
 
-def hardest(by_slice: dict[str, dict[str, dict]], min_items: int = 1, top: int = 3) -> list[tuple[str, str, dict]]:
-    """The `top` (slice, value, {n, accuracy}) of lowest accuracy among values of at least `min_items` items."""
-    rows = [(name, value, cell) for name, values in by_slice.items() for value, cell in values.items() if cell["n"] >= min_items]
-    return sorted(rows, key=lambda row: (row[2]["accuracy"], row[0], row[1]))[:top]
+def accuracy_by_slice(records: Sequence[str | dict], correct: Sequence[bool]) -> dict[str, dict[str, dict]]:
+    """{slice: {value: {"n": items, "accuracy": share correct}}}: `means_by_slice` of one metric."""
+    return means_by_slice(records, {"accuracy": [bool(ok) for ok in correct]})
 
 
-def describe_hardest(by_slice: dict[str, dict[str, dict]], total: int) -> str:
-    """One line for the terminal: the hardest slice values holding at least 5% of the items."""
-    rows = hardest(by_slice, min_items=max(1, total // 20))
-    return ", ".join(f"{name} {value} {cell['accuracy']:.1%} (n={cell['n']})" for name, value, cell in rows) or "none"
+def hardest(by_slice: dict[str, dict[str, dict]], min_items: int = 1, top: int = 3, key: str = "accuracy") -> list[tuple[str, str, dict]]:
+    """The `top` (slice, value, {n, key, ...}) of lowest `key` among values of at least `min_items` items."""
+    rows = [(name, value, cell) for name, values in by_slice.items() for value, cell in values.items()
+            if cell["n"] >= min_items and cell.get(key) is not None]
+    return sorted(rows, key=lambda row: (row[2][key], row[0], row[1]))[:top]
 
 
-def write_slices(by_slice: dict[str, dict[str, dict]], overall: float, out: Path, metric: str = "accuracy") -> None:
-    """`effects.csv` (slice, value, n, `metric`) and `effects.png`: one bar per slice value, the
-    overall score as a red line."""
+def describe_hardest(by_slice: dict[str, dict[str, dict]], total: int, key: str = "accuracy", percent: bool = True) -> str:
+    """One line for the terminal: the hardest slice values (by `key`) holding at least 5% of the items."""
+    rows = hardest(by_slice, min_items=max(1, total // 20), key=key)
+    return ", ".join(f"{name} {value} {cell[key]:{'.1%' if percent else '.2f'}} (n={cell['n']})" for name, value, cell in rows) or "none"
+
+
+def write_slices(by_slice: dict[str, dict[str, dict]], overall: float | None, out: Path, metric: str = "accuracy",
+                 key: str | None = "accuracy") -> None:
+    """`effects.csv` (slice, value, n, then every metric of the cells) and `effects.png`: one bar
+    per slice value of `key`, a share in [0, 1] (titled `metric`), the overall score as a red
+    line. With `key` None, the CSV only."""
     from classifier.plots import draw_bars
 
     out.mkdir(parents=True, exist_ok=True)
+    cells = [(name, value, cell) for name, values in by_slice.items() for value, cell in values.items()]
+    metrics = list(dict.fromkeys(k for _, _, cell in cells for k in cell if k != "n"))
     with open(out / "effects.csv", "w", newline="") as f:
         writer = csv.writer(f)
-        writer.writerow(["slice", "value", "n", metric])
-        for name, values in by_slice.items():
-            for value, cell in values.items():
-                writer.writerow([name, value, cell["n"], f"{cell['accuracy']:.4f}"])
-    rows = [(f"{name} {value} (n={cell['n']})", cell["accuracy"]) for name, values in by_slice.items() for value, cell in values.items()]
-    draw_bars(f"{metric} by render slice (overall {overall:.1%}, red)", rows, line=overall).save(out / "effects.png")
+        writer.writerow(["slice", "value", "n", *(metric if metrics == ["accuracy"] else k for k in metrics)])
+        for name, value, cell in cells:
+            writer.writerow([name, value, cell["n"], *("" if cell.get(k) is None else f"{cell[k]:.4f}" for k in metrics)])
+    if key is None:
+        return
+    rows = [(f"{name} {value} (n={cell['n']})", cell.get(key) or 0.0) for name, value, cell in cells]
+    title = f"{metric} by render slice" + (f" (overall {overall:.1%}, red)" if overall is not None else "")
+    draw_bars(title, rows, line=overall).save(out / "effects.png")

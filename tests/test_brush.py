@@ -262,6 +262,16 @@ def test_eval_json_against_the_baselines(run, pairs, tmp_path):
         assert math.isfinite(baseline["psnr"]) and 0 < baseline["mse"] < 1
     assert report["psnr"] == pytest.approx(10 * math.log10(1 / report["mse"]), abs=3)  # mean of logs vs log of mean: close, not equal
     assert (tmp_path / "ev" / "eval.json").exists() and (tmp_path / "ev" / "grid.png").exists()
+    # by render slice (Style and text B of each pair): each slice's values cover the pairs once, and
+    # their means weighted by n give back the overall MSE and MS-SSIM
+    by = report["by_effect"]
+    assert set(by) >= {"blur", "background", "length"} and report["slice_chart"] is None  # no judge: the CSV, no chart
+    for values in by.values():
+        assert sum(cell["n"] for cell in values.values()) == 12
+        assert sum(cell["n"] * cell["mse"] for cell in values.values()) / 12 == pytest.approx(report["mse"], rel=1e-5)
+        assert sum(cell["n"] * cell["ms_ssim"] for cell in values.values()) / 12 == pytest.approx(report["ms_ssim"], rel=1e-4)
+    header = (tmp_path / "ev" / "effects.csv").read_text().splitlines()[0]
+    assert header == "slice,value,n,mse,psnr,ms_ssim" and not (tmp_path / "ev" / "effects.png").exists()
     # --save-outputs: the outputs as PNG with their texts, to judge elsewhere; they give back the reported MSE
     from fontsynth.codec import decode
     from fontsynth.dataset import Dataset
@@ -275,6 +285,25 @@ def test_eval_json_against_the_baselines(run, pairs, tmp_path):
         target = decode(ds[i]["target"]).astype(np.float64) / 255
         errors.append(((output - target.reshape(output.shape)) ** 2).mean())
     assert np.mean(errors) == pytest.approx(report["mse"], abs=2e-3)
+
+
+def test_eval_charts_a_judges_verdicts_by_render_slice(run, pairs, tmp_path):
+    from fontsynth.cli import app as fontsynth_app
+
+    typeface = tmp_path / "typeface"
+    trained = runner.invoke(fontsynth_app, [str(a) for a in ("train-classifier", "--data", pairs / "train", "--out", typeface, "--steps", "4", *FAST)])
+    assert trained.exit_code == 0, trained.output
+    result = invoke("eval", run, "--data", pairs / "test", "--workers", "0", "--no-tesseract", "--out", tmp_path / "ev", "--device", "cpu",
+                    "--classifier", typeface)
+    assert result.exit_code == 0, result.output
+    assert "hardest render slices by typeface_agreement:" in result.output
+    report = json.loads((tmp_path / "ev" / "eval.json").read_text())
+    assert report["slice_chart"] == "typeface_agreement"
+    for values in report["by_effect"].values():  # each pair's verdict counted once per slice
+        assert sum(c["n"] * c["typeface_agreement"] for c in values.values()) / 12 == pytest.approx(report["typeface_agreement"])
+    assert "typeface_agreement" in (tmp_path / "ev" / "effects.csv").read_text().splitlines()[0]
+    with Image.open(tmp_path / "ev" / "effects.png") as chart:
+        assert chart.height > 16 * sum(len(values) for values in report["by_effect"].values())
 
 
 def test_the_content_renderer_draws_what_pairs_store(pairs):

@@ -85,3 +85,19 @@ def test_write_slices_writes_the_csv_and_a_bar_chart(tmp_path):
     assert len(lines) == 1 + sum(len(values) for values in by.values())
     with Image.open(tmp_path / "effects.png") as image:
         assert image.height > 16 * (len(lines) - 1)
+
+
+def test_means_by_slice_of_several_metrics_by_hand(tmp_path):
+    from classifier.slices import describe_hardest, means_by_slice, write_slices
+
+    records = [_record("ab", blur=1.0), _record("abcd"), _record("abcdefghijk", blur=0.5)]
+    by = means_by_slice(records, {"psnr": [10.0, None, 20.0], "rec": [True, False, True]})
+    assert by["blur"] == {"off": {"n": 1, "psnr": None, "rec": 0.0}, "on": {"n": 2, "psnr": 15.0, "rec": 1.0}}
+    assert by["length"]["10-14"] == {"n": 1, "psnr": 20.0, "rec": 1.0}
+    assert describe_hardest(by, 3, key="psnr", percent=False) == "length 1-3 10.00 (n=1), background flat 15.00 (n=3), blur on 15.00 (n=2)"
+    with pytest.raises(ValueError, match="rec"):
+        means_by_slice(records, {"psnr": [1.0, 2.0, 3.0], "rec": [True]})
+    write_slices(by, None, tmp_path, "recognition", key=None)  # the CSV of every metric, no chart
+    lines = (tmp_path / "effects.csv").read_text().splitlines()
+    assert lines[0] == "slice,value,n,psnr,rec" and "blur,off,1,,0.0000" in lines and "blur,on,2,15.0000,1.0000" in lines
+    assert not (tmp_path / "effects.png").exists()
