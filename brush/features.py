@@ -61,10 +61,13 @@ class FeatureNet(nn.Module):
             return images.expand(-1, 3, -1, -1)
         return images.reshape(-1, 1, *images.shape[-2:])  # grey net, colour image: channels as images
 
-    def forward(self, images: torch.Tensor, layers) -> dict[str, torch.Tensor]:
+    def forward(self, images: torch.Tensor, layers, reference: torch.Tensor | None = None) -> dict[str, torch.Tensor]:
+        """Features of `images`; with `reference` (say, the target an output is compared with), a
+        network with a per-image input norm maps both through the reference's normalisation, so
+        the features see a wrong brightness, contrast or polarity (VGG16.features)."""
         assert images.ndim == 4 and images.shape[1] in (1, 3), f"expected N x 1|3 x H x W images, got {tuple(images.shape)}"
         n = images.shape[0]
-        feats = self.vgg.features(self._channels(images), list(layers))
+        feats = self.vgg.features(self._channels(images), list(layers), None if reference is None else self._channels(reference))
         return {k: v.reshape(n, -1, *v.shape[-2:]) for k, v in feats.items()}
 
 

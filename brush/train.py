@@ -169,7 +169,8 @@ class BrushTask:
         f = self.frozen
         if f.features is not None and (c.perceptual or c.gram):
             weights = {k: 1.0 for k in c.feature_layers}
-            feats_out, feats_target = f.features(out, c.feature_layers), f.features(target, c.feature_layers)
+            feats_out = f.features(out, c.feature_layers, reference=target)  # the target's input norm: polarity and contrast count
+            feats_target = f.features(target, c.feature_layers)
             feats_target = {k: v.detach() for k, v in feats_target.items()}
             if c.perceptual:
                 loss = loss + c.perceptual * L.feature_loss(feats_out, feats_target, weights)

@@ -6,15 +6,21 @@ from __future__ import annotations
 import torch
 
 
-def normalise_per_image(images: torch.Tensor, polarity: bool, eps: float = 1e-5) -> torch.Tensor:
+def normalise_per_image(images: torch.Tensor, polarity: bool, eps: float = 1e-5, reference: torch.Tensor | None = None) -> torch.Tensor:
     """Each image of N x C x H x W to zero mean and unit standard deviation (over channels and
     pixels). With `polarity`, images whose grey levels are skewed towards light (a few bright
     pixels on a darker ground: light text) are negated, so text is dark on a light ground
-    whatever its colours (right on 99.5% of default renders: scripts/check_polarity.py)."""
-    mean = images.mean(dim=(1, 2, 3), keepdim=True)
-    centred = images - mean
-    z = centred * torch.rsqrt(centred.pow(2).mean(dim=(1, 2, 3), keepdim=True) + eps)  # eps: a flat image stays 0
+    whatever its colours (right on 99.5% of default renders: scripts/check_polarity.py).
+
+    With `reference` (N images of the same shape), each image gets its reference image's map
+    (mean, scale and sign) instead of its own: what a loss comparing features of two images needs,
+    or a wrong brightness, contrast or polarity would be normalised away (an output of light text
+    where the target has dark text would match the target's features exactly)."""
+    source = images if reference is None else reference
+    assert source.shape == images.shape, f"reference {tuple(source.shape)} for images {tuple(images.shape)}"
+    mean = source.mean(dim=(1, 2, 3), keepdim=True)
+    scale = torch.rsqrt((source - mean).pow(2).mean(dim=(1, 2, 3), keepdim=True) + eps)  # eps: a flat image stays 0
     if polarity:
-        skew = z.pow(3).mean(dim=(1, 2, 3), keepdim=True)
-        z = torch.where(skew > 0, -z, z)
-    return z
+        skew = ((source - mean) * scale).pow(3).mean(dim=(1, 2, 3), keepdim=True)
+        scale = torch.where(skew > 0, -scale, scale)
+    return (images - mean) * scale

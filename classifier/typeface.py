@@ -114,12 +114,12 @@ class VGG16(nn.Module):
                 nn.init.normal_(m.weight, 0, 0.01)
                 nn.init.zeros_(m.bias)
 
-    def _check(self, images: torch.Tensor) -> torch.Tensor:
+    def _check(self, images: torch.Tensor, reference: torch.Tensor | None = None) -> torch.Tensor:
         c = self.config
         assert images.ndim == 4 and images.shape[1] == c.in_channels, f"expected N x {c.in_channels} x H x W images, got {tuple(images.shape)}"
         if self.config.input_norm == "imagenet":
             return (images - self.mean) / self.std
-        return normalise_per_image(images, polarity=self.config.input_norm == "polarity")
+        return normalise_per_image(images, polarity=self.config.input_norm == "polarity", reference=reference)
 
     def forward_features(self, images: torch.Tensor) -> torch.Tensor:
         """The flattened pooled conv features (N x channels * pool)."""
@@ -138,14 +138,16 @@ class VGG16(nn.Module):
         assert logits.shape == (images.shape[0], self.config.num_classes)
         return logits
 
-    def features(self, images: torch.Tensor, layers: list[str] | tuple[str, ...]) -> dict[str, torch.Tensor]:
-        """Named intermediate activations; runs the network only as deep as the deepest layer asked for."""
+    def features(self, images: torch.Tensor, layers: list[str] | tuple[str, ...], reference: torch.Tensor | None = None) -> dict[str, torch.Tensor]:
+        """Named intermediate activations; runs the network only as deep as the deepest layer asked
+        for. With a per-image input norm, `reference` images lend theirs (see `normalise_per_image`):
+        pass the target when comparing an output's features with the target's."""
         unknown = [name for name in layers if name not in self._index]
         if unknown:
             raise ValueError(f"unknown layer(s) {', '.join(unknown)}; valid: {', '.join(self.layer_names)}")
         wanted = {self._index[name]: name for name in layers}
         out: dict[str, torch.Tensor] = {}
-        x = self._check(images)
+        x = self._check(images, reference)
         for i, layer in enumerate(self.convs[: max(wanted) + 1]):
             x = layer(x)
             if i in wanted:

@@ -122,6 +122,22 @@ def test_torchvision_vgg_files_load_with_their_layout(tmp_path, arch, depths, bn
     assert torch.allclose(got, want, atol=1e-5)
 
 
+def test_perceptual_loss_through_a_per_image_norm_sees_polarity_and_contrast():
+    from classifier.registry import create_model
+
+    torch.manual_seed(0)
+    net = FeatureNet(create_model("vgg16", widths=(4, 8, 8, 8, 8), hidden=8, num_classes=2, input_norm="polarity"), "polarity")
+    target = torch.ones(2, 1, 16, 32)
+    target[:, :, 5:11, 4:28] = 0.1  # dark text on a light ground
+    layers, weights = ["relu1_2", "relu2_2"], {"relu1_2": 1.0, "relu2_2": 1.0}
+    wanted = net(target, layers)
+    for wrong in (1.1 - target, 0.5 + 0.1 * target):  # light text on dark; washed out
+        blind = losses.feature_loss(net(wrong, layers), wanted, weights)
+        seen = losses.feature_loss(net(wrong, layers, reference=target), wanted, weights)
+        assert float(blind) < 1e-4 < float(seen)  # each image's own norm hides the difference; the target's shows it
+    assert float(losses.feature_loss(net(target, layers, reference=target), wanted, weights)) == 0.0
+
+
 def test_feature_net_errors(tmp_path):
     with pytest.raises(UserError, match="does not exist"):
         load_feature_net(tmp_path / "nope")

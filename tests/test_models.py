@@ -82,6 +82,11 @@ def test_per_image_normalisation_by_hand():
     assert torch.allclose(normalise_per_image(1 - light_text, polarity=True), -z, atol=1e-3)  # already dark: kept
     flat = torch.full((1, 1, 2, 2), 0.7)
     assert torch.equal(normalise_per_image(flat, polarity=True), torch.zeros_like(flat))  # no division by zero
+    # With a reference, its map (mean 0.25, scale 1/s, negated) is applied: the inverted image no
+    # longer normalises to the same tensor, and the reference itself is normalised as without one.
+    assert torch.allclose(normalise_per_image(1 - light_text, polarity=True, reference=light_text), -(0.75 - light_text) / s, atol=1e-3)
+    assert torch.allclose(normalise_per_image(light_text, polarity=True, reference=light_text), -z, atol=1e-3)
+    assert torch.allclose(normalise_per_image(2 * light_text, polarity=False, reference=light_text), (2 * light_text - 0.25) / s, atol=1e-3)
 
 
 @pytest.mark.parametrize("name, fixed", [("vgg16", "imagenet"), ("trba", "none")])
