@@ -44,20 +44,19 @@ def means_by_slice(records: Sequence[str | dict], scores: dict[str, Sequence[flo
     for metric, values in scores.items():
         if len(values) != len(records):
             raise ValueError(f"{len(records)} records for {len(values)} results ({metric})")
-    tallies: dict[str, dict[str, dict[str, list[float]]]] = {}
+    items: dict[str, dict[str, list[int]]] = {}  # slice -> value -> the indices of its items
     for i, record in enumerate(records):
         meta = json.loads(record) if isinstance(record, (str, bytes)) else record
         for name, value in {**style_slices(meta["style"]), "length": length_bucket(len(meta["text"]))}.items():
-            tally = tallies.setdefault(name, {}).setdefault(value, {"n": [0.0, 0]} | {metric: [0.0, 0] for metric in scores})
-            tally["n"][1] += 1
-            for metric, values in scores.items():
-                if values[i] is not None:
-                    tally[metric][0] += float(values[i])
-                    tally[metric][1] += 1
-    return {name: {value: {"n": values[value]["n"][1]} | {metric: (total / count if count else None)
-                                                          for metric, (total, count) in values[value].items() if metric != "n"}
+            items.setdefault(name, {}).setdefault(value, []).append(i)
+
+    def mean(values: Sequence[float | None], indices: list[int]) -> float | None:
+        present = [float(values[i]) for i in indices if values[i] is not None]
+        return sum(present) / len(present) if present else None
+
+    return {name: {value: {"n": len(values[value])} | {metric: mean(scores[metric], values[value]) for metric in scores}
                    for value in sorted(values, key=_order)}
-            for name, values in tallies.items()}
+            for name, values in items.items()}
 
 
 def accuracy_by_slice(records: Sequence[str | dict], correct: Sequence[bool]) -> dict[str, dict[str, dict]]:
