@@ -128,13 +128,13 @@ SLICE_CHARTS = (("rec_acc_tesseract", "recognition by Tesseract"), ("rec_acc", "
 
 
 def per_image_scores(metrics: list[dict[str, torch.Tensor]], judged: dict[str, list[bool]]) -> dict[str, list[float | None]]:
-    """The model's scores per image, for `means_by_slice`: MSE, PSNR and MS-SSIM x100 (PSNR None
-    where the output equals the target, as `Totals` leaves such images out) and each judge's
-    verdict (`judged`: metric -> one bool per image)."""
-    mse = torch.cat([m["mse"] for m in metrics]).tolist()
-    psnr = torch.cat([m["psnr"] for m in metrics]).tolist()
-    ssim = torch.cat([m["ms_ssim"] for m in metrics]).tolist()
-    return {"mse": mse, "psnr": [p if e > 0 else None for p, e in zip(psnr, mse)], "ms_ssim": [100 * s for s in ssim],
+    """The model's scores per image, for `means_by_slice`: MSE, PSNR and MS-SSIM x100 (None where
+    the output equals the target, as `Totals` leaves such images out) and each judge's verdict
+    (`judged`: metric -> one bool per image)."""
+    mse = torch.cat([m["mse"] for m in metrics])
+    scores = {"mse": mse, "psnr": torch.cat([m["psnr"] for m in metrics]), "ms_ssim": 100 * torch.cat([m["ms_ssim"] for m in metrics])}
+    kept = (mse > 0).tolist()
+    return {**{name: [v if keep else None for v, keep in zip(values.tolist(), kept)] for name, values in scores.items()},
             **{name: [float(ok) for ok in verdicts] for name, verdicts in judged.items()}}
 
 

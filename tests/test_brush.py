@@ -457,3 +457,9 @@ def test_modulated_conv_equals_per_sample_modulated_weights():
             conv.modulation.weight.normal_()
         x, style = torch.randn(3, 5, 6, 9), torch.randn(3, 4)
         assert torch.allclose(conv(x, style), conv.forward_grouped(x, style), atol=1e-5)
+
+
+def test_per_image_scores_leave_out_perfect_images_as_the_totals_do():
+    metrics = [{"mse": torch.tensor([0.0, 0.01]), "psnr": torch.tensor([float("inf"), 20.0]), "ms_ssim": torch.tensor([1.0, 0.5])}]
+    scores = E.per_image_scores(metrics, {"rec_acc": [True, False]})
+    assert scores == {"mse": [None, pytest.approx(0.01)], "psnr": [None, 20.0], "ms_ssim": [None, 50.0], "rec_acc": [1.0, 0.0]}
