@@ -125,31 +125,6 @@ def test_the_columns_a_ctc_model_reads_are_known_before_it_runs(width):
                          feature_channels=32, blocks=(1, 1, 1, 1))
     assert model(torch.rand(1, 1, 32, width)).shape[1] == model.config.ctc_columns == ResNetFeatures.columns(width)
     assert create_model("trba", charset="ab", width=width).config.ctc_columns == 0  # attention: no CTC limit
-    split = create_model("trba", **{**model.config.__dict__, "ctc_split": 3})
-    assert split(torch.rand(2, 1, 32, width)).shape == (2, 3 * ResNetFeatures.columns(width), 3) and split.config.ctc_columns == split(
-        torch.rand(1, 1, 32, width)).shape[1]
-
-
-def test_ctc_split_reads_texts_longer_than_the_columns():
-    from classifier.recognizer.labels import label_problem
-    from classifier.recognizer.task import ctc_loss
-
-    texts = ["aabbaab", "babbaba", "abbbaab"]  # 7 letters, 4 doubled: 11 CTC steps; width 16 gives 5 columns
-    assert all(label_problem(t, "ab", 25, create_model("trba", charset="ab", width=16, prediction="ctc").config.ctc_columns) for t in texts)
-    torch.manual_seed(0)
-    model = create_model("trba", charset="ab", width=16, prediction="ctc", transformation="none", sequence="none", feature_channels=32,
-                         blocks=(1, 1, 1, 1), ctc_split=3)  # 15 steps
-    assert not any(label_problem(t, "ab", 25, model.config.ctc_columns) for t in texts)
-    images = torch.rand(3, 1, 32, 16)
-    optimizer = torch.optim.Adam(model.parameters(), lr=1e-2)
-    for _ in range(80):
-        optimizer.zero_grad()
-        ctc_loss(model(images), texts, "ab").backward()
-        optimizer.step()
-    model.eval()
-    assert model.predict(images)[0] == texts
-    with pytest.raises(UserError, match="ctc_split"):
-        create_model("trba", charset="ab", ctc_split=2)  # attention models read no CTC steps
 
 
 # ---------------------------------------------------------------- training, ocr_loss, checkpoints

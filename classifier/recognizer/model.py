@@ -34,8 +34,6 @@ class RecognizerConfig:
     sequence: str = "bilstm"  # bilstm or none
     hidden: int = 256
     prediction: str = "attn"  # attn or ctc
-    ctc_split: int = 1  # CTC models: time steps read from each feature column (the head predicts `ctc_split` in a row), so a
-    # W-pixel image gives ctc_split x (W/4 + 1) steps: room for long texts and doubled letters at the cost of a wider head only
     input_norm: str = "none"  # none: images as given, in [0, 1]; image: each to zero mean, unit std; polarity: image, text made dark
     ctc_aux: float = 0.0  # attention models: weight of a CTC loss on the encoder's columns, training only (joint
     # CTC-attention, Kim et al. 2017, meant to make the decoder align sooner; not shown on a 2-core CPU: BENCHMARKS.md)
@@ -52,15 +50,13 @@ class RecognizerConfig:
             raise ValueError("blocks: four positive counts; feature_channels a multiple of 16; hidden positive")
         if self.input_norm not in ("none", "image", "polarity"):
             raise ValueError(f"input_norm must be none, image or polarity, got {self.input_norm!r}")
-        if self.ctc_split < 1 or (self.ctc_split > 1 and self.prediction != "ctc"):
-            raise ValueError(f"ctc_split must be a positive whole number, above 1 only for CTC models (got {self.ctc_split}, {self.prediction})")
         if self.ctc_aux < 0 or (self.ctc_aux and self.prediction != "attn"):
             raise ValueError(f"ctc_aux must be non-negative, and only attention models take it (got {self.ctc_aux}, {self.prediction})")
 
     @property
     def ctc_columns(self) -> int:
-        """Time steps a CTC model reads (0 for attention models): the limit of `labels.ctc_steps`."""
-        return ResNetFeatures.columns(self.width) * self.ctc_split if self.prediction == "ctc" else 0
+        """Columns a CTC model reads (0 for attention models): the limit of `labels.ctc_steps`."""
+        return ResNetFeatures.columns(self.width) if self.prediction == "ctc" else 0
 
     @property
     def classes(self) -> int:
@@ -80,7 +76,7 @@ class Recognizer(nn.Module):
         if c.prediction == "attn":
             self.decoder = AttentionDecoder(width, c.hidden, c.classes)
         else:
-            self.decoder = nn.Linear(width, c.classes * c.ctc_split)
+            self.decoder = nn.Linear(width, c.classes)
         self.ctc_head = nn.Linear(width, len(c.charset) + CTC_OFFSET) if c.ctc_aux else None  # training only
 
     def encode(self, images: torch.Tensor) -> torch.Tensor:
@@ -99,8 +95,7 @@ class Recognizer(nn.Module):
         if self.config.prediction == "attn":
             logits = self.decoder(features, tokens, self.config.max_length + 1)
             return (logits, self.ctc_head(features)) if with_ctc else logits
-        logits = self.decoder(features)  # N x columns x (ctc_split * classes): each column's steps in a row
-        return logits.reshape(logits.shape[0], -1, self.config.classes)
+        return self.decoder(features)
 
     @torch.no_grad()
     def predict(self, images: torch.Tensor) -> tuple[list[str], list[float]]:
