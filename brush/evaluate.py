@@ -118,10 +118,6 @@ class Totals:
         return out
 
 
-def exact_accuracy(predictions: list[str], truths: list[str]) -> float:
-    return sum(p == t for p, t in zip(predictions, truths)) / max(len(truths), 1)
-
-
 # A chart of the model's scores by render slice shows the first of these the eval has (shares in [0, 1]).
 SLICE_CHARTS = (("rec_acc_tesseract", "recognition by Tesseract"), ("rec_acc", "recognition by our recognizer"),
                 ("typeface_agreement", "typeface agreement"))
@@ -268,6 +264,15 @@ def evaluate_run(request: EvalRequest) -> dict:
     per = {name: totals[name].means() | {"perfect": totals[name].perfect} for name in names}
     notes: list[str] = []
     judged: dict[str, list[bool]] = {}  # the model's outputs: right or not, per image, by each judge
+
+    def judge(key: str, answer, expected: list) -> None:
+        """per[output][key]: the share of images whose `answer` (a function of a list of images)
+        equals `expected`, for the model and both baselines; the model's verdicts go to `judged`."""
+        for name in names:
+            verdicts = [a == e for a, e in zip(answer(images[name]), expected)]
+            per[name][key] = sum(verdicts) / max(len(verdicts), 1)
+            if name == "model":
+                judged[key] = verdicts
     frozen = {k: v for k, v in payload.get("run", {}).get("frozen", {}).items() if v}
     for name, path in list(frozen.items()):
         if not Path(path).exists():
@@ -278,22 +283,14 @@ def evaluate_run(request: EvalRequest) -> dict:
         from classifier.recognizer import Reader
 
         reader = Reader(recognizer, request.device)
-        for name in names:
-            predictions = reader.read(images[name])[0]
-            per[name]["rec_acc"] = exact_accuracy(predictions, truths)
-            if name == "model":
-                judged["rec_acc"] = [p == t for p, t in zip(predictions, truths)]
+        judge("rec_acc", lambda batch: reader.read(batch)[0], truths)
         report["recognizer"] = str(recognizer)
     else:
         notes.append("rec_acc: no recognizer (pass --recognizer runs/trba)")
     from classifier.recognizer import tesseract
 
     if request.tesseract and tesseract.available():
-        for name in names:
-            predictions = tesseract.read_images(images[name], request.workers or 1)
-            per[name]["rec_acc_tesseract"] = exact_accuracy(predictions, truths)
-            if name == "model":
-                judged["rec_acc_tesseract"] = [p == t for p, t in zip(predictions, truths)]
+        judge("rec_acc_tesseract", lambda batch: tesseract.read_images(batch, request.workers or 1), truths)
         report["tesseract"] = tesseract.version()
     else:
         notes.append("rec_acc_tesseract: Tesseract is not installed (apt-get install tesseract-ocr)" if request.tesseract
@@ -302,13 +299,9 @@ def evaluate_run(request: EvalRequest) -> dict:
     if classifier:
         from classifier.classification import Classifier
 
-        judge = Classifier(classifier, request.device)
-        reference = [r[0]["font"] for r in judge.top(images["source"], 1)]
-        for name in names:
-            fonts = [r[0]["font"] for r in judge.top(images[name], 1)]
-            per[name]["typeface_agreement"] = sum(a == b for a, b in zip(fonts, reference)) / len(reference)
-            if name == "model":
-                judged["typeface_agreement"] = [a == b for a, b in zip(fonts, reference)]
+        typefaces = Classifier(classifier, request.device)
+        font_of = lambda batch: [r[0]["font"] for r in typefaces.top(batch, 1)]  # noqa: E731
+        judge("typeface_agreement", font_of, font_of(images["source"]))
         report["classifier"] = str(classifier)
     else:
         notes.append("typeface_agreement: no classifier (pass --classifier runs/typeface)")
