@@ -41,6 +41,13 @@ class FeatureNet(nn.Module):
     def in_channels(self) -> int:
         return self.vgg.config.in_channels
 
+    @property
+    def per_image_norm(self) -> bool:
+        """Whether each image is normalised by itself (a typeface run's `input_norm` image or
+        polarity): then its features do not see brightness, contrast or polarity unless a
+        `reference` lends its normalisation."""
+        return self.vgg.config.input_norm != "imagenet"
+
     def check_layers(self, layers) -> None:
         unknown = [name for name in layers if name not in self.layer_names]
         if unknown:

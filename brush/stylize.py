@@ -127,31 +127,46 @@ def scale_sizes(size: tuple[int, int], scales: int) -> list[tuple[int, int]]:
 
 
 class Objective:
-    """The weighted loss terms at one scale: targets computed once, `terms(x)` per step."""
+    """The weighted loss terms at one scale: targets computed once, `terms(x)` per step.
+
+    With a network that normalises each image by itself (a typeface run), the style terms read
+    the image through the style image's normalisation (`reference`), so the style's brightness,
+    contrast and polarity count (light text where the style has dark text costs style loss);
+    the content terms keep the image's own, so the content's polarity does not. That takes a
+    second forward pass; a fixed-norm network (torchvision weights, `random`) needs one."""
 
     def __init__(self, net: FeatureNet, config: StylizeConfig, content: torch.Tensor, style: torch.Tensor,
                  content_map: torch.Tensor | None, style_map: torch.Tensor | None):
         self.net, self.config = net, config
         self.content_map, self.style_map = content_map, style_map
+        self.style = style
         c = config
         with torch.no_grad():
             self.content_feats = net(content, c.content_layers) if c.content_weight else {}
             self.style_feats = net(style, c.layers) if c.style_weight else {}
 
+    def features(self, x: torch.Tensor) -> tuple[dict[str, torch.Tensor], dict[str, torch.Tensor]]:
+        """x's features for the content terms and for the style terms."""
+        c = self.config
+        content_layers, style_layers = c.content_layers if c.content_weight else (), c.layers if c.style_weight else ()
+        if self.net.per_image_norm:
+            return (self.net(x, content_layers) if content_layers else {},
+                    self.net(x, style_layers, reference=self.style) if style_layers else {})
+        feats = self.net(x, tuple(dict.fromkeys((*content_layers, *style_layers))))
+        return feats, feats
+
     def terms(self, x: torch.Tensor) -> dict[str, torch.Tensor]:
         c = self.config
-        layers = tuple(dict.fromkeys((*c.content_layers, *c.layers) if c.content_weight and c.style_weight else
-                                     c.content_layers if c.content_weight else c.layers))
-        feats = self.net(x, layers)
+        content_feats, style_feats = self.features(x)
         terms: dict[str, torch.Tensor] = {}
         if c.content_weight:
-            terms["content"] = c.content_weight * losses.feature_loss(feats, self.content_feats, {k: 1.0 for k in c.content_layers})
+            terms["content"] = c.content_weight * losses.feature_loss(content_feats, self.content_feats, {k: 1.0 for k in c.content_layers})
         if c.style_weight:
             if c.style_loss == "gram":
-                style = losses.gram_loss(feats, self.style_feats, c.layer_weights)
+                style = losses.gram_loss(style_feats, self.style_feats, c.layer_weights)
             else:
-                style = torch.stack([w * losses.mrf_loss(feats[k], self.style_feats[k], c.patch, c.stride, self.content_map, self.style_map,
-                                                         c.semantic_weight) for k, w in c.layer_weights.items() if w]).sum()
+                style = torch.stack([w * losses.mrf_loss(style_feats[k], self.style_feats[k], c.patch, c.stride, self.content_map,
+                                                         self.style_map, c.semantic_weight) for k, w in c.layer_weights.items() if w]).sum()
             terms["style"] = c.style_weight * style
         if c.tv_weight:
             terms["tv"] = c.tv_weight * losses.tv_loss(x)

@@ -138,6 +138,24 @@ def test_perceptual_loss_through_a_per_image_norm_sees_polarity_and_contrast():
     assert float(losses.feature_loss(net(target, layers, reference=target), wanted, weights)) == 0.0
 
 
+def test_stylize_style_terms_see_the_styles_polarity_and_content_terms_do_not():
+    from brush.stylize import Objective
+    from classifier.registry import create_model
+
+    torch.manual_seed(0)
+    net = FeatureNet(create_model("vgg16", widths=(4, 8, 8, 8, 8), hidden=8, num_classes=2, input_norm="polarity"), "polarity")
+    assert net.per_image_norm and not load_feature_net("random").per_image_norm
+    style = torch.full((1, 3, 16, 32), 0.9)
+    style[:, :, 5:11, 4:28] = 0.15  # dark text on a light ground
+    config = StylizeConfig(style_layers=("relu1_2", "relu2_2"), content_layers=("relu2_2",), tv_weight=0.0)
+    objective = Objective(net, config, style, style, None, None)
+    assert objective.terms(style)["style"].item() == 0.0 and objective.terms(style)["content"].item() == 0.0
+    inverted = objective.terms(1.05 - style)  # light text on dark: same layout, the wrong look
+    assert inverted["style"].item() > 1e-3  # through the style's own norm the two read alike; through its reference they differ
+    assert inverted["content"].item() < 1e-6  # the content's layout is what counts, not its polarity
+    assert net(1.05 - style, ["relu2_2"])["relu2_2"].sub(net(style, ["relu2_2"])["relu2_2"]).abs().max() < 1e-3  # the blindness fixed
+
+
 def test_feature_net_errors(tmp_path):
     with pytest.raises(UserError, match="does not exist"):
         load_feature_net(tmp_path / "nope")
