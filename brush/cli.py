@@ -104,7 +104,8 @@ def evaluate(
         return
     rows = [("model", report), *((f"baseline: {k}", v) for k, v in report["baselines"].items())]
     for name, r in rows:
-        judged = ", ".join(f"{k} {r[k]:.3f}" for k in ("rec_acc", "rec_acc_tesseract", "typeface_agreement", "fid") if r.get(k) is not None)
+        judged = ", ".join(f"{k} {r[k]:.3f}" for k in ("text_contrast", "rec_acc", "rec_acc_tesseract", "typeface_agreement", "fid")
+                           if r.get(k) is not None)
         typer.echo(f"{name:22s} MSE {r['mse']:.4f}  PSNR {r['psnr']:.2f} dB  MS-SSIM {r['ms_ssim']:.2f}{'  ' + judged if judged else ''}")
     if "by_effect" in report:
         from classifier.slices import describe_hardest

@@ -95,11 +95,29 @@ def image_metrics(output: torch.Tensor, target: torch.Tensor) -> dict[str, torch
     return {"mse": mse, "psnr": psnr, "ms_ssim": ms_ssim_mostel(output, target), "ms_ssim_true": ms_ssim(output, target)}
 
 
+def text_contrast(output: torch.Tensor, target: torch.Tensor, background: torch.Tensor, mask: torch.Tensor,
+                  eps: float = 1e-8) -> torch.Tensor:
+    """Per image, how strongly the output draws the text as a share of the target: the least-squares
+    `a` in `output - background = a * (target - background)` over the pixels of the text's mask
+    (weighted by it). 1: as strong as the target; 0: no text (the background alone); below 0: the
+    wrong polarity. NaN where the target's text does not differ from its background. Images
+    N x C x H x W in [0, 1]; the mask N x 1 x H x W (1 = ink)."""
+    assert output.shape == target.shape == background.shape, f"{tuple(output.shape)}, {tuple(target.shape)}, {tuple(background.shape)}"
+    assert mask.shape == (target.shape[0], 1, *target.shape[2:]), f"mask {tuple(mask.shape)} for images {tuple(target.shape)}"
+    drawn, truth = (output - background).double(), (target - background).double()
+    weight = mask.double()
+    num = (weight * drawn * truth).flatten(1).sum(dim=1)
+    den = (weight * truth * truth).flatten(1).sum(dim=1)
+    return torch.where(den > eps, num / den.clamp_min(eps), torch.full_like(den, math.nan))
+
+
 @dataclass
 class Totals:
-    """Running sums of per-image metrics (images with MSE 0 left out, as MOSTEL does)."""
+    """Running sums of per-image metrics (images with MSE 0 left out, as MOSTEL does; NaN values,
+    such as `text_contrast` of an image without text, left out of their metric's mean)."""
 
     sums: dict[str, float] = field(default_factory=dict)
+    counts: dict[str, int] = field(default_factory=dict)
     n: int = 0
     perfect: int = 0
 
@@ -108,10 +126,12 @@ class Totals:
         self.perfect += int((~keep).sum())
         self.n += int(keep.sum())
         for k, v in metrics.items():
-            self.sums[k] = self.sums.get(k, 0.0) + float(v[keep].sum())
+            valid = keep & ~torch.isnan(v)
+            self.sums[k] = self.sums.get(k, 0.0) + float(v[valid].sum())
+            self.counts[k] = self.counts.get(k, 0) + int(valid.sum())
 
     def means(self) -> dict[str, float]:
-        out = {k: v / self.n if self.n else math.nan for k, v in self.sums.items()}
+        out = {k: v / self.counts[k] if self.counts[k] else math.nan for k, v in self.sums.items()}
         if "ms_ssim" in out:
             out["ms_ssim"] *= 100
             out["ms_ssim_true"] *= 100
@@ -123,15 +143,20 @@ SLICE_CHARTS = (("rec_acc_tesseract", "recognition by Tesseract"), ("rec_acc", "
                 ("typeface_agreement", "typeface agreement"))
 
 
+SLICE_METRICS = ("mse", "psnr", "ms_ssim", "text_contrast")  # the image metrics reported by render slice
+
+
 def per_image_scores(metrics: list[dict[str, torch.Tensor]], judged: dict[str, list[bool]]) -> dict[str, list[float | None]]:
-    """The model's scores per image, for `means_by_slice`: MSE, PSNR and MS-SSIM x100 (None where
-    the output equals the target, as `Totals` leaves such images out) and each judge's verdict
-    (`judged`: metric -> one bool per image)."""
-    mse = torch.cat([m["mse"] for m in metrics])
-    scores = {"mse": mse, "psnr": torch.cat([m["psnr"] for m in metrics]), "ms_ssim": 100 * torch.cat([m["ms_ssim"] for m in metrics])}
-    kept = (mse > 0).tolist()
-    return {**{name: [v if keep else None for v, keep in zip(values.tolist(), kept)] for name, values in scores.items()},
-            **{name: [float(ok) for ok in verdicts] for name, verdicts in judged.items()}}
+    """The model's scores per image, for `means_by_slice`: MSE, PSNR, MS-SSIM x100 and, when the
+    data has masks, text contrast (None where the output equals the target, as `Totals` leaves such
+    images out, and for NaN) and each judge's verdict (`judged`: metric -> one bool per image)."""
+    kept = torch.cat([m["mse"] for m in metrics]) > 0
+    scores = {}
+    for name in SLICE_METRICS:
+        if name in metrics[0]:
+            values = torch.cat([m[name] for m in metrics]) * (100 if name == "ms_ssim" else 1)
+            scores[name] = [v if keep and not math.isnan(v) else None for v, keep in zip(values.tolist(), kept.tolist())]
+    return scores | {name: [float(ok) for ok in verdicts] for name, verdicts in judged.items()}
 
 
 def to_uint8(images: torch.Tensor) -> list[np.ndarray]:
@@ -223,7 +248,7 @@ def evaluate_run(request: EvalRequest) -> dict:
     model, payload = load_brush(request.model, request.device)
     device = next(model.parameters()).device
     c = model.config
-    dataset = open_shards(request.data, EVAL_FIELDS, (c.height, c.width), c.in_channels, "--data", optional=("meta-b",))
+    dataset = open_shards(request.data, EVAL_FIELDS, (c.height, c.width), c.in_channels, "--data", optional=("meta-b", "mask-b"))
     if request.limit is not None:
         dataset = Subset(dataset, range(min(request.limit, len(dataset))))
     if len(dataset) == 0:
@@ -245,7 +270,10 @@ def evaluate_run(request: EvalRequest) -> dict:
             out, _ = model(style, tensor_channels(content, c.content_channels))
             outputs = {"model": out.float(), "style": style, "background": batch["background"].to(device)}
             for name, output in outputs.items():
-                metrics = {k: v.cpu() for k, v in image_metrics(output, target).items()}
+                metrics = image_metrics(output, target)
+                if "mask-b" in batch:
+                    metrics["text_contrast"] = text_contrast(output, target, outputs["background"], batch["mask-b"].to(device))
+                metrics = {k: v.cpu() for k, v in metrics.items()}
                 totals[name].add(metrics)
                 if name == "model":
                     model_metrics.append(metrics)

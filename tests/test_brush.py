@@ -179,6 +179,31 @@ def test_metrics_against_hand_computed_values():
     assert E.frechet_distance(a, a + torch.tensor([3.0, 0.0, 4.0])) == pytest.approx(25.0, rel=1e-6)
 
 
+def test_text_contrast_against_hand_computed_values():
+    background = torch.full((1, 3, 4, 6), 0.8)
+    mask = torch.zeros(1, 1, 4, 6)
+    mask[..., 1:3, 2:5] = 1.0
+    mask[..., 0, 0] = 0.5  # soft edge: weighted, not thresholded
+    target = background - 0.6 * mask  # dark text on a light ground
+    outside = torch.zeros_like(mask).bool()
+    outside[..., 3, :] = True  # pixels outside the mask do not count, whatever the output draws there
+    def contrast(output):
+        return E.text_contrast(torch.where(outside, torch.rand_like(output), output), target, background, mask).item()
+    assert contrast(target) == pytest.approx(1.0)
+    assert contrast(background) == pytest.approx(0.0)
+    assert contrast(background + 0.5 * (target - background)) == pytest.approx(0.5)  # faint text
+    assert contrast(background - (target - background)) == pytest.approx(-1.0)  # light text where the target's is dark
+    # least squares over the mask, weighted by it: of the box's six ink pixels (weight 1, 0.6 below the
+    # ground) only the first column's two drawn, the soft edge pixel (weight 0.5, 0.3 below) drawn
+    part = target.clone()
+    part[..., 1:3, 3:5] = background[..., 1:3, 3:5]
+    assert contrast(part) == pytest.approx((2 * 0.36 + 0.5 * 0.09) / (6 * 0.36 + 0.5 * 0.09), rel=1e-6)
+    assert math.isnan(E.text_contrast(background, background, background, mask).item())  # no text to draw: no value
+    totals = E.Totals()
+    totals.add({"mse": torch.tensor([0.1, 0.1]), "text_contrast": torch.tensor([0.5, math.nan])})
+    assert totals.means()["text_contrast"] == 0.5 and totals.n == 2  # NaN left out of its own mean only
+
+
 def test_fid_features_come_from_the_local_inception_file_as_torchvision_uses_it(tmp_path):
     from torchvision.models import inception_v3
 
@@ -271,7 +296,11 @@ def test_eval_json_against_the_baselines(run, pairs, tmp_path):
         assert sum(cell["n"] * cell["mse"] for cell in values.values()) / 12 == pytest.approx(report["mse"], rel=1e-5)
         assert sum(cell["n"] * cell["ms_ssim"] for cell in values.values()) / 12 == pytest.approx(report["ms_ssim"], rel=1e-4)
     header = (tmp_path / "ev" / "effects.csv").read_text().splitlines()[0]
-    assert header == "slice,value,n,mse,psnr,ms_ssim" and not (tmp_path / "ev" / "effects.png").exists()
+    assert header == "slice,value,n,mse,psnr,ms_ssim,text_contrast" and not (tmp_path / "ev" / "effects.png").exists()
+    assert report["baselines"]["background"]["text_contrast"] == 0.0  # the background draws no text
+    assert -1 < report["text_contrast"] < 2 and math.isfinite(report["baselines"]["style_image"]["text_contrast"])
+    for values in by.values():
+        assert sum(cell["n"] * cell["text_contrast"] for cell in values.values()) / 12 == pytest.approx(report["text_contrast"], rel=1e-5)
     # --save-outputs: the outputs as PNG with their texts, to judge elsewhere; they give back the reported MSE
     from fontsynth.codec import decode
     from fontsynth.dataset import Dataset
@@ -460,6 +489,12 @@ def test_modulated_conv_equals_per_sample_modulated_weights():
 
 
 def test_per_image_scores_leave_out_perfect_images_as_the_totals_do():
-    metrics = [{"mse": torch.tensor([0.0, 0.01]), "psnr": torch.tensor([float("inf"), 20.0]), "ms_ssim": torch.tensor([1.0, 0.5])}]
-    scores = E.per_image_scores(metrics, {"rec_acc": [True, False]})
-    assert scores == {"mse": [None, pytest.approx(0.01)], "psnr": [None, 20.0], "ms_ssim": [None, 50.0], "rec_acc": [1.0, 0.0]}
+    metrics = [{"mse": torch.tensor([0.0, 0.01]), "psnr": torch.tensor([float("inf"), 20.0]), "ms_ssim": torch.tensor([1.0, 0.5]),
+                "ms_ssim_true": torch.tensor([1.0, 0.4])},
+               {"mse": torch.tensor([0.02]), "psnr": torch.tensor([17.0]), "ms_ssim": torch.tensor([0.25]), "ms_ssim_true": torch.tensor([0.2])}]
+    scores = E.per_image_scores(metrics, {"rec_acc": [True, False, True]})
+    assert scores == {"mse": [None, pytest.approx(0.01), pytest.approx(0.02)], "psnr": [None, 20.0, 17.0], "ms_ssim": [None, 50.0, 25.0],
+                      "rec_acc": [1.0, 0.0, 1.0]}
+    for m, contrast in zip(metrics, ([1.0, math.nan], [0.5])):
+        m["text_contrast"] = torch.tensor(contrast)
+    assert E.per_image_scores(metrics, {})["text_contrast"] == [None, None, 0.5]  # perfect image, then NaN: no value
