@@ -23,6 +23,17 @@ def l1(output: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
     return (output.float() - target.float()).abs().mean()
 
 
+def ink_l1(output: torch.Tensor, target: torch.Tensor, mask: torch.Tensor, eps: float = 1e-6) -> torch.Tensor:
+    """L1 over the target's text only: per image, the mask-weighted mean absolute difference (the
+    mask N x 1 x H x W, 1 = ink), then the mean over images. Each image's text weighs the same
+    whatever its area, where the plain L1 lets a short word's few ink pixels drown in background."""
+    assert output.shape == target.shape and mask.shape == (target.shape[0], 1, *target.shape[2:]), \
+        f"ink_l1 of {tuple(output.shape)}, {tuple(target.shape)} with mask {tuple(mask.shape)}"
+    weight = mask.float()
+    per_image = (weight * (output.float() - target.float()).abs()).flatten(1).sum(dim=1)
+    return (per_image / (weight.flatten(1).sum(dim=1) * target.shape[1]).clamp_min(eps)).mean()
+
+
 def mask_loss(mask: torch.Tensor, target: torch.Tensor, eps: float = 1e-6) -> torch.Tensor:
     """Binary cross-entropy of a soft mask in [0, 1] against the target mask, in float32 (safe
     under bf16 autocast). Not L1: text covers a minority of pixels, and L1's optimum is the

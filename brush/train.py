@@ -45,6 +45,7 @@ class LossConfig:
 
     target: float = 10.0  # L1 of G(style A, content B) to the ground-truth target B (ours: pairs give it)
     mask: float = 1.0  # binary cross-entropy of the predicted soft mask against the target's mask
+    ink: float = 0.0  # L1 to the target over its text mask only, each image's text weighing alike (`ink_l1`)
     reconstruction: float = 10.0  # L1 of G(style A, content A) to A (paper 10; reproduction 2)
     cycle: float = 1.0  # L1 of G(G(A, content B), content A) to A (paper 1; reproduction 2)
     perceptual: float = 1.0  # feature MSE of output vs target over feature_layers (paper 1; reproduction 25)
@@ -60,7 +61,7 @@ class LossConfig:
     ema_decay: float = 0.999
 
     def __post_init__(self):
-        weights = (self.target, self.mask, self.reconstruction, self.cycle, self.perceptual, self.gram, self.typeface, self.ocr,
+        weights = (self.target, self.mask, self.ink, self.reconstruction, self.cycle, self.perceptual, self.gram, self.typeface, self.ocr,
                    self.adversarial, self.r1)
         if min(weights) < 0:
             raise ValueError("loss weights must not be negative")
@@ -161,6 +162,8 @@ class BrushTask:
                 d_loss = d_loss + c.r1 * L.r1_penalty(logits[:n], real)
             yield "discriminator", d_loss, n
         loss = c.target * L.l1(out, target) + c.mask * L.mask_loss(mask, x["mask-b"])
+        if c.ink:
+            loss = loss + c.ink * L.ink_l1(out, target, x["mask-b"])
         if c.reconstruction:
             loss = loss + c.reconstruction * L.l1(rec, style)
         if c.cycle:

@@ -147,13 +147,19 @@ def captioned(image: Image.Image, caption: str, height: int = 16) -> Image.Image
     return out
 
 
+def with_header(sheet: Image.Image, names: Sequence[str], width: int, height: int = 16) -> Image.Image:
+    """`sheet` under a line naming its columns (each `width` pixels wide, left to right)."""
+    out = Image.new("RGB", (sheet.width, sheet.height + height), "white")
+    draw = ImageDraw.Draw(out)
+    for k, name in enumerate(names):
+        draw.text((k * width + 2, 2), name[: width // 6], fill="black", font=_font(11))
+    out.paste(sheet, (0, height))
+    return out
+
+
 def write_tensor_grid(tensors: dict, columns: Sequence[str], path: Path) -> None:
     """A PNG with one row per sample and one column per name in `columns` (`tensors[name]` is
-    a batch of C x H x W images in [0, 1]), captioned on the first row."""
-    cells = []
-    for k in range(tensors[columns[0]].shape[0]):
-        for name in columns:
-            cell = tensor_to_image(tensors[name][k])
-            cells.append(captioned(cell, name) if k == 0 else cell)
+    a batch of C x H x W images in [0, 1]), the names on a line above the first row."""
+    cells = [tensor_to_image(tensors[name][k]) for k in range(tensors[columns[0]].shape[0]) for name in columns]
     path.parent.mkdir(parents=True, exist_ok=True)
-    grid(cells, len(columns)).save(path)
+    with_header(grid(cells, len(columns)), columns, cells[0].width).save(path)

@@ -273,7 +273,10 @@ def test_training_writes_a_run_folder_with_sample_grids(run):
     assert {"discriminator_loss", "generator_loss", "val_psnr", "val_mse"} <= set(header)
     assert (run / "curves.png").exists() and (run / "last.pt").exists() and (run / "best.pt").exists()
     grids = sorted((run / "samples").glob("step-*.png"))
-    assert grids and Image.open(grids[-1]).size[0] == 5 * 128
+    with Image.open(grids[-1]) as sheet:  # five columns of 128 px; a line naming them, then one row of 32 px per pair
+        assert sheet.size[0] == 5 * 128 and (sheet.size[1] - 16) % 32 == 0 and sheet.size[1] > 16 + 32
+        header = np.asarray(sheet.convert("L"))[:16]
+        assert all((header[:, k * 128:(k + 1) * 128] < 128).any() for k in range(5))  # each column is named
 
 
 def test_eval_json_against_the_baselines(run, pairs, tmp_path):

@@ -24,6 +24,20 @@ def test_l1_and_tv_by_hand():
     assert losses.mask_loss(mask, target).item() == pytest.approx(-(math.log(0.9) + math.log(0.8)) / 2)
 
 
+def test_ink_l1_weighs_each_images_text_alike():
+    target = torch.zeros(2, 3, 2, 4)
+    output = torch.ones_like(target) * 0.5  # 0.5 off everywhere...
+    output[1, :, 0, 0] = 0.0  # ...but right on the one ink pixel of image 1
+    mask = torch.zeros(2, 1, 2, 4)
+    mask[0, 0, :, :2] = 1.0  # image 0: four ink pixels (a long word)
+    mask[0, 0, 1, 3] = 0.5  # and a soft edge, weighted by the mask
+    mask[1, 0, 0, 0] = 1.0  # image 1: one ink pixel (a short word)
+    assert losses.ink_l1(output, target, mask).item() == pytest.approx((0.5 + 0.0) / 2)  # off-mask pixels cost nothing
+    output[0, :, 1, 3] = 1.0  # the soft edge now 1.0 off: (4 * 0.5 + 0.5 * 1.0) / 4.5 for image 0
+    assert losses.ink_l1(output, target, mask).item() == pytest.approx((2.5 / 4.5 + 0.0) / 2)
+    assert losses.ink_l1(output, target, torch.zeros_like(mask)).item() == 0.0  # no ink: no loss, no NaN
+
+
 def test_gram_by_hand_and_invariant_to_spatial_shuffles():
     f = torch.tensor([[[[1.0, 2.0]], [[3.0, 0.0]]]])  # N=1, C=2, h=1, w=2
     g = losses.gram(f)
