@@ -23,6 +23,7 @@ from torch import nn
 from torch.utils.data import DataLoader
 
 from brush import losses as L
+from brush.evaluate import text_contrast
 from brush.model import Brush
 from classifier.data import Sources
 from classifier.plots import write_tensor_grid
@@ -32,7 +33,7 @@ from classifier.training import RunResult
 from fontsynth.torchdata import tensor_channels
 
 KIND = "brush"
-FIELDS = ("image", "target", "content", "content-b", "mask-b", "label-b")
+FIELDS = ("image", "target", "content", "content-b", "mask-b", "label-b", "background")  # background: val_text_contrast
 FEATURE_LAYERS = ("relu1_1", "relu2_1", "relu3_1", "relu4_1")
 
 
@@ -122,7 +123,7 @@ def invert(images: torch.Tensor, flip: torch.Tensor) -> torch.Tensor:
 
 class BrushTask:
     score = "val_psnr"
-    metric_names = ("val_mse", "val_psnr", "val_l1", "val_mask_l1")
+    metric_names = ("val_mse", "val_psnr", "val_l1", "val_mask_l1", "val_text_contrast")
 
     def __init__(self, config: LossConfig, frozen: Frozen):
         self.config, self.frozen = config, frozen
@@ -136,7 +137,7 @@ class BrushTask:
         if self._on != device:
             self.frozen.to(device)
             self._on = device
-        return {k: batch[k].to(device, non_blocking=True) for k in ("image", "target", "content", "content-b", "mask-b")}
+        return {k: batch[k].to(device, non_blocking=True) for k in ("image", "target", "content", "content-b", "mask-b", "background")}
 
     def losses(self, parts: dict[str, nn.Module], batch: dict, device: torch.device, step: int):
         c = self.config
@@ -197,6 +198,7 @@ class BrushTask:
     def validate(self, model: Brush, loader: DataLoader, device: torch.device) -> dict[str, float]:
         totals = {"mse": 0.0, "psnr": 0.0, "l1": 0.0, "mask_l1": 0.0}
         count = 0
+        contrasts: list[torch.Tensor] = []  # how strongly the text is drawn (brush eval's text_contrast)
         self._sample = None
         for batch in loader:
             x = self._inputs(batch, device)
@@ -207,11 +209,15 @@ class BrushTask:
             totals["psnr"] += float((10 * torch.log10(1 / mse.clamp_min(1e-10))).sum())
             totals["l1"] += float((out - x["target"]).abs().flatten(1).mean(dim=1).sum())
             totals["mask_l1"] += float((mask - x["mask-b"]).abs().flatten(1).mean(dim=1).sum())
+            contrasts.append(text_contrast(out, x["target"], x["background"], x["mask-b"]))
             count += len(mse)
             if self._sample is None:
                 self._sample = {k: v[:8].cpu() for k, v in (("style", x["image"]), ("content", x["content-b"]), ("output", out),
                                                            ("target", x["target"]), ("mask", mask))}
-        return {f"val_{k}": v / max(count, 1) for k, v in totals.items()}
+        contrast = torch.cat(contrasts) if contrasts else torch.zeros(0)
+        contrast = contrast[~torch.isnan(contrast)]
+        return {**{f"val_{k}": v / max(count, 1) for k, v in totals.items()},
+                "val_text_contrast": float(contrast.mean()) if len(contrast) else float("nan")}
 
     def snapshot(self, model: Brush, folder: Path, step: int) -> None:
         """samples/step-NNNNNNN.png: style | content | output | target | predicted mask, one row per pair."""

@@ -1,5 +1,6 @@
 """brush: the model, its training through the shared trainer, edit, eval and the CLI on tiny data."""
 
+import csv
 import json
 import math
 
@@ -32,7 +33,8 @@ def invoke(*args):
 def batch(n=2, seed=0, size=(32, 64)):
     g = torch.Generator().manual_seed(seed)
     rand = lambda c: torch.rand(n, c, *size, generator=g)  # noqa: E731
-    return {"image": rand(3), "target": rand(3), "content": rand(1), "content-b": rand(1), "mask-b": rand(1), "label-b": ["ab", "ba"][:n]}
+    return {"image": rand(3), "target": rand(3), "content": rand(1), "content-b": rand(1), "mask-b": rand(1), "label-b": ["ab", "ba"][:n],
+            "background": rand(3)}
 
 
 def tiny_brush(**over):
@@ -270,7 +272,9 @@ def test_training_writes_a_run_folder_with_sample_grids(run):
     assert config["kind"] == "brush" and config["losses"]["content_steps"] == 10
     assert set(config["losses_off"]) == {"typeface", "ocr"}  # perceptual and Gram run on --features random
     header = (run / "metrics.csv").read_text().splitlines()[0].split(",")
-    assert {"discriminator_loss", "generator_loss", "val_psnr", "val_mse"} <= set(header)
+    assert {"discriminator_loss", "generator_loss", "val_psnr", "val_mse", "val_text_contrast"} <= set(header)
+    contrasts = [float(r["val_text_contrast"]) for r in csv.DictReader(open(run / "metrics.csv")) if r["val_text_contrast"]]
+    assert contrasts and all(-2 < c < 3 for c in contrasts)
     assert (run / "curves.png").exists() and (run / "last.pt").exists() and (run / "best.pt").exists()
     grids = sorted((run / "samples").glob("step-*.png"))
     with Image.open(grids[-1]) as sheet:  # five columns of 128 px; a line naming them, then one row of 32 px per pair
