@@ -140,8 +140,10 @@ def words(small_fonts, tmp_path_factory):
 @pytest.fixture(scope="module")
 def overfit_run(words, tmp_path_factory):
     out = tmp_path_factory.mktemp("runs") / "trba"
+    # 400 steps: with seeds 0-5 all eight words are read from step 240 at the latest and stay read;
+    # at 300 steps seed 2 got there at step 270 and seed 4 never did (0.875): too close an edge
     result = invoke("train-recognizer", "--data", words / "clean", "--val-data", words / "clean", "--out", out, "--preset", "smoke",
-                    "--steps", "300", "--batch-size", "8", "--lr", "5e-3", "--workers", "0", "--no-progress", "--device", "cpu")
+                    "--steps", "400", "--batch-size", "8", "--lr", "5e-3", "--workers", "0", "--no-progress", "--device", "cpu")
     assert result.exit_code == 0, result.output
     return out
 
