@@ -33,7 +33,8 @@ from classifier.training import RunResult
 from fontsynth.torchdata import tensor_channels
 
 KIND = "brush"
-FIELDS = ("image", "target", "content", "content-b", "mask-b", "label-b", "background")  # background: val_text_contrast
+FIELDS = ("image", "target", "content", "content-b", "mask-b", "label-b")
+VAL_FIELDS = ("background",)  # for val_text_contrast
 FEATURE_LAYERS = ("relu1_1", "relu2_1", "relu3_1", "relu4_1")
 
 
@@ -137,7 +138,8 @@ class BrushTask:
         if self._on != device:
             self.frozen.to(device)
             self._on = device
-        return {k: batch[k].to(device, non_blocking=True) for k in ("image", "target", "content", "content-b", "mask-b", "background")}
+        return {k: batch[k].to(device, non_blocking=True) for k in ("image", "target", "content", "content-b", "mask-b", *VAL_FIELDS)
+                if k in batch}
 
     def losses(self, parts: dict[str, nn.Module], batch: dict, device: torch.device, step: int):
         c = self.config
@@ -265,7 +267,7 @@ def prepare(model_config, sources: Sources, options: dict, resuming: bool) -> Pr
     return Prepared(model_config, BrushTask(loss, frozen), sources.train, summary)
 
 
-SPEC = TrainerSpec(kind=KIND, model="brush", presets=PRESETS, fields=FIELDS, prepare=prepare, sections={"losses": LossConfig})
+SPEC = TrainerSpec(kind=KIND, model="brush", presets=PRESETS, fields=FIELDS, val_fields=VAL_FIELDS, prepare=prepare, sections={"losses": LossConfig})
 
 
 def train_brush(request: TrainRequest, on_step=None) -> RunResult:

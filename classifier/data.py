@@ -52,9 +52,13 @@ class Sources:
         return not self.shuffle
 
 
-def open_sources(config: DataConfig, fields: Sequence[str], canvas: tuple[int, int], channels: int) -> Sources:
-    """The training and validation datasets a DataConfig names (errors name the option to fix)."""
+def open_sources(config: DataConfig, fields: Sequence[str], canvas: tuple[int, int], channels: int,
+                 val_fields: Sequence[str] = ()) -> Sources:
+    """The training and validation datasets a DataConfig names (errors name the option to fix);
+    validation items also hold `val_fields` (what only validation reads, say a pair's background)."""
     from fontsynth.torchdata import RenderDataset
+
+    checked = tuple(dict.fromkeys((*fields, *val_fields)))
 
     if config.on_the_fly:
         if not config.fonts:
@@ -63,20 +67,22 @@ def open_sources(config: DataConfig, fields: Sequence[str], canvas: tuple[int, i
 
         pair_fields = (set(IMAGE_FIELDS) - {"image"}) | {"label-b", "meta-b"}
         recipe = "pairs" if pair_fields & set(fields) else "words"
-        stream = RenderDataset(config.fonts, n=STREAM_LENGTH, seed=config.seed, preset=config.render_preset, config=config.render_config, recipe=recipe,
-                               size=config.size or f"{canvas[0]}x{canvas[1]}", split=config.split, canvas=canvas, fields=fields,
-                               channels=channels, corpus=config.corpus)
+        def stream_of(chosen: Sequence[str]) -> RenderDataset:  # one stream: the same samples whatever the fields
+            return RenderDataset(config.fonts, n=STREAM_LENGTH, seed=config.seed, preset=config.render_preset, config=config.render_config,
+                                 recipe=recipe, size=config.size or f"{canvas[0]}x{canvas[1]}", split=config.split, canvas=canvas,
+                                 fields=chosen, channels=channels, corpus=config.corpus)
+        stream = stream_of(fields)
         held_out = 0 if config.val_data else config.val_samples
         train = Subset(stream, range(held_out, STREAM_LENGTH))
-        val = open_shards(config.val_data, fields, canvas, channels, "--val-data") if config.val_data else (
-            Subset(stream, range(held_out)) if held_out else None)
+        val = open_shards(config.val_data, checked, canvas, channels, "--val-data") if config.val_data else (
+            Subset(stream_of(checked) if checked != tuple(fields) else stream, range(held_out)) if held_out else None)
         return Sources(train, val, stream.classes, stream.charset, stream.font_names, shuffle=False)
     if not config.data:
         raise UserError("no training data: pass --data DIR (a `fontsynth render` output) or --fonts FONTS --on-the-fly")
     if config.fonts:
         raise UserError("--fonts is for --on-the-fly rendering; with --data the fonts are the dataset's")
     train = open_shards(config.data, fields, canvas, channels, "--data")
-    val = open_shards(config.val_data, fields, canvas, channels, "--val-data") if config.val_data else None
+    val = open_shards(config.val_data, checked, canvas, channels, "--val-data") if config.val_data else None
     names = dict(train.font_names)
     if val is not None:
         names.update({k: v for k, v in val.font_names.items() if k not in names})

@@ -167,3 +167,17 @@ def test_torch_decoding_gives_the_pixels_of_the_general_decoder(words):
     for i in range(0, 240, 7):
         data = stored[i]["image"]
         assert np.array_equal(decode_image(data), decode(data))
+
+
+def test_validation_alone_loads_its_extra_fields(small_fonts, pairs):
+    from classifier.data import DataConfig, open_sources
+
+    fields, extra = ("image", "target", "label-b"), ("background",)
+    shards = open_sources(DataConfig(data=str(pairs), val_data=str(pairs)), fields, (32, 128), 3, extra)
+    fly = open_sources(DataConfig(fonts=str(small_fonts), on_the_fly=True, val_samples=4), fields, (32, 128), 3, extra)
+    for sources in (shards, fly):
+        assert "background" not in sources.train[0] and sources.val[0]["background"].shape == (3, 32, 128)
+    # on the fly, the held-out items are the stream's first samples whatever the fields: the same pixels
+    stream = fly.train.dataset
+    for i in range(4):
+        assert torch.equal(fly.val[i]["target"], stream[i]["target"]) and fly.val[i]["label-b"] == stream[i]["label-b"]
