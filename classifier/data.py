@@ -58,7 +58,7 @@ def open_sources(config: DataConfig, fields: Sequence[str], canvas: tuple[int, i
     validation items also hold `val_fields` (what only validation reads, say a pair's background)."""
     from fontsynth.torchdata import RenderDataset
 
-    checked = tuple(dict.fromkeys((*fields, *val_fields)))
+    val_item_fields = tuple(dict.fromkeys((*fields, *val_fields)))
 
     if config.on_the_fly:
         if not config.fonts:
@@ -74,15 +74,15 @@ def open_sources(config: DataConfig, fields: Sequence[str], canvas: tuple[int, i
         stream = stream_of(fields)
         held_out = 0 if config.val_data else config.val_samples
         train = Subset(stream, range(held_out, STREAM_LENGTH))
-        val = open_shards(config.val_data, checked, canvas, channels, "--val-data") if config.val_data else (
-            Subset(stream_of(checked) if checked != tuple(fields) else stream, range(held_out)) if held_out else None)
+        val = open_shards(config.val_data, val_item_fields, canvas, channels, "--val-data") if config.val_data else (
+            Subset(stream_of(val_item_fields) if val_item_fields != tuple(fields) else stream, range(held_out)) if held_out else None)
         return Sources(train, val, stream.classes, stream.charset, stream.font_names, shuffle=False)
     if not config.data:
         raise UserError("no training data: pass --data DIR (a `fontsynth render` output) or --fonts FONTS --on-the-fly")
     if config.fonts:
         raise UserError("--fonts is for --on-the-fly rendering; with --data the fonts are the dataset's")
     train = open_shards(config.data, fields, canvas, channels, "--data")
-    val = open_shards(config.val_data, checked, canvas, channels, "--val-data") if config.val_data else None
+    val = open_shards(config.val_data, val_item_fields, canvas, channels, "--val-data") if config.val_data else None
     names = dict(train.font_names)
     if val is not None:
         names.update({k: v for k, v in val.font_names.items() if k not in names})
