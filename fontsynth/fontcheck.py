@@ -168,7 +168,7 @@ def type1_faces(path: str) -> list[Face]:
             cmap.setdefault(ord(char), name)
     family = clean_name(info.get("FamilyName", "") or font.font.get("FontName", ""))
     full = clean_name(info.get("FullName", ""))
-    style = full[len(family):].strip(" -") if full.startswith(family) and full != family else str(info.get("Weight", "") or "Regular")
+    style = full[len(family):].strip(" -") if full.startswith(family) and full != family else clean_name(info.get("Weight", "") or "Regular")
     return [Face(index=0, instance=None, family=family, style=style or "Regular", postscript_name=str(font.font.get("FontName", "")),
                  outline="Type1", variable=False, cmap=cmap, symbol=False)]
 

@@ -136,3 +136,21 @@ def test_a_pack_stores_type1_fonts_decrypted_and_renders_what_the_folder_renders
     render_dataset(RenderJob(fonts=tmp_path / "t1.pack", out=tmp_path / "from-pack", **kw))
     sums = [json.loads((tmp_path / d / "manifest.json").read_text())["shards"] for d in ("from-folder", "from-pack")]
     assert [s["sha256"] for s in sums[0]] == [s["sha256"] for s in sums[1]]
+
+
+def test_type1_names_are_cleaned_of_stray_whitespace(monkeypatch):
+    from fontTools import t1Lib
+
+    from fontsynth.fontcheck import type1_faces
+
+    class Fake:
+        def __init__(self, path, encoding="ascii"):
+            self.font = {"FontInfo": {"FamilyName": "Foo\tSerif ", "FullName": "Foo Serif", "Weight": "Bold\n"},
+                         "CharStrings": {"A": b""}, "FontName": "FooSerif-Bold"}
+
+        def parse(self):
+            pass
+
+    monkeypatch.setattr(t1Lib, "T1Font", Fake)
+    face = type1_faces("foo.pfb")[0]
+    assert (face.family, face.style) == ("Foo Serif", "Bold")  # no full name beyond the family: the weight names the style
