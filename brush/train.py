@@ -43,8 +43,8 @@ class LossConfig:
     """Loss weights and the schedule. Defaults: TextStyleBrush's paper where it gives one
     (perceptual 1, Gram 500, typeface 1, OCR 1, cycle 1, reconstruction 10); the open
     reproduction's adversarial weight 0.06 with a PatchGAN and least squares; ours for what
-    neither has: the exact target (L1 10), its mask (1) and the L1 over its text (ink 10: twice
-    the text contrast of plain L1 at equal steps, BENCHMARKS.md)."""
+    neither has: the exact target (L1 10), its mask (1) and the L1 over its text (ink 10: 1.7-1.8
+    times the text contrast of plain L1 at equal steps, BENCHMARKS.md)."""
 
     target: float = 10.0  # L1 of G(style A, content B) to the ground-truth target B (ours: pairs give it)
     mask: float = 1.0  # binary cross-entropy of the predicted soft mask against the target's mask
