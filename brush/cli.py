@@ -104,7 +104,7 @@ def evaluate(
         return
     rows = [("model", report), *((f"baseline: {k}", v) for k, v in report["baselines"].items())]
     for name, r in rows:
-        judged = ", ".join(f"{k} {r[k]:.3f}" for k in ("text_contrast", "rec_acc", "rec_acc_tesseract", "typeface_agreement", "fid")
+        judged = ", ".join(f"{k} {r[k]:.3f}" for k in ("text_contrast", "box_iou", "rec_acc", "rec_acc_tesseract", "typeface_agreement", "fid")
                            if r.get(k) is not None)
         typer.echo(f"{name:22s} MSE {r['mse']:.4f}  PSNR {r['psnr']:.2f} dB  MS-SSIM {r['ms_ssim']:.2f}{'  ' + judged if judged else ''}")
     if "by_effect" in report:
@@ -113,6 +113,8 @@ def evaluate(
         key = report["slice_chart"] or "psnr"
         hardest = describe_hardest(report["by_effect"], report["n"], key=key, percent=key != "psnr")
         typer.echo(f"hardest render slices by {key}: {hardest} (all metrics in effects.csv{', chart effects.png' if report['slice_chart'] else ''})")
+    if "content_box_iou" in report:
+        typer.echo(f"box_iou of text drawn where the content image has it: {report['content_box_iou']:.3f}")
     for note in report["notes"]:
         typer.echo(f"note: {note}")
     typer.echo(f"{report['n']} pairs; eval.json and grid.png -> {folder}")

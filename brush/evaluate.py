@@ -14,6 +14,11 @@ Per image (float RGB in [0, 1], output vs target):
 - rec_acc: exact (case-sensitive) reading of text B by our recognizer; `rec_acc_tesseract` by
   Tesseract 5 when installed (an independent judge), else a note.
 - typeface_agreement: the classifier's top-1 font of the output equals that of the style image.
+- With the targets' masks (pairs store `mask-b`): `text_contrast` (how strongly the text is
+  drawn, see `text_contrast`) and `box_iou`, the IoU of the ink box of the output's text (the
+  model's predicted mask; the style image's own mask) with the target's (whether the text is
+  drawn where and as large as the target has it; `content_box_iou` is what drawing it where the
+  content image has it would score).
 Baselines: output = the style image (text A, right look) and output = the background (no text).
 """
 
@@ -143,7 +148,7 @@ SLICE_CHARTS = (("rec_acc_tesseract", "recognition by Tesseract"), ("rec_acc", "
                 ("typeface_agreement", "typeface agreement"))
 
 
-SLICE_METRICS = ("mse", "psnr", "ms_ssim", "text_contrast")  # the image metrics reported by render slice
+SLICE_METRICS = ("mse", "psnr", "ms_ssim", "text_contrast", "box_iou")  # the image metrics reported by render slice
 
 
 def per_image_scores(metrics: list[dict[str, torch.Tensor]], judged: dict[str, list[bool]]) -> dict[str, list[float | None]]:
@@ -243,12 +248,13 @@ def evaluate_run(request: EvalRequest) -> dict:
     from brush.edit import load_brush
     from classifier.data import open_shards
     from fontsynth.errors import UserError
+    from brush.placement import mask_box_iou
     from fontsynth.torchdata import tensor_channels
 
     model, payload = load_brush(request.model, request.device)
     device = next(model.parameters()).device
     c = model.config
-    dataset = open_shards(request.data, EVAL_FIELDS, (c.height, c.width), c.in_channels, "--data", optional=("meta-b", "mask-b"))
+    dataset = open_shards(request.data, EVAL_FIELDS, (c.height, c.width), c.in_channels, "--data", optional=("meta-b", "mask-b", "mask"))
     if request.limit is not None:
         dataset = Subset(dataset, range(min(request.limit, len(dataset))))
     if len(dataset) == 0:
@@ -260,6 +266,7 @@ def evaluate_run(request: EvalRequest) -> dict:
     images: dict[str, list[np.ndarray]] = {k: [] for k in (*names, "source")}
     inception: dict[str, list[torch.Tensor]] = {k: [] for k in (*names, "target")}
     model_metrics: list[dict[str, torch.Tensor]] = []  # per image, for the scores by render slice
+    content_ious: list[torch.Tensor] = []  # the box IoU of text drawn where the content image has it
     records: list[str] = []  # each pair's meta-b record (Style and text B), when the data stores it
     truths: list[str] = []
     sample = None
@@ -267,12 +274,19 @@ def evaluate_run(request: EvalRequest) -> dict:
         for batch in loader:
             style, target = batch["image"].to(device), batch["target"].to(device)
             content = batch["content-b"].to(device)
-            out, _ = model(style, tensor_channels(content, c.content_channels))
+            out, out_mask = model(style, tensor_channels(content, c.content_channels))
             outputs = {"model": out.float(), "style": style, "background": batch["background"].to(device)}
+            if "mask-b" in batch:  # where each output has its text: the model's predicted mask, the style's own
+                target_mask = batch["mask-b"].to(device)
+                drawn = {"model": out_mask.float(), "style": batch["mask"].to(device) if "mask" in batch else None,
+                         "background": torch.zeros_like(target_mask)}
+                content_ious.append(mask_box_iou(1 - content[:, :1].to(device), target_mask).cpu())
             for name, output in outputs.items():
                 metrics = image_metrics(output, target)
                 if "mask-b" in batch:
-                    metrics["text_contrast"] = text_contrast(output, target, outputs["background"], batch["mask-b"].to(device))
+                    metrics["text_contrast"] = text_contrast(output, target, outputs["background"], target_mask)
+                    if drawn[name] is not None:
+                        metrics["box_iou"] = mask_box_iou(drawn[name], target_mask)
                 metrics = {k: v.cpu() for k, v in metrics.items()}
                 totals[name].add(metrics)
                 if name == "model":
@@ -338,6 +352,9 @@ def evaluate_run(request: EvalRequest) -> dict:
         for name in names:
             per[name]["fid"] = frechet_distance(torch.cat(inception[name]), reference)
     report |= per["model"]
+    if content_ious:
+        ious = torch.cat(content_ious)
+        report["content_box_iou"] = float(ious[~torch.isnan(ious)].mean())
     report["rec_acc"] = per["model"].get("rec_acc")  # null without a recognizer (see notes)
     report["baselines"] = {"style_image": per["style"], "background": per["background"]}
     report["notes"] = notes

@@ -14,6 +14,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from brush.placement import ink_boxes, placed_boxes
+
 # ---------------------------------------------------------------- pixel losses
 
 
@@ -32,6 +34,18 @@ def ink_l1(output: torch.Tensor, target: torch.Tensor, mask: torch.Tensor, eps: 
     weight = mask.float()
     per_image = (weight * (output.float() - target.float()).abs()).flatten(1).sum(dim=1)
     return (per_image / (weight.flatten(1).sum(dim=1) * target.shape[1]).clamp_min(eps)).mean()
+
+
+def placement_loss(placement: torch.Tensor, content: torch.Tensor, target_mask: torch.Tensor) -> torch.Tensor:
+    """L1 between where `placement` puts the content's ink box (`brush.placement`; the content
+    N x 1 x H x W, dark text on light) and the ink box of the target's mask, in normalised
+    coordinates (the canvas spans -1..1), over the images where both have ink."""
+    assert content.shape[1] == 1 and target_mask.shape == content.shape, f"content {tuple(content.shape)}, mask {tuple(target_mask.shape)}"
+    (source, source_valid), (target, target_valid) = ink_boxes(1 - content.float()), ink_boxes(target_mask.float())
+    valid = source_valid & target_valid
+    if not valid.any():
+        return placement.sum() * 0
+    return (placed_boxes(source, placement.float()) - target)[valid].abs().mean()
 
 
 def mask_loss(mask: torch.Tensor, target: torch.Tensor, eps: float = 1e-6) -> torch.Tensor:

@@ -16,6 +16,12 @@ skips, as SRNet/MOSTEL-style editors do) to keep the background while redrawing 
 at the coarsest `style_skip_levels` levels: with skips at full resolution it learns to copy the
 style image, old text included (measured: BENCHMARKS.md). `style_skip_levels=0` gives the
 TextStyleBrush layout.
+
+Why the content is moved first (`align_content`, see brush.placement): the content skips make
+the generator draw text B where the content image has it, centred at a fixed size, while the
+target has it where the style's margins and alignment put it. `ContentAligner` predicts that
+placement from the style image and the content, and the content encoder sees the moved content.
+`model.g(style, content, placement=True)` also returns the placement, for the box loss.
 """
 
 from __future__ import annotations
@@ -29,6 +35,7 @@ from torch import nn
 from brush.discriminator import DISCRIMINATORS
 from brush.encoders import ContentEncoder, StyleEncoder
 from brush.generator import Generator
+from brush.placement import ContentAligner, warp
 from classifier.registry import register
 
 
@@ -41,6 +48,7 @@ class BrushConfig:
     widths: tuple[int, ...] = (64, 128, 256, 512)  # channels per level: 1, 1/2, 1/4, 1/8 of the canvas
     style_dim: int = 512
     style_skip_levels: int = 2  # the coarsest levels that see the style image's maps (0: TextStyleBrush; see the module docstring)
+    align_content: bool = True  # move the content to where the style puts text before encoding it (brush.placement)
     discriminator: str = "patch"  # patch (PatchGAN) or stylegan2 (residual, for R1)
     d_widths: tuple[int, ...] = (64, 128, 256, 512)
 
@@ -68,18 +76,25 @@ class BrushGenerator(nn.Module):
         self.style_encoder = StyleEncoder(c.in_channels, c.widths, c.style_dim)
         self.content_encoder = ContentEncoder(c.content_channels, c.widths)
         self.generator = Generator(c.widths, c.style_dim, c.in_channels, c.style_skip_levels)
+        self.aligner = ContentAligner(c.in_channels + c.content_channels, c.height, c.width, len(c.widths)) if c.align_content else None
 
-    def forward(self, style: torch.Tensor, content: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    def forward(self, style: torch.Tensor, content: torch.Tensor, placement: bool = False):
+        """(image, mask); with `placement`, (image, mask, placement N x 4 or None without an aligner)."""
         c = self.config
         assert style.shape[0] == content.shape[0] and style.shape[-2:] == content.shape[-2:] == (c.height, c.width), (
             f"style {tuple(style.shape)} and content {tuple(content.shape)} must share batch and the {c.height}x{c.width} canvas")
+        moved = None
+        if self.aligner is not None:
+            moved = self.aligner(style, content)
+            content = warp(content, moved)
         vector, style_maps = self.style_encoder(style)
         image, mask = self.generator(vector, self.content_encoder(content), style_maps)
         assert image.shape == style.shape and mask.shape == (style.shape[0], 1, c.height, c.width)
-        return image, mask
+        return (image, mask, moved) if placement else (image, mask)
 
 
-@register("brush", BrushConfig, "brush: TextStyleBrush-style generator (style + content encoders, modulated generator, discriminator)")
+@register("brush", BrushConfig, "brush: TextStyleBrush-style generator (style + content encoders, modulated generator, discriminator)",
+          legacy={"align_content": False})
 class Brush(nn.Module):
     def __init__(self, config: BrushConfig):
         super().__init__()

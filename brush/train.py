@@ -25,6 +25,7 @@ from torch.utils.data import DataLoader
 from brush import losses as L
 from brush.evaluate import text_contrast
 from brush.model import Brush
+from brush.placement import mask_box_iou
 from classifier.data import Sources
 from classifier.plots import write_tensor_grid
 from classifier.recognizer.labels import usable_labels
@@ -33,7 +34,7 @@ from classifier.training import RunResult
 from fontsynth.torchdata import tensor_channels
 
 KIND = "brush"
-FIELDS = ("image", "target", "content", "content-b", "mask-b", "label-b")
+FIELDS = ("image", "target", "content", "content-b", "mask", "mask-b", "label-b")
 VAL_FIELDS = ("background",)  # for val_text_contrast
 FEATURE_LAYERS = ("relu1_1", "relu2_1", "relu3_1", "relu4_1")
 
@@ -49,6 +50,7 @@ class LossConfig:
     target: float = 10.0  # L1 of G(style A, content B) to the ground-truth target B (ours: pairs give it)
     mask: float = 1.0  # binary cross-entropy of the predicted soft mask against the target's mask
     ink: float = 10.0  # L1 to the target over its text mask only, each image's text weighing alike (`ink_l1`; ours)
+    placement: float = 1.0  # L1 of the aligner's placed content box to the target's text box (`placement_loss`; ours)
     reconstruction: float = 10.0  # L1 of G(style A, content A) to A (paper 10; reproduction 2)
     cycle: float = 1.0  # L1 of G(G(A, content B), content A) to A (paper 1; reproduction 2)
     perceptual: float = 1.0  # feature MSE of output vs target over feature_layers (paper 1; reproduction 25)
@@ -64,7 +66,7 @@ class LossConfig:
     ema_decay: float = 0.999
 
     def __post_init__(self):
-        weights = (self.target, self.mask, self.ink, self.reconstruction, self.cycle, self.perceptual, self.gram, self.typeface, self.ocr,
+        weights = (self.target, self.mask, self.ink, self.placement, self.reconstruction, self.cycle, self.perceptual, self.gram, self.typeface, self.ocr,
                    self.adversarial, self.r1)
         if min(weights) < 0:
             raise ValueError("loss weights must not be negative")
@@ -117,6 +119,13 @@ class Frozen:
         return self
 
 
+def nan_mean(parts: list[torch.Tensor]) -> float:
+    """The mean of the values of `parts` that are not NaN (NaN when none is)."""
+    values = torch.cat(parts) if parts else torch.zeros(0)
+    values = values[~torch.isnan(values)]
+    return float(values.mean()) if len(values) else float("nan")
+
+
 def invert(images: torch.Tensor, flip: torch.Tensor) -> torch.Tensor:
     """1 - image for the samples where `flip` (N bools) is set."""
     return torch.where(flip.view(-1, 1, 1, 1), 1 - images, images)
@@ -124,7 +133,7 @@ def invert(images: torch.Tensor, flip: torch.Tensor) -> torch.Tensor:
 
 class BrushTask:
     score = "val_psnr"
-    metric_names = ("val_mse", "val_psnr", "val_l1", "val_mask_l1", "val_text_contrast")
+    metric_names = ("val_mse", "val_psnr", "val_l1", "val_mask_l1", "val_text_contrast", "val_box_iou")
 
     def __init__(self, config: LossConfig, frozen: Frozen):
         self.config, self.frozen = config, frozen
@@ -138,7 +147,7 @@ class BrushTask:
         if self._on != device:
             self.frozen.to(device)
             self._on = device
-        return {k: batch[k].to(device, non_blocking=True) for k in ("image", "target", "content", "content-b", "mask-b", *VAL_FIELDS)
+        return {k: batch[k].to(device, non_blocking=True) for k in ("image", "target", "content", "content-b", "mask", "mask-b", *VAL_FIELDS)
                 if k in batch}
 
     def losses(self, parts: dict[str, nn.Module], batch: dict, device: torch.device, step: int):
@@ -149,13 +158,16 @@ class BrushTask:
         channels = x["image"].shape[1]
         if step < c.content_steps:  # phase 1: the content autoencoder
             content = tensor_channels(x["content-b"], channels)
-            out, mask = G(content, x["content-b"])
+            out, mask, moved = G(content, x["content-b"], placement=True)
             loss = c.target * L.l1(out, content) + c.mask * L.mask_loss(mask, 1 - x["content-b"])
+            if c.placement and moved is not None:
+                loss = loss + c.placement * L.placement_loss(moved, x["content-b"], 1 - x["content-b"])
             yield "generator", loss, n
             return
         flip = torch.rand(n, device=device) < c.inversion
         style, target = invert(x["image"], flip), invert(x["target"], flip)
-        both, masks = G(torch.cat([style, style]), torch.cat([x["content-b"], x["content"]]))  # edit and reconstruction in one pass
+        contents = torch.cat([x["content-b"], x["content"]])
+        both, masks, moved = G(torch.cat([style, style]), contents, placement=True)  # edit and reconstruction in one pass
         out, rec, mask = both[:n], both[n:], masks[:n]
         adversarial_d, adversarial_g = L.ADVERSARIAL[c.adversarial_loss]
         if c.adversarial:
@@ -168,6 +180,8 @@ class BrushTask:
         loss = c.target * L.l1(out, target) + c.mask * L.mask_loss(mask, x["mask-b"])
         if c.ink:
             loss = loss + c.ink * L.ink_l1(out, target, x["mask-b"])
+        if c.placement and moved is not None:
+            loss = loss + c.placement * L.placement_loss(moved, contents, torch.cat([x["mask-b"], x["mask"]]))
         if c.reconstruction:
             loss = loss + c.reconstruction * L.l1(rec, style)
         if c.cycle:
@@ -201,6 +215,7 @@ class BrushTask:
         totals = {"mse": 0.0, "psnr": 0.0, "l1": 0.0, "mask_l1": 0.0}
         count = 0
         contrasts: list[torch.Tensor] = []  # how strongly the text is drawn (brush eval's text_contrast)
+        ious: list[torch.Tensor] = []  # whether it is drawn where the target has it (brush eval's box_iou)
         self._sample = None
         for batch in loader:
             x = self._inputs(batch, device)
@@ -212,14 +227,13 @@ class BrushTask:
             totals["l1"] += float((out - x["target"]).abs().flatten(1).mean(dim=1).sum())
             totals["mask_l1"] += float((mask - x["mask-b"]).abs().flatten(1).mean(dim=1).sum())
             contrasts.append(text_contrast(out, x["target"], x["background"], x["mask-b"]))
+            ious.append(mask_box_iou(mask, x["mask-b"]))
             count += len(mse)
             if self._sample is None:
                 self._sample = {k: v[:8].cpu() for k, v in (("style", x["image"]), ("content", x["content-b"]), ("output", out),
                                                            ("target", x["target"]), ("mask", mask))}
-        contrast = torch.cat(contrasts) if contrasts else torch.zeros(0)
-        contrast = contrast[~torch.isnan(contrast)]
         return {**{f"val_{k}": v / max(count, 1) for k, v in totals.items()},
-                "val_text_contrast": float(contrast.mean()) if len(contrast) else float("nan")}
+                "val_text_contrast": nan_mean(contrasts), "val_box_iou": nan_mean(ious)}
 
     def snapshot(self, model: Brush, folder: Path, step: int) -> None:
         """samples/step-NNNNNNN.png: style | content | output | target | predicted mask, one row per pair."""

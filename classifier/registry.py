@@ -25,18 +25,24 @@ class Entry:
     config_type: type
     build: Callable  # config -> nn.Module
     summary: str
+    legacy: dict = dataclasses.field(default_factory=dict)  # fields added later: the value a config saved before them meant
 
 
 _MODELS: dict[str, Entry] = {}
 
 
-def register(name: str, config_type: type, summary: str = ""):
-    """Decorator: `@register("vgg16", VGGConfig)` on a function or class taking the config."""
+def register(name: str, config_type: type, summary: str = "", legacy: dict | None = None):
+    """Decorator: `@register("vgg16", VGGConfig)` on a function or class taking the config.
+    `legacy`: for each config field added after models were saved, the value that reproduces
+    what those models did (see `saved_config`)."""
 
     def wrap(build: Callable) -> Callable:
         if name in _MODELS:
             raise ValueError(f"model {name!r} is registered twice")
-        _MODELS[name] = Entry(name, config_type, build, summary or (build.__doc__ or "").strip().split("\n")[0])
+        unknown = sorted(set(legacy or {}) - {f.name for f in dataclasses.fields(config_type)})
+        if unknown:
+            raise ValueError(f"model {name!r}: legacy values for unknown field(s) {', '.join(unknown)}")
+        _MODELS[name] = Entry(name, config_type, build, summary or (build.__doc__ or "").strip().split("\n")[0], dict(legacy or {}))
         return build
 
     return wrap
@@ -76,6 +82,14 @@ def build_model(name: str, config):
     model.config = config
     model.name = name
     return model
+
+
+def saved_config(name: str, values: dict, source: str = "saved config"):
+    """The config of model `name` as a checkpoint or run folder saved it. A field the saved
+    dict lacks was added since: it takes its legacy value (what the saved model did), not
+    today's default, so older runs still load and mean what they meant."""
+    spec = entry(name)
+    return config_from_dict(spec.config_type, {**spec.legacy, **values}, source=source)
 
 
 def config_to_dict(config) -> dict:

@@ -18,7 +18,7 @@ from typing import Any
 from torch.utils.data import Dataset
 
 from classifier.data import DataConfig, Sources, open_sources
-from classifier.registry import config_from_dict, create_model, entry
+from classifier.registry import config_from_dict, create_model, entry, saved_config
 from classifier.training import RunFolder, RunResult, Task, TrainConfig, seed_everything, train
 from fontsynth.errors import UserError
 
@@ -102,7 +102,7 @@ def start_run(spec: TrainerSpec, request: TrainRequest, on_step=None) -> RunResu
         if changed or request.data or request.config_file or request.options:
             raise UserError(f"--resume continues {run.path} with its saved settings; only {', '.join(RESUMABLE)} may change "
                             f"(got {', '.join(changed) or 'data, --config or model options'})")
-        model_config = config_from_dict(model_type, saved["model_config"], source="saved model config")
+        model_config = saved_config(spec.model, saved["model_config"], source="saved model config")
         data_config = config_from_dict(DataConfig, saved["data"], source="saved data config")
         train_config = config_from_dict(TrainConfig, {**saved["train"], **given_train}, source="resumed train config")
         options, preset = saved.get("options", {}), saved.get("preset")

@@ -279,10 +279,9 @@ def unwrap(model: nn.Module) -> nn.Module:
 
 def model_from_checkpoint(payload: dict, source: str | Path = "the checkpoint") -> nn.Module:
     """The model a checkpoint holds, in eval mode on the CPU (`source` names it in errors)."""
-    from classifier.registry import build_model, config_from_dict, entry
+    from classifier.registry import build_model, saved_config
 
-    spec = entry(payload["model"])
-    config = config_from_dict(spec.config_type, payload["model_config"], source=f"checkpoint model config ({payload['model']})")
+    config = saved_config(payload["model"], payload["model_config"], source=f"checkpoint model config ({payload['model']})")
     model = build_model(payload["model"], config)
     load_weights(model, payload, source)
     return model.eval()

@@ -33,7 +33,7 @@ def invoke(*args):
 def batch(n=2, seed=0, size=(32, 64)):
     g = torch.Generator().manual_seed(seed)
     rand = lambda c: torch.rand(n, c, *size, generator=g)  # noqa: E731
-    return {"image": rand(3), "target": rand(3), "content": rand(1), "content-b": rand(1), "mask-b": rand(1), "label-b": ["ab", "ba"][:n],
+    return {"image": rand(3), "target": rand(3), "content": rand(1), "content-b": rand(1), "mask": rand(1), "mask-b": rand(1), "label-b": ["ab", "ba"][:n],
             "background": rand(3)}
 
 
@@ -272,9 +272,11 @@ def test_training_writes_a_run_folder_with_sample_grids(run):
     assert config["kind"] == "brush" and config["losses"]["content_steps"] == 10
     assert set(config["losses_off"]) == {"typeface", "ocr"}  # perceptual and Gram run on --features random
     header = (run / "metrics.csv").read_text().splitlines()[0].split(",")
-    assert {"discriminator_loss", "generator_loss", "val_psnr", "val_mse", "val_text_contrast"} <= set(header)
+    assert {"discriminator_loss", "generator_loss", "val_psnr", "val_mse", "val_text_contrast", "val_box_iou"} <= set(header)
     contrasts = [float(r["val_text_contrast"]) for r in csv.DictReader(open(run / "metrics.csv")) if r["val_text_contrast"]]
     assert contrasts and all(-2 < c < 3 for c in contrasts)
+    ious = [float(r["val_box_iou"]) for r in csv.DictReader(open(run / "metrics.csv")) if r["val_box_iou"]]
+    assert ious and all(0 <= v <= 1 for v in ious)
     assert (run / "curves.png").exists() and (run / "last.pt").exists() and (run / "best.pt").exists()
     grids = sorted((run / "samples").glob("step-*.png"))
     with Image.open(grids[-1]) as sheet:  # five columns of 128 px; a line naming them, then one row of 32 px per pair
@@ -303,8 +305,17 @@ def test_eval_json_against_the_baselines(run, pairs, tmp_path):
         assert sum(cell["n"] * cell["mse"] for cell in values.values()) / 12 == pytest.approx(report["mse"], rel=1e-5)
         assert sum(cell["n"] * cell["ms_ssim"] for cell in values.values()) / 12 == pytest.approx(report["ms_ssim"], rel=1e-4)
     header = (tmp_path / "ev" / "effects.csv").read_text().splitlines()[0]
-    assert header == "slice,value,n,mse,psnr,ms_ssim,text_contrast" and not (tmp_path / "ev" / "effects.png").exists()
+    assert header == "slice,value,n,mse,psnr,ms_ssim,text_contrast,box_iou" and not (tmp_path / "ev" / "effects.png").exists()
     assert report["baselines"]["background"]["text_contrast"] == 0.0  # the background draws no text
+    assert report["baselines"]["background"]["box_iou"] == 0.0 and 0 <= report["box_iou"] <= 1
+    # the style image's own text box and the content's, against the target's, from the stored masks
+    from brush.placement import mask_box_iou
+    from fontsynth.torchdata import ShardDataset
+
+    items = [ShardDataset(pairs / "test", fields=("mask", "mask-b", "content-b"), size=(32, 128), channels=1)[i] for i in range(12)]
+    stack = lambda key: torch.stack([it[key] for it in items])  # noqa: E731
+    assert report["baselines"]["style_image"]["box_iou"] == pytest.approx(float(mask_box_iou(stack("mask"), stack("mask-b")).nanmean()), rel=1e-5)
+    assert report["content_box_iou"] == pytest.approx(float(mask_box_iou(1 - stack("content-b"), stack("mask-b")).nanmean()), rel=1e-5)
     assert -1 < report["text_contrast"] < 2 and math.isfinite(report["baselines"]["style_image"]["text_contrast"])
     for values in by.values():
         assert sum(cell["n"] * cell["text_contrast"] for cell in values.values()) / 12 == pytest.approx(report["text_contrast"], rel=1e-5)

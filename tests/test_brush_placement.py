@@ -1,0 +1,121 @@
+"""brush.placement: ink boxes, the warp and where it puts a box, the aligner, and old configs."""
+
+import dataclasses
+import math
+
+import pytest
+
+torch = pytest.importorskip("torch")
+
+import brush.model  # noqa: E402, F401
+from brush import losses  # noqa: E402
+from brush.placement import ContentAligner, box_iou, ink_boxes, mask_box_iou, placed_boxes, warp  # noqa: E402
+from classifier.registry import create_model, register  # noqa: E402
+
+TINY = {"height": 32, "width": 64, "widths": (8, 16), "style_dim": 16, "d_widths": (8, 16)}
+
+
+def block(n, h, w, rows, cols, ink=1.0, paper=0.0):
+    x = torch.full((n, 1, h, w), paper)
+    x[..., rows[0]:rows[1], cols[0]:cols[1]] = ink
+    return x
+
+
+def test_ink_boxes_by_hand():
+    ink = torch.zeros(2, 1, 4, 8)
+    ink[0, 0, 1:3, 2:6] = 0.9  # rows 1-2, columns 2-5
+    ink[0, 0, 0, 7] = 0.4  # below the threshold: not ink
+    boxes, valid = ink_boxes(ink)
+    # the canvas spans -1..1: column edge c is at 2c/8 - 1, row edge r at 2r/4 - 1
+    assert boxes[0].tolist() == pytest.approx([2 * 2 / 8 - 1, 2 * 1 / 4 - 1, 2 * 6 / 8 - 1, 2 * 3 / 4 - 1])
+    assert valid.tolist() == [True, False] and boxes[1].tolist() == [-1.0, -1.0, 1.0, 1.0]
+
+
+def test_warp_puts_the_ink_where_placed_boxes_says():
+    content = block(3, 32, 128, (10, 22), (40, 88), ink=0.0, paper=1.0)  # dark text on white, as content images are
+    placement = torch.tensor([[0.0, 0.0, 0.0, 0.0], [0.4, -0.3, 0.2, -0.1], [-0.5, 0.2, 0.1, 0.15]])  # all boxes stay inside the canvas
+    moved = warp(content, placement)
+    assert torch.allclose(moved[0], content[0], atol=1e-6)  # zero placement: the content itself
+    assert moved.max() <= 1 and torch.allclose(moved[1:, :, 0], torch.ones(1), atol=1e-6)  # what comes in from beyond the edges is blank paper
+    source, _ = ink_boxes(1 - content)
+    drawn, valid = ink_boxes(1 - moved)
+    assert valid.all()
+    pixel = torch.tensor([2 / 128, 2 / 32, 2 / 128, 2 / 32])  # one pixel in normalised units
+    assert ((drawn - placed_boxes(source, placement)).abs() <= pixel).all()
+
+
+def test_box_iou_and_mask_box_iou_by_hand():
+    a, b = torch.tensor([[0.0, 0.0, 2.0, 2.0]]), torch.tensor([[1.0, 1.0, 3.0, 3.0]])
+    assert box_iou(a, b).item() == pytest.approx(1 / 7)  # intersection 1, union 4 + 4 - 1
+    target = block(3, 8, 16, (2, 6), (4, 12))
+    target[2] = 0  # no text in the target: NaN
+    pred = torch.stack([block(1, 8, 16, (2, 6), (8, 12))[0], torch.zeros(1, 8, 16), block(1, 8, 16, (2, 6), (8, 12))[0]])
+    iou = mask_box_iou(pred, target)
+    assert iou[0].item() == pytest.approx(0.5) and iou[1].item() == 0.0 and math.isnan(iou[2].item())  # half the box; nothing drawn
+
+
+def test_placement_loss_by_hand():
+    content = torch.cat([block(1, 8, 16, (2, 6), (4, 12), ink=0.0, paper=1.0), torch.ones(1, 1, 8, 16)])  # image 1: no text
+    target = torch.cat([block(1, 8, 16, (0, 8), (0, 8)), block(1, 8, 16, (0, 8), (0, 8))])
+    # content box (-0.5, -0.5, 0.5, 0.5); target box (-1, -1, 0, 1): off by 0.5, 0.5, 0.5, 0.5; image 1 left out
+    assert losses.placement_loss(torch.zeros(2, 4), content, target).item() == pytest.approx(0.5)
+    # scale x by 1/1 and y by 2 (log sy = -log 2 moves edge y to y / sy), shift x by -0.5: exactly the target
+    exact = torch.tensor([[0.0, -math.log(2), 0.5, 0.0], [0.3, 0.3, 0.3, 0.3]])
+    assert losses.placement_loss(exact, content, target).item() == pytest.approx(0.0, abs=1e-6)
+    assert losses.placement_loss(exact, content[1:], target[1:]).item() == 0.0  # no usable image: 0, not NaN
+
+
+def test_an_untrained_aligner_leaves_the_content_in_place_and_a_trained_one_reads_the_style():
+    torch.manual_seed(0)
+    aligner = ContentAligner(in_channels=2, height=32, width=64, levels=2)
+    content = block(1, 32, 64, (8, 24), (16, 48), ink=0.0, paper=1.0).expand(8, -1, -1, -1)
+    styles, masks = [], []
+    for k in range(8):  # text A sits at a different place in each style image; text B must go there too
+        left = 2 + 5 * k
+        styles.append(block(1, 32, 64, (4 + k % 3, 20 + k % 3), (left, left + 14))[0])
+        masks.append(block(1, 32, 64, (4 + k % 3, 20 + k % 3), (left, left + 14))[0])
+    styles, masks = torch.stack(styles), torch.stack(masks)
+    assert (aligner(styles, content) == 0).all()
+    opt = torch.optim.Adam(aligner.parameters(), lr=3e-3)
+    first = None
+    for _ in range(150):
+        loss = losses.placement_loss(aligner(styles, content), content, masks)
+        first = first if first is not None else loss.item()
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+    assert loss.item() < 0.1 * first
+
+
+def test_the_model_trains_its_aligner_through_the_image_and_returns_the_placement():
+    model = create_model("brush", **TINY)
+    style, content = torch.rand(2, 3, 32, 64), block(2, 32, 64, (8, 24), (16, 48), ink=0.0, paper=1.0)
+    image, mask, placement = model.g(style, content, placement=True)
+    assert placement.shape == (2, 4) and image.shape == style.shape
+    image.mean().backward()
+    assert any(p.grad is not None and p.grad.abs().sum() > 0 for p in model.g.aligner.parameters())  # the warp is differentiable
+    plain = create_model("brush", **TINY, align_content=False)
+    assert plain.g.aligner is None and plain.g(style, content, placement=True)[2] is None
+
+
+def test_a_model_saved_before_the_aligner_loads_as_it_was(tmp_path):
+    from brush.edit import load_brush
+    from classifier.training import save_checkpoint
+
+    old = create_model("brush", **TINY, align_content=False)
+    saved = dataclasses.asdict(old.config)
+    del saved["align_content"]  # what a checkpoint of an older version holds
+    save_checkpoint(tmp_path / "old.pt", {"format": "fontsynth-checkpoint", "format_version": 1, "model": "brush",
+                                          "model_config": saved, "state_dict": old.state_dict(), "tables": {}})
+    loaded, _ = load_brush(tmp_path / "old.pt", "cpu")
+    assert loaded.config.align_content is False and loaded.g.aligner is None
+    assert create_model("brush", **TINY).config.align_content is True  # new runs align
+
+
+def test_legacy_values_must_name_config_fields():
+    @dataclasses.dataclass(frozen=True)
+    class Config:
+        size: int = 1
+
+    with pytest.raises(ValueError, match="unknown field"):
+        register("legacy-test", Config, legacy={"sise": 0})(lambda c: None)
