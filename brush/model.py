@@ -86,7 +86,7 @@ class BrushGenerator(nn.Module):
         moved = None
         if self.aligner is not None:
             moved = self.aligner(style, content)
-            content = warp(content, moved)
+            content = warp(content, moved.detach())  # the aligner learns from the box loss alone (brush.placement)
         vector, style_maps = self.style_encoder(style)
         image, mask = self.generator(vector, self.content_encoder(content), style_maps)
         assert image.shape == style.shape and mask.shape == (style.shape[0], 1, c.height, c.width)

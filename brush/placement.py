@@ -6,9 +6,11 @@ On held-out pairs the ink boxes of the two overlap by a median IoU of 0.62 only 
 and a generator that decodes the content through U-Net skips draws the text where the content
 has it. So before the content encoder sees it, the content image is moved: `ContentAligner`
 predicts from the style image and the content an axis-aligned scale and shift, and `warp`
-resamples the content by it. Training supervises the placement directly (`losses.box_l1`
-between `placed_boxes` of the content's ink box and the target's mask box), and the image
-losses reach it through the differentiable warp.
+resamples the content by it. Training supervises the placement directly
+(`losses.placement_loss`: L1 between `placed_boxes` of the content's ink box and the target's
+mask box), and only so: the generator warps by a detached placement. With the image losses
+also reaching the aligner through the warp, its placement stayed constant over a 10-minute CPU
+run (standard deviation 0.001 over held-out pairs): the box signal drowned in theirs.
 
 Boxes are N x 4 tensors (x0, y0, x1, y1) in the normalised coordinates of `F.affine_grid`
 with `align_corners=False`: -1 and 1 are the canvas edges. A placement is N x 4
@@ -87,16 +89,17 @@ def mask_box_iou(mask: torch.Tensor, target_mask: torch.Tensor) -> torch.Tensor:
 
 class ContentAligner(nn.Module):
     """(style image, content image) -> placement N x 4. `levels` strided convolutions (16, 32,
-    64, 64, ... channels), then a linear head over the flattened map (not pooled: where the
-    style's text sits is the answer). The last layer starts at zero, so an untrained aligner
-    leaves the content where it is."""
+    64, 64, ... channels) with group norm (trained alone for 600 steps it places boxes at IoU
+    0.69-0.70 with it, 0.63-0.65 without), then a linear head over the flattened map (not
+    pooled: where the style's text sits is the answer). The last layer starts at zero, so an
+    untrained aligner leaves the content where it is."""
 
     def __init__(self, in_channels: int, height: int, width: int, levels: int = 4, hidden: int = 64):
         super().__init__()
         widths = tuple(min(64, 16 * 2 ** i) for i in range(levels))
         layers: list[nn.Module] = []
         for c_in, c_out in zip((in_channels, *widths), widths):
-            layers += [conv(c_in, c_out, stride=2), nn.LeakyReLU(0.2)]
+            layers += [conv(c_in, c_out, stride=2), nn.GroupNorm(4, c_out), nn.LeakyReLU(0.2)]
         self.body = nn.Sequential(*layers)
         cells = widths[-1] * (height >> len(widths)) * (width >> len(widths))
         assert cells > 0, f"a {height}x{width} canvas is too small for {len(widths)} halvings"

@@ -87,13 +87,18 @@ def test_an_untrained_aligner_leaves_the_content_in_place_and_a_trained_one_read
     assert loss.item() < 0.1 * first
 
 
-def test_the_model_trains_its_aligner_through_the_image_and_returns_the_placement():
+def test_the_model_returns_the_placement_and_trains_its_aligner_by_the_box_loss_alone():
     model = create_model("brush", **TINY)
     style, content = torch.rand(2, 3, 32, 64), block(2, 32, 64, (8, 24), (16, 48), ink=0.0, paper=1.0)
     image, mask, placement = model.g(style, content, placement=True)
     assert placement.shape == (2, 4) and image.shape == style.shape
-    image.mean().backward()
-    assert any(p.grad is not None and p.grad.abs().sum() > 0 for p in model.g.aligner.parameters())  # the warp is differentiable
+    image.mean().backward(retain_graph=True)
+    assert all(p.grad is None for p in model.g.aligner.parameters())  # the image losses do not reach it
+    losses.placement_loss(placement, content, block(2, 32, 64, (4, 28), (0, 30))).backward()
+    assert model.g.aligner.head[-1].weight.grad.abs().sum() > 0  # the box loss does
+    with torch.no_grad():  # and the placement moves the content the generator sees
+        model.g.aligner.head[-1].bias.copy_(torch.tensor([0.0, 0.0, 0.5, 0.0]))
+        assert not torch.equal(model.g(style, content)[0], image)
     plain = create_model("brush", **TINY, align_content=False)
     assert plain.g.aligner is None and plain.g(style, content, placement=True)[2] is None
 
