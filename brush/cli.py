@@ -86,6 +86,8 @@ def evaluate(
     tesseract: Annotated[bool, typer.Option("--tesseract/--no-tesseract", help="Also judge with Tesseract 5 when installed.")] = True,
     fid_weights: Annotated[Optional[Path], typer.Option(help="Local torchvision Inception v3 weights: adds FID (nothing is downloaded).")] = None,
     save_outputs: Annotated[bool, typer.Option(help="Also write the outputs as OUT/outputs/NNNNNN.png with texts.txt (to judge elsewhere).")] = False,
+    true_placement: Annotated[bool, typer.Option(help="Move each content to its target's text box instead of where the aligner puts it: "
+                                                      "what the generator draws with a perfect placement.")] = False,
     device: Device = "auto", workers: Annotated[int, typer.Option(help="DataLoader processes (and Tesseract processes).")] = 2,
     as_json: AsJson = False,
 ) -> None:
@@ -96,9 +98,11 @@ def evaluate(
     if limit is not None and limit < 1:
         raise UserError(f"--limit must be at least 1 (got {limit})")
     folder = out or eval_folder(run, data)
+    if true_placement and out is None:  # beside the plain eval, not over it
+        folder = folder.with_name(folder.name + "-true-placement")
     report = evaluate_run(EvalRequest(model=str(run), data=str(data), out=str(folder), limit=limit, batch_size=batch_size, device=device,
                                       workers=workers, recognizer=_s(recognizer), classifier=_s(classifier), tesseract=tesseract,
-                                      fid_weights=_s(fid_weights), save_outputs=save_outputs))
+                                      fid_weights=_s(fid_weights), save_outputs=save_outputs, true_placement=true_placement))
     if as_json:
         typer.echo(json.dumps(report))
         return
@@ -114,7 +118,8 @@ def evaluate(
         hardest = describe_hardest(report["by_effect"], report["n"], key=key, percent=key != "psnr")
         typer.echo(f"hardest render slices by {key}: {hardest} (all metrics in effects.csv{', chart effects.png' if report['slice_chart'] else ''})")
     if "content_box_iou" in report:
-        typer.echo(f"box_iou of text drawn where the content image has it: {report['content_box_iou']:.3f}")
+        placed = f", where the aligner moves it {report['placement_box_iou']:.3f}" if "placement_box_iou" in report else ""
+        typer.echo(f"box_iou of the content's text box: where the content image has it {report['content_box_iou']:.3f}{placed}")
     for note in report["notes"]:
         typer.echo(f"note: {note}")
     typer.echo(f"{report['n']} pairs; eval.json and grid.png -> {folder}")

@@ -17,8 +17,8 @@ Per image (float RGB in [0, 1], output vs target):
 - With the targets' masks (pairs store `mask-b`): `text_contrast` (how strongly the text is
   drawn, see `text_contrast`) and `box_iou`, the IoU of the ink box of the output's text (the
   model's predicted mask; the style image's own mask) with the target's (whether the text is
-  drawn where and as large as the target has it; `content_box_iou` is what drawing it where the
-  content image has it would score).
+  drawn where and as large as the target has it); `content_box_iou` is what drawing it where the
+  content image has it would score, `placement_box_iou` where the model's aligner moves it.
 Baselines: output = the style image (text A, right look) and output = the background (no text).
 """
 
@@ -236,6 +236,7 @@ class EvalRequest:
     tesseract: bool = True
     fid_weights: str | None = None
     save_outputs: bool = False  # also write OUT/outputs/NNNNNN.png and texts.txt (text B per line), to judge elsewhere
+    true_placement: bool = False  # move each content by the placement fitted to its target's box, not the aligner's
 
 
 def evaluate_run(request: EvalRequest) -> dict:
@@ -248,17 +249,22 @@ def evaluate_run(request: EvalRequest) -> dict:
     from brush.edit import load_brush
     from classifier.data import open_shards
     from fontsynth.errors import UserError
-    from brush.placement import mask_box_iou
+    from brush.placement import fitted_placement, mask_box_iou, placement_box_iou
     from fontsynth.torchdata import tensor_channels
 
     model, payload = load_brush(request.model, request.device)
     device = next(model.parameters()).device
     c = model.config
     dataset = open_shards(request.data, EVAL_FIELDS, (c.height, c.width), c.in_channels, "--data", optional=("meta-b", "mask-b", "mask"))
+    stored = dataset.fields
     if request.limit is not None:
         dataset = Subset(dataset, range(min(request.limit, len(dataset))))
     if len(dataset) == 0:
         raise UserError(f"--data {request.data} holds no pairs")
+    if request.true_placement and not c.align_content:
+        raise UserError(f"--true-placement: {request.model} has no content aligner (a run with align_content false or from before it)")
+    if request.true_placement and "mask-b" not in stored:
+        raise UserError(f"--true-placement needs the targets' masks: --data {request.data} has no mask-b; render it again with --recipe pairs")
     loader = DataLoader(dataset, batch_size=request.batch_size, num_workers=request.workers)
     fid = inception_features(request.fid_weights, device) if request.fid_weights else None
     names = ("model", "style", "background")
@@ -267,6 +273,7 @@ def evaluate_run(request: EvalRequest) -> dict:
     inception: dict[str, list[torch.Tensor]] = {k: [] for k in (*names, "target")}
     model_metrics: list[dict[str, torch.Tensor]] = []  # per image, for the scores by render slice
     content_ious: list[torch.Tensor] = []  # the box IoU of text drawn where the content image has it
+    placed_ious: list[torch.Tensor] = []  # ... where the model's aligner moves it
     records: list[str] = []  # each pair's meta-b record (Style and text B), when the data stores it
     truths: list[str] = []
     sample = None
@@ -274,13 +281,17 @@ def evaluate_run(request: EvalRequest) -> dict:
         for batch in loader:
             style, target = batch["image"].to(device), batch["target"].to(device)
             content = batch["content-b"].to(device)
-            out, out_mask = model(style, tensor_channels(content, c.content_channels))
+            given = fitted_placement(content[:, :1].to(device), batch["mask-b"].to(device)) if request.true_placement else None
+            out, out_mask, moved = model.g_ema(style, tensor_channels(content, c.content_channels), placement=True, given=given)
             outputs = {"model": out.float(), "style": style, "background": batch["background"].to(device)}
             if "mask-b" in batch:  # where each output has its text: the model's predicted mask, the style's own
                 target_mask = batch["mask-b"].to(device)
                 drawn = {"model": out_mask.float(), "style": batch["mask"].to(device) if "mask" in batch else None,
                          "background": torch.zeros_like(target_mask)}
-                content_ious.append(mask_box_iou(1 - content[:, :1].to(device), target_mask).cpu())
+                ink = content[:, :1].to(device)
+                content_ious.append(placement_box_iou(torch.zeros(len(ink), 4, device=device), ink, target_mask).cpu())
+                if moved is not None:
+                    placed_ious.append(placement_box_iou(moved, ink, target_mask).cpu())
             for name, output in outputs.items():
                 metrics = image_metrics(output, target)
                 if "mask-b" in batch:
@@ -302,7 +313,7 @@ def evaluate_run(request: EvalRequest) -> dict:
             if sample is None:
                 sample = {"style": style[:8].cpu(), "content": content[:8].cpu(), "output": out[:8].float().cpu(), "target": target[:8].cpu(),
                           "background": batch["background"][:8]}
-    report: dict = {"n": len(truths), "data": str(request.data), "model": str(request.model)}
+    report: dict = {"n": len(truths), "data": str(request.data), "model": str(request.model), "true_placement": request.true_placement}
     per = {name: totals[name].means() | {"perfect": totals[name].perfect} for name in names}
     notes: list[str] = []
     judged: dict[str, list[bool]] = {}  # the model's outputs: right or not, per image, by each judge
@@ -352,9 +363,10 @@ def evaluate_run(request: EvalRequest) -> dict:
         for name in names:
             per[name]["fid"] = frechet_distance(torch.cat(inception[name]), reference)
     report |= per["model"]
-    if content_ious:
-        ious = torch.cat(content_ious)
-        report["content_box_iou"] = float(ious[~torch.isnan(ious)].mean())
+    for key, parts in (("content_box_iou", content_ious), ("placement_box_iou", placed_ious)):
+        if parts:
+            ious = torch.cat(parts)
+            report[key] = float(ious[~torch.isnan(ious)].mean())
     report["rec_acc"] = per["model"].get("rec_acc")  # null without a recognizer (see notes)
     report["baselines"] = {"style_image": per["style"], "background": per["background"]}
     report["notes"] = notes

@@ -78,15 +78,20 @@ class BrushGenerator(nn.Module):
         self.generator = Generator(c.widths, c.style_dim, c.in_channels, c.style_skip_levels)
         self.aligner = ContentAligner(c.in_channels + c.content_channels, c.height, c.width, len(c.widths)) if c.align_content else None
 
-    def forward(self, style: torch.Tensor, content: torch.Tensor, placement: bool = False):
-        """(image, mask); with `placement`, (image, mask, placement N x 4 or None without an aligner)."""
+    def forward(self, style: torch.Tensor, content: torch.Tensor, placement: bool = False, given: torch.Tensor | None = None):
+        """(image, mask); with `placement`, (image, mask, the aligner's placement N x 4 or None
+        without an aligner). `given` (N x 4): placements to move the content by instead of the
+        aligner's, row by row where not NaN (teacher forcing in training, `brush eval
+        --true-placement`)."""
         c = self.config
         assert style.shape[0] == content.shape[0] and style.shape[-2:] == content.shape[-2:] == (c.height, c.width), (
             f"style {tuple(style.shape)} and content {tuple(content.shape)} must share batch and the {c.height}x{c.width} canvas")
+        assert given is None or (self.aligner is not None and given.shape == (style.shape[0], 4)), "given placements need an aligner, N x 4"
         moved = None
         if self.aligner is not None:
             moved = self.aligner(style, content)
-            content = warp(content, moved.detach())  # the aligner learns from the box loss alone (brush.placement)
+            used = moved.detach() if given is None else torch.where(torch.isnan(given), moved.detach(), given)
+            content = warp(content, used)  # the aligner learns from the box loss alone (brush.placement)
         vector, style_maps = self.style_encoder(style)
         image, mask = self.generator(vector, self.content_encoder(content), style_maps)
         assert image.shape == style.shape and mask.shape == (style.shape[0], 1, c.height, c.width)

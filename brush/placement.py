@@ -57,6 +57,18 @@ def placed_boxes(boxes: torch.Tensor, placement: torch.Tensor) -> torch.Tensor:
     return torch.cat([(boxes[:, :2] - shift) / scale, (boxes[:, 2:] - shift) / scale], dim=1)
 
 
+def fitted_placement(content: torch.Tensor, target_mask: torch.Tensor) -> torch.Tensor:
+    """The placement that moves the content's ink box (dark text on light, N x 1 x H x W) onto
+    the ink box of the target's mask: the aligner's ideal answer (scales within the aligner's
+    range). Zero (the content as it is) where either has no ink."""
+    (source, source_valid), (target, target_valid) = ink_boxes(1 - content.float()), ink_boxes(target_mask.float())
+    size_s, size_t = source[:, 2:] - source[:, :2], target[:, 2:] - target[:, :2]
+    log_scale = (size_s / size_t).log().clamp(-MAX_LOG_SCALE, MAX_LOG_SCALE)
+    shift = source[:, :2] - log_scale.exp() * target[:, :2]
+    placement = torch.cat([log_scale, shift], dim=1)
+    return torch.where((source_valid & target_valid)[:, None], placement, torch.zeros_like(placement))
+
+
 def warp(content: torch.Tensor, placement: torch.Tensor) -> torch.Tensor:
     """The content image scaled and shifted by `placement`; beyond its edges the edge pixels
     repeat (the content's margins are blank, so the padding is blank too)."""
@@ -85,6 +97,15 @@ def mask_box_iou(mask: torch.Tensor, target_mask: torch.Tensor) -> torch.Tensor:
     (pred, pred_valid), (true, true_valid) = ink_boxes(mask.float()), ink_boxes(target_mask.float())
     iou = torch.where(pred_valid, box_iou(pred, true), torch.zeros_like(pred[:, 0]))
     return torch.where(true_valid, iou, torch.full_like(iou, float("nan")))
+
+
+def placement_box_iou(placement: torch.Tensor, content: torch.Tensor, target_mask: torch.Tensor) -> torch.Tensor:
+    """Per image, the IoU of where `placement` puts the content's ink box (dark text on light,
+    N x 1 x H x W) with the ink box of the target's mask: how well the aligner places the text.
+    A zero placement scores the content where it is. NaN where either has no ink."""
+    (source, source_valid), (target, target_valid) = ink_boxes(1 - content.float()), ink_boxes(target_mask.float())
+    iou = box_iou(placed_boxes(source, placement.float()), target)
+    return torch.where(source_valid & target_valid, iou, torch.full_like(iou, float("nan")))
 
 
 class ContentAligner(nn.Module):

@@ -25,7 +25,7 @@ from torch.utils.data import DataLoader
 from brush import losses as L
 from brush.evaluate import text_contrast
 from brush.model import Brush
-from brush.placement import mask_box_iou
+from brush.placement import fitted_placement, mask_box_iou, placement_box_iou
 from classifier.data import Sources
 from classifier.plots import write_tensor_grid
 from classifier.recognizer.labels import usable_labels
@@ -51,6 +51,7 @@ class LossConfig:
     mask: float = 1.0  # binary cross-entropy of the predicted soft mask against the target's mask
     ink: float = 10.0  # L1 to the target over its text mask only, each image's text weighing alike (`ink_l1`; ours)
     placement: float = 1.0  # L1 of the aligner's placed content box to the target's text box (`placement_loss`; ours)
+    placement_teacher: float = 0.0  # share of pairs whose content the generator sees at the true placement, not the aligner's
     reconstruction: float = 10.0  # L1 of G(style A, content A) to A (paper 10; reproduction 2)
     cycle: float = 1.0  # L1 of G(G(A, content B), content A) to A (paper 1; reproduction 2)
     perceptual: float = 1.0  # feature MSE of output vs target over feature_layers (paper 1; reproduction 25)
@@ -72,8 +73,8 @@ class LossConfig:
             raise ValueError("loss weights must not be negative")
         if self.adversarial_loss not in L.ADVERSARIAL:
             raise ValueError(f"adversarial_loss must be one of {', '.join(L.ADVERSARIAL)}, got {self.adversarial_loss!r}")
-        if not 0 <= self.inversion <= 1 or not 0 <= self.ema_decay < 1 or self.content_steps < 0:
-            raise ValueError("inversion must be in [0, 1], ema_decay in [0, 1) and content_steps at least 0")
+        if not 0 <= self.inversion <= 1 or not 0 <= self.placement_teacher <= 1 or not 0 <= self.ema_decay < 1 or self.content_steps < 0:
+            raise ValueError("inversion and placement_teacher must be in [0, 1], ema_decay in [0, 1) and content_steps at least 0")
 
 
 PRESETS: dict[str, dict[str, dict]] = {
@@ -133,7 +134,7 @@ def invert(images: torch.Tensor, flip: torch.Tensor) -> torch.Tensor:
 
 class BrushTask:
     score = "val_psnr"
-    metric_names = ("val_mse", "val_psnr", "val_l1", "val_mask_l1", "val_text_contrast", "val_box_iou")
+    metric_names = ("val_mse", "val_psnr", "val_l1", "val_mask_l1", "val_text_contrast", "val_box_iou", "val_placement_iou")
 
     def __init__(self, config: LossConfig, frozen: Frozen):
         self.config, self.frozen = config, frozen
@@ -166,8 +167,12 @@ class BrushTask:
             return
         flip = torch.rand(n, device=device) < c.inversion
         style, target = invert(x["image"], flip), invert(x["target"], flip)
-        contents = torch.cat([x["content-b"], x["content"]])
-        both, masks, moved = G(torch.cat([style, style]), contents, placement=True)  # edit and reconstruction in one pass
+        contents, content_masks = torch.cat([x["content-b"], x["content"]]), torch.cat([x["mask-b"], x["mask"]])
+        given = None
+        if c.placement_teacher and getattr(G, "module", G).config.align_content:  # teacher forcing: some contents at the true placement
+            truth = fitted_placement(contents, content_masks)
+            given = torch.where(torch.rand(2 * n, 1, device=device) < c.placement_teacher, truth, torch.full_like(truth, float("nan")))
+        both, masks, moved = G(torch.cat([style, style]), contents, placement=True, given=given)  # edit and reconstruction in one pass
         out, rec, mask = both[:n], both[n:], masks[:n]
         adversarial_d, adversarial_g = L.ADVERSARIAL[c.adversarial_loss]
         if c.adversarial:
@@ -181,7 +186,7 @@ class BrushTask:
         if c.ink:
             loss = loss + c.ink * L.ink_l1(out, target, x["mask-b"])
         if c.placement and moved is not None:
-            loss = loss + c.placement * L.placement_loss(moved, contents, torch.cat([x["mask-b"], x["mask"]]))
+            loss = loss + c.placement * L.placement_loss(moved, contents, content_masks)
         if c.reconstruction:
             loss = loss + c.reconstruction * L.l1(rec, style)
         if c.cycle:
@@ -216,10 +221,11 @@ class BrushTask:
         count = 0
         contrasts: list[torch.Tensor] = []  # how strongly the text is drawn (brush eval's text_contrast)
         ious: list[torch.Tensor] = []  # whether it is drawn where the target has it (brush eval's box_iou)
+        placed: list[torch.Tensor] = []  # where the aligner puts the content's text box (brush eval's placement_box_iou)
         self._sample = None
         for batch in loader:
             x = self._inputs(batch, device)
-            out, mask = model.g_ema(x["image"], x["content-b"])
+            out, mask, moved = model.g_ema(x["image"], x["content-b"], placement=True)
             out, mask = out.float(), mask.float()
             mse = (out - x["target"]).pow(2).flatten(1).mean(dim=1)
             totals["mse"] += float(mse.sum())
@@ -228,12 +234,14 @@ class BrushTask:
             totals["mask_l1"] += float((mask - x["mask-b"]).abs().flatten(1).mean(dim=1).sum())
             contrasts.append(text_contrast(out, x["target"], x["background"], x["mask-b"]))
             ious.append(mask_box_iou(mask, x["mask-b"]))
+            if moved is not None:
+                placed.append(placement_box_iou(moved, x["content-b"], x["mask-b"]))
             count += len(mse)
             if self._sample is None:
                 self._sample = {k: v[:8].cpu() for k, v in (("style", x["image"]), ("content", x["content-b"]), ("output", out),
                                                            ("target", x["target"]), ("mask", mask))}
         return {**{f"val_{k}": v / max(count, 1) for k, v in totals.items()},
-                "val_text_contrast": nan_mean(contrasts), "val_box_iou": nan_mean(ious)}
+                "val_text_contrast": nan_mean(contrasts), "val_box_iou": nan_mean(ious), "val_placement_iou": nan_mean(placed)}
 
     def snapshot(self, model: Brush, folder: Path, step: int) -> None:
         """samples/step-NNNNNNN.png: style | content | output | target | predicted mask, one row per pair."""

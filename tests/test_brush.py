@@ -275,8 +275,9 @@ def test_training_writes_a_run_folder_with_sample_grids(run):
     assert {"discriminator_loss", "generator_loss", "val_psnr", "val_mse", "val_text_contrast", "val_box_iou"} <= set(header)
     contrasts = [float(r["val_text_contrast"]) for r in csv.DictReader(open(run / "metrics.csv")) if r["val_text_contrast"]]
     assert contrasts and all(-2 < c < 3 for c in contrasts)
-    ious = [float(r["val_box_iou"]) for r in csv.DictReader(open(run / "metrics.csv")) if r["val_box_iou"]]
-    assert ious and all(0 <= v <= 1 for v in ious)
+    for key in ("val_box_iou", "val_placement_iou"):
+        ious = [float(r[key]) for r in csv.DictReader(open(run / "metrics.csv")) if r[key]]
+        assert ious and all(0 <= v <= 1 for v in ious)
     assert (run / "curves.png").exists() and (run / "last.pt").exists() and (run / "best.pt").exists()
     grids = sorted((run / "samples").glob("step-*.png"))
     with Image.open(grids[-1]) as sheet:  # five columns of 128 px; a line naming them, then one row of 32 px per pair
@@ -316,6 +317,7 @@ def test_eval_json_against_the_baselines(run, pairs, tmp_path):
     stack = lambda key: torch.stack([it[key] for it in items])  # noqa: E731
     assert report["baselines"]["style_image"]["box_iou"] == pytest.approx(float(mask_box_iou(stack("mask"), stack("mask-b")).nanmean()), rel=1e-5)
     assert report["content_box_iou"] == pytest.approx(float(mask_box_iou(1 - stack("content-b"), stack("mask-b")).nanmean()), rel=1e-5)
+    assert 0 < report["placement_box_iou"] <= 1  # the smoke run's aligner
     assert -1 < report["text_contrast"] < 2 and math.isfinite(report["baselines"]["style_image"]["text_contrast"])
     for values in by.values():
         assert sum(cell["n"] * cell["text_contrast"] for cell in values.values()) / 12 == pytest.approx(report["text_contrast"], rel=1e-5)

@@ -9,7 +9,8 @@ torch = pytest.importorskip("torch")
 
 import brush.model  # noqa: E402, F401
 from brush import losses  # noqa: E402
-from brush.placement import ContentAligner, box_iou, ink_boxes, mask_box_iou, placed_boxes, warp  # noqa: E402
+from brush.placement import (  # noqa: E402
+    ContentAligner, box_iou, fitted_placement, ink_boxes, mask_box_iou, placed_boxes, placement_box_iou, warp)
 from classifier.registry import create_model, register  # noqa: E402
 
 TINY = {"height": 32, "width": 64, "widths": (8, 16), "style_dim": 16, "d_widths": (8, 16)}
@@ -52,6 +53,13 @@ def test_box_iou_and_mask_box_iou_by_hand():
     pred = torch.stack([block(1, 8, 16, (2, 6), (8, 12))[0], torch.zeros(1, 8, 16), block(1, 8, 16, (2, 6), (8, 12))[0]])
     iou = mask_box_iou(pred, target)
     assert iou[0].item() == pytest.approx(0.5) and iou[1].item() == 0.0 and math.isnan(iou[2].item())  # half the box; nothing drawn
+    # the content's box (columns 8-11, x 0..0.5) where a placement puts it: as it is, half the
+    # target's (x -0.5..0.5); twice as wide (sx = 1/2) and shifted (tx = 0.25), exactly the target's
+    content = 1 - block(3, 8, 16, (2, 6), (8, 12))
+    content[1] = 1  # no text in the content: NaN
+    placement = torch.tensor([[0.0, 0.0, 0.0, 0.0], [0.0, 0.0, 0.0, 0.0], [-math.log(2), 0.0, 0.25, 0.0]])
+    iou = placement_box_iou(placement, content, torch.cat([target[:1], target[:1], target[:1]]))
+    assert iou[0].item() == pytest.approx(0.5) and math.isnan(iou[1].item()) and iou[2].item() == pytest.approx(1.0)
 
 
 def test_placement_loss_by_hand():
@@ -124,3 +132,58 @@ def test_legacy_values_must_name_config_fields():
 
     with pytest.raises(ValueError, match="unknown field"):
         register("legacy-test", Config, legacy={"sise": 0})(lambda c: None)
+
+
+def test_fitted_placement_moves_the_content_box_onto_the_targets():
+    content = torch.cat([block(1, 16, 32, (4, 10), (8, 20), ink=0.0, paper=1.0), torch.ones(1, 1, 16, 32)])  # image 1: no text
+    mask = torch.cat([block(1, 16, 32, (2, 14), (0, 30)), block(1, 16, 32, (2, 14), (0, 30))])
+    fitted = fitted_placement(content, mask)
+    # x: content 8..20 of 32 (-0.5..0.25), target 0..30 (-1..0.875): sx = 0.75 / 1.875 = 0.4, tx = -0.5 - 0.4 * -1 = -0.1
+    assert fitted[0].tolist() == pytest.approx([math.log(0.4), math.log(0.75 / 1.5), -0.1, -0.5 - 0.5 * -0.75], abs=1e-6)
+    assert fitted[1].tolist() == [0.0, 0.0, 0.0, 0.0]  # nothing to fit: the content as it is
+    source, _ = ink_boxes(1 - content[:1])
+    target, _ = ink_boxes(mask[:1])
+    assert torch.allclose(placed_boxes(source, fitted[:1]), target, atol=1e-6)
+    assert placement_box_iou(fitted[:1], content[:1], mask[:1]).item() == pytest.approx(1.0)
+
+
+def content_seen_by(model, *args, **kwargs):
+    """The content image the model's content encoder receives."""
+    seen = []
+    handle = model.g.content_encoder.register_forward_pre_hook(lambda module, inputs: seen.append(inputs[0]))
+    model.g(*args, **kwargs)
+    handle.remove()
+    return seen[-1]
+
+
+def test_given_placements_replace_the_aligners_row_by_row():
+    model = create_model("brush", **TINY)
+    with torch.no_grad():
+        model.g.aligner.head[-1].bias.copy_(torch.tensor([0.2, 0.0, 0.3, 0.0]))  # the aligner's answer for every image
+    style, content = torch.rand(2, 3, 32, 64), block(2, 32, 64, (8, 24), (16, 48), ink=0.0, paper=1.0)
+    given = torch.tensor([[0.0, 0.0, 0.0, 0.0], [float("nan")] * 4])
+    seen = content_seen_by(model, style, content, given=given)
+    assert torch.allclose(seen[0], content[0], atol=1e-6)  # row 0: the given (zero) placement
+    assert torch.allclose(seen[1], warp(content[1:], model.g.aligner(style, content)[1:])[0], atol=1e-6)  # row 1: the aligner's
+    assert not torch.allclose(seen[1], content[1], atol=1e-3)
+    with pytest.raises(AssertionError, match="need an aligner"):
+        create_model("brush", **TINY, align_content=False).g(style, content, given=given)
+
+
+def test_placement_teacher_shows_the_generator_contents_at_their_true_place():
+    from brush.train import BrushTask, Frozen, LossConfig
+    from classifier.training import step_losses
+
+    model = create_model("brush", **TINY)
+    content = block(2, 32, 64, (8, 24), (16, 48), ink=0.0, paper=1.0)
+    x = {"image": torch.rand(2, 3, 32, 64), "target": torch.rand(2, 3, 32, 64), "content": content, "content-b": content,
+         "mask": block(2, 32, 64, (4, 28), (2, 30)), "mask-b": block(2, 32, 64, (10, 20), (30, 62)), "label-b": ["ab", "ba"]}
+    seen = []
+    model.g.content_encoder.register_forward_pre_hook(lambda module, inputs: seen.append(inputs[0]))
+    for teacher in (1.0, 0.0):
+        seen.clear()
+        task = BrushTask(LossConfig(placement_teacher=teacher, cycle=0.0, adversarial=0.0, inversion=0.0), Frozen())
+        list(step_losses(task, task.parts(model), x, torch.device("cpu"), step=0))
+        truth = fitted_placement(torch.cat([content, content]), torch.cat([x["mask-b"], x["mask"]]))
+        at_true_place = torch.allclose(seen[0], warp(torch.cat([content, content]), truth), atol=1e-5)
+        assert at_true_place == (teacher == 1.0)  # else the (untrained: zero) aligner's placement
