@@ -282,7 +282,7 @@ def evaluate_run(request: EvalRequest) -> dict:
             style, target = batch["image"].to(device), batch["target"].to(device)
             content = batch["content-b"].to(device)
             given = fitted_placement(content[:, :1].to(device), batch["mask-b"].to(device)) if request.true_placement else None
-            out, out_mask, moved = model.g_ema(style, tensor_channels(content, c.content_channels), placement=True, given=given)
+            out, out_mask, moved = model(style, tensor_channels(content, c.content_channels), placement=True, given=given)
             outputs = {"model": out.float(), "style": style, "background": batch["background"].to(device)}
             if "mask-b" in batch:  # where each output has its text: the model's predicted mask, the style's own
                 target_mask = batch["mask-b"].to(device)

@@ -5,9 +5,10 @@
     model = create_model("brush", widths=(16, 32, 64), style_dim=64)
     image, mask = model(style, content)     # the EMA generator: N x 3 x H x W and N x 1 x H x W in [0, 1]
 
-Parts (each its own optimizer in training): `model.g` (style encoder + content encoder +
-generator: `BrushGenerator`), `model.d` (the discriminator). `model.g_ema` is the generator's
-exponential moving average, used for evaluation and editing.
+Parts (each its own optimizer in training): `model.aligner` (where the new text goes, see
+below; None with `align_content` off), `model.g` (style encoder + content encoder + generator:
+`BrushGenerator`), `model.d` (the discriminator). `model.g_ema` is the generator's exponential
+moving average, used with the aligner for evaluation and editing (`model(style, content)`).
 
 Why the style encoder also gives feature maps: TextStyleBrush passes only a global style vector,
 which cannot carry the background's texture to the right pixels; our pairs give the exact
@@ -20,8 +21,12 @@ TextStyleBrush layout.
 Why the content is moved first (`align_content`, see brush.placement): the content skips make
 the generator draw text B where the content image has it, centred at a fixed size, while the
 target has it where the style's margins and alignment put it. `ContentAligner` predicts that
-placement from the style image and the content, and the content encoder sees the moved content.
-`model.g(style, content, placement=True)` also returns the placement, for the box loss.
+placement from the style image and the content, and the generator sees the content moved by it.
+The aligner is its own part with its own loss (the box loss, `losses.placement_loss`) and
+optimizer, trained from the first step, the content-autoencoder phase included: inside the
+generator, with the image losses reaching it through the warp, its placement stayed constant
+over a 10-minute CPU run; within the generator's optimizer but detached, it learnt little by
+then (BENCHMARKS.md).
 """
 
 from __future__ import annotations
@@ -76,26 +81,21 @@ class BrushGenerator(nn.Module):
         self.style_encoder = StyleEncoder(c.in_channels, c.widths, c.style_dim)
         self.content_encoder = ContentEncoder(c.content_channels, c.widths)
         self.generator = Generator(c.widths, c.style_dim, c.in_channels, c.style_skip_levels)
-        self.aligner = ContentAligner(c.in_channels + c.content_channels, c.height, c.width, len(c.widths)) if c.align_content else None
 
-    def forward(self, style: torch.Tensor, content: torch.Tensor, placement: bool = False, given: torch.Tensor | None = None):
-        """(image, mask); with `placement`, (image, mask, the aligner's placement N x 4 or None
-        without an aligner). `given` (N x 4): placements to move the content by instead of the
-        aligner's, row by row where not NaN (teacher forcing in training, `brush eval
-        --true-placement`)."""
+    def forward(self, style: torch.Tensor, content: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         c = self.config
         assert style.shape[0] == content.shape[0] and style.shape[-2:] == content.shape[-2:] == (c.height, c.width), (
             f"style {tuple(style.shape)} and content {tuple(content.shape)} must share batch and the {c.height}x{c.width} canvas")
-        assert given is None or (self.aligner is not None and given.shape == (style.shape[0], 4)), "given placements need an aligner, N x 4"
-        moved = None
-        if self.aligner is not None:
-            moved = self.aligner(style, content)
-            used = moved.detach() if given is None else torch.where(torch.isnan(given), moved.detach(), given)
-            content = warp(content, used)  # the aligner learns from the box loss alone (brush.placement)
         vector, style_maps = self.style_encoder(style)
         image, mask = self.generator(vector, self.content_encoder(content), style_maps)
         assert image.shape == style.shape and mask.shape == (style.shape[0], 1, c.height, c.width)
-        return (image, mask, moved) if placement else (image, mask)
+        return image, mask
+
+
+def placed(content: torch.Tensor, placement: torch.Tensor, given: torch.Tensor | None) -> torch.Tensor:
+    """The content moved by `given` (N x 4) where its rows are not NaN, else by `placement`."""
+    used = placement if given is None else torch.where(torch.isnan(given), placement, given)
+    return warp(content, used)
 
 
 @register("brush", BrushConfig, "brush: TextStyleBrush-style generator (style + content encoders, modulated generator, discriminator)",
@@ -104,12 +104,24 @@ class Brush(nn.Module):
     def __init__(self, config: BrushConfig):
         super().__init__()
         self.config = config
-        self.g = BrushGenerator(config)
-        self.d = DISCRIMINATORS[config.discriminator](config.in_channels, config.d_widths)
+        c = config
+        self.g = BrushGenerator(c)
+        self.d = DISCRIMINATORS[c.discriminator](c.in_channels, c.d_widths)
         self.g_ema = copy.deepcopy(self.g).eval().requires_grad_(False)
+        self.aligner = ContentAligner(c.in_channels + c.content_channels, c.height, c.width, len(c.widths)) if c.align_content else None
 
-    def forward(self, style: torch.Tensor, content: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        return self.g_ema(style, content)
+    def forward(self, style: torch.Tensor, content: torch.Tensor, placement: bool = False, given: torch.Tensor | None = None):
+        """The EMA generator's (image, mask) for the content moved by the aligner; with
+        `placement`, also the aligner's placement (N x 4; None without an aligner). `given` (N x
+        4): placements to use instead of the aligner's, row by row where not NaN (`brush eval
+        --true-placement`)."""
+        assert given is None or (self.aligner is not None and given.shape == (style.shape[0], 4)), "given placements need an aligner, N x 4"
+        moved = None
+        if self.aligner is not None:
+            moved = self.aligner(style, content)
+            content = placed(content, moved, given)
+        image, mask = self.g_ema(style, content)
+        return (image, mask, moved) if placement else (image, mask)
 
     def train(self, mode: bool = True):
         super().train(mode)

@@ -25,7 +25,7 @@ from torch.utils.data import DataLoader
 from brush import losses as L
 from brush.evaluate import text_contrast
 from brush.model import Brush
-from brush.placement import fitted_placement, mask_box_iou, placement_box_iou
+from brush.placement import fitted_placement, mask_box_iou, placement_box_iou, warp
 from classifier.data import Sources
 from classifier.plots import write_tensor_grid
 from classifier.recognizer.labels import usable_labels
@@ -51,7 +51,7 @@ class LossConfig:
     mask: float = 1.0  # binary cross-entropy of the predicted soft mask against the target's mask
     ink: float = 10.0  # L1 to the target over its text mask only, each image's text weighing alike (`ink_l1`; ours)
     placement: float = 1.0  # L1 of the aligner's placed content box to the target's text box (`placement_loss`; ours)
-    placement_teacher: float = 0.0  # share of pairs whose content the generator sees at the true placement, not the aligner's
+    placement_teacher: float = 0.5  # share of pairs the generator sees with the content at its true placement, not the aligner's (ours)
     reconstruction: float = 10.0  # L1 of G(style A, content A) to A (paper 10; reproduction 2)
     cycle: float = 1.0  # L1 of G(G(A, content B), content A) to A (paper 1; reproduction 2)
     perceptual: float = 1.0  # feature MSE of output vs target over feature_layers (paper 1; reproduction 25)
@@ -142,7 +142,8 @@ class BrushTask:
         self._sample: dict | None = None  # the first validation batch with its outputs (sample grids)
 
     def parts(self, model: Brush) -> dict[str, nn.Module]:
-        return {"discriminator": model.d, "generator": model.g}
+        aligner = {"aligner": model.aligner} if model.aligner is not None else {}
+        return {**aligner, "discriminator": model.d, "generator": model.g}
 
     def _inputs(self, batch: dict, device: torch.device) -> dict[str, torch.Tensor]:
         if self._on != device:
@@ -154,25 +155,30 @@ class BrushTask:
     def losses(self, parts: dict[str, nn.Module], batch: dict, device: torch.device, step: int):
         c = self.config
         x = self._inputs(batch, device)
-        G, D = parts["generator"], parts["discriminator"]
+        G, D, aligner = parts["generator"], parts["discriminator"], parts.get("aligner")
         n = x["image"].shape[0]
         channels = x["image"].shape[1]
-        if step < c.content_steps:  # phase 1: the content autoencoder
-            content = tensor_channels(x["content-b"], channels)
-            out, mask, moved = G(content, x["content-b"], placement=True)
-            loss = c.target * L.l1(out, content) + c.mask * L.mask_loss(mask, 1 - x["content-b"])
-            if c.placement and moved is not None:
-                loss = loss + c.placement * L.placement_loss(moved, x["content-b"], 1 - x["content-b"])
-            yield "generator", loss, n
-            return
         flip = torch.rand(n, device=device) < c.inversion
         style, target = invert(x["image"], flip), invert(x["target"], flip)
-        contents, content_masks = torch.cat([x["content-b"], x["content"]]), torch.cat([x["mask-b"], x["mask"]])
-        given = None
-        if c.placement_teacher and getattr(G, "module", G).config.align_content:  # teacher forcing: some contents at the true placement
-            truth = fitted_placement(contents, content_masks)
-            given = torch.where(torch.rand(2 * n, 1, device=device) < c.placement_teacher, truth, torch.full_like(truth, float("nan")))
-        both, masks, moved = G(torch.cat([style, style]), contents, placement=True, given=given)  # edit and reconstruction in one pass
+        styles = torch.cat([style, style])
+        contents, content_masks = torch.cat([x["content-b"], x["content"]]), torch.cat([x["mask-b"], x["mask"]])  # edit, reconstruction
+        moved = None
+        if aligner is not None:  # from the first step, the content autoencoder's included
+            moved = aligner(styles, contents)
+            if c.placement:
+                yield "aligner", c.placement * L.placement_loss(moved, contents, content_masks), n
+            moved = moved.detach()
+        if step < c.content_steps:  # phase 1: the content autoencoder (the content where it is)
+            content = tensor_channels(x["content-b"], channels)
+            out, mask = G(content, x["content-b"])
+            yield "generator", c.target * L.l1(out, content) + c.mask * L.mask_loss(mask, 1 - x["content-b"]), n
+            return
+        if moved is not None:
+            if c.placement_teacher:  # teacher forcing: some contents at their true placement, not the aligner's
+                truth = fitted_placement(contents, content_masks)
+                moved = torch.where(torch.rand(2 * n, 1, device=device) < c.placement_teacher, truth, moved)
+            contents = warp(contents, moved)
+        both, masks = G(styles, contents)  # edit and reconstruction in one pass
         out, rec, mask = both[:n], both[n:], masks[:n]
         adversarial_d, adversarial_g = L.ADVERSARIAL[c.adversarial_loss]
         if c.adversarial:
@@ -185,12 +191,10 @@ class BrushTask:
         loss = c.target * L.l1(out, target) + c.mask * L.mask_loss(mask, x["mask-b"])
         if c.ink:
             loss = loss + c.ink * L.ink_l1(out, target, x["mask-b"])
-        if c.placement and moved is not None:
-            loss = loss + c.placement * L.placement_loss(moved, contents, content_masks)
         if c.reconstruction:
             loss = loss + c.reconstruction * L.l1(rec, style)
         if c.cycle:
-            cycled, _ = G(out, x["content"])
+            cycled, _ = G(out, contents[n:])  # content A placed as for the reconstruction: the target is the style image
             loss = loss + c.cycle * L.l1(cycled, style)
         f = self.frozen
         if f.features is not None and (c.perceptual or c.gram):
@@ -225,7 +229,7 @@ class BrushTask:
         self._sample = None
         for batch in loader:
             x = self._inputs(batch, device)
-            out, mask, moved = model.g_ema(x["image"], x["content-b"], placement=True)
+            out, mask, moved = model(x["image"], x["content-b"], placement=True)
             out, mask = out.float(), mask.float()
             mse = (out - x["target"]).pow(2).flatten(1).mean(dim=1)
             totals["mse"] += float(mse.sum())

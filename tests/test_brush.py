@@ -88,31 +88,30 @@ def changed(before, module):
     return any(not torch.equal(before[k], v) for k, v in module.state_dict().items())
 
 
-def test_one_d_step_and_one_g_step_change_only_their_own_parameters():
+def test_one_step_of_each_part_changes_only_its_own_parameters():
     model = tiny_brush()
     task = BrushTask(LossConfig(inversion=0.5), Frozen())
     parts = task.parts(model)
     optimizers = {k: make_optimizer(p, TrainConfig(lr=1e-2)) for k, p in parts.items()}
     order = []
     for name, loss, _ in step_losses(task, parts, batch(), torch.device("cpu"), step=0):
-        g0, d0 = snapshot(model.g), snapshot(model.d)
+        before = {k: snapshot(part) for k, part in parts.items()}
         optimizers[name].zero_grad()
         loss.backward()
         optimizers[name].step()
         order.append(name)
-        assert changed(g0, model.g) == (name == "generator")
-        assert changed(d0, model.d) == (name == "discriminator")
-    assert order == ["discriminator", "generator"]
-    # phase 1 (content autoencoder) trains the generator only
+        assert all(changed(before[k], part) == (k == name) for k, part in parts.items())
+    assert order == ["aligner", "discriminator", "generator"]
+    # phase 1 (content autoencoder) trains the generator (and the aligner), not the discriminator
     phase1 = [name for name, _, _ in step_losses(BrushTask(LossConfig(content_steps=5), Frozen()), parts, batch(), torch.device("cpu"), 2)]
-    assert phase1 == ["generator"]
+    assert phase1 == ["aligner", "generator"]
 
 
 def test_frozen_classifier_and_recognizer_get_no_gradient_but_shape_the_generator():
     classifier = create_model("vgg16", widths=(4, 8, 8, 8, 8), depths=(1, 1, 1, 1, 1), hidden=8, num_classes=3, height=32, width=64).eval().requires_grad_(False)
     recognizer = create_model("trba", feature_channels=32, blocks=(1, 1, 1, 1), hidden=16, charset="ab", width=64, max_length=5).eval().requires_grad_(False)
     model = tiny_brush()
-    only = dict(target=0.0, mask=0.0, reconstruction=0.0, cycle=0.0, perceptual=0.0, gram=0.0, adversarial=0.0, inversion=0.0)
+    only = dict(target=0.0, mask=0.0, ink=0.0, placement=0.0, reconstruction=0.0, cycle=0.0, perceptual=0.0, gram=0.0, adversarial=0.0, inversion=0.0)
     for weights, net in (({"typeface": 1.0, "ocr": 0.0}, classifier), ({"typeface": 0.0, "ocr": 1.0}, recognizer)):
         model.zero_grad()
         task = BrushTask(LossConfig(**only, **weights), Frozen(classifier=classifier, recognizer=recognizer))
@@ -125,7 +124,7 @@ def test_frozen_classifier_and_recognizer_get_no_gradient_but_shape_the_generato
 def test_texts_the_recognizer_cannot_score_are_left_out_of_the_ocr_loss():
     recognizer = create_model("trba", feature_channels=32, blocks=(1, 1, 1, 1), hidden=16, charset="ab", width=64, max_length=5,
                               prediction="ctc", transformation="none", sequence="none").eval().requires_grad_(False)
-    only = dict(target=1.0, mask=0.0, reconstruction=0.0, cycle=0.0, perceptual=0.0, gram=0.0, adversarial=0.0, inversion=0.0, typeface=0.0)
+    only = dict(target=1.0, mask=0.0, placement=0.0, reconstruction=0.0, cycle=0.0, perceptual=0.0, gram=0.0, adversarial=0.0, inversion=0.0, typeface=0.0)
     model = tiny_brush()
     losses = {}
     for labels in (["ab", "ab"], ["ab", "xy"], ["xy", "zz"]):  # "xy", "zz": outside the recognizer's charset
@@ -429,6 +428,23 @@ def test_edit_and_eval_refuse_bad_models_and_images(run, tmp_path, pairs):
     assert not (tmp_path / "o.png").exists()
 
 
+def test_eval_with_the_true_placement(run, pairs, tmp_path):
+    result = invoke("eval", run, "--data", pairs / "test", "--json", "--workers", "0", "--no-tesseract", "--device", "cpu", "--true-placement",
+                    "--limit", "6")
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.output)
+    assert report["true_placement"] is True and report["n"] == 6
+    assert json.loads((run / "eval-test-true-placement" / "eval.json").read_text())["true_placement"] is True  # beside the plain eval
+    # a model without an aligner (here: a run saved before it) has no placement to replace
+    payload = torch.load(run / "last.pt", weights_only=True)
+    plain = create_model("brush", **{**payload["model_config"], "align_content": False})
+    del payload["model_config"]["align_content"]
+    payload["state_dict"] = plain.state_dict()
+    torch.save(payload, tmp_path / "old.pt")
+    refused = invoke("eval", tmp_path / "old.pt", "--data", pairs / "test", "--true-placement", "--no-tesseract", "--workers", "0")
+    assert refused.exit_code == 2 and "no content aligner" in refused.output and "Traceback" not in refused.output
+
+
 def test_resume_after_a_kill_gives_the_weights_of_an_uninterrupted_run(pairs, tmp_path):
     from brush.train import train_brush
     from classifier.runs import TrainRequest
@@ -452,7 +468,7 @@ def test_resume_after_a_kill_gives_the_weights_of_an_uninterrupted_run(pairs, tm
     train_brush(request(tmp_path / "b", resume=True))
     a = torch.load(tmp_path / "a" / "last.pt", weights_only=True)
     b = torch.load(tmp_path / "b" / "last.pt", weights_only=True)
-    assert a["step"] == b["step"] == 14 and set(a["optimizers"]) == {"generator", "discriminator"}
+    assert a["step"] == b["step"] == 14 and set(a["optimizers"]) == {"aligner", "generator", "discriminator"}
     for key, value in a["state_dict"].items():
         assert torch.equal(value, b["state_dict"][key]), key
 

@@ -95,20 +95,34 @@ def test_an_untrained_aligner_leaves_the_content_in_place_and_a_trained_one_read
     assert loss.item() < 0.1 * first
 
 
-def test_the_model_returns_the_placement_and_trains_its_aligner_by_the_box_loss_alone():
+def test_the_aligner_is_its_own_part_trained_from_the_first_step_by_the_box_loss_alone():
+    from brush.train import BrushTask, Frozen, LossConfig
+    from classifier.training import step_losses
+
     model = create_model("brush", **TINY)
-    style, content = torch.rand(2, 3, 32, 64), block(2, 32, 64, (8, 24), (16, 48), ink=0.0, paper=1.0)
-    image, mask, placement = model.g(style, content, placement=True)
+    task = BrushTask(LossConfig(content_steps=5), Frozen())
+    parts = task.parts(model)
+    assert parts["aligner"] is model.aligner
+    content = block(2, 32, 64, (8, 24), (16, 48), ink=0.0, paper=1.0)
+    x = {"image": torch.rand(2, 3, 32, 64), "target": torch.rand(2, 3, 32, 64), "content": content, "content-b": content,
+         "mask": block(2, 32, 64, (4, 28), (2, 30)), "mask-b": block(2, 32, 64, (10, 20), (30, 62)), "label-b": ["ab", "ba"]}
+    reached = lambda part: any(p.grad is not None and p.grad.abs().sum() > 0 for p in part.parameters())  # noqa: E731
+    for step, order in ((0, ["aligner", "generator"]), (5, ["aligner", "discriminator", "generator"])):  # phase 1, then the joint objective
+        names = []
+        for name, loss, _ in step_losses(task, parts, x, torch.device("cpu"), step):
+            model.zero_grad(set_to_none=True)
+            loss.backward()
+            names.append(name)
+            assert reached(parts[name]) and reached(model.aligner) == (name == "aligner")  # only the box loss trains the aligner
+        assert names == order
+    style = torch.rand(2, 3, 32, 64)
+    image, mask, placement = model(style, content, placement=True)
     assert placement.shape == (2, 4) and image.shape == style.shape
-    image.mean().backward(retain_graph=True)
-    assert all(p.grad is None for p in model.g.aligner.parameters())  # the image losses do not reach it
-    losses.placement_loss(placement, content, block(2, 32, 64, (4, 28), (0, 30))).backward()
-    assert model.g.aligner.head[-1].weight.grad.abs().sum() > 0  # the box loss does
-    with torch.no_grad():  # and the placement moves the content the generator sees
-        model.g.aligner.head[-1].bias.copy_(torch.tensor([0.0, 0.0, 0.5, 0.0]))
-        assert not torch.equal(model.g(style, content)[0], image)
+    with torch.no_grad():  # the placement moves the content the generator sees
+        model.aligner.head[-1].bias.copy_(torch.tensor([0.0, 0.0, 0.5, 0.0]))
+        assert not torch.equal(model(style, content)[0], image)
     plain = create_model("brush", **TINY, align_content=False)
-    assert plain.g.aligner is None and plain.g(style, content, placement=True)[2] is None
+    assert plain.aligner is None and plain(style, content, placement=True)[2] is None and "aligner" not in BrushTask(LossConfig(), Frozen()).parts(plain)
 
 
 def test_a_model_saved_before_the_aligner_loads_as_it_was(tmp_path):
@@ -121,7 +135,7 @@ def test_a_model_saved_before_the_aligner_loads_as_it_was(tmp_path):
     save_checkpoint(tmp_path / "old.pt", {"format": "fontsynth-checkpoint", "format_version": 1, "model": "brush",
                                           "model_config": saved, "state_dict": old.state_dict(), "tables": {}})
     loaded, _ = load_brush(tmp_path / "old.pt", "cpu")
-    assert loaded.config.align_content is False and loaded.g.aligner is None
+    assert loaded.config.align_content is False and loaded.aligner is None
     assert create_model("brush", **TINY).config.align_content is True  # new runs align
 
 
@@ -150,8 +164,8 @@ def test_fitted_placement_moves_the_content_box_onto_the_targets():
 def content_seen_by(model, *args, **kwargs):
     """The content image the model's content encoder receives."""
     seen = []
-    handle = model.g.content_encoder.register_forward_pre_hook(lambda module, inputs: seen.append(inputs[0]))
-    model.g(*args, **kwargs)
+    handle = model.g_ema.content_encoder.register_forward_pre_hook(lambda module, inputs: seen.append(inputs[0]))
+    model(*args, **kwargs)
     handle.remove()
     return seen[-1]
 
@@ -159,15 +173,15 @@ def content_seen_by(model, *args, **kwargs):
 def test_given_placements_replace_the_aligners_row_by_row():
     model = create_model("brush", **TINY)
     with torch.no_grad():
-        model.g.aligner.head[-1].bias.copy_(torch.tensor([0.2, 0.0, 0.3, 0.0]))  # the aligner's answer for every image
+        model.aligner.head[-1].bias.copy_(torch.tensor([0.2, 0.0, 0.3, 0.0]))  # the aligner's answer for every image
     style, content = torch.rand(2, 3, 32, 64), block(2, 32, 64, (8, 24), (16, 48), ink=0.0, paper=1.0)
     given = torch.tensor([[0.0, 0.0, 0.0, 0.0], [float("nan")] * 4])
     seen = content_seen_by(model, style, content, given=given)
     assert torch.allclose(seen[0], content[0], atol=1e-6)  # row 0: the given (zero) placement
-    assert torch.allclose(seen[1], warp(content[1:], model.g.aligner(style, content)[1:])[0], atol=1e-6)  # row 1: the aligner's
+    assert torch.allclose(seen[1], warp(content[1:], model.aligner(style, content)[1:])[0], atol=1e-6)  # row 1: the aligner's
     assert not torch.allclose(seen[1], content[1], atol=1e-3)
     with pytest.raises(AssertionError, match="need an aligner"):
-        create_model("brush", **TINY, align_content=False).g(style, content, given=given)
+        create_model("brush", **TINY, align_content=False)(style, content, given=given)
 
 
 def test_placement_teacher_shows_the_generator_contents_at_their_true_place():
