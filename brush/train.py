@@ -1,10 +1,13 @@
 """Training brush with the shared trainer (`classifier.runs` / `classifier.training`).
 
-`BrushTask` gives the trainer two parts, the generator (`model.g`: both encoders and the
-generator) and the discriminator (`model.d`), one optimizer each, and per step yields the
-discriminator's loss, then the generator's (against the updated discriminator). Phases are
-data: for the first `losses.content_steps` steps the generator is a content autoencoder (it
-redraws the content image from itself: glyph shapes first), then the joint objective runs.
+`BrushTask` gives the trainer three parts, the content aligner (`model.aligner`, when the model
+has one), the generator (`model.g`: both encoders and the generator) and the discriminator
+(`model.d`), one optimizer each, and per step yields the aligner's box loss, the
+discriminator's loss, then the generator's (against the updated discriminator), the generator
+seeing the contents moved by the aligner's placement (or, for `placement_teacher` of them, by
+the true one). Phases are data: for the first `losses.content_steps` steps the generator is a
+content autoencoder (it redraws the content image from itself: glyph shapes first) while the
+aligner already learns on the pairs, then the joint objective runs.
 The EMA generator (`model.g_ema`) is updated after every step; validation, sample grids,
 `brush edit` and `brush eval` use it.
 
@@ -44,8 +47,9 @@ class LossConfig:
     """Loss weights and the schedule. Defaults: TextStyleBrush's paper where it gives one
     (perceptual 1, Gram 500, typeface 1, OCR 1, cycle 1, reconstruction 10); the open
     reproduction's adversarial weight 0.06 with a PatchGAN and least squares; ours for what
-    neither has: the exact target (L1 10), its mask (1) and the L1 over its text (ink 10: 1.7-1.8
-    times the text contrast of plain L1 at equal steps, BENCHMARKS.md)."""
+    neither has: the exact target (L1 10), its mask (1), the L1 over its text (ink 10: 1.7-1.8
+    times the text contrast of plain L1 at equal steps, BENCHMARKS.md) and where its text box is
+    (placement 1, with the true placement shown for half the pairs)."""
 
     target: float = 10.0  # L1 of G(style A, content B) to the ground-truth target B (ours: pairs give it)
     mask: float = 1.0  # binary cross-entropy of the predicted soft mask against the target's mask

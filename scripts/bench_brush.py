@@ -3,10 +3,14 @@ loader left out), and `brush stylize` seconds per 100 steps.
 
     python scripts/bench_brush.py train --preset small [--features random] [--batch-size 16] [--device cuda]
     python scripts/bench_brush.py stylize --size 64x256 --loss gram [--steps 100] [--device cuda]
+    python scripts/bench_brush.py aligner --data data/pairs --test-data data/pairs-test [--steps 600] [--size 32x128]
 
 Prints one JSON object per measurement. A training step is what `brush train` does per batch
 in the joint phase: a discriminator step, then a generator step with every loss whose network is
-present (target, mask, reconstruction, cycle, adversarial; perceptual and Gram with --features)."""
+present (target, mask, reconstruction, cycle, adversarial; perceptual and Gram with --features).
+`aligner` trains the content aligner alone by its box loss (Adam, constant lr, batch 16) and
+reports where it places the content's text box on the test pairs: the box IoU with the target's,
+against the content left where it is."""
 
 from __future__ import annotations
 
@@ -45,7 +49,8 @@ def bench_train(args) -> dict:
     optimizers = {k: make_optimizer(p, config) for k, p in parts.items()}
     g = torch.Generator().manual_seed(0)
     rand = lambda ch: torch.rand(batch_size, ch, c.height, c.width, generator=g)  # noqa: E731
-    batch = {"image": rand(3), "target": rand(3), "content": rand(1), "content-b": rand(1), "mask-b": rand(1), "label-b": ["x"] * batch_size}
+    batch = {"image": rand(3), "target": rand(3), "content": rand(1), "content-b": rand(1), "mask": rand(1), "mask-b": rand(1),
+             "label-b": ["x"] * batch_size}
     cuda = device.type == "cuda"
 
     def step(k: int) -> None:
@@ -86,6 +91,43 @@ def bench_stylize(args) -> dict:
             "steps": args.steps, "s_per_100_steps": round(seconds * 100 / args.steps, 2), "threads": torch.get_num_threads()}
 
 
+def bench_aligner(args) -> dict:
+    from torch.utils.data import DataLoader
+
+    from brush import losses
+    from brush.placement import ContentAligner, placement_box_iou
+    from fontsynth.torchdata import ShardDataset
+
+    torch.manual_seed(args.seed)
+    h, w = (int(v) for v in args.size.split("x"))
+    fields = ("image", "content-b", "mask-b")
+    train = ShardDataset(args.data, fields=fields, size=(h, w), channels=3)
+    aligner = ContentAligner(4, h, w, levels=4)
+    optimizer = torch.optim.Adam(aligner.parameters(), lr=args.lr)
+    loader = DataLoader(train, batch_size=16, shuffle=True, num_workers=1, drop_last=True, generator=torch.Generator().manual_seed(args.seed))
+    step, start = 0, time.perf_counter()
+    while step < args.steps:
+        for batch in loader:
+            loss = losses.placement_loss(aligner(batch["image"], batch["content-b"]), batch["content-b"], batch["mask-b"])
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+            step += 1
+            if step == args.steps:
+                break
+    seconds = time.perf_counter() - start
+    test = ShardDataset(args.test_data, fields=fields, size=(h, w), channels=3)
+    items = [test[i] for i in range(min(len(test), args.test_pairs))]
+    stack = lambda key: torch.stack([item[key] for item in items])  # noqa: E731
+    with torch.no_grad():
+        placement = aligner.eval()(stack("image"), stack("content-b"))
+    placed = placement_box_iou(placement, stack("content-b"), stack("mask-b"))
+    where_it_is = placement_box_iou(torch.zeros_like(placement), stack("content-b"), stack("mask-b"))
+    return {"what": "aligner", "steps": args.steps, "lr": args.lr, "seed": args.seed, "canvas": args.size, "train_s": round(seconds, 1),
+            "test_pairs": len(items), "placed_box_iou": round(float(placed.nanmean()), 3), "content_box_iou": round(float(where_it_is.nanmean()), 3),
+            "threads": torch.get_num_threads()}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="what", required=True)
@@ -103,8 +145,17 @@ def main() -> None:
     s.add_argument("--features", default="random")
     s.add_argument("--steps", type=int, default=100)
     s.add_argument("--device", default="cpu")
+    a = sub.add_parser("aligner")
+    a.add_argument("--data", required=True, help="pairs to train on (`render --recipe pairs`)")
+    a.add_argument("--test-data", required=True, help="held-out pairs to measure on")
+    a.add_argument("--steps", type=int, default=600)
+    a.add_argument("--lr", type=float, default=1e-3)
+    a.add_argument("--seed", type=int, default=0)
+    a.add_argument("--size", default="32x128")
+    a.add_argument("--test-pairs", type=int, default=1000)
     args = parser.parse_args()
-    print(json.dumps(bench_train(args) if args.what == "train" else bench_stylize(args)), flush=True)
+    run = {"train": bench_train, "stylize": bench_stylize, "aligner": bench_aligner}[args.what]
+    print(json.dumps(run(args)), flush=True)
 
 
 if __name__ == "__main__":
