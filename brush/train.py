@@ -168,7 +168,8 @@ class BrushTask:
         contents, content_masks = torch.cat([x["content-b"], x["content"]]), torch.cat([x["mask-b"], x["mask"]])  # edit, reconstruction
         moved = None
         if aligner is not None:  # from the first step, the content autoencoder's included
-            moved = aligner(styles, contents)
+            with torch.set_grad_enabled(bool(c.placement) and torch.is_grad_enabled()):  # weight 0: a frozen aligner
+                moved = aligner(styles, contents)
             if c.placement:
                 yield "aligner", c.placement * L.placement_loss(moved, contents, content_masks), n
             moved = moved.detach()

@@ -115,6 +115,8 @@ def test_the_aligner_is_its_own_part_trained_from_the_first_step_by_the_box_loss
             names.append(name)
             assert reached(parts[name]) and reached(model.aligner) == (name == "aligner")  # only the box loss trains the aligner
         assert names == order
+    frozen = [name for name, *_ in step_losses(BrushTask(LossConfig(placement=0.0), Frozen()), parts, x, torch.device("cpu"), 5)]
+    assert frozen == ["discriminator", "generator"]  # weight 0: the aligner places (untrained), nothing trains it
     style = torch.rand(2, 3, 32, 64)
     image, mask, placement = model(style, content, placement=True)
     assert placement.shape == (2, 4) and image.shape == style.shape
