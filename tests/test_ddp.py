@@ -37,11 +37,12 @@ def test_two_gloo_processes_train_what_one_process_trains(small_fonts, tmp_path)
 
 
 def test_brush_in_two_gloo_processes_trains_what_one_process_trains(small_fonts, tmp_path):
-    """Both parts (D then G per step, the generator called twice before its backward) through
-    DistributedDataParallel, across the content phase into the joint one."""
+    """All three parts (aligner, D then G per step, the generator called twice before its
+    backward) through DistributedDataParallel, across the content phase into the joint one."""
     render_dataset(RenderJob(fonts=small_fonts, out=tmp_path / "d", n=64, recipe="pairs", size="32x128", workers=1, show_progress=False))
     config = tmp_path / "c.json"
-    config.write_text(json.dumps({"losses": {"inversion": 0.0, "content_steps": 3}}))  # inversion draws per process
+    # inversion and placement teacher draw per process; with none, the aligner's placements feed the generator
+    config.write_text(json.dumps({"losses": {"inversion": 0.0, "placement_teacher": 0.0, "content_steps": 3}}))
     args = ["train", "--data", str(tmp_path / "d"), "--preset", "smoke", "--steps", "6", "--batch-size", "8",
             "--workers", "0", "--no-progress", "--device", "cpu", "--config", str(config)]
     # Adam turns float-rounding differences of near-zero gradients into steps of up to ~3e-5 here;
