@@ -247,9 +247,9 @@ def evaluate_run(request: EvalRequest) -> dict:
     from torch.utils.data import DataLoader, Subset
 
     from brush.edit import load_brush
+    from brush.placement import fitted_placement, mask_box_iou, placement_box_iou
     from classifier.data import open_shards
     from fontsynth.errors import UserError
-    from brush.placement import fitted_placement, mask_box_iou, placement_box_iou
     from fontsynth.torchdata import tensor_channels
 
     model, payload = load_brush(request.model, request.device)
@@ -281,17 +281,17 @@ def evaluate_run(request: EvalRequest) -> dict:
         for batch in loader:
             style, target = batch["image"].to(device), batch["target"].to(device)
             content = batch["content-b"].to(device)
-            given = fitted_placement(content[:, :1].to(device), batch["mask-b"].to(device)) if request.true_placement else None
+            plain = content[:, :1]  # the content image, dark text on light, one channel
+            given = fitted_placement(plain, batch["mask-b"].to(device)) if request.true_placement else None
             out, out_mask, moved = model(style, tensor_channels(content, c.content_channels), placement=True, given=given)
             outputs = {"model": out.float(), "style": style, "background": batch["background"].to(device)}
             if "mask-b" in batch:  # where each output has its text: the model's predicted mask, the style's own
                 target_mask = batch["mask-b"].to(device)
                 drawn = {"model": out_mask.float(), "style": batch["mask"].to(device) if "mask" in batch else None,
                          "background": torch.zeros_like(target_mask)}
-                ink = content[:, :1].to(device)
-                content_ious.append(placement_box_iou(torch.zeros(len(ink), 4, device=device), ink, target_mask).cpu())
+                content_ious.append(placement_box_iou(torch.zeros(len(plain), 4, device=device), plain, target_mask).cpu())
                 if moved is not None:
-                    placed_ious.append(placement_box_iou(moved, ink, target_mask).cpu())
+                    placed_ious.append(placement_box_iou(moved, plain, target_mask).cpu())
             for name, output in outputs.items():
                 metrics = image_metrics(output, target)
                 if "mask-b" in batch:

@@ -14,7 +14,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from brush.placement import ink_boxes, placed_boxes
+from brush.placement import content_and_target_boxes, placed_boxes
 
 # ---------------------------------------------------------------- pixel losses
 
@@ -40,9 +40,7 @@ def placement_loss(placement: torch.Tensor, content: torch.Tensor, target_mask: 
     """L1 between where `placement` puts the content's ink box (`brush.placement`; the content
     N x 1 x H x W, dark text on light) and the ink box of the target's mask, in normalised
     coordinates (the canvas spans -1..1), over the images where both have ink."""
-    assert content.shape[1] == 1 and target_mask.shape == content.shape, f"content {tuple(content.shape)}, mask {tuple(target_mask.shape)}"
-    (source, source_valid), (target, target_valid) = ink_boxes(1 - content.float()), ink_boxes(target_mask.float())
-    valid = source_valid & target_valid
+    source, target, valid = content_and_target_boxes(content, target_mask)
     if not valid.any():
         return placement.sum() * 0
     return (placed_boxes(source, placement.float()) - target)[valid].abs().mean()

@@ -8,9 +8,10 @@ has it. So before the content encoder sees it, the content image is moved: `Cont
 predicts from the style image and the content an axis-aligned scale and shift, and `warp`
 resamples the content by it. Training supervises the placement directly
 (`losses.placement_loss`: L1 between `placed_boxes` of the content's ink box and the target's
-mask box), and only so: the generator warps by a detached placement. With the image losses
-also reaching the aligner through the warp, its placement stayed constant over a 10-minute CPU
-run (standard deviation 0.001 over held-out pairs): the box signal drowned in theirs.
+mask box), and only so: the aligner is a part of its own in training (brush.train), and the
+generator sees the content moved by a placement it cannot change. With the image losses also
+reaching the aligner through the warp, its placement stayed constant over a 10-minute CPU run
+(standard deviation 0.001 over held-out pairs): the box signal drowned in theirs.
 
 Boxes are N x 4 tensors (x0, y0, x1, y1) in the normalised coordinates of `F.affine_grid`
 with `align_corners=False`: -1 and 1 are the canvas edges. A placement is N x 4
@@ -57,16 +58,24 @@ def placed_boxes(boxes: torch.Tensor, placement: torch.Tensor) -> torch.Tensor:
     return torch.cat([(boxes[:, :2] - shift) / scale, (boxes[:, 2:] - shift) / scale], dim=1)
 
 
+def content_and_target_boxes(content: torch.Tensor, target_mask: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """The ink boxes of content images (dark text on light, N x 1 x H x W) and of the targets'
+    masks, and whether both have ink."""
+    assert content.shape[1] == 1 and target_mask.shape == content.shape, f"content {tuple(content.shape)}, mask {tuple(target_mask.shape)}"
+    (source, source_valid), (target, target_valid) = ink_boxes(1 - content.float()), ink_boxes(target_mask.float())
+    return source, target, source_valid & target_valid
+
+
 def fitted_placement(content: torch.Tensor, target_mask: torch.Tensor) -> torch.Tensor:
     """The placement that moves the content's ink box (dark text on light, N x 1 x H x W) onto
     the ink box of the target's mask: the aligner's ideal answer (scales within the aligner's
     range). Zero (the content as it is) where either has no ink."""
-    (source, source_valid), (target, target_valid) = ink_boxes(1 - content.float()), ink_boxes(target_mask.float())
+    source, target, valid = content_and_target_boxes(content, target_mask)
     size_s, size_t = source[:, 2:] - source[:, :2], target[:, 2:] - target[:, :2]
     log_scale = (size_s / size_t).log().clamp(-MAX_LOG_SCALE, MAX_LOG_SCALE)
     shift = source[:, :2] - log_scale.exp() * target[:, :2]
     placement = torch.cat([log_scale, shift], dim=1)
-    return torch.where((source_valid & target_valid)[:, None], placement, torch.zeros_like(placement))
+    return torch.where(valid[:, None], placement, torch.zeros_like(placement))
 
 
 def warp(content: torch.Tensor, placement: torch.Tensor) -> torch.Tensor:
@@ -103,9 +112,9 @@ def placement_box_iou(placement: torch.Tensor, content: torch.Tensor, target_mas
     """Per image, the IoU of where `placement` puts the content's ink box (dark text on light,
     N x 1 x H x W) with the ink box of the target's mask: how well the aligner places the text.
     A zero placement scores the content where it is. NaN where either has no ink."""
-    (source, source_valid), (target, target_valid) = ink_boxes(1 - content.float()), ink_boxes(target_mask.float())
+    source, target, valid = content_and_target_boxes(content, target_mask)
     iou = box_iou(placed_boxes(source, placement.float()), target)
-    return torch.where(source_valid & target_valid, iou, torch.full_like(iou, float("nan")))
+    return torch.where(valid, iou, torch.full_like(iou, float("nan")))
 
 
 class ContentAligner(nn.Module):
