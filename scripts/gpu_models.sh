@@ -87,6 +87,9 @@ eval)
   $brush eval "$BRUSH" --data /tmp/pairs-test --recognizer "$TRBA" --no-tesseract --save-outputs --json --workers "$workers" \
       --out /tmp/results/brush/eval > /tmp/eval-brush.json
   cat /tmp/eval-brush.json
+  # the same generator with each content at its true place: what a perfect aligner would give
+  $brush eval "$BRUSH" --data /tmp/pairs-test --recognizer "$TRBA" --no-tesseract --true-placement --json --workers "$workers" \
+      --out /tmp/results/brush/eval-true-placement > /tmp/eval-brush-true-placement.json
   cp /tmp/eval-*.json /tmp/results/
   collect
   ;;
