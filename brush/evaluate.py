@@ -16,8 +16,9 @@ Per image (float RGB in [0, 1], output vs target):
 - typeface_agreement: the classifier's top-1 font of the output equals that of the style image.
 - With the targets' masks (pairs store `mask-b`): `text_contrast` (how strongly the text is
   drawn, see `text_contrast`) and `box_iou`, the IoU of the ink box of the output's text (the
-  model's predicted mask; the style image's own mask) with the target's (whether the text is
-  drawn where and as large as the target has it); `content_box_iou` is what drawing it where the
+  model's predicted mask above 0.5, so a mask that stays fainter scores near 0; the style
+  image's own mask) with the target's (whether the text is drawn where and as large as the
+  target has it); `content_box_iou` is what drawing it where the
   content image has it would score, `placement_box_iou` where the model's aligner moves it.
 Baselines: output = the style image (text A, right look) and output = the background (no text).
 """
@@ -219,7 +220,7 @@ def inception_features(weights: str, device: torch.device):
 # ---------------------------------------------------------------- a run on a dataset
 
 EVAL_FIELDS = ("image", "target", "content-b", "background", "label-b")
-GRID_COLUMNS = ("style", "content", "output", "target", "background")
+GRID_COLUMNS = ("style", "content as placed", "output", "target", "background")
 
 
 @dataclass
@@ -247,6 +248,7 @@ def evaluate_run(request: EvalRequest) -> dict:
     from torch.utils.data import DataLoader, Subset
 
     from brush.edit import load_brush
+    from brush.model import placed
     from brush.placement import fitted_placement, mask_box_iou, placement_box_iou
     from classifier.data import open_shards
     from fontsynth.errors import UserError
@@ -311,7 +313,8 @@ def evaluate_run(request: EvalRequest) -> dict:
             truths += list(batch["label-b"])
             records += list(batch.get("meta-b", []))
             if sample is None:
-                sample = {"style": style[:8].cpu(), "content": content[:8].cpu(), "output": out[:8].float().cpu(), "target": target[:8].cpu(),
+                shown = content if moved is None else placed(content, moved, given)  # what the generator saw
+                sample = {"style": style[:8].cpu(), "content as placed": shown[:8].cpu(), "output": out[:8].float().cpu(), "target": target[:8].cpu(),
                           "background": batch["background"][:8]}
     report: dict = {"n": len(truths), "data": str(request.data), "model": str(request.model), "true_placement": request.true_placement}
     per = {name: totals[name].means() | {"perfect": totals[name].perfect} for name in names}

@@ -106,7 +106,7 @@ for _preset in PRESETS.values():
     _preset["train"] = {**GAN_TRAIN, **_preset["train"]}
 
 
-SAMPLE_COLUMNS = ("style", "content", "output", "target", "mask")  # the grids written at each validation
+SAMPLE_COLUMNS = ("style", "content as placed", "output", "target", "mask")  # the grids written at each validation
 
 
 @dataclass
@@ -247,13 +247,14 @@ class BrushTask:
                 placed.append(placement_box_iou(moved, x["content-b"], x["mask-b"]))
             count += len(mse)
             if self._sample is None:
-                self._sample = {k: v[:8].cpu() for k, v in (("style", x["image"]), ("content", x["content-b"]), ("output", out),
+                shown = x["content-b"] if moved is None else warp(x["content-b"], moved)  # what the generator saw
+                self._sample = {k: v[:8].cpu() for k, v in (("style", x["image"]), ("content as placed", shown), ("output", out),
                                                            ("target", x["target"]), ("mask", mask))}
         return {**{f"val_{k}": v / max(count, 1) for k, v in totals.items()},
                 "val_text_contrast": nan_mean(contrasts), "val_box_iou": nan_mean(ious), "val_placement_iou": nan_mean(placed)}
 
     def snapshot(self, model: Brush, folder: Path, step: int) -> None:
-        """samples/step-NNNNNNN.png: style | content | output | target | predicted mask, one row per pair."""
+        """samples/step-NNNNNNN.png: style | content as placed | output | target | predicted mask, one row per pair."""
         if self._sample is not None:
             write_tensor_grid(self._sample, SAMPLE_COLUMNS, Path(folder) / "samples" / f"step-{step:07d}.png")
 
