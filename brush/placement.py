@@ -120,7 +120,7 @@ def placement_box_iou(placement: torch.Tensor, content: torch.Tensor, target_mas
 class ContentAligner(nn.Module):
     """(style image, content image) -> placement N x 4. `levels` strided convolutions (16, 32,
     64, 64, ... channels) with group norm (trained alone for 600 steps it places boxes at IoU
-    0.69-0.70 with it, 0.63-0.65 without), then a linear head over the flattened map (not
+    0.68-0.70 with it, 0.63-0.65 without), then a linear head over the flattened map (not
     pooled: where the style's text sits is the answer). The last layer starts at zero, so an
     untrained aligner leaves the content where it is."""
 
