@@ -81,14 +81,14 @@ class Editor:
     @torch.no_grad()
     def generate(self, crop: np.ndarray, text: str) -> tuple[np.ndarray, np.ndarray]:
         """(edited crop uint8 with the crop's size and channels, text mask float H x W in [0, 1])."""
-        from fontsynth.torchdata import image_tensor, tensor_channels
+        from fontsynth.torchdata import image_tensor
 
         self.check_text(text)
         c = self.config
         h, w = crop.shape[:2]
         style = image_tensor(crop, (c.height, c.width), c.in_channels)[None].to(self.device)
         content = torch.from_numpy(self.content.draw(text, c.height, c.width)).float().div(255)[None, None].to(self.device)
-        out, mask = self.model(style, tensor_channels(content, c.content_channels))
+        out, mask = self.model(style, content)  # one channel, as pairs store it
         used = min(c.width, max(1, round(w * c.height / h)))  # the canvas columns the crop filled (fit_to_canvas)
         image = out[0, :, :, :used].float().clamp(0, 1).permute(1, 2, 0).cpu().numpy()
         soft = mask[0, 0, :, :used].float().cpu().numpy()

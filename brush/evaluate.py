@@ -252,7 +252,6 @@ def evaluate_run(request: EvalRequest) -> dict:
     from brush.placement import fitted_placement, mask_box_iou, placement_box_iou
     from classifier.data import open_shards
     from fontsynth.errors import UserError
-    from fontsynth.torchdata import tensor_channels
 
     model, payload = load_brush(request.model, request.device)
     device = next(model.parameters()).device
@@ -285,7 +284,7 @@ def evaluate_run(request: EvalRequest) -> dict:
             content = batch["content-b"].to(device)
             plain = content[:, :1]  # the content image, dark text on light, one channel
             given = fitted_placement(plain, batch["mask-b"].to(device)) if request.true_placement else None
-            out, out_mask, moved = model(style, tensor_channels(content, c.content_channels), placement=True, given=given)
+            out, out_mask, moved = model(style, plain, placement=True, given=given)
             outputs = {"model": out.float(), "style": style, "background": batch["background"].to(device)}
             if "mask-b" in batch:  # where each output has its text: the model's predicted mask, the style's own
                 target_mask = batch["mask-b"].to(device)

@@ -41,6 +41,7 @@ from brush.discriminator import DISCRIMINATORS
 from brush.encoders import ContentEncoder, StyleEncoder
 from brush.generator import Generator
 from brush.placement import ContentAligner, warp
+from fontsynth.torchdata import tensor_channels
 from classifier.registry import register
 
 
@@ -83,7 +84,10 @@ class BrushGenerator(nn.Module):
         self.generator = Generator(c.widths, c.style_dim, c.in_channels, c.style_skip_levels)
 
     def forward(self, style: torch.Tensor, content: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """`content` as pairs store it (one channel) or with `content_channels`: training, eval
+        and edit all pass it so, and it is given `content_channels` here."""
         c = self.config
+        content = tensor_channels(content, c.content_channels)
         assert style.shape[0] == content.shape[0] and style.shape[-2:] == content.shape[-2:] == (c.height, c.width), (
             f"style {tuple(style.shape)} and content {tuple(content.shape)} must share batch and the {c.height}x{c.width} canvas")
         vector, style_maps = self.style_encoder(style)
@@ -108,7 +112,7 @@ class Brush(nn.Module):
         self.g = BrushGenerator(c)
         self.d = DISCRIMINATORS[c.discriminator](c.in_channels, c.d_widths)
         self.g_ema = copy.deepcopy(self.g).eval().requires_grad_(False)
-        self.aligner = ContentAligner(c.in_channels + c.content_channels, c.height, c.width, len(c.widths)) if c.align_content else None
+        self.aligner = ContentAligner(c.in_channels, c.content_channels, c.height, c.width, len(c.widths)) if c.align_content else None
 
     def forward(self, style: torch.Tensor, content: torch.Tensor, placement: bool = False, given: torch.Tensor | None = None):
         """The EMA generator's (image, mask) for the content moved by the aligner; with

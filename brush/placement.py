@@ -26,6 +26,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from brush.encoders import conv
+from fontsynth.torchdata import tensor_channels
 
 MAX_LOG_SCALE = 1.5  # at most e^1.5 = 4.5 times larger or smaller than the content draws it
 
@@ -124,11 +125,11 @@ class ContentAligner(nn.Module):
     pooled: where the style's text sits is the answer). The last layer starts at zero, so an
     untrained aligner leaves the content where it is."""
 
-    def __init__(self, in_channels: int, height: int, width: int, levels: int = 4, hidden: int = 64):
+    def __init__(self, style_channels: int, content_channels: int, height: int, width: int, levels: int = 4, hidden: int = 64):
         super().__init__()
         widths = tuple(min(64, 16 * 2 ** i) for i in range(levels))
         layers: list[nn.Module] = []
-        for c_in, c_out in zip((in_channels, *widths), widths):
+        for c_in, c_out in zip((style_channels + content_channels, *widths), widths):
             layers += [conv(c_in, c_out, stride=2), nn.GroupNorm(4, c_out), nn.LeakyReLU(0.2)]
         self.body = nn.Sequential(*layers)
         cells = widths[-1] * (height >> len(widths)) * (width >> len(widths))
@@ -136,11 +137,12 @@ class ContentAligner(nn.Module):
         self.head = nn.Sequential(nn.Flatten(), nn.Linear(cells, hidden), nn.LeakyReLU(0.2), nn.Linear(hidden, 4))
         nn.init.zeros_(self.head[-1].weight)
         nn.init.zeros_(self.head[-1].bias)
-        self.in_channels = in_channels
+        self.style_channels, self.content_channels = style_channels, content_channels
 
     def forward(self, style: torch.Tensor, content: torch.Tensor) -> torch.Tensor:
-        x = torch.cat([style, content.to(style.dtype)], dim=1)
-        assert x.shape[1] == self.in_channels, f"aligner: {x.shape[1]} channels in, built for {self.in_channels}"
+        """`content` as pairs store it (one channel) or with `content_channels`."""
+        assert style.shape[1] == self.style_channels, f"aligner: style with {style.shape[1]} channels, built for {self.style_channels}"
+        x = torch.cat([style, tensor_channels(content, self.content_channels).to(style.dtype)], dim=1)
         raw = self.head(self.body(x)).float()
         placement = torch.cat([MAX_LOG_SCALE * torch.tanh(raw[:, :2] / MAX_LOG_SCALE), raw[:, 2:]], dim=1)
         assert placement.shape == (x.shape[0], 4)

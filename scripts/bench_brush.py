@@ -102,7 +102,7 @@ def bench_aligner(args) -> dict:
     h, w = (int(v) for v in args.size.split("x"))
     fields = ("image", "content-b", "mask-b")
     train = ShardDataset(args.data, fields=fields, size=(h, w), channels=3)
-    aligner = ContentAligner(4, h, w, levels=4)
+    aligner = ContentAligner(3, 1, h, w, levels=4)
     optimizer = torch.optim.Adam(aligner.parameters(), lr=args.lr)
     loader = DataLoader(train, batch_size=16, shuffle=True, num_workers=1, drop_last=True, generator=torch.Generator().manual_seed(args.seed))
     step, start = 0, time.perf_counter()

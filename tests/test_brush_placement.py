@@ -75,7 +75,7 @@ def test_placement_loss_by_hand():
 
 def test_an_untrained_aligner_leaves_the_content_in_place_and_a_trained_one_reads_the_style():
     torch.manual_seed(0)
-    aligner = ContentAligner(in_channels=2, height=32, width=64, levels=2)
+    aligner = ContentAligner(style_channels=1, content_channels=1, height=32, width=64, levels=2)
     content = block(1, 32, 64, (8, 24), (16, 48), ink=0.0, paper=1.0).expand(8, -1, -1, -1)
     styles, masks = [], []
     for k in range(8):  # text A sits at a different place in each style image; text B must go there too
@@ -203,3 +203,20 @@ def test_placement_teacher_shows_the_generator_contents_at_their_true_place():
         truth = fitted_placement(torch.cat([content, content]), torch.cat([x["mask-b"], x["mask"]]))
         at_true_place = torch.allclose(seen[0], warp(torch.cat([content, content]), truth), atol=1e-5)
         assert at_true_place == (teacher == 1.0)  # else the (untrained: zero) aligner's placement
+
+
+def test_a_colour_content_model_trains_evaluates_and_places_from_one_channel_contents():
+    """Pairs store the content in one channel; a model built for three (`content_channels`)
+    takes it so in training (both parts) and at inference alike."""
+    from brush.train import BrushTask, Frozen, LossConfig
+    from classifier.training import step_losses
+
+    model = create_model("brush", **TINY, content_channels=3)
+    content = block(2, 32, 64, (8, 24), (16, 48), ink=0.0, paper=1.0)
+    x = {"image": torch.rand(2, 3, 32, 64), "target": torch.rand(2, 3, 32, 64), "content": content, "content-b": content,
+         "mask": block(2, 32, 64, (4, 28), (2, 30)), "mask-b": block(2, 32, 64, (10, 20), (30, 62)), "label-b": ["ab", "ba"]}
+    task = BrushTask(LossConfig(content_steps=5), Frozen())
+    for step in (0, 5):
+        assert [name for name, *_ in step_losses(task, task.parts(model), x, torch.device("cpu"), step)][-1] == "generator"
+    one, three = model(x["image"], content), model(x["image"], content.expand(-1, 3, -1, -1))
+    assert all(torch.equal(a, b) for a, b in zip(one, three))
