@@ -36,6 +36,8 @@ def bench_train(args) -> dict:
     device = torch.device(args.device)
     preset = PRESETS[args.preset]
     model = create_model("brush", **preset["model"]).to(device)
+    if args.channels_last:  # as the trainer does by default
+        model.to(memory_format=torch.channels_last)
     c = model.config
     batch_size = args.batch_size or preset["train"]["batch_size"]
     frozen = Frozen()
@@ -65,7 +67,7 @@ def bench_train(args) -> dict:
     sync(device)
     seconds = time.perf_counter() - start
     return {"what": "train", "preset": args.preset, "batch_size": batch_size, "canvas": f"{c.height}x{c.width}", "device": str(device),
-            "features": args.features, "steps_per_s": round(args.steps / seconds, 3), "pairs_per_s": round(args.steps * batch_size / seconds, 1),
+            "features": args.features, "channels_last": args.channels_last, "steps_per_s": round(args.steps / seconds, 3), "pairs_per_s": round(args.steps * batch_size / seconds, 1),
             "g_params_M": round(sum(p.numel() for p in model.g.parameters()) / 1e6, 2),
             "d_params_M": round(sum(p.numel() for p in model.d.parameters()) / 1e6, 2), "threads": torch.get_num_threads()}
 
@@ -138,6 +140,7 @@ def main() -> None:
     t.add_argument("--steps", type=int, default=10)
     t.add_argument("--warmup", type=int, default=2)
     t.add_argument("--device", default="cpu")
+    t.add_argument("--no-channels-last", dest="channels_last", action="store_false")
     s = sub.add_parser("stylize")
     s.add_argument("--size", default="64x256")
     s.add_argument("--loss", default="gram", choices=("gram", "mrf"))

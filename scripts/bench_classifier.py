@@ -61,9 +61,10 @@ def bench_model(args) -> dict:
     texts = ["".join(c.charset[(k * 7 + j) % len(c.charset)] for j in range(4 + k % 8)) for k in range(args.batch_size)] if args.model == "trba" else []
     flops = forward_flops(model, images)  # conv and linear layers (the recognizer's LSTMs are not counted)
     cuda = device.type == "cuda"
-    if cuda and args.channels_last:
+    if args.channels_last:  # as the trainer does: the model on every device, the batch converted on CUDA
         model = model.to(memory_format=torch.channels_last)
-        images = images.contiguous(memory_format=torch.channels_last)
+        if cuda:
+            images = images.contiguous(memory_format=torch.channels_last)
     step_model = torch.compile(model) if args.compile else model
     optimizer = torch.optim.AdamW(model.parameters(), lr=1e-4)
 
@@ -86,7 +87,7 @@ def bench_model(args) -> dict:
     seconds = time.perf_counter() - start
     rate = args.steps * args.batch_size / seconds
     result = {"what": "model", "model": args.model, "preset": args.preset, "device": torch.cuda.get_device_name(device) if cuda else "cpu",
-              "batch_size": args.batch_size, "bf16": cuda and args.bf16, "channels_last": cuda and args.channels_last,
+              "batch_size": args.batch_size, "bf16": cuda and args.bf16, "channels_last": args.channels_last,
               "compile": args.compile, "img_per_s": round(rate, 1), "gflop_per_img_fwd": round(flops / 1e9, 3),
               "achieved_tflops": round(3 * flops * rate / 1e12, 1), "params_m": round(sum(p.numel() for p in model.parameters()) / 1e6, 1),
               "canvas": [c.height, c.width], "threads": torch.get_num_threads()}

@@ -36,7 +36,7 @@ def test_forward_backward_and_config_round_trip(name):
     images = torch.rand(2, c.in_channels, c.height, c.width)
     out, trained = run_model(name, model, images)
     assert out.shape[0] == 2 and torch.isfinite(out).all()
-    # the trainer puts models in channels_last on CUDA: every parameter layout must allow it
+    # the trainer puts models in channels_last: every parameter layout must allow it
     last = create_model(name, **TINY.get(name, {}))
     last.load_state_dict(model.state_dict())
     last.to(memory_format=torch.channels_last)

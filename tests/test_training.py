@@ -79,8 +79,16 @@ def test_checkpoints_round_trip_to_identical_logits(tmp_path):
     assert payload["format"] == "fontsynth-checkpoint" and payload["format_version"] == 1 and payload["step"] == 8
     assert payload["tables"]["classes"] == [f"font{k}" for k in range(4)] and payload["model_config"]["hidden"] == 32
     loaded = model_from_checkpoint(load_checkpoint(tmp_path / "last.pt"))
+    for (name, a), (_, b) in zip(model.state_dict().items(), loaded.state_dict().items()):
+        assert torch.equal(a, b), name
+    # the trainer put the weights in channels_last; in the same layout the logits are the same bits
+    assert model.convs[3].weight.is_contiguous(memory_format=torch.channels_last) and not loaded.convs[3].weight.is_contiguous(memory_format=torch.channels_last)
     images = torch.stack([data[i]["image"] for i in range(6)])
-    assert torch.equal(model.eval()(images), loaded(images))
+    assert torch.equal(model.eval()(images), loaded.to(memory_format=torch.channels_last)(images))
+    contiguous = make()
+    train(contiguous, task(), data, data, config(channels_last=False), RunFolder(tmp_path / "nchw"), {"kind": "test"})
+    assert not contiguous.convs[3].weight.is_contiguous(memory_format=torch.channels_last)
+    assert torch.equal(contiguous.eval()(images), model_from_checkpoint(load_checkpoint(tmp_path / "nchw" / "last.pt"))(images))
     best = load_checkpoint(tmp_path)  # a run folder: best.pt
     assert "optimizer" not in best and best["best_score"] == max(r["val_top1"] for r in RunFolder(tmp_path).read_metrics() if not math.isnan(r["val_top1"]))
 
