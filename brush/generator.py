@@ -36,7 +36,7 @@ class ModulatedConv2d(nn.Module):
 
     def __init__(self, c_in: int, c_out: int, kernel: int, style_dim: int, demodulate: bool = True):
         super().__init__()
-        self.weight = nn.Parameter(torch.randn(c_out, c_in, kernel, kernel))  # 4-D: the trainer's channels_last applies
+        self.weight = nn.Parameter(torch.randn(c_out, c_in, kernel, kernel))  # 4-D: the trainer's channels_last (CUDA) applies
         self.scale = 1 / math.sqrt(c_in * kernel * kernel)
         self.modulation = EqualLinear(style_dim, c_in, bias_init=1.0)
         self.c_in, self.c_out, self.kernel, self.demodulate = c_in, c_out, kernel, demodulate

@@ -68,6 +68,8 @@ def layer_names(depths: tuple[int, ...]) -> list[str]:
 
 @register("vgg16", VGGConfig, "VGG16 typeface classifier (torchvision layout; widths, depths and batch norm configurable)")
 class VGG16(nn.Module):
+    cpu_channels_last = True  # the trainer may put it in channels_last on the CPU (training.uses_channels_last)
+
     def __init__(self, config: VGGConfig):
         super().__init__()
         self.config = config

@@ -24,7 +24,7 @@ import torch
 import brush.model  # noqa: F401
 from brush.train import PRESETS, BrushTask, Frozen, LossConfig
 from classifier.registry import create_model
-from classifier.training import TrainConfig, make_optimizer, optimise_step
+from classifier.training import TrainConfig, make_optimizer, optimise_step, uses_channels_last
 
 
 def sync(device: torch.device) -> None:
@@ -36,7 +36,8 @@ def bench_train(args) -> dict:
     device = torch.device(args.device)
     preset = PRESETS[args.preset]
     model = create_model("brush", **preset["model"]).to(device)
-    if args.channels_last:  # as the trainer does by default
+    channels_last = uses_channels_last(model, TrainConfig(channels_last=args.channels_last), device)  # as the trainer: CUDA only
+    if channels_last:
         model.to(memory_format=torch.channels_last)
     c = model.config
     batch_size = args.batch_size or preset["train"]["batch_size"]
@@ -67,7 +68,7 @@ def bench_train(args) -> dict:
     sync(device)
     seconds = time.perf_counter() - start
     return {"what": "train", "preset": args.preset, "batch_size": batch_size, "canvas": f"{c.height}x{c.width}", "device": str(device),
-            "features": args.features, "channels_last": args.channels_last, "steps_per_s": round(args.steps / seconds, 3), "pairs_per_s": round(args.steps * batch_size / seconds, 1),
+            "features": args.features, "channels_last": channels_last, "steps_per_s": round(args.steps / seconds, 3), "pairs_per_s": round(args.steps * batch_size / seconds, 1),
             "g_params_M": round(sum(p.numel() for p in model.g.parameters()) / 1e6, 2),
             "d_params_M": round(sum(p.numel() for p in model.d.parameters()) / 1e6, 2), "threads": torch.get_num_threads()}
 

@@ -61,7 +61,7 @@ def bench_model(args) -> dict:
     texts = ["".join(c.charset[(k * 7 + j) % len(c.charset)] for j in range(4 + k % 8)) for k in range(args.batch_size)] if args.model == "trba" else []
     flops = forward_flops(model, images)  # conv and linear layers (the recognizer's LSTMs are not counted)
     cuda = device.type == "cuda"
-    if args.channels_last:  # as the trainer does: the model on every device, the batch converted on CUDA
+    if args.channels_last:  # as the trainer does (both models allow it on the CPU), the batch converted on CUDA
         model = model.to(memory_format=torch.channels_last)
         if cuda:
             images = images.contiguous(memory_format=torch.channels_last)

@@ -65,6 +65,8 @@ class RecognizerConfig:
 
 @register("trba", RecognizerConfig, "TPS-ResNet-BiLSTM-Attention text recognizer (stages selectable: none/ctc)")
 class Recognizer(nn.Module):
+    cpu_channels_last = True  # the trainer may put it in channels_last on the CPU (training.uses_channels_last)
+
     def __init__(self, config: RecognizerConfig):
         super().__init__()
         self.config = c = config
