@@ -23,9 +23,10 @@ What it provides:
   a pure function of (seed, k)), so a resumed CPU run ends with the weights of an
   uninterrupted one. Ctrl-C or SIGTERM finishes the current step, saves `last.pt` and stops.
 - AdamW or SGD, linear warmup then cosine decay (over `steps`, or over the time budget when
-  `max_minutes` ends the run first; `steps` 0 lets time alone end it), gradient clipping, channels_last
-  weights (on CUDA, and on the CPU for the models that declare `cpu_channels_last`: 1.2-1.4x the
-  training rate on the 2-core CPU, BENCHMARKS.md), bf16 autocast on CUDA, optional `torch.compile`, periodic validation, a progress bar with rate and ETA.
+  `max_minutes` ends the run first; `steps` 0 lets time alone end it), gradient clipping,
+  channels_last weights (on CUDA, and on the CPU for the models that declare
+  `cpu_channels_last`), bf16 autocast on CUDA, optional `torch.compile`, periodic validation, a
+  progress bar with rate and ETA.
 - `torchrun --nproc-per-node N`: DistributedDataParallel; `batch_size` is the global batch,
   each rank takes its own slice of every batch's indices; rank 0 validates and writes.
 """
@@ -58,7 +59,7 @@ UNLIMITED_STEPS = 2**62  # the step bound of a run that only its time budget end
 def uses_channels_last(model: nn.Module, config: TrainConfig, device: torch.device) -> bool:
     """Whether the trainer puts `model`'s weights in channels_last: with `config.channels_last`, on
     CUDA always, on the CPU only for models whose class sets `cpu_channels_last` (the typeface
-    classifier and the recognizer, 1.3-1.4x faster steps there). Not brush: PyTorch 2.14's CPU
+    classifier and the recognizer, whose steps it speeds up there: BENCHMARKS.md). Not brush: PyTorch 2.14's CPU
     backward of a stride-2 1x1 convolution over fewer than 16 channels in channels_last corrupts
     the heap (a segfault or `free(): invalid next size`), and brush's encoder shortcuts are such
     convolutions."""
