@@ -18,8 +18,8 @@ Per image (float RGB in [0, 1], output vs target):
   drawn, see `text_contrast`) and `box_iou`, the IoU of the ink box of the output's text (the
   model's predicted mask above 0.5, so a mask that stays fainter scores near 0; the style
   image's own mask) with the target's (whether the text is drawn where and as large as the
-  target has it); `content_box_iou` is what drawing it where the
-  content image has it would score, `placement_box_iou` where the model's aligner moves it.
+  target has it); `content_box_iou` is what drawing it where the content image has it would
+  score, `placement_box_iou` where the model's aligner moves it.
 Baselines: output = the style image (text A, right look) and output = the background (no text).
 """
 

@@ -97,9 +97,8 @@ class BrushGenerator(nn.Module):
 
 
 def placed(content: torch.Tensor, placement: torch.Tensor, given: torch.Tensor | None) -> torch.Tensor:
-    """The content moved by `given` (N x 4) where its rows are not NaN, else by `placement`."""
-    used = placement if given is None else torch.where(torch.isnan(given), placement, given)
-    return warp(content, used)
+    """The content moved by `given` (N x 4) when there is one, else by `placement`."""
+    return warp(content, placement if given is None else given)
 
 
 @register("brush", BrushConfig, "brush: TextStyleBrush-style generator (style + content encoders, modulated generator, discriminator)",
@@ -117,8 +116,7 @@ class Brush(nn.Module):
     def forward(self, style: torch.Tensor, content: torch.Tensor, placement: bool = False, given: torch.Tensor | None = None):
         """The EMA generator's (image, mask) for the content moved by the aligner; with
         `placement`, also the aligner's placement (N x 4; None without an aligner). `given` (N x
-        4): placements to use instead of the aligner's, row by row where not NaN (`brush eval
-        --true-placement`)."""
+        4): placements to use instead of the aligner's (`brush eval --true-placement`)."""
         assert given is None or (self.aligner is not None and given.shape == (style.shape[0], 4)), "given placements need an aligner, N x 4"
         moved = None
         if self.aligner is not None:

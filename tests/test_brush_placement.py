@@ -172,16 +172,16 @@ def content_seen_by(model, *args, **kwargs):
     return seen[-1]
 
 
-def test_given_placements_replace_the_aligners_row_by_row():
+def test_given_placements_replace_the_aligners():
     model = create_model("brush", **TINY)
     with torch.no_grad():
         model.aligner.head[-1].bias.copy_(torch.tensor([0.2, 0.0, 0.3, 0.0]))  # the aligner's answer for every image
     style, content = torch.rand(2, 3, 32, 64), block(2, 32, 64, (8, 24), (16, 48), ink=0.0, paper=1.0)
-    given = torch.tensor([[0.0, 0.0, 0.0, 0.0], [float("nan")] * 4])
+    given = torch.tensor([[0.0, 0.0, 0.0, 0.0], [0.0, -0.2, 0.1, 0.0]])
     seen = content_seen_by(model, style, content, given=given)
-    assert torch.allclose(seen[0], content[0], atol=1e-6)  # row 0: the given (zero) placement
-    assert torch.allclose(seen[1], warp(content[1:], model.aligner(style, content)[1:])[0], atol=1e-6)  # row 1: the aligner's
-    assert not torch.allclose(seen[1], content[1], atol=1e-3)
+    assert torch.allclose(seen, warp(content, given), atol=1e-6) and torch.allclose(seen[0], content[0], atol=1e-6)  # row 0: zero, as it is
+    aligned = content_seen_by(model, style, content)
+    assert torch.allclose(aligned, warp(content, model.aligner(style, content)), atol=1e-6) and not torch.allclose(aligned, seen, atol=1e-3)
     with pytest.raises(AssertionError, match="need an aligner"):
         create_model("brush", **TINY, align_content=False)(style, content, given=given)
 
