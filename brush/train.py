@@ -142,6 +142,12 @@ class BrushTask:
 
     def __init__(self, config: LossConfig, frozen: Frozen):
         self.config, self.frozen = config, frozen
+        c = config  # the generator's loss terms that can be on, logged weighted in metrics.csv as <term>_term
+        self.term_names = ("target", "mask", *(k for k in ("ink", "reconstruction", "cycle") if getattr(c, k)),
+                           *(k for k in ("perceptual", "gram") if getattr(c, k) and frozen.features is not None),
+                           *(k for k, net in (("typeface", frozen.classifier), ("ocr", frozen.recognizer)) if getattr(c, k) and net is not None),
+                           *(("adversarial",) if c.adversarial else ()))
+        self.terms: dict[str, torch.Tensor] = {}  # the last step's weighted terms
         self._on: torch.device | None = None
         self._sample: dict | None = None  # the first validation batch with its outputs (sample grids)
 
@@ -158,6 +164,7 @@ class BrushTask:
 
     def losses(self, parts: dict[str, nn.Module], batch: dict, device: torch.device, step: int):
         c = self.config
+        self.terms = {}
         x = self._inputs(batch, device)
         G, D, aligner = parts["generator"], parts["discriminator"], parts.get("aligner")
         n = x["image"].shape[0]
@@ -176,7 +183,7 @@ class BrushTask:
         if step < c.content_steps:  # phase 1: the content autoencoder (the content where it is)
             content = tensor_channels(x["content-b"], channels)
             out, mask = G(content, x["content-b"])
-            yield "generator", c.target * L.l1(out, content) + c.mask * L.mask_loss(mask, 1 - x["content-b"]), n
+            yield "generator", self._total({"target": c.target * L.l1(out, content), "mask": c.mask * L.mask_loss(mask, 1 - x["content-b"])}), n
             return
         if moved is not None:
             if c.placement_teacher:  # teacher forcing: some contents at their true placement, not the aligner's
@@ -193,14 +200,14 @@ class BrushTask:
             if c.r1:
                 d_loss = d_loss + c.r1 * L.r1_penalty(logits[:n], real)
             yield "discriminator", d_loss, n
-        loss = c.target * L.l1(out, target) + c.mask * L.mask_loss(mask, x["mask-b"])
+        terms = {"target": c.target * L.l1(out, target), "mask": c.mask * L.mask_loss(mask, x["mask-b"])}
         if c.ink:
-            loss = loss + c.ink * L.ink_l1(out, target, x["mask-b"])
+            terms["ink"] = c.ink * L.ink_l1(out, target, x["mask-b"])
         if c.reconstruction:
-            loss = loss + c.reconstruction * L.l1(rec, style)
+            terms["reconstruction"] = c.reconstruction * L.l1(rec, style)
         if c.cycle:
             cycled, _ = G(out, contents[n:])  # content A placed as for the reconstruction: the target is the style image
-            loss = loss + c.cycle * L.l1(cycled, style)
+            terms["cycle"] = c.cycle * L.l1(cycled, style)
         f = self.frozen
         if f.features is not None and (c.perceptual or c.gram):
             weights = {k: 1.0 for k in c.feature_layers}
@@ -208,18 +215,24 @@ class BrushTask:
             feats_target = f.features(target, c.feature_layers)
             feats_target = {k: v.detach() for k, v in feats_target.items()}
             if c.perceptual:
-                loss = loss + c.perceptual * L.feature_loss(feats_out, feats_target, weights)
+                terms["perceptual"] = c.perceptual * L.feature_loss(feats_out, feats_target, weights)
             if c.gram:
-                loss = loss + c.gram * L.gram_loss(feats_out, feats_target, weights)
+                terms["gram"] = c.gram * L.gram_loss(feats_out, feats_target, weights)
         if f.classifier is not None and c.typeface:
-            loss = loss + c.typeface * L.typeface_loss(f.classifier, out, style)
+            terms["typeface"] = c.typeface * L.typeface_loss(f.classifier, out, style)
         if f.recognizer is not None and c.ocr:
             keep = usable_labels(batch["label-b"], f.recognizer.config)[0]  # the texts the recognizer can score
             if keep:
-                loss = loss + c.ocr * L.ocr_loss(f.recognizer, out[keep], [batch["label-b"][k] for k in keep])
+                terms["ocr"] = c.ocr * L.ocr_loss(f.recognizer, out[keep], [batch["label-b"][k] for k in keep])
         if c.adversarial:
-            loss = loss + c.adversarial * adversarial_g(D(out))
-        yield "generator", loss, n
+            terms["adversarial"] = c.adversarial * adversarial_g(D(out))
+        yield "generator", self._total(terms), n
+
+    def _total(self, terms: dict[str, torch.Tensor]) -> torch.Tensor:
+        """The sum of the generator's weighted loss terms; each is kept (detached) in `self.terms`
+        for metrics.csv."""
+        self.terms = {name: value.detach().float() for name, value in terms.items()}
+        return sum(terms.values())
 
     def after_step(self, model: Brush, step: int) -> None:
         model.update_ema(min(self.config.ema_decay, (1 + step) / (10 + step)))  # a short run's EMA does not lag behind

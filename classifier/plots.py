@@ -115,17 +115,19 @@ def grid(images: Sequence[Image.Image], columns: int, background: str = "white")
 
 
 def write_curves(rows: list[dict[str, float]], path: Path, x: str = "step") -> None:
-    """curves.png from metrics rows: losses together (log scale), validation scores together,
+    """curves.png from metrics rows: losses together (log scale), a task's weighted loss terms together
+    (log scale), validation scores together,
     then one chart per other column (learning rate, throughput)."""
     if not rows:
         return
     names = list(dict.fromkeys(k for r in rows for k in r if k not in (x, "elapsed_s")))
     groups: dict[str, list[str]] = {}
     for name in names:
-        title = "loss" if name.endswith("loss") else "validation" if name.startswith("val_") else name
+        title = ("loss" if name.endswith("loss") else "weighted loss terms" if name.endswith("_term")
+                 else "validation" if name.startswith("val_") else name)
         groups.setdefault(title, []).append(name)
     xs = [r[x] for r in rows]
-    charts = [draw_chart(title, {n: (xs, [r.get(n, float("nan")) for r in rows]) for n in members}, log_y=title == "loss")
+    charts = [draw_chart(title, {n: (xs, [r.get(n, float("nan")) for r in rows]) for n in members}, log_y=title in ("loss", "weighted loss terms"))
               for title, members in groups.items()]
     sheet = grid(charts, columns=min(2, len(charts)))
     tmp = path.with_suffix(".tmp.png")

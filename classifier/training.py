@@ -8,7 +8,9 @@ A model, a `Task` (its loss and its validation) and a data source plug into `tra
 A model trained in parts (brush: generator and discriminator) gives `task.parts(model)`, one
 optimizer each, and `task.losses(parts, batch, device, step)` yields (part, loss, images) in
 order; each loss steps its part's optimizer before the next is computed (a GAN's D step, then
-its G step against the updated D). Phases (brush's content autoencoder first) are the task's
+its G step against the updated D). A task whose loss is a weighted sum names its terms
+(`task.term_names`) and leaves each step's weighted values in `task.terms` ({name: detached
+scalar}): metrics.csv logs them as `<name>_term`, so a run shows which term dominates. Phases (brush's content autoencoder first) are the task's
 choice of loss at `step`, not another loop. `task.after_step(model, step)` (an EMA update) and
 `task.snapshot(model, folder, step)` (sample grids at each validation) are optional hooks.
 
@@ -456,7 +458,8 @@ def train(model: nn.Module, task: Task, train_data: Dataset, val_data: Dataset |
     step, elapsed_before, best = 0, 0.0, -math.inf
     rows: list[dict[str, float]] = []
     part_columns = [f"{name}_loss" for name in parts] if len(parts) > 1 else []
-    columns = [*TRAIN_COLUMNS, *part_columns, *task.metric_names]
+    term_columns = [f"{name}_term" for name in getattr(task, "term_names", ())]
+    columns = [*TRAIN_COLUMNS, *part_columns, *term_columns, *task.metric_names]
     if resume:
         if not run.last.exists():
             raise UserError(f"--resume: {run.last} does not exist; start the run without --resume")
@@ -500,6 +503,7 @@ def train(model: nn.Module, task: Task, train_data: Dataset, val_data: Dataset |
     budget = config.max_minutes * 60
     start_time = time.perf_counter()
     window_loss, window_images, window_start = {name: 0.0 for name in parts}, 0, time.perf_counter()
+    window_terms: dict[str, list] = {}  # term -> [weighted sum, images] over the steps that had it
     last_metrics: dict[str, float] = {}
     stopped = False
 
@@ -547,7 +551,11 @@ def train(model: nn.Module, task: Task, train_data: Dataset, val_data: Dataset |
             for name, (loss, images) in stepped.items():
                 window_loss[name] = window_loss[name] + loss * images  # stays on the device: no sync per step
             step += 1
-            window_images += next(iter(stepped.values()))[1]
+            images = next(iter(stepped.values()))[1]
+            window_images += images
+            for name, value in getattr(task, "terms", {}).items():
+                total = window_terms.setdefault(name, [0.0, 0])
+                total[0], total[1] = total[0] + value * images, total[1] + images
             advance(1, total=None if config.steps else max(step, round(step * budget / max(elapsed(), 1e-9))))
             out_of_time, interrupted = _agree((bool(budget) and elapsed() >= budget, stop.requested), dist, device)
             final = step >= last_step or out_of_time or interrupted
@@ -555,9 +563,10 @@ def train(model: nn.Module, task: Task, train_data: Dataset, val_data: Dataset |
             if dist.main and log_now:
                 now = time.perf_counter()
                 per_part = {f"{name}_loss": float(total) / max(window_images, 1) for name, total in window_loss.items()}
+                per_term = {f"{name}_term": float(total) / max(count, 1) for name, (total, count) in window_terms.items()}
                 rows.append({"step": step, "elapsed_s": round(elapsed(), 2), "lr": lr, "train_loss": sum(per_part.values()),
-                             "img_per_s": window_images * dist.world / max(now - window_start, 1e-9), **per_part})
-                window_loss, window_images, window_start = {name: 0.0 for name in parts}, 0, now
+                             "img_per_s": window_images * dist.world / max(now - window_start, 1e-9), **per_part, **per_term})
+                window_loss, window_images, window_start, window_terms = {name: 0.0 for name in parts}, 0, now, {}
                 if val_loader is not None and not interrupted and (step % config.val_every == 0 or final):
                     validate_now()
                 run.write_metrics(rows, columns)

@@ -107,6 +107,23 @@ def test_one_step_of_each_part_changes_only_its_own_parameters():
     assert phase1 == ["aligner", "generator"]
 
 
+def test_the_generator_loss_is_the_sum_of_the_terms_it_logs():
+    model = tiny_brush()
+    from brush.features import FeatureNet
+
+    features = FeatureNet(create_model("vgg16", widths=(4, 8, 8, 8, 8), depths=(1, 1, 1, 1, 1), hidden=8, num_classes=3, height=32, width=64), "tiny")
+    for config, frozen, step, expected in (
+        (LossConfig(), Frozen(), 0, ["target", "mask", "ink", "reconstruction", "cycle", "adversarial"]),
+        (LossConfig(cycle=0.0, adversarial=0.0), Frozen(features=features), 0, ["target", "mask", "ink", "reconstruction", "perceptual", "gram"]),
+        (LossConfig(content_steps=5), Frozen(), 2, ["target", "mask"]),  # phase 1: the content autoencoder
+    ):
+        task = BrushTask(config, frozen)
+        losses = dict((name, loss) for name, loss, _ in step_losses(task, task.parts(model), batch(), torch.device("cpu"), step))
+        assert list(task.terms) == expected and set(expected) <= set(task.term_names)
+        assert all(not t.requires_grad and t.ndim == 0 for t in task.terms.values())
+        assert float(sum(task.terms.values())) == pytest.approx(losses["generator"].item(), rel=1e-6)
+
+
 def test_frozen_classifier_and_recognizer_get_no_gradient_but_shape_the_generator():
     classifier = create_model("vgg16", widths=(4, 8, 8, 8, 8), depths=(1, 1, 1, 1, 1), hidden=8, num_classes=3, height=32, width=64).eval().requires_grad_(False)
     recognizer = create_model("trba", feature_channels=32, blocks=(1, 1, 1, 1), hidden=16, charset="ab", width=64, max_length=5).eval().requires_grad_(False)
@@ -278,6 +295,13 @@ def test_training_writes_a_run_folder_with_sample_grids(run):
         ious = [float(r[key]) for r in csv.DictReader(open(run / "metrics.csv")) if r[key]]
         assert ious and all(0 <= v <= 1 for v in ious)
     assert (run / "curves.png").exists() and (run / "last.pt").exists() and (run / "best.pt").exists()
+    terms = ["target", "mask", "ink", "reconstruction", "cycle", "perceptual", "gram", "adversarial"]  # typeface and OCR are off
+    assert [k[: -len("_term")] for k in header if k.endswith("_term")] == terms
+    rows = [r for r in csv.DictReader(open(run / "metrics.csv"))]
+    for row in rows:  # each row's weighted terms add up to its generator loss (phase 1, steps 1-10: target and mask only)
+        logged = [float(row[f"{t}_term"]) for t in terms if row[f"{t}_term"]]
+        assert sum(logged) == pytest.approx(float(row["generator_loss"]), rel=1e-4)
+    assert [sum(bool(row[f"{t}_term"]) for t in terms) for row in rows] == [2, len(terms)]
     grids = sorted((run / "samples").glob("step-*.png"))
     with Image.open(grids[-1]) as sheet:  # five columns of 128 px; a line naming them, then one row of 32 px per pair
         assert sheet.size[0] == 5 * 128 and (sheet.size[1] - 16) % 32 == 0 and sheet.size[1] > 16 + 32
