@@ -134,7 +134,7 @@ def classification_report(collected: Collected, classes: list[str], font_names: 
                                  f"{correct[k] / items[k]:.4f}" if items[k] else ""])
         write_confusions(pairs, classes, collected.examples, font_names, out / "confusions.png")
         if "by_effect" in report:
-            write_slices(report["by_effect"], acc[1], out, "top-1")
+            write_slices(report["by_effect"], acc[1], out, "top-1", column="top1")
         (out / "eval.json").write_text(json.dumps(report, indent=2) + "\n")
     return report
 

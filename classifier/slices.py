@@ -78,10 +78,11 @@ def describe_hardest(by_slice: dict[str, dict[str, dict]], total: int, key: str 
 
 
 def write_slices(by_slice: dict[str, dict[str, dict]], overall: float | None, out: Path, metric: str = "accuracy",
-                 key: str | None = "accuracy") -> None:
-    """`effects.csv` (slice, value, n, then every metric of the cells) and `effects.png`: one bar
-    per slice value of `key`, a share in [0, 1] (titled `metric`), the overall score as a red
-    line. With `key` None, the CSV only."""
+                 key: str | None = "accuracy", column: str | None = None) -> None:
+    """`effects.csv` (slice, value, n, then every metric of the cells, by name; `column` renames
+    `accuracy_by_slice`'s one metric, as the JSON report names it: top1, word_accuracy) and
+    `effects.png`: one bar per slice value of `key`, a share in [0, 1] (titled `metric`), the
+    overall score as a red line. With `key` None, the CSV only."""
     from classifier.plots import draw_bars
 
     out.mkdir(parents=True, exist_ok=True)
@@ -89,7 +90,7 @@ def write_slices(by_slice: dict[str, dict[str, dict]], overall: float | None, ou
     metrics = list(dict.fromkeys(k for _, _, cell in cells for k in cell if k != "n"))
     with open(out / "effects.csv", "w", newline="") as f:
         writer = csv.writer(f)
-        writer.writerow(["slice", "value", "n", *(metric if metrics == ["accuracy"] else k for k in metrics)])
+        writer.writerow(["slice", "value", "n", *(column or k if metrics == ["accuracy"] else k for k in metrics)])
         for name, value, cell in cells:
             writer.writerow([name, value, cell["n"], *("" if cell.get(k) is None else f"{cell[k]:.4f}" for k in metrics)])
     if key is None:

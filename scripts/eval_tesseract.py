@@ -50,7 +50,7 @@ def main() -> None:
     if records:
         report["by_effect"] = accuracy_by_slice(records, [p == t for p, t in zip(predictions, truths)])
         if args.out:
-            write_slices(report["by_effect"], report["word_accuracy"], args.out, "word accuracy (Tesseract)")
+            write_slices(report["by_effect"], report["word_accuracy"], args.out, "word accuracy (Tesseract)", column="word_accuracy")
     print(json.dumps(report))
 
 

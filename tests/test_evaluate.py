@@ -79,9 +79,9 @@ def test_write_slices_writes_the_csv_and_a_bar_chart(tmp_path):
     from classifier.slices import accuracy_by_slice, write_slices
 
     by = accuracy_by_slice([_record(stroke_width=1), _record()], [False, True])
-    write_slices(by, 0.5, tmp_path, "top-1")
+    write_slices(by, 0.5, tmp_path, "top-1", column="top1")
     lines = (tmp_path / "effects.csv").read_text().splitlines()
-    assert lines[0] == "slice,value,n,top-1" and "stroke,on,1,0.0000" in lines and "stroke,off,1,1.0000" in lines
+    assert lines[0] == "slice,value,n,top1" and "stroke,on,1,0.0000" in lines and "stroke,off,1,1.0000" in lines
     assert len(lines) == 1 + sum(len(values) for values in by.values())
     with Image.open(tmp_path / "effects.png") as image:
         assert image.height > 16 * (len(lines) - 1)

@@ -164,6 +164,8 @@ def test_eval_and_recognize_through_the_cli(overfit_run, words, tmp_path):
     assert (overfit_run / "eval-clean" / "worst.png").exists()
     assert report["by_effect"]["polarity"] == {"dark on light": {"n": 8, "accuracy": 1.0}}  # clean renders: no inversion
     assert (overfit_run / "eval-clean" / "effects.png").exists()
+    assert "polarity,dark on light,8,1.0000" in (overfit_run / "eval-clean" / "effects.csv").read_text().splitlines()
+    assert (overfit_run / "eval-clean" / "effects.csv").read_text().splitlines()[0] == "slice,value,n,word_accuracy"
     from fontsynth.dataset import Dataset
 
     sample = Dataset(words / "clean")[3]

@@ -51,4 +51,4 @@ def write_report(report: dict, worst, out: Path) -> None:
     (out / "eval.json").write_text(json.dumps(report, indent=2) + "\n")
     write_worst(worst, out / "worst.png")
     if "by_effect" in report:
-        write_slices(report["by_effect"], report["word_accuracy"], out, "word accuracy")
+        write_slices(report["by_effect"], report["word_accuracy"], out, "word accuracy", column="word_accuracy")
