@@ -89,7 +89,7 @@ def evaluate(
     true_placement: Annotated[bool, typer.Option(help="Move each content to its target's text box instead of where the aligner puts it: "
                                                       "what the generator draws with a perfect placement.")] = False,
     device: Device = "auto", workers: Annotated[int, typer.Option(help="DataLoader processes (and Tesseract processes).")] = 2,
-    as_json: AsJson = False,
+    as_json: AsJson = False, progress: Progress = True,
 ) -> None:
     """MSE, PSNR, MS-SSIM (MOSTEL's protocol), recognition and typeface agreement, against two baselines."""
     require("torch", "train", "brush eval")
@@ -102,7 +102,8 @@ def evaluate(
         folder = folder.with_name(folder.name + "-true-placement")
     report = evaluate_run(EvalRequest(model=str(run), data=str(data), out=str(folder), limit=limit, batch_size=batch_size, device=device,
                                       workers=workers, recognizer=_s(recognizer), classifier=_s(classifier), tesseract=tesseract,
-                                      fid_weights=_s(fid_weights), save_outputs=save_outputs, true_placement=true_placement))
+                                      fid_weights=_s(fid_weights), save_outputs=save_outputs, true_placement=true_placement,
+                                      progress=progress))
     if as_json:
         typer.echo(json.dumps(report))
         return

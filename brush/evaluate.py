@@ -238,6 +238,10 @@ class EvalRequest:
     fid_weights: str | None = None
     save_outputs: bool = False  # also write OUT/outputs/NNNNNN.png and texts.txt (text B per line), to judge elsewhere
     true_placement: bool = False  # move each content by the placement fitted to its target's box, not the aligner's
+    progress: bool = False  # progress bars on stderr: generating, then each judge
+
+
+JUDGE_CHUNK = 256  # images per call of a judge (the progress bar's step)
 
 
 def evaluate_run(request: EvalRequest) -> dict:
@@ -252,6 +256,7 @@ def evaluate_run(request: EvalRequest) -> dict:
     from brush.placement import fitted_placement, mask_box_iou, placement_box_iou
     from classifier.data import open_shards
     from fontsynth.errors import UserError
+    from fontsynth.progress import progress_bar, tracked
 
     model, payload = load_brush(request.model, request.device)
     device = next(model.parameters()).device
@@ -279,7 +284,7 @@ def evaluate_run(request: EvalRequest) -> dict:
     truths: list[str] = []
     sample = None
     with torch.no_grad():
-        for batch in loader:
+        for batch in tracked(loader, "generating", len(dataset), "pairs", request.progress, size=lambda b: len(b["label-b"])):
             style, target = batch["image"].to(device), batch["target"].to(device)
             content = batch["content-b"].to(device)
             plain = content[:, :1]  # the content image, dark text on light, one channel
@@ -323,8 +328,15 @@ def evaluate_run(request: EvalRequest) -> dict:
     def judge(key: str, answer, expected: list) -> None:
         """per[output][key]: the share of images whose `answer` (a function of a list of images)
         equals `expected`, for the model and both baselines; the model's verdicts go to `judged`."""
+        with progress_bar(f"judging: {key}", len(names) * len(expected), "images", request.progress) as advance:
+            answers = {}
+            for name in names:
+                answers[name] = []
+                for start in range(0, len(images[name]), JUDGE_CHUNK):
+                    answers[name] += answer(images[name][start:start + JUDGE_CHUNK])
+                    advance(len(images[name][start:start + JUDGE_CHUNK]))
         for name in names:
-            verdicts = [a == e for a, e in zip(answer(images[name]), expected)]
+            verdicts = [a == e for a, e in zip(answers[name], expected)]
             per[name][key] = sum(verdicts) / max(len(verdicts), 1)
             if name == "model":
                 judged[key] = verdicts

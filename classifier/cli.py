@@ -119,6 +119,7 @@ def eval_classifier(
     batch_size: Annotated[int, typer.Option(help="Images per forward pass.")] = 128,
     limit: Annotated[Optional[int], typer.Option(help="Evaluate only the first N samples.")] = None,
     device: Device = "auto", workers: Annotated[int, typer.Option(help="DataLoader processes.")] = 2, as_json: AsJson = False,
+    progress: Progress = True,
 ) -> None:
     """Top-1/top-5 on held-out renders, per-class accuracy, most-confused pairs, nearest-neighbour accuracy."""
     require("torch", "train", "eval-classifier")
@@ -131,7 +132,7 @@ def eval_classifier(
     dataset = open_shards(str(data), ("image", "font"), clf.canvas, clf.channels, "--data", optional=("meta",))
     folder = out or eval_folder(run, data)
     names = {**dataset.font_names, **clf.font_names}
-    report = classification_report(collect(clf.model, dataset, batch_size, clf.device, workers, limit), clf.classes, names, folder)
+    report = classification_report(collect(clf.model, dataset, batch_size, clf.device, workers, limit, progress), clf.classes, names, folder)
     if as_json:
         typer.echo(json.dumps(report))
         return
@@ -195,6 +196,7 @@ def eval_recognizer(
     batch_size: Annotated[int, typer.Option(help="Images per forward pass.")] = 128,
     limit: Annotated[Optional[int], typer.Option(help="Evaluate only the first N samples.")] = None,
     device: Device = "auto", workers: Annotated[int, typer.Option(help="DataLoader processes.")] = 2, as_json: AsJson = False,
+    progress: Progress = True,
 ) -> None:
     """Word accuracy (case-sensitive and not), CER, normalised edit distance; the worst errors as PNG."""
     require("torch", "train", "eval-recognizer")
@@ -207,7 +209,7 @@ def eval_recognizer(
     reader = Reader(run, device)
     c = reader.model.config
     dataset = open_shards(str(data), ("image", "label"), reader.canvas, reader.channels, "--data", optional=("meta",))
-    reading = read_dataset(reader.model, dataset, batch_size, reader.device, workers, limit)
+    reading = read_dataset(reader.model, dataset, batch_size, reader.device, workers, limit, progress)
     dropped = reading.dropped
     report = {**recognition_metrics(reading.predictions, reading.truths), "dropped": dict(dropped), "charset": len(c.charset),
               "max_length": c.max_length}

@@ -76,16 +76,19 @@ class Collected:
     records: list[str] = field(default_factory=list)  # each item's meta record, when the dataset stores it
 
 
-def collect(model, dataset: Dataset, batch_size: int, device: torch.device, workers: int = 0, limit: int | None = None) -> Collected:
+def collect(model, dataset: Dataset, batch_size: int, device: torch.device, workers: int = 0, limit: int | None = None,
+            progress: bool = False) -> Collected:
     """Logits and embeddings of every item (or the first `limit`) of `dataset` (fields image,
-    font; meta too when it has it)."""
+    font; meta too when it has it); with `progress`, a progress bar on stderr."""
+    from fontsynth.progress import tracked
+
     n = len(dataset) if limit is None else min(limit, len(dataset))
     batches = [list(range(s, min(n, s + batch_size))) for s in range(0, n, batch_size)]
     loader = DataLoader(dataset, batch_sampler=batches, num_workers=workers)
     logits, embeddings, fonts, examples, records = [], [], [], {}, []
     model.eval().to(device)
     with torch.no_grad():
-        for batch in loader:
+        for batch in tracked(loader, "evaluating", n, "images", progress, size=lambda b: len(b["image"])):
             images = batch["image"].to(device)
             feats = model.embed(images)
             logits.append(model.head(feats).float().cpu())

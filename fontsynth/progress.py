@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 
+from rich.console import Console
 from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
@@ -33,7 +34,7 @@ def progress_bar(label: str, total: int, unit: str, enabled: bool = True, done: 
         TextColumn("ETA"),
         TimeRemainingColumn(),
     )
-    with Progress(*columns, transient=False) as progress:
+    with Progress(*columns, transient=False, console=Console(stderr=True)) as progress:  # stdout stays for results (--json)
         task = progress.add_task(label, total=total, completed=done, rate="")
 
         def advance(k: int, total: int | None = None) -> None:
@@ -42,3 +43,12 @@ def progress_bar(label: str, total: int, unit: str, enabled: bool = True, done: 
             progress.update(task, rate=f"{speed:,.0f} {unit}/s" if speed else "")
 
         yield advance
+
+
+def tracked(batches: Iterable, label: str, total: int, unit: str, enabled: bool = True, size: Callable[[object], int] = len) -> Iterator:
+    """The items of `batches`, one `progress_bar` step of `size(item)` after each (an evaluation's
+    loader: `size` counts the images of a batch)."""
+    with progress_bar(label, total, unit, enabled) as advance:
+        for item in batches:
+            yield item
+            advance(size(item))

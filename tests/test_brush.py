@@ -313,7 +313,8 @@ def test_eval_json_against_the_baselines(run, pairs, tmp_path):
     result = invoke("eval", run, "--data", pairs / "test", "--json", "--workers", "0", "--no-tesseract", "--out", tmp_path / "ev", "--device", "cpu",
                     "--save-outputs")
     assert result.exit_code == 0, result.output
-    report = json.loads(result.output)
+    report = json.loads(result.stdout)  # the progress bar is on stderr
+    assert "generating" in result.stderr and "12/12" in result.stderr
     assert {"mse", "psnr", "ms_ssim", "rec_acc", "n"} <= set(report) and report["n"] == 12
     assert report["rec_acc"] is None and any("recognizer" in n for n in report["notes"])
     for baseline in report["baselines"].values():
@@ -454,7 +455,7 @@ def test_edit_and_eval_refuse_bad_models_and_images(run, tmp_path, pairs):
 
 def test_eval_with_the_true_placement(run, pairs, tmp_path):
     result = invoke("eval", run, "--data", pairs / "test", "--json", "--workers", "0", "--no-tesseract", "--device", "cpu", "--true-placement",
-                    "--limit", "6")
+                    "--limit", "6", "--no-progress")
     assert result.exit_code == 0, result.output
     report = json.loads(result.output)
     assert report["true_placement"] is True and report["n"] == 6

@@ -49,7 +49,8 @@ def test_training_writes_a_complete_run_folder(run):
 def test_eval_prints_one_json_object_and_writes_its_files(run, data):
     result = invoke("eval-classifier", run, "--data", data / "val", "--json", "--workers", "0", "--device", "cpu")
     assert result.exit_code == 0, result.output
-    report = json.loads(result.output)
+    report = json.loads(result.stdout)  # the progress bar is on stderr
+    assert "evaluating" in result.stderr and "40/40" in result.stderr
     assert report["n"] == 40 and report["classes"] == 4 and 0 <= report["top1"] <= report["top5"] <= 1
     assert report["top5"] == 1.0  # 4 classes: every font is among the top 5
     folder = run / "eval-val"

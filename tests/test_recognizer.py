@@ -159,7 +159,8 @@ def test_a_tiny_recognizer_overfits_a_small_batch(overfit_run):
 def test_eval_and_recognize_through_the_cli(overfit_run, words, tmp_path):
     result = invoke("eval-recognizer", overfit_run, "--data", words / "clean", "--json", "--workers", "0", "--device", "cpu")
     assert result.exit_code == 0, result.output
-    report = json.loads(result.output)
+    report = json.loads(result.stdout)  # the progress bar is on stderr
+    assert "reading" in result.stderr and "8/8" in result.stderr
     assert report["word_accuracy"] == 1.0 and report["n"] == 8 and report["dropped"] == {} and report["cer"] == 0.0
     assert (overfit_run / "eval-clean" / "worst.png").exists()
     assert report["by_effect"]["polarity"] == {"dark on light": {"n": 8, "accuracy": 1.0}}  # clean renders: no inversion

@@ -174,13 +174,18 @@ def read_batches(model, loader, device: torch.device, keep_worst: int = 24) -> R
     return out
 
 
-def read_dataset(model, dataset, batch_size: int, device: torch.device, workers: int = 0, limit: int | None = None) -> Reading:
-    """`read_batches` over a dataset (its first `limit` items); an error when no label is usable."""
+def read_dataset(model, dataset, batch_size: int, device: torch.device, workers: int = 0, limit: int | None = None,
+                 progress: bool = False) -> Reading:
+    """`read_batches` over a dataset (its first `limit` items; with `progress`, a progress bar on
+    stderr); an error when no label is usable."""
+    from fontsynth.progress import tracked
+
     n = len(dataset) if limit is None else min(limit, len(dataset))
     batches = [list(range(s, min(n, s + batch_size))) for s in range(0, n, batch_size)]
     model.eval().to(device)
+    loader = DataLoader(dataset, batch_sampler=batches, num_workers=workers)
     with torch.no_grad():
-        reading = read_batches(model, DataLoader(dataset, batch_sampler=batches, num_workers=workers), device)
+        reading = read_batches(model, tracked(loader, "reading", n, "images", progress, size=lambda b: len(b["label"])), device)
     if not reading.truths:
         raise UserError(f"no image with a usable label in the evaluation data (left out: {describe_dropped(reading.dropped)})")
     return reading
