@@ -1,13 +1,14 @@
 """Speed of brush: training steps per second per preset (synthetic pairs on the device, the
 loader left out), and `brush stylize` seconds per 100 steps.
 
-    python scripts/bench_brush.py train --preset small [--features random] [--batch-size 16] [--device cuda]
+    python scripts/bench_brush.py train --preset small [--features random] [--classifier RUN] [--recognizer RUN] [--batch-size 16] [--device cuda]
     python scripts/bench_brush.py stylize --size 64x256 --loss gram [--steps 100] [--device cuda]
     python scripts/bench_brush.py aligner --data data/pairs --test-data data/pairs-test [--steps 600] [--size 32x128]
 
 Prints one JSON object per measurement. A training step is what `brush train` does per batch
 in the joint phase: a discriminator step, then a generator step with every loss whose network is
-present (target, mask, reconstruction, cycle, adversarial; perceptual and Gram with --features).
+present (target, mask, ink, reconstruction, cycle, adversarial; perceptual and Gram with
+--features or --classifier, typeface with --classifier, OCR with --recognizer), and the aligner's step.
 `aligner` trains the content aligner alone by its box loss (Adam, constant lr, batch 16) and
 reports where it places the content's text box on the test pairs: the box IoU with the target's,
 against the content left where it is."""
@@ -17,12 +18,13 @@ from __future__ import annotations
 import argparse
 import json
 import time
+from dataclasses import replace
 
 import numpy as np
 import torch
 
 import brush.model  # noqa: F401
-from brush.train import PRESETS, BrushTask, Frozen, LossConfig
+from brush.train import PRESETS, BrushTask, LossConfig, load_frozen
 from classifier.registry import create_model
 from classifier.training import TrainConfig, make_optimizer, optimise_step, uses_channels_last
 
@@ -41,19 +43,15 @@ def bench_train(args) -> dict:
         model.to(memory_format=torch.channels_last)
     c = model.config
     batch_size = args.batch_size or preset["train"]["batch_size"]
-    frozen = Frozen()
-    if args.features:
-        from brush.features import load_feature_net
-
-        frozen.features = load_feature_net(args.features)
-    task = BrushTask(LossConfig(), frozen)
+    frozen, off = load_frozen({"features": args.features, "classifier": args.classifier, "recognizer": args.recognizer}, LossConfig())
+    task = BrushTask(replace(LossConfig(), **{k: 0.0 for k in off}), frozen.to(device))
     parts = task.parts(model)
     config = TrainConfig(**{k: v for k, v in preset["train"].items() if k in ("lr", "betas", "weight_decay", "grad_clip")})
     optimizers = {k: make_optimizer(p, config) for k, p in parts.items()}
     g = torch.Generator().manual_seed(0)
     rand = lambda ch: torch.rand(batch_size, ch, c.height, c.width, generator=g)  # noqa: E731
     batch = {"image": rand(3), "target": rand(3), "content": rand(1), "content-b": rand(1), "mask": rand(1), "mask-b": rand(1),
-             "label-b": ["x"] * batch_size}
+             "label-b": ["brush"] * batch_size}
     cuda = device.type == "cuda"
 
     def step(k: int) -> None:
@@ -68,7 +66,8 @@ def bench_train(args) -> dict:
     sync(device)
     seconds = time.perf_counter() - start
     return {"what": "train", "preset": args.preset, "batch_size": batch_size, "canvas": f"{c.height}x{c.width}", "device": str(device),
-            "features": args.features, "channels_last": channels_last, "steps_per_s": round(args.steps / seconds, 3), "pairs_per_s": round(args.steps * batch_size / seconds, 1),
+            "features": args.features, "classifier": args.classifier, "recognizer": args.recognizer, "losses_on": list(task.term_names),
+            "channels_last": channels_last, "steps_per_s": round(args.steps / seconds, 3), "pairs_per_s": round(args.steps * batch_size / seconds, 1),
             "g_params_M": round(sum(p.numel() for p in model.g.parameters()) / 1e6, 2),
             "d_params_M": round(sum(p.numel() for p in model.d.parameters()) / 1e6, 2), "threads": torch.get_num_threads()}
 
@@ -137,7 +136,9 @@ def main() -> None:
     t = sub.add_parser("train")
     t.add_argument("--preset", default="small", choices=sorted(PRESETS))
     t.add_argument("--batch-size", type=int, default=0)
-    t.add_argument("--features", default=None, help="random, a typeface run, or a torchvision VGG .pth")
+    t.add_argument("--features", default=None, help="random, a typeface run, or a torchvision VGG .pth (default: --classifier's)")
+    t.add_argument("--classifier", default=None, help="a typeface run: typeface loss (and the feature network)")
+    t.add_argument("--recognizer", default=None, help="a recognizer run: OCR loss")
     t.add_argument("--steps", type=int, default=10)
     t.add_argument("--warmup", type=int, default=2)
     t.add_argument("--device", default="cpu")
