@@ -12,7 +12,7 @@ from PIL import Image, ImageDraw, ImageFont
 
 PANEL = (420, 260)  # width, height of one chart
 MARGIN = (58, 28, 16, 34)  # left, top, right, bottom
-COLOURS = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b")
+COLOURS = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf")  # tab10
 
 
 def _font(size: int = 12) -> ImageFont.ImageFont:
@@ -114,20 +114,35 @@ def grid(images: Sequence[Image.Image], columns: int, background: str = "white")
     return sheet
 
 
-def write_curves(rows: list[dict[str, float]], path: Path, x: str = "step") -> None:
-    """curves.png from metrics rows: losses together (log scale), a task's weighted loss terms together
-    (log scale), validation scores together,
-    then one chart per other column (learning rate, throughput)."""
-    if not rows:
-        return
+LOG_CHARTS = ("loss", "weighted loss terms")
+
+
+def curve_groups(rows: list[dict[str, float]], x: str = "step") -> dict[str, list[str]]:
+    """{chart title: columns}: losses (training and validation) together, a task's weighted loss
+    terms together, validation scores within [-1, 1] (shares, IoUs, MSE) together, and every other
+    column (PSNR, the learning rate, throughput) on a chart of its own, so that no line is
+    flattened by another's scale."""
     names = list(dict.fromkeys(k for r in rows for k in r if k not in (x, "elapsed_s")))
+
+    def largest(name: str) -> float:
+        values = [abs(r[name]) for r in rows if isinstance(r.get(name), (int, float)) and math.isfinite(r[name])]
+        return max(values, default=0.0)
+
     groups: dict[str, list[str]] = {}
     for name in names:
         title = ("loss" if name.endswith("loss") else "weighted loss terms" if name.endswith("_term")
-                 else "validation" if name.startswith("val_") else name)
+                 else "validation" if name.startswith("val_") and largest(name) <= 1 else name)
         groups.setdefault(title, []).append(name)
+    return groups
+
+
+def write_curves(rows: list[dict[str, float]], path: Path, x: str = "step") -> None:
+    """curves.png from metrics rows, one chart per `curve_groups` group (losses on a log scale)."""
+    if not rows:
+        return
+    groups = curve_groups(rows, x)
     xs = [r[x] for r in rows]
-    charts = [draw_chart(title, {n: (xs, [r.get(n, float("nan")) for r in rows]) for n in members}, log_y=title in ("loss", "weighted loss terms"))
+    charts = [draw_chart(title, {n: (xs, [r.get(n, float("nan")) for r in rows]) for n in members}, log_y=title in LOG_CHARTS)
               for title, members in groups.items()]
     sheet = grid(charts, columns=min(2, len(charts)))
     tmp = path.with_suffix(".tmp.png")

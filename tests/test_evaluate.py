@@ -101,3 +101,20 @@ def test_means_by_slice_of_several_metrics_by_hand(tmp_path):
     lines = (tmp_path / "effects.csv").read_text().splitlines()
     assert lines[0] == "slice,value,n,psnr,rec" and "blur,off,1,,0.0000" in lines and "blur,on,2,15.0000,1.0000" in lines
     assert not (tmp_path / "effects.png").exists()
+
+
+def test_curve_groups_keep_each_scale_on_a_chart_of_its_own(tmp_path):
+    from PIL import Image
+
+    from classifier.plots import curve_groups, write_curves
+
+    nan = float("nan")
+    rows = [{"step": 10, "elapsed_s": 1.0, "lr": 1e-3, "train_loss": 3.0, "generator_loss": 2.5, "target_term": 2.0, "ink_term": 0.5,
+             "val_psnr": nan, "val_mse": nan, "val_box_iou": nan, "val_text_contrast": nan, "val_loss": nan},
+            {"step": 20, "elapsed_s": 2.0, "lr": 5e-4, "train_loss": 2.0, "generator_loss": 1.5, "target_term": 1.0, "ink_term": 0.5,
+             "val_psnr": 18.5, "val_mse": 0.016, "val_box_iou": 0.58, "val_text_contrast": -0.2, "val_loss": 1.7}]
+    assert curve_groups(rows) == {"lr": ["lr"], "loss": ["train_loss", "generator_loss", "val_loss"], "weighted loss terms": ["target_term", "ink_term"],
+                                  "val_psnr": ["val_psnr"], "validation": ["val_mse", "val_box_iou", "val_text_contrast"]}
+    write_curves(rows, tmp_path / "curves.png")
+    with Image.open(tmp_path / "curves.png") as sheet:  # five charts, two per row
+        assert sheet.size == (2 * 420, 3 * 260)
