@@ -333,8 +333,9 @@ def evaluate_run(request: EvalRequest) -> dict:
             for name in names:
                 answers[name] = []
                 for start in range(0, len(images[name]), JUDGE_CHUNK):
-                    answers[name] += answer(images[name][start:start + JUDGE_CHUNK])
-                    advance(len(images[name][start:start + JUDGE_CHUNK]))
+                    chunk = images[name][start:start + JUDGE_CHUNK]
+                    answers[name] += answer(chunk)
+                    advance(len(chunk))
         for name in names:
             verdicts = [a == e for a, e in zip(answers[name], expected)]
             per[name][key] = sum(verdicts) / max(len(verdicts), 1)
