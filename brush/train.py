@@ -13,7 +13,8 @@ The EMA generator (`model.g_ema`) is updated after every step; validation, sampl
 
 Every loss weight lives in `LossConfig` (the `losses` section of `--config`). A loss whose
 network was not given (`--classifier`, `--recognizer`, a feature network) is off, and the
-run's config.json lists it under `losses_off` with the reason.
+run's config.json lists it under `losses_off` with the reason. metrics.csv logs each weighted
+term of the generator's loss (`<term>_term`; they add up to `generator_loss`).
 """
 
 from __future__ import annotations
@@ -106,6 +107,7 @@ for _preset in PRESETS.values():
     _preset["train"] = {**GAN_TRAIN, **_preset["train"]}
 
 
+OPTIONAL_TERMS = ("ink", "reconstruction", "cycle", "perceptual", "gram", "typeface", "ocr", "adversarial")  # in the order computed
 SAMPLE_COLUMNS = ("style", "content as placed", "output", "target", "mask")  # the grids written at each validation
 
 
@@ -142,11 +144,9 @@ class BrushTask:
 
     def __init__(self, config: LossConfig, frozen: Frozen):
         self.config, self.frozen = config, frozen
-        c = config  # the generator's loss terms that can be on, logged weighted in metrics.csv as <term>_term
-        self.term_names = ("target", "mask", *(k for k in ("ink", "reconstruction", "cycle") if getattr(c, k)),
-                           *(k for k in ("perceptual", "gram") if getattr(c, k) and frozen.features is not None),
-                           *(k for k, net in (("typeface", frozen.classifier), ("ocr", frozen.recognizer)) if getattr(c, k) and net is not None),
-                           *(("adversarial",) if c.adversarial else ()))
+        # the generator's loss terms with a weight, logged weighted in metrics.csv as <term>_term (`prepare` has
+        # already set to 0 the weights of losses whose network is missing)
+        self.term_names = ("target", "mask", *(k for k in OPTIONAL_TERMS if getattr(config, k)))
         self.terms: dict[str, torch.Tensor] = {}  # the last step's weighted terms
         self._on: torch.device | None = None
         self._sample: dict | None = None  # the first validation batch with its outputs (sample grids)

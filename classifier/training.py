@@ -11,8 +11,9 @@ order; each loss steps its part's optimizer before the next is computed (a GAN's
 its G step against the updated D). A task whose loss is a weighted sum names its terms
 (`task.term_names`) and leaves each step's weighted values in `task.terms` ({name: detached
 scalar}): metrics.csv logs them as `<name>_term`, so a run shows which term dominates. Phases
-(brush's content autoencoder first) are the task's choice of loss at `step`, not another loop. `task.after_step(model, step)` (an EMA update) and
-`task.snapshot(model, folder, step)` (sample grids at each validation) are optional hooks.
+(brush's content autoencoder first) are the task's choice of loss at `step`, not another loop.
+`task.after_step(model, step)` (an EMA update) and `task.snapshot(model, folder, step)` (sample
+grids at each validation) are optional hooks.
 
 What it provides:
 - A run folder: `config.json` (everything that defines the run), `metrics.csv` (one row per
