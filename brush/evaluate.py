@@ -21,6 +21,9 @@ Per image (float RGB in [0, 1], output vs target):
   target has it); `content_box_iou` is what drawing it where the content image has it would
   score, `placement_box_iou` where the model's aligner moves it.
 Baselines: output = the style image (text A, right look) and output = the background (no text).
+A model with the background branch (`background`) also gets `text_removal`: MSE, PSNR and
+MS-SSIM of its predicted background against the true one, beside the style image's (what
+leaving the old text in place scores).
 """
 
 from __future__ import annotations
@@ -220,7 +223,7 @@ def inception_features(weights: str, device: torch.device):
 # ---------------------------------------------------------------- a run on a dataset
 
 EVAL_FIELDS = ("image", "target", "content-b", "background", "label-b")
-GRID_COLUMNS = ("style", "content as placed", "output", "target", "background")
+GRID_COLUMNS = ("style", "content as placed", "output", "target", "background")  # grid.png (+ "background out" with the background branch)
 
 
 @dataclass
@@ -275,6 +278,7 @@ def evaluate_run(request: EvalRequest) -> dict:
     fid = inception_features(request.fid_weights, device) if request.fid_weights else None
     names = ("model", "style", "background")
     totals = {k: Totals() for k in names}
+    removal = {k: Totals() for k in ("model", "style_image")}  # the background branch's background vs the true one
     images: dict[str, list[np.ndarray]] = {k: [] for k in (*names, "source")}
     inception: dict[str, list[torch.Tensor]] = {k: [] for k in (*names, "target")}
     model_metrics: list[dict[str, torch.Tensor]] = []  # per image, for the scores by render slice
@@ -289,8 +293,11 @@ def evaluate_run(request: EvalRequest) -> dict:
             content = batch["content-b"].to(device)
             plain = content[:, :1]  # the content image, dark text on light, one channel
             given = fitted_placement(plain, batch["mask-b"].to(device)) if request.true_placement else None
-            out, out_mask, moved = model(style, plain, placement=True, given=given)
+            out, out_mask, moved, removed = model(style, plain, placement=True, given=given, with_background=True)
             outputs = {"model": out.float(), "style": style, "background": batch["background"].to(device)}
+            if removed is not None:  # the background branch: text removal, against leaving the style image as it is
+                removal["model"].add({k: v.cpu() for k, v in image_metrics(removed.float(), outputs["background"]).items()})
+                removal["style_image"].add({k: v.cpu() for k, v in image_metrics(style, outputs["background"]).items()})
             if "mask-b" in batch:  # where each output has its text: the model's predicted mask, the style's own
                 target_mask = batch["mask-b"].to(device)
                 drawn = {"model": out_mask.float(), "style": batch["mask"].to(device) if "mask" in batch else None,
@@ -318,8 +325,9 @@ def evaluate_run(request: EvalRequest) -> dict:
             records += list(batch.get("meta-b", []))
             if sample is None:
                 shown = content if moved is None else placed(content, moved, given)  # what the generator saw
-                sample = {"style": style[:8].cpu(), "content as placed": shown[:8].cpu(), "output": out[:8].float().cpu(), "target": target[:8].cpu(),
-                          "background": batch["background"][:8]}
+                sample = dict(zip(GRID_COLUMNS, (style[:8].cpu(), shown[:8].cpu(), out[:8].float().cpu(), target[:8].cpu(), batch["background"][:8])))
+                if removed is not None:
+                    sample["background out"] = removed[:8].float().cpu()
     report: dict = {"n": len(truths), "data": str(request.data), "model": str(request.model), "true_placement": request.true_placement}
     per = {name: totals[name].means() | {"perfect": totals[name].perfect} for name in names}
     notes: list[str] = []
@@ -384,6 +392,8 @@ def evaluate_run(request: EvalRequest) -> dict:
             report[key] = float(ious[~torch.isnan(ious)].mean())
     report["rec_acc"] = per["model"].get("rec_acc")  # null without a recognizer (see notes)
     report["baselines"] = {"style_image": per["style"], "background": per["background"]}
+    if removal["model"].n + removal["model"].perfect:
+        report["text_removal"] = {k: v.means() for k, v in removal.items()}
     report["notes"] = notes
     folder = Path(request.out)
     folder.mkdir(parents=True, exist_ok=True)
@@ -397,7 +407,7 @@ def evaluate_run(request: EvalRequest) -> dict:
     (folder / "eval.json").write_text(json.dumps(report, indent=2) + "\n")
     from classifier.plots import write_tensor_grid
 
-    write_tensor_grid(sample, GRID_COLUMNS, folder / "grid.png")
+    write_tensor_grid(sample, tuple(sample), folder / "grid.png")
     if request.save_outputs:
         write_outputs(images["model"], truths, folder / "outputs")
     return report

@@ -18,6 +18,13 @@ at the coarsest `style_skip_levels` levels: with skips at full resolution it lea
 style image, old text included (measured: BENCHMARKS.md). `style_skip_levels=0` gives the
 TextStyleBrush layout.
 
+Why a background branch (`background`, SRNet's and MOSTEL's design rather than TextStyleBrush's):
+the generator alone redraws the whole canvas from coarse style maps, so the background's texture
+comes out blurred. With `background` on, `BackgroundDecoder` predicts the style image without
+its text from the style encoder's maps at every resolution (trained by an L1 to the pairs' true
+background), and the output is composed through the predicted mask: mask x generator's image +
+(1 - mask) x background. Measured: BENCHMARKS.md.
+
 Why the content is moved first (`align_content`, see brush.placement): the content skips make
 the generator draw text B where the content image has it, centred at a fixed size, while the
 target has it where the style's margins and alignment put it. `ContentAligner` predicts that
@@ -38,7 +45,7 @@ import torch
 from torch import nn
 
 from brush.discriminator import DISCRIMINATORS
-from brush.encoders import ContentEncoder, StyleEncoder
+from brush.encoders import BackgroundDecoder, ContentEncoder, StyleEncoder
 from brush.generator import Generator
 from brush.placement import ContentAligner, warp
 from fontsynth.torchdata import tensor_channels
@@ -55,6 +62,7 @@ class BrushConfig:
     style_dim: int = 512
     style_skip_levels: int = 2  # the coarsest levels that see the style image's maps (0: TextStyleBrush; see the module docstring)
     align_content: bool = True  # move the content to where the style puts text before encoding it (brush.placement)
+    background: bool = False  # predict the background and compose the output through the mask (see the module docstring)
     discriminator: str = "patch"  # patch (PatchGAN) or stylegan2 (residual, for R1)
     d_widths: tuple[int, ...] = (64, 128, 256, 512)
 
@@ -82,18 +90,34 @@ class BrushGenerator(nn.Module):
         self.style_encoder = StyleEncoder(c.in_channels, c.widths, c.style_dim)
         self.content_encoder = ContentEncoder(c.content_channels, c.widths)
         self.generator = Generator(c.widths, c.style_dim, c.in_channels, c.style_skip_levels)
+        self.background = BackgroundDecoder(c.widths, c.in_channels) if c.background else None
 
-    def forward(self, style: torch.Tensor, content: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        """`content` as pairs store it (one channel) or with `content_channels`: training, eval
-        and edit all pass it so, and it is given `content_channels` here."""
+    def forward(self, style: torch.Tensor, content: torch.Tensor, with_background: bool = False):
+        """(image, mask), with `with_background` (image, mask, background; None without the
+        background branch). `content` as pairs store it (one channel) or with `content_channels`:
+        training, eval and edit all pass it so, and it is given `content_channels` here.
+
+        `content` may hold k contents per style image (k x N, in k blocks of N, as `torch.cat` of
+        k batches gives them): each style image is encoded once for all k (training draws the edit
+        and the reconstruction of a style this way)."""
         c = self.config
         content = tensor_channels(content, c.content_channels)
-        assert style.shape[0] == content.shape[0] and style.shape[-2:] == content.shape[-2:] == (c.height, c.width), (
-            f"style {tuple(style.shape)} and content {tuple(content.shape)} must share batch and the {c.height}x{c.width} canvas")
+        n, k = style.shape[0], content.shape[0] // max(style.shape[0], 1)
+        assert n and content.shape[0] == k * n and style.shape[-2:] == content.shape[-2:] == (c.height, c.width), (
+            f"style {tuple(style.shape)} and content {tuple(content.shape)}: the content batch must be a multiple of the style batch, "
+            f"both on the {c.height}x{c.width} canvas")
         vector, style_maps = self.style_encoder(style)
+        background = self.background(style_maps) if self.background is not None else None
+        if k > 1:
+            vector, style_maps = vector.repeat(k, 1), [m.repeat(k, 1, 1, 1) for m in style_maps]
+            background = background.repeat(k, 1, 1, 1) if background is not None else None
         image, mask = self.generator(vector, self.content_encoder(content), style_maps)
-        assert image.shape == style.shape and mask.shape == (style.shape[0], 1, c.height, c.width)
-        return image, mask
+        shape = (k * n, *style.shape[1:])
+        if background is not None:
+            assert background.shape == shape, f"background {tuple(background.shape)} for style {tuple(style.shape)}"
+            image = mask * image + (1 - mask) * background
+        assert image.shape == shape and mask.shape == (k * n, 1, c.height, c.width)
+        return (image, mask, background) if with_background else (image, mask)
 
 
 def placed(content: torch.Tensor, placement: torch.Tensor, given: torch.Tensor | None) -> torch.Tensor:
@@ -102,7 +126,7 @@ def placed(content: torch.Tensor, placement: torch.Tensor, given: torch.Tensor |
 
 
 @register("brush", BrushConfig, "brush: TextStyleBrush-style generator (style + content encoders, modulated generator, discriminator)",
-          legacy={"align_content": False})
+          legacy={"align_content": False, "background": False})
 class Brush(nn.Module):
     def __init__(self, config: BrushConfig):
         super().__init__()
@@ -113,17 +137,19 @@ class Brush(nn.Module):
         self.g_ema = copy.deepcopy(self.g).eval().requires_grad_(False)
         self.aligner = ContentAligner(c.in_channels, c.content_channels, c.height, c.width, len(c.widths)) if c.align_content else None
 
-    def forward(self, style: torch.Tensor, content: torch.Tensor, placement: bool = False, given: torch.Tensor | None = None):
+    def forward(self, style: torch.Tensor, content: torch.Tensor, placement: bool = False, given: torch.Tensor | None = None,
+                with_background: bool = False):
         """The EMA generator's (image, mask) for the content moved by the aligner; with
-        `placement`, also the aligner's placement (N x 4; None without an aligner). `given` (N x
+        `placement`, also the aligner's placement (N x 4; None without an aligner); with
+        `with_background`, last the predicted background (None without the branch). `given` (N x
         4): placements to use instead of the aligner's (`brush eval --true-placement`)."""
         assert given is None or (self.aligner is not None and given.shape == (style.shape[0], 4)), "given placements need an aligner, N x 4"
         moved = None
         if self.aligner is not None:
             moved = self.aligner(style, content)
             content = placed(content, moved, given)
-        image, mask = self.g_ema(style, content)
-        return (image, mask, moved) if placement else (image, mask)
+        image, mask, background = self.g_ema(style, content, with_background=True)
+        return (image, mask) + ((moved,) if placement else ()) + ((background,) if with_background else ())
 
     def train(self, mode: bool = True):
         super().train(mode)

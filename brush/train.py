@@ -38,8 +38,7 @@ from classifier.training import RunResult
 from fontsynth.torchdata import tensor_channels
 
 KIND = "brush"
-FIELDS = ("image", "target", "content", "content-b", "mask", "mask-b", "label-b")
-VAL_FIELDS = ("background",)  # for val_text_contrast
+FIELDS = ("image", "target", "content", "content-b", "mask", "mask-b", "label-b", "background")
 FEATURE_LAYERS = ("relu1_1", "relu2_1", "relu3_1", "relu4_1")
 
 
@@ -57,6 +56,7 @@ class LossConfig:
     ink: float = 10.0  # L1 to the target over its text mask only, each image's text weighing alike (`ink_l1`; ours)
     placement: float = 1.0  # L1 of the aligner's placed content box to the target's text box (`placement_loss`; ours)
     placement_teacher: float = 0.5  # share of pairs the generator sees with the content at its true placement, not the aligner's (ours)
+    background: float = 10.0  # L1 of the background branch's output to the true background, and over the old text (model `background` on; ours)
     reconstruction: float = 10.0  # L1 of G(style A, content A) to A (paper 10; reproduction 2)
     cycle: float = 1.0  # L1 of G(G(A, content B), content A) to A (paper 1; reproduction 2)
     perceptual: float = 1.0  # feature MSE of output vs target over feature_layers (paper 1; reproduction 25)
@@ -72,7 +72,7 @@ class LossConfig:
     ema_decay: float = 0.999
 
     def __post_init__(self):
-        weights = (self.target, self.mask, self.ink, self.placement, self.reconstruction, self.cycle, self.perceptual, self.gram, self.typeface, self.ocr,
+        weights = (self.target, self.mask, self.ink, self.placement, self.background, self.reconstruction, self.cycle, self.perceptual, self.gram, self.typeface, self.ocr,
                    self.adversarial, self.r1)
         if min(weights) < 0:
             raise ValueError("loss weights must not be negative")
@@ -107,8 +107,8 @@ for _preset in PRESETS.values():
     _preset["train"] = {**GAN_TRAIN, **_preset["train"]}
 
 
-OPTIONAL_TERMS = ("ink", "reconstruction", "cycle", "perceptual", "gram", "typeface", "ocr", "adversarial")  # in the order computed
-SAMPLE_COLUMNS = ("style", "content as placed", "output", "target", "mask")  # the grids written at each validation
+OPTIONAL_TERMS = ("ink", "background", "reconstruction", "cycle", "perceptual", "gram", "typeface", "ocr", "adversarial")  # in the order computed
+SAMPLE_COLUMNS = ("style", "content as placed", "output", "target", "mask")  # the grids written at each validation (+ "background out")
 
 
 @dataclass
@@ -159,8 +159,7 @@ class BrushTask:
         if self._on != device:
             self.frozen.to(device)
             self._on = device
-        return {k: batch[k].to(device, non_blocking=True) for k in ("image", "target", "content", "content-b", "mask", "mask-b", *VAL_FIELDS)
-                if k in batch}
+        return {k: batch[k].to(device, non_blocking=True) for k in FIELDS if k != "label-b" and k in batch}
 
     def losses(self, parts: dict[str, nn.Module], batch: dict, device: torch.device, step: int):
         c = self.config
@@ -182,15 +181,18 @@ class BrushTask:
             moved = moved.detach()
         if step < c.content_steps:  # phase 1: the content autoencoder (the content where it is)
             content = tensor_channels(x["content-b"], channels)
-            out, mask = G(content, x["content-b"])
-            yield "generator", self._total({"target": c.target * L.l1(out, content), "mask": c.mask * L.mask_loss(mask, 1 - x["content-b"])}), n
+            out, mask, background = G(content, x["content-b"], with_background=True)
+            terms = {"target": c.target * L.l1(out, content), "mask": c.mask * L.mask_loss(mask, 1 - x["content-b"])}
+            if c.background and background is not None:  # the content image's background: white
+                terms["background"] = c.background * L.background_loss(background, torch.ones_like(background), 1 - x["content-b"])
+            yield "generator", self._total(terms), n
             return
         if moved is not None:
             if c.placement_teacher:  # teacher forcing: some contents at their true placement, not the aligner's
                 truth = fitted_placement(contents, content_masks)
                 moved = torch.where(torch.rand(2 * n, 1, device=device) < c.placement_teacher, truth, moved)
             contents = warp(contents, moved)
-        both, masks = G(styles, contents)  # edit and reconstruction in one pass
+        both, masks, backgrounds = G(style, contents, with_background=True)  # edit and reconstruction in one pass, style A encoded once
         out, rec, mask = both[:n], both[n:], masks[:n]
         adversarial_d, adversarial_g = L.ADVERSARIAL[c.adversarial_loss]
         if c.adversarial:
@@ -203,6 +205,8 @@ class BrushTask:
         terms = {"target": c.target * L.l1(out, target), "mask": c.mask * L.mask_loss(mask, x["mask-b"])}
         if c.ink:
             terms["ink"] = c.ink * L.ink_l1(out, target, x["mask-b"])
+        if c.background and backgrounds is not None:  # both halves have style A: its background
+            terms["background"] = c.background * L.background_loss(backgrounds[:n], invert(x["background"], flip), x["mask"])
         if c.reconstruction:
             terms["reconstruction"] = c.reconstruction * L.l1(rec, style)
         if c.cycle:
@@ -231,6 +235,7 @@ class BrushTask:
     def _total(self, terms: dict[str, torch.Tensor]) -> torch.Tensor:
         """The sum of the generator's weighted loss terms; each is kept (detached) in `self.terms`
         for metrics.csv."""
+        assert set(terms) <= set(self.term_names), f"loss terms {sorted(set(terms) - set(self.term_names))} are not in term_names"
         self.terms = {name: value.detach().float() for name, value in terms.items()}
         return sum(terms.values())
 
@@ -247,7 +252,7 @@ class BrushTask:
         self._sample = None
         for batch in loader:
             x = self._inputs(batch, device)
-            out, mask, moved = model(x["image"], x["content-b"], placement=True)
+            out, mask, moved, background = model(x["image"], x["content-b"], placement=True, with_background=True)
             out, mask = out.float(), mask.float()
             mse = (out - x["target"]).pow(2).flatten(1).mean(dim=1)
             totals["mse"] += float(mse.sum())
@@ -261,15 +266,17 @@ class BrushTask:
             count += len(mse)
             if self._sample is None:
                 shown = x["content-b"] if moved is None else warp(x["content-b"], moved)  # what the generator saw
-                self._sample = {k: v[:8].cpu() for k, v in (("style", x["image"]), ("content as placed", shown), ("output", out),
-                                                           ("target", x["target"]), ("mask", mask))}
+                columns = dict(zip(SAMPLE_COLUMNS, (x["image"], shown, out, x["target"], mask)))
+                if background is not None:
+                    columns["background out"] = background
+                self._sample = {k: v[:8].cpu() for k, v in columns.items()}
         return {**{f"val_{k}": v / max(count, 1) for k, v in totals.items()},
                 "val_text_contrast": nan_mean(contrasts), "val_box_iou": nan_mean(ious), "val_placement_iou": nan_mean(placed)}
 
     def snapshot(self, model: Brush, folder: Path, step: int) -> None:
         """samples/step-NNNNNNN.png: style | content as placed | output | target | predicted mask, one row per pair."""
         if self._sample is not None:
-            write_tensor_grid(self._sample, SAMPLE_COLUMNS, Path(folder) / "samples" / f"step-{step:07d}.png")
+            write_tensor_grid(self._sample, tuple(self._sample), Path(folder) / "samples" / f"step-{step:07d}.png")
 
     def tables(self) -> dict:
         return {"losses": asdict(self.config)}
@@ -305,6 +312,8 @@ def load_frozen(options: dict, loss: LossConfig) -> tuple[Frozen, dict[str, str]
 def prepare(model_config, sources: Sources, options: dict, resuming: bool) -> Prepared:
     loss: LossConfig = options.get("losses", LossConfig())
     frozen, off = load_frozen(options, loss)
+    if loss.background and not model_config.background:
+        off["background"] = "no background branch (model.background false)"
     loss = replace(loss, **{k: 0.0 for k in off})
     summary = {"losses_off": off, "frozen": {k: options.get(k) for k in ("classifier", "recognizer", "features")}}
     if off:
@@ -312,7 +321,7 @@ def prepare(model_config, sources: Sources, options: dict, resuming: bool) -> Pr
     return Prepared(model_config, BrushTask(loss, frozen), sources.train, summary)
 
 
-SPEC = TrainerSpec(kind=KIND, model="brush", presets=PRESETS, fields=FIELDS, val_fields=VAL_FIELDS, prepare=prepare, sections={"losses": LossConfig})
+SPEC = TrainerSpec(kind=KIND, model="brush", presets=PRESETS, fields=FIELDS, prepare=prepare, sections={"losses": LossConfig})
 
 
 def train_brush(request: TrainRequest, on_step=None) -> RunResult:

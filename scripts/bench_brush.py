@@ -1,7 +1,7 @@
 """Speed of brush: training steps per second per preset (synthetic pairs on the device, the
 loader left out), and `brush stylize` seconds per 100 steps.
 
-    python scripts/bench_brush.py train --preset small [--features random] [--classifier RUN] [--recognizer RUN] [--batch-size 16] [--device cuda]
+    python scripts/bench_brush.py train --preset small [--model '{"background": true}'] [--features random] [--classifier RUN] [--recognizer RUN] [--batch-size 16] [--device cuda]
     python scripts/bench_brush.py stylize --size 64x256 --loss gram [--steps 100] [--device cuda]
     python scripts/bench_brush.py aligner --data data/pairs --test-data data/pairs-test [--steps 600] [--size 32x128]
 
@@ -37,13 +37,15 @@ def sync(device: torch.device) -> None:
 def bench_train(args) -> dict:
     device = torch.device(args.device)
     preset = PRESETS[args.preset]
-    model = create_model("brush", **preset["model"]).to(device)
+    model = create_model("brush", **{**preset["model"], **json.loads(args.model)}).to(device)
     channels_last = uses_channels_last(model, TrainConfig(channels_last=args.channels_last), device)  # as the trainer: CUDA only
     if channels_last:
         model.to(memory_format=torch.channels_last)
     c = model.config
     batch_size = args.batch_size or preset["train"]["batch_size"]
     frozen, off = load_frozen({"features": args.features, "classifier": args.classifier, "recognizer": args.recognizer}, LossConfig())
+    if not model.config.background:
+        off["background"] = "no background branch"
     task = BrushTask(replace(LossConfig(), **{k: 0.0 for k in off}), frozen.to(device))
     parts = task.parts(model)
     config = TrainConfig(**{k: v for k, v in preset["train"].items() if k in ("lr", "betas", "weight_decay", "grad_clip")})
@@ -51,7 +53,7 @@ def bench_train(args) -> dict:
     g = torch.Generator().manual_seed(0)
     rand = lambda ch: torch.rand(batch_size, ch, c.height, c.width, generator=g)  # noqa: E731
     batch = {"image": rand(3), "target": rand(3), "content": rand(1), "content-b": rand(1), "mask": rand(1), "mask-b": rand(1),
-             "label-b": ["brush"] * batch_size}
+             "label-b": ["brush"] * batch_size, "background": rand(3)}
     cuda = device.type == "cuda"
 
     def step(k: int) -> None:
@@ -65,7 +67,7 @@ def bench_train(args) -> dict:
         step(k)
     sync(device)
     seconds = time.perf_counter() - start
-    return {"what": "train", "preset": args.preset, "batch_size": batch_size, "canvas": f"{c.height}x{c.width}", "device": str(device),
+    return {"what": "train", "preset": args.preset, "model": json.loads(args.model), "batch_size": batch_size, "canvas": f"{c.height}x{c.width}", "device": str(device),
             "features": args.features, "classifier": args.classifier, "recognizer": args.recognizer, "losses_on": list(task.term_names),
             "channels_last": channels_last, "steps_per_s": round(args.steps / seconds, 3), "pairs_per_s": round(args.steps * batch_size / seconds, 1),
             "g_params_M": round(sum(p.numel() for p in model.g.parameters()) / 1e6, 2),
@@ -139,6 +141,7 @@ def main() -> None:
     t.add_argument("--features", default=None, help="random, a typeface run, or a torchvision VGG .pth (default: --classifier's)")
     t.add_argument("--classifier", default=None, help="a typeface run: typeface loss (and the feature network)")
     t.add_argument("--recognizer", default=None, help="a recognizer run: OCR loss")
+    t.add_argument("--model", default="{}", help='JSON overrides of the preset\'s model config, e.g. \'{"background": true}\'')
     t.add_argument("--steps", type=int, default=10)
     t.add_argument("--warmup", type=int, default=2)
     t.add_argument("--device", default="cpu")

@@ -16,6 +16,7 @@ import brush.model  # noqa: E402, F401
 from brush import evaluate as E  # noqa: E402
 from brush.cli import app  # noqa: E402
 from brush.edit import feather, load_brush  # noqa: E402
+from brush.losses import background_loss  # noqa: E402
 from brush.train import BrushTask, Frozen, LossConfig  # noqa: E402
 from classifier.registry import create_model  # noqa: E402
 from classifier.training import make_optimizer, step_losses, TrainConfig  # noqa: E402
@@ -78,6 +79,61 @@ def test_gradients_reach_both_encoders():
     for part in (model.g.style_encoder, model.g.content_encoder, model.g.generator):
         grads = [p.grad for p in part.parameters()]
         assert all(g is not None for g in grads) and sum(float(g.abs().sum()) for g in grads) > 0
+
+
+def test_the_background_branch_composes_the_output_through_the_mask():
+    model = tiny_brush(background=True)
+    x = batch()
+    g = model.g
+    image, mask, background = g(x["image"], x["content-b"], with_background=True)
+    vector, maps = g.style_encoder(x["image"])
+    drawn, drawn_mask = g.generator(vector, g.content_encoder(x["content-b"]), maps)  # the generator's own image
+    assert torch.equal(mask, drawn_mask) and background.shape == x["image"].shape
+    assert 0 <= float(background.min()) and float(background.max()) <= 1
+    assert torch.allclose(image, mask * drawn + (1 - mask) * background, atol=1e-6)
+    assert tiny_brush().g(x["image"], x["content-b"], with_background=True)[2] is None  # off: no branch
+    assert model(x["image"], x["content-b"], with_background=True)[2].shape == x["image"].shape  # the EMA model's too
+    # two contents per style image (training's edit + reconstruction): each style encoded once, the same result
+    contents = torch.cat([x["content-b"], x["content"]])
+    once = g(x["image"], contents, with_background=True)
+    twice = g(torch.cat([x["image"], x["image"]]), contents, with_background=True)
+    assert all(torch.allclose(a, b, atol=1e-6) for a, b in zip(once, twice)) and once[0].shape == (4, 3, 32, 64)
+    with pytest.raises(AssertionError, match="multiple of the style batch"):
+        g(x["image"], contents[:3])
+
+
+@pytest.mark.parametrize("inversion", [0.0, 1.0])
+def test_the_background_loss_is_the_l1_to_the_true_background_as_the_style_was_shown(inversion):
+    model = tiny_brush(background=True)
+    x = batch()
+    task = BrushTask(LossConfig(inversion=inversion, background=3.0), Frozen())
+    dict((name, loss) for name, loss, _ in step_losses(task, task.parts(model), x, torch.device("cpu"), 0))
+    flip = lambda t: 1 - t if inversion else t  # noqa: E731
+    with torch.no_grad():
+        predicted = model.g.background(model.g.style_encoder(flip(x["image"]))[1])  # depends on the style image alone
+    expected = 3.0 * background_loss(predicted, flip(x["background"]), x["mask"])  # erasing style A's own text (its mask)
+    assert float(task.terms["background"]) == pytest.approx(float(expected), rel=1e-5)
+    phase1 = BrushTask(LossConfig(content_steps=5, background=3.0), Frozen())  # the content autoencoder: a white background
+    list(step_losses(phase1, phase1.parts(model), x, torch.device("cpu"), 2))
+    with torch.no_grad():
+        white = model.g.background(model.g.style_encoder(x["content-b"].expand(-1, 3, -1, -1))[1])
+    assert float(phase1.terms["background"]) == pytest.approx(3.0 * float(background_loss(white, torch.ones_like(white), 1 - x["content-b"])), rel=1e-5)
+
+
+def test_the_background_branch_learns_to_remove_the_text():
+    model = tiny_brush(background=True)
+    style, _, target, _ = word_pair()
+    background = torch.empty_like(style)
+    background[:] = torch.tensor([0.9, 0.8, 0.3]).view(1, 3, 1, 1)  # word_pair's ground, without "text A"
+    opt = torch.optim.Adam(model.g.parameters(), lr=3e-3)
+    losses = []
+    for _ in range(100):
+        loss = (model.g(style, torch.ones(1, 1, 32, 64), with_background=True)[2] - background).abs().mean()
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        losses.append(loss.item())
+    assert losses[-1] < 0.1 * losses[0]
 
 
 def snapshot(module):
@@ -286,7 +342,7 @@ def run(pairs, tmp_path_factory):
 def test_training_writes_a_run_folder_with_sample_grids(run):
     config = json.loads((run / "config.json").read_text())
     assert config["kind"] == "brush" and config["losses"]["content_steps"] == 10
-    assert set(config["losses_off"]) == {"typeface", "ocr"}  # perceptual and Gram run on --features random
+    assert set(config["losses_off"]) == {"typeface", "ocr", "background"}  # perceptual and Gram run on --features random; no background branch
     header = (run / "metrics.csv").read_text().splitlines()[0].split(",")
     assert {"discriminator_loss", "generator_loss", "val_psnr", "val_mse", "val_text_contrast", "val_box_iou"} <= set(header)
     contrasts = [float(r["val_text_contrast"]) for r in csv.DictReader(open(run / "metrics.csv")) if r["val_text_contrast"]]
@@ -309,6 +365,19 @@ def test_training_writes_a_run_folder_with_sample_grids(run):
         assert all((header[:, k * 128:(k + 1) * 128] < 128).any() for k in range(5))  # each column is named
 
 
+def test_training_with_the_background_branch_logs_its_term_and_draws_its_background(pairs, tmp_path):
+    (tmp_path / "bg.json").write_text(json.dumps({"model": {"background": True}}))
+    result = invoke("train", "--data", pairs / "train", "--val-data", pairs / "test", "--out", tmp_path / "run", "--steps", "12",
+                    "--config", tmp_path / "bg.json", *FAST)
+    assert result.exit_code == 0, result.output
+    config = json.loads((tmp_path / "run" / "config.json").read_text())
+    assert config["model_config"]["background"] is True and config["losses"]["background"] == 10.0 and "background" not in config["losses_off"]
+    rows = list(csv.DictReader(open(tmp_path / "run" / "metrics.csv")))
+    assert all(float(r["background_term"]) > 0 for r in rows)  # phase 1 (a white background) and the joint objective
+    with Image.open(sorted((tmp_path / "run" / "samples").glob("step-*.png"))[-1]) as sheet:
+        assert sheet.size[0] == 6 * 128  # style | content as placed | output | target | mask | background out
+
+
 def test_eval_json_against_the_baselines(run, pairs, tmp_path):
     result = invoke("eval", run, "--data", pairs / "test", "--json", "--workers", "0", "--no-tesseract", "--out", tmp_path / "ev", "--device", "cpu",
                     "--save-outputs")
@@ -317,6 +386,7 @@ def test_eval_json_against_the_baselines(run, pairs, tmp_path):
     assert "generating" in result.stderr and "12/12" in result.stderr
     assert {"mse", "psnr", "ms_ssim", "rec_acc", "n"} <= set(report) and report["n"] == 12
     assert report["rec_acc"] is None and any("recognizer" in n for n in report["notes"])
+    assert "text_removal" not in report  # no background branch
     for baseline in report["baselines"].values():
         assert math.isfinite(baseline["psnr"]) and 0 < baseline["mse"] < 1
     assert report["psnr"] == pytest.approx(10 * math.log10(1 / report["mse"]), abs=3)  # mean of logs vs log of mean: close, not equal
@@ -358,6 +428,27 @@ def test_eval_json_against_the_baselines(run, pairs, tmp_path):
         target = decode(ds[i]["target"]).astype(np.float64) / 255
         errors.append(((output - target.reshape(output.shape)) ** 2).mean())
     assert np.mean(errors) == pytest.approx(report["mse"], abs=2e-3)
+
+
+def test_eval_reports_text_removal_for_a_model_with_the_background_branch(pairs, tmp_path):
+    import dataclasses
+
+    from classifier.training import save_checkpoint
+    from fontsynth.torchdata import ShardDataset
+
+    model = tiny_brush(width=128, background=True)
+    save_checkpoint(tmp_path / "bg.pt", {"format": "fontsynth-checkpoint", "format_version": 1, "model": "brush",
+                                         "model_config": dataclasses.asdict(model.config), "state_dict": model.state_dict(), "tables": {}})
+    result = invoke("eval", tmp_path / "bg.pt", "--data", pairs / "test", "--json", "--workers", "0", "--no-tesseract", "--no-progress",
+                    "--out", tmp_path / "ev", "--device", "cpu")
+    assert result.exit_code == 0, result.output
+    removal = json.loads(result.stdout)["text_removal"]
+    items = [ShardDataset(pairs / "test", fields=("image", "background"), size=(32, 128), channels=3)[i] for i in range(12)]
+    left = [float((it["image"] - it["background"]).pow(2).mean()) for it in items]  # the old text left in place
+    assert removal["style_image"]["mse"] == pytest.approx(sum(v for v in left if v > 0) / sum(v > 0 for v in left), rel=1e-5)
+    assert 0 < removal["model"]["mse"] < 1 and math.isfinite(removal["model"]["psnr"])
+    with Image.open(tmp_path / "ev" / "grid.png") as grid:  # a sixth column: the background out
+        assert grid.size[0] == 6 * 128
 
 
 def test_eval_charts_a_judges_verdicts_by_render_slice(run, pairs, tmp_path):
