@@ -12,6 +12,7 @@
 # A dry run on a CPU checks the whole script before GPU time is spent on it (tiny models, 1 minute):
 #   DEVICE=cpu REC_PRESET=smoke BRUSH_PRESET=smoke BENCH_BATCHES=4 SETTLE=20 EVAL_N=40 \
 #     bash scripts/gpu_models.sh start PACK 1   (then `wait 120`, then `eval PACK`)
+# Model overrides as JSON: REC_MODEL (recognizer), BRUSH_MODEL (brush, e.g. '{"background": true}').
 set -uo pipefail
 phase=$1
 TRBA=${TRBA:-/tmp/trba} BRUSH=${BRUSH:-/tmp/brush}
@@ -53,7 +54,9 @@ start)
   # REC_MODEL: recognizer model overrides as JSON, e.g. '{"input_norm": "polarity", "width": 128}' (BENCHMARKS.md, session 9)
   echo "{\"model\": ${REC_MODEL:-{\}}, \"train\": {\"val_every\": 1000, \"checkpoint_every\": 1000, \"log_every\": 100}, \"data\": {\"val_samples\": 2000}}" > /tmp/trba.json
   python3 -c "import json; print('recognizer --config', json.load(open('/tmp/trba.json')))" || exit 1
-  echo '{"train": {"val_every": 500, "checkpoint_every": 500, "log_every": 50}, "losses": {"content_steps": 1000}}' > /tmp/brush.json
+  # BRUSH_MODEL: brush model overrides as JSON, e.g. '{"background": true}' (BENCHMARKS.md, session 15)
+  echo "{\"model\": ${BRUSH_MODEL:-{\}}, \"train\": {\"val_every\": 500, \"checkpoint_every\": 500, \"log_every\": 50}, \"losses\": {\"content_steps\": 1000}}" > /tmp/brush.json
+  python3 -c "import json; print('brush --config', json.load(open('/tmp/brush.json')))" || exit 1
   : > "$pids"
   setsid nohup $fs train-recognizer --fonts "$pack" --on-the-fly --split train --size 32 --preset $REC_PRESET --max-minutes "$minutes" \
       --workers "$rec_workers" --device $DEVICE --no-progress --config /tmp/trba.json --out "$TRBA" > /tmp/trba.log 2>&1 < /dev/null &
