@@ -52,24 +52,27 @@ def train(
 @user_errors
 def edit(
     image: Annotated[Path, typer.Argument(help="The image whose text to rewrite (PNG, JPEG, ...).")],
-    text: Annotated[str, typer.Option(help="The new text.")],
     model: Model,
     output: Annotated[Path, typer.Option("--output", "-o", help="Where to write the result (.png, .jpg or .jpeg).")],
     box: Annotated[Optional[str], typer.Option(help="LEFT,TOP,RIGHT,BOTTOM of the text inside a larger photo (pixels); "
                                                    "default: the whole image is the word.")] = None,
+    text: Annotated[Optional[str], typer.Option(help="The new text.")] = None,
+    erase: Annotated[bool, typer.Option("--erase", help="Remove the text instead (a model trained with the background branch).")] = False,
     device: Device = "auto",
 ) -> None:
-    """Rewrite the text of a word image (or of a box in a photo) in its own style."""
+    """Rewrite the text of a word image (or of a box in a photo) in its own style, or erase it."""
     require("torch", "train", "brush edit")
     from brush.edit import Editor, parse_box, write_image
     from classifier.cli import read_images
 
+    if (text is None) == (not erase):
+        raise UserError("give either --text NEW (rewrite the text) or --erase (remove it)")
     if output.suffix.lower() not in (".png", ".jpg", ".jpeg"):
         raise UserError(f"-o {output}: write .png, .jpg or .jpeg")
     (picture,) = read_images([image])
     parsed = parse_box(box) if box else None
     editor = Editor(model, device)
-    write_image(editor.edit(picture, text, parsed), output)
+    write_image(editor.edit(picture, None if erase else text, parsed), output)
     typer.echo(f"{image} -> {output}")
 
 

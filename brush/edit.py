@@ -4,6 +4,7 @@
     editor = Editor("runs/brush")
     out = editor.edit(image, "hello")                       # a word crop: same size out
     out = editor.edit(photo, "SALE", box=(120, 40, 180, 60))  # left, top, right, bottom
+    out = editor.edit(photo, None, box=(120, 40, 180, 60))    # erase the text (a model with the background branch)
 
 A crop goes through the training data's own preparation (`fit_to_canvas`: height to the
 canvas keeping the aspect, right padding), the new text is drawn in the standard content font
@@ -11,7 +12,8 @@ exactly as `--recipe pairs` stores `content`, the EMA generator draws the edit, 
 part of the canvas is resized back to the crop's size. Inside a box the edit replaces the
 crop (old text included) with a few pixels of feathering at the box border, except where the
 predicted text mask says new text is: that is kept whole. Pixels outside the box are never
-touched.
+touched. With no new text (`--erase`) the crop becomes the background branch's prediction: the
+image without its text, blended the same way (no mask to keep).
 """
 
 from __future__ import annotations
@@ -78,17 +80,27 @@ class Editor:
         if missing:
             raise UserError(f"--text {text!r}: the content font cannot draw {missing!r}; use characters it covers")
 
+    def check_erase(self) -> None:
+        if not self.config.background:
+            raise UserError("--erase needs a model with the background branch; train one with --config "
+                            "'{\"model\": {\"background\": true}}' (this model has none)")
+
     @torch.no_grad()
-    def generate(self, crop: np.ndarray, text: str) -> tuple[np.ndarray, np.ndarray]:
-        """(edited crop uint8 with the crop's size and channels, text mask float H x W in [0, 1])."""
+    def generate(self, crop: np.ndarray, text: str | None) -> tuple[np.ndarray, np.ndarray]:
+        """(edited crop uint8 with the crop's size and channels, text mask float H x W in [0, 1]);
+        `text` None: the crop without its text (the background branch) and an empty mask."""
         from fontsynth.torchdata import image_tensor
 
-        self.check_text(text)
+        self.check_erase() if text is None else self.check_text(text)
         c = self.config
         h, w = crop.shape[:2]
         style = image_tensor(crop, (c.height, c.width), c.in_channels)[None].to(self.device)
-        content = torch.from_numpy(self.content.draw(text, c.height, c.width)).float().div(255)[None, None].to(self.device)
-        out, mask = self.model(style, content)  # one channel, as pairs store it
+        if text is None:
+            out = self.model.background_of(style)
+            mask = torch.zeros_like(out[:, :1])
+        else:
+            content = torch.from_numpy(self.content.draw(text, c.height, c.width)).float().div(255)[None, None].to(self.device)
+            out, mask = self.model(style, content)  # one channel, as pairs store it
         used = min(c.width, max(1, round(w * c.height / h)))  # the canvas columns the crop filled (fit_to_canvas)
         image = out[0, :, :, :used].float().clamp(0, 1).permute(1, 2, 0).cpu().numpy()
         soft = mask[0, 0, :, :used].float().cpu().numpy()
@@ -103,7 +115,8 @@ class Editor:
             image = to_channels(image, min(channels, 3))
         return (image[..., 0] if crop.ndim == 2 else image), soft
 
-    def edit(self, image: np.ndarray, text: str, box: tuple[int, int, int, int] | None = None) -> np.ndarray:
+    def edit(self, image: np.ndarray, text: str | None, box: tuple[int, int, int, int] | None = None) -> np.ndarray:
+        """The image with its text (or the box's) rewritten as `text`, or erased when `text` is None."""
         if box is None:
             return self.generate(image, text)[0]
         height, width = image.shape[:2]

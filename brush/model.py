@@ -151,6 +151,12 @@ class Brush(nn.Module):
         image, mask, background = self.g_ema(style, content, with_background=True)
         return (image, mask) + ((moved,) if placement else ()) + ((background,) if with_background else ())
 
+    def background_of(self, style: torch.Tensor) -> torch.Tensor:
+        """The EMA background branch's prediction for style images: the images without their text
+        (`brush edit --erase`). Only for a model with the branch."""
+        assert self.g_ema.background is not None, "the model has no background branch (model.background false)"
+        return self.g_ema.background(self.g_ema.style_encoder(style)[1])
+
     def train(self, mode: bool = True):
         super().train(mode)
         self.g_ema.eval()

@@ -430,15 +430,22 @@ def test_eval_json_against_the_baselines(run, pairs, tmp_path):
     assert np.mean(errors) == pytest.approx(report["mse"], abs=2e-3)
 
 
-def test_eval_reports_text_removal_for_a_model_with_the_background_branch(pairs, tmp_path):
+def background_checkpoint(path):
+    """An (untrained) tiny brush with the background branch, saved as a checkpoint at `path`."""
     import dataclasses
 
     from classifier.training import save_checkpoint
-    from fontsynth.torchdata import ShardDataset
 
     model = tiny_brush(width=128, background=True)
-    save_checkpoint(tmp_path / "bg.pt", {"format": "fontsynth-checkpoint", "format_version": 1, "model": "brush",
-                                         "model_config": dataclasses.asdict(model.config), "state_dict": model.state_dict(), "tables": {}})
+    save_checkpoint(path, {"format": "fontsynth-checkpoint", "format_version": 1, "model": "brush",
+                           "model_config": dataclasses.asdict(model.config), "state_dict": model.state_dict(), "tables": {}})
+    return path
+
+
+def test_eval_reports_text_removal_for_a_model_with_the_background_branch(pairs, tmp_path):
+    from fontsynth.torchdata import ShardDataset
+
+    background_checkpoint(tmp_path / "bg.pt")
     result = invoke("eval", tmp_path / "bg.pt", "--data", pairs / "test", "--json", "--workers", "0", "--no-tesseract", "--no-progress",
                     "--out", tmp_path / "ev", "--device", "cpu")
     assert result.exit_code == 0, result.output
@@ -495,6 +502,33 @@ def test_edit_a_box_leaves_every_other_pixel_unchanged(run, tmp_path):
     assert not np.array_equal(out[20:50, 30:150], photo[20:50, 30:150])
     word = invoke("edit", tmp_path / "photo.png", "--text", "hello", "-m", run, "-o", tmp_path / "word.jpg", "--device", "cpu")
     assert word.exit_code == 0 and Image.open(tmp_path / "word.jpg").size == (200, 90)
+
+
+def test_erase_puts_the_background_branchs_prediction_in_place_of_the_text(run, tmp_path):
+    model_path = background_checkpoint(tmp_path / "bg.pt")
+    rng = np.random.default_rng(0)
+    photo = rng.integers(0, 256, (90, 200, 3), dtype=np.uint8)
+    Image.fromarray(photo).save(tmp_path / "photo.png")
+    result = invoke("edit", tmp_path / "photo.png", "--erase", "--box", "30,20,150,50", "-m", model_path, "-o", tmp_path / "out.png", "--device", "cpu")
+    assert result.exit_code == 0, result.output
+    out = np.asarray(Image.open(tmp_path / "out.png"))
+    outside = np.ones(photo.shape[:2], bool)
+    outside[20:50, 30:150] = False
+    assert np.array_equal(out[outside], photo[outside]) and not np.array_equal(out[20:50, 30:150], photo[20:50, 30:150])
+    # a crop of the canvas' own size: the branch's background, pixel for pixel
+    word = rng.integers(0, 256, (32, 128, 3), dtype=np.uint8)
+    Image.fromarray(word).save(tmp_path / "word.png")
+    assert invoke("edit", tmp_path / "word.png", "--erase", "-m", model_path, "-o", tmp_path / "erased.png", "--device", "cpu").exit_code == 0
+    model, _ = load_brush(model_path, "cpu")
+    with torch.no_grad():
+        expected = model.background_of(torch.from_numpy(word).permute(2, 0, 1)[None].float() / 255)[0].permute(1, 2, 0).numpy()
+    erased = np.asarray(Image.open(tmp_path / "erased.png")).astype(int)
+    assert np.abs(erased - (expected * 255 + 0.5).astype(int)).max() <= 1
+    # errors: a model without the branch; --text and --erase together, or neither
+    for args, message in ((["--erase", "-m", run], "background branch"), (["--erase", "--text", "a", "-m", model_path], "either --text"),
+                          (["-m", model_path], "either --text")):
+        bad = invoke("edit", tmp_path / "photo.png", *args, "-o", tmp_path / "bad.png", "--device", "cpu")
+        assert bad.exit_code == 2 and message in bad.output and "Traceback" not in bad.output and not (tmp_path / "bad.png").exists()
 
 
 @pytest.mark.parametrize("args,message", [
