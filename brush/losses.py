@@ -36,13 +36,6 @@ def ink_l1(output: torch.Tensor, target: torch.Tensor, mask: torch.Tensor, eps: 
     return (per_image / (weight.flatten(1).sum(dim=1) * target.shape[1]).clamp_min(eps)).mean()
 
 
-def background_loss(background: torch.Tensor, truth: torch.Tensor, old_text: torch.Tensor) -> torch.Tensor:
-    """L1 of a predicted background to the true one, plus the same L1 over where the style image's
-    own text was (`ink_l1` with its mask): the few pixels to erase would otherwise weigh little
-    against the many to copy, and copying the old text along would cost almost nothing."""
-    return l1(background, truth) + ink_l1(background, truth, old_text)
-
-
 def placement_loss(placement: torch.Tensor, content: torch.Tensor, target_mask: torch.Tensor) -> torch.Tensor:
     """L1 between where `placement` puts the content's ink box (`brush.placement`; the content
     N x 1 x H x W, dark text on light) and the ink box of the target's mask, in normalised

@@ -56,7 +56,8 @@ class LossConfig:
     ink: float = 10.0  # L1 to the target over its text mask only, each image's text weighing alike (`ink_l1`; ours)
     placement: float = 1.0  # L1 of the aligner's placed content box to the target's text box (`placement_loss`; ours)
     placement_teacher: float = 0.5  # share of pairs the generator sees with the content at its true placement, not the aligner's (ours)
-    background: float = 10.0  # L1 of the background branch's output to the true background, and over the old text (model `background` on; ours)
+    background: float = 10.0  # L1 of the background branch's output to the true background (model `background` on; ours: pairs give it)
+    erase: float = 10.0  # the same L1 over where the style image's own text was (`ink_l1` with its mask; model `background` on; ours)
     reconstruction: float = 10.0  # L1 of G(style A, content A) to A (paper 10; reproduction 2)
     cycle: float = 1.0  # L1 of G(G(A, content B), content A) to A (paper 1; reproduction 2)
     perceptual: float = 1.0  # feature MSE of output vs target over feature_layers (paper 1; reproduction 25)
@@ -72,7 +73,7 @@ class LossConfig:
     ema_decay: float = 0.999
 
     def __post_init__(self):
-        weights = (self.target, self.mask, self.ink, self.placement, self.background, self.reconstruction, self.cycle, self.perceptual, self.gram, self.typeface, self.ocr,
+        weights = (self.target, self.mask, self.ink, self.placement, self.background, self.erase, self.reconstruction, self.cycle, self.perceptual, self.gram, self.typeface, self.ocr,
                    self.adversarial, self.r1)
         if min(weights) < 0:
             raise ValueError("loss weights must not be negative")
@@ -107,7 +108,7 @@ for _preset in PRESETS.values():
     _preset["train"] = {**GAN_TRAIN, **_preset["train"]}
 
 
-OPTIONAL_TERMS = ("ink", "background", "reconstruction", "cycle", "perceptual", "gram", "typeface", "ocr", "adversarial")  # in the order computed
+OPTIONAL_TERMS = ("ink", "background", "erase", "reconstruction", "cycle", "perceptual", "gram", "typeface", "ocr", "adversarial")  # in the order computed
 SAMPLE_COLUMNS = ("style", "content as placed", "output", "target", "mask")  # the grids written at each validation (+ "background out")
 
 
@@ -183,8 +184,8 @@ class BrushTask:
             content = tensor_channels(x["content-b"], channels)
             out, mask, background = G(content, x["content-b"], with_background=True)
             terms = {"target": c.target * L.l1(out, content), "mask": c.mask * L.mask_loss(mask, 1 - x["content-b"])}
-            if c.background and background is not None:  # the content image's background: white
-                terms["background"] = c.background * L.background_loss(background, torch.ones_like(background), 1 - x["content-b"])
+            if background is not None:  # the content image's background: white; its text is what to erase
+                terms |= self._background_terms(background, torch.ones_like(background), 1 - x["content-b"])
             yield "generator", self._total(terms), n
             return
         if moved is not None:
@@ -205,8 +206,8 @@ class BrushTask:
         terms = {"target": c.target * L.l1(out, target), "mask": c.mask * L.mask_loss(mask, x["mask-b"])}
         if c.ink:
             terms["ink"] = c.ink * L.ink_l1(out, target, x["mask-b"])
-        if c.background and backgrounds is not None:  # both halves have style A: its background
-            terms["background"] = c.background * L.background_loss(backgrounds[:n], invert(x["background"], flip), x["mask"])
+        if backgrounds is not None:  # both halves have style A: its background, its text (mask A) to erase
+            terms |= self._background_terms(backgrounds[:n], invert(x["background"], flip), x["mask"])
         if c.reconstruction:
             terms["reconstruction"] = c.reconstruction * L.l1(rec, style)
         if c.cycle:
@@ -231,6 +232,14 @@ class BrushTask:
         if c.adversarial:
             terms["adversarial"] = c.adversarial * adversarial_g(D(out))
         yield "generator", self._total(terms), n
+
+    def _background_terms(self, predicted: torch.Tensor, truth: torch.Tensor, old_text: torch.Tensor) -> dict[str, torch.Tensor]:
+        """The background branch's terms: L1 to the true background, and L1 over where the style
+        image's own text was (`erase`: those few pixels weigh little in the first, and copying the
+        old text along would cost almost nothing: measured)."""
+        c = self.config
+        terms = {"background": c.background * L.l1(predicted, truth)} if c.background else {}
+        return terms | ({"erase": c.erase * L.ink_l1(predicted, truth, old_text)} if c.erase else {})
 
     def _total(self, terms: dict[str, torch.Tensor]) -> torch.Tensor:
         """The sum of the generator's weighted loss terms; each is kept (detached) in `self.terms`
@@ -312,8 +321,8 @@ def load_frozen(options: dict, loss: LossConfig) -> tuple[Frozen, dict[str, str]
 def prepare(model_config, sources: Sources, options: dict, resuming: bool) -> Prepared:
     loss: LossConfig = options.get("losses", LossConfig())
     frozen, off = load_frozen(options, loss)
-    if loss.background and not model_config.background:
-        off["background"] = "no background branch (model.background false)"
+    if not model_config.background:
+        off.update({k: "no background branch (model.background false)" for k in ("background", "erase") if getattr(loss, k)})
     loss = replace(loss, **{k: 0.0 for k in off})
     summary = {"losses_off": off, "frozen": {k: options.get(k) for k in ("classifier", "recognizer", "features")}}
     if off:

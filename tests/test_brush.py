@@ -16,7 +16,7 @@ import brush.model  # noqa: E402, F401
 from brush import evaluate as E  # noqa: E402
 from brush.cli import app  # noqa: E402
 from brush.edit import feather, load_brush  # noqa: E402
-from brush.losses import background_loss  # noqa: E402
+from brush.losses import ink_l1, l1  # noqa: E402
 from brush.train import BrushTask, Frozen, LossConfig  # noqa: E402
 from classifier.registry import create_model  # noqa: E402
 from classifier.training import make_optimizer, step_losses, TrainConfig  # noqa: E402
@@ -103,21 +103,22 @@ def test_the_background_branch_composes_the_output_through_the_mask():
 
 
 @pytest.mark.parametrize("inversion", [0.0, 1.0])
-def test_the_background_loss_is_the_l1_to_the_true_background_as_the_style_was_shown(inversion):
+def test_the_background_terms_compare_with_the_true_background_as_the_style_was_shown(inversion):
     model = tiny_brush(background=True)
     x = batch()
-    task = BrushTask(LossConfig(inversion=inversion, background=3.0), Frozen())
-    dict((name, loss) for name, loss, _ in step_losses(task, task.parts(model), x, torch.device("cpu"), 0))
+    task = BrushTask(LossConfig(inversion=inversion, background=3.0, erase=5.0), Frozen())
+    list(step_losses(task, task.parts(model), x, torch.device("cpu"), 0))
     flip = lambda t: 1 - t if inversion else t  # noqa: E731
     with torch.no_grad():
         predicted = model.g.background(model.g.style_encoder(flip(x["image"]))[1])  # depends on the style image alone
-    expected = 3.0 * background_loss(predicted, flip(x["background"]), x["mask"])  # erasing style A's own text (its mask)
-    assert float(task.terms["background"]) == pytest.approx(float(expected), rel=1e-5)
-    phase1 = BrushTask(LossConfig(content_steps=5, background=3.0), Frozen())  # the content autoencoder: a white background
+    assert float(task.terms["background"]) == pytest.approx(3.0 * float(l1(predicted, flip(x["background"]))), rel=1e-5)
+    erase = 5.0 * ink_l1(predicted, flip(x["background"]), x["mask"])  # over style A's own text (its mask)
+    assert float(task.terms["erase"]) == pytest.approx(float(erase), rel=1e-5)
+    phase1 = BrushTask(LossConfig(content_steps=5, background=3.0, erase=0.0), Frozen())  # the content autoencoder: a white background
     list(step_losses(phase1, phase1.parts(model), x, torch.device("cpu"), 2))
     with torch.no_grad():
         white = model.g.background(model.g.style_encoder(x["content-b"].expand(-1, 3, -1, -1))[1])
-    assert float(phase1.terms["background"]) == pytest.approx(3.0 * float(background_loss(white, torch.ones_like(white), 1 - x["content-b"])), rel=1e-5)
+    assert float(phase1.terms["background"]) == pytest.approx(3.0 * float((1 - white).abs().mean()), rel=1e-5) and "erase" not in phase1.terms
 
 
 def test_the_background_branch_learns_to_remove_the_text():
@@ -342,7 +343,7 @@ def run(pairs, tmp_path_factory):
 def test_training_writes_a_run_folder_with_sample_grids(run):
     config = json.loads((run / "config.json").read_text())
     assert config["kind"] == "brush" and config["losses"]["content_steps"] == 10
-    assert set(config["losses_off"]) == {"typeface", "ocr", "background"}  # perceptual and Gram run on --features random; no background branch
+    assert set(config["losses_off"]) == {"typeface", "ocr", "background", "erase"}  # perceptual and Gram run on --features random; no background branch
     header = (run / "metrics.csv").read_text().splitlines()[0].split(",")
     assert {"discriminator_loss", "generator_loss", "val_psnr", "val_mse", "val_text_contrast", "val_box_iou"} <= set(header)
     contrasts = [float(r["val_text_contrast"]) for r in csv.DictReader(open(run / "metrics.csv")) if r["val_text_contrast"]]
@@ -371,9 +372,10 @@ def test_training_with_the_background_branch_logs_its_term_and_draws_its_backgro
                     "--config", tmp_path / "bg.json", *FAST)
     assert result.exit_code == 0, result.output
     config = json.loads((tmp_path / "run" / "config.json").read_text())
-    assert config["model_config"]["background"] is True and config["losses"]["background"] == 10.0 and "background" not in config["losses_off"]
+    assert config["model_config"]["background"] is True and config["losses"]["background"] == config["losses"]["erase"] == 10.0
+    assert not {"background", "erase"} & set(config["losses_off"])
     rows = list(csv.DictReader(open(tmp_path / "run" / "metrics.csv")))
-    assert all(float(r["background_term"]) > 0 for r in rows)  # phase 1 (a white background) and the joint objective
+    assert all(float(r["background_term"]) > 0 and float(r["erase_term"]) > 0 for r in rows)  # phase 1 (a white background) and the joint objective
     with Image.open(sorted((tmp_path / "run" / "samples").glob("step-*.png"))[-1]) as sheet:
         assert sheet.size[0] == 6 * 128  # style | content as placed | output | target | mask | background out
 

@@ -38,16 +38,6 @@ def test_ink_l1_weighs_each_images_text_alike():
     assert losses.ink_l1(output, target, torch.zeros_like(mask)).item() == 0.0  # no ink: no loss, no NaN
 
 
-def test_background_loss_weighs_the_old_text_apart():
-    truth = torch.zeros(1, 3, 2, 4)
-    predicted = truth.clone()
-    predicted[0, :, 0, 0] = 0.8  # the old text left on one of eight pixels
-    old_text = torch.zeros(1, 1, 2, 4)
-    old_text[0, 0, 0, :2] = 1.0  # where the style image's text was: two pixels
-    assert losses.background_loss(predicted, truth, old_text).item() == pytest.approx(0.8 / 8 + 0.8 / 2)
-    assert losses.background_loss(predicted, truth, torch.zeros_like(old_text)).item() == pytest.approx(0.8 / 8)
-
-
 def test_gram_by_hand_and_invariant_to_spatial_shuffles():
     f = torch.tensor([[[[1.0, 2.0]], [[3.0, 0.0]]]])  # N=1, C=2, h=1, w=2
     g = losses.gram(f)
