@@ -24,7 +24,7 @@ import numpy as np
 import torch
 
 import brush.model  # noqa: F401
-from brush.train import PRESETS, BrushTask, LossConfig, load_frozen
+from brush.train import PRESETS, BrushTask, LossConfig, branch_losses_off, load_frozen
 from classifier.registry import create_model
 from classifier.training import TrainConfig, make_optimizer, optimise_step, uses_channels_last
 
@@ -44,8 +44,7 @@ def bench_train(args) -> dict:
     c = model.config
     batch_size = args.batch_size or preset["train"]["batch_size"]
     frozen, off = load_frozen({"features": args.features, "classifier": args.classifier, "recognizer": args.recognizer}, LossConfig())
-    if not model.config.background:
-        off["background"] = "no background branch"
+    off |= branch_losses_off(model.config, LossConfig())
     task = BrushTask(replace(LossConfig(), **{k: 0.0 for k in off}), frozen.to(device))
     parts = task.parts(model)
     config = TrainConfig(**{k: v for k, v in preset["train"].items() if k in ("lr", "betas", "weight_decay", "grad_clip")})

@@ -372,7 +372,7 @@ def test_training_with_the_background_branch_logs_its_term_and_draws_its_backgro
                     "--config", tmp_path / "bg.json", *FAST)
     assert result.exit_code == 0, result.output
     config = json.loads((tmp_path / "run" / "config.json").read_text())
-    assert config["model_config"]["background"] is True and config["losses"]["background"] == config["losses"]["erase"] == 10.0
+    assert config["model_config"]["background"] is True and (config["losses"]["background"], config["losses"]["erase"]) == (10.0, 30.0)
     assert not {"background", "erase"} & set(config["losses_off"])
     rows = list(csv.DictReader(open(tmp_path / "run" / "metrics.csv")))
     assert all(float(r["background_term"]) > 0 and float(r["erase_term"]) > 0 for r in rows)  # phase 1 (a white background) and the joint objective
