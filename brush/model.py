@@ -21,9 +21,11 @@ TextStyleBrush layout.
 Why a background branch (`background`, SRNet's and MOSTEL's design rather than TextStyleBrush's):
 the generator alone redraws the whole canvas from coarse style maps, so the background's texture
 comes out blurred. With `background` on, `BackgroundDecoder` predicts the style image without
-its text from the style encoder's maps at every resolution (trained by an L1 to the pairs' true
-background), and the output is composed through the predicted mask: mask x generator's image +
-(1 - mask) x background. Measured: BENCHMARKS.md.
+its text from the style encoder's maps at every resolution (trained by the `background` and
+`erase` losses: L1 to the pairs' true background, and over where the old text was), and the
+output is composed through the predicted mask: mask x generator's image + (1 - mask) x
+background. `Brush.background_of` gives it alone (`brush edit --erase`). Off by default: in ten
+CPU minutes it lowers MOSTEL's MS-SSIM (BENCHMARKS.md).
 
 Why the content is moved first (`align_content`, see brush.placement): the content skips make
 the generator draw text B where the content image has it, centred at a fixed size, while the

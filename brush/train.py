@@ -48,8 +48,9 @@ class LossConfig:
     (perceptual 1, Gram 500, typeface 1, OCR 1, cycle 1, reconstruction 10); the open
     reproduction's adversarial weight 0.06 with a PatchGAN and least squares; ours for what
     neither has: the exact target (L1 10), its mask (1), the L1 over its text (ink 10: 1.7-1.8
-    times the text contrast of plain L1 at equal steps, BENCHMARKS.md) and where its text box is
-    (placement 1, with the true placement shown for half the pairs)."""
+    times the text contrast of plain L1 at equal steps, BENCHMARKS.md), where its text box is
+    (placement 1, with the true placement shown for half the pairs) and, for a model with the
+    background branch, the true background (L1 10) and the old text erased from it (erase 30)."""
 
     target: float = 10.0  # L1 of G(style A, content B) to the ground-truth target B (ours: pairs give it)
     mask: float = 1.0  # binary cross-entropy of the predicted soft mask against the target's mask
