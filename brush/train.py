@@ -38,7 +38,8 @@ from classifier.training import RunResult
 from fontsynth.torchdata import tensor_channels
 
 KIND = "brush"
-FIELDS = ("image", "target", "content", "content-b", "mask", "mask-b", "label-b", "background")
+FIELDS = ("image", "target", "content", "content-b", "mask", "mask-b", "label-b")
+VAL_FIELDS = ("background",)  # validation's text contrast; training reads it only for the background branch (`branch_fields`)
 FEATURE_LAYERS = ("relu1_1", "relu2_1", "relu3_1", "relu4_1")
 
 
@@ -161,7 +162,7 @@ class BrushTask:
         if self._on != device:
             self.frozen.to(device)
             self._on = device
-        return {k: batch[k].to(device, non_blocking=True) for k in FIELDS if k != "label-b" and k in batch}
+        return {k: batch[k].to(device, non_blocking=True) for k in (*FIELDS, *VAL_FIELDS) if k != "label-b" and k in batch}
 
     def losses(self, parts: dict[str, nn.Module], batch: dict, device: torch.device, step: int):
         c = self.config
@@ -319,6 +320,11 @@ def load_frozen(options: dict, loss: LossConfig) -> tuple[Frozen, dict[str, str]
     return frozen, off
 
 
+def branch_fields(model_config) -> tuple[str, ...]:
+    """What training reads besides FIELDS for this model: the background, for the background branch."""
+    return VAL_FIELDS if model_config.background else ()
+
+
 def branch_losses_off(model_config, loss: LossConfig) -> dict[str, str]:
     """The losses of model parts the model does not have, and why (the background branch's)."""
     return {} if model_config.background else {k: "no background branch (model.background false)" for k in ("background", "erase") if getattr(loss, k)}
@@ -335,7 +341,7 @@ def prepare(model_config, sources: Sources, options: dict, resuming: bool) -> Pr
     return Prepared(model_config, BrushTask(loss, frozen), sources.train, summary)
 
 
-SPEC = TrainerSpec(kind=KIND, model="brush", presets=PRESETS, fields=FIELDS, prepare=prepare, sections={"losses": LossConfig})
+SPEC = TrainerSpec(kind=KIND, model="brush", presets=PRESETS, fields=FIELDS, val_fields=VAL_FIELDS, model_fields=branch_fields, prepare=prepare, sections={"losses": LossConfig})
 
 
 def train_brush(request: TrainRequest, on_step=None) -> RunResult:

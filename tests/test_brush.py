@@ -380,6 +380,13 @@ def test_training_with_the_background_branch_logs_its_term_and_draws_its_backgro
         assert sheet.size[0] == 6 * 128  # style | content as placed | output | target | mask | background out
 
 
+def test_training_reads_the_background_only_for_the_background_branch():
+    from brush.train import SPEC
+
+    assert "background" not in SPEC.fields and "background" in SPEC.val_fields  # validation's text contrast reads it
+    assert SPEC.model_fields(tiny_brush().config) == () and SPEC.model_fields(tiny_brush(background=True).config) == ("background",)
+
+
 def test_eval_json_against_the_baselines(run, pairs, tmp_path):
     result = invoke("eval", run, "--data", pairs / "test", "--json", "--workers", "0", "--no-tesseract", "--out", tmp_path / "ev", "--device", "cpu",
                     "--save-outputs")
