@@ -91,7 +91,10 @@ class Editor:
         `text` None: the crop without its text (the background branch) and an empty mask."""
         from fontsynth.torchdata import image_tensor
 
-        self.check_erase() if text is None else self.check_text(text)
+        if text is None:
+            self.check_erase()
+        else:
+            self.check_text(text)
         c = self.config
         h, w = crop.shape[:2]
         style = image_tensor(crop, (c.height, c.width), c.in_channels)[None].to(self.device)

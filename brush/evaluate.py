@@ -392,7 +392,7 @@ def evaluate_run(request: EvalRequest) -> dict:
             report[key] = float(ious[~torch.isnan(ious)].mean())
     report["rec_acc"] = per["model"].get("rec_acc")  # null without a recognizer (see notes)
     report["baselines"] = {"style_image": per["style"], "background": per["background"]}
-    if removal["model"].n + removal["model"].perfect:
+    if c.background:
         report["text_removal"] = {k: v.means() for k, v in removal.items()}
     report["notes"] = notes
     folder = Path(request.out)

@@ -101,3 +101,17 @@ def open_shards(path: str, fields: Sequence[str], canvas: tuple[int, int], chann
     if not (root / MANIFEST_FILE).exists() and not any(root.glob(f"*/{MANIFEST_FILE}")):
         raise UserError(f"{option} {root} is not a fontsynth dataset (no {MANIFEST_FILE}); pass the --out folder of `fontsynth render`")
     return ShardDataset(root, fields=fields, size=canvas, channels=channels, optional=optional)
+
+
+def first_items(dataset: Dataset, batch_size: int, workers: int, limit: int | None, label: str, progress: bool):
+    """(batches of the first `limit` items of `dataset` in order (all without a limit), in a
+    DataLoader tracked by a progress bar on stderr when `progress`; how many items): what every
+    evaluation reads."""
+    from torch.utils.data import DataLoader
+
+    from fontsynth.progress import tracked
+
+    n = len(dataset) if limit is None else min(limit, len(dataset))
+    batches = [list(range(s, min(n, s + batch_size))) for s in range(0, n, batch_size)]
+    loader = DataLoader(dataset, batch_sampler=batches, num_workers=workers)
+    return tracked(loader, label, n, "images", progress, size=lambda b: len(next(iter(b.values())))), n

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import torch
-from torch.utils.data import DataLoader, Dataset
+from torch.utils.data import Dataset
 
 from fontsynth.errors import UserError
 
@@ -80,15 +80,13 @@ def collect(model, dataset: Dataset, batch_size: int, device: torch.device, work
             progress: bool = False) -> Collected:
     """Logits and embeddings of every item (or the first `limit`) of `dataset` (fields image,
     font; meta too when it has it); with `progress`, a progress bar on stderr."""
-    from fontsynth.progress import tracked
+    from classifier.data import first_items
 
-    n = len(dataset) if limit is None else min(limit, len(dataset))
-    batches = [list(range(s, min(n, s + batch_size))) for s in range(0, n, batch_size)]
-    loader = DataLoader(dataset, batch_sampler=batches, num_workers=workers)
+    loader, _ = first_items(dataset, batch_size, workers, limit, "evaluating", progress)
     logits, embeddings, fonts, examples, records = [], [], [], {}, []
     model.eval().to(device)
     with torch.no_grad():
-        for batch in tracked(loader, "evaluating", n, "images", progress, size=lambda b: len(b["image"])):
+        for batch in loader:
             images = batch["image"].to(device)
             feats = model.embed(images)
             logits.append(model.head(feats).float().cpu())

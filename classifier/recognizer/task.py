@@ -178,14 +178,12 @@ def read_dataset(model, dataset, batch_size: int, device: torch.device, workers:
                  progress: bool = False) -> Reading:
     """`read_batches` over a dataset (its first `limit` items; with `progress`, a progress bar on
     stderr); an error when no label is usable."""
-    from fontsynth.progress import tracked
+    from classifier.data import first_items
 
-    n = len(dataset) if limit is None else min(limit, len(dataset))
-    batches = [list(range(s, min(n, s + batch_size))) for s in range(0, n, batch_size)]
+    loader, _ = first_items(dataset, batch_size, workers, limit, "reading", progress)
     model.eval().to(device)
-    loader = DataLoader(dataset, batch_sampler=batches, num_workers=workers)
     with torch.no_grad():
-        reading = read_batches(model, tracked(loader, "reading", n, "images", progress, size=lambda b: len(b["label"])), device)
+        reading = read_batches(model, loader, device)
     if not reading.truths:
         raise UserError(f"no image with a usable label in the evaluation data (left out: {describe_dropped(reading.dropped)})")
     return reading
