@@ -212,3 +212,48 @@ def test_unwrap_finds_the_model_inside_wrappers_even_a_falsy_one():
     assert unwrap(Wrapper(Wrapper(empty, "_orig_mod"), "module")) is empty
     model = make()
     assert unwrap(model) is model
+
+
+def bf16_cases():
+    """(model, task, batch) of each model, its every loss on: the step the trainer takes under bf16 autocast on CUDA."""
+    import brush.model  # noqa: F401  (registers "brush")
+    from brush.features import FeatureNet
+    from brush.train import BrushTask, Frozen, LossConfig
+    from classifier.recognizer.task import RecognizerTask
+
+    g = torch.Generator().manual_seed(0)
+    rand = lambda *shape: torch.rand(*shape, generator=g)  # noqa: E731
+    trba = create_model("trba", feature_channels=32, blocks=(1, 1, 1, 1), hidden=16, charset="ab", width=64, max_length=5).eval().requires_grad_(False)
+    vgg = make().eval().requires_grad_(False)
+    pairs = {"image": rand(2, 3, 32, 64), "target": rand(2, 3, 32, 64), "content": rand(2, 1, 32, 64), "content-b": rand(2, 1, 32, 64),
+             "mask": rand(2, 1, 32, 64), "mask-b": rand(2, 1, 32, 64), "background": rand(2, 3, 32, 64), "label-b": ["ab", "ba"]}
+    everything = LossConfig(inversion=0.5, typeface=1.0, ocr=1.0, perceptual=1.0, gram=1.0)
+    return {
+        "classifier": (lambda: make(), task(), {"image": rand(4, 1, 32, 64), "font": ["font0", "font1", "font2", "font3"]}),
+        "recognizer": (lambda: create_model("trba", **vars(trba.config)), RecognizerTask(trba.config),
+                       {"image": rand(4, 1, 32, 64), "label": ["ab", "ba", "a", "bab"]}),
+        "brush": (lambda: create_model("brush", height=32, width=64, widths=(8, 16), style_dim=16, d_widths=(8, 16), background=True),
+                  BrushTask(everything, Frozen(classifier=vgg, recognizer=trba, features=FeatureNet(vgg, "tiny"))), pairs),
+    }
+
+
+@pytest.mark.parametrize("name", ["classifier", "recognizer", "brush"])
+def test_each_models_training_step_runs_under_bf16_autocast_close_to_float32(name):
+    """CUDA runs train under bf16 autocast, which no CPU run takes; the CPU's autocast follows the
+    same code path (dtype mixes, float32 islands such as the LSTMs and the losses)."""
+    from classifier.training import make_optimizer, optimise_step, task_parts
+
+    build, task_, batch = bf16_cases()[name]
+    losses = {}
+    for bf16 in (False, True):
+        torch.manual_seed(0)
+        model = build()
+        parts = task_parts(task_, model)
+        optimizers = {k: make_optimizer(p, TrainConfig(lr=1e-3)) for k, p in parts.items()}
+        torch.manual_seed(1)  # the same inversion and draws in both steps
+        done = optimise_step(task_, model, parts, parts, optimizers, batch, torch.device("cpu"), 0, bf16, 1.0)
+        losses[bf16] = {k: float(loss) for k, (loss, _) in done.items()}
+        assert all(p.dtype == torch.float32 and torch.isfinite(p).all() for p in model.parameters())
+    assert losses[True].keys() == losses[False].keys()
+    for part, loss in losses[False].items():
+        assert math.isfinite(losses[True][part]) and losses[True][part] == pytest.approx(loss, rel=0.05, abs=1e-3), part
