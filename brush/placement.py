@@ -100,11 +100,16 @@ def box_iou(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
     return inter / (area(a) + area(b) - inter).clamp_min(1e-12)
 
 
-def mask_box_iou(mask: torch.Tensor, target_mask: torch.Tensor) -> torch.Tensor:
+def mask_box_iou(mask: torch.Tensor, target_mask: torch.Tensor, least_peak: float = 0.1) -> torch.Tensor:
     """Per image, the IoU of the ink boxes of a predicted soft mask and the target's mask (both
-    N x 1 x H x W, thresholded at 0.5): whether the text is drawn where the target has it. 0 where
-    the prediction has no ink; NaN where the target has none."""
-    (pred, pred_valid), (true, true_valid) = ink_boxes(mask.float()), ink_boxes(target_mask.float())
+    N x 1 x H x W): whether the text is drawn where the target has it. The prediction's ink is
+    what exceeds half its own peak, so a mask head that stays below 0.5 is still read where it
+    draws (a fixed 0.5 read such a model as drawing nothing: BENCHMARKS.md, session 12); a mask
+    peaking below `least_peak` has no ink. 0 where the prediction has no ink; NaN where the
+    target has none."""
+    peak = mask.float().amax(dim=(1, 2, 3), keepdim=True)
+    relative = torch.where(peak >= least_peak, mask.float() / peak.clamp_min(least_peak), torch.zeros_like(mask, dtype=torch.float))
+    (pred, pred_valid), (true, true_valid) = ink_boxes(relative), ink_boxes(target_mask.float())
     iou = torch.where(pred_valid, box_iou(pred, true), torch.zeros_like(pred[:, 0]))
     return torch.where(true_valid, iou, torch.full_like(iou, float("nan")))
 

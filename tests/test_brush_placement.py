@@ -53,6 +53,11 @@ def test_box_iou_and_mask_box_iou_by_hand():
     pred = torch.stack([block(1, 8, 16, (2, 6), (8, 12))[0], torch.zeros(1, 8, 16), block(1, 8, 16, (2, 6), (8, 12))[0]])
     iou = mask_box_iou(pred, target)
     assert iou[0].item() == pytest.approx(0.5) and iou[1].item() == 0.0 and math.isnan(iou[2].item())  # half the box; nothing drawn
+    # read relative to the mask's peak: a faint mask (peak 0.4, with a fainter halo) gives the
+    # same box; one peaking below 0.1 has no ink
+    faint = 0.4 * pred + 0.15 * block(3, 8, 16, (0, 8), (0, 16))
+    assert torch.equal(mask_box_iou(faint, target)[0], iou[0])
+    assert mask_box_iou(0.09 * pred, target)[0].item() == 0.0
     # the content's box (columns 8-11, x 0..0.5) where a placement puts it: as it is, half the
     # target's (x -0.5..0.5); twice as wide (sx = 1/2) and shifted (tx = 0.25), exactly the target's
     content = 1 - block(3, 8, 16, (2, 6), (8, 12))
