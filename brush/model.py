@@ -50,6 +50,7 @@ from brush.discriminator import DISCRIMINATORS
 from brush.encoders import BackgroundDecoder, ContentEncoder, StyleEncoder
 from brush.generator import Generator
 from brush.placement import ContentAligner, warp
+from classifier.inputs import light_text
 from fontsynth.torchdata import tensor_channels
 from classifier.registry import register
 
@@ -65,6 +66,7 @@ class BrushConfig:
     style_skip_levels: int = 2  # the coarsest levels that see the style image's maps (0: TextStyleBrush; see the module docstring)
     align_content: bool = True  # move the content to where the style puts text before encoding it (brush.placement)
     background: bool = False  # predict the background and compose the output through the mask (see the module docstring)
+    polarity: bool = False  # draw every style as dark text on light: light-text style images inverted in, outputs back (see the module docstring)
     discriminator: str = "patch"  # patch (PatchGAN) or stylegan2 (residual, for R1)
     d_widths: tuple[int, ...] = (64, 128, 256, 512)
 
@@ -80,6 +82,11 @@ class BrushConfig:
             raise ValueError(f"style_skip_levels must be between 0 and {len(self.widths)} (the levels), got {self.style_skip_levels}")
         if self.discriminator not in DISCRIMINATORS:
             raise ValueError(f"discriminator must be one of {', '.join(DISCRIMINATORS)}, got {self.discriminator!r}")
+
+
+def invert(images: torch.Tensor, flip: torch.Tensor | None) -> torch.Tensor:
+    """1 - image for the samples where `flip` (N bools) is set; None flips none."""
+    return images if flip is None else torch.where(flip.view(-1, 1, 1, 1), 1 - images, images)
 
 
 class BrushGenerator(nn.Module):
@@ -108,18 +115,33 @@ class BrushGenerator(nn.Module):
         assert n and content.shape[0] == k * n and style.shape[-2:] == content.shape[-2:] == (c.height, c.width), (
             f"style {tuple(style.shape)} and content {tuple(content.shape)}: the content batch must be a multiple of the style batch, "
             f"both on the {c.height}x{c.width} canvas")
-        vector, style_maps = self.style_encoder(style)
+        light = self.light_text(style)
+        vector, style_maps = self.style_encoder(invert(style, light))
         background = self.background(style_maps) if self.background is not None else None
         if k > 1:
             vector, style_maps = vector.repeat(k, 1), [m.repeat(k, 1, 1, 1) for m in style_maps]
             background = background.repeat(k, 1, 1, 1) if background is not None else None
         image, mask = self.generator(vector, self.content_encoder(content), style_maps)
         shape = (k * n, *style.shape[1:])
+        light = light.repeat(k) if light is not None else None
         if background is not None:
             assert background.shape == shape, f"background {tuple(background.shape)} for style {tuple(style.shape)}"
             image = mask * image + (1 - mask) * background
+            background = invert(background, light)
         assert image.shape == shape and mask.shape == (k * n, 1, c.height, c.width)
+        image = invert(image, light)
         return (image, mask, background) if with_background else (image, mask)
+
+    def light_text(self, style: torch.Tensor) -> torch.Tensor | None:
+        """With `polarity`, which style images have light text (inverted in, their outputs
+        inverted back); else None."""
+        return light_text(style) if self.config.polarity else None
+
+    def background_of(self, style: torch.Tensor) -> torch.Tensor:
+        """The background branch's prediction for style images: the images without their text."""
+        assert self.background is not None, "the model has no background branch (model.background false)"
+        light = self.light_text(style)
+        return invert(self.background(self.style_encoder(invert(style, light))[1]), light)
 
 
 def placed(content: torch.Tensor, placement: torch.Tensor, given: torch.Tensor | None) -> torch.Tensor:
@@ -128,7 +150,7 @@ def placed(content: torch.Tensor, placement: torch.Tensor, given: torch.Tensor |
 
 
 @register("brush", BrushConfig, "brush: TextStyleBrush-style generator (style + content encoders, modulated generator, discriminator)",
-          legacy={"align_content": False, "background": False})
+          legacy={"align_content": False, "background": False, "polarity": False})
 class Brush(nn.Module):
     def __init__(self, config: BrushConfig):
         super().__init__()
@@ -156,8 +178,7 @@ class Brush(nn.Module):
     def background_of(self, style: torch.Tensor) -> torch.Tensor:
         """The EMA background branch's prediction for style images: the images without their text
         (`brush edit --erase`). Only for a model with the branch."""
-        assert self.g_ema.background is not None, "the model has no background branch (model.background false)"
-        return self.g_ema.background(self.g_ema.style_encoder(style)[1])
+        return self.g_ema.background_of(style)
 
     def train(self, mode: bool = True):
         super().train(mode)

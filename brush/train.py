@@ -28,7 +28,7 @@ from torch.utils.data import DataLoader
 
 from brush import losses as L
 from brush.evaluate import text_contrast
-from brush.model import Brush
+from brush.model import Brush, invert
 from brush.placement import fitted_placement, mask_box_iou, placement_box_iou, warp
 from classifier.data import Sources
 from classifier.plots import write_tensor_grid
@@ -134,11 +134,6 @@ def nan_mean(parts: list[torch.Tensor]) -> float:
     values = torch.cat(parts) if parts else torch.zeros(0)
     values = values[~torch.isnan(values)]
     return float(values.mean()) if len(values) else float("nan")
-
-
-def invert(images: torch.Tensor, flip: torch.Tensor) -> torch.Tensor:
-    """1 - image for the samples where `flip` (N bools) is set."""
-    return torch.where(flip.view(-1, 1, 1, 1), 1 - images, images)
 
 
 class BrushTask:

@@ -6,11 +6,20 @@ from __future__ import annotations
 import torch
 
 
+def light_text(images: torch.Tensor, eps: float = 1e-5) -> torch.Tensor:
+    """N bools: whether each image of N x C x H x W has light text on a darker ground, guessed
+    from the skew of its levels (over channels and pixels): a few bright pixels on a darker ground
+    skew towards light. Right on 99.5% of default renders (scripts/check_polarity.py); a flat
+    image is dark text."""
+    centred = images - images.mean(dim=(1, 2, 3), keepdim=True)
+    z = centred * torch.rsqrt(centred.pow(2).mean(dim=(1, 2, 3), keepdim=True) + eps)
+    return z.pow(3).mean(dim=(1, 2, 3)) > 0
+
+
 def normalise_per_image(images: torch.Tensor, polarity: bool, eps: float = 1e-5, reference: torch.Tensor | None = None) -> torch.Tensor:
     """Each image of N x C x H x W to zero mean and unit standard deviation (over channels and
-    pixels). With `polarity`, images whose grey levels are skewed towards light (a few bright
-    pixels on a darker ground: light text) are negated, so text is dark on a light ground
-    whatever its colours (right on 99.5% of default renders: scripts/check_polarity.py).
+    pixels). With `polarity`, images with light text (`light_text`) are negated, so text is
+    dark on a light ground whatever its colours.
 
     With `reference` (N images of the same shape), each image gets its reference image's map
     (mean, scale and sign) instead of its own: what a loss comparing features of two images needs,
@@ -21,6 +30,5 @@ def normalise_per_image(images: torch.Tensor, polarity: bool, eps: float = 1e-5,
     mean = source.mean(dim=(1, 2, 3), keepdim=True)
     scale = torch.rsqrt((source - mean).pow(2).mean(dim=(1, 2, 3), keepdim=True) + eps)  # eps: a flat image stays 0
     if polarity:
-        skew = ((source - mean) * scale).pow(3).mean(dim=(1, 2, 3), keepdim=True)
-        scale = torch.where(skew > 0, -scale, scale)
+        scale = torch.where(light_text(source, eps).view(-1, 1, 1, 1), -scale, scale)
     return (images - mean) * scale

@@ -102,6 +102,25 @@ def test_the_background_branch_composes_the_output_through_the_mask():
         g(x["image"], contents[:3])
 
 
+def test_with_polarity_a_light_text_style_is_drawn_as_its_inverse_and_inverted_back():
+    dark, content, _, _ = word_pair()  # a dark blue block on light yellow
+    light = 1 - dark
+    styles = torch.cat([dark, light])
+    contents = torch.cat([content, content])
+    model = tiny_brush(polarity=True, background=True)
+    g = model.g
+    assert g.light_text(styles).tolist() == [False, True] and tiny_brush().g.light_text(styles) is None
+    image, mask, background = g(styles, torch.cat([contents, contents]), with_background=True)  # two contents per style
+    for k in (0, 2):  # each content block: the light style's outputs are the dark one's, inverted; the mask is the same
+        assert torch.allclose(image[k + 1], 1 - image[k], atol=1e-6) and torch.allclose(mask[k + 1], mask[k], atol=1e-6)
+        assert torch.allclose(background[k + 1], 1 - background[k], atol=1e-6)
+    assert torch.allclose(model.background_of(styles)[1], 1 - model.background_of(styles)[0], atol=1e-6)
+    plain = tiny_brush(background=True).g  # without polarity: the same weights draw the light style as it is
+    plain.load_state_dict(g.state_dict())
+    same, _ = plain(light, content)
+    assert torch.allclose(plain(dark, content)[0], g(dark, content)[0], atol=1e-6) and not torch.allclose(same, 1 - g(dark, content)[0], atol=1e-3)
+
+
 @pytest.mark.parametrize("inversion", [0.0, 1.0])
 def test_the_background_terms_compare_with_the_true_background_as_the_style_was_shown(inversion):
     model = tiny_brush(background=True)

@@ -10,7 +10,7 @@ torch = pytest.importorskip("torch")
 
 import brush.model  # noqa: E402, F401  (registers "brush": every registered model is tested)
 from classifier.registry import config_from_dict, create_model, entry, list_models, make_config  # noqa: E402
-from classifier.inputs import normalise_per_image  # noqa: E402
+from classifier.inputs import light_text as is_light, normalise_per_image  # noqa: E402
 from classifier.typeface import VGG16, layer_names, load_torchvision_weights  # noqa: E402
 from fontsynth.errors import UserError  # noqa: E402
 
@@ -82,6 +82,9 @@ def test_per_image_normalisation_by_hand():
     assert torch.allclose(normalise_per_image(1 - light_text, polarity=True), -z, atol=1e-3)  # already dark: kept
     flat = torch.full((1, 1, 2, 2), 0.7)
     assert torch.equal(normalise_per_image(flat, polarity=True), torch.zeros_like(flat))  # no division by zero
+    # the guess alone: skew (0, 0, 0, 1) = (3 (-1/4)^3 + (3/4)^3) / 4 / s^3 > 0; colour images pool their channels
+    assert is_light(torch.cat([light_text, 1 - light_text, flat])).tolist() == [True, False, False]
+    assert is_light(torch.cat([light_text, 1 - light_text], dim=1)).tolist() == [False]  # symmetric: no skew, taken as dark
     # With a reference, its map (mean 0.25, scale 1/s, negated) is applied: the inverted image no
     # longer normalises to the same tensor, and the reference itself is normalised as without one.
     assert torch.allclose(normalise_per_image(1 - light_text, polarity=True, reference=light_text), -(0.75 - light_text) / s, atol=1e-3)
