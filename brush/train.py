@@ -71,7 +71,7 @@ class LossConfig:
     r1: float = 0.0  # R1 penalty weight on the discriminator (10 with the stylegan2 discriminator)
     feature_layers: tuple[str, ...] = FEATURE_LAYERS
     content_steps: int = 0  # phase 1: content autoencoder for this many steps, then the joint objective
-    inversion: float = 0.2  # fraction of pairs shown with style and target inverted (else it only learns dark text)
+    inversion: float = 0.2  # fraction of pairs shown with style and target inverted (without model.polarity it would only learn dark text)
     ema_decay: float = 0.999
 
     def __post_init__(self):
