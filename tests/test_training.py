@@ -250,9 +250,10 @@ def test_each_models_training_step_runs_under_bf16_autocast_close_to_float32(nam
         model = build()
         parts = task_parts(task_, model)
         optimizers = {k: make_optimizer(p, TrainConfig(lr=1e-3)) for k, p in parts.items()}
-        torch.manual_seed(1)  # the same inversion and draws in both steps
-        done = optimise_step(task_, model, parts, parts, optimizers, batch, torch.device("cpu"), 0, bf16, 1.0)
-        losses[bf16] = {k: float(loss) for k, (loss, _) in done.items()}
+        torch.manual_seed(1)  # the same inversion and draws in both runs
+        for step in (0, 1):  # the second step runs on updated weights
+            done = optimise_step(task_, model, parts, parts, optimizers, batch, torch.device("cpu"), step, bf16, 1.0)
+            losses[bf16] = {**losses.get(bf16, {}), **{(k, step): float(loss) for k, (loss, _) in done.items()}}
         assert all(p.dtype == torch.float32 and torch.isfinite(p).all() for p in model.parameters())
     assert losses[True].keys() == losses[False].keys()
     for part, loss in losses[False].items():
