@@ -1,7 +1,7 @@
 """How often the classifier's `polarity` input norm guesses a render's polarity right.
 
-The guess (classifier.inputs.normalise_per_image): text is light when the grey levels are
-skewed towards light. The truth comes from each sample's Style: text is dark when its colour
+The guess (classifier.inputs.light_text, which the readers' polarity norm and brush's `polarity`
+use): text is light when the grey levels are skewed towards light. The truth comes from each sample's Style: text is dark when its colour
 is darker than the background's (the mean of both colours for gradients and textures), unless
 the Style inverts the image.
 
@@ -13,9 +13,8 @@ from __future__ import annotations
 import argparse
 import json
 
-import torch
 
-from classifier.inputs import normalise_per_image
+from classifier.inputs import light_text
 from fontsynth.torchdata import ShardDataset
 
 
@@ -40,10 +39,7 @@ def main() -> None:
     for i in range(n):
         item = dataset[i]
         style = json.loads(item["meta"])["style"]
-        image = item["image"][None]
-        # normalise_per_image negates light text: a pixel's sign flips exactly when it guessed "light"
-        guessed_dark = torch.equal(torch.sign(normalise_per_image(image, polarity=True)), torch.sign(normalise_per_image(image, polarity=False)))
-        if guessed_dark != dark_text(style):
+        if bool(light_text(item["image"][None])) == dark_text(style):
             wrong.append({"index": i, "background": style["bg_kind"]})
     print(json.dumps({"n": n, "right": (n - len(wrong)) / n, "wrong": wrong[:20]}))
 
