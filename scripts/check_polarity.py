@@ -13,7 +13,6 @@ from __future__ import annotations
 import argparse
 import json
 
-
 from classifier.inputs import light_text
 from fontsynth.torchdata import ShardDataset
 
