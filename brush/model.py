@@ -31,7 +31,7 @@ Why light text is drawn as its inverse (`polarity`, on by default; ours): a gene
 must draw both dark text on light grounds and light text on dark ones spends its capacity on
 the polarity, and in ten CPU minutes drew light text dark (BENCHMARKS.md). With `polarity`, a
 style image whose levels skew towards light (`classifier.inputs.light_text`, the guess of the
-readers' polarity norm, right on 99.5% of renders) is inverted before the generator, and its
+readers' polarity norm, right on 99.25-99.5% of held-out renders) is inverted before the generator, and its
 outputs (image, background) are inverted back; the mask is left alone. The generator then only
 ever draws dark text on a lighter ground, and every pair teaches it the same task: in ten CPU
 minutes Tesseract read 69-71% of the outputs against 38-50% without it (two seeds). Models
@@ -60,7 +60,7 @@ from brush.discriminator import DISCRIMINATORS
 from brush.encoders import BackgroundDecoder, ContentEncoder, StyleEncoder
 from brush.generator import Generator
 from brush.placement import ContentAligner, warp
-from classifier.inputs import light_text
+from classifier import inputs
 from fontsynth.torchdata import tensor_channels
 from classifier.registry import register
 
@@ -145,7 +145,7 @@ class BrushGenerator(nn.Module):
     def light_text(self, style: torch.Tensor) -> torch.Tensor | None:
         """With `polarity`, which style images have light text (inverted in, their outputs
         inverted back); else None."""
-        return light_text(style) if self.config.polarity else None
+        return inputs.light_text(style) if self.config.polarity else None
 
     def background_of(self, style: torch.Tensor) -> torch.Tensor:
         """The background branch's prediction for style images: the images without their text."""

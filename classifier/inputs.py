@@ -9,7 +9,7 @@ import torch
 def light_text(images: torch.Tensor, eps: float = 1e-5) -> torch.Tensor:
     """N bools: whether each image of N x C x H x W has light text on a darker ground, guessed
     from the skew of its levels (over channels and pixels): a few bright pixels on a darker ground
-    skew towards light. Right on 99.5% of default renders (scripts/check_polarity.py); a flat
+    skew towards light. Right on 99.5% and 99.25% of two held-out sets of default renders (scripts/check_polarity.py); a flat
     image is dark text."""
     centred = images - images.mean(dim=(1, 2, 3), keepdim=True)
     z = centred * torch.rsqrt(centred.pow(2).mean(dim=(1, 2, 3), keepdim=True) + eps)
