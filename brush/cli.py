@@ -56,23 +56,26 @@ def edit(
     output: Annotated[Path, typer.Option("--output", "-o", help="Where to write the result (.png, .jpg or .jpeg).")],
     box: Annotated[Optional[str], typer.Option(help="LEFT,TOP,RIGHT,BOTTOM of the text inside a larger photo (pixels); "
                                                    "default: the whole image is the word.")] = None,
+    quad: Annotated[Optional[str], typer.Option(help="X1,Y1,...,X4,Y4: the corners of a rotated, slanted or perspective word in a photo "
+                                                    "(pixels, clockwise from its top-left); rectified, edited and warped back.")] = None,
     text: Annotated[Optional[str], typer.Option(help="The new text.")] = None,
     erase: Annotated[bool, typer.Option("--erase", help="Remove the text instead (a model trained with the background branch).")] = False,
     device: Device = "auto",
 ) -> None:
-    """Rewrite the text of a word image (or of a box in a photo) in its own style, or erase it."""
+    """Rewrite the text of a word image (or of a box or quad in a photo) in its own style, or erase it."""
     require("torch", "train", "brush edit")
-    from brush.edit import Editor, parse_box, write_image
+    from brush.edit import Editor, parse_box, parse_quad, write_image
     from classifier.cli import read_images
 
     if (text is None) == (not erase):
         raise UserError("give either --text NEW (rewrite the text) or --erase (remove it)")
     if output.suffix.lower() not in (".png", ".jpg", ".jpeg"):
         raise UserError(f"-o {output}: write .png, .jpg or .jpeg")
+    if box and quad:
+        raise UserError("give either --box or --quad, not both")
+    region = {"box": parse_box(box) if box else None, "quad": parse_quad(quad) if quad else None}
     (picture,) = read_images([image])
-    parsed = parse_box(box) if box else None
-    editor = Editor(model, device)
-    write_image(editor.edit(picture, None if erase else text, parsed), output)
+    write_image(Editor(model, device).edit(picture, None if erase else text, **region), output)
     typer.echo(f"{image} -> {output}")
 
 

@@ -1,10 +1,11 @@
-"""`brush edit`: rewrite the text of a word image, or of a box inside a larger photo.
+"""`brush edit`: rewrite the text of a word image, or of a box or quad inside a larger photo.
 
     from brush.edit import Editor
     editor = Editor("runs/brush")
     out = editor.edit(image, "hello")                       # a word crop: same size out
     out = editor.edit(photo, "SALE", box=(120, 40, 180, 60))  # left, top, right, bottom
     out = editor.edit(photo, None, box=(120, 40, 180, 60))    # erase the text (a model with the background branch)
+    out = editor.edit(photo, "SALE", quad=parse_quad("10,20,200,40,195,90,5,70"))  # a slanted word's corners
 
 A crop goes through the training data's own preparation (`fit_to_canvas`: height to the
 canvas keeping the aspect, right padding), the new text is drawn in the standard content font
@@ -14,6 +15,13 @@ crop (old text included) with a few pixels of feathering at the box border, exce
 predicted text mask says new text is: that is kept whole. Pixels outside the box are never
 touched. With no new text (`--erase`) the crop becomes the background branch's prediction: the
 image without its text, blended the same way (no mask to keep).
+
+A quad (the word's four corners, clockwise from its top-left: rotated, slanted or in
+perspective) is first rectified: the perspective transform that maps it onto an upright crop as
+long and as tall as its longer edges gives the crop, the edit is warped back by the inverse
+transform, and blended as in a box; pixels whose centres lie outside the quad are never
+touched. Corners are pixel-edge coordinates, as a box's are: the quad of a box's four corners
+gives the box's crop and edit exactly.
 """
 
 from __future__ import annotations
@@ -56,6 +64,48 @@ def check_box(box: tuple[int, int, int, int], width: int, height: int) -> None:
     if not (0 <= left < right <= width and 0 <= top < bottom <= height):
         raise UserError(f"--box {left},{top},{right},{bottom} is not inside the {width}x{height} image "
                         "(LEFT < RIGHT <= width, TOP < BOTTOM <= height)")
+
+
+def parse_quad(text: str) -> np.ndarray:
+    """"X1,Y1,...,X4,Y4" in pixels -> 4 x 2 float64 corners."""
+    try:
+        values = [float(v) for v in text.split(",")]
+    except ValueError:
+        values = []
+    if len(values) != 8 or not all(np.isfinite(values)):
+        raise UserError(f"--quad {text!r}: expected X1,Y1,X2,Y2,X3,Y3,X4,Y4 in pixels, the word's top-left, top-right, "
+                        "bottom-right and bottom-left corners, e.g. 10,20,200,40,195,90,5,70")
+    return np.array(values, dtype=np.float64).reshape(4, 2)
+
+
+def check_quad(quad: np.ndarray, width: int, height: int) -> None:
+    """Inside the image, convex, clockwise on screen (y down) from the word's top-left, and at
+    least two pixels on each side."""
+    shown = ",".join(f"{v:g}" for v in quad.ravel())
+    if not ((quad[:, 0] >= 0) & (quad[:, 0] <= width) & (quad[:, 1] >= 0) & (quad[:, 1] <= height)).all():
+        raise UserError(f"--quad {shown} is not inside the {width}x{height} image (0 <= X <= width, 0 <= Y <= height)")
+    edges = np.roll(quad, -1, axis=0) - quad
+    turns = edges[:, 0] * np.roll(edges, -1, axis=0)[:, 1] - edges[:, 1] * np.roll(edges, -1, axis=0)[:, 0]
+    if not (turns > 0).all():
+        raise UserError(f"--quad {shown}: the corners must make a convex shape and go clockwise from the word's top-left "
+                        "(top-left, top-right, bottom-right, bottom-left)")
+    if min(quad_size(quad)) < 2:
+        raise UserError(f"--quad {shown} is less than two pixels across; give the corners of the whole word")
+
+
+def quad_size(quad: np.ndarray) -> tuple[int, int]:
+    """(width, height) of the upright crop: the longer of the quad's opposite edges."""
+    side = lambda a, b: float(np.hypot(*(quad[a] - quad[b])))  # noqa: E731
+    return round(max(side(1, 0), side(2, 3))), round(max(side(3, 0), side(2, 1)))
+
+
+def quad_transform(quad: np.ndarray, size: tuple[int, int]) -> np.ndarray:
+    """The 3 x 3 perspective transform from image pixels to the upright crop's pixels: the quad's
+    corners (pixel-edge coordinates) onto the crop's outer corners (OpenCV's pixel centres are
+    integers, its pixel edges at -0.5)."""
+    w, h = size
+    upright = np.array([[0, 0], [w, 0], [w, h], [0, h]], np.float32) - 0.5
+    return cv2.getPerspectiveTransform((quad - 0.5).astype(np.float32), upright)
 
 
 def feather(height: int, width: int, pixels: int = FEATHER) -> np.ndarray:
@@ -118,8 +168,12 @@ class Editor:
             image = to_channels(image, min(channels, 3))
         return (image[..., 0] if crop.ndim == 2 else image), soft
 
-    def edit(self, image: np.ndarray, text: str | None, box: tuple[int, int, int, int] | None = None) -> np.ndarray:
-        """The image with its text (or the box's) rewritten as `text`, or erased when `text` is None."""
+    def edit(self, image: np.ndarray, text: str | None, box: tuple[int, int, int, int] | None = None,
+             quad: np.ndarray | None = None) -> np.ndarray:
+        """The image with its text (or the box's, or the quad's) rewritten as `text`, or erased when
+        `text` is None."""
+        if quad is not None:
+            return self.edit_quad(image, text, quad)
         if box is None:
             return self.generate(image, text)[0]
         height, width = image.shape[:2]
@@ -127,12 +181,39 @@ class Editor:
         left, top, right, bottom = box
         crop = image[top:bottom, left:right]
         edited, mask = self.generate(crop, text)
-        alpha = np.maximum(feather(*crop.shape[:2]), mask)
-        if crop.ndim == 3:
-            alpha = alpha[..., None]
         out = image.copy()
-        out[top:bottom, left:right] = (alpha * edited + (1 - alpha) * crop + 0.5).astype(np.uint8)
+        out[top:bottom, left:right] = blend(crop, edited, crop_alpha(mask))
         return out
+
+    def edit_quad(self, image: np.ndarray, text: str | None, quad: np.ndarray) -> np.ndarray:
+        height, width = image.shape[:2]
+        check_quad(quad, width, height)
+        size = quad_size(quad)
+        forward = quad_transform(quad, size)
+        crop = cv2.warpPerspective(image, forward, size, flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+        edited, mask = self.generate(crop, text)
+        back = lambda array, flags, border: cv2.warpPerspective(  # noqa: E731
+            array, forward, (width, height), flags=flags | cv2.WARP_INVERSE_MAP, borderMode=border, borderValue=0)
+        inside = back(np.ones(crop.shape[:2], np.uint8), cv2.INTER_NEAREST, cv2.BORDER_CONSTANT).astype(bool)
+        alpha = back(crop_alpha(mask), cv2.INTER_LINEAR, cv2.BORDER_CONSTANT)
+        drawn = back(edited, cv2.INTER_LINEAR, cv2.BORDER_REPLICATE)
+        out = image.copy()
+        out[inside] = blend(image[inside], drawn[inside], alpha[inside])
+        return out
+
+
+def crop_alpha(mask: np.ndarray) -> np.ndarray:
+    """H x W blending weights of an edited crop: the border feathering, but 1 wherever the
+    predicted mask says new text is."""
+    return np.maximum(feather(*mask.shape), mask)
+
+
+def blend(old: np.ndarray, new: np.ndarray, alpha: np.ndarray) -> np.ndarray:
+    """alpha x new + (1 - alpha) x old, rounded to uint8; alpha has the images' shape without
+    their channel axis."""
+    if old.ndim == alpha.ndim + 1:
+        alpha = alpha[..., None]
+    return (alpha * new + (1 - alpha) * old + 0.5).astype(np.uint8)
 
 
 def write_image(image: np.ndarray, path: Path) -> None:

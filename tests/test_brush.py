@@ -15,7 +15,7 @@ from typer.testing import CliRunner  # noqa: E402
 import brush.model  # noqa: E402, F401
 from brush import evaluate as E  # noqa: E402
 from brush.cli import app  # noqa: E402
-from brush.edit import feather, load_brush  # noqa: E402
+from brush.edit import Editor, feather, load_brush, quad_size, quad_transform  # noqa: E402
 from brush.losses import ink_l1, l1  # noqa: E402
 from brush.train import BrushTask, Frozen, LossConfig  # noqa: E402
 from classifier.registry import create_model  # noqa: E402
@@ -339,6 +339,21 @@ def test_feather_weights():
     assert w[5, 10] == 1 and w[0, 0] == pytest.approx(0.25) and w[0, 10] == pytest.approx(0.25) and w[1, 10] == pytest.approx(0.5)
 
 
+def test_a_quad_is_rectified_by_the_transform_onto_its_upright_crop():
+    # a box's corners: a plain shift
+    box = np.array([[30, 20], [150, 20], [150, 50], [30, 50]], float)
+    assert quad_size(box) == (120, 30)
+    assert np.allclose(quad_transform(box, (120, 30)), [[1, 0, -30], [0, 1, -20], [0, 0, 1]], atol=1e-9)
+    # a rectangle 100 x 30 turned by 30 degrees: its corners land on the crop's corners
+    a = math.radians(30)
+    along, across = np.array([math.cos(a), math.sin(a)]), np.array([-math.sin(a), math.cos(a)])
+    turned = np.array([[60, 10], [60, 10] + 100 * along, [60, 10] + 100 * along + 30 * across, [60, 10] + 30 * across])
+    assert quad_size(turned) == (100, 30)
+    m = quad_transform(turned, (100, 30))
+    mapped = [(m @ [*(p - 0.5), 1])[:2] / (m @ [*(p - 0.5), 1])[2] + 0.5 for p in turned]
+    assert np.allclose(mapped, [[0, 0], [100, 0], [100, 30], [0, 30]], atol=1e-3)
+
+
 # ---------------------------------------------------------------- CLI and the trainer on tiny pairs
 
 
@@ -535,6 +550,29 @@ def test_edit_a_box_leaves_every_other_pixel_unchanged(run, tmp_path):
     assert word.exit_code == 0 and Image.open(tmp_path / "word.jpg").size == (200, 90)
 
 
+def test_edit_a_quad_leaves_every_pixel_outside_it_unchanged(run, tmp_path):
+    import cv2
+
+    rng = np.random.default_rng(0)
+    photo = rng.integers(0, 256, (90, 200, 3), dtype=np.uint8)
+    Image.fromarray(photo).save(tmp_path / "photo.png")
+    corners = [(40, 30), (160, 15), (165, 45), (45, 60)]  # a word rising to the right, clockwise from its top-left
+    result = invoke("edit", tmp_path / "photo.png", "--text", "SALE", "--quad", ",".join(f"{x},{y}" for x, y in corners),
+                    "-m", run, "-o", tmp_path / "out.png", "--device", "cpu")
+    assert result.exit_code == 0, result.output
+    out = np.asarray(Image.open(tmp_path / "out.png"))
+    polygon = np.array(corners, np.float32).reshape(-1, 1, 2)
+    depth = np.array([[cv2.pointPolygonTest(polygon, (x + 0.5, y + 0.5), True) for x in range(200)] for y in range(90)])
+    changed = (out != photo).any(axis=2)
+    assert out.shape == photo.shape and not changed[depth < 0].any()  # pixel centres outside the quad: untouched
+    assert changed[depth > 2].mean() > 0.5  # inside it: the edit
+    # the quad of a box's corners gives the box's edit exactly
+    editor = Editor(run, "cpu")
+    as_box = editor.edit(photo, "SALE", box=(30, 20, 150, 50))
+    as_quad = editor.edit(photo, "SALE", quad=np.array([[30, 20], [150, 20], [150, 50], [30, 50]], float))
+    assert np.array_equal(as_box, as_quad)
+
+
 def test_erase_puts_the_background_branchs_prediction_in_place_of_the_text(run, tmp_path):
     model_path = background_checkpoint(tmp_path / "bg.pt")
     rng = np.random.default_rng(0)
@@ -565,6 +603,12 @@ def test_erase_puts_the_background_branchs_prediction_in_place_of_the_text(run, 
 @pytest.mark.parametrize("args,message", [
     (["--box", "150,20,300,50"], "not inside the 200x90 image"),
     (["--box", "1,2,3"], "LEFT,TOP,RIGHT,BOTTOM"),
+    (["--quad", "1,2,3"], "X1,Y1,X2,Y2,X3,Y3,X4,Y4"),
+    (["--quad", "0,0,300,0,300,50,0,50"], "not inside the 200x90 image"),
+    (["--quad", "0,50,150,50,150,20,0,20"], "clockwise from the word's top-left"),
+    (["--quad", "10,10,30,10,10,30,30,30"], "convex"),
+    (["--quad", "10,10,11,10,11,11,10,11"], "less than two pixels"),
+    (["--quad", "0,0,50,0,50,20,0,20", "--box", "0,0,50,20"], "either --box or --quad"),
     (["--text", " "], "--text is empty"),
     (["--text", "\u65e5\u672c"], "cannot draw"),
     (["-o", "OUT.gif"], "write .png"),
