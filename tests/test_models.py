@@ -125,6 +125,24 @@ def test_named_features_embed_and_layer_order():
         model.features(images, ["relu9_9"])
 
 
+def test_a_stride_two_stem_reads_twice_the_canvas_at_the_same_feature_sizes():
+    torch.manual_seed(0)
+    small = create_model("vgg16", **TINY["vgg16"]).eval()
+    big = create_model("vgg16", **{**TINY["vgg16"], "height": 64, "width": 128, "stem_stride": 2}).eval()
+    big.load_state_dict(small.state_dict())  # the same weights: only the first convolution's stride differs
+    images = torch.rand(2, 1, 64, 128)
+    feats = big.features(images, ["relu1_1", "pool5"])
+    assert feats["relu1_1"].shape == (2, 4, 32, 64) and feats["pool5"].shape == (2, 8, 1, 2)
+    # the stem is the stride-1 convolution sampled at every second pixel
+    full = small.convs[:2](small._check(images))
+    assert torch.allclose(feats["relu1_1"], full[:, :, ::2, ::2], atol=1e-6)
+    assert big(images).shape == (2, 5)
+    with pytest.raises(UserError, match="at least 64x64.*stem stride 2"):
+        make_config("vgg16", height=32, width=128, stem_stride=2)
+    with pytest.raises(UserError, match="stem_stride must be 1 or 2"):
+        make_config("vgg16", stem_stride=3)
+
+
 def test_torchvision_vgg16_weights_load_into_the_grey_model():
     torchvision = pytest.importorskip("torchvision")
     reference = torchvision.models.vgg16(weights=None)
