@@ -108,7 +108,9 @@ class Generator(nn.Module):
         self.to_image = ToOutput(widths[0], out_channels, style_dim)
         self.to_mask = ToOutput(widths[0], 1, style_dim)
 
-    def forward(self, style: torch.Tensor, content_maps: list[torch.Tensor], style_maps: list[torch.Tensor]) -> tuple[torch.Tensor, torch.Tensor]:
+    def forward(self, style: torch.Tensor, content_maps: list[torch.Tensor], style_maps: list[torch.Tensor],
+                image_bias: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+        """`image_bias` (N x C x 1 x 1, optional): added to the image logits before the sigmoid."""
         assert len(content_maps) == len(self.widths), f"{len(content_maps)} content maps for {len(self.widths)} levels"
         x = None
         for convs, level in zip(self.levels, reversed(range(len(self.widths)))):
@@ -118,6 +120,7 @@ class Generator(nn.Module):
             x = torch.cat(parts, dim=1)
             for conv in convs:
                 x = conv(x, style)
-        image = torch.sigmoid(self.to_image(x, style).float())
+        logits = self.to_image(x, style).float()
+        image = torch.sigmoid(logits if image_bias is None else logits + image_bias.float())
         mask = torch.sigmoid(self.to_mask(x, style).float())
         return image, mask

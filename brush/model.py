@@ -77,6 +77,7 @@ class BrushConfig:
     align_content: bool = True  # move the content to where the style puts text before encoding it (brush.placement)
     background: bool = False  # predict the background and compose the output through the mask (see the module docstring)
     polarity: bool = True  # draw every style as dark text on light: light-text style images inverted in, outputs back (see the module docstring)
+    colour_skip: bool = False  # the image head starts from each style image's median colour (see the module docstring)
     discriminator: str = "patch"  # patch (PatchGAN) or stylegan2 (residual, for R1)
     d_widths: tuple[int, ...] = (64, 128, 256, 512)
 
@@ -92,6 +93,13 @@ class BrushConfig:
             raise ValueError(f"style_skip_levels must be between 0 and {len(self.widths)} (the levels), got {self.style_skip_levels}")
         if self.discriminator not in DISCRIMINATORS:
             raise ValueError(f"discriminator must be one of {', '.join(DISCRIMINATORS)}, got {self.discriminator!r}")
+
+
+def median_colour_logits(images: torch.Tensor, margin: float = 0.01) -> torch.Tensor:
+    """N x C x 1 x 1: the logit of each image's median level per channel (kept within
+    [margin, 1 - margin]): mostly the ground's colour, as text covers a minority of pixels."""
+    median = images.detach().float().flatten(2).median(dim=2).values.clamp(margin, 1 - margin)
+    return torch.logit(median)[..., None, None]
 
 
 def invert(images: torch.Tensor, flip: torch.Tensor | None) -> torch.Tensor:
@@ -126,12 +134,15 @@ class BrushGenerator(nn.Module):
             f"style {tuple(style.shape)} and content {tuple(content.shape)}: the content batch must be a multiple of the style batch, "
             f"both on the {c.height}x{c.width} canvas")
         light = self.light_text(style)
-        vector, style_maps = self.style_encoder(invert(style, light))
+        shown = invert(style, light)
+        vector, style_maps = self.style_encoder(shown)
         background = self.background(style_maps) if self.background is not None else None
+        bias = median_colour_logits(shown) if c.colour_skip else None
         if k > 1:
             vector, style_maps = vector.repeat(k, 1), [m.repeat(k, 1, 1, 1) for m in style_maps]
             background = background.repeat(k, 1, 1, 1) if background is not None else None
-        image, mask = self.generator(vector, self.content_encoder(content), style_maps)
+            bias = bias.repeat(k, 1, 1, 1) if bias is not None else None
+        image, mask = self.generator(vector, self.content_encoder(content), style_maps, bias)
         shape = (k * n, *style.shape[1:])
         light = light.repeat(k) if light is not None else None
         if background is not None:
@@ -160,7 +171,7 @@ def placed(content: torch.Tensor, placement: torch.Tensor, given: torch.Tensor |
 
 
 @register("brush", BrushConfig, "brush: TextStyleBrush-style generator (style + content encoders, modulated generator, discriminator)",
-          legacy={"align_content": False, "background": False, "polarity": False})
+          legacy={"align_content": False, "background": False, "polarity": False, "colour_skip": False})
 class Brush(nn.Module):
     def __init__(self, config: BrushConfig):
         super().__init__()

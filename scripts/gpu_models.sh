@@ -82,11 +82,11 @@ eval)
   tail -n 3 /tmp/trba.log /tmp/brush.log
   for preset in clean default; do
     seed=$([ $preset = clean ] && echo 1 || echo 2)
-    $fs render --fonts "$pack" --split test --preset $preset --size 32 --n $EVAL_N --seed $seed --out /tmp/words-$preset --workers "$cpus" --no-progress
+    $fs render --fonts "$pack" --split test --preset $preset --size 32 --n $EVAL_N --seed $seed --out /tmp/words-$preset --overwrite --workers "$cpus" --no-progress
     $fs eval-recognizer "$TRBA" --data /tmp/words-$preset --json --out /tmp/results/trba/eval-$preset > /tmp/eval-$preset.json
     cat /tmp/eval-$preset.json
   done
-  $fs render --fonts "$pack" --recipe pairs --split test --size 64x256 --n $EVAL_N --seed 1 --out /tmp/pairs-test --workers "$cpus" --no-progress
+  $fs render --fonts "$pack" --recipe pairs --split test --size 64x256 --n $EVAL_N --seed 1 --out /tmp/pairs-test --overwrite --workers "$cpus" --no-progress
   $brush eval "$BRUSH" --data /tmp/pairs-test --recognizer "$TRBA" --no-tesseract --save-outputs --json --workers "$workers" \
       --out /tmp/results/brush/eval > /tmp/eval-brush.json
   cat /tmp/eval-brush.json

@@ -41,8 +41,8 @@ eval)
   pack=$2
   while pgrep -f "train-classifier" >/dev/null; do sleep 5; done
   tail -n 3 /tmp/train.log
-  $fs render --fonts "$pack" --split train --n 10000 --seed 99 --size 64x256 --out /tmp/val --workers "$cpus" --no-progress
-  $fs render --fonts "$pack" --split test --n 4000 --seed 98 --size 64x256 --out /tmp/test --workers "$cpus" --no-progress
+  $fs render --fonts "$pack" --split train --n 10000 --seed 99 --size 64x256 --out /tmp/val --overwrite --workers "$cpus" --no-progress
+  $fs render --fonts "$pack" --split test --n 4000 --seed 98 --size 64x256 --out /tmp/test --overwrite --workers "$cpus" --no-progress
   $fs eval-classifier "$RUN" --data /tmp/val --json --workers "$workers" --out /tmp/eval-val > /tmp/eval-val.json
   $fs eval-classifier "$RUN" --data /tmp/test --json --workers "$workers" --out /tmp/eval-test > /tmp/eval-test.json
   python3 scripts/eval_plain_pillow.py --model "$RUN" --fonts "$pack" --per-font 4 --sheet "$OUT/pillow.png" > /tmp/pillow.json

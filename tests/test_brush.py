@@ -121,6 +121,26 @@ def test_with_polarity_a_light_text_style_is_drawn_as_its_inverse_and_inverted_b
     assert torch.allclose(plain(dark, content)[0], g(dark, content)[0], atol=1e-6) and not torch.allclose(same, 1 - g(dark, content)[0], atol=1e-3)
 
 
+def test_with_the_colour_skip_an_empty_image_head_draws_the_styles_median_colour():
+    dark, content, _, _ = word_pair()  # light yellow ground (0.9, 0.8, 0.3), a dark blue block on 12% of it
+    styles = torch.cat([dark, 1 - dark])  # the second one light text on a dark ground: drawn inverted, then inverted back
+    g = tiny_brush(colour_skip=True).g
+    torch.nn.init.zeros_(g.generator.to_image.conv.weight), torch.nn.init.zeros_(g.generator.to_image.bias)
+    image, _ = g(styles, torch.cat([content, content]))
+    ground = torch.tensor([0.9, 0.8, 0.3]).view(1, 3, 1, 1)
+    assert torch.allclose(image[:1], ground.expand(1, 3, 32, 64), atol=1e-6)
+    assert torch.allclose(image[1:], (1 - ground).expand(1, 3, 32, 64), atol=1e-6)
+    # two contents per style: each gets its style's colour
+    twice, _ = g(styles, torch.cat([content, content, content, content]))
+    assert torch.allclose(twice[2:], image, atol=1e-6)
+    # the colour is kept within [0.01, 0.99] (finite logits for flat black or white grounds)
+    flat, _ = g(torch.zeros(1, 3, 32, 64), content)
+    assert torch.allclose(flat, torch.full_like(flat, 0.01), atol=1e-6)
+    plain = tiny_brush().g  # without it the same empty head draws grey
+    plain.load_state_dict(g.state_dict())
+    assert torch.allclose(plain(styles[:1], content)[0], torch.full((1, 3, 32, 64), 0.5), atol=1e-6)
+
+
 @pytest.mark.parametrize("inversion", [0.0, 1.0])
 def test_the_background_terms_compare_with_the_true_background_as_the_style_was_shown(inversion):
     model = tiny_brush(background=True)
