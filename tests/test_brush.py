@@ -87,7 +87,8 @@ def test_the_background_branch_composes_the_output_through_the_mask():
     g = model.g
     image, mask, background = g(x["image"], x["content-b"], with_background=True)
     vector, maps = g.style_encoder(x["image"])
-    drawn, drawn_mask = g.generator(vector, g.content_encoder(x["content-b"]), maps)  # the generator's own image
+    bias = brush.model.median_colour_logits(x["image"])
+    drawn, drawn_mask = g.generator(vector, g.content_encoder(x["content-b"]), maps, bias)  # the generator's own image
     assert torch.equal(mask, drawn_mask) and background.shape == x["image"].shape
     assert 0 <= float(background.detach().min()) and float(background.detach().max()) <= 1
     assert torch.allclose(image, mask * drawn + (1 - mask) * background, atol=1e-6)
@@ -124,7 +125,7 @@ def test_with_polarity_a_light_text_style_is_drawn_as_its_inverse_and_inverted_b
 def test_with_the_colour_skip_an_empty_image_head_draws_the_styles_median_colour():
     dark, content, _, _ = word_pair()  # light yellow ground (0.9, 0.8, 0.3), a dark blue block on 12% of it
     styles = torch.cat([dark, 1 - dark])  # the second one light text on a dark ground: drawn inverted, then inverted back
-    g = tiny_brush(colour_skip=True).g
+    g = tiny_brush().g  # colour_skip on by default
     torch.nn.init.zeros_(g.generator.to_image.conv.weight), torch.nn.init.zeros_(g.generator.to_image.bias)
     image, _ = g(styles, torch.cat([content, content]))
     ground = torch.tensor([0.9, 0.8, 0.3]).view(1, 3, 1, 1)
@@ -136,7 +137,7 @@ def test_with_the_colour_skip_an_empty_image_head_draws_the_styles_median_colour
     # the colour is kept within [0.01, 0.99] (finite logits for flat black or white grounds)
     flat, _ = g(torch.zeros(1, 3, 32, 64), content)
     assert torch.allclose(flat, torch.full_like(flat, 0.01), atol=1e-6)
-    plain = tiny_brush().g  # without it the same empty head draws grey
+    plain = tiny_brush(colour_skip=False).g  # without it the same empty head draws grey
     plain.load_state_dict(g.state_dict())
     assert torch.allclose(plain(styles[:1], content)[0], torch.full((1, 3, 32, 64), 0.5), atol=1e-6)
 
@@ -591,6 +592,10 @@ def test_edit_a_quad_leaves_every_pixel_outside_it_unchanged(run, tmp_path):
     as_box = editor.edit(photo, "SALE", box=(30, 20, 150, 50))
     as_quad = editor.edit(photo, "SALE", quad=np.array([[30, 20], [150, 20], [150, 50], [30, 50]], float))
     assert np.array_equal(as_box, as_quad)
+    # a grey photo stays grey, and untouched outside the quad
+    grey = photo[..., 1]
+    edited = editor.edit(grey, "SALE", quad=np.array(corners, float))
+    assert edited.shape == grey.shape and np.array_equal(edited[depth < 0], grey[depth < 0]) and (edited != grey)[depth > 2].mean() > 0.5
 
 
 def test_erase_puts_the_background_branchs_prediction_in_place_of_the_text(run, tmp_path):

@@ -148,6 +148,7 @@ def test_a_model_saved_before_the_aligner_loads_as_it_was(tmp_path):
     assert loaded.config.colour_skip is False
     assert create_model("brush", **TINY).config.align_content is True  # new runs align
     assert create_model("brush", **TINY).config.polarity is True  # and draw light text as its inverse
+    assert create_model("brush", **TINY).config.colour_skip is True  # from the style's colour
 
 
 def test_legacy_values_must_name_config_fields():
