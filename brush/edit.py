@@ -186,6 +186,7 @@ class Editor:
         return out
 
     def edit_quad(self, image: np.ndarray, text: str | None, quad: np.ndarray) -> np.ndarray:
+        """`edit` inside a quad (4 x 2 corners, see `parse_quad`): rectify, edit, warp back, blend."""
         height, width = image.shape[:2]
         check_quad(quad, width, height)
         size = quad_size(quad)

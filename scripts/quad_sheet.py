@@ -18,6 +18,7 @@ import cv2
 import numpy as np
 from PIL import Image
 
+from brush.edit import quad_transform
 from fontsynth.codec import decode
 from fontsynth.dataset import Dataset
 
@@ -34,9 +35,9 @@ def turned_photo(word: np.ndarray, degrees: float, seed: int, size=(240, 420)) -
     rotation = np.array([[math.cos(a), -math.sin(a)], [math.sin(a), math.cos(a)]])
     upright = np.array([[0, 0], [w, 0], [w, h], [0, h]], float)
     quad = (upright - [w / 2, h / 2]) @ rotation.T + [width / 2, height / 2]
-    m = cv2.getPerspectiveTransform((upright - 0.5).astype(np.float32), (quad - 0.5).astype(np.float32))
-    warped = cv2.warpPerspective(word, m, (width, height), flags=cv2.INTER_LINEAR)
-    inside = cv2.warpPerspective(np.ones((h, w), np.uint8), m, (width, height), flags=cv2.INTER_NEAREST).astype(bool)
+    m = quad_transform(quad, (w, h))  # photo -> word; drawn by its inverse, as `brush edit --quad` warps back
+    warped = cv2.warpPerspective(word, m, (width, height), flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP)
+    inside = cv2.warpPerspective(np.ones((h, w), np.uint8), m, (width, height), flags=cv2.INTER_NEAREST | cv2.WARP_INVERSE_MAP).astype(bool)
     photo[inside] = warped[inside]
     return photo, quad
 
