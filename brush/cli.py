@@ -71,8 +71,6 @@ def edit(
         raise UserError("give either --text NEW (rewrite the text) or --erase (remove it)")
     if output.suffix.lower() not in (".png", ".jpg", ".jpeg"):
         raise UserError(f"-o {output}: write .png, .jpg or .jpeg")
-    if box and quad:
-        raise UserError("give either --box or --quad, not both")
     region = {"box": parse_box(box) if box else None, "quad": parse_quad(quad) if quad else None}
     (picture,) = read_images([image])
     write_image(Editor(model, device).edit(picture, None if erase else text, **region), output)

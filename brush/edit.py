@@ -172,6 +172,8 @@ class Editor:
              quad: np.ndarray | None = None) -> np.ndarray:
         """The image with its text (or the box's, or the quad's) rewritten as `text`, or erased when
         `text` is None."""
+        if box is not None and quad is not None:
+            raise UserError("give either --box or --quad, not both")
         if quad is not None:
             return self.edit_quad(image, text, quad)
         if box is None:

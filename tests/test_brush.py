@@ -20,6 +20,7 @@ from brush.losses import ink_l1, l1  # noqa: E402
 from brush.train import BrushTask, Frozen, LossConfig  # noqa: E402
 from classifier.registry import create_model  # noqa: E402
 from classifier.training import make_optimizer, step_losses, TrainConfig  # noqa: E402
+from fontsynth.errors import UserError  # noqa: E402
 from fontsynth.pipeline import RenderJob, render_dataset  # noqa: E402
 
 runner = CliRunner()
@@ -322,8 +323,6 @@ def test_text_contrast_against_hand_computed_values():
 def test_fid_features_come_from_the_local_inception_file_as_torchvision_uses_it(tmp_path):
     from torchvision.models import inception_v3
 
-    from fontsynth.errors import UserError
-
     torch.manual_seed(0)
     net = inception_v3(weights=None, aux_logits=True, init_weights=False, transform_input=True).eval()
     torch.save(net.state_dict(), tmp_path / "inception.pth")
@@ -592,6 +591,8 @@ def test_edit_a_quad_leaves_every_pixel_outside_it_unchanged(run, tmp_path):
     as_box = editor.edit(photo, "SALE", box=(30, 20, 150, 50))
     as_quad = editor.edit(photo, "SALE", quad=np.array([[30, 20], [150, 20], [150, 50], [30, 50]], float))
     assert np.array_equal(as_box, as_quad)
+    with pytest.raises(UserError, match="either --box or --quad"):  # from Python as from the CLI
+        editor.edit(photo, "SALE", box=(30, 20, 150, 50), quad=np.array(corners, float))
     # a grey photo stays grey, and untouched outside the quad
     grey = photo[..., 1]
     edited = editor.edit(grey, "SALE", quad=np.array(corners, float))
