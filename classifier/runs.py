@@ -22,6 +22,7 @@ from classifier.registry import config_from_dict, create_model, entry, saved_con
 from classifier.training import RunFolder, RunResult, Task, TrainConfig, seed_everything, train
 from fontsynth.errors import UserError
 
+TRAIN_LEGACY = {"cpu_bf16": False}  # train settings added since runs were saved: the value a run saved before them used
 RESUMABLE = ("steps", "max_minutes", "workers", "device", "progress")  # what a --resume may change
 
 
@@ -105,7 +106,7 @@ def start_run(spec: TrainerSpec, request: TrainRequest, on_step=None) -> RunResu
                             f"(got {', '.join(changed) or 'data, --config or model options'})")
         model_config = saved_config(spec.model, saved["model_config"], source="saved model config")
         data_config = config_from_dict(DataConfig, saved["data"], source="saved data config")
-        train_config = config_from_dict(TrainConfig, {**saved["train"], **given_train}, source="resumed train config")
+        train_config = config_from_dict(TrainConfig, {**TRAIN_LEGACY, **saved["train"], **given_train}, source="resumed train config")
         options, preset = saved.get("options", {}), saved.get("preset")
         extra = {name: config_from_dict(kind, saved.get(name, {}), source=f"saved {name} config") for name, kind in spec.sections.items()}
     else:

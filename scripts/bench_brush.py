@@ -26,7 +26,7 @@ import torch
 import brush.model  # noqa: F401
 from brush.train import PRESETS, BrushTask, LossConfig, branch_losses_off, load_frozen
 from classifier.registry import create_model
-from classifier.training import TrainConfig, make_optimizer, optimise_step, uses_channels_last
+from classifier.training import TrainConfig, autocast_bf16, make_optimizer, optimise_step, uses_channels_last
 
 
 def sync(device: torch.device) -> None:
@@ -53,10 +53,10 @@ def bench_train(args) -> dict:
     rand = lambda ch: torch.rand(batch_size, ch, c.height, c.width, generator=g)  # noqa: E731
     batch = {"image": rand(3), "target": rand(3), "content": rand(1), "content-b": rand(1), "mask": rand(1), "mask-b": rand(1),
              "label-b": ["brush"] * batch_size, "background": rand(3)}
-    cuda = device.type == "cuda"
+    bf16 = autocast_bf16(TrainConfig(bf16=args.bf16), device)  # as the trainer: CUDA, and CPUs with native bf16
 
     def step(k: int) -> None:
-        optimise_step(task, model, parts, parts, optimizers, batch, device, k + 10**9, cuda, config.grad_clip)  # joint phase
+        optimise_step(task, model, parts, parts, optimizers, batch, device, k + 10**9, bf16, config.grad_clip)  # joint phase
 
     for k in range(args.warmup):
         step(k)
@@ -68,7 +68,7 @@ def bench_train(args) -> dict:
     seconds = time.perf_counter() - start
     return {"what": "train", "preset": args.preset, "model": json.loads(args.model), "batch_size": batch_size, "canvas": f"{c.height}x{c.width}", "device": str(device),
             "features": args.features, "classifier": args.classifier, "recognizer": args.recognizer, "losses_on": list(task.term_names),
-            "channels_last": channels_last, "steps_per_s": round(args.steps / seconds, 3), "pairs_per_s": round(args.steps * batch_size / seconds, 1),
+            "channels_last": channels_last, "bf16": bf16, "steps_per_s": round(args.steps / seconds, 3), "pairs_per_s": round(args.steps * batch_size / seconds, 1),
             "g_params_M": round(sum(p.numel() for p in model.g.parameters()) / 1e6, 2),
             "d_params_M": round(sum(p.numel() for p in model.d.parameters()) / 1e6, 2), "threads": torch.get_num_threads()}
 
@@ -145,6 +145,7 @@ def main() -> None:
     t.add_argument("--warmup", type=int, default=2)
     t.add_argument("--device", default="cpu")
     t.add_argument("--no-channels-last", dest="channels_last", action="store_false")
+    t.add_argument("--no-bf16", dest="bf16", action="store_false", help="float32 (the trainer's `{\"train\": {\"bf16\": false}}`)")
     s = sub.add_parser("stylize")
     s.add_argument("--size", default="64x256")
     s.add_argument("--loss", default="gram", choices=("gram", "mrf"))

@@ -21,6 +21,7 @@ from torch import nn
 
 from classifier.classification import PRESETS
 from classifier.registry import create_model, make_config
+from classifier.training import TrainConfig, autocast_bf16
 
 PEAK_BF16_TFLOPS = {"H100 80GB HBM3": 989.0, "H100 PCIe": 756.0, "H200": 989.0}  # dense, from NVIDIA's data sheets
 
@@ -61,6 +62,7 @@ def bench_model(args) -> dict:
     texts = ["".join(c.charset[(k * 7 + j) % len(c.charset)] for j in range(4 + k % 8)) for k in range(args.batch_size)] if args.model == "trba" else []
     flops = forward_flops(model, images)  # conv and linear layers (the recognizer's LSTMs are not counted)
     cuda = device.type == "cuda"
+    bf16 = autocast_bf16(TrainConfig(bf16=args.bf16), device)  # as the trainer: CUDA, and CPUs with native bf16
     if args.channels_last:  # as the trainer does (both models allow it on the CPU), the batch converted on CUDA
         model = model.to(memory_format=torch.channels_last)
         if cuda:
@@ -69,7 +71,7 @@ def bench_model(args) -> dict:
     optimizer = torch.optim.AdamW(model.parameters(), lr=1e-4)
 
     def step():
-        with torch.autocast(device.type, dtype=torch.bfloat16, enabled=cuda and args.bf16):
+        with torch.autocast(device.type, dtype=torch.bfloat16, enabled=bf16):
             loss = sequence_loss(step_model, images, texts) if args.model == "trba" else nn.functional.cross_entropy(step_model(images).float(), targets)
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
@@ -87,7 +89,7 @@ def bench_model(args) -> dict:
     seconds = time.perf_counter() - start
     rate = args.steps * args.batch_size / seconds
     result = {"what": "model", "model": args.model, "preset": args.preset, "device": torch.cuda.get_device_name(device) if cuda else "cpu",
-              "batch_size": args.batch_size, "bf16": cuda and args.bf16, "channels_last": args.channels_last,
+              "batch_size": args.batch_size, "bf16": bf16, "channels_last": args.channels_last,
               "compile": args.compile, "img_per_s": round(rate, 1), "gflop_per_img_fwd": round(flops / 1e9, 3),
               "achieved_tflops": round(3 * flops * rate / 1e12, 1), "params_m": round(sum(p.numel() for p in model.parameters()) / 1e6, 1),
               "canvas": [c.height, c.width], "threads": torch.get_num_threads()}

@@ -44,6 +44,7 @@ def test_training_writes_a_complete_run_folder(run):
     config = json.loads((run / "config.json").read_text())
     assert config["kind"] == "typeface-classifier" and config["train"]["steps"] == 6 and config["model_config"]["num_classes"] == 4
     assert config["model_config"]["height"] == 32 and config["preset"] == "smoke"
+    assert config["train"]["bf16"] is True and config["train"]["cpu_bf16"] is True  # bf16 on CPUs that have it natively
 
 
 def test_eval_prints_one_json_object_and_writes_its_files(run, data):
@@ -87,6 +88,21 @@ def test_resume_of_a_finished_run_changes_nothing_and_a_longer_one_continues(run
     assert result.exit_code == 0, result.output
     assert "step 8" in result.output
     assert json.loads((copy / "config.json").read_text())["train"]["steps"] == 6  # the saved settings; only --steps changed
+
+
+def test_a_run_saved_before_cpu_bf16_resumes_as_it_ran_in_float32(run, tmp_path, monkeypatch):
+    from classifier import training
+
+    old = tmp_path / "old"
+    shutil.copytree(run, old)
+    config = json.loads((old / "config.json").read_text())
+    del config["train"]["cpu_bf16"]  # as runs saved before the setting
+    (old / "config.json").write_text(json.dumps(config))
+    seen, decide = [], training.autocast_bf16
+    monkeypatch.setattr(training, "autocast_bf16", lambda c, device: seen.append(c.cpu_bf16) or decide(c, device))
+    result = invoke("train-classifier", "--out", old, "--resume", "--steps", "7", "--workers", "0", "--no-progress", "--device", "cpu")
+    assert result.exit_code == 0, result.output
+    assert seen == [False]  # the legacy value: the CPU run goes on in float32, as it began
 
 
 @pytest.mark.parametrize("args, message", [

@@ -30,7 +30,8 @@ def one_and_two_processes(module: str, args: list[str], tmp_path, steps: int, at
 def test_two_gloo_processes_train_what_one_process_trains(small_fonts, tmp_path):
     render_dataset(RenderJob(fonts=small_fonts, out=tmp_path / "d", n=64, size="32x128", workers=1, show_progress=False))
     config = tmp_path / "c.json"
-    config.write_text(json.dumps({"model": {"batch_norm": False}}))  # batch norm statistics are per process; the rest is exact
+    # batch norm statistics are per process; the rest is exact in float32 (bf16 rounds half batches otherwise than whole ones)
+    config.write_text(json.dumps({"model": {"batch_norm": False}, "train": {"cpu_bf16": False}}))
     args = ["train-classifier", "--data", str(tmp_path / "d"), "--preset", "smoke", "--steps", "4", "--batch-size", "8",
             "--workers", "0", "--no-progress", "--device", "cpu", "--config", str(config)]
     one_and_two_processes("fontsynth.cli", args, tmp_path, steps=4, atol=1e-5)
@@ -42,7 +43,7 @@ def test_brush_in_two_gloo_processes_trains_what_one_process_trains(small_fonts,
     render_dataset(RenderJob(fonts=small_fonts, out=tmp_path / "d", n=64, recipe="pairs", size="32x128", workers=1, show_progress=False))
     config = tmp_path / "c.json"
     # inversion and placement teacher draw per process; with none, the aligner's placements feed the generator
-    config.write_text(json.dumps({"losses": {"inversion": 0.0, "placement_teacher": 0.0, "content_steps": 3}}))
+    config.write_text(json.dumps({"losses": {"inversion": 0.0, "placement_teacher": 0.0, "content_steps": 3}, "train": {"cpu_bf16": False}}))
     args = ["train", "--data", str(tmp_path / "d"), "--preset", "smoke", "--steps", "6", "--batch-size", "8",
             "--workers", "0", "--no-progress", "--device", "cpu", "--config", str(config)]
     # Adam turns float-rounding differences of near-zero gradients into steps of up to ~3e-5 here;

@@ -214,6 +214,19 @@ def test_unwrap_finds_the_model_inside_wrappers_even_a_falsy_one():
     assert unwrap(model) is model
 
 
+def test_autocast_bf16_on_cuda_and_on_cpus_with_native_bf16(monkeypatch):
+    from classifier import training
+
+    cpu, cuda = torch.device("cpu"), torch.device("cuda")
+    for native in (True, False):
+        monkeypatch.setattr(training, "native_cpu_bf16", lambda: native)
+        assert training.autocast_bf16(TrainConfig(), cpu) is native  # the default: on where the CPU has it natively
+        assert training.autocast_bf16(TrainConfig(cpu_bf16=False), cpu) is False
+        assert training.autocast_bf16(TrainConfig(bf16=False), cpu) is False  # bf16 off is off everywhere
+        assert training.autocast_bf16(TrainConfig(), cuda) is True and training.autocast_bf16(TrainConfig(cpu_bf16=False), cuda) is True
+        assert training.autocast_bf16(TrainConfig(bf16=False), cuda) is False
+
+
 def bf16_cases():
     """(model, task, batch) of each model, its every loss on: the step the trainer takes under bf16 autocast on CUDA."""
     import brush.model  # noqa: F401  (registers "brush")
@@ -239,8 +252,8 @@ def bf16_cases():
 
 @pytest.mark.parametrize("name", ["classifier", "recognizer", "brush"])
 def test_each_models_training_step_runs_under_bf16_autocast_close_to_float32(name):
-    """CUDA runs train under bf16 autocast, which no CPU run takes; the CPU's autocast follows the
-    same code path (dtype mixes, float32 islands such as the LSTMs and the losses)."""
+    """CUDA runs, and CPU runs where the CPU has native bf16, train under bf16 autocast; this runs
+    the CPU's autocast whatever the CPU (dtype mixes, float32 islands such as the LSTMs and the losses)."""
     from classifier.training import make_optimizer, optimise_step, task_parts
 
     build, task_, batch = bf16_cases()[name]
