@@ -138,14 +138,14 @@ def test_a_model_saved_before_the_aligner_loads_as_it_was(tmp_path):
 
     old = create_model("brush", **TINY, align_content=False)
     saved = dataclasses.asdict(old.config)
-    del saved["align_content"], saved["background"], saved["polarity"], saved["colour_skip"]  # what a checkpoint of an older version holds
+    del saved["align_content"], saved["background"], saved["polarity"], saved["colour_skip"], saved["ink_skip"]  # what a checkpoint of an older version holds
     save_checkpoint(tmp_path / "old.pt", {"format": "fontsynth-checkpoint", "format_version": 1, "model": "brush",
                                           "model_config": saved, "state_dict": old.state_dict(), "tables": {}})
     loaded, _ = load_brush(tmp_path / "old.pt", "cpu")
     assert loaded.config.align_content is False and loaded.aligner is None
     assert loaded.config.background is False and loaded.g.background is None
     assert loaded.config.polarity is False and loaded.g.light_text(torch.rand(1, 3, 32, 64)) is None
-    assert loaded.config.colour_skip is False
+    assert loaded.config.colour_skip is False and loaded.config.ink_skip is False
     assert create_model("brush", **TINY).config.align_content is True  # new runs align
     assert create_model("brush", **TINY).config.polarity is True  # and draw light text as its inverse
     assert create_model("brush", **TINY).config.colour_skip is True  # from the style's colour
