@@ -73,7 +73,8 @@ def uses_channels_last(model: nn.Module, config: TrainConfig, device: torch.devi
 def native_cpu_bf16() -> bool:
     """Whether this CPU computes in bf16 natively (AVX512-BF16 or AMX tiles), so bf16 autocast
     speeds its convolutions up; elsewhere oneDNN emulates bf16 and it would slow them down."""
-    return bool(torch.cpu._is_avx512_bf16_supported() or torch.cpu._is_amx_tile_supported())
+    checks = (getattr(torch.cpu, name, None) for name in ("_is_avx512_bf16_supported", "_is_amx_tile_supported"))  # private: absent in some versions
+    return any(bool(check()) for check in checks if check is not None)
 
 
 def autocast_bf16(config: TrainConfig, device: torch.device) -> bool:

@@ -225,6 +225,12 @@ def test_autocast_bf16_on_cuda_and_on_cpus_with_native_bf16(monkeypatch):
         assert training.autocast_bf16(TrainConfig(bf16=False), cpu) is False  # bf16 off is off everywhere
         assert training.autocast_bf16(TrainConfig(), cuda) is True and training.autocast_bf16(TrainConfig(cpu_bf16=False), cuda) is True
         assert training.autocast_bf16(TrainConfig(bf16=False), cuda) is False
+    monkeypatch.undo()
+    for name in ("_is_avx512_bf16_supported", "_is_amx_tile_supported"):  # private torch API: a version without it means no
+        monkeypatch.delattr(torch.cpu, name, raising=False)
+    assert training.native_cpu_bf16() is False and training.autocast_bf16(TrainConfig(), cpu) is False
+    monkeypatch.setattr(torch.cpu, "_is_amx_tile_supported", lambda: True, raising=False)
+    assert training.native_cpu_bf16() is True
 
 
 def bf16_cases():
