@@ -29,8 +29,8 @@ What it provides:
   `max_minutes` ends the run first; `steps` 0 lets time alone end it), gradient clipping,
   channels_last weights (on CUDA, and on the CPU for the models that declare
   `cpu_channels_last`), bf16 autocast on CUDA and on CPUs with native bf16 (AVX512-BF16 or AMX:
-  1.3-1.7 times the steps of float32 there, BENCHMARKS.md), optional `torch.compile`, periodic
-  validation, a progress bar with rate and ETA.
+  1.3-1.5 times the steps of float32 in ten-minute runs there, BENCHMARKS.md), optional
+  `torch.compile`, periodic validation, a progress bar with rate and ETA.
 - `torchrun --nproc-per-node N`: DistributedDataParallel; `batch_size` is the global batch,
   each rank takes its own slice of every batch's indices; rank 0 validates and writes.
 """
