@@ -49,8 +49,9 @@ PSNR rose 0.8 dB, MOSTEL's MS-SSIM 1.6-2.2 points and Tesseract's reading 15-19 
 The ink's colour (`ink_skip`, off, experimental): with it, where the predicted mask is, the image
 logits' bias is the colour of the style's darkest 5% of pixels (its ink, after the polarity
 inversion) instead of the median; the mask is detached there, so it is trained by its own losses
-only. In one ten-minute CPU run it collapsed at the joint phase's start (saturated sigmoids:
-BENCHMARKS.md), so it stays off until that is understood.
+only. Of two ten-minute CPU runs one collapsed at the joint phase's start (saturated sigmoids)
+and the other ended far below the default (Tesseract 38% against 81%: BENCHMARKS.md), so it
+stays off.
 
 Why the content is moved first (`align_content`, see brush.placement): the content skips make
 the generator draw text B where the content image has it, centred at a fixed size, while the
