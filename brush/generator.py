@@ -109,12 +109,8 @@ class Generator(nn.Module):
         self.to_mask = ToOutput(widths[0], 1, style_dim)
 
     def forward(self, style: torch.Tensor, content_maps: list[torch.Tensor], style_maps: list[torch.Tensor],
-                image_bias: torch.Tensor | None = None, ink_bias: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor]:
-        """`image_bias` (N x C x 1 x 1, optional): added to the image logits before the sigmoid.
-        `ink_bias` (the same shape; only with `image_bias`): where the predicted mask is, the bias
-        is `ink_bias` instead, blended through the mask (detached: the mask is trained only by its
-        own losses, not to paint)."""
-        assert ink_bias is None or image_bias is not None, "ink_bias needs image_bias (the ground's)"
+                image_bias: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+        """`image_bias` (N x C x 1 x 1, optional): added to the image logits before the sigmoid."""
         assert len(content_maps) == len(self.widths), f"{len(content_maps)} content maps for {len(self.widths)} levels"
         x = None
         for convs, level in zip(self.levels, reversed(range(len(self.widths)))):
@@ -125,9 +121,6 @@ class Generator(nn.Module):
             for conv in convs:
                 x = conv(x, style)
         logits = self.to_image(x, style).float()
-        mask = torch.sigmoid(self.to_mask(x, style).float())
-        if ink_bias is not None:
-            ink = mask.detach()
-            image_bias = (1 - ink) * image_bias.float() + ink * ink_bias.float()
         image = torch.sigmoid(logits if image_bias is None else logits + image_bias.float())
+        mask = torch.sigmoid(self.to_mask(x, style).float())
         return image, mask

@@ -46,12 +46,9 @@ the ground's colour and the network learns what differs from it. In ten CPU minu
 PSNR rose 0.8 dB, MOSTEL's MS-SSIM 1.6-2.2 points and Tesseract's reading 15-19 points
 (BENCHMARKS.md). Models saved before it load without it.
 
-The ink's colour (`ink_skip`, off, experimental): with it, where the predicted mask is, the image
-logits' bias is the colour of the style's darkest 5% of pixels (its ink, after the polarity
-inversion) instead of the median; the mask is detached there, so it is trained by its own losses
-only. Of two ten-minute CPU runs one collapsed at the joint phase's start (saturated sigmoids)
-and the other ended far below the default (Tesseract 38% against 81%: BENCHMARKS.md), so it
-stays off.
+An ink prior beside it (`ink_skip`: where the mask is, the colour of the style's darkest pixels)
+was tried and removed: of two ten-minute CPU runs one collapsed and the other ended far below
+the default (BENCHMARKS.md). Configs saved with it off still load.
 
 Why the content is moved first (`align_content`, see brush.placement): the content skips make
 the generator draw text B where the content image has it, centred at a fixed size, while the
@@ -94,7 +91,6 @@ class BrushConfig:
     background: bool = False  # predict the background and compose the output through the mask (see the module docstring)
     polarity: bool = True  # draw every style as dark text on light: light-text style images inverted in, outputs back (see the module docstring)
     colour_skip: bool = True  # the image head starts from each style image's median colour (see the module docstring)
-    ink_skip: bool = False  # experimental, with colour_skip: where the mask is, from the style's darkest pixels' colour (the module docstring)
     discriminator: str = "patch"  # patch (PatchGAN) or stylegan2 (residual, for R1)
     d_widths: tuple[int, ...] = (64, 128, 256, 512)
 
@@ -108,8 +104,6 @@ class BrushConfig:
             raise ValueError(f"height and width must be multiples of {scale} (2 ^ levels, with the style head), got {self.height}x{self.width}")
         if not 0 <= self.style_skip_levels <= len(self.widths):
             raise ValueError(f"style_skip_levels must be between 0 and {len(self.widths)} (the levels), got {self.style_skip_levels}")
-        if self.ink_skip and not self.colour_skip:
-            raise ValueError("ink_skip needs colour_skip (the ink's bias replaces the ground's where the mask is)")
         if self.discriminator not in DISCRIMINATORS:
             raise ValueError(f"discriminator must be one of {', '.join(DISCRIMINATORS)}, got {self.discriminator!r}")
 
@@ -119,17 +113,6 @@ def median_colour_logits(images: torch.Tensor, margin: float = 0.01) -> torch.Te
     [margin, 1 - margin]): mostly the ground's colour, as text covers a minority of pixels."""
     median = images.detach().float().flatten(2).median(dim=2).values.clamp(margin, 1 - margin)
     return torch.logit(median)[..., None, None]
-
-
-def ink_colour_logits(images: torch.Tensor, share: float = 0.05, margin: float = 0.01) -> torch.Tensor:
-    """N x C x 1 x 1: the logit of each image's mean colour over its darkest `share` of pixels (by
-    mean level over the channels; at least one), kept within [margin, 1 - margin]: the ink of dark
-    text, as the polarity inversion shows every style."""
-    flat = images.detach().float().flatten(2)  # N x C x HW
-    k = max(1, round(share * flat.shape[2]))
-    darkest = flat.mean(dim=1).topk(k, dim=1, largest=False).indices  # N x k
-    ink = flat.gather(2, darkest[:, None, :].expand(-1, flat.shape[1], -1)).mean(dim=2).clamp(margin, 1 - margin)
-    return torch.logit(ink)[..., None, None]
 
 
 def invert(images: torch.Tensor, flip: torch.Tensor | None) -> torch.Tensor:
@@ -168,11 +151,11 @@ class BrushGenerator(nn.Module):
         vector, style_maps = self.style_encoder(shown)
         background = self.background(style_maps) if self.background is not None else None
         bias = median_colour_logits(shown) if c.colour_skip else None
-        ink = ink_colour_logits(shown) if c.ink_skip else None
         if k > 1:
             vector, style_maps = vector.repeat(k, 1), [m.repeat(k, 1, 1, 1) for m in style_maps]
-            background, bias, ink = (t.repeat(k, 1, 1, 1) if t is not None else None for t in (background, bias, ink))
-        image, mask = self.generator(vector, self.content_encoder(content), style_maps, bias, ink)
+            background = background.repeat(k, 1, 1, 1) if background is not None else None
+            bias = bias.repeat(k, 1, 1, 1) if bias is not None else None
+        image, mask = self.generator(vector, self.content_encoder(content), style_maps, bias)
         shape = (k * n, *style.shape[1:])
         light = light.repeat(k) if light is not None else None
         if background is not None:
@@ -201,7 +184,8 @@ def placed(content: torch.Tensor, placement: torch.Tensor, given: torch.Tensor |
 
 
 @register("brush", BrushConfig, "brush: TextStyleBrush-style generator (style + content encoders, modulated generator, discriminator)",
-          legacy={"align_content": False, "background": False, "polarity": False, "colour_skip": False, "ink_skip": False})
+          legacy={"align_content": False, "background": False, "polarity": False, "colour_skip": False},
+          removed={"ink_skip": False})
 class Brush(nn.Module):
     def __init__(self, config: BrushConfig):
         super().__init__()

@@ -26,23 +26,28 @@ class Entry:
     build: Callable  # config -> nn.Module
     summary: str
     legacy: dict = dataclasses.field(default_factory=dict)  # fields added later: the value a config saved before them meant
+    removed: dict = dataclasses.field(default_factory=dict)  # fields removed since: the value today's model still means
 
 
 _MODELS: dict[str, Entry] = {}
 
 
-def register(name: str, config_type: type, summary: str = "", legacy: dict | None = None):
+def register(name: str, config_type: type, summary: str = "", legacy: dict | None = None, removed: dict | None = None):
     """Decorator: `@register("vgg16", VGGConfig)` on a function or class taking the config.
     `legacy`: for each config field added after models were saved, the value that reproduces
-    what those models did (see `saved_config`)."""
+    what those models did; `removed`: for each field since removed, the value with which a saved
+    config still means today's model (see `saved_config`)."""
 
     def wrap(build: Callable) -> Callable:
         if name in _MODELS:
             raise ValueError(f"model {name!r} is registered twice")
-        unknown = sorted(set(legacy or {}) - {f.name for f in dataclasses.fields(config_type)})
-        if unknown:
-            raise ValueError(f"model {name!r}: legacy values for unknown field(s) {', '.join(unknown)}")
-        _MODELS[name] = Entry(name, config_type, build, summary or (build.__doc__ or "").strip().split("\n")[0], dict(legacy or {}))
+        fields = {f.name for f in dataclasses.fields(config_type)}
+        unknown, still_there = sorted(set(legacy or {}) - fields), sorted(set(removed or {}) & fields)
+        if unknown or still_there:
+            raise ValueError(f"model {name!r}: legacy values for unknown field(s) {', '.join(unknown) or '-'}; "
+                             f"removed fields still in the config: {', '.join(still_there) or '-'}")
+        _MODELS[name] = Entry(name, config_type, build, summary or (build.__doc__ or "").strip().split("\n")[0], dict(legacy or {}),
+                              dict(removed or {}))
         return build
 
     return wrap
@@ -87,9 +92,17 @@ def build_model(name: str, config):
 def saved_config(name: str, values: dict, source: str = "saved config"):
     """The config of model `name` as a checkpoint or run folder saved it. A field the saved
     dict lacks was added since: it takes its legacy value (what the saved model did), not
-    today's default, so older runs still load and mean what they meant."""
+    today's default, so older runs still load and mean what they meant. A field since removed is
+    dropped when it holds the value today's model means; with another value the saved model
+    cannot be rebuilt, and that is one error naming the field."""
     spec = entry(name)
-    return config_from_dict(spec.config_type, {**spec.legacy, **values}, source=source)
+    gone = {key: value for key, value in values.items() if key in spec.removed}
+    for key, value in gone.items():
+        if value != spec.removed[key]:
+            raise UserError(f"{source}: {key} = {value!r}, an option since removed from model {name!r}; "
+                            f"load it with the fontsynth version that trained it")
+    kept = {key: value for key, value in values.items() if key not in gone}
+    return config_from_dict(spec.config_type, {**spec.legacy, **kept}, source=source)
 
 
 def config_to_dict(config) -> dict:

@@ -143,36 +143,6 @@ def test_with_the_colour_skip_an_empty_image_head_draws_the_styles_median_colour
     assert torch.allclose(plain(styles[:1], content)[0], torch.full((1, 3, 32, 64), 0.5), atol=1e-6)
 
 
-def test_the_ink_colour_is_the_mean_of_the_darkest_pixels():
-    dark, _, _, _ = word_pair()  # a (0.1, 0.2, 0.6) block of 16 x 24 pixels on a 32 x 64 (0.9, 0.8, 0.3) ground
-    ink = torch.sigmoid(brush.model.ink_colour_logits(dark))
-    assert torch.allclose(ink.flatten(), torch.tensor([0.1, 0.2, 0.6]), atol=1e-6)
-    half = torch.sigmoid(brush.model.ink_colour_logits(dark, share=0.5)).flatten()  # the 384 ink pixels and 640 of the ground
-    assert torch.allclose(half, (384 * torch.tensor([0.1, 0.2, 0.6]) + 640 * torch.tensor([0.9, 0.8, 0.3])) / 1024, atol=1e-5)
-    assert torch.allclose(torch.sigmoid(brush.model.ink_colour_logits(torch.zeros(2, 1, 8, 8))), torch.full((2, 1, 1, 1), 0.01))
-
-
-@pytest.mark.parametrize("mask_logit, expected", [(-30.0, "ground"), (30.0, "ink"), (0.0, "half")])
-def test_with_the_ink_skip_an_empty_image_head_draws_the_ink_where_the_mask_is(mask_logit, expected):
-    dark, content, _, _ = word_pair()
-    styles = torch.cat([dark, 1 - dark])  # light text: inverted in (its ink is then the dark one's), inverted back
-    g = tiny_brush(ink_skip=True).g
-    torch.nn.init.zeros_(g.generator.to_image.conv.weight), torch.nn.init.zeros_(g.generator.to_image.bias)
-    torch.nn.init.zeros_(g.generator.to_mask.conv.weight), torch.nn.init.constant_(g.generator.to_mask.bias, mask_logit)
-    image, mask = g(styles, torch.cat([content, content]))
-    ground, ink = torch.logit(torch.tensor([0.9, 0.8, 0.3])), torch.logit(torch.tensor([0.1, 0.2, 0.6]))
-    m = torch.sigmoid(torch.tensor(mask_logit))
-    colour = torch.sigmoid((1 - m) * ground + m * ink).view(1, 3, 1, 1).expand(1, 3, 32, 64)
-    assert torch.allclose(image[:1], colour, atol=1e-5) and torch.allclose(image[1:], 1 - colour, atol=1e-5)
-    assert {"ground": image[0, :, 0, 0].tolist() == pytest.approx([0.9, 0.8, 0.3], abs=1e-5),
-            "ink": image[0, :, 0, 0].tolist() == pytest.approx([0.1, 0.2, 0.6], abs=1e-5), "half": True}[expected]
-    loss = image.sum()
-    loss.backward()
-    assert g.generator.to_mask.bias.grad is None or float(g.generator.to_mask.bias.grad.abs().sum()) == 0  # the mask does not paint
-    with pytest.raises(UserError, match="ink_skip needs colour_skip"):
-        tiny_brush(ink_skip=True, colour_skip=False)
-
-
 @pytest.mark.parametrize("inversion", [0.0, 1.0])
 def test_the_background_terms_compare_with_the_true_background_as_the_style_was_shown(inversion):
     model = tiny_brush(background=True)

@@ -12,6 +12,7 @@ from brush import losses  # noqa: E402
 from brush.placement import (  # noqa: E402
     ContentAligner, box_iou, fitted_placement, ink_boxes, mask_box_iou, placed_boxes, placement_box_iou, warp)
 from classifier.registry import create_model, register  # noqa: E402
+from fontsynth.errors import UserError  # noqa: E402
 
 TINY = {"height": 32, "width": 64, "widths": (8, 16), "style_dim": 16, "d_widths": (8, 16)}
 
@@ -138,14 +139,14 @@ def test_a_model_saved_before_the_aligner_loads_as_it_was(tmp_path):
 
     old = create_model("brush", **TINY, align_content=False)
     saved = dataclasses.asdict(old.config)
-    del saved["align_content"], saved["background"], saved["polarity"], saved["colour_skip"], saved["ink_skip"]  # what a checkpoint of an older version holds
+    del saved["align_content"], saved["background"], saved["polarity"], saved["colour_skip"]  # what a checkpoint of an older version holds
     save_checkpoint(tmp_path / "old.pt", {"format": "fontsynth-checkpoint", "format_version": 1, "model": "brush",
                                           "model_config": saved, "state_dict": old.state_dict(), "tables": {}})
     loaded, _ = load_brush(tmp_path / "old.pt", "cpu")
     assert loaded.config.align_content is False and loaded.aligner is None
     assert loaded.config.background is False and loaded.g.background is None
     assert loaded.config.polarity is False and loaded.g.light_text(torch.rand(1, 3, 32, 64)) is None
-    assert loaded.config.colour_skip is False and loaded.config.ink_skip is False
+    assert loaded.config.colour_skip is False
     assert create_model("brush", **TINY).config.align_content is True  # new runs align
     assert create_model("brush", **TINY).config.polarity is True  # and draw light text as its inverse
     assert create_model("brush", **TINY).config.colour_skip is True  # from the style's colour
@@ -158,6 +159,25 @@ def test_legacy_values_must_name_config_fields():
 
     with pytest.raises(ValueError, match="unknown field"):
         register("legacy-test", Config, legacy={"sise": 0})(lambda c: None)
+    with pytest.raises(ValueError, match="removed fields still in the config: size"):
+        register("removed-test", Config, removed={"size": 1})(lambda c: None)
+
+
+@pytest.mark.parametrize("ink_skip", [False, True])
+def test_a_config_saved_with_a_removed_option_loads_only_with_the_value_todays_model_means(ink_skip, tmp_path):
+    from brush.edit import load_brush
+    from classifier.training import save_checkpoint
+
+    model = create_model("brush", **TINY)
+    saved = {**dataclasses.asdict(model.config), "ink_skip": ink_skip}  # runs saved while the option existed
+    save_checkpoint(tmp_path / "run.pt", {"format": "fontsynth-checkpoint", "format_version": 1, "model": "brush",
+                                          "model_config": saved, "state_dict": model.state_dict(), "tables": {}})
+    if ink_skip:  # it drew otherwise than any model today: refused, naming the field
+        with pytest.raises(UserError, match="ink_skip = True, an option since removed"):
+            load_brush(tmp_path / "run.pt", "cpu")
+    else:
+        loaded, _ = load_brush(tmp_path / "run.pt", "cpu")
+        assert loaded.config == model.config
 
 
 def test_fitted_placement_moves_the_content_box_onto_the_targets():
