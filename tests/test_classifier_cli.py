@@ -132,6 +132,15 @@ def test_config_file_keys_are_checked(data, tmp_path):
     assert result.exit_code == 0, result.output
     config = json.loads((tmp_path / "r" / "config.json").read_text())
     assert config["model_config"]["hidden"] == 24 and config["train"]["optimizer"] == "sgd" and config["train"]["steps"] == 6
+    assert config["losses"] == {"label_smoothing": 0.0}  # the smoke preset's
+    smoothed = tmp_path / "smoothed.json"
+    smoothed.write_text(json.dumps({"losses": {"label_smoothing": 0.25}}))
+    result = invoke("train-classifier", "--data", data / "train", "--out", tmp_path / "s", "--config", smoothed, *FAST)
+    assert result.exit_code == 0, result.output
+    assert json.loads((tmp_path / "s" / "config.json").read_text())["losses"] == {"label_smoothing": 0.25}
+    smoothed.write_text(json.dumps({"losses": {"label_smoothing": 1.5}}))
+    result = invoke("train-classifier", "--data", data / "train", "--out", tmp_path / "t", "--config", smoothed, *FAST)
+    assert result.exit_code == 2 and "label_smoothing" in result.output and result.output.count("error:") == 1
 
 
 def test_a_dataset_of_one_font_is_refused(small_fonts, tmp_path):

@@ -72,6 +72,19 @@ def test_a_tiny_model_overfits_a_fixed_batch(tmp_path):
     assert (tmp_path / "curves.png").stat().st_size > 1000
 
 
+def test_label_smoothing_spreads_each_target_over_every_class():
+    class Fixed(torch.nn.Module):  # logits known by hand: log-probabilities log(0.5), log(0.25), log(0.25)
+        def forward(self, images):
+            return torch.log(torch.tensor([[0.5, 0.25, 0.25]]))
+
+    batch = {"image": torch.zeros(1, 1, 4, 4), "font": ["b"]}
+    for smoothing in (0.0, 0.3):
+        loss, n = ClassifierTask(["a", "b", "c"], {}, smoothing).loss(Fixed(), batch, torch.device("cpu"))
+        # target distribution: 1 - s on "b" plus s / 3 on each class
+        expected = -((1 - smoothing + smoothing / 3) * math.log(0.25) + smoothing / 3 * (math.log(0.5) + math.log(0.25)))
+        assert n == 1 and loss.item() == pytest.approx(expected, rel=1e-6)
+
+
 def test_checkpoints_round_trip_to_identical_logits(tmp_path):
     data = Stripes(32)
     model = make()

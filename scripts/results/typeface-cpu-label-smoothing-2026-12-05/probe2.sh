@@ -1,0 +1,17 @@
+# probe NAME CONFIGJSON [LS] : 4 one-thread minutes, then eval
+. /work/main/.venv/bin/activate
+cd /tmp/s19
+probe() {
+  name=$1; echo "$2" > $name.json; ls=${3:-0.0}
+  OMP_NUM_THREADS=1 python -c "
+import sys, classifier.classification as c
+c.ClassifierTask.__init__.__defaults__ = ($ls,)
+sys.argv = ['fontsynth'] + sys.argv[1:]
+from fontsynth.cli import main; main()" train-classifier --data /tmp/s18/w44 --val-data /tmp/s18/w44v7 --preset small --max-minutes 4 --workers 0 --config $name.json --out p-$name --no-progress $EXTRA > p-$name.log 2>&1
+  OMP_NUM_THREADS=1 fontsynth eval-classifier p-$name --data /tmp/s18/w44v7 --json > p-$name-eval.json 2>>p-$name.log
+}
+pair() { probe "$1" "$2" "$3" & probe "$4" "$5" "$6" & wait; }
+date
+EXTRA="--seed 1" pair ctls1 '{}' 0.0  ls2s1 '{}' 0.2
+pair ls3 '{}' 0.3  ls2lr3 '{"train": {"lr": 0.003}}' 0.2
+date
