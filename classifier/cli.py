@@ -38,6 +38,8 @@ Resume = Annotated[bool, typer.Option("--resume", help="Continue the run in --ou
 ConfigFile = Annotated[Optional[Path], typer.Option("--config", help='JSON overrides: {"model": {...}, "train": {...}, "data": {...}}; unknown keys refused.')]
 Progress = Annotated[bool, typer.Option("--progress/--no-progress", help="Show a progress bar.")]
 AsJson = Annotated[bool, typer.Option("--json", help="Print one JSON object.")]
+FixedWidth = Annotated[bool, typer.Option("--fixed-width", help="Fit every image into the training canvas, squeezing long texts, as "
+                                          "training's validation does (default: a model without TPS reads each image at its own width).")]
 
 
 def given(**values) -> dict:
@@ -196,7 +198,7 @@ def eval_recognizer(
     batch_size: Annotated[int, typer.Option(help="Images per forward pass.")] = 128,
     limit: Annotated[Optional[int], typer.Option(help="Evaluate only the first N samples.")] = None,
     device: Device = "auto", workers: Annotated[int, typer.Option(help="DataLoader processes.")] = 2, as_json: AsJson = False,
-    progress: Progress = True,
+    progress: Progress = True, fixed_width: FixedWidth = False,
 ) -> None:
     """Word accuracy (case-sensitive and not), CER, normalised edit distance; the worst errors as PNG."""
     require("torch", "train", "eval-recognizer")
@@ -206,13 +208,13 @@ def eval_recognizer(
     from classifier.recognizer.task import describe_dropped, read_dataset
     from classifier.slices import accuracy_by_slice, describe_hardest
 
-    reader = Reader(run, device)
+    reader = Reader(run, device, fixed_width)
     c = reader.model.config
     dataset = open_shards(str(data), ("image", "label"), reader.canvas, reader.channels, "--data", optional=("meta",))
     reading = read_dataset(reader.model, dataset, batch_size, reader.device, workers, limit, progress)
     dropped = reading.dropped
     report = {**recognition_metrics(reading.predictions, reading.truths), "dropped": dict(dropped), "charset": len(c.charset),
-              "max_length": c.max_length}
+              "max_length": c.max_length, "widths": "own" if reader.at_widths else "canvas"}
     if reading.records:
         report["by_effect"] = accuracy_by_slice(reading.records, [p == t for p, t in zip(reading.predictions, reading.truths)])
     folder = out or eval_folder(run, data)
@@ -230,14 +232,14 @@ def eval_recognizer(
 def recognize(
     images: Annotated[list[Path], typer.Argument(help="Image files (PNG, JPEG, ...; any size, colour or grey).")],
     model: Annotated[Path, typer.Option(help="Run folder (or .pt checkpoint) of train-recognizer.")],
-    device: Device = "auto", as_json: AsJson = False,
+    device: Device = "auto", as_json: AsJson = False, fixed_width: FixedWidth = False,
 ) -> None:
     """Read the text of word images: text and confidence per image."""
     require("torch", "train", "recognize")
     from classifier.recognizer import Reader
 
     decoded = read_images(images)
-    reader = Reader(model, device)
+    reader = Reader(model, device, fixed_width)
     texts, confidences = reader.read(decoded)
     for path, text, confidence in zip(images, texts, confidences):
         typer.echo(json.dumps({"image": str(path), "text": text, "confidence": round(confidence, 6)}) if as_json

@@ -15,17 +15,25 @@ from torch import nn
 
 from classifier.inference import LoadedModel
 from classifier.recognizer.labels import usable_labels
+from classifier.recognizer.widths import predict_at_widths, reading_canvas
 
 
 class Reader(LoadedModel):
-    """A trained recognizer, for inference on any images (`recognize`)."""
+    """A trained recognizer, for inference on any images (`recognize`, `eval-recognizer`, brush's
+    judge). A model that reads any width (no TPS) reads each image at its own width, long texts
+    unsqueezed (`widths`); `fixed_width` fits every image into the training canvas instead."""
 
     kind, table = "recognizer", "charset"
+
+    def __init__(self, path: str | Path, device: str = "auto", fixed_width: bool = False):
+        super().__init__(path, device)
+        self.at_widths = self.model.reads_any_width and not fixed_width
+        self.canvas = reading_canvas(self.model.config, self.at_widths)
 
     def read(self, images: list[np.ndarray]) -> tuple[list[str], list[float]]:
         texts, confidences = [], []
         for batch in self.batches(images):
-            t, c = self.model.predict(batch)
+            t, c, _ = predict_at_widths(self.model, batch)
             texts += t
             confidences += c
         return texts, confidences

@@ -81,11 +81,18 @@ class Recognizer(nn.Module):
             self.decoder = nn.Linear(width, c.classes)
         self.ctc_head = nn.Linear(width, len(c.charset) + CTC_OFFSET) if c.ctc_aux else None  # training only
 
+    @property
+    def reads_any_width(self) -> bool:
+        """Whether images wider than the canvas may be read (`widths`): without TPS, every stage
+        runs along the width (TPS samples a grid of the canvas's size)."""
+        return self.config.transformation == "none"
+
     def encode(self, images: torch.Tensor) -> torch.Tensor:
         """N x T x features: the columns after transformation, ResNet and sequence model."""
         c = self.config
-        assert images.ndim == 4 and images.shape[1:] == (c.in_channels, c.height, c.width), \
-            f"expected N x {c.in_channels} x {c.height} x {c.width} images, got {tuple(images.shape)}"
+        wide = self.reads_any_width and images.ndim == 4 and images.shape[3] > c.width
+        assert images.ndim == 4 and images.shape[1:3] == (c.in_channels, c.height) and (images.shape[3] == c.width or wide), \
+            f"expected N x {c.in_channels} x {c.height} x {c.width} images{' (or wider)' if self.reads_any_width else ''}, got {tuple(images.shape)}"
         if c.input_norm != "none":
             images = normalise_per_image(images, polarity=c.input_norm == "polarity")
         columns = self.collapse(self.features(self.transform(images))).squeeze(2).transpose(1, 2)

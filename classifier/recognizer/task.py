@@ -14,6 +14,7 @@ from torch.utils.data import DataLoader, Subset
 from classifier.data import Sources
 from classifier.recognizer.evaluate import recognition_metrics
 from classifier.recognizer.labels import GO, PRINTABLE_ASCII, edit_distance, encode_attention, encode_ctc, usable_labels
+from classifier.recognizer.widths import predict_at_widths
 from classifier.runs import Prepared, TrainerSpec, TrainRequest, start_run
 from classifier.training import RunResult, unwrap
 from fontsynth.errors import UserError
@@ -161,10 +162,10 @@ def read_batches(model, loader, device: torch.device, keep_worst: int = 24) -> R
         out.dropped.update(reasons)
         if not keep:
             continue
-        read = model.predict(batch["image"][keep].to(device, non_blocking=True))[0]
-        for k, text in zip(keep, read):
+        read, _, shown = predict_at_widths(model, batch["image"][keep].to(device, non_blocking=True))
+        for k, text, image in zip(keep, read, shown):
             if text != texts[k] and keep_worst:
-                worst.append((edit_distance(text, texts[k]) / max(len(text), len(texts[k]), 1), len(out.truths), batch["image"][k], texts[k], text))
+                worst.append((edit_distance(text, texts[k]) / max(len(text), len(texts[k]), 1), len(out.truths), image.cpu(), texts[k], text))
             out.truths.append(texts[k])
             if "meta" in batch:
                 out.records.append(batch["meta"][k])

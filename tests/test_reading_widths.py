@@ -1,0 +1,132 @@
+"""Reading each word at its own width (classifier.recognizer.widths): long texts unsqueezed,
+words that fit the training canvas read exactly as in training."""
+
+import json
+
+import numpy as np
+import pytest
+
+torch = pytest.importorskip("torch")
+
+from typer.testing import CliRunner  # noqa: E402
+
+from classifier.recognizer import Reader  # noqa: E402
+from classifier.recognizer.widths import WIDEST, predict_at_widths, reading_canvas, reading_widths, used_widths, width_groups  # noqa: E402
+from classifier.registry import create_model  # noqa: E402
+from fontsynth.canvas import fit_to_canvas  # noqa: E402
+from fontsynth.cli import app  # noqa: E402
+
+CHARSET = "abcdefghijklmnopqrstuvwxyz"
+BASE = 100  # the training canvas's width
+
+
+def wide_tensor(image: np.ndarray, width: int = BASE * WIDEST) -> torch.Tensor:
+    return torch.from_numpy(fit_to_canvas(image, 32, width, 1).transpose(2, 0, 1).astype(np.float32) / 255)
+
+
+def random_images(n: int, seed: int = 0) -> list[np.ndarray]:
+    """Grey images of random heights and widths (natural widths at height 32 from 3 to 600), some
+    ending in a flat margin of the last column's values."""
+    rng = np.random.default_rng(seed)
+    images = []
+    for _ in range(n):
+        h = int(rng.integers(16, 80))
+        image = rng.integers(0, 256, (h, int(rng.integers(2, 600 * h // 32 + 2))), dtype=np.uint8)
+        if rng.random() < 0.3:
+            image[:, -int(rng.integers(1, image.shape[1] + 1)):] = image[:, -1:]
+        images.append(image)
+    return images
+
+
+def test_used_width_by_hand():
+    image = torch.zeros(1, 1, 2, 6)
+    image[0, 0, 0, 2] = 1.0  # column 2 differs from the last column (zeros); columns 3-5 repeat it
+    assert used_widths(image).tolist() == [4]  # column 3 is the first copy: kept, the rest is padding
+    assert used_widths(torch.zeros(1, 1, 2, 6)).tolist() == [1]  # all flat
+    ramp = torch.arange(6.0).view(1, 1, 1, 6)
+    assert used_widths(ramp).tolist() == [6]  # nothing repeats the last column
+
+
+def test_reading_widths_by_hand():
+    assert reading_widths(60, BASE) == reading_widths(100, BASE) == [BASE]  # fits: the training canvas only
+    assert reading_widths(120, BASE) == [BASE, 120]  # 120 / 1.25 = 96: the canvas already squeezes less
+    assert reading_widths(200, BASE) == [BASE, 160, 200]  # the canvas, squeezed by 1.25, its own width
+    assert reading_widths(203, BASE) == [BASE, 164, 204]  # 162.4 and 203 rounded up to whole CTC columns
+
+
+def test_a_crop_at_the_used_width_loses_nothing_and_words_that_fit_are_the_training_images():
+    images = random_images(400)
+    wide = torch.stack([wide_tensor(im) for im in images])
+    used = used_widths(wide)
+    fitting = 0
+    for im, tensor, u in zip(images, wide, used.tolist()):
+        crop = tensor[..., :u]
+        assert torch.equal(torch.cat([crop, crop[..., -1:].expand(-1, -1, BASE * WIDEST - u)], dim=2), tensor)  # padding restores it
+        natural = round(im.shape[1] * 32 / im.shape[0])
+        if natural <= BASE:  # fits the training canvas: its crop there is exactly what training showed
+            fitting += 1
+            assert u <= BASE and torch.equal(tensor[..., :BASE], wide_tensor(im, BASE))
+    assert 20 < fitting < 380  # both kinds were drawn
+
+
+def tiny_ctc(**kw):
+    torch.manual_seed(0)
+    return create_model("trba", charset=CHARSET, feature_channels=32, blocks=(1, 1, 1, 1), hidden=16, transformation="none",
+                        sequence="none", prediction="ctc", **kw).eval()
+
+
+def test_words_that_fit_are_read_as_in_training_and_wider_ones_at_their_most_confident_width():
+    images = random_images(40, seed=1)
+    wide = torch.stack([wide_tensor(im) for im in images])
+    used = used_widths(wide)
+    groups = width_groups(wide, BASE)
+    widths_of = {k: [batch.shape[-1] for indices, batch in groups if k in indices] for k in range(len(images))}
+    assert all(widths_of[k] == reading_widths(int(used[k]), BASE) for k in range(len(images)))  # each image at each of its widths
+    assert [batch.shape[-1] for _, batch in groups] == sorted({w for ws in widths_of.values() for w in ws})  # narrowest first
+    readings = {k: [] for k in range(len(images))}  # (confidence, text, image) at each width, narrowest first
+    model = tiny_ctc()
+    for indices, batch in groups:
+        texts, confidences = model.predict(batch)
+        for k, image, text, confidence in zip(indices, batch, texts, confidences):
+            if used[k] <= BASE:  # fits: cropped to the canvas (the training image itself: the test above)
+                assert torch.equal(image, wide[k][..., :BASE])
+            elif image.shape[-1] >= used[k]:  # its own width: only padding cut
+                assert torch.equal(image, wide[k][..., :image.shape[-1]])
+            readings[k].append((confidence, text, image))
+    texts, confidences, shown = predict_at_widths(model, wide)
+    for k, options in readings.items():
+        best = max(range(len(options)), key=lambda i: (options[i][0], -i))  # the most confident, the narrower on a tie
+        assert texts[k] == options[best][1] and confidences[k] == pytest.approx(options[best][0]) and torch.equal(shown[k], options[best][2])
+    at_canvas = torch.stack([wide_tensor(im, BASE) for im in images])
+    assert predict_at_widths(model, at_canvas)[0] == model.predict(at_canvas)[0]  # a canvas-wide batch: one group, as before
+
+
+def test_a_tps_model_reads_at_the_training_canvas_only():
+    tps = create_model("trba", charset=CHARSET, feature_channels=32, blocks=(1, 1, 1, 1), hidden=16, tps_channels=4, fiducial_points=6)
+    assert not tps.reads_any_width and tiny_ctc().reads_any_width
+    assert reading_canvas(tps.config, tps.reads_any_width) == (32, BASE)
+    assert reading_canvas(tiny_ctc().config, True) == (32, BASE * WIDEST)
+    with pytest.raises(AssertionError, match="expected N x 1 x 32 x 100 images"):
+        tps.encode(torch.rand(2, 1, 32, 140))
+    assert tiny_ctc().encode(torch.rand(2, 1, 32, 140)).shape[1] == 140 // 4 + 1  # one column per 4 pixels, as at the canvas
+
+
+def test_eval_and_recognize_read_long_words_at_their_width_unless_told_not_to(small_fonts, tmp_path):
+    from fontsynth.pipeline import RenderJob, render_dataset
+
+    runner = CliRunner()
+    run = tmp_path / "r"
+    data = tmp_path / "words"
+    render_dataset(RenderJob(fonts=small_fonts, out=data, n=12, seed=3, preset="clean", size="32", workers=1, show_progress=False))
+    result = runner.invoke(app, ["train-recognizer", "--data", str(data), "--out", str(run), "--preset", "smoke", "--prediction", "ctc",
+                                 "--steps", "2", "--workers", "0", "--no-progress", "--device", "cpu"])
+    assert result.exit_code == 0, result.output
+    reports = {}
+    for flag in ([], ["--fixed-width"]):
+        result = runner.invoke(app, ["eval-recognizer", str(run), "--data", str(data), "--json", "--workers", "0", "--device", "cpu",
+                                     "--no-progress", *flag])
+        assert result.exit_code == 0, result.output
+        reports[bool(flag)] = json.loads(result.stdout)
+    assert reports[False]["widths"] == "own" and reports[True]["widths"] == "canvas"
+    assert reports[False]["n"] == reports[True]["n"] == 12
+    assert Reader(run, "cpu").canvas == (32, BASE * WIDEST) and Reader(run, "cpu", fixed_width=True).canvas == (32, BASE)
