@@ -35,11 +35,12 @@ Device = Annotated[str, typer.Option(help="auto, cpu or cuda.")]
 Workers = Annotated[Optional[int], typer.Option(help="DataLoader processes (default 2).")]
 Seed = Annotated[Optional[int], typer.Option(help="Seed of weights, data order and the on-the-fly stream.")]
 Resume = Annotated[bool, typer.Option("--resume", help="Continue the run in --out from last.pt (same steps, same data order).")]
-ConfigFile = Annotated[Optional[Path], typer.Option("--config", help='JSON overrides: {"model": {...}, "train": {...}, "data": {...}}; unknown keys refused.')]
+ConfigFile = Annotated[Optional[Path], typer.Option("--config", help='JSON overrides: {"model": {...}, "train": {...}, "data": {...}, "losses": {...}}; unknown keys refused.')]
 Progress = Annotated[bool, typer.Option("--progress/--no-progress", help="Show a progress bar.")]
 AsJson = Annotated[bool, typer.Option("--json", help="Print one JSON object.")]
 FixedWidth = Annotated[bool, typer.Option("--fixed-width", help="Fit every image into the training canvas, squeezing long texts, as "
-                                          "training's validation does (default: a model without TPS reads each image at its own width).")]
+                                          "training's validation does (default: a model without TPS reads an image wider than the canvas "
+                                          "at three widths and keeps the most confident reading).")]
 
 
 def given(**values) -> dict:

@@ -20,8 +20,9 @@ from classifier.recognizer.widths import predict_at_widths, reading_canvas
 
 class Reader(LoadedModel):
     """A trained recognizer, for inference on any images (`recognize`, `eval-recognizer`, brush's
-    judge). A model that reads any width (no TPS) reads each image at its own width, long texts
-    unsqueezed (`widths`); `fixed_width` fits every image into the training canvas instead."""
+    judge). A model that reads any width (no TPS) reads an image wider than the canvas at the
+    widths `widths` names and keeps the most confident reading; `fixed_width` fits every image
+    into the training canvas instead."""
 
     kind, table = "recognizer", "charset"
 
