@@ -8,6 +8,7 @@ import pytest
 
 torch = pytest.importorskip("torch")
 
+from PIL import Image  # noqa: E402
 from typer.testing import CliRunner  # noqa: E402
 
 from classifier.recognizer import Reader  # noqa: E402
@@ -111,7 +112,7 @@ def test_a_tps_model_reads_at_the_training_canvas_only():
     assert tiny_ctc().encode(torch.rand(2, 1, 32, 140)).shape[1] == 140 // 4 + 1  # one column per 4 pixels, as at the canvas
 
 
-def test_eval_and_recognize_read_long_words_at_their_width_unless_told_not_to(small_fonts, tmp_path):
+def test_eval_and_recognize_read_wide_images_wider_unless_told_not_to(small_fonts, tmp_path):
     from fontsynth.pipeline import RenderJob, render_dataset
 
     runner = CliRunner()
@@ -130,3 +131,13 @@ def test_eval_and_recognize_read_long_words_at_their_width_unless_told_not_to(sm
     assert reports[False]["widths"] == "own" and reports[True]["widths"] == "canvas"
     assert reports[False]["n"] == reports[True]["n"] == 12
     assert Reader(run, "cpu").canvas == (32, BASE * WIDEST) and Reader(run, "cpu", fixed_width=True).canvas == (32, BASE)
+    long_word = np.full((32, 260), 255, dtype=np.uint8)  # a word image 2.6 canvases wide
+    long_word[8:24, 4:250:6] = 0
+    widths = reading_widths(int(used_widths(wide_tensor(long_word)[None])[0]), BASE)
+    assert len(widths) == 3 and predict_at_widths(Reader(run, "cpu").model, wide_tensor(long_word)[None])[2][0].shape[-1] in widths
+    path = tmp_path / "long.png"
+    Image.fromarray(long_word).save(path)
+    for flag in ([], ["--fixed-width"]):
+        result = runner.invoke(app, ["recognize", str(path), "--model", str(run), "--json", "--device", "cpu", *flag])
+        assert result.exit_code == 0, result.output
+        assert json.loads(result.output)["image"] == str(path)
