@@ -138,6 +138,14 @@ def test_config_file_keys_are_checked(data, tmp_path):
     result = invoke("train-classifier", "--data", data / "train", "--out", tmp_path / "s", "--config", smoothed, *FAST)
     assert result.exit_code == 0, result.output
     assert json.loads((tmp_path / "s" / "config.json").read_text())["losses"] == {"label_smoothing": 0.25}
+    plain = tmp_path / "plain.json"
+    plain.write_text(json.dumps({"losses": {"label_smoothing": 0.0}}))
+    assert invoke("train-classifier", "--data", data / "train", "--out", tmp_path / "p", "--config", plain, *FAST).exit_code == 0
+
+    def losses(run):
+        return [row.split(",")[3] for row in (run / "metrics.csv").read_text().splitlines()[1:]]
+
+    assert losses(tmp_path / "s") != losses(tmp_path / "p")  # the same seeded run but for the smoothing: it reached the loss
     smoothed.write_text(json.dumps({"losses": {"label_smoothing": 1.5}}))
     result = invoke("train-classifier", "--data", data / "train", "--out", tmp_path / "t", "--config", smoothed, *FAST)
     assert result.exit_code == 2 and "label_smoothing" in result.output and result.output.count("error:") == 1
