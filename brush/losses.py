@@ -160,12 +160,15 @@ def typeface_loss(classifier: nn.Module, output: torch.Tensor, style: torch.Tens
 
 def ocr_loss(recognizer: nn.Module, output: torch.Tensor, texts: list[str]) -> torch.Tensor:
     """The frozen recognizer's cross-entropy of `texts` given the output images, which are fitted
-    to its canvas first (`classifier.recognizer.ocr_loss` does the scoring)."""
+    to its canvas first (a recognizer trained at own widths: to their own width,
+    `widths.scoring_width`; `classifier.recognizer.ocr_loss` does the scoring)."""
     from classifier.recognizer import ocr_loss as score
+    from classifier.recognizer.widths import scoring_width
     from fontsynth.torchdata import fit_tensor
 
     c = recognizer.config
-    return score(recognizer, fit_tensor(output, (c.height, c.width), c.in_channels), texts)
+    width = scoring_width(c, round(output.shape[-1] * c.height / output.shape[-2]))
+    return score(recognizer, fit_tensor(output, (c.height, width), c.in_channels), texts)
 
 
 # ---------------------------------------------------------------- adversarial (D outputs logits, any shape)

@@ -53,9 +53,10 @@ class Sources:
 
 
 def open_sources(config: DataConfig, fields: Sequence[str], canvas: tuple[int, int], channels: int,
-                 val_fields: Sequence[str] = ()) -> Sources:
+                 val_fields: Sequence[str] = (), render_size: str | None = None) -> Sources:
     """The training and validation datasets a DataConfig names (errors name the option to fix);
-    validation items also hold `val_fields` (what only validation reads, say a pair's background)."""
+    validation items also hold `val_fields` (what only validation reads, say a pair's background).
+    On the fly, samples are rendered at `config.size`, else `render_size`, else the canvas."""
     from fontsynth.torchdata import RenderDataset
 
     val_item_fields = tuple(dict.fromkeys((*fields, *val_fields)))
@@ -69,7 +70,7 @@ def open_sources(config: DataConfig, fields: Sequence[str], canvas: tuple[int, i
         recipe = "pairs" if pair_fields & set(fields) else "words"
         def stream_of(chosen: Sequence[str]) -> RenderDataset:  # one stream: the same samples whatever the fields
             return RenderDataset(config.fonts, n=STREAM_LENGTH, seed=config.seed, preset=config.render_preset, config=config.render_config,
-                                 recipe=recipe, size=config.size or f"{canvas[0]}x{canvas[1]}", split=config.split, canvas=canvas,
+                                 recipe=recipe, size=config.size or render_size or f"{canvas[0]}x{canvas[1]}", split=config.split, canvas=canvas,
                                  fields=chosen, channels=channels, corpus=config.corpus)
         stream = stream_of(fields)
         held_out = 0 if config.val_data else config.val_samples

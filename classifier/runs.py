@@ -58,6 +58,8 @@ class TrainerSpec:
     sections: dict[str, type] = field(default_factory=dict)  # more config sections (dataclass per name), given to prepare in options
     val_fields: tuple[str, ...] = ()  # what validation reads besides `fields` (training never loads them)
     model_fields: Callable[[Any], tuple[str, ...]] | None = None  # model config -> what training also reads for it (brush's background branch)
+    canvas: Callable[[Any], tuple[tuple[int, int], str]] | None = None  # model config -> (the canvas data are prepared on, the
+    # on-the-fly render's default --size); default: the model's height x width for both (the recognizer's own-width training differs)
 
 
 def read_config_file(path: str | Path | None, sections: tuple[str, ...] = ("model", "train", "data")) -> dict[str, dict]:
@@ -126,7 +128,8 @@ def start_run(spec: TrainerSpec, request: TrainRequest, on_step=None) -> RunResu
         extra = {name: layered(kind, (p.get(name, {}), f"preset {request.preset}"), (file.get(name, {}), f"{src}: {name}"))
                  for name, kind in spec.sections.items()}
     fields = (*spec.fields, *(spec.model_fields(model_config) if spec.model_fields else ()))
-    sources = open_sources(data_config, fields, (model_config.height, model_config.width), model_config.in_channels, spec.val_fields)
+    canvas, render_size = spec.canvas(model_config) if spec.canvas else ((model_config.height, model_config.width), None)
+    sources = open_sources(data_config, fields, canvas, model_config.in_channels, spec.val_fields, render_size)
     prepared = spec.prepare(model_config, sources, {**options, **extra}, request.resume)
     run_config = {"kind": spec.kind, "model": spec.model, "preset": preset, "model_config": asdict(prepared.model_config),
                   "data": asdict(data_config), "options": options, **{k: asdict(v) for k, v in extra.items()}, **prepared.summary}

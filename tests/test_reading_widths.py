@@ -12,10 +12,13 @@ from PIL import Image  # noqa: E402
 from typer.testing import CliRunner  # noqa: E402
 
 from classifier.recognizer import Reader  # noqa: E402
-from classifier.recognizer.widths import WIDEST, predict_at_widths, reading_canvas, reading_widths, used_widths, width_groups  # noqa: E402
+from classifier.recognizer.widths import (  # noqa: E402
+    GROUP_SIZE, GROUP_STEP, WIDEST, predict_at_widths, reading_canvas, reading_widths, scoring_width, training_groups, training_widths,
+    used_widths, width_groups)
 from classifier.registry import create_model  # noqa: E402
 from fontsynth.canvas import fit_to_canvas  # noqa: E402
 from fontsynth.cli import app  # noqa: E402
+from fontsynth.errors import UserError  # noqa: E402
 
 CHARSET = "abcdefghijklmnopqrstuvwxyz"
 BASE = 100  # the training canvas's width
@@ -72,8 +75,8 @@ def test_a_crop_at_the_used_width_loses_nothing_and_words_that_fit_are_the_train
 
 def tiny_ctc(**kw):
     torch.manual_seed(0)
-    return create_model("trba", charset=CHARSET, feature_channels=32, blocks=(1, 1, 1, 1), hidden=16, transformation="none",
-                        sequence="none", prediction="ctc", **kw).eval()
+    return create_model("trba", **{"charset": CHARSET, "feature_channels": 32, "blocks": (1, 1, 1, 1), "hidden": 16, "transformation": "none",
+                                   "sequence": "none", "prediction": "ctc", **kw}).eval()
 
 
 def test_words_that_fit_are_read_as_in_training_and_wider_ones_at_their_most_confident_width():
@@ -141,3 +144,126 @@ def test_eval_and_recognize_read_wide_images_wider_unless_told_not_to(small_font
         result = runner.invoke(app, ["recognize", str(path), "--model", str(run), "--json", "--device", "cpu", *flag])
         assert result.exit_code == 0, result.output
         assert json.loads(result.output)["image"] == str(path)
+
+
+# ---------------------------------------------------------------- training at own widths
+
+
+def test_training_widths_by_hand():
+    assert training_widths(100, 100) == [100]
+    widths = training_widths(100, 400)
+    assert widths == [100, 124, 152, 188, 232, 288, 360, 400]  # 100 x 1.25 = 125, floored to whole CTC columns, ...
+    assert all(b / a <= GROUP_STEP and b % 4 == 0 for a, b in zip(widths, widths[1:]))
+
+
+def test_training_groups_cut_padding_only_and_keep_every_image_once():
+    images = random_images(400, seed=2)
+    wide = torch.stack([wide_tensor(im) for im in images])
+    used = used_widths(wide).tolist()
+    widths = training_widths(BASE, BASE * WIDEST)
+    seen = []
+    groups = training_groups(wide, BASE)
+    assert [len(indices) for indices, _ in groups] == [GROUP_SIZE] * (400 // GROUP_SIZE)
+    for indices, batch in groups:
+        width = batch.shape[-1]
+        assert width in widths and len(indices) == len(batch)
+        assert width == min(w for w in widths if w >= max(used[k] for k in indices))  # the narrowest that holds them all
+        for k, image in zip(indices, batch):
+            assert used[k] <= width and torch.equal(image, wide[k][..., :width])  # padding cut, nothing else
+        seen += indices
+    assert sorted(seen) == list(range(len(images)))
+    assert [used[k] for k in seen] == sorted(used)  # narrowest first
+    assert sum(batch.shape[-1] == BASE for _, batch in groups) > 2  # words that fit: canvas training's images (test above)
+
+
+def test_groups_by_hand():
+    def padded(u: int) -> torch.Tensor:  # an image using u columns of the wide canvas
+        image = torch.rand(1, 32, BASE * WIDEST)
+        image[..., u:] = image[..., u - 1:u]
+        return image
+
+    used = [300, 300] + [60] * 20 + [120] * 3 + [150] * 12  # 37 images: groups of 16, 16 and 5
+    groups = training_groups(torch.stack([padded(u) for u in used]), BASE)
+    assert [(len(i), b.shape[-1]) for i, b in groups] == [(16, 100), (16, 152), (5, 360)]
+    assert groups[0][0] == list(range(2, 18)) and groups[2][0] == [34, 35, 36, 0, 1]  # stable: equal widths keep their order
+
+
+def test_grouped_losses_are_the_loss_of_one_batch():
+    """sequence_loss over width groups: the attention cross-entropy of every token and CTC's mean
+    over texts, as if the texts were one batch (equal to the concatenated batch at one width)."""
+    from classifier.recognizer.task import sequence_loss
+
+    texts = ["ab", "hello", "z", "word", "ok", "abc"]
+    for prediction in ("ctc", "attn"):
+        model = tiny_ctc(prediction=prediction)
+        x = torch.rand(6, 1, 32, 140)
+        whole = sequence_loss(model, x, texts)
+        assert sequence_loss(model, [x[:2], x[2:]], texts).item() == pytest.approx(whole.item(), rel=1e-5)
+        if prediction == "ctc":  # different widths: the mean over texts of each group's
+            wide = torch.rand(2, 1, 32, 240)
+            parts = [sequence_loss(model, x[:4], texts[:4]), sequence_loss(model, wide, texts[4:])]
+            grouped = sequence_loss(model, [x[:4], wide], texts)
+            assert grouped.item() == pytest.approx((4 * parts[0] + 2 * parts[1]).item() / 6, rel=1e-5)
+
+
+def test_own_width_models_read_wide_images_at_their_own_width_and_score_them_there():
+    own = tiny_ctc(train_widths="own")
+    assert reading_widths(60, BASE, own_trained=True) == [BASE] and reading_widths(203, BASE, own_trained=True) == [204]
+    images = random_images(40, seed=3)
+    wide = torch.stack([wide_tensor(im) for im in images])
+    used = used_widths(wide).tolist()
+    texts, _, shown = predict_at_widths(own, wide)
+    for k, image in enumerate(shown):
+        width = max(BASE, -(-used[k] // 4) * 4)
+        assert torch.equal(image, wide[k][..., :width])  # one reading, at the width it uses: no squeeze, no resize
+    assert scoring_width(own.config, 90) == BASE and scoring_width(own.config, 127) == 128
+    assert scoring_width(own.config, 5000) == BASE * WIDEST and scoring_width(tiny_ctc().config, 127) == BASE
+    with pytest.raises(UserError, match="own needs transformation none"):
+        create_model("trba", charset=CHARSET, train_widths="own")
+
+
+def test_training_at_own_widths_through_the_cli(small_fonts, tmp_path):
+    """Shards of natural-width words and on-the-fly rendering (words at their natural width):
+    data on the wide canvas, the config saved, validation and eval read."""
+    runner = CliRunner()
+    from fontsynth.pipeline import RenderJob, render_dataset
+
+    data = tmp_path / "words"
+    render_dataset(RenderJob(fonts=small_fonts, out=data, n=24, seed=3, preset="clean", size="32", workers=1, show_progress=False))
+    config = tmp_path / "own.json"
+    config.write_text(json.dumps({"model": {"train_widths": "own"}}))
+    common = ["--preset", "smoke", "--prediction", "ctc", "--steps", "3", "--batch-size", "12", "--workers", "0", "--no-progress",
+              "--device", "cpu", "--config", str(config)]
+    for source in (["--data", str(data), "--val-data", str(data)], ["--fonts", str(small_fonts), "--on-the-fly"]):
+        run = tmp_path / f"r{len(source)}"
+        result = runner.invoke(app, ["train-recognizer", *source, "--out", str(run), *common])
+        assert result.exit_code == 0, result.output
+        saved = json.loads((run / "config.json").read_text())
+        assert saved["model_config"]["train_widths"] == "own"
+        assert (run / "metrics.csv").read_text().count("\n") >= 2
+    assert saved["data"]["on_the_fly"] and Reader(run, "cpu").model.config.train_widths == "own"
+    from classifier.recognizer.task import data_canvas
+
+    assert data_canvas(Reader(run, "cpu").model.config) == ((32, BASE * WIDEST), "32")
+    assert data_canvas(tiny_ctc().config) == ((32, BASE), "32x100")
+    result = runner.invoke(app, ["eval-recognizer", str(run), "--data", str(data), "--json", "--workers", "0", "--device", "cpu",
+                                 "--no-progress"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["n"] == 24
+
+
+def test_brushs_ocr_loss_fits_outputs_at_the_width_the_recognizer_learned():
+    """A canvas-trained recognizer scores a 32x128 output squeezed into 32x100; one trained at
+    own widths scores it at 32x128, as drawn; gradients reach the output either way."""
+    import brush.losses as L
+    from classifier.recognizer import ocr_loss as score
+    from fontsynth.torchdata import fit_tensor
+
+    output = torch.rand(2, 3, 32, 128, requires_grad=True)
+    texts = ["ab", "cd"]
+    for model, width in ((tiny_ctc(), BASE), (tiny_ctc(train_widths="own"), 128)):
+        model.requires_grad_(False)
+        loss = L.ocr_loss(model, output, texts)
+        assert loss.item() == pytest.approx(score(model, fit_tensor(output.detach(), (32, width), 1), texts).item(), rel=1e-5)
+        (grad,) = torch.autograd.grad(loss, output)
+        assert grad.abs().sum() > 0

@@ -35,6 +35,8 @@ class RecognizerConfig:
     hidden: int = 256
     prediction: str = "attn"  # attn or ctc
     input_norm: str = "none"  # none: images as given, in [0, 1]; image: each to zero mean, unit std; polarity: image, text made dark
+    train_widths: str = "canvas"  # canvas: every training image fitted into height x width (long texts squeezed);
+    # own: a wider one at its own width (widths.training_groups; no TPS only)
     ctc_aux: float = 0.0  # attention models: weight of a CTC loss on the encoder's columns, training only (joint
     # CTC-attention, Kim et al. 2017, meant to make the decoder align sooner; not shown on a 2-core CPU: BENCHMARKS.md)
 
@@ -50,6 +52,9 @@ class RecognizerConfig:
             raise ValueError("blocks: four positive counts; feature_channels a multiple of 16; hidden positive")
         if self.input_norm not in ("none", "image", "polarity"):
             raise ValueError(f"input_norm must be none, image or polarity, got {self.input_norm!r}")
+        if self.train_widths not in ("canvas", "own") or (self.train_widths == "own" and self.transformation != "none"):
+            raise ValueError(f"train_widths must be canvas or own, and own needs transformation none (TPS samples a fixed grid); "
+                             f"got {self.train_widths}, {self.transformation}")
         if self.ctc_aux < 0 or (self.ctc_aux and self.prediction != "attn"):
             raise ValueError(f"ctc_aux must be non-negative, and only attention models take it (got {self.ctc_aux}, {self.prediction})")
 

@@ -14,7 +14,7 @@ from torch.utils.data import DataLoader, Subset
 from classifier.data import Sources
 from classifier.recognizer.evaluate import recognition_metrics
 from classifier.recognizer.labels import GO, PRINTABLE_ASCII, edit_distance, encode_attention, encode_ctc, usable_labels
-from classifier.recognizer.widths import predict_at_widths
+from classifier.recognizer.widths import predict_at_widths, training_canvas, training_groups
 from classifier.runs import Prepared, TrainerSpec, TrainRequest, start_run
 from classifier.training import RunResult, unwrap
 from fontsynth.errors import UserError
@@ -44,28 +44,39 @@ PRESETS: dict[str, dict[str, dict]] = {
 }
 
 
-def sequence_loss(model: nn.Module, images: torch.Tensor, texts: list[str], training: bool = False) -> torch.Tensor:
+def sequence_loss(model: nn.Module, images: torch.Tensor | list[torch.Tensor], texts: list[str], training: bool = False) -> torch.Tensor:
     """Mean cross-entropy of `texts` given `images` (attention, teacher forcing) or CTC loss
     (CTC models). Every text must be a valid label (see labels.label_problem). `training` adds
     the auxiliary CTC loss of attention models with `ctc_aux` (the loss the trainer minimises;
-    brush's `ocr_loss` is the cross-entropy alone)."""
+    brush's `ocr_loss` is the cross-entropy alone). `images` may be a list of batches of
+    different widths (`widths.training_groups`) whose texts, in order, are `texts`: the loss is
+    then the one of a single batch holding them all."""
     c = unwrap(model).config
+    batches = images if isinstance(images, list) else [images]
     if c.prediction == "attn":
-        tokens = encode_attention(texts, c.charset, c.max_length).to(images.device)
+        tokens = encode_attention(texts, c.charset, c.max_length).to(batches[0].device)
         aux = training and c.ctc_aux > 0
-        logits, ctc_logits = model(images, tokens[:, :-1], with_ctc=True) if aux else (model(images, tokens[:, :-1]), None)
+        given = tokens[:, :-1].split([len(b) for b in batches])
+        outs = [model(b, t, with_ctc=True) if aux else (model(b, t), None) for b, t in zip(batches, given)]
+        logits = torch.cat([logits for logits, _ in outs])
         loss = F.cross_entropy(logits.float().reshape(-1, logits.shape[-1]), tokens[:, 1:].reshape(-1), ignore_index=GO)
-        return loss + c.ctc_aux * ctc_loss(ctc_logits, texts, c.charset) if aux else loss
-    return ctc_loss(model(images), texts, c.charset)
+        return loss + c.ctc_aux * ctc_loss([aux_logits for _, aux_logits in outs], texts, c.charset) if aux else loss
+    return ctc_loss([model(b) for b in batches], texts, c.charset)
 
 
-def ctc_loss(logits: torch.Tensor, texts: list[str], charset: str) -> torch.Tensor:
-    """CTC loss of `texts` given N x T x classes logits (class 0: blank), mean over the batch of
-    each text's loss divided by its length (PyTorch's 'mean')."""
-    log_probs = logits.float().log_softmax(2).transpose(0, 1)  # T x N x C
+def ctc_loss(logits: list[torch.Tensor], texts: list[str], charset: str) -> torch.Tensor:
+    """CTC loss of `texts` given batches of N x T x classes logits (class 0: blank; T may differ
+    between batches; the texts of all batches in order), the mean over all texts of each text's
+    loss divided by its length (PyTorch's 'mean')."""
     targets, lengths = encode_ctc(texts, charset)
-    inputs = torch.full((logits.shape[0],), log_probs.shape[0], dtype=torch.long)
-    return F.ctc_loss(log_probs, targets.to(logits.device), inputs, lengths, blank=0, zero_infinity=True)
+    losses, first = [], 0
+    for batch, n in zip(logits, lengths.split([len(b) for b in logits])):
+        log_probs = batch.float().log_softmax(2).transpose(0, 1)  # T x N x C
+        take = targets[first:first + int(n.sum())]
+        first += int(n.sum())
+        inputs = torch.full((batch.shape[0],), log_probs.shape[0], dtype=torch.long)
+        losses.append(F.ctc_loss(log_probs, take.to(batch.device), inputs, n, blank=0, reduction="none", zero_infinity=True))
+    return (torch.cat(losses) / lengths.to(losses[0].device).clamp(min=1)).mean()
 
 
 class RecognizerTask:
@@ -86,8 +97,11 @@ class RecognizerTask:
         keep = self.usable(list(batch["label"]))
         if not keep:  # a whole batch of unusable labels: a zero loss that still touches every parameter
             return sum(p.sum() * 0 for p in model.parameters()), 0
-        images = batch["image"][keep].to(device, non_blocking=True)
-        return sequence_loss(model, images, [batch["label"][k] for k in keep], training=True), len(keep)
+        images, texts = batch["image"][keep].to(device, non_blocking=True), [batch["label"][k] for k in keep]
+        if self.config.train_widths == "own":
+            groups = training_groups(images, self.config.width)
+            images, texts = [g for _, g in groups], [texts[k] for indices, _ in groups for k in indices]
+        return sequence_loss(model, images, texts, training=True), len(keep)
 
     def validate(self, model: nn.Module, loader: DataLoader, device: torch.device) -> dict[str, float]:
         reading = read_batches(model, loader, device, keep_worst=0)
@@ -135,7 +149,14 @@ def _labels_only(dataset):
     return ShardDataset(dataset.root, fields=("label",), size=dataset.size, channels=dataset.channels)
 
 
-SPEC = TrainerSpec(kind=KIND, model=MODEL, presets=PRESETS, fields=("image", "label"), prepare=prepare)
+def data_canvas(config) -> tuple[tuple[int, int], str]:
+    """(the canvas training data are prepared on, the on-the-fly render's default --size): for
+    own-width training the wide canvas and words at their natural width, else the canvas for both."""
+    canvas = training_canvas(config)
+    return canvas, str(config.height) if config.train_widths == "own" else f"{canvas[0]}x{canvas[1]}"
+
+
+SPEC = TrainerSpec(kind=KIND, model=MODEL, presets=PRESETS, fields=("image", "label"), prepare=prepare, canvas=data_canvas)
 
 
 def train_recognizer(request: TrainRequest, on_step=None) -> RunResult:

@@ -14,7 +14,14 @@ width served every text (measured in BENCHMARKS.md): unsqueezed, the spaces of t
 (always squeezed in training) were dropped; squeezed, a short word on a wide background (a
 brush output) was read worse.
 
-A TPS model samples a fixed grid, so it reads at the training canvas only, as before."""
+A TPS model samples a fixed grid, so it reads at the training canvas only, as before.
+
+Training at own widths (`train_widths: "own"`, models without TPS): the data arrive on the
+wide canvas too, and each batch is cut into width groups (`training_groups`): an image that
+fits the canvas is seen exactly as in canvas training, a wider one at its own width (the
+narrowest of `training_widths` holding it, so only padding is cut), never squeezed. The
+model then reads an image wider than the canvas at its own width (`reading_widths`), and
+brush's OCR loss fits a generated image at its own width (`scoring_width`)."""
 
 from __future__ import annotations
 
@@ -26,6 +33,9 @@ import torch.nn.functional as F
 WIDEST = 4  # the widest reading, in training-canvas widths: a text wider still is squeezed to it first
 MAX_SQUEEZE = 1.25  # a text wider than the canvas is also read at its width / this (when that exceeds the canvas)
 WIDTH_STEP = 4  # reading widths are rounded up to this: one CTC column (the ResNet's stride along the width)
+GROUP_STEP = 1.25  # own-width training: each training width is at most this times the previous one
+GROUP_SIZE = 16  # own-width training: images per group (fixed sizes keep the shapes few: on the CPU a new shape costs
+# oneDNN a new primitive, measured at a third of the step; and batch-norm statistics of a few images are noisy)
 
 
 def reading_canvas(config, reads_any_width: bool) -> tuple[int, int]:
@@ -45,18 +55,63 @@ def used_widths(images: torch.Tensor) -> torch.Tensor:
     return torch.where(differs.any(dim=1), (last + 2).clamp(max=width), torch.ones_like(last))
 
 
-def reading_widths(used: int, base: int) -> list[int]:
+def whole_columns(width: float, base: int) -> int:
+    """`width` rounded up to a whole CTC column, at least `base`."""
+    return max(base, math.ceil(width / WIDTH_STEP) * WIDTH_STEP)
+
+
+def reading_widths(used: int, base: int, own_trained: bool = False) -> list[int]:
     """The widths an image using `used` columns is read at by a model trained at width `base`,
     narrowest first: the canvas, then (for a wider image) its width squeezed by MAX_SQUEEZE and
-    its own width, rounded up to a whole CTC column."""
+    its own width, rounded up to a whole CTC column. A model trained at own widths
+    (`own_trained`) reads a wider image at its own width alone: what training showed it."""
     if used <= base:
         return [base]
-    def column(width: float) -> int:
-        return max(base, math.ceil(width / WIDTH_STEP) * WIDTH_STEP)
-    return list(dict.fromkeys((base, column(used / MAX_SQUEEZE), column(used))))
+    if own_trained:
+        return [whole_columns(used, base)]
+    return list(dict.fromkeys((base, whole_columns(used / MAX_SQUEEZE, base), whole_columns(used, base))))
 
 
-def width_groups(images: torch.Tensor, base: int) -> list[tuple[list[int], torch.Tensor]]:
+def training_widths(base: int, widest: int) -> list[int]:
+    """The widths own-width training cuts batches at, narrowest first: the canvas `base`, then
+    steps of at most GROUP_STEP (whole CTC columns) up to `widest`."""
+    widths = [base]
+    while widths[-1] < widest:
+        widths.append(min(widest, max(widths[-1] + WIDTH_STEP, math.floor(widths[-1] * GROUP_STEP / WIDTH_STEP) * WIDTH_STEP)))
+    return widths
+
+
+def training_groups(images: torch.Tensor, base: int) -> list[tuple[list[int], torch.Tensor]]:
+    """Own-width training: (indices, images) sub-batches of an N x C x H x W batch prepared on
+    a canvas at least `base` wide, narrowest first: the images sorted by the width they use
+    (stably), GROUP_SIZE at a time, each group cropped at the narrowest of `training_widths`
+    that holds every column its widest image uses, so cropping cuts padding only (an image that
+    fits `base`, in a group that does, is exactly canvas training's)."""
+    used = used_widths(images).tolist()
+    widths = training_widths(base, images.shape[-1])
+    order = sorted(range(len(used)), key=used.__getitem__)
+    groups = []
+    for first in range(0, len(order), GROUP_SIZE):
+        indices = order[first:first + GROUP_SIZE]
+        width = next(w for w in widths if w >= used[indices[-1]])
+        groups.append((indices, images[indices][..., :width].contiguous()))
+    return groups
+
+
+def training_canvas(config) -> tuple[int, int]:
+    """(height, width) training data are prepared on: the wide reading canvas for own-width
+    training, else the canvas."""
+    return reading_canvas(config, config.train_widths == "own")
+
+
+def scoring_width(config, natural: int) -> int:
+    """The width a recognizer with `config` scores (brush's OCR loss) an image of `natural`
+    width at its height: the canvas, or for a model trained at own widths the natural width in
+    whole columns, from the canvas to WIDEST canvases."""
+    return min(whole_columns(natural, config.width), WIDEST * config.width) if config.train_widths == "own" else config.width
+
+
+def width_groups(images: torch.Tensor, base: int, own_trained: bool = False) -> list[tuple[list[int], torch.Tensor]]:
     """(indices, images as read) sub-batches, one per reading width, narrowest first: every
     image at each of its `reading_widths`, cropped there when it uses no more columns (an image
     that fits the canvas: what training showed), else cropped to the columns it uses and
@@ -66,7 +121,7 @@ def width_groups(images: torch.Tensor, base: int) -> list[tuple[list[int], torch
     used = used_widths(images).tolist()
     by_width: dict[int, list[int]] = {}
     for k, u in enumerate(used):
-        for width in reading_widths(u, base):
+        for width in reading_widths(u, base, own_trained):
             by_width.setdefault(min(width, images.shape[-1]), []).append(k)
     groups = []
     for width, indices in sorted(by_width.items()):
@@ -85,7 +140,7 @@ def predict_at_widths(model, images: torch.Tensor) -> tuple[list[str], list[floa
     texts: list[str] = [""] * len(images)
     confidences: list[float] = [-1.0] * len(images)
     shown: list[torch.Tensor] = [images[0]] * len(images)
-    for indices, batch in width_groups(images, model.config.width):
+    for indices, batch in width_groups(images, model.config.width, model.config.train_widths == "own"):
         read, sure = model.predict(batch)
         for k, image, text, confidence in zip(indices, batch, read, sure):
             if confidence > confidences[k]:
