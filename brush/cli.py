@@ -11,7 +11,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from classifier.cli import (AsJson, BatchSize, ConfigFile, Data, Device, Fonts, Lr, MaxMinutes, OnTheFly, Out, Progress, RenderConfig,
+from classifier.cli import (AsJson, BatchSize, ConfigFile, Data, Device, FixedWidth, Fonts, Lr, MaxMinutes, OnTheFly, Out, Progress, RenderConfig,
                             RenderPreset, Resume, Seed, Size, Split, Steps, ValData, Workers, _s, data_options, eval_folder, given, launch,
                             train_options)
 from fontsynth.cli import user_errors
@@ -93,7 +93,7 @@ def evaluate(
     true_placement: Annotated[bool, typer.Option(help="Move each content to its target's text box instead of where the aligner puts it: "
                                                       "what the generator draws with a perfect placement.")] = False,
     device: Device = "auto", workers: Annotated[int, typer.Option(help="DataLoader processes (and Tesseract processes).")] = 2,
-    as_json: AsJson = False, progress: Progress = True,
+    fixed_width: FixedWidth = False, as_json: AsJson = False, progress: Progress = True,
 ) -> None:
     """MSE, PSNR, MS-SSIM (MOSTEL's protocol), recognition and typeface agreement, against two baselines."""
     require("torch", "train", "brush eval")
@@ -107,7 +107,7 @@ def evaluate(
     report = evaluate_run(EvalRequest(model=str(run), data=str(data), out=str(folder), limit=limit, batch_size=batch_size, device=device,
                                       workers=workers, recognizer=_s(recognizer), classifier=_s(classifier), tesseract=tesseract,
                                       fid_weights=_s(fid_weights), save_outputs=save_outputs, true_placement=true_placement,
-                                      progress=progress))
+                                      fixed_width=fixed_width, progress=progress))
     if as_json:
         typer.echo(json.dumps(report))
         return

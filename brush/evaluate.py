@@ -241,6 +241,7 @@ class EvalRequest:
     fid_weights: str | None = None
     save_outputs: bool = False  # also write OUT/outputs/NNNNNN.png and texts.txt (text B per line), to judge elsewhere
     true_placement: bool = False  # move each content by the placement fitted to its target's box, not the aligner's
+    fixed_width: bool = False  # the recognizer judge reads every output at its training canvas (`eval-recognizer --fixed-width`)
     progress: bool = False  # progress bars on stderr: generating, then each judge
 
 
@@ -358,9 +359,10 @@ def evaluate_run(request: EvalRequest) -> dict:
     if recognizer:
         from classifier.recognizer import Reader
 
-        reader = Reader(recognizer, request.device)
+        reader = Reader(recognizer, request.device, request.fixed_width)
         judge("rec_acc", lambda batch: reader.read(batch)[0], truths)
         report["recognizer"] = str(recognizer)
+        report["recognizer_widths"] = "own" if reader.at_widths else "canvas"
     else:
         notes.append("rec_acc: no recognizer (pass --recognizer runs/trba)")
     from classifier.recognizer import tesseract

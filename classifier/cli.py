@@ -40,7 +40,7 @@ Progress = Annotated[bool, typer.Option("--progress/--no-progress", help="Show a
 AsJson = Annotated[bool, typer.Option("--json", help="Print one JSON object.")]
 FixedWidth = Annotated[bool, typer.Option("--fixed-width", help="Fit every image into the training canvas, squeezing long texts, as "
                                           "training's validation does (default: a model without TPS reads an image wider than the canvas "
-                                          "at three widths and keeps the most confident reading).")]
+                                          "at three widths and keeps the most confident reading; one trained at own widths, at its own).")]
 
 
 def given(**values) -> dict:

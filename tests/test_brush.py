@@ -441,6 +441,24 @@ def test_training_reads_the_background_only_for_the_background_branch():
     assert SPEC.model_fields(tiny_brush().config) == () and SPEC.model_fields(tiny_brush(background=True).config) == ("background",)
 
 
+def test_eval_judges_with_a_recognizer_at_the_widths_asked(run, pairs, small_fonts, tmp_path):
+    """`--recognizer R` reads each output (a 32x128 image, wider than the recognizer's 32x100) at
+    the widths it needs, or at the canvas with `--fixed-width`; the report says which."""
+    from fontsynth.cli import app as fontsynth_app
+
+    words = tmp_path / "words"
+    render_dataset(RenderJob(fonts=small_fonts, out=words, n=8, seed=2, preset="clean", size="32", workers=1, show_progress=False))
+    trained = runner.invoke(fontsynth_app, ["train-recognizer", "--data", str(words), "--out", str(tmp_path / "r"), "--prediction", "ctc",
+                                            "--steps", "2", *FAST])
+    assert trained.exit_code == 0, trained.output
+    for flag, widths in (([], "own"), (["--fixed-width"], "canvas")):
+        result = invoke("eval", run, "--data", pairs / "test", "--json", "--workers", "0", "--no-tesseract", "--no-progress", "--device", "cpu",
+                        "--recognizer", tmp_path / "r", "--out", tmp_path / f"ev-{widths}", *flag)
+        assert result.exit_code == 0, result.output
+        report = json.loads(result.stdout)
+        assert report["recognizer_widths"] == widths and 0 <= report["rec_acc"] <= 1 and report["recognizer"] == str(tmp_path / "r")
+
+
 def test_eval_json_against_the_baselines(run, pairs, tmp_path):
     result = invoke("eval", run, "--data", pairs / "test", "--json", "--workers", "0", "--no-tesseract", "--out", tmp_path / "ev", "--device", "cpu",
                     "--save-outputs")
