@@ -17,9 +17,9 @@ brush output) was read worse.
 A TPS model samples a fixed grid, so it reads at the training canvas only, as before.
 
 Training at own widths (`train_widths: "own"`, models without TPS): the data arrive on the
-wide canvas too, and each batch is cut into width groups (`training_groups`): an image that
-fits the canvas is seen exactly as in canvas training, a wider one at its own width (the
-narrowest of `training_widths` holding it, so only padding is cut), never squeezed. The
+wide canvas too, and each batch is cut into groups of similar width (`training_groups`): an
+image that fits the canvas is seen exactly as in canvas training (when its group fits too), a
+wider one at about its own width (padding cut, never squeezed). The
 model then reads an image wider than the canvas at its own width (`reading_widths`), and
 brush's OCR loss fits a generated image at its own width (`scoring_width`)."""
 
