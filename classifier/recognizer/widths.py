@@ -34,8 +34,8 @@ WIDEST = 4  # the widest reading, in training-canvas widths: a text wider still 
 MAX_SQUEEZE = 1.25  # a text wider than the canvas is also read at its width / this (when that exceeds the canvas)
 WIDTH_STEP = 4  # reading widths are rounded up to this: one CTC column (the ResNet's stride along the width)
 GROUP_STEP = 1.25  # own-width training: each training width is at most this times the previous one
-GROUP_SIZE = 16  # own-width training: images per group (fixed sizes keep the shapes few: on the CPU a new shape costs
-# oneDNN a new primitive, measured at a third of the step; and batch-norm statistics of a few images are noisy)
+GROUP_SIZE = 16  # own-width training: images per group (fixed sizes keep the shapes few: on the CPU groups of any size
+# spent over a quarter of the step on new shapes, BENCHMARKS.md; and batch-norm statistics of a few images are noisy)
 
 
 def reading_canvas(config, reads_any_width: bool) -> tuple[int, int]:
