@@ -97,7 +97,7 @@ PRESETS: dict[str, dict[str, dict]] = {
         "train": {"steps": 4000, "batch_size": 16, "lr": 1e-3, "warmup_steps": 100, "val_every": 250, "checkpoint_every": 250},
         "data": {"val_samples": 256},
         "losses": {"content_steps": 300, "ocr": 3.0},  # OCR 3: Tesseract reads 3.6-6.4 points more of ten CPU minutes' outputs
-        # than at 1 (two seeds), for 0.1-0.2 dB of PSNR (BENCHMARKS.md); `tsb` keeps the paper's 1 until a GPU run measures it
+        # than at 1 (three seeds), for 0.1-0.2 dB of PSNR (BENCHMARKS.md); `tsb` keeps the paper's 1 until a GPU run measures it
     },
     "tsb": {  # the full generator (TextStyleBrush-sized widths) for a GPU
         "model": {},
