@@ -267,3 +267,24 @@ def test_brushs_ocr_loss_fits_outputs_at_the_width_the_recognizer_learned():
         assert loss.item() == pytest.approx(score(model, fit_tensor(output.detach(), (32, width), 1), texts).item(), rel=1e-5)
         (grad,) = torch.autograd.grad(loss, output)
         assert grad.abs().sum() > 0
+
+
+def test_the_training_task_reads_own_width_batches_in_groups(monkeypatch):
+    """RecognizerTask.loss of an own-width model: the loss of `training_groups` of the batch, the
+    groups (not the wide canvas as one batch) handed to the model."""
+    import classifier.recognizer.task as T
+    from classifier.recognizer.task import RecognizerTask, sequence_loss
+
+    model = tiny_ctc(train_widths="own")
+    wide = torch.rand(20, 1, 32, BASE * WIDEST)
+    for k, u in enumerate([60] * 16 + [300] * 4):  # 16 images that fit the canvas, 4 three canvases wide
+        wide[k, ..., u:] = wide[k, ..., u - 1:u]
+    texts = [CHARSET[k % 26] * (1 + k % 3) for k in range(20)]
+    loss, n = RecognizerTask(model.config).loss(model, {"image": wide, "label": texts}, torch.device("cpu"))
+    groups = training_groups(wide, BASE)
+    expected = sequence_loss(model, [g for _, g in groups], [texts[k] for indices, _ in groups for k in indices])
+    assert n == 20 and loss.item() == pytest.approx(expected.item(), rel=1e-5)
+    seen = []
+    monkeypatch.setattr(T, "sequence_loss", lambda m, images, t, training: seen.append(images) or torch.zeros(()))
+    RecognizerTask(model.config).loss(model, {"image": wide, "label": texts}, torch.device("cpu"))
+    assert [b.shape[-1] for b in seen[0]] == [g.shape[-1] for _, g in groups] and len(set(b.shape[-1] for b in seen[0])) > 1
