@@ -58,8 +58,8 @@ class TrainerSpec:
     sections: dict[str, type] = field(default_factory=dict)  # more config sections (dataclass per name), given to prepare in options
     val_fields: tuple[str, ...] = ()  # what validation reads besides `fields` (training never loads them)
     model_fields: Callable[[Any], tuple[str, ...]] | None = None  # model config -> what training also reads for it (brush's background branch)
-    canvas: Callable[[Any], tuple[tuple[int, int], str]] | None = None  # model config -> (the canvas data are prepared on, the
-    # on-the-fly render's default --size); default: the model's height x width for both (the recognizer's own-width training differs)
+    canvas: Callable[[Any], tuple[tuple[int, int], str | None]] | None = None  # model config -> (the canvas data are prepared on,
+    # the on-the-fly render's default --size, None: that canvas); default: the model's height x width (own-width training differs)
 
 
 def read_config_file(path: str | Path | None, sections: tuple[str, ...] = ("model", "train", "data")) -> dict[str, dict]:

@@ -149,11 +149,11 @@ def _labels_only(dataset):
     return ShardDataset(dataset.root, fields=("label",), size=dataset.size, channels=dataset.channels)
 
 
-def data_canvas(config) -> tuple[tuple[int, int], str]:
+def data_canvas(config) -> tuple[tuple[int, int], str | None]:
     """(the canvas training data are prepared on, the on-the-fly render's default --size): for
-    own-width training the wide canvas and words at their natural width, else the canvas for both."""
-    canvas = training_canvas(config)
-    return canvas, str(config.height) if config.train_widths == "own" else f"{canvas[0]}x{canvas[1]}"
+    own-width training the wide canvas and words at their natural width, else the canvas and
+    None (open_sources renders at the canvas)."""
+    return training_canvas(config), str(config.height) if config.train_widths == "own" else None
 
 
 SPEC = TrainerSpec(kind=KIND, model=MODEL, presets=PRESETS, fields=("image", "label"), prepare=prepare, canvas=data_canvas)
