@@ -195,13 +195,14 @@ def train_recognizer(
 def eval_recognizer(
     run: Annotated[Path, typer.Argument(help="Run folder (or .pt checkpoint) of train-recognizer.")],
     data: Annotated[Path, typer.Option(help="Rendered dataset to evaluate on.")],
-    out: Annotated[Optional[Path], typer.Option(help="Folder for eval.json and worst.png (default: RUN/eval-DATANAME).")] = None,
+    out: Annotated[Optional[Path], typer.Option(help="Folder for eval.json, worst.png and readings.csv (default: RUN/eval-DATANAME).")] = None,
     batch_size: Annotated[int, typer.Option(help="Images per forward pass.")] = 128,
     limit: Annotated[Optional[int], typer.Option(help="Evaluate only the first N samples.")] = None,
     device: Device = "auto", workers: Annotated[int, typer.Option(help="DataLoader processes.")] = 2, as_json: AsJson = False,
     progress: Progress = True, fixed_width: FixedWidth = False,
 ) -> None:
-    """Word accuracy (case-sensitive and not), CER, normalised edit distance; the worst errors as PNG."""
+    """Word accuracy (case-sensitive and not), CER, normalised edit distance; the worst errors as
+    PNG, every reading in readings.csv."""
     require("torch", "train", "eval-recognizer")
     from classifier.data import open_shards
     from classifier.recognizer import Reader
@@ -219,7 +220,8 @@ def eval_recognizer(
     if reading.records:
         report["by_effect"] = accuracy_by_slice(reading.records, [p == t for p, t in zip(reading.predictions, reading.truths)])
     folder = out or eval_folder(run, data)
-    write_report(report, reading.worst, folder)
+    indices = [json.loads(r)["index"] for r in reading.records] if reading.records else list(range(len(reading.truths)))
+    write_report(report, reading.worst, folder, (indices, reading.truths, reading.predictions))
     if as_json:
         typer.echo(json.dumps(report))
         return
@@ -227,7 +229,7 @@ def eval_recognizer(
                f"NED {report['ned']:.4f} on {report['n']} images; left out: {describe_dropped(dropped)}")
     if "by_effect" in report:
         typer.echo(f"hardest render slices: {describe_hardest(report['by_effect'], report['n'])} (all in effects.csv, effects.png)")
-    typer.echo(f"eval.json and worst.png -> {folder}")
+    typer.echo(f"eval.json, worst.png and readings.csv -> {folder}")
 
 
 def recognize(

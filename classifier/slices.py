@@ -2,8 +2,8 @@
 evaluation can say which effects a model fails on, not only how often it fails.
 
 - `means_by_slice(records, scores)`: {slice: {value: {n, metric: mean, ...}}}, slices as
-  `fontsynth.style.style_slices` names them (each effect on/off, background, font size, polarity)
-  and the text's length in characters; `accuracy_by_slice(records, correct)` is its one-metric
+  `fontsynth.style.style_slices` names them (each effect on/off, background, font size, polarity),
+  the text's length in characters and its number of words (space-separated); `accuracy_by_slice(records, correct)` is its one-metric
   case, {n, accuracy}.
 - `hardest(by_slice, min_items, key)`: the slice values with the lowest `key`;
   `describe_hardest` says them in one line.
@@ -32,6 +32,12 @@ def length_bucket(n: int) -> str:
     raise AssertionError("unreachable")
 
 
+def words_bucket(text: str) -> str:
+    """"1", "2" or "3+": how many space-separated words `text` holds."""
+    n = len(text.split())
+    return str(n) if n < 3 else "3+"
+
+
 def _order(value: str) -> tuple:
     number = re.match(r"\d+", value)  # font sizes and lengths by number; "off" before "on"
     return (number is None, int(number.group()) if number else 0, value)
@@ -47,7 +53,8 @@ def means_by_slice(records: Sequence[str | dict], scores: dict[str, Sequence[flo
     items: dict[str, dict[str, list[int]]] = {}  # slice -> value -> the indices of its items
     for i, record in enumerate(records):
         meta = json.loads(record) if isinstance(record, (str, bytes)) else record
-        for name, value in {**style_slices(meta["style"]), "length": length_bucket(len(meta["text"]))}.items():
+        text_slices = {"length": length_bucket(len(meta["text"])), "words": words_bucket(meta["text"])}
+        for name, value in {**style_slices(meta["style"]), **text_slices}.items():
             items.setdefault(name, {}).setdefault(value, []).append(i)
 
     def mean(values: Sequence[float | None], indices: list[int]) -> float | None:

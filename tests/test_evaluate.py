@@ -64,6 +64,7 @@ def test_accuracy_by_slice_by_hand():
                _record(font_size=8)]
     by = accuracy_by_slice(records, [False, True, False, True])
     assert by["length"] == {"1-3": {"n": 2, "accuracy": 0.5}, "10-14": {"n": 2, "accuracy": 0.5}}
+    assert by["words"] == {"1": {"n": 3, "accuracy": 2 / 3}, "3+": {"n": 1, "accuracy": 0.0}}  # "Oct 3, 1958": three
     assert by["blur"] == {"off": {"n": 2, "accuracy": 1.0}, "on": {"n": 2, "accuracy": 0.0}}
     assert list(by["font_size"]) == ["8", "24"]  # by number, not as text
     assert by["font_size"]["8"] == {"n": 2, "accuracy": 0.5} and by["stroke"] == {"off": {"n": 4, "accuracy": 0.5}}
@@ -118,3 +119,9 @@ def test_curve_groups_keep_each_scale_on_a_chart_of_its_own(tmp_path):
     write_curves(rows, tmp_path / "curves.png")
     with Image.open(tmp_path / "curves.png") as sheet:  # five charts, two per row
         assert sheet.size == (2 * 420, 3 * 260)
+
+
+def test_words_bucket_counts_space_separated_words():
+    from classifier.slices import words_bucket
+
+    assert [words_bucket(t) for t in ["x", "Jan8,", "two words", " padded  pair ", "Oct 3, 1958", "a b c d"]] == ["1", "1", "2", "2", "3+", "3+"]

@@ -3,6 +3,7 @@ character error rate, normalised edit distance, and a sheet of the worst errors.
 
 from __future__ import annotations
 
+import csv
 import json
 from pathlib import Path
 
@@ -43,12 +44,24 @@ def write_worst(worst: list[tuple[float, object, str, str]], path: Path) -> None
     grid(tiles, columns=4).save(path)
 
 
-def write_report(report: dict, worst, out: Path) -> None:
-    """eval.json, worst.png, and effects.csv/png when the report has word accuracy `by_effect`."""
+def write_readings(indices: list[int], truths: list[str], predictions: list[str], path: Path) -> None:
+    """readings.csv: one row per image read (sample index, text, reading, edit distance)."""
+    with open(path, "w", newline="", encoding="utf-8") as f:
+        writer = csv.writer(f)
+        writer.writerow(["index", "text", "reading", "edit_distance"])
+        for index, truth, read in zip(indices, truths, predictions, strict=True):
+            writer.writerow([index, truth, read, edit_distance(read, truth)])
+
+
+def write_report(report: dict, worst, out: Path, readings: tuple[list[int], list[str], list[str]] | None = None) -> None:
+    """eval.json, worst.png, readings.csv when `readings` (indices, truths, predictions) are
+    given, and effects.csv/png when the report has word accuracy `by_effect`."""
     from classifier.slices import write_slices
 
     out.mkdir(parents=True, exist_ok=True)
     (out / "eval.json").write_text(json.dumps(report, indent=2) + "\n")
     write_worst(worst, out / "worst.png")
+    if readings is not None:
+        write_readings(*readings, out / "readings.csv")
     if "by_effect" in report:
         write_slices(report["by_effect"], report["word_accuracy"], out, "word accuracy", column="word_accuracy")
