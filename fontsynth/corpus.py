@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -16,6 +17,7 @@ from fontsynth.draws import Draws
 from fontsynth.errors import UserError
 
 MAX_LENGTH = 25
+SHORT = 4  # characters: a phrase of two such words fits a 32x100 canvas about as drawn
 PRINTABLE = "".join(chr(c) for c in range(32, 127))  # the default corpus's characters
 MONTHS = "Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec".split()
 WRAPS = ["{},", "{}.", "{}!", "{}?", "{}:", "{};", "({})", "'{}'", '"{}"', "{}'s", "{}-{}", "{}&{}", "{} {}"]
@@ -33,11 +35,16 @@ class Corpus:
     lines: list[str] = field(default_factory=list)
     words: list[str] = field(default_factory=list)
     sha256: str = ""
+    short_words: list[str] = field(default_factory=list, repr=False)  # the words of at most SHORT characters
+
+    def __post_init__(self):
+        if self.words and not self.short_words:
+            self.short_words = [w for w in self.words if len(w) <= SHORT]
 
     def sample(self, rng: Draws) -> str:
         if self.lines:
             return self.lines[rng.integer(0, len(self.lines))]
-        return default_text(rng, self.words)
+        return default_text(rng, self.words, self.short_words)
 
     def alphabet(self) -> str:
         """Every character a text of this corpus can contain."""
@@ -94,11 +101,30 @@ def _code(rng: Draws) -> str:
     return "-".join(parts)
 
 
-def default_text(rng: Draws, words: list[str]) -> str:
-    """The default mix: words in three casings, punctuated words, numbers, dates, codes."""
+def _phrase(rng: Draws, words: Sequence[str], short: Sequence[str]) -> str:
+    """Two words (70%) or three, one space apart, in one casing (lower, Title or UPPER), drawn
+    from `short` words 40% of the time (so that spaces are also seen in texts short enough not
+    to be squeezed), else from all `words`; a third word that would make it longer than
+    MAX_LENGTH is left off, and a pair that is too long gives its first word alone."""
     r = rng.random()
-    if r < 0.62:
+    case = str.lower if r < 0.5 else str.capitalize if r < 0.8 else str.upper
+    pool = short if short and rng.random() < 0.4 else words
+    count = 2 if rng.random() < 0.7 else 3
+    drawn = [case(pool[rng.integer(0, len(pool))]) for _ in range(count)]
+    while len(drawn) > 2 and len(" ".join(drawn)) > MAX_LENGTH:
+        drawn.pop()
+    text = " ".join(drawn)
+    return text if len(text) <= MAX_LENGTH else drawn[0][:MAX_LENGTH]
+
+
+def default_text(rng: Draws, words: Sequence[str], short: Sequence[str] = ()) -> str:
+    """The default mix: words in three casings (56%), phrases of two or three words (6%),
+    punctuated words and word pairs (15%), numbers (11%), dates and times (8%), codes (4%)."""
+    r = rng.random()
+    if r < 0.56:
         return _cased(words[rng.integer(0, len(words))], rng)
+    if r < 0.62:
+        return _phrase(rng, words, short)
     if r < 0.77:
         pattern = WRAPS[rng.integer(0, len(WRAPS))]
         pair = [_cased(words[rng.integer(0, len(words))], rng) for _ in range(pattern.count("{}"))]

@@ -137,6 +137,45 @@ def test_default_corpus_fits_trba_labels():
     assert any(c.isdigit() for t in texts for c in t) and any(set(t) & set(".,;:!?'\"-()&") for t in texts)
 
 
+def test_phrases_are_two_or_three_words_in_one_casing_within_the_label_length():
+    from fontsynth.corpus import MAX_LENGTH, SHORT, _phrase
+
+    corpus = default_corpus()
+    words, short = corpus.words, corpus.short_words
+    assert short and all(len(w) <= SHORT for w in short) and len(short) == sum(len(w) <= SHORT for w in words)
+    phrases = [_phrase(sample_draws(9, i), words, short) for i in range(5000)]
+    counts = [len(p.split(" ")) for p in phrases]
+    assert all(1 <= len(p) <= MAX_LENGTH and "  " not in p and p == p.strip() for p in phrases)
+    assert all(p.islower() or p.isupper() or p == " ".join(w.capitalize() for w in p.split(" ")) for p in phrases)
+    # 30% are drawn as three; of those from all words, half would pass 25 characters and keep two
+    assert 0.75 < counts.count(2) / 5000 < 0.85 and 0.15 < counts.count(3) / 5000 < 0.25 and counts.count(1) / 5000 < 0.02
+    of_short = sum(all(len(w) <= SHORT for w in p.split(" ")) for p in phrases) / 5000  # 40% drawn so, a few by chance
+    assert 0.37 < of_short < 0.45
+    long_pair = ["a" * 14, "b" * 14]  # too long together: the first word alone
+    assert {_phrase(sample_draws(9, i), long_pair, ()).lower() for i in range(50)} == {"a" * 14, "b" * 14}
+    trio = [w for w in words if len(w) == 9][:3]  # three of 9 = 29 characters: two are kept
+    assert {len(_phrase(sample_draws(9, i), trio, ()).split(" ")) for i in range(200)} == {2}
+
+
+def test_the_default_mix_gives_one_text_in_fourteen_of_several_plain_words():
+    """6% phrases plus the word pairs of the punctuated kind (15% / 13 wraps): 7.2% expected."""
+    corpus = default_corpus()
+    texts = [corpus.sample(sample_draws(3, i)) for i in range(20000)]
+    plain = sum(" " in t and all(w.isalpha() for w in t.split(" ")) for t in texts) / len(texts)
+    assert 0.062 < plain < 0.082
+
+
+def test_the_default_texts_are_pinned():
+    """Datasets resume and replay these texts: a change to the default mix must raise SAMPLE_VERSION."""
+    import hashlib
+
+    from fontsynth.recipes import SAMPLE_VERSION
+
+    corpus = default_corpus()
+    texts = "\n".join(corpus.sample(sample_draws(0, i)) for i in range(2000))
+    assert (SAMPLE_VERSION, hashlib.sha256(texts.encode()).hexdigest()[:16]) == (3, "8d9b003311eb4deb")
+
+
 def test_gradient_runs_from_the_first_colour_to_the_second_and_noise_stays_between():
     from fontsynth.effects.background import _gradient, _smooth_noise
 
