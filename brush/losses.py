@@ -36,14 +36,20 @@ def ink_l1(output: torch.Tensor, target: torch.Tensor, mask: torch.Tensor, eps: 
     return (per_image / (weight.flatten(1).sum(dim=1) * target.shape[1]).clamp_min(eps)).mean()
 
 
+PLACEMENT_BETA = 0.01  # normalised units: a sixth of a pixel of a 32-pixel height
+
+
 def placement_loss(placement: torch.Tensor, content: torch.Tensor, target_mask: torch.Tensor) -> torch.Tensor:
-    """L1 between where `placement` puts the content's ink box (`brush.placement`; the content
-    N x 1 x H x W, dark text on light) and the ink box of the target's mask, in normalised
-    coordinates (the canvas spans -1..1), over the images where both have ink."""
+    """Distance between where `placement` puts the content's ink box (`brush.placement`; the
+    content N x 1 x H x W, dark text on light) and the ink box of the target's mask, in
+    normalised coordinates (the canvas spans -1..1), over the images where both have ink: L1,
+    made quadratic below PLACEMENT_BETA (Huber). Pure L1's gradient flips sign at zero, and box
+    edges often coincide exactly at the start (the aligner starts at no move), so float rounding
+    alone sent runs that should agree (one process and two) apart by a full step."""
     source, target, valid = content_and_target_boxes(content, target_mask)
     if not valid.any():
         return placement.sum() * 0
-    return (placed_boxes(source, placement.float()) - target)[valid].abs().mean()
+    return F.smooth_l1_loss(placed_boxes(source, placement.float())[valid], target[valid], beta=PLACEMENT_BETA)
 
 
 def mask_loss(mask: torch.Tensor, target: torch.Tensor, eps: float = 1e-6) -> torch.Tensor:

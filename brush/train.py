@@ -56,7 +56,7 @@ class LossConfig:
     target: float = 10.0  # L1 of G(style A, content B) to the ground-truth target B (ours: pairs give it)
     mask: float = 1.0  # binary cross-entropy of the predicted soft mask against the target's mask
     ink: float = 10.0  # L1 to the target over its text mask only, each image's text weighing alike (`ink_l1`; ours)
-    placement: float = 1.0  # L1 of the aligner's placed content box to the target's text box (`placement_loss`; ours)
+    placement: float = 1.0  # L1 (Huber below 0.01) of the aligner's placed content box to the target's text box (`placement_loss`; ours)
     placement_teacher: float = 0.5  # share of pairs the generator sees with the content at its true placement, not the aligner's (ours)
     background: float = 10.0  # L1 of the background branch's output to the true background (model `background` on; ours: pairs give it)
     erase: float = 30.0  # the same L1 over where the style image's own text was (`ink_l1` with its mask; model `background` on; ours: 30 beat 10, measured)

@@ -71,11 +71,14 @@ def test_box_iou_and_mask_box_iou_by_hand():
 def test_placement_loss_by_hand():
     content = torch.cat([block(1, 8, 16, (2, 6), (4, 12), ink=0.0, paper=1.0), torch.ones(1, 1, 8, 16)])  # image 1: no text
     target = torch.cat([block(1, 8, 16, (0, 8), (0, 8)), block(1, 8, 16, (0, 8), (0, 8))])
-    # content box (-0.5, -0.5, 0.5, 0.5); target box (-1, -1, 0, 1): off by 0.5, 0.5, 0.5, 0.5; image 1 left out
-    assert losses.placement_loss(torch.zeros(2, 4), content, target).item() == pytest.approx(0.5)
+    # content box (-0.5, -0.5, 0.5, 0.5); target box (-1, -1, 0, 1): off by 0.5, 0.5, 0.5, 0.5; image 1 left
+    # out; L1 less half of beta (Huber, beta 0.01)
+    assert losses.placement_loss(torch.zeros(2, 4), content, target).item() == pytest.approx(0.5 - 0.005)
     # scale x by 1/1 and y by 2 (log sy = -log 2 moves edge y to y / sy), shift x by -0.5: exactly the target
     exact = torch.tensor([[0.0, -math.log(2), 0.5, 0.0], [0.3, 0.3, 0.3, 0.3]])
     assert losses.placement_loss(exact, content, target).item() == pytest.approx(0.0, abs=1e-6)
+    near = exact + torch.tensor([0.0, 0.0, 0.004, 0.0])  # x edges off by 0.004 < beta: 0.5 * 0.004^2 / 0.01 each, mean of 4
+    assert losses.placement_loss(near, content, target).item() == pytest.approx(2 * 0.5 * 0.004**2 / 0.01 / 4, rel=1e-3)
     assert losses.placement_loss(exact, content[1:], target[1:]).item() == 0.0  # no usable image: 0, not NaN
 
 
