@@ -2,9 +2,9 @@
 evaluation can say which effects a model fails on, not only how often it fails.
 
 - `means_by_slice(records, scores)`: {slice: {value: {n, metric: mean, ...}}}, slices as
-  `fontsynth.style.style_slices` names them (each effect on/off, background, font size, polarity),
-  the text's length in characters and its number of words (space-separated); `accuracy_by_slice(records, correct)` is its one-metric
-  case, {n, accuracy}.
+  `fontsynth.style.style_slices` names them (each effect on/off, background, font size,
+  polarity), the text's length in characters and its number of words (space-separated);
+  `accuracy_by_slice(records, correct)` is its one-metric case, {n, accuracy}.
 - `hardest(by_slice, min_items, key)`: the slice values with the lowest `key`;
   `describe_hardest` says them in one line.
 - `write_slices(by_slice, overall, out)`: `effects.csv` (every metric) and `effects.png` (one bar

@@ -95,6 +95,17 @@ def test_metrics_by_hand():
     assert m["ned"] == pytest.approx((1 / 5 + 0 + 1 / 3) / 3) and m["n"] == 3
 
 
+def test_readings_csv_by_hand(tmp_path):
+    from classifier.recognizer.evaluate import write_readings
+
+    write_readings([7, 2, 9], ["two words", "kitten", 'a,"b"'], ["twowords", "sitting", 'a,"b"'], tmp_path / "r.csv")
+    rows = list(csv.reader((tmp_path / "r.csv").open(encoding="utf-8")))  # commas and quotes survive the round trip
+    assert rows == [["index", "text", "reading", "edit_distance"], ["7", "two words", "twowords", "1"], ["2", "kitten", "sitting", "3"],
+                    ["9", 'a,"b"', 'a,"b"', "0"]]
+    with pytest.raises(ValueError):  # a reading short of a text is a bug, not a shorter file
+        write_readings([1, 2], ["a", "b"], ["a"], tmp_path / "r.csv")
+
+
 # ---------------------------------------------------------------- stages
 
 
