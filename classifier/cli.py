@@ -217,10 +217,11 @@ def eval_recognizer(
     dropped = reading.dropped
     report = {**recognition_metrics(reading.predictions, reading.truths), "dropped": dict(dropped), "charset": len(c.charset),
               "max_length": c.max_length, "widths": "own" if reader.at_widths else "canvas"}
-    if reading.records:
-        report["by_effect"] = accuracy_by_slice(reading.records, [p == t for p, t in zip(reading.predictions, reading.truths)])
+    metas = [json.loads(r) for r in reading.records]  # parsed once, for the slices and the sample indices
+    if metas:
+        report["by_effect"] = accuracy_by_slice(metas, [p == t for p, t in zip(reading.predictions, reading.truths)])
     folder = out or eval_folder(run, data)
-    indices = [json.loads(r)["index"] for r in reading.records] if reading.records else list(range(len(reading.truths)))
+    indices = [m["index"] for m in metas] if metas else list(range(len(reading.truths)))
     write_report(report, reading.worst, folder, (indices, reading.truths, reading.predictions))
     if as_json:
         typer.echo(json.dumps(report))

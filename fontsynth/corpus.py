@@ -10,6 +10,7 @@ import hashlib
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from importlib import resources
 from pathlib import Path
 
@@ -35,11 +36,11 @@ class Corpus:
     lines: list[str] = field(default_factory=list)
     words: list[str] = field(default_factory=list)
     sha256: str = ""
-    short_words: list[str] = field(default_factory=list, repr=False)  # the words of at most SHORT characters
 
-    def __post_init__(self):
-        if self.words and not self.short_words:
-            self.short_words = [w for w in self.words if len(w) <= SHORT]
+    @cached_property
+    def short_words(self) -> list[str]:
+        """The words of at most SHORT characters (found once per process)."""
+        return [w for w in self.words if len(w) <= SHORT]
 
     def sample(self, rng: Draws) -> str:
         if self.lines:
@@ -117,7 +118,7 @@ def _phrase(rng: Draws, words: Sequence[str], short: Sequence[str]) -> str:
     return text if len(text) <= MAX_LENGTH else drawn[0][:MAX_LENGTH]
 
 
-def default_text(rng: Draws, words: Sequence[str], short: Sequence[str] = ()) -> str:
+def default_text(rng: Draws, words: Sequence[str], short: Sequence[str]) -> str:
     """The default mix: words in three casings (56%), phrases of two or three words (6%),
     punctuated words and word pairs (15%), numbers (11%), dates and times (8%), codes (4%)."""
     r = rng.random()
