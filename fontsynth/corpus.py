@@ -24,8 +24,20 @@ MONTHS = "Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec".split()
 WRAPS = ["{},", "{}.", "{}!", "{}?", "{}:", "{};", "({})", "'{}'", '"{}"', "{}'s", "{}-{}", "{}&{}", "{} {}"]
 
 
+def _data_text(name: str) -> str:
+    return resources.files("fontsynth").joinpath(f"data/{name}").read_text(encoding="utf-8")
+
+
+def blocked_words() -> frozenset[str]:
+    """Profanity and slurs the default corpus never draws (lower case; `data/blocked-words.txt`)."""
+    lines = _data_text("blocked-words.txt").splitlines()
+    return frozenset(w.strip().lower() for w in lines if w.strip() and not w.startswith("#"))
+
+
 def _default_words() -> list[str]:
-    return resources.files("fontsynth").joinpath("data/words.txt").read_text(encoding="utf-8").split()
+    """The embedded word list (SCOWL, as published) without the blocked words, in any case."""
+    blocked = blocked_words()
+    return [w for w in _data_text("words.txt").split() if w.lower() not in blocked]
 
 
 @dataclass

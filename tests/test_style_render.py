@@ -165,6 +165,26 @@ def test_the_default_mix_gives_one_text_in_fourteen_of_several_plain_words():
     assert 0.062 < plain < 0.082
 
 
+def test_the_default_corpus_never_draws_a_blocked_word():
+    """Profanity and slurs in the published word list are dropped in any case, and no text of
+    the mix (words, phrases, punctuated pairs) contains one as a word."""
+    import re
+
+    from fontsynth.corpus import _data_text, blocked_words
+
+    blocked = blocked_words()
+    listed = _data_text("words.txt").split()
+    present = [w for w in listed if w.lower() in blocked]
+    assert len(present) >= 90 and {"Dick", "dick"} <= set(present)  # the list does hold them
+    corpus = default_corpus()
+    assert len(corpus.words) == len(listed) - len(present)
+    assert not blocked & {w.lower() for w in corpus.words} and not blocked & set(corpus.short_words)
+    assert "dickens" in {w.lower() for w in corpus.words}  # whole words only: no Scunthorpe problem
+    for i in range(20000):
+        words = re.findall(r"[A-Za-z]+", corpus.sample(sample_draws(4, i)))
+        assert not blocked & {w.lower() for w in words}
+
+
 def test_the_default_texts_are_pinned():
     """Datasets resume and replay these texts: a change to the default mix must raise SAMPLE_VERSION."""
     import hashlib
@@ -173,7 +193,7 @@ def test_the_default_texts_are_pinned():
 
     corpus = default_corpus()
     texts = "\n".join(corpus.sample(sample_draws(0, i)) for i in range(2000))
-    assert (SAMPLE_VERSION, hashlib.sha256(texts.encode()).hexdigest()[:16]) == (3, "8d9b003311eb4deb")
+    assert (SAMPLE_VERSION, hashlib.sha256(texts.encode()).hexdigest()[:16]) == (4, "d0497814ba24343d")
 
 
 def test_gradient_runs_from_the_first_colour_to_the_second_and_noise_stays_between():
