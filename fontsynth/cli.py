@@ -79,7 +79,8 @@ def render(
     if p.dropped_texts:
         typer.echo(f"warning: {len(p.dropped_texts)} texts skipped: no usable font covers them (e.g. {p.dropped_texts[0]!r})", err=True)
     manifest = execute(p)
-    typer.echo(f"{manifest.samples} samples in {len(manifest.shards)} shards at {out} (fonts: {manifest.fonts_used}, seed {seed})")
+    shards = len(manifest.shards)
+    typer.echo(f"{manifest.samples} samples in {shards} shard{'' if shards == 1 else 's'} at {out} (fonts: {manifest.fonts_used}, seed {seed})")
     if manifest.redrawn:
         fonts = sorted({e["font"] for e in manifest.redrawn})
         typer.echo(f"note: {len(manifest.redrawn)} samples were drawn again because FreeType failed on font(s) {', '.join(fonts)} "
