@@ -14,7 +14,7 @@ import typer
 from fontsynth.errors import UserError
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="Synthetic text images from fonts, into LMDB shards.")
-fonts_app = typer.Typer(add_completion=False, no_args_is_help=True, help="Font catalogs: scan, inspect.")
+fonts_app = typer.Typer(add_completion=False, no_args_is_help=True, help="Fonts: fetch, scan into a catalog, split, pack, specimen report, attribution.")
 app.add_typer(fonts_app, name="fonts")
 
 
