@@ -3,7 +3,7 @@ loader left out), and `brush stylize` seconds per 100 steps.
 
     python scripts/bench_brush.py train --preset small [--model '{"background": true}'] [--features random] [--classifier RUN] [--recognizer RUN] [--batch-size 16] [--device cuda]
     python scripts/bench_brush.py stylize --size 64x256 --loss gram [--steps 100] [--device cuda]
-    python scripts/bench_brush.py aligner --data data/pairs --test-data data/pairs-test [--steps 600] [--size 32x128]
+    python scripts/bench_brush.py aligner --data data/pairs --test-data data/pairs-test [--steps 600] [--size 32x128] [--source-text]
 
 Prints one JSON object per measurement. A training step is what `brush train` does per batch
 in the joint phase: a discriminator step, then a generator step with every loss whose network is
@@ -11,7 +11,8 @@ present (target, mask, ink, reconstruction, cycle, adversarial; perceptual and G
 --features or --classifier, typeface with --classifier, OCR with --recognizer), and the aligner's step.
 `aligner` trains the content aligner alone by its box loss (Adam, constant lr, batch 16) and
 reports where it places the content's text box on the test pairs: the box IoU with the target's,
-against the content left where it is."""
+against the content left where it is (`--source-text`: a probe that also shows it the old text
+in the standard font, which `brush edit` does not know)."""
 
 from __future__ import annotations
 
@@ -103,15 +104,20 @@ def bench_aligner(args) -> dict:
 
     torch.manual_seed(args.seed)
     h, w = (int(v) for v in args.size.split("x"))
-    fields = ("image", "content-b", "mask-b")
+    fields = ("image", "content-b", "mask-b") + (("content",) if args.source_text else ())
     train = ShardDataset(args.data, fields=fields, size=(h, w), channels=3)
-    aligner = ContentAligner(3, 1, h, w, levels=4)
+    aligner = ContentAligner(3 + args.source_text, 1, h, w, levels=4)
+
+    def shown(batch: dict) -> torch.Tensor:
+        """The style image, with --source-text also its own text in the standard font."""
+        return torch.cat([batch["image"], batch["content"][:, :1]], dim=1) if args.source_text else batch["image"]
+
     optimizer = torch.optim.Adam(aligner.parameters(), lr=args.lr)
     loader = DataLoader(train, batch_size=16, shuffle=True, num_workers=1, drop_last=True, generator=torch.Generator().manual_seed(args.seed))
     step, start = 0, time.perf_counter()
     while step < args.steps:
         for batch in loader:
-            loss = losses.placement_loss(aligner(batch["image"], batch["content-b"]), batch["content-b"], batch["mask-b"])
+            loss = losses.placement_loss(aligner(shown(batch), batch["content-b"]), batch["content-b"], batch["mask-b"])
             optimizer.zero_grad()
             loss.backward()
             optimizer.step()
@@ -123,10 +129,10 @@ def bench_aligner(args) -> dict:
     items = [test[i] for i in range(min(len(test), args.test_pairs))]
     stack = lambda key: torch.stack([item[key] for item in items])  # noqa: E731
     with torch.no_grad():
-        placement = aligner.eval()(stack("image"), stack("content-b"))
+        placement = aligner.eval()(shown({key: stack(key) for key in fields}), stack("content-b"))
     placed = placement_box_iou(placement, stack("content-b"), stack("mask-b"))
     where_it_is = placement_box_iou(torch.zeros_like(placement), stack("content-b"), stack("mask-b"))
-    return {"what": "aligner", "steps": args.steps, "lr": args.lr, "seed": args.seed, "canvas": args.size, "train_s": round(seconds, 1),
+    return {"what": "aligner", "steps": args.steps, "lr": args.lr, "seed": args.seed, "canvas": args.size, "source_text": args.source_text, "train_s": round(seconds, 1),
             "test_pairs": len(items), "placed_box_iou": round(float(placed.nanmean()), 3), "content_box_iou": round(float(where_it_is.nanmean()), 3),
             "threads": torch.get_num_threads()}
 
@@ -161,6 +167,7 @@ def main() -> None:
     a.add_argument("--seed", type=int, default=0)
     a.add_argument("--size", default="32x128")
     a.add_argument("--test-pairs", type=int, default=1000)
+    a.add_argument("--source-text", action="store_true", help="also show the aligner the old text in the standard font (a probe: edit does not know it)")
     args = parser.parse_args()
     run = {"train": bench_train, "stylize": bench_stylize, "aligner": bench_aligner}[args.what]
     print(json.dumps(run(args)), flush=True)
