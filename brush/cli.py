@@ -11,8 +11,8 @@ from typing import Annotated, Optional
 
 import typer
 
-from classifier.cli import (AsJson, BatchSize, ConfigFile, Data, Device, FixedWidth, Fonts, Lr, MaxMinutes, OnTheFly, Out, Progress, RenderConfig,
-                            RenderPreset, Resume, Seed, Size, Split, Steps, ValData, Workers, _s, data_options, eval_folder, given, launch,
+from classifier.cli import (AsJson, BatchSize, ConfigFile, Corpus, Data, Device, FixedWidth, Fonts, Lr, MaxMinutes, OnTheFly, Out, Progress, RenderConfig,
+                            RenderPreset, Resume, Seed, Size, Split, Steps, ValData, Words, Workers, _s, data_options, eval_folder, given, launch,
                             train_options)
 from fontsynth.cli import user_errors
 from fontsynth.errors import UserError
@@ -29,6 +29,7 @@ def train(
     out: Out,
     data: Data = None, val_data: ValData = None, fonts: Fonts = None, on_the_fly: OnTheFly = False,
     render_preset: RenderPreset = "default", render_config: RenderConfig = None, size: Size = None, split: Split = None,
+    corpus: Corpus = None, words: Words = None,
     preset: Annotated[str, typer.Option(help="smoke, small or tsb.")] = "tsb",
     steps: Steps = None, max_minutes: MaxMinutes = None, batch_size: BatchSize = None, lr: Lr = None, device: Device = "auto",
     workers: Workers = None, seed: Seed = None, resume: Resume = False, config: ConfigFile = None, progress: Progress = True,
@@ -44,7 +45,7 @@ def train(
     resolved = lambda path: str(Path(path).resolve()) if path is not None and Path(path).exists() else _s(path)  # noqa: E731  (eval finds them from anywhere)
     options = given(classifier=resolved(classifier), recognizer=resolved(recognizer), features=resolved(features) if features != "random" else features)
     launch(train_brush, out, preset, resume, config, options, "val_psnr",
-           data_options(data, val_data, fonts, on_the_fly, render_preset, render_config, size, split, seed),
+           data_options(data, val_data, fonts, on_the_fly, render_preset, render_config, size, split, seed, corpus, words),
            train_options(steps, max_minutes, batch_size, lr, device, workers, seed, progress))
 
 

@@ -26,6 +26,8 @@ RenderPreset = Annotated[str, typer.Option(help="On the fly: render's --preset (
 RenderConfig = Annotated[Optional[Path], typer.Option(help="On the fly: render's --config (JSON style settings).")]
 Size = Annotated[Optional[str], typer.Option(help="On the fly: render's --size (default: the model's canvas, e.g. 64x256).")]
 Split = Annotated[Optional[str], typer.Option(help="On the fly: render only the fonts of this split (see `fonts split`).")]
+Corpus = Annotated[Optional[Path], typer.Option(help="On the fly: render's --corpus (texts, one per line, drawn as they are).")]
+Words = Annotated[Optional[Path], typer.Option(help="On the fly: render's --words (words, one per line, for the default mix).")]
 Steps = Annotated[Optional[int], typer.Option(help="Optimizer steps (default: the preset's; no step limit with --max-minutes alone).")]
 MaxMinutes = Annotated[Optional[float], typer.Option(help="Stop after this many minutes of training in all; the LR schedule follows time. "
                                                                    "Without --steps, time alone ends the run.")]
@@ -48,8 +50,9 @@ def given(**values) -> dict:
     return {k: v for k, v in values.items() if v is not None}
 
 
-def data_options(data, val_data, fonts, on_the_fly, render_preset, render_config, size, split, seed) -> dict:
-    values = given(data=_s(data), val_data=_s(val_data), fonts=_s(fonts), render_config=_s(render_config), size=size, split=split, seed=seed)
+def data_options(data, val_data, fonts, on_the_fly, render_preset, render_config, size, split, seed, corpus, words) -> dict:
+    values = given(data=_s(data), val_data=_s(val_data), fonts=_s(fonts), render_config=_s(render_config), size=size, split=split, seed=seed,
+                   corpus=_s(corpus), words=_s(words))
     if on_the_fly:
         values["on_the_fly"] = True
     if render_preset != "default":
@@ -99,6 +102,7 @@ def train_classifier(
     out: Out,
     data: Data = None, val_data: ValData = None, fonts: Fonts = None, on_the_fly: OnTheFly = False,
     render_preset: RenderPreset = "default", render_config: RenderConfig = None, size: Size = None, split: Split = None,
+    corpus: Corpus = None, words: Words = None,
     preset: Annotated[str, typer.Option(help="smoke, small or vgg16.")] = "vgg16",
     steps: Steps = None, max_minutes: MaxMinutes = None, batch_size: BatchSize = None, lr: Lr = None, device: Device = "auto",
     workers: Workers = None, seed: Seed = None, resume: Resume = False, config: ConfigFile = None, progress: Progress = True,
@@ -111,7 +115,7 @@ def train_classifier(
     from classifier.classification import train_classifier as run_training
 
     launch(run_training, out, preset, resume, config, given(init=_s(init)), "val_top1",
-           data_options(data, val_data, fonts, on_the_fly, render_preset, render_config, size, split, seed),
+           data_options(data, val_data, fonts, on_the_fly, render_preset, render_config, size, split, seed, corpus, words),
            train_options(steps, max_minutes, batch_size, lr, device, workers, seed, progress))
 
 
@@ -172,6 +176,7 @@ def train_recognizer(
     out: Out,
     data: Data = None, val_data: ValData = None, fonts: Fonts = None, on_the_fly: OnTheFly = False,
     render_preset: RenderPreset = "default", render_config: RenderConfig = None, size: Size = None, split: Split = None,
+    corpus: Corpus = None, words: Words = None,
     preset: Annotated[str, typer.Option(help="smoke, small or trba.")] = "trba",
     steps: Steps = None, max_minutes: MaxMinutes = None, batch_size: BatchSize = None, lr: Lr = None, device: Device = "auto",
     workers: Workers = None, seed: Seed = None, resume: Resume = False, config: ConfigFile = None, progress: Progress = True,
@@ -188,7 +193,7 @@ def train_recognizer(
         raise UserError(f"--prediction must be attn or ctc, got {prediction!r}")
     options = given(prediction=prediction, charset=read_charset_file(charset) if charset else None)
     launch(run_training, out, preset, resume, config, options, "val_word_accuracy",
-           data_options(data, val_data, fonts, on_the_fly, render_preset, render_config, size, split, seed),
+           data_options(data, val_data, fonts, on_the_fly, render_preset, render_config, size, split, seed, corpus, words),
            train_options(steps, max_minutes, batch_size, lr, device, workers, seed, progress))
 
 

@@ -29,7 +29,8 @@ class DataConfig:
     render_config: str | None = None
     size: str | None = None  # render's --size (on the fly), e.g. "64x256"
     split: str | None = None  # render only this held-out split of the fonts (on the fly)
-    corpus: str | None = None
+    corpus: str | None = None  # render's --corpus (on the fly)
+    words: str | None = None  # render's --words (on the fly)
     val_samples: int = 2_000  # held-out indices of the stream (on the fly, without val_data)
     seed: int = 0  # render seed of the stream (on the fly)
 
@@ -71,7 +72,7 @@ def open_sources(config: DataConfig, fields: Sequence[str], canvas: tuple[int, i
         def stream_of(chosen: Sequence[str]) -> RenderDataset:  # one stream: the same samples whatever the fields
             return RenderDataset(config.fonts, n=STREAM_LENGTH, seed=config.seed, preset=config.render_preset, config=config.render_config,
                                  recipe=recipe, size=config.size or render_size or f"{canvas[0]}x{canvas[1]}", split=config.split, canvas=canvas,
-                                 fields=chosen, channels=channels, corpus=config.corpus)
+                                 fields=chosen, channels=channels, corpus=config.corpus, words=config.words)
         stream = stream_of(fields)
         held_out = 0 if config.val_data else config.val_samples
         train = Subset(stream, range(held_out, STREAM_LENGTH))
@@ -82,6 +83,8 @@ def open_sources(config: DataConfig, fields: Sequence[str], canvas: tuple[int, i
         raise UserError("no training data: pass --data DIR (a `fontsynth render` output) or --fonts FONTS --on-the-fly")
     if config.fonts:
         raise UserError("--fonts is for --on-the-fly rendering; with --data the fonts are the dataset's")
+    if config.corpus or config.words:
+        raise UserError(f"--{'corpus' if config.corpus else 'words'} is for --on-the-fly rendering; with --data the texts are the dataset's")
     train = open_shards(config.data, fields, canvas, channels, "--data")
     val = open_shards(config.val_data, val_item_fields, canvas, channels, "--val-data") if config.val_data else None
     names = dict(train.font_names)

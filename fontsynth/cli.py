@@ -46,7 +46,9 @@ def render(
     preset: str = typer.Option("default", help="Style preset: default, or clean (every effect off)."),
     config: Optional[Path] = typer.Option(None, help="JSON object of style settings overriding the preset."),
     size: Optional[str] = typer.Option(None, help="HEIGHT (natural width) or HEIGHTxWIDTH canvas, e.g. 32 or 64x256."),
-    corpus: Optional[Path] = typer.Option(None, help="UTF-8 text file, one text per line (default: embedded corpus)."),
+    corpus: Optional[Path] = typer.Option(None, help="UTF-8 text file, one text per line, drawn as they are (default: embedded corpus)."),
+    words: Optional[Path] = typer.Option(None, help="UTF-8 file of words, one per line, drawn in the default mix (casings, phrases, "
+                                                    "punctuation, beside numbers, dates, codes) instead of the embedded words."),
     backgrounds: Optional[Path] = typer.Option(None, help="Folder of background images for texture backgrounds."),
     workers: int = typer.Option(joblib.cpu_count(), help="Parallel worker processes (default: one per CPU core)."),
     backend: str = typer.Option("loky", help="loky (local processes), dask or ray (a cluster; --out must be on storage every worker shares)."),
@@ -64,12 +66,12 @@ def render(
 
     job = RenderJob(
         fonts=fonts, out=out, n=n, seed=seed, recipe=recipe, preset=preset, config_file=config, size=size,
-        corpus=corpus, backgrounds=backgrounds, workers=workers, backend=backend, scheduler=scheduler, shard_size=shard_size, resume=resume,
+        corpus=corpus, words=words, backgrounds=backgrounds, workers=workers, backend=backend, scheduler=scheduler, shard_size=shard_size, resume=resume,
         overwrite=overwrite, ocr_clean=ocr_clean, split=split, catalog=catalog, show_progress=progress,
     )
     p = plan(job)
     for bad in p.bad_lines[:10]:
-        typer.echo(f"warning: {corpus}:{bad.line}: {bad.reason}; line skipped", err=True)
+        typer.echo(f"warning: {corpus or words}:{bad.line}: {bad.reason}; line skipped", err=True)
     if len(p.bad_lines) > 10:
         typer.echo(f"warning: {len(p.bad_lines) - 10} more bad lines skipped", err=True)
     for name, reason in p.rejected_textures[:10]:

@@ -1,4 +1,6 @@
-"""Texts to render: the embedded default corpus, or a user's file (one text per line).
+"""Texts to render: the embedded default corpus, a user's file of texts (one per line, drawn as
+they are), or a user's file of words (one per line, drawn in the default mix instead of the
+embedded words: casings, phrases, punctuation, beside numbers, dates and codes).
 
 Labels fit TRBA's defaults: at most 25 characters of printable ASCII in the default corpus.
 A text is drawn with the sample's own random generator, so it depends on (seed, index) alone.
@@ -42,7 +44,8 @@ def _default_words() -> list[str]:
 
 @dataclass
 class Corpus:
-    """A source of texts. `lines` empty means the generated default mix over `words`."""
+    """A source of texts. `lines` empty means the generated default mix over `words` (the
+    embedded list, or a user's `--words` file)."""
 
     name: str
     lines: list[str] = field(default_factory=list)
@@ -61,10 +64,10 @@ class Corpus:
 
     def alphabet(self) -> str:
         """Every character a text of this corpus can contain."""
-        return "".join(sorted(set("".join(self.lines)))) if self.lines else PRINTABLE
+        return "".join(sorted(set("".join(self.lines)) if self.lines else set(PRINTABLE) | set("".join(self.words))))
 
     def describe(self) -> dict:
-        return {"name": self.name, "texts": len(self.lines) or None, "sha256": self.sha256}
+        return {"name": self.name, "texts": len(self.lines) or None, "words": len(self.words) or None, "sha256": self.sha256}
 
 
 def default_corpus() -> Corpus:
@@ -186,9 +189,11 @@ def _raw_lines(f, limit: int, block: int = 1 << 16):
         yield number + 1, None if skipping or len(last) > limit else last
 
 
-def read_corpus_file(path: Path, max_length: int = MAX_LENGTH) -> tuple[Corpus, list[BadLine]]:
+def read_corpus_file(path: Path, max_length: int = MAX_LENGTH, words: bool = False) -> tuple[Corpus, list[BadLine]]:
     """The usable lines of a UTF-8 file, and the bad ones with line numbers and reasons. Read as
-    a stream: memory stays small whatever the file (a 1 GB line is one bad line)."""
+    a stream: memory stays small whatever the file (a 1 GB line is one bad line). With `words`,
+    each line is one word for the default mix (`--words`): a line with a space is bad."""
+    option = "--words" if words else "--corpus"
     digest = hashlib.sha256()
     lines, bad = [], []
     limit = 4 * max_length + 8  # bytes: a longer line has more than max_length characters
@@ -210,12 +215,17 @@ def read_corpus_file(path: Path, max_length: int = MAX_LENGTH) -> tuple[Corpus, 
                     bad.append(BadLine(number, f"longer than {max_length} characters"))
                 elif not text.isprintable():
                     bad.append(BadLine(number, "contains control characters"))
+                elif words and " " in text:
+                    bad.append(BadLine(number, "not one word (a space); texts of several words go in a --corpus file"))
                 else:
                     lines.append(text)
     except OSError as e:
-        raise UserError(f"cannot read corpus {path} ({e.strerror}); pass --corpus with a UTF-8 text file") from e
+        raise UserError(f"cannot read {option} {path} ({e.strerror}); pass {option} with a UTF-8 text file") from e
     if not lines:
-        raise UserError(f"corpus {path} has no usable line (UTF-8, 1-{max_length} printable characters per line)")
+        what = "word (1-{max_length} printable characters, no space, per line)" if words else "line (UTF-8, 1-{max_length} printable characters per line)"
+        raise UserError(f"{option} {path} has no usable {what.format(max_length=max_length)}")
+    if words:
+        return Corpus(name=str(path), words=lines, sha256=digest.hexdigest()), bad
     return Corpus(name=str(path), lines=lines, sha256=digest.hexdigest()), bad
 
 
@@ -232,11 +242,13 @@ class _Hashing:
 
 
 def keep_renderable(corpus: Corpus, covered: set[str]) -> tuple[Corpus, list[str]]:
-    """Drop file lines with a character that no usable font covers; return them too."""
-    if not corpus.lines:
+    """Drop the lines (or words) with a character that no usable font covers; return them too."""
+    texts = corpus.lines or corpus.words
+    keep = [t for t in texts if set(t) <= covered]
+    if len(keep) == len(texts):
         return corpus, []
-    keep = [t for t in corpus.lines if set(t) <= covered]
-    dropped = [t for t in corpus.lines if not set(t) <= covered]
+    dropped = [t for t in texts if not set(t) <= covered]
     if not keep:
         raise UserError(f"no text of corpus {corpus.name} can be rendered: no font covers their characters")
-    return Corpus(name=corpus.name, lines=keep, sha256=corpus.sha256), dropped
+    kind = "lines" if corpus.lines else "words"
+    return Corpus(name=corpus.name, sha256=corpus.sha256, **{kind: keep}), dropped

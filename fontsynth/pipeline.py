@@ -48,7 +48,8 @@ class RenderJob:
     preset: str = "default"
     config_file: Path | None = None
     size: str | None = None  # "64x256" (height x width) or "32" (height, natural width)
-    corpus: Path | None = None
+    corpus: Path | None = None  # texts, one per line, drawn as they are
+    words: Path | None = None  # words, one per line, drawn in the default mix instead of the embedded words
     backgrounds: Path | None = None
     shard_size: int = 0  # 0: chosen from n
     workers: int = field(default_factory=joblib.cpu_count)  # one per CPU core (cgroup limits honoured)
@@ -156,8 +157,10 @@ def build_sampling(job: RenderJob) -> Sampling:
         kind = ("OCR-clean " if job.ocr_clean else "") + (f"{job.split}-split " if job.split else "")
         raise UserError(f"no valid {kind}font in {job.fonts} ({catalog.summary()['rejected']} rejected); see `fontsynth fonts scan {job.fonts}` for reasons")
     bad: list[BadLine] = []
-    if job.corpus is not None:
-        corpus, bad = read_corpus_file(Path(job.corpus))
+    if job.corpus is not None and job.words is not None:
+        raise UserError(f"--corpus {job.corpus} and --words {job.words}: pass one (texts drawn as they are, or words for the default mix)")
+    if job.corpus is not None or job.words is not None:
+        corpus, bad = read_corpus_file(Path(job.corpus or job.words), words=job.words is not None)
     else:
         corpus = default_corpus()
     picker = FontPicker.build(usable, corpus.alphabet())

@@ -234,7 +234,7 @@ class RenderDataset(TorchDataset):
     """Samples 0..n-1 of `fontsynth render` with the same options, rendered when asked for.
 
     `fonts` is a fonts folder or catalog as `render --fonts`; `preset`, `config` (a JSON file),
-    `size` (render's --size, e.g. "64x256" or "32"), `recipe`, `split`, `corpus` and
+    `size` (render's --size, e.g. "64x256" or "32"), `recipe`, `split`, `corpus`, `words` and
     `backgrounds` are render's options. `canvas` is the tensor size (height, width); it
     defaults to `size` when that is HEIGHTxWIDTH. The class table is every font the sampling
     may pick, sorted by id."""
@@ -242,13 +242,14 @@ class RenderDataset(TorchDataset):
     def __init__(self, fonts: str | Path, n: int, seed: int = 0, preset: str = "default", config: str | Path | None = None,
                  recipe: str = "words", size: str | None = None, split: str | None = None, canvas: str | tuple[int, int] | None = None,
                  fields: Sequence[str] | None = None, channels: int = 1, corpus: str | Path | None = None,
-                 backgrounds: str | Path | None = None, show_progress: bool = False):
+                 backgrounds: str | Path | None = None, show_progress: bool = False, words: str | Path | None = None):
         from fontsynth.pipeline import RenderJob, build_sampling
 
         if n <= 0:
             raise UserError(f"n must be at least 1 (got {n})")
         job = RenderJob(fonts=Path(fonts), out=None, n=n, seed=seed, recipe=recipe, preset=preset,
                         config_file=Path(config) if config else None, size=size, corpus=Path(corpus) if corpus else None,
+                        words=Path(words) if words else None,
                         backgrounds=Path(backgrounds) if backgrounds else None, split=split, workers=1, show_progress=show_progress)
         sampling = build_sampling(job)
         self.context = sampling.context

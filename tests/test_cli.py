@@ -84,7 +84,10 @@ BAD_INPUTS = {
     "unknown preset": (lambda t: ["--preset", "fancy"], "unknown preset 'fancy'"),
     "bad size": (lambda t: ["--size", "tall"], "--size 'tall'"),
     "unwritable out": (lambda t: ["--out", _not_a_dir(t)], "is not writable"),
-    "missing corpus": (lambda t: ["--corpus", t / "none.txt"], "cannot read corpus"),
+    "missing corpus": (lambda t: ["--corpus", t / "none.txt"], "cannot read --corpus"),
+    "missing words": (lambda t: ["--words", t / "none.txt"], "cannot read --words"),
+    "words with spaces only": (lambda t: ["--words", (t / "w.txt").write_text("two words\n") and t / "w.txt"], "has no usable word"),
+    "corpus and words": (lambda t: ["--corpus", t / "c.txt", "--words", t / "w.txt"], "pass one"),
 }
 
 

@@ -196,6 +196,36 @@ def test_corpus_file_is_used_and_bad_lines_are_skipped(small_fonts, tmp_path):
     assert labels == {"alpha", "beta"}
 
 
+def test_a_words_file_feeds_the_default_mix(small_fonts, tmp_path):
+    """--words: the user's words in the default mix (casings, phrases, punctuation) beside its
+    numbers, dates and codes; a line with a space is bad, a word no font covers is dropped, and
+    the alphabet (the class table's charset) holds the words' own letters."""
+    import re
+
+    from fontsynth.pipeline import build_sampling, execute, plan
+
+    words = tmp_path / "w.txt"
+    words.write_text("café\nnaïve\nZürich\nfjord\ntwo words\n\u4e2d\u6587\n", encoding="utf-8")
+    out = tmp_path / "d"
+    p = plan(job(small_fonts, out, words=words, n=200))
+    assert [(b.line, b.reason.split(" (")[0]) for b in p.bad_lines] == [(5, "not one word")]
+    assert p.dropped_texts == ["\u4e2d\u6587"]
+    corpus = build_sampling(job(small_fonts, out, words=words, n=200)).context.corpus
+    assert corpus.words == ["café", "naïve", "Zürich", "fjord"] and not corpus.lines
+    assert {"é", "ï", "ü"} <= set(corpus.alphabet()) and set("09$%-:") <= set(corpus.alphabet())
+    assert corpus.describe() | {"sha256": ""} == {"name": str(words), "texts": None, "words": 4, "sha256": ""}
+    execute(p)
+    labels = [Dataset(out)[i]["label"].decode() for i in range(200)]
+    known = {w.lower() for w in corpus.words}
+    tokens = [t for label in labels if not re.search(r"\d", label) for t in re.findall(r"[^\W\d_]+", label)]
+    others = {t for t in tokens if t.lower() not in known}  # codes of capitals, and the "s" of "'s"
+    assert all(t == "s" or (t.isupper() and t.isascii()) for t in others), others  # every word drawn is the user's
+    assert {t.lower() for t in tokens} >= known  # ... and 200 samples draw all four
+    assert any(re.search(r"\d", label) for label in labels)  # the mix's numbers and dates stay
+    assert any(len(label.split(" ")) > 1 and all(w.lower() in known for w in label.split(" ")) for label in labels)  # a phrase
+    assert set("".join(labels)) <= set(corpus.alphabet())
+
+
 def test_fixed_canvas_and_textures(small_fonts, tmp_path):
     import numpy as np
     import cv2
