@@ -191,13 +191,16 @@ def publish(
     license_policy: str = typer.Option("strict", help="strict (permissive font licenses only), open (all but non-free), none."),
     data_format: str = typer.Option("lmdb", "--format", help="lmdb (the shards) or parquet (loads with datasets' load_dataset('parquet'))."),
     dataset_license: str = typer.Option("other", "--dataset-license", help="License of the dataset for the card's front matter."),
+    language: Optional[list[str]] = typer.Option(None, help="Language code of the texts for the card, repeatable (default: en for the "
+                                                            "embedded corpus, none for --corpus or --words texts)."),
     progress: bool = typer.Option(True, help="Show a progress bar."),
 ) -> None:
     """Write a release folder: data, dataset card, preview, font attribution and licenses, SHA256SUMS."""
     from fontsynth.publish import PublishJob, publish as publish_release
 
     result = publish_release(PublishJob(data=data, out=out, name=name, license_policy=license_policy, format=data_format,
-                                        dataset_license=dataset_license, show_progress=progress))
+                                        dataset_license=dataset_license, languages=tuple(language) if language else None,
+                                        show_progress=progress))
     excluded = ", ".join(f"{n} {c}" for c, n in sorted(result.excluded_by_class.items())) or "none"
     if result.missing_license_texts:
         typer.echo(f"warning: no license text found for {len(result.missing_license_texts)} fonts (e.g. {result.missing_license_texts[0]}); "

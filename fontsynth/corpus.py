@@ -70,6 +70,20 @@ class Corpus:
         return {"name": self.name, "texts": len(self.lines) or None, "words": len(self.words) or None, "sha256": self.sha256}
 
 
+def describe_source(described: dict) -> str:
+    """One line for a dataset card: where a dataset's texts came from (`Corpus.describe()`)."""
+    digest = f"sha256 {described.get('sha256', '')[:16]}..."
+    if described.get("name") == "default":  # datasets made before the blocklist record no word count
+        words = f"{described['words']:,} English words of SCOWL without profanity and slurs" if described.get("words") else "English words of SCOWL"
+        return (f"the embedded mix ({words} in three casings and in phrases of two or three, punctuated words, numbers, "
+                f"prices, dates, times, codes; {digest})")
+    if described.get("texts"):
+        return f"{described['texts']:,} texts of {described['name']}, drawn as they are ({digest})"
+    if described.get("words"):
+        return f"the embedded mix over {described['words']:,} words of {described['name']} ({digest})"
+    return f"{described.get('name')} ({digest})"
+
+
 def default_corpus() -> Corpus:
     words = _default_words()
     return Corpus(name="default", words=words, sha256=hashlib.sha256("\n".join(words).encode()).hexdigest())

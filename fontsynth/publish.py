@@ -19,12 +19,14 @@ from __future__ import annotations
 import collections
 import json
 import os
+import re
 import shutil
 from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
 
 from fontsynth import __version__
 from fontsynth.catalog import CATALOG_FILE, Catalog
+from fontsynth.corpus import describe_source
 from fontsynth.dataset import Dataset
 from fontsynth.errors import UserError
 from fontsynth.extras import require
@@ -49,6 +51,7 @@ class PublishJob:
     license_policy: str = "strict"
     format: str = "lmdb"
     dataset_license: str = "other"
+    languages: tuple[str, ...] | None = None  # the card's language codes; None: en for the embedded corpus, none given otherwise
     preview_count: int = 32
     show_progress: bool = True
 
@@ -70,6 +73,9 @@ def _check(job: PublishJob) -> None:
         raise UserError(f"unknown format {job.format!r}; choose one of: {', '.join(FORMATS)}")
     if not job.name or "/" in job.name:
         raise UserError(f"--name {job.name!r} must be a plain dataset name")
+    for code in job.languages or ():
+        if not re.fullmatch(r"[a-z]{2,3}(-[A-Za-z0-9]{2,8})*", code):
+            raise UserError(f"--language {code!r} is not a language code; give ISO 639 codes such as en, de or pt-BR")
     out = Path(job.out)
     if out.exists() and any(out.iterdir()):
         raise UserError(f"--out {out} is not empty; choose a new folder for the release")
@@ -240,12 +246,19 @@ def size_category(n: int) -> str:
     return "10M<n<100M"
 
 
+def card_languages(languages: tuple[str, ...] | None, corpus: dict) -> list[str]:
+    """The card's `language:` lines: the codes given, else en for the embedded (English) corpus;
+    for a user's texts or words, whose language fontsynth does not know, none."""
+    codes = list(languages) if languages is not None else (["en"] if corpus.get("name") == "default" else [])
+    return ["language:", *[f"- {c}" for c in codes]] if codes else []
+
+
 def dataset_card(job: PublishJob, manifest: Manifest, stats: dict, excluded: dict[str, int]) -> str:
     pairs = manifest.recipe == "pairs"
     tasks = ["image-to-text", "image-to-image"] if pairs else ["image-to-text", "image-classification"]
     front = "\n".join([
         "---", f"license: {job.dataset_license}", "task_categories:", *[f"- {t}" for t in tasks],
-        "language:", "- en", "size_categories:", f"- {size_category(stats['samples'])}",
+        *card_languages(job.languages, manifest.corpus), "size_categories:", f"- {size_category(stats['samples'])}",
         "tags:", "- ocr", "- synthetic", "- fonts", "- text-recognition", f"pretty_name: {job.name}",
         "configs:", "- config_name: default", "  data_files:", "  - split: train",
         f"    path: {'data/*.parquet' if job.format == 'parquet' else 'data/**'}", "---",
@@ -275,7 +288,7 @@ in {stats['fonts']} fonts. Every sample stores the Style record that re-renders 
 ## How it was made
 
 - tool: fontsynth {manifest.tool_version}, recipe `{manifest.recipe}`, preset `{manifest.preset}`, seed {manifest.seed}
-- corpus: {manifest.corpus.get('name')} (sha256 {manifest.corpus.get('sha256', '')[:16]}...)
+- texts: {describe_source(manifest.corpus)}
 - font catalog sha256: {manifest.catalog_sha256[:16]}..., OCR-clean fonts only: {manifest.ocr_clean}, split: {manifest.split}
 - license policy `{job.license_policy}`: samples excluded: {excluded_text}
 

@@ -10,7 +10,8 @@ An item is a dict. Image fields (`image`, and for pairs `target`, `content`, `co
 `fontsynth.canvas.fit_to_canvas` (the function inference uses too). `label` / `label-b` are
 str, `font` the catalog font id, `class_id` its position in the dataset's class table,
 `meta` / `meta-b` the JSON record as str, and `index` the global sample index.
-Both datasets also give `classes`, `charset` and `font_names` ({font id: family, style}).
+Both datasets also give `classes`, `charset` (the characters of the labels: those stored, or
+those the stream's corpus can draw with its fonts) and `font_names` ({font id: family, style}).
 
 Both datasets are picklable and safe under DataLoader workers started by fork or spawn: LMDB
 environments and font caches are opened lazily in the process that reads, never inherited.
@@ -264,7 +265,7 @@ class RenderDataset(TorchDataset):
         default_fields = ("image", "label") if recipe == "words" else ("image", "label", "target", "label-b", "content-b")
         self.fields = check_fields(fields or default_fields)
         self.classes = list(self.context.picker.ids)
-        self.charset = "".join(sorted(self.context.picker.covered_chars()))
+        self.charset = "".join(sorted(set(self.context.corpus.alphabet()) & self.context.picker.covered_chars()))
         self.class_of = {font: k for k, font in enumerate(self.classes)}
         self.font_names = font_names(sampling.catalog.fonts)
         self._maker = None

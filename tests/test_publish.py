@@ -86,12 +86,36 @@ def test_parquet_release_loads_with_the_same_samples(mixed, tmp_path):
     assert loaded[0]["label"] == rows[0]["label"] and loaded[0]["image"].size[1] == 32
 
 
+def test_the_card_names_the_texts_and_their_languages():
+    from fontsynth.corpus import Corpus, default_corpus, describe_source
+    from fontsynth.publish import card_languages
+
+    default = default_corpus().describe()
+    assert card_languages(None, default) == ["language:", "- en"]
+    words = Corpus(name="de.txt", words=["Haus", "Baum"], sha256="ab" * 32).describe()
+    assert card_languages(None, words) == []  # a user's words: fontsynth does not know their language
+    assert card_languages(("de", "fr"), words) == ["language:", "- de", "- fr"]
+    assert describe_source(words) == f"the embedded mix over 2 words of de.txt (sha256 {'ab' * 8}...)"
+    texts = Corpus(name="lines.txt", lines=["a b", "c"], sha256="cd" * 32).describe()
+    assert describe_source(texts) == f"2 texts of lines.txt, drawn as they are (sha256 {'cd' * 8}...)"
+    old = {"name": "default", "texts": None, "sha256": "ef" * 32}  # a manifest from before the blocklist
+    assert "profanity" not in describe_source(old) and "English words of SCOWL" in describe_source(old)
+
+
+def test_a_language_that_is_no_code_is_refused(mixed, tmp_path):
+    result = CliRunner().invoke(app, ["publish", str(mixed), "--out", str(tmp_path / "rel"), "--name", "x", "--language", "English",
+                                      "--no-progress"])
+    assert result.exit_code == 2 and "--language 'English' is not a language code" in result.output
+    assert not (tmp_path / "rel").exists()
+
+
 def test_card_and_checksums(mixed, tmp_path):
     publish(PublishJob(data=mixed, out=tmp_path / "rel", name="demo-set", dataset_license="cc-by-4.0", show_progress=False))
     card = (tmp_path / "rel" / "README.md").read_text()
     front = card.split("---")[1]
     assert "license: cc-by-4.0" in front and "- image-to-text" in front and "- n<1K" in front and "- en" in front
     assert '"p_rotation"' in card and "seed 9" in card
+    assert "- texts: the embedded mix (74,487 English words of SCOWL without profanity and slurs" in card
     assert check_checksums(tmp_path / "rel") == []
     readme = tmp_path / "rel" / "README.md"
     readme.write_text(readme.read_text() + "tampered")

@@ -274,6 +274,15 @@ def test_ctc_training_from_the_fly(small_fonts, tmp_path):
     assert "dropped" in header and rows
 
 
+def test_the_charset_on_the_fly_is_what_the_words_can_draw(small_fonts, tmp_path):
+    (tmp_path / "w.txt").write_text("café\nnaïve\n", encoding="utf-8")
+    result = invoke("train-recognizer", "--fonts", small_fonts, "--on-the-fly", "--words", tmp_path / "w.txt", "--out", tmp_path / "r",
+                    "--preset", "smoke", "--steps", "2", "--workers", "0", "--no-progress", "--device", "cpu", "--size", "32x100")
+    assert result.exit_code == 0, result.output
+    config = json.loads((tmp_path / "r" / "config.json").read_text())
+    assert config["charset"] == "".join(sorted(PRINTABLE_ASCII + "éï"))  # not ASCII alone: the words' letters are learnt
+
+
 def test_the_auxiliary_ctc_loss_is_added_in_training_only():
     """Joint CTC-attention: the trainer's loss is the cross-entropy plus ctc_aux x the CTC loss of
     the encoder's columns through their own head; ocr_loss and inference ignore that head."""

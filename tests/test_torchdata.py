@@ -157,11 +157,15 @@ def test_render_dataset_draws_a_words_file(small_fonts, tmp_path):
     """On the fly with render's --words: the stream's words are the file's (the mix otherwise)."""
     import re
 
-    (tmp_path / "w.txt").write_text("quokka\nzebra\n")
+    from fontsynth.corpus import PRINTABLE
+
+    (tmp_path / "w.txt").write_text("quokka\nzebra\ncafé\n")
     ds = RenderDataset(small_fonts, 60, seed=1, canvas=(32, 100), fields=("label",), words=tmp_path / "w.txt")
-    assert ds.context.corpus.words == ["quokka", "zebra"]
-    words = [w.lower() for i in range(60) for w in re.findall(r"[a-zA-Z]{4,}", ds[i]["label"]) if not w.isupper() or w.lower() in ("quokka", "zebra")]
-    assert words and set(words) <= {"quokka", "zebra"}
+    assert ds.context.corpus.words == ["quokka", "zebra", "café"]
+    assert "é" in ds.charset and set(ds.charset) <= set(PRINTABLE) | {"é"}  # what the labels can hold, not every covered glyph
+    assert set(RenderDataset(small_fonts, 10, canvas=(32, 100)).charset) <= set(PRINTABLE)
+    words = [w.lower() for i in range(60) for w in re.findall(r"[^\W\d_]{4,}", ds[i]["label"]) if not w.isupper() or w.lower() in ("quokka", "zebra", "café")]
+    assert words and set(words) <= {"quokka", "zebra", "café"}
 
 
 def test_render_dataset_needs_a_canvas_for_natural_width_words(small_fonts):

@@ -13,7 +13,7 @@ from torch.utils.data import DataLoader, Subset
 
 from classifier.data import Sources
 from classifier.recognizer.evaluate import recognition_metrics
-from classifier.recognizer.labels import GO, PRINTABLE_ASCII, edit_distance, encode_attention, encode_ctc, usable_labels
+from classifier.recognizer.labels import GO, edit_distance, encode_attention, encode_ctc, usable_labels
 from classifier.recognizer.widths import predict_at_widths, training_canvas, training_groups
 from classifier.runs import Prepared, TrainerSpec, TrainRequest, start_run
 from classifier.training import RunResult, unwrap
@@ -123,10 +123,11 @@ def describe_dropped(reasons: Counter) -> str:
 
 
 def prepare(model_config, sources: Sources, options: dict, resuming: bool) -> Prepared:
-    """The charset (--charset, else the dataset's, else printable ASCII, space included, for
-    on-the-fly data), the prediction head, and the label check reported before training."""
+    """The charset (--charset, else the data's: a dataset's stored labels, or on the fly what
+    the stream's corpus can draw with its fonts: printable ASCII, space included, for the
+    embedded corpus), the prediction head, and the label check reported before training."""
     if not resuming:
-        charset = options.get("charset") or (PRINTABLE_ASCII if sources.on_the_fly else sources.charset)
+        charset = options.get("charset") or sources.charset
         model_config = replace(model_config, charset="".join(dict.fromkeys(charset)), **({"prediction": options["prediction"]} if options.get("prediction") else {}))
     summary, train_data = {"charset": model_config.charset}, sources.train
     if sources.on_the_fly:
