@@ -104,6 +104,7 @@ def info(data: Path = typer.Argument(..., help="Dataset folder."), as_json: bool
     typer.echo(
         f"{stats['path']}: {stats['samples']:,} of {stats['planned']:,} samples ({'complete' if stats['complete'] else 'INCOMPLETE'}), "
         f"{stats['shards']} shards, recipe {stats['recipe']}, seed {stats['seed']}\n"
+        f"texts: {stats['texts']}\n"
         f"fonts used: {stats['fonts_used']}\n"
         f"labels: length {lab['min']}-{lab['max']} (mean {lab['mean']}), {stats['characters']} distinct characters, most common {stats['top_characters']!r}\n"
         f"images: {stats['image_formats']}\n"

@@ -12,6 +12,7 @@ import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
 from fontsynth.codec import decode
+from fontsynth.corpus import describe_source
 from fontsynth.dataset import Dataset
 from fontsynth.render import Renderer
 from fontsynth.shards import SampleRecord, folder_bytes
@@ -46,6 +47,7 @@ def dataset_info(ds: Dataset) -> dict:
         "complete": ds.complete,
         "shards": len(ds.shards),
         "seed": ds.manifest.seed,
+        "texts": describe_source(ds.manifest.corpus),
         "fonts_used": len(fonts),
         "top_fonts": fonts.most_common(5),
         "label_length": {

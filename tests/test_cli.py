@@ -33,6 +33,7 @@ def test_info_reports_counts_fonts_and_labels(data):
     assert sum(stats["image_formats"].values()) == 60 and stats["bytes_on_disk"] > 0
     text = invoke("info", data)
     assert text.exit_code == 0 and "60 of 60 samples (complete)" in text.output
+    assert "texts: the embedded mix (74,487 English words of SCOWL without profanity and slurs" in text.output
 
 
 def test_preview_writes_a_png_grid(data, tmp_path):
