@@ -79,7 +79,8 @@ def render(
     if len(p.rejected_textures) > 10:
         typer.echo(f"warning: {len(p.rejected_textures) - 10} more background images skipped", err=True)
     if p.dropped_texts:
-        typer.echo(f"warning: {len(p.dropped_texts)} texts skipped: no usable font covers them (e.g. {p.dropped_texts[0]!r})", err=True)
+        kind = "words" if words else "texts"
+        typer.echo(f"warning: {len(p.dropped_texts)} {kind} skipped: no usable font covers them (e.g. {p.dropped_texts[0]!r})", err=True)
     manifest = execute(p)
     shards = len(manifest.shards)
     typer.echo(f"{manifest.samples} samples in {shards} shard{'' if shards == 1 else 's'} at {out} (fonts: {manifest.fonts_used}, seed {seed})")

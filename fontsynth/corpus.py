@@ -236,8 +236,8 @@ def read_corpus_file(path: Path, max_length: int = MAX_LENGTH, words: bool = Fal
     except OSError as e:
         raise UserError(f"cannot read {option} {path} ({e.strerror}); pass {option} with a UTF-8 text file") from e
     if not lines:
-        what = "word (1-{max_length} printable characters, no space, per line)" if words else "line (UTF-8, 1-{max_length} printable characters per line)"
-        raise UserError(f"{option} {path} has no usable {what.format(max_length=max_length)}")
+        what = f"word (1-{max_length} printable characters, no space, per line)" if words else f"line (UTF-8, 1-{max_length} printable characters per line)"
+        raise UserError(f"{option} {path} has no usable {what}")
     if words:
         return Corpus(name=str(path), words=lines, sha256=digest.hexdigest()), bad
     return Corpus(name=str(path), lines=lines, sha256=digest.hexdigest()), bad
