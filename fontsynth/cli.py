@@ -79,7 +79,7 @@ def render(
     if len(p.rejected_textures) > 10:
         typer.echo(f"warning: {len(p.rejected_textures) - 10} more background images skipped", err=True)
     if p.dropped_texts:
-        kind = "words" if words else "texts"
+        kind = ("word" if words else "text") + ("" if len(p.dropped_texts) == 1 else "s")
         typer.echo(f"warning: {len(p.dropped_texts)} {kind} skipped: no usable font covers them (e.g. {p.dropped_texts[0]!r})", err=True)
     manifest = execute(p)
     shards = len(manifest.shards)
