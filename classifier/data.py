@@ -54,10 +54,12 @@ class Sources:
 
 
 def open_sources(config: DataConfig, fields: Sequence[str], canvas: tuple[int, int], channels: int,
-                 val_fields: Sequence[str] = (), render_size: str | None = None) -> Sources:
+                 val_fields: Sequence[str] = (), render_size: str | None = None, val_canvas: tuple[int, int] | None = None) -> Sources:
     """The training and validation datasets a DataConfig names (errors name the option to fix);
     validation items also hold `val_fields` (what only validation reads, say a pair's background).
-    On the fly, samples are rendered at `config.size`, else `render_size`, else the canvas."""
+    On the fly, samples are rendered at `config.size`, else `render_size`, else the canvas.
+    `--val-data` is prepared on `val_canvas` when given (the held-out stream indices, drawn as
+    training draws, on the canvas)."""
     from fontsynth.torchdata import RenderDataset
 
     val_item_fields = tuple(dict.fromkeys((*fields, *val_fields)))
@@ -76,7 +78,7 @@ def open_sources(config: DataConfig, fields: Sequence[str], canvas: tuple[int, i
         stream = stream_of(fields)
         held_out = 0 if config.val_data else config.val_samples
         train = Subset(stream, range(held_out, STREAM_LENGTH))
-        val = open_shards(config.val_data, val_item_fields, canvas, channels, "--val-data") if config.val_data else (
+        val = open_shards(config.val_data, val_item_fields, val_canvas or canvas, channels, "--val-data") if config.val_data else (
             Subset(stream_of(val_item_fields) if val_item_fields != tuple(fields) else stream, range(held_out)) if held_out else None)
         return Sources(train, val, stream.classes, stream.charset, stream.font_names, shuffle=False)
     if not config.data:
@@ -86,7 +88,7 @@ def open_sources(config: DataConfig, fields: Sequence[str], canvas: tuple[int, i
     if config.corpus or config.words:
         raise UserError(f"--{'corpus' if config.corpus else 'words'} is for --on-the-fly rendering; with --data the texts are the dataset's")
     train = open_shards(config.data, fields, canvas, channels, "--data")
-    val = open_shards(config.val_data, val_item_fields, canvas, channels, "--val-data") if config.val_data else None
+    val = open_shards(config.val_data, val_item_fields, val_canvas or canvas, channels, "--val-data") if config.val_data else None
     names = dict(train.font_names)
     if val is not None:
         names.update({k: v for k, v in val.font_names.items() if k not in names})

@@ -60,6 +60,8 @@ class TrainerSpec:
     model_fields: Callable[[Any], tuple[str, ...]] | None = None  # model config -> what training also reads for it (brush's background branch)
     canvas: Callable[[Any], tuple[tuple[int, int], str | None]] | None = None  # model config -> (the canvas data are prepared on,
     # the on-the-fly render's default --size, None: that canvas); default: the model's height x width (own-width training differs)
+    val_canvas: Callable[[Any], tuple[int, int]] | None = None  # model config -> the canvas --val-data is prepared on (default: the
+    # training canvas); the recognizer's is eval's, so that validation's figures are what eval reports
 
 
 def read_config_file(path: str | Path | None, sections: tuple[str, ...] = ("model", "train", "data")) -> dict[str, dict]:
@@ -129,7 +131,8 @@ def start_run(spec: TrainerSpec, request: TrainRequest, on_step=None) -> RunResu
                  for name, kind in spec.sections.items()}
     fields = (*spec.fields, *(spec.model_fields(model_config) if spec.model_fields else ()))
     canvas, render_size = spec.canvas(model_config) if spec.canvas else ((model_config.height, model_config.width), None)
-    sources = open_sources(data_config, fields, canvas, model_config.in_channels, spec.val_fields, render_size)
+    val_canvas = spec.val_canvas(model_config) if spec.val_canvas else None
+    sources = open_sources(data_config, fields, canvas, model_config.in_channels, spec.val_fields, render_size, val_canvas)
     prepared = spec.prepare(model_config, sources, {**options, **extra}, request.resume)
     run_config = {"kind": spec.kind, "model": spec.model, "preset": preset, "model_config": asdict(prepared.model_config),
                   "data": asdict(data_config), "options": options, **{k: asdict(v) for k, v in extra.items()}, **prepared.summary}

@@ -197,6 +197,33 @@ def test_eval_and_recognize_through_the_cli(overfit_run, words, tmp_path):
     assert 0 < lines[0]["confidence"] <= 1 and lines[1]["image"] == str(wide)
 
 
+def test_validation_on_val_data_prepares_images_as_eval_does(small_fonts, tmp_path, monkeypatch):
+    """A canvas-trained model that reads any width validates --val-data on eval's canvas (a text
+    wider than the canvas is read at its reading widths, not squeezed), so metrics.csv's figures
+    are what eval-recognizer reports; the training data stay on the canvas; TPS reads the canvas."""
+    import classifier.runs as runs
+    from classifier.recognizer.model import RecognizerConfig
+    from classifier.recognizer.task import SPEC
+    from classifier.recognizer.widths import WIDEST
+
+    render_dataset(RenderJob(fonts=small_fonts, out=tmp_path / "val", n=8, seed=3, size="32", workers=1, show_progress=False))
+    opened = []
+
+    def recording(*args, **kwargs):
+        sources = open_sources(*args, **kwargs)
+        opened.append((sources.train.size, sources.val.size))
+        return sources
+
+    open_sources = runs.open_sources
+    monkeypatch.setattr(runs, "open_sources", recording)
+    out = tmp_path / "r"
+    result = invoke("train-recognizer", "--data", tmp_path / "val", "--val-data", tmp_path / "val", "--out", out, "--preset", "smoke",
+                    "--steps", "1", "--workers", "0", "--no-progress", "--device", "cpu")
+    assert result.exit_code == 0, result.output
+    assert opened == [((32, 100), Reader(out).canvas)] and Reader(out).canvas == (32, 100 * WIDEST)
+    assert SPEC.val_canvas(RecognizerConfig(height=32, width=100, transformation="tps")) == (32, 100)
+
+
 def test_ocr_loss_prefers_the_right_text_and_only_the_image_gets_gradient(overfit_run, words):
     from fontsynth.torchdata import ShardDataset
 

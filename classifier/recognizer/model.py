@@ -17,6 +17,7 @@ from classifier.recognizer.prediction import AttentionDecoder
 from classifier.recognizer.resnet import ResNetFeatures
 from classifier.recognizer.sequence import BiLSTM
 from classifier.recognizer.tps import TPS
+from classifier.recognizer.widths import reads_any_width
 from classifier.registry import register
 
 @dataclass(frozen=True)
@@ -88,9 +89,8 @@ class Recognizer(nn.Module):
 
     @property
     def reads_any_width(self) -> bool:
-        """Whether images wider than the canvas may be read (`widths`): without TPS, every stage
-        runs along the width (TPS samples a grid of the canvas's size)."""
-        return self.config.transformation == "none"
+        """Whether images wider than the canvas may be read (`widths.reads_any_width`)."""
+        return reads_any_width(self.config)
 
     def encode(self, images: torch.Tensor) -> torch.Tensor:
         """N x T x features: the columns after transformation, ResNet and sequence model."""

@@ -14,7 +14,7 @@ from torch.utils.data import DataLoader, Subset
 from classifier.data import Sources
 from classifier.recognizer.evaluate import recognition_metrics
 from classifier.recognizer.labels import GO, edit_distance, encode_attention, encode_ctc, usable_labels
-from classifier.recognizer.widths import predict_at_widths, training_canvas, training_groups
+from classifier.recognizer.widths import evaluation_canvas, predict_at_widths, training_canvas, training_groups
 from classifier.runs import Prepared, TrainerSpec, TrainRequest, start_run
 from classifier.training import RunResult, unwrap
 from fontsynth.errors import UserError
@@ -157,7 +157,8 @@ def data_canvas(config) -> tuple[tuple[int, int], str | None]:
     return training_canvas(config), str(config.height) if config.train_widths == "own" else None
 
 
-SPEC = TrainerSpec(kind=KIND, model=MODEL, presets=PRESETS, fields=("image", "label"), prepare=prepare, canvas=data_canvas)
+SPEC = TrainerSpec(kind=KIND, model=MODEL, presets=PRESETS, fields=("image", "label"), prepare=prepare, canvas=data_canvas,
+                   val_canvas=evaluation_canvas)
 
 
 def train_recognizer(request: TrainRequest, on_step=None) -> RunResult:

@@ -43,6 +43,19 @@ def reading_canvas(config, reads_any_width: bool) -> tuple[int, int]:
     return config.height, config.width * (WIDEST if reads_any_width else 1)
 
 
+def reads_any_width(config) -> bool:
+    """Whether a recognizer with `config` may read images wider than its canvas: without TPS,
+    every stage runs along the width (TPS samples a grid of the canvas's size)."""
+    return config.transformation == "none"
+
+
+def evaluation_canvas(config) -> tuple[int, int]:
+    """(height, width) `eval-recognizer` and `recognize` prepare images on, and so training's
+    validation on --val-data: its figures are eval's (a model trained on the canvas reads a
+    wider image at its reading widths there too)."""
+    return reading_canvas(config, reads_any_width(config))
+
+
 def used_widths(images: torch.Tensor) -> torch.Tensor:
     """Per image of an N x C x H x W batch, the width it uses: every column after it repeats
     its last one (the padding `fit_to_canvas` adds, or a flat right margin), so cropped to any
