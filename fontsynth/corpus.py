@@ -20,6 +20,7 @@ from fontsynth.draws import Draws
 from fontsynth.errors import UserError
 
 MAX_LENGTH = 25
+EMBEDDED = "default"  # the embedded corpus's name (a user's corpus is named by its path)
 SHORT = 4  # characters: a phrase of two such words fits a 32x100 canvas about as drawn
 PRINTABLE = "".join(chr(c) for c in range(32, 127))  # the default corpus's characters
 MONTHS = "Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec".split()
@@ -70,10 +71,15 @@ class Corpus:
         return {"name": self.name, "texts": len(self.lines) or None, "words": len(self.words) or None, "sha256": self.sha256}
 
 
+def is_embedded(described: dict) -> bool:
+    """Whether a `Corpus.describe()` record is of the embedded corpus (English, blocklisted)."""
+    return described.get("name") == EMBEDDED and not described.get("texts")
+
+
 def describe_source(described: dict) -> str:
     """One line for a dataset card: where a dataset's texts came from (`Corpus.describe()`)."""
     digest = f"sha256 {described.get('sha256', '')[:16]}..."
-    if described.get("name") == "default":  # datasets made before the blocklist record no word count
+    if is_embedded(described):  # datasets made before the blocklist record no word count
         words = f"{described['words']:,} English words of SCOWL without profanity and slurs" if described.get("words") else "English words of SCOWL"
         return (f"the embedded mix ({words} in three casings and in phrases of two or three, punctuated words, numbers, "
                 f"prices, dates, times, codes; {digest})")
@@ -86,7 +92,7 @@ def describe_source(described: dict) -> str:
 
 def default_corpus() -> Corpus:
     words = _default_words()
-    return Corpus(name="default", words=words, sha256=hashlib.sha256("\n".join(words).encode()).hexdigest())
+    return Corpus(name=EMBEDDED, words=words, sha256=hashlib.sha256("\n".join(words).encode()).hexdigest())
 
 
 def _cased(word: str, rng: Draws) -> str:

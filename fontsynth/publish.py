@@ -26,7 +26,7 @@ from pathlib import Path, PurePosixPath
 
 from fontsynth import __version__
 from fontsynth.catalog import CATALOG_FILE, Catalog
-from fontsynth.corpus import describe_source
+from fontsynth.corpus import describe_source, is_embedded
 from fontsynth.dataset import Dataset
 from fontsynth.errors import UserError
 from fontsynth.extras import require
@@ -249,7 +249,7 @@ def size_category(n: int) -> str:
 def card_languages(languages: tuple[str, ...] | None, corpus: dict) -> list[str]:
     """The card's `language:` lines: the codes given, else en for the embedded (English) corpus;
     for a user's texts or words, whose language fontsynth does not know, none."""
-    codes = list(languages) if languages is not None else (["en"] if corpus.get("name") == "default" else [])
+    codes = list(languages) if languages is not None else (["en"] if is_embedded(corpus) else [])
     return ["language:", *[f"- {c}" for c in codes]] if codes else []
 
 

@@ -95,6 +95,7 @@ def test_the_card_names_the_texts_and_their_languages():
     words = Corpus(name="de.txt", words=["Haus", "Baum"], sha256="ab" * 32).describe()
     assert card_languages(None, words) == []  # a user's words: fontsynth does not know their language
     assert card_languages(("de", "fr"), words) == ["language:", "- de", "- fr"]
+    assert card_languages(None, Corpus(name="default", lines=["Hallo"]).describe()) == []  # a file named default is a user's
     assert describe_source(words) == f"the embedded mix over 2 words of de.txt (sha256 {'ab' * 8}...)"
     texts = Corpus(name="lines.txt", lines=["a b", "c"], sha256="cd" * 32).describe()
     assert describe_source(texts) == f"2 texts of lines.txt, drawn as they are (sha256 {'cd' * 8}...)"

@@ -15,7 +15,7 @@ from torch import nn
 
 from classifier.inference import LoadedModel
 from classifier.recognizer.labels import usable_labels
-from classifier.recognizer.widths import predict_at_widths, reading_canvas
+from classifier.recognizer.widths import evaluation_canvas, predict_at_widths, reading_canvas
 
 
 class Reader(LoadedModel):
@@ -29,7 +29,7 @@ class Reader(LoadedModel):
     def __init__(self, path: str | Path, device: str = "auto", fixed_width: bool = False):
         super().__init__(path, device)
         self.at_widths = self.model.reads_any_width and not fixed_width
-        self.canvas = reading_canvas(self.model.config, self.at_widths)
+        self.canvas = evaluation_canvas(self.model.config) if self.at_widths else reading_canvas(self.model.config, False)
 
     def read(self, images: list[np.ndarray]) -> tuple[list[str], list[float]]:
         texts, confidences = [], []
