@@ -258,14 +258,14 @@ def evaluate_run(request: EvalRequest) -> dict:
     from brush.edit import load_brush
     from brush.model import placed
     from brush.placement import fitted_placement, mask_box_iou, placement_box_iou
-    from classifier.data import open_shards
+    from classifier.data import open_dataset
     from fontsynth.errors import UserError
     from fontsynth.progress import progress_bar, tracked
 
     model, payload = load_brush(request.model, request.device)
     device = next(model.parameters()).device
     c = model.config
-    dataset = open_shards(request.data, EVAL_FIELDS, (c.height, c.width), c.in_channels, "--data", optional=("meta-b", "mask-b", "mask"))
+    dataset = open_dataset(request.data, EVAL_FIELDS, (c.height, c.width), c.in_channels, "--data", optional=("meta-b", "mask-b", "mask"))
     stored = dataset.fields
     if request.limit is not None:
         dataset = Subset(dataset, range(min(request.limit, len(dataset))))

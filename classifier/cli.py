@@ -20,6 +20,9 @@ from fontsynth.extras import require
 Out = Annotated[Path, typer.Option("--out", "-o", help="Run folder: config.json, metrics.csv, curves.png, last.pt, best.pt.")]
 Data = Annotated[Optional[Path], typer.Option(help="Rendered dataset folder to train on (`fontsynth render --out`).")]
 ValData = Annotated[Optional[Path], typer.Option(help="Rendered dataset for validation (default on the fly: held-out indices of the stream).")]
+OTHER_TOOLS = "a `fontsynth render --out` folder, a folder of DTRB-layout LMDBs (the real benchmarks, MJSynth) or a labels file of IMAGE<TAB>TEXT lines"
+ReaderData = Annotated[Optional[Path], typer.Option(help=f"Dataset to train on: {OTHER_TOOLS}.")]
+ReaderValData = Annotated[Optional[Path], typer.Option(help="Dataset for validation, as --data (default on the fly: held-out indices of the stream).")]
 Fonts = Annotated[Optional[Path], typer.Option(help="Fonts folder, catalog.json or .pack to render from, with --on-the-fly.")]
 OnTheFly = Annotated[bool, typer.Option("--on-the-fly", help="Render training samples in the loader workers; nothing is written.")]
 RenderPreset = Annotated[str, typer.Option(help="On the fly: render's --preset (default, clean).")]
@@ -131,12 +134,12 @@ def eval_classifier(
     """Top-1/top-5 on held-out renders, per-class accuracy, most-confused pairs, nearest-neighbour accuracy."""
     require("torch", "train", "eval-classifier")
     from classifier.classification import Classifier
-    from classifier.data import open_shards
+    from classifier.data import open_dataset
     from classifier.evaluate import classification_report, collect
     from classifier.slices import describe_hardest
 
     clf = Classifier(run, device)
-    dataset = open_shards(str(data), ("image", "font"), clf.canvas, clf.channels, "--data", optional=("meta",))
+    dataset = open_dataset(str(data), ("image", "font"), clf.canvas, clf.channels, "--data", optional=("meta",))
     folder = out or eval_folder(run, data)
     names = {**dataset.font_names, **clf.font_names}
     report = classification_report(collect(clf.model, dataset, batch_size, clf.device, workers, limit, progress), clf.classes, names, folder)
@@ -174,7 +177,7 @@ def classify(
 
 def train_recognizer(
     out: Out,
-    data: Data = None, val_data: ValData = None, fonts: Fonts = None, on_the_fly: OnTheFly = False,
+    data: ReaderData = None, val_data: ReaderValData = None, fonts: Fonts = None, on_the_fly: OnTheFly = False,
     render_preset: RenderPreset = "default", render_config: RenderConfig = None, size: Size = None, split: Split = None,
     corpus: Corpus = None, words: Words = None,
     preset: Annotated[str, typer.Option(help="smoke, small or trba.")] = "trba",
@@ -184,7 +187,7 @@ def train_recognizer(
     charset: Annotated[Optional[Path], typer.Option(help="UTF-8 file of the characters to recognise (default: the dataset's charset, "
                                                            "else printable ASCII, space included).")] = None,
 ) -> None:
-    """Train the TRBA text recognizer on rendered words (or render them on the fly)."""
+    """Train the TRBA text recognizer on rendered words (or render them on the fly), DTRB-layout LMDBs or a labels file."""
     require("torch", "train", "train-recognizer")
     from classifier.recognizer.task import train_recognizer as run_training
     from fontsynth.fileio import read_charset_file
@@ -199,17 +202,18 @@ def train_recognizer(
 
 def eval_recognizer(
     run: Annotated[Path, typer.Argument(help="Run folder (or .pt checkpoint) of train-recognizer.")],
-    data: Annotated[Path, typer.Option(help="Rendered dataset to evaluate on.")],
+    data: Annotated[Path, typer.Option(help=f"Dataset to evaluate on: {OTHER_TOOLS}.")],
     out: Annotated[Optional[Path], typer.Option(help="Folder for eval.json, worst.png and readings.csv (default: RUN/eval-DATANAME).")] = None,
     batch_size: Annotated[int, typer.Option(help="Images per forward pass.")] = 128,
     limit: Annotated[Optional[int], typer.Option(help="Evaluate only the first N samples.")] = None,
     device: Device = "auto", workers: Annotated[int, typer.Option(help="DataLoader processes.")] = 2, as_json: AsJson = False,
     progress: Progress = True, fixed_width: FixedWidth = False,
 ) -> None:
-    """Word accuracy (case-sensitive and not), CER, normalised edit distance; the worst errors as
-    PNG, every reading in readings.csv."""
+    """Word accuracy (case-sensitive, not, and as the benchmarks score), CER, normalised edit
+    distance, on renders, DTRB-layout LMDBs or a labels file; the worst errors as PNG, every
+    reading in readings.csv."""
     require("torch", "train", "eval-recognizer")
-    from classifier.data import open_shards
+    from classifier.data import open_dataset
     from classifier.recognizer import Reader
     from classifier.recognizer.evaluate import recognition_metrics, write_report
     from classifier.recognizer.task import describe_dropped, read_dataset
@@ -217,7 +221,7 @@ def eval_recognizer(
 
     reader = Reader(run, device, fixed_width)
     c = reader.model.config
-    dataset = open_shards(str(data), ("image", "label"), reader.canvas, reader.channels, "--data", optional=("meta",))
+    dataset = open_dataset(str(data), ("image", "label"), reader.canvas, reader.channels, "--data", optional=("meta", "index"))
     reading = read_dataset(reader.model, dataset, batch_size, reader.device, workers, limit, progress)
     dropped = reading.dropped
     report = {**recognition_metrics(reading.predictions, reading.truths), "dropped": dict(dropped), "charset": len(c.charset),
@@ -226,12 +230,13 @@ def eval_recognizer(
     if metas:
         report["by_effect"] = accuracy_by_slice(metas, [p == t for p, t in zip(reading.predictions, reading.truths)])
     folder = out or eval_folder(run, data)
-    indices = [m["index"] for m in metas] if metas else list(range(len(reading.truths)))
+    indices = [m["index"] for m in metas] if metas else reading.indices
     write_report(report, reading.worst, folder, (indices, reading.truths, reading.predictions))
     if as_json:
         typer.echo(json.dumps(report))
         return
-    typer.echo(f"word accuracy {report['word_accuracy']:.4f} (ignoring case {report['word_accuracy_nocase']:.4f}), CER {report['cer']:.4f}, "
+    typer.echo(f"word accuracy {report['word_accuracy']:.4f} (ignoring case {report['word_accuracy_nocase']:.4f}; "
+               f"as the benchmarks score, lower-case letters and digits only, {report['word_accuracy_alnum']:.4f}), CER {report['cer']:.4f}, "
                f"NED {report['ned']:.4f} on {report['n']} images; left out: {describe_dropped(dropped)}")
     if "by_effect" in report:
         typer.echo(f"hardest render slices: {describe_hardest(report['by_effect'], report['n'])} (all in effects.csv, effects.png)")

@@ -78,7 +78,7 @@ def open_sources(config: DataConfig, fields: Sequence[str], canvas: tuple[int, i
         stream = stream_of(fields)
         held_out = 0 if config.val_data else config.val_samples
         train = Subset(stream, range(held_out, STREAM_LENGTH))
-        val = open_shards(config.val_data, val_item_fields, val_canvas or canvas, channels, "--val-data") if config.val_data else (
+        val = open_dataset(config.val_data, val_item_fields, val_canvas or canvas, channels, "--val-data") if config.val_data else (
             Subset(stream_of(val_item_fields) if val_item_fields != tuple(fields) else stream, range(held_out)) if held_out else None)
         return Sources(train, val, stream.classes, stream.charset, stream.font_names, shuffle=False)
     if not config.data:
@@ -87,25 +87,34 @@ def open_sources(config: DataConfig, fields: Sequence[str], canvas: tuple[int, i
         raise UserError("--fonts is for --on-the-fly rendering; with --data the fonts are the dataset's")
     if config.corpus or config.words:
         raise UserError(f"--{'corpus' if config.corpus else 'words'} is for --on-the-fly rendering; with --data the texts are the dataset's")
-    train = open_shards(config.data, fields, canvas, channels, "--data")
-    val = open_shards(config.val_data, val_item_fields, val_canvas or canvas, channels, "--val-data") if config.val_data else None
+    train = open_dataset(config.data, fields, canvas, channels, "--data")
+    val = open_dataset(config.val_data, val_item_fields, val_canvas or canvas, channels, "--val-data") if config.val_data else None
     names = dict(train.font_names)
     if val is not None:
         names.update({k: v for k, v in val.font_names.items() if k not in names})
     return Sources(train, val, train.classes, train.charset, names, shuffle=True)
 
 
-def open_shards(path: str, fields: Sequence[str], canvas: tuple[int, int], channels: int, option: str, optional: Sequence[str] = ()):
-    """A ShardDataset of a rendered dataset (with the `optional` fields it stores); errors name
-    the command-line `option` that gave `path`."""
+def open_dataset(path: str, fields: Sequence[str], canvas: tuple[int, int], channels: int, option: str, optional: Sequence[str] = ()):
+    """The dataset at `path`: a ShardDataset of a rendered dataset (with the `optional` fields
+    it stores), or an ExternalDataset of DTRB-layout LMDBs or a labels file (`fontsynth.external`:
+    images and texts, which only the readers use). Errors name the command-line `option` that
+    gave `path`."""
+    from fontsynth.external import is_external
     from fontsynth.shards import MANIFEST_FILE
-    from fontsynth.torchdata import ShardDataset
+    from fontsynth.torchdata import ExternalDataset, ShardDataset
 
     root = Path(path)
     if not root.exists():
         raise UserError(f"{option} {root} does not exist; render it with `fontsynth render --out {root}`")
     if not (root / MANIFEST_FILE).exists() and not any(root.glob(f"*/{MANIFEST_FILE}")):
-        raise UserError(f"{option} {root} is not a fontsynth dataset (no {MANIFEST_FILE}); pass the --out folder of `fontsynth render`")
+        if is_external(root):
+            try:
+                return ExternalDataset(root, fields=fields, size=canvas, channels=channels, optional=optional)
+            except UserError as e:
+                raise UserError(f"{option}: {e}") from None
+        raise UserError(f"{option} {root} is not a fontsynth dataset (no {MANIFEST_FILE}); pass the --out folder of `fontsynth render`, "
+                        "a folder of DTRB-layout LMDBs or a labels file (IMAGE<TAB>TEXT lines)")
     return ShardDataset(root, fields=fields, size=canvas, channels=channels, optional=optional)
 
 

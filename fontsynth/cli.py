@@ -115,6 +115,22 @@ def info(data: Path = typer.Argument(..., help="Dataset folder."), as_json: bool
 
 @app.command()
 @user_errors
+def export(
+    data: Path = typer.Argument(..., help="Words dataset folder (or LMDB release)."),
+    out: Path = typer.Option(..., "--out", "-o", help="Folder to write: images/ and gt.txt."),
+    overwrite: bool = typer.Option(False, help="Replace --out when it exists."),
+    progress: bool = typer.Option(True, "--progress/--no-progress", help="Show a progress bar on stderr."),
+) -> None:
+    """Write a words dataset as image files and a labels file (IMAGE<TAB>TEXT lines, gt.txt): what
+    DTRB's create_lmdb_dataset.py, PaddleOCR and eval-recognizer read."""
+    from fontsynth.export import LABELS_FILE, export_words
+
+    count = export_words(data, out, overwrite, progress)
+    typer.echo(f"{count:,} images and {LABELS_FILE} -> {out}")
+
+
+@app.command()
+@user_errors
 def preview(
     data: Path = typer.Argument(..., help="Dataset folder."),
     output: Path = typer.Option(Path("preview.png"), "-o", "--output", help="PNG to write."),

@@ -224,8 +224,13 @@ class ShardDataset(TorchDataset):
             values = {key: txn.get(sample_key(key, local)) for key in self._keys}
         missing = [k for k, v in values.items() if v is None]
         if missing:
-            raise UserError(f"{self.root / shard['name']} has no {', '.join(missing)} for sample {local}; run `fontsynth verify {self.root}`")
+            raise UserError(f"{self.root / shard.name} has no {', '.join(missing)} for sample {local}; run `fontsynth verify {self.root}`")
         return make_item(values, self.fields, shard.start + local - 1, self.class_of, self.size, self.channels)
+
+    def labels(self) -> list[str]:
+        """Every label, in item order (no image decoded)."""
+        reader = ShardDataset(self.root, fields=("label",), size=self.size, channels=self.channels)
+        return [reader[i]["label"] for i in range(len(reader))]
 
     def __getstate__(self) -> dict:
         return {**self.__dict__, "_envs": {}, "_pid": -1}
@@ -301,3 +306,104 @@ def _channels(channels: int) -> int:
     if channels not in (1, 3):
         raise UserError(f"channels must be 1 (grey) or 3 (RGB), got {channels}")
     return channels
+
+
+class ExternalDataset(TorchDataset):
+    """A word-image dataset made by another tool (`fontsynth.external`: DTRB-layout LMDBs or a
+    labels file), map-style, with `ShardDataset`'s item contract for the fields it can hold:
+    `image` (decoded as `classify` and `recognize` decode a file), `label`, `index`. An image
+    that does not decode gives a blank image and the label `external.UNREADABLE`, which the
+    readers count as left out by that reason. `classes` is empty; `charset` is read on first use."""
+
+    def __init__(self, root: str | Path, fields: Sequence[str] = ("image", "label"), size: str | tuple[int, int] = (32, 128),
+                 channels: int = 1, optional: Sequence[str] = ()):
+        from fontsynth.external import FIELDS, external_parts
+
+        self.root = Path(root)
+        fields = tuple(fields)
+        unknown = [f for f in fields if f not in FIELDS]
+        if unknown:
+            raise UserError(f"{self.root} is a dataset of images and texts made by another tool: it has no field(s) {', '.join(unknown)}: "
+                            "the recognizer reads it; the typeface classifier and brush need a `fontsynth render` dataset (font ids, pairs)")
+        self.fields = fields + tuple(f for f in optional if f in FIELDS and f not in fields)
+        self.size = _canvas(size)
+        self.channels = _channels(channels)
+        self.parts = external_parts(self.root)
+        self._offsets = np.cumsum([0] + [p.count for p in self.parts]).tolist()
+        self.classes: list[str] = []
+        self.class_of: dict[str, int] = {}
+        self.font_names: dict[str, dict[str, str]] = {}
+        self._charset: str | None = None
+        self._envs: dict = {}
+        self._pid = -1
+
+    def __len__(self) -> int:
+        return self._offsets[-1]
+
+    def _env(self, part):
+        if self._pid != os.getpid():  # a new process (forked worker): the shared registry reopens
+            self._envs, self._pid = {}, os.getpid()
+        if part.path not in self._envs:
+            self._envs[part.path] = ENVIRONMENTS.acquire(part.path)
+        return self._envs[part.path]
+
+    def close(self) -> None:
+        """Release the LMDBs this process opened (reopened on the next read)."""
+        if self._pid == os.getpid():
+            for path in self._envs:
+                ENVIRONMENTS.release(path)
+        self._envs = {}
+
+    def labels(self) -> list[str]:
+        """Every label, in item order (no image decoded)."""
+        from fontsynth.external import lmdb_labels
+
+        return [text for part in self.parts
+                for text in ([t for _, t in part.entries] if part.entries is not None else lmdb_labels(self._env(part), part.count))]
+
+    @property
+    def charset(self) -> str:
+        if self._charset is None:
+            self._charset = "".join(sorted({c for text in self.labels() for c in text}))
+        return self._charset
+
+    def _raw(self, position: int) -> tuple[bytes | Path | None, str]:
+        """(the image's bytes or path, its label) of item `position`."""
+        if not 0 <= position < len(self):
+            raise IndexError(f"position {position} is outside 0..{len(self) - 1}")
+        k = bisect.bisect_right(self._offsets, position) - 1
+        part, local = self.parts[k], position - self._offsets[k]
+        if part.entries is not None:
+            image, text = part.entries[local]
+            return image, text
+        with self._env(part).begin() as txn:
+            data, label = txn.get(sample_key("image", local + 1)), txn.get(sample_key("label", local + 1))
+        return data, (label or b"").decode("utf-8", errors="replace")
+
+    def __getitem__(self, position: int) -> dict:
+        import io
+
+        from fontsynth.canvas import read_image
+        from fontsynth.external import UNREADABLE
+
+        item: dict = {}
+        source, label = None, ""
+        if "image" in self.fields or "label" in self.fields:
+            source, label = self._raw(position)
+        if "image" in self.fields:
+            try:
+                if source is None:
+                    raise ValueError("no image stored")
+                pixels = read_image(source if isinstance(source, Path) else io.BytesIO(source))
+            except ValueError:
+                pixels, label = np.full((self.size[0], self.size[1]), 255, np.uint8), UNREADABLE
+            item["image"] = image_tensor(pixels, self.size, self.channels)
+        for name in self.fields:
+            if name == "label":
+                item[name] = label
+            elif name == "index":
+                item[name] = position
+        return {name: item[name] for name in self.fields}
+
+    def __getstate__(self) -> dict:
+        return {**self.__dict__, "_envs": {}, "_pid": -1}

@@ -28,7 +28,7 @@ from torch.utils.data import DataLoader, Subset
 from brush.edit import load_brush
 from brush.evaluate import EVAL_FIELDS, Totals, image_metrics
 from brush.placement import fitted_placement
-from classifier.data import open_shards
+from classifier.data import open_dataset
 
 
 def grown(mask: torch.Tensor, pixels: int) -> torch.Tensor:
@@ -70,7 +70,7 @@ def main() -> None:
     args = parser.parse_args()
     model, _ = load_brush(args.run, "cpu")
     c = model.config
-    data = open_shards(args.data, (*EVAL_FIELDS, "mask", "mask-b"), (c.height, c.width), c.in_channels, "--data")
+    data = open_dataset(args.data, (*EVAL_FIELDS, "mask", "mask-b"), (c.height, c.width), c.in_channels, "--data")
     totals: dict[str, Totals] = {}
     with torch.no_grad():
         for batch in DataLoader(Subset(data, range(min(args.limit, len(data)))), batch_size=50):

@@ -12,6 +12,8 @@ from collections.abc import Sequence
 
 import torch
 
+from fontsynth.external import UNREADABLE
+
 GO, END = 0, 1
 ATTN_OFFSET = 2
 CTC_BLANK, CTC_OFFSET = 0, 1
@@ -27,7 +29,10 @@ def ctc_steps(text: str) -> int:
 def label_problem(text: str, charset: str | set[str], max_length: int, ctc_columns: int = 0) -> str | None:
     """Why `text` cannot be a training label (None when it can): empty, too long, characters
     outside the charset, or (CTC models, `ctc_columns` > 0) more CTC steps than the model has
-    columns: CTC's loss is infinite there, and PyTorch's `zero_infinity` would skip it silently."""
+    columns: CTC's loss is infinite there, and PyTorch's `zero_infinity` would skip it silently.
+    An external dataset's item whose image does not decode has the label `external.UNREADABLE`."""
+    if text == UNREADABLE:
+        return "image does not decode"
     if not text:
         return "empty"
     if len(text) > max_length:

@@ -113,11 +113,6 @@ class RecognizerTask:
         return {"charset": self.config.charset, "max_length": self.config.max_length, "dropped": dict(self.dropped)}
 
 
-def scan_labels(dataset, config) -> tuple[list[int], Counter]:
-    """One pass over a dataset's labels (see `usable_labels`)."""
-    return usable_labels([dataset[i]["label"] for i in range(len(dataset))], config)
-
-
 def describe_dropped(reasons: Counter) -> str:
     return ", ".join(f"{n:,} {why}" for why, n in reasons.most_common()) or "none"
 
@@ -134,7 +129,7 @@ def prepare(model_config, sources: Sources, options: dict, resuming: bool) -> Pr
         print(f"labels are checked as they are drawn (the dropped column of metrics.csv); "
               f"charset of {len(model_config.charset)} characters, max length {model_config.max_length}")
     else:
-        keep, reasons = scan_labels(_labels_only(sources.train), model_config)
+        keep, reasons = usable_labels(sources.train.labels(), model_config)
         print(f"labels: {len(keep):,} of {len(sources.train):,} usable; left out: {describe_dropped(reasons)}")
         if not keep:
             raise UserError(f"no usable label in the training data (left out: {describe_dropped(reasons)}); "
@@ -142,12 +137,6 @@ def prepare(model_config, sources: Sources, options: dict, resuming: bool) -> Pr
         summary["dropped"] = dict(reasons)
         train_data = Subset(sources.train, keep) if reasons else sources.train
     return Prepared(model_config, RecognizerTask(model_config), train_data, summary)
-
-
-def _labels_only(dataset):
-    from fontsynth.torchdata import ShardDataset
-
-    return ShardDataset(dataset.root, fields=("label",), size=dataset.size, channels=dataset.channels)
 
 
 def data_canvas(config) -> tuple[tuple[int, int], str | None]:
@@ -172,11 +161,12 @@ class Reading:
     dropped: Counter = field(default_factory=Counter)  # labels left out, by reason
     worst: list[tuple[float, torch.Tensor, str, str]] = field(default_factory=list)  # (NED, image, truth, reading), worst first
     records: list[str] = field(default_factory=list)  # meta record of each reading, when the batches have them
+    indices: list[int] = field(default_factory=list)  # dataset index of each reading, when the batches have them
 
 
 def read_batches(model, loader, device: torch.device, keep_worst: int = 24) -> Reading:
     """The model's readings of every usable label in `loader` (batches with image and label, and
-    meta, kept beside the readings, when they have it)."""
+    meta and index, kept beside the readings, when they have them)."""
     c = model.config
     out, worst = Reading(), []
     for batch in loader:
@@ -192,6 +182,8 @@ def read_batches(model, loader, device: torch.device, keep_worst: int = 24) -> R
             out.truths.append(texts[k])
             if "meta" in batch:
                 out.records.append(batch["meta"][k])
+            if "index" in batch:
+                out.indices.append(int(batch["index"][k]))
             out.predictions.append(text)
         worst = sorted(worst, key=lambda w: (-w[0], w[1]))[:keep_worst]
     out.worst = [(w[0], w[2], w[3], w[4]) for w in worst]

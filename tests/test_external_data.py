@@ -1,0 +1,206 @@
+"""Datasets made by other tools (DTRB-layout LMDBs, labels files): the readers train and
+evaluate on them, read each image as `recognize` reads the same file, and count what they leave out."""
+
+import csv
+import io
+import json
+
+import pytest
+
+torch = pytest.importorskip("torch")
+lmdb = pytest.importorskip("lmdb")
+
+from PIL import Image  # noqa: E402
+from typer.testing import CliRunner  # noqa: E402
+
+from classifier.recognizer.evaluate import alnum_key, recognition_metrics  # noqa: E402
+from fontsynth.cli import app  # noqa: E402
+from fontsynth.dataset import Dataset  # noqa: E402
+from fontsynth.errors import UserError  # noqa: E402
+from fontsynth.external import UNREADABLE, external_parts, is_external  # noqa: E402
+from fontsynth.pipeline import RenderJob, render_dataset  # noqa: E402
+from fontsynth.torchdata import ExternalDataset, ShardDataset  # noqa: E402
+
+runner = CliRunner()
+
+
+def invoke(*args):
+    return runner.invoke(app, [str(a) for a in args])
+
+
+def write_dtrb_lmdb(folder, samples):
+    """An LMDB as DTRB's create_lmdb_dataset.py writes it, with lmdb alone: (image bytes, label) per sample."""
+    folder.mkdir(parents=True)
+    env = lmdb.open(str(folder), map_size=1 << 26)
+    with env.begin(write=True) as txn:
+        for i, (data, label) in enumerate(samples, 1):
+            txn.put(f"image-{i:09d}".encode(), data)
+            txn.put(f"label-{i:09d}".encode(), label.encode())
+        txn.put(b"num-samples", str(len(samples)).encode())
+    env.close()
+
+
+def as_other_tool_would(png: bytes, k: int) -> bytes:
+    """A sample as the real benchmarks store theirs: colour JPEG at its own size."""
+    image = Image.open(io.BytesIO(png)).convert("RGB")
+    image = image.resize((image.width * (2 + k % 3) // 2, image.height * (2 + k % 3) // 2))
+    out = io.BytesIO()
+    image.save(out, "JPEG", quality=90)
+    return out.getvalue()
+
+
+@pytest.fixture(scope="module")
+def other_tools(small_fonts, tmp_path_factory):
+    """The same 12 words as a fontsynth render, as two DTRB LMDBs under one folder (with one
+    image that does not decode), and as a labels file of image files."""
+    root = tmp_path_factory.mktemp("external")
+    render_dataset(RenderJob(fonts=small_fonts, out=root / "ours", n=12, seed=8, preset="clean", size="32", workers=1, show_progress=False))
+    ours = Dataset(root / "ours")
+    samples = [(as_other_tool_would(ours[i]["image"], i), ours[i]["label"].decode()) for i in range(12)]
+    write_dtrb_lmdb(root / "evaluation" / "b_set", samples[7:9] + [(b"\xff\xd8 not a jpeg", "broken")] + samples[9:])
+    write_dtrb_lmdb(root / "evaluation" / "a_set", samples[:7])
+    (root / "images").mkdir()
+    lines = []
+    for i, (data, label) in enumerate(samples):
+        (root / "images" / f"{i}.jpg").write_bytes(data)
+        lines.append(f"images/{i}.jpg\t{label}")
+    (root / "gt.txt").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return root, [label for _, label in samples]
+
+
+def test_dtrb_lmdbs_and_labels_files_read_as_one_dataset(other_tools):
+    root, labels = other_tools
+    assert is_external(root / "evaluation") and is_external(root / "gt.txt") and not is_external(root / "ours")
+    lmdbs = ExternalDataset(root / "evaluation", fields=("image", "label", "index"), size=(32, 100), channels=1)
+    listed = ExternalDataset(root / "gt.txt", size=(32, 100), channels=3)
+    assert [p.path.name for p in lmdbs.parts] == ["a_set", "b_set"] and len(lmdbs) == 13 and len(listed) == 12
+    assert [p.count for p in external_parts(root / "evaluation")] == [7, 6]
+    assert lmdbs.labels() == labels[:9] + ["broken"] + labels[9:] and listed.labels() == labels
+    assert lmdbs.charset == "".join(sorted(set("".join(labels + ["broken"])))) and lmdbs.classes == []
+    item = lmdbs[8]
+    assert item["label"] == labels[8] and item["index"] == 8 and item["image"].shape == (1, 32, 100)
+    assert 0 <= float(item["image"].min()) < float(item["image"].max()) <= 1
+    assert listed[8]["image"].shape == (3, 32, 100)
+    assert torch.allclose(listed[8]["image"].mean(0, keepdim=True), item["image"], atol=0.02)  # the same picture, as colour and as grey
+    broken = lmdbs[9]
+    assert broken["label"] == UNREADABLE and float(broken["image"].min()) == 1.0  # a blank image, counted by the readers
+    with pytest.raises(UserError, match="has no field\\(s\\) class_id"):
+        ExternalDataset(root / "evaluation", fields=("image", "class_id"))
+    import pickle
+
+    assert pickle.loads(pickle.dumps(lmdbs))[3]["label"] == labels[3]  # what a DataLoader worker gets
+
+
+def test_alnum_accuracy_is_the_benchmarks_protocol():
+    assert alnum_key("Don't-stop 2!") == "dontstop2"
+    m = recognition_metrics(["Hello!", "w0rld", "abc", "ÉTÉ"], ["hello", "World", "ab c", "été"])
+    assert m["word_accuracy_alnum"] == pytest.approx(3 / 4)  # only w0rld/World differ once punctuation, case and accents' letters go
+    assert m["word_accuracy"] == 0 and m["word_accuracy_nocase"] == pytest.approx(1 / 4)
+
+
+@pytest.fixture(scope="module")
+def reader_run(other_tools, tmp_path_factory):
+    """A smoke recognizer trained on the DTRB LMDBs, validated on the labels file."""
+    root, _ = other_tools
+    out = tmp_path_factory.mktemp("runs") / "r"
+    result = invoke("train-recognizer", "--data", root / "evaluation", "--val-data", root / "gt.txt", "--out", out, "--preset", "smoke",
+                    "--steps", "4", "--batch-size", "4", "--workers", "0", "--no-progress", "--device", "cpu")
+    assert result.exit_code == 0, result.output
+    return out, result.output
+
+
+def test_training_on_other_tools_data_counts_the_image_that_does_not_decode(other_tools, reader_run):
+    root, labels = other_tools
+    out, output = reader_run
+    assert "labels: 13 of 13 usable" in output  # the scan reads labels only: the broken image is counted when drawn
+    config = json.loads((out / "config.json").read_text())
+    assert config["charset"] == "".join(sorted(set("".join(labels + ["broken"]))))
+    rows = list(csv.DictReader((out / "metrics.csv").open()))
+    assert float(rows[-1]["dropped"]) >= 1  # 16 draws of 13 items: every item at least once, the broken one left out each time
+
+
+def test_eval_reads_each_image_as_recognize_reads_its_file(other_tools, reader_run):
+    root, labels = other_tools
+    out, _ = reader_run
+    reports = {}
+    for name in ("evaluation", "gt.txt"):
+        result = invoke("eval-recognizer", out, "--data", root / name, "--json", "--workers", "0", "--device", "cpu", "--no-progress")
+        assert result.exit_code == 0, result.output
+        reports[name] = json.loads(result.stdout)
+    lmdbs, listed = reports["evaluation"], reports["gt.txt"]
+    assert lmdbs["n"] == 12 and lmdbs["dropped"] == {"image does not decode": 1} and listed["dropped"] == {}
+    assert {k: lmdbs[k] for k in ("word_accuracy", "word_accuracy_alnum", "cer", "n")} == \
+        {k: listed[k] for k in ("word_accuracy", "word_accuracy_alnum", "cer", "n")}
+    readings = (out / "eval-gt.txt" / "readings.csv").read_text(encoding="utf-8").splitlines()[1:]
+    images = [root / "images" / f"{i}.jpg" for i in range(12)]
+    result = invoke("recognize", *images, "--model", out, "--json", "--device", "cpu")
+    assert result.exit_code == 0, result.output
+    recognized = [json.loads(line)["text"] for line in result.output.splitlines()]
+    rows = list(csv.reader(readings))  # index, text, reading, edit distance
+    assert [r[2] for r in rows] == recognized and [r[1] for r in rows] == labels and [r[0] for r in rows] == [str(i) for i in range(12)]
+    rows = list(csv.reader((out / "eval-evaluation" / "readings.csv").read_text(encoding="utf-8").splitlines()[1:]))
+    assert [r[0] for r in rows] == [str(i) for i in (*range(9), 10, 11, 12)] and [r[2] for r in rows] == recognized  # the broken one left out
+
+
+def test_bad_data_from_other_tools_is_one_error_line(other_tools, reader_run, tmp_path):
+    root, _ = other_tools
+    out, _ = reader_run
+    (tmp_path / "tabless.txt").write_text("images/0.jpg\tok\nimages/1.jpg word\n")
+    (tmp_path / "images").mkdir()
+    (tmp_path / "missing.txt").write_text("images/0.jpg\tok\n")
+    write_dtrb_lmdb(tmp_path / "uncounted", [(b"x", "y")])
+    env = lmdb.open(str(tmp_path / "uncounted"), map_size=1 << 20)
+    with env.begin(write=True) as txn:
+        txn.delete(b"num-samples")
+    env.close()
+    (tmp_path / "empty").mkdir()
+    for args, message in [
+        (["eval-recognizer", out, "--data", tmp_path / "tabless.txt"], "tabless.txt:2 is not IMAGE<TAB>TEXT"),
+        (["eval-recognizer", out, "--data", tmp_path / "missing.txt"], "names 1 image(s) that do not exist, the first"),
+        (["eval-recognizer", out, "--data", tmp_path / "uncounted"], "has no valid num-samples key"),
+        (["eval-recognizer", out, "--data", tmp_path / "empty"], "a folder of DTRB-layout LMDBs or a labels file"),
+        (["train-classifier", "--data", root / "evaluation", "--out", tmp_path / "c", "--preset", "smoke", "--device", "cpu"],
+         "--data: " + str(root / "evaluation") + " is a dataset of images and texts made by another tool: it has no field(s) font"),
+    ]:
+        result = invoke(*args)
+        assert result.exit_code == 2 and message in result.output, (args, result.output)
+        assert len(result.output.strip().splitlines()) == 1, result.output
+
+
+def test_a_damaged_shard_names_itself(other_tools, tmp_path):
+    """A fontsynth shard that lost a field: the error names the shard and how to check it."""
+    import shutil
+
+    root, _ = other_tools
+    shutil.copytree(root / "ours", tmp_path / "ours")
+    shard = next(p for p in (tmp_path / "ours").iterdir() if (p / "data.mdb").exists())
+    env = lmdb.open(str(shard), map_size=1 << 26)
+    with env.begin(write=True) as txn:
+        txn.delete(b"label-000000002")
+    env.close()
+    with pytest.raises(UserError, match=f"{shard} has no label for sample 2; run `fontsynth verify"):
+        ShardDataset(tmp_path / "ours")[1]
+
+
+def test_export_round_trips_through_the_labels_file(other_tools, small_fonts, tmp_path):
+    """`fontsynth export` writes the stored bytes and labels; read back as a labels file, every
+    item equals the shard's item, pixel for pixel."""
+    root, labels = other_tools
+    result = invoke("export", root / "ours", "--out", tmp_path / "files", "--no-progress")
+    assert result.exit_code == 0 and "12 images and gt.txt" in result.output, result.output
+    lines = (tmp_path / "files" / "gt.txt").read_text(encoding="utf-8").splitlines()
+    assert lines == [f"images/{i:09d}.png\t{label}" for i, label in enumerate(labels)]
+    ours = Dataset(root / "ours")
+    assert all((tmp_path / "files" / "images" / f"{i:09d}.png").read_bytes() == ours[i]["image"] for i in range(12))
+    back = ExternalDataset(tmp_path / "files" / "gt.txt", size=(32, 128), channels=3)
+    shards = ShardDataset(root / "ours", size=(32, 128), channels=3)
+    for i in range(12):
+        assert back[i]["label"] == shards[i]["label"] and torch.equal(back[i]["image"], shards[i]["image"])
+    assert not list(tmp_path.glob(".*partial"))
+
+    again = invoke("export", root / "ours", "--out", tmp_path / "files")
+    assert again.exit_code == 2 and "exists; pass --overwrite" in again.output
+    assert invoke("export", root / "ours", "--out", tmp_path / "files", "--overwrite", "--no-progress").exit_code == 0
+    render_dataset(RenderJob(fonts=small_fonts, out=tmp_path / "pairs", n=2, recipe="pairs", size="32x128", workers=1, show_progress=False))
+    refused = invoke("export", tmp_path / "pairs", "--out", tmp_path / "p")
+    assert refused.exit_code == 2 and "holds pairs; export writes words datasets" in refused.output and not (tmp_path / "p").exists()
