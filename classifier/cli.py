@@ -225,7 +225,7 @@ def eval_recognizer(
     reading = read_dataset(reader.model, dataset, batch_size, reader.device, workers, limit, progress)
     dropped = reading.dropped
     report = {**recognition_metrics(reading.predictions, reading.truths), "dropped": dict(dropped), "charset": len(c.charset),
-              "max_length": c.max_length, "widths": "own" if reader.at_widths else "canvas"}
+              "max_length": c.max_length, "widths": "own" if reader.at_widths else "canvas", "data": dataset.describe()}
     metas = [json.loads(r) for r in reading.records]  # parsed once, for the slices and the sample indices
     if metas:
         report["by_effect"] = accuracy_by_slice(metas, [p == t for p, t in zip(reading.predictions, reading.truths)])
@@ -235,6 +235,7 @@ def eval_recognizer(
     if as_json:
         typer.echo(json.dumps(report))
         return
+    typer.echo(f"data: {report['data']}")
     typer.echo(f"word accuracy {report['word_accuracy']:.4f} (ignoring case {report['word_accuracy_nocase']:.4f}; "
                f"as the benchmarks score, lower-case letters and digits only, {report['word_accuracy_alnum']:.4f}), CER {report['cer']:.4f}, "
                f"NED {report['ned']:.4f} on {report['n']} images; left out: {describe_dropped(dropped)}")

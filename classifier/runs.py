@@ -133,6 +133,9 @@ def start_run(spec: TrainerSpec, request: TrainRequest, on_step=None) -> RunResu
     canvas, render_size = spec.canvas(model_config) if spec.canvas else ((model_config.height, model_config.width), None)
     val_canvas = spec.val_canvas(model_config) if spec.val_canvas else None
     sources = open_sources(data_config, fields, canvas, model_config.in_channels, spec.val_fields, render_size, val_canvas)
+    for role, dataset in (("training data", sources.train), ("validation data", sources.val)):
+        if hasattr(dataset, "describe"):  # a dataset on disk (the on-the-fly stream says what it draws as it starts)
+            print(f"{role}: {dataset.describe()}")
     prepared = spec.prepare(model_config, sources, {**options, **extra}, request.resume)
     run_config = {"kind": spec.kind, "model": spec.model, "preset": preset, "model_config": asdict(prepared.model_config),
                   "data": asdict(data_config), "options": options, **{k: asdict(v) for k, v in extra.items()}, **prepared.summary}

@@ -176,6 +176,7 @@ class ShardDataset(TorchDataset):
         self.size = _canvas(size)
         self.channels = _channels(channels)
         self.shards = sorted(manifest.shards, key=lambda s: s.start)
+        self.recipe = manifest.recipe
         if not self.shards:
             raise UserError(f"{self.root} holds no finished shard yet; finish it with `fontsynth render ... --resume`")
         available = self._fields_of_first_shard()
@@ -226,6 +227,10 @@ class ShardDataset(TorchDataset):
         if missing:
             raise UserError(f"{self.root / shard.name} has no {', '.join(missing)} for sample {local}; run `fontsynth verify {self.root}`")
         return make_item(values, self.fields, shard.start + local - 1, self.class_of, self.size, self.channels)
+
+    def describe(self) -> str:
+        """What a run reads, in one line."""
+        return f"{len(self):,} {self.recipe} of {self.root} ({len(self.shards)} shard{'s' * (len(self.shards) != 1)})"
 
     def labels(self) -> list[str]:
         """Every label, in item order (no image decoded)."""
@@ -353,6 +358,13 @@ class ExternalDataset(TorchDataset):
             for path in self._envs:
                 ENVIRONMENTS.release(path)
         self._envs = {}
+
+    def describe(self) -> str:
+        """What a run reads, in one line: each LMDB (path under the root) or the labels file, with its count."""
+        if self.parts[0].entries is not None:
+            return f"{len(self):,} images of the labels file {self.root}"
+        parts = ", ".join(f"{p.path.relative_to(self.root).as_posix() if p.path != self.root else p.path.name} {p.count:,}" for p in self.parts)
+        return f"{len(self):,} images of {len(self.parts)} DTRB-layout LMDB{'s' * (len(self.parts) != 1)} under {self.root}: {parts}"
 
     def labels(self) -> list[str]:
         """Every label, in item order (no image decoded)."""

@@ -113,6 +113,8 @@ def test_training_on_other_tools_data_counts_the_image_that_does_not_decode(othe
     root, labels = other_tools
     out, output = reader_run
     assert "labels: 13 of 13 usable" in output  # the scan reads labels only: the broken image is counted when drawn
+    assert f"training data: 13 images of 2 DTRB-layout LMDBs under {root / 'evaluation'}: a_set 7, b_set 6" in output
+    assert f"validation data: 12 images of the labels file {root / 'gt.txt'}" in output
     config = json.loads((out / "config.json").read_text())
     assert config["charset"] == "".join(sorted(set("".join(labels + ["broken"]))))
     rows = list(csv.DictReader((out / "metrics.csv").open()))
@@ -128,6 +130,7 @@ def test_eval_reads_each_image_as_recognize_reads_its_file(other_tools, reader_r
         assert result.exit_code == 0, result.output
         reports[name] = json.loads(result.stdout)
     lmdbs, listed = reports["evaluation"], reports["gt.txt"]
+    assert lmdbs["data"].startswith("13 images of 2 DTRB-layout LMDBs") and listed["data"].startswith("12 images of the labels file")
     assert lmdbs["n"] == 12 and lmdbs["dropped"] == {"image does not decode": 1} and listed["dropped"] == {}
     assert {k: lmdbs[k] for k in ("word_accuracy", "word_accuracy_alnum", "cer", "n")} == \
         {k: listed[k] for k in ("word_accuracy", "word_accuracy_alnum", "cer", "n")}
@@ -194,6 +197,7 @@ def test_export_round_trips_through_the_labels_file(other_tools, small_fonts, tm
     assert all((tmp_path / "files" / "images" / f"{i:09d}.png").read_bytes() == ours[i]["image"] for i in range(12))
     back = ExternalDataset(tmp_path / "files" / "gt.txt", size=(32, 128), channels=3)
     shards = ShardDataset(root / "ours", size=(32, 128), channels=3)
+    assert shards.describe() == f"12 words of {root / 'ours'} (1 shard)"
     for i in range(12):
         assert back[i]["label"] == shards[i]["label"] and torch.equal(back[i]["image"], shards[i]["image"])
     assert not list(tmp_path.glob(".*partial"))
