@@ -52,22 +52,35 @@ def train(
 @app.command()
 @user_errors
 def edit(
-    image: Annotated[Path, typer.Argument(help="The image whose text to rewrite (PNG, JPEG, ...).")],
-    model: Model,
-    output: Annotated[Path, typer.Option("--output", "-o", help="Where to write the result (.png, .jpg or .jpeg).")],
+    image: Annotated[Optional[Path], typer.Argument(help="The image whose text to rewrite (PNG, JPEG, ...).")] = None,
+    model: Model = ...,
+    output: Annotated[Optional[Path], typer.Option("--output", "-o", help="Where to write the result (.png, .jpg or .jpeg).")] = None,
     box: Annotated[Optional[str], typer.Option(help="LEFT,TOP,RIGHT,BOTTOM of the text inside a larger photo (pixels); "
                                                    "default: the whole image is the word.")] = None,
     quad: Annotated[Optional[str], typer.Option(help="X1,Y1,...,X4,Y4: the corners of a rotated, slanted or perspective word in a photo "
                                                     "(pixels, clockwise from its top-left); rectified, edited and warped back.")] = None,
     text: Annotated[Optional[str], typer.Option(help="The new text.")] = None,
     erase: Annotated[bool, typer.Option("--erase", help="Remove the text instead (a model trained with the background branch).")] = False,
-    device: Device = "auto",
+    jobs: Annotated[Optional[Path], typer.Option(help="JSON lines, one output image per line with its edits (instead of IMAGE and "
+                                                     "the edit options): many images, and several words per image, with one "
+                                                     "model load; every line is checked before the first image is written.")] = None,
+    device: Device = "auto", progress: Progress = True,
 ) -> None:
     """Rewrite the text of a word image (or of a box or quad in a photo) in its own style, or erase it."""
     require("torch", "train", "brush edit")
     from brush.edit import Editor, parse_box, parse_quad, write_image
     from classifier.cli import read_images
 
+    if jobs is not None:
+        given = [name for name, value in (("IMAGE", image), ("-o", output), ("--box", box), ("--quad", quad), ("--text", text),
+                                          ("--erase", erase or None)) if value is not None]
+        if given:
+            raise UserError(f"--jobs lists the images and their edits; drop {', '.join(given)}")
+        count = run_jobs(jobs, model, device, progress)
+        typer.echo(f"{count} image{'s' * (count != 1)} edited; outputs where {jobs} says")
+        return
+    if image is None or output is None:
+        raise UserError("give IMAGE and -o OUTPUT (or --jobs FILE)")
     if (text is None) == (not erase):
         raise UserError("give either --text NEW (rewrite the text) or --erase (remove it)")
     if output.suffix.lower() not in (".png", ".jpg", ".jpeg"):
@@ -78,11 +91,35 @@ def edit(
     typer.echo(f"{image} -> {output}")
 
 
+def run_jobs(path: Path, model: Path, device: str, progress: bool) -> int:
+    """`brush edit --jobs`: check every job, then edit and write each image; how many."""
+    from brush.edit import Editor, read_jobs, write_image
+    from classifier.cli import read_images
+    from fontsynth.progress import progress_bar
+
+    jobs = read_jobs(path)
+    editor = Editor(model, device)
+    for job in jobs:  # every image decoded and every edit checked before anything is written
+        (picture,) = read_images([job.image])
+        for e in job.edits:
+            try:
+                editor.check(e, picture.shape[1], picture.shape[0])
+            except UserError as error:
+                raise UserError(f"{job.where}: {error}") from None
+    with progress_bar("editing", len(jobs), "images", progress) as advance:
+        for job in jobs:
+            (picture,) = read_images([job.image])
+            write_image(editor.apply(picture, job.edits), job.output)
+            advance(1)
+    return len(jobs)
+
+
 @app.command("eval")
 @user_errors
 def evaluate(
     run: Annotated[Path, typer.Argument(help="Run folder (or .pt checkpoint) of `brush train`.")],
-    data: Annotated[Path, typer.Option(help="Rendered pairs to evaluate on (held-out fonts: `render --recipe pairs --split test`).")],
+    data: Annotated[Path, typer.Option(help="Rendered pairs to evaluate on (held-out fonts: `render --recipe pairs --split test`), or a "
+                                             "benchmark folder in MOSTEL's layout (Tamper-Syn2k, Tamper-Scene: i_s/, t_f/, i_t.txt).")],
     out: Annotated[Optional[Path], typer.Option(help="Folder for eval.json and grid.png (default: RUN/eval-DATANAME).")] = None,
     limit: Annotated[Optional[int], typer.Option(help="Evaluate only the first N pairs.")] = None,
     batch_size: Annotated[int, typer.Option(help="Pairs per forward pass.")] = 32,

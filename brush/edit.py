@@ -22,10 +22,24 @@ long and as tall as its longer edges gives the crop, the edit is warped back by 
 transform, and blended as in a box; pixels whose centres lie outside the quad are never
 touched. Corners are pixel-edge coordinates, as a box's are: the quad of a box's four corners
 gives the box's crop and edit exactly.
+
+Many edits with one model load (`brush edit --jobs FILE`, `read_jobs`, `Editor.apply`): a JSON
+lines file, one output image per line, each with one edit or a list of them applied in order
+(several words of one photo):
+
+    {"image": "shop.jpg", "output": "out/shop.jpg", "text": "OPEN", "box": [120, 40, 180, 60]}
+    {"image": "sign.png", "output": "out/sign.png", "edits": [{"text": "SALE", "quad": [10, 20, 200, 40, 195, 90, 5, 70]},
+                                                               {"erase": true, "box": "5,100,80,120"}]}
+
+Paths are relative to the jobs file. Every line is checked (fields, boxes and quads inside
+their image, texts the content font draws, outputs distinct and not an input) before the first
+image is written.
 """
 
 from __future__ import annotations
 
+import json
+from dataclasses import dataclass
 from pathlib import Path
 
 import cv2
@@ -114,11 +128,107 @@ def feather(height: int, width: int, pixels: int = FEATHER) -> np.ndarray:
     return np.minimum(ramp(height)[:, None], ramp(width)[None, :]).astype(np.float32)
 
 
+@dataclass(frozen=True)
+class Edit:
+    """One rewrite: `text` None erases; `box` and `quad` as `Editor.edit` takes them (neither: the whole image)."""
+
+    text: str | None
+    box: tuple[int, int, int, int] | None = None
+    quad: np.ndarray | None = None
+
+
+@dataclass(frozen=True)
+class Job:
+    """One line of a jobs file: an image, its edits in order, and where the result goes."""
+
+    image: Path
+    output: Path
+    edits: tuple[Edit, ...]
+    where: str  # "FILE:LINE", for error messages
+
+
+EDIT_KEYS = {"text", "erase", "box", "quad"}
+
+
+def _coordinates(value) -> str:
+    """A box or quad given as a JSON list or as the command line's comma-separated string."""
+    return ",".join(str(v) for v in value) if isinstance(value, list) else str(value)
+
+
+def parse_edit(fields: dict) -> Edit:
+    """An Edit from a jobs line's (or its `edits` list's) fields; errors as the options' own."""
+    unknown = set(fields) - EDIT_KEYS
+    if unknown:
+        raise UserError(f"unknown key(s) {', '.join(sorted(unknown))}; an edit has text or erase, and box or quad")
+    erase = fields.get("erase", False)
+    if not isinstance(erase, bool) or (("text" in fields) == erase):
+        raise UserError("give either \"text\" (rewrite the text) or \"erase\": true (remove it)")
+    text = fields.get("text")
+    if text is not None and not isinstance(text, str):
+        raise UserError(f"\"text\" must be a string (got {text!r})")
+    box = parse_box(_coordinates(fields["box"])) if "box" in fields else None
+    quad = parse_quad(_coordinates(fields["quad"])) if "quad" in fields else None
+    if box is not None and quad is not None:
+        raise UserError("give either --box or --quad, not both")
+    return Edit(None if erase else text, box, quad)
+
+
+def read_jobs(path: Path) -> list[Job]:
+    """The jobs of a JSON lines file (see the module docstring); an error naming the file and
+    line for a line that is not a job, and for outputs that repeat or overwrite an input."""
+    path = Path(path)
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError) as e:
+        raise UserError(f"--jobs {path} cannot be read ({type(e).__name__}: {e})") from None
+    jobs = []
+    for number, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        where = f"{path}:{number}"
+        try:
+            fields = json.loads(line)
+            if not isinstance(fields, dict):
+                raise ValueError("not a JSON object")
+        except ValueError as e:
+            raise UserError(f"{where} is not a JSON object ({e}); a job is {{\"image\", \"output\", \"text\" or \"edits\", ...}}") from None
+        missing = [k for k in ("image", "output") if not isinstance(fields.get(k), str)]
+        if missing:
+            raise UserError(f"{where} has no {' or '.join(missing)} (a path string)")
+        image, output = path.parent / fields.pop("image"), path.parent / fields.pop("output")
+        try:
+            if "edits" in fields:
+                listed = fields.pop("edits")
+                if fields or not isinstance(listed, list) or not listed or not all(isinstance(e, dict) for e in listed):
+                    raise UserError("\"edits\" is a non-empty list of {\"text\" or \"erase\", \"box\" or \"quad\"} objects, "
+                                    "and the line has nothing else but image and output")
+                edits = tuple(parse_edit(e) for e in listed)
+            else:
+                edits = (parse_edit(fields),)
+            if output.suffix.lower() not in (".png", ".jpg", ".jpeg"):
+                raise UserError(f"output {output}: write .png, .jpg or .jpeg")
+        except UserError as e:
+            raise UserError(f"{where}: {e}") from None
+        jobs.append(Job(image, output, edits, where))
+    if not jobs:
+        raise UserError(f"--jobs {path} holds no job; write one JSON object per line")
+    inputs = {j.image.resolve() for j in jobs}
+    seen: dict[Path, str] = {}
+    for job in jobs:
+        target = job.output.resolve()
+        if target in seen:
+            raise UserError(f"{job.where}: output {job.output} is also line {seen[target]}'s output; give each job its own")
+        if target in inputs:
+            raise UserError(f"{job.where}: output {job.output} is an input of the jobs; write the results elsewhere")
+        seen[target] = job.where.rsplit(":", 1)[1]
+    return jobs
+
+
 class Editor:
     def __init__(self, path: str | Path, device: str = "auto"):
         from fontsynth.recipes import ContentRenderer
 
-        self.model, _ = load_brush(path, device)
+        self.model, self.payload = load_brush(path, device)
         self.device = next(self.model.parameters()).device
         self.config = self.model.config
         self.content = ContentRenderer()
@@ -186,6 +296,23 @@ class Editor:
         out = image.copy()
         out[top:bottom, left:right] = blend(crop, edited, crop_alpha(mask))
         return out
+
+    def check(self, edit: Edit, width: int, height: int) -> None:
+        """The errors `apply` would raise for `edit` on a width x height image, raised now."""
+        if edit.text is None:
+            self.check_erase()
+        else:
+            self.check_text(edit.text)
+        if edit.box is not None:
+            check_box(edit.box, width, height)
+        if edit.quad is not None:
+            check_quad(edit.quad, width, height)
+
+    def apply(self, image: np.ndarray, edits: tuple[Edit, ...]) -> np.ndarray:
+        """`edit` for each of `edits` in turn, each on the result of the one before."""
+        for e in edits:
+            image = self.edit(image, e.text, box=e.box, quad=e.quad)
+        return image
 
     def edit_quad(self, image: np.ndarray, text: str | None, quad: np.ndarray) -> np.ndarray:
         """`edit` inside a quad (4 x 2 corners, see `parse_quad`): rectify, edit, warp back, blend."""

@@ -24,6 +24,8 @@ Baselines: output = the style image (text A, right look) and output = the backgr
 A model with the background branch (`background`) also gets `text_removal`: MSE, PSNR and
 MS-SSIM of its predicted background against the true one, beside the style image's (what
 leaving the old text in place scores).
+A benchmark folder in MOSTEL's layout (Tamper-Syn2k) is evaluated by `brush.benchmark`: the
+same metrics and judges, each output at its target's size.
 """
 
 from __future__ import annotations
@@ -255,12 +257,16 @@ def evaluate_run(request: EvalRequest) -> dict:
 
     from torch.utils.data import DataLoader, Subset
 
+    from brush.benchmark import evaluate_benchmark, is_benchmark
     from brush.edit import load_brush
     from brush.model import placed
+
+    if is_benchmark(Path(request.data)):
+        return evaluate_benchmark(request)
     from brush.placement import fitted_placement, mask_box_iou, placement_box_iou
     from classifier.data import open_dataset
     from fontsynth.errors import UserError
-    from fontsynth.progress import progress_bar, tracked
+    from fontsynth.progress import tracked
 
     model, payload = load_brush(request.model, request.device)
     device = next(model.parameters()).device
@@ -280,7 +286,8 @@ def evaluate_run(request: EvalRequest) -> dict:
     names = ("model", "style", "background")
     totals = {k: Totals() for k in names}
     removal = {k: Totals() for k in ("model", "style_image")}  # the background branch's background vs the true one
-    images: dict[str, list[np.ndarray]] = {k: [] for k in (*names, "source")}
+    images: dict[str, list[np.ndarray]] = {k: [] for k in names}
+    sources: list[np.ndarray] = []  # the style images, for the typeface judge
     inception: dict[str, list[torch.Tensor]] = {k: [] for k in (*names, "target")}
     model_metrics: list[dict[str, torch.Tensor]] = []  # per image, for the scores by render slice
     content_ious: list[torch.Tensor] = []  # the box IoU of text drawn where the content image has it
@@ -321,7 +328,7 @@ def evaluate_run(request: EvalRequest) -> dict:
                     inception[name].append(fid(output))
             if fid is not None:
                 inception["target"].append(fid(target))
-            images["source"] += to_uint8(style)
+            sources += to_uint8(style)
             truths += list(batch["label-b"])
             records += list(batch.get("meta-b", []))
             if sample is None:
@@ -332,57 +339,7 @@ def evaluate_run(request: EvalRequest) -> dict:
     report: dict = {"n": len(truths), "data": str(request.data), "model": str(request.model), "true_placement": request.true_placement}
     per = {name: totals[name].means() | {"perfect": totals[name].perfect} for name in names}
     notes: list[str] = []
-    judged: dict[str, list[bool]] = {}  # the model's outputs: right or not, per image, by each judge
-
-    def judge(key: str, answer, expected: list) -> None:
-        """per[output][key]: the share of images whose `answer` (a function of a list of images)
-        equals `expected`, for the model and both baselines; the model's verdicts go to `judged`."""
-        with progress_bar(f"judging: {key}", len(names) * len(expected), "images", request.progress) as advance:
-            answers = {}
-            for name in names:
-                answers[name] = []
-                for start in range(0, len(images[name]), JUDGE_CHUNK):
-                    chunk = images[name][start:start + JUDGE_CHUNK]
-                    answers[name] += answer(chunk)
-                    advance(len(chunk))
-        for name in names:
-            verdicts = [a == e for a, e in zip(answers[name], expected)]
-            per[name][key] = sum(verdicts) / max(len(verdicts), 1)
-            if name == "model":
-                judged[key] = verdicts
-    frozen = {k: v for k, v in payload.get("run", {}).get("frozen", {}).items() if v}
-    for name, path in list(frozen.items()):
-        if not Path(path).exists():
-            notes.append(f"the run's {name} {path} is gone; pass --{name} to judge with one")
-            del frozen[name]
-    recognizer = request.recognizer or frozen.get("recognizer")
-    if recognizer:
-        from classifier.recognizer import Reader
-
-        reader = Reader(recognizer, request.device, request.fixed_width)
-        judge("rec_acc", lambda batch: reader.read(batch)[0], truths)
-        report["recognizer"] = str(recognizer)
-        report["recognizer_widths"] = "own" if reader.at_widths else "canvas"
-    else:
-        notes.append("rec_acc: no recognizer (pass --recognizer runs/trba)")
-    from classifier.recognizer import tesseract
-
-    if request.tesseract and tesseract.available():
-        judge("rec_acc_tesseract", lambda batch: tesseract.read_images(batch, request.workers or 1), truths)
-        report["tesseract"] = tesseract.version()
-    else:
-        notes.append("rec_acc_tesseract: Tesseract is not installed (apt-get install tesseract-ocr)" if request.tesseract
-                     else "rec_acc_tesseract: skipped (--no-tesseract)")
-    classifier = request.classifier or frozen.get("classifier")
-    if classifier:
-        from classifier.classification import Classifier
-
-        typefaces = Classifier(classifier, request.device)
-        font_of = lambda batch: [r[0]["font"] for r in typefaces.top(batch, 1)]  # noqa: E731
-        judge("typeface_agreement", font_of, font_of(images["source"]))
-        report["classifier"] = str(classifier)
-    else:
-        notes.append("typeface_agreement: no classifier (pass --classifier runs/typeface)")
+    judged = run_judges(request, payload, images, sources, truths, per, report, notes)
     if fid is not None:
         reference = torch.cat(inception["target"])
         for name in names:
@@ -415,12 +372,79 @@ def evaluate_run(request: EvalRequest) -> dict:
     return report
 
 
-def write_outputs(images: list[np.ndarray], texts: list[str], folder) -> None:
-    """The model's outputs as NNNNNN.png (index order) with texts.txt, text B of each, one per
-    line: what `scripts/eval_tesseract.py FOLDER` judges on a machine that has Tesseract."""
+def run_judges(request: EvalRequest, payload: dict, images: dict[str, list[np.ndarray]], sources: list[np.ndarray], truths: list[str],
+               per: dict[str, dict], report: dict, notes: list[str]) -> dict[str, list[bool]]:
+    """Every judge the request and the run allow, on every kind of output in `images` (name ->
+    uint8 images, each aligned with `truths`, the texts they should read, and `sources`, the style
+    images): `rec_acc` (our recognizer), `rec_acc_tesseract`, `typeface_agreement` (the
+    classifier's top font equals the style image's). Shares go to `per[name]`, what was used to
+    `report`, what was not to `notes`; returns the model's verdicts per image by judge."""
+    from pathlib import Path
+
+    from fontsynth.progress import progress_bar
+
+    judged: dict[str, list[bool]] = {}  # the model's outputs: right or not, per image, by each judge
+
+    def judge(key: str, answer, expected: list) -> None:
+        """per[output][key]: the share of images whose `answer` (a function of a list of images)
+        equals `expected`; the model's verdicts go to `judged`."""
+        with progress_bar(f"judging: {key}", len(images) * len(expected), "images", request.progress) as advance:
+            answers = {}
+            for name, outputs in images.items():
+                answers[name] = []
+                for start in range(0, len(outputs), JUDGE_CHUNK):
+                    chunk = outputs[start:start + JUDGE_CHUNK]
+                    answers[name] += answer(chunk)
+                    advance(len(chunk))
+        for name in images:
+            verdicts = [a == e for a, e in zip(answers[name], expected)]
+            per[name][key] = sum(verdicts) / max(len(verdicts), 1)
+            if name == "model":
+                judged[key] = verdicts
+
+    frozen = {k: v for k, v in payload.get("run", {}).get("frozen", {}).items() if v}
+    for name, path in list(frozen.items()):
+        if not Path(path).exists():
+            notes.append(f"the run's {name} {path} is gone; pass --{name} to judge with one")
+            del frozen[name]
+    recognizer = request.recognizer or frozen.get("recognizer")
+    if recognizer:
+        from classifier.recognizer import Reader
+
+        reader = Reader(recognizer, request.device, request.fixed_width)
+        judge("rec_acc", lambda batch: reader.read(batch)[0], truths)
+        report["recognizer"] = str(recognizer)
+        report["recognizer_widths"] = "own" if reader.at_widths else "canvas"
+    else:
+        notes.append("rec_acc: no recognizer (pass --recognizer runs/trba)")
+    from classifier.recognizer import tesseract
+
+    if request.tesseract and tesseract.available():
+        judge("rec_acc_tesseract", lambda batch: tesseract.read_images(batch, request.workers or 1), truths)
+        report["tesseract"] = tesseract.version()
+    else:
+        notes.append("rec_acc_tesseract: Tesseract is not installed (apt-get install tesseract-ocr)" if request.tesseract
+                     else "rec_acc_tesseract: skipped (--no-tesseract)")
+    classifier = request.classifier or frozen.get("classifier")
+    if classifier:
+        from classifier.classification import Classifier
+
+        typefaces = Classifier(classifier, request.device)
+        font_of = lambda batch: [r[0]["font"] for r in typefaces.top(batch, 1)]  # noqa: E731
+        judge("typeface_agreement", font_of, font_of(sources))
+        report["classifier"] = str(classifier)
+    else:
+        notes.append("typeface_agreement: no classifier (pass --classifier runs/typeface)")
+    return judged
+
+
+def write_outputs(images: list[np.ndarray], texts: list[str], folder, names: list[str] | None = None) -> None:
+    """The model's outputs as NNNNNN.png (index order; or under `names`, the format by each
+    name's extension) with texts.txt, text B of each, one per line: what
+    `scripts/eval_tesseract.py FOLDER` judges on a machine that has Tesseract."""
     from PIL import Image
 
     folder.mkdir(parents=True, exist_ok=True)
     for i, image in enumerate(images):
-        Image.fromarray(image).save(folder / f"{i:06d}.png")
+        Image.fromarray(image).save(folder / (names[i] if names else f"{i:06d}.png"))
     (folder / "texts.txt").write_text("".join(f"{t}\n" for t in texts), encoding="utf-8")

@@ -3,6 +3,7 @@
 import csv
 import json
 import math
+import shutil
 
 import numpy as np
 import pytest
@@ -803,3 +804,89 @@ def test_per_image_scores_leave_out_perfect_images_as_the_totals_do():
     for m, contrast in zip(metrics, ([1.0, math.nan], [0.5])):
         m["text_contrast"] = torch.tensor(contrast)
     assert E.per_image_scores(metrics, {})["text_contrast"] == [None, None, 0.5]  # perfect image, then NaN: no value
+
+
+def test_edit_jobs_give_what_single_edits_give_and_check_every_line_first(run, tmp_path):
+    rng = np.random.default_rng(1)
+    photo, sign = (rng.integers(0, 256, (90, 200, 3), dtype=np.uint8) for _ in range(2))
+    Image.fromarray(photo).save(tmp_path / "photo.png")
+    Image.fromarray(sign).save(tmp_path / "sign.png")
+    quad = [40, 55, 160, 50, 162, 80, 42, 86]
+    jobs = [
+        {"image": "photo.png", "output": "out/photo.png", "text": "SALE", "box": [30, 20, 150, 50]},
+        {"image": "sign.png", "output": "out/sign.png", "edits": [{"text": "OPEN", "box": "10,5,120,40"}, {"text": "now", "quad": quad}]},
+        {"image": "photo.png", "output": "out/word.jpg", "text": "hello"},
+    ]
+    (tmp_path / "jobs.jsonl").write_text("\n".join(json.dumps(j) for j in jobs) + "\n\n")
+    result = invoke("edit", "--jobs", tmp_path / "jobs.jsonl", "-m", run, "--device", "cpu", "--no-progress")
+    assert result.exit_code == 0 and "3 images edited" in result.output, result.output
+    editor = Editor(run, "cpu")
+    assert np.array_equal(np.asarray(Image.open(tmp_path / "out" / "photo.png")), editor.edit(photo, "SALE", box=(30, 20, 150, 50)))
+    both = editor.edit(editor.edit(sign, "OPEN", box=(10, 5, 120, 40)), "now", quad=np.array(quad, float).reshape(4, 2))
+    out = np.asarray(Image.open(tmp_path / "out" / "sign.png"))
+    assert np.array_equal(out, both) and np.array_equal(out[:, 170:], sign[:, 170:])  # right of both regions: untouched
+    assert not np.array_equal(out[5:40, 10:120], sign[5:40, 10:120]) and not np.array_equal(out[60:80, 60:140], sign[60:80, 60:140])
+    assert Image.open(tmp_path / "out" / "word.jpg").size == (200, 90)
+
+    def fails(lines, message, *extra):
+        (tmp_path / "bad.jsonl").write_text("\n".join(lines) + "\n")
+        shutil.rmtree(tmp_path / "out")
+        result = invoke("edit", "--jobs", tmp_path / "bad.jsonl", "-m", run, "--device", "cpu", *extra)
+        assert result.exit_code == 2 and message in result.output and len(result.output.strip().splitlines()) == 1, result.output
+        assert not (tmp_path / "out").exists()  # nothing written, not even the lines before the bad one
+        (tmp_path / "out").mkdir()
+
+    good = json.dumps(jobs[0])
+    fails([good, "{not json"], "bad.jsonl:2 is not a JSON object")
+    fails([good, json.dumps({**jobs[2], "box": [150, 20, 300, 50]})], "bad.jsonl:2: --box 150,20,300,50 is not inside the 200x90 image")
+    fails([good, json.dumps({**jobs[2], "text": "\u65e5\u672c"})], "bad.jsonl:2: --text '\u65e5\u672c': the content font cannot draw")
+    fails([good, json.dumps({**jobs[2], "output": "out/photo.png"})], "out/photo.png is also line 1's output")
+    fails([good, json.dumps({**jobs[2], "output": "photo.png"})], "is an input of the jobs")
+    fails([good, json.dumps({**jobs[2], "colour": "red"})], "bad.jsonl:2: unknown key(s) colour")
+    fails([good, json.dumps({"image": "photo.png", "output": "out/x.png"})], "bad.jsonl:2: give either \"text\"")
+    fails([good, json.dumps({"image": "missing.png", "output": "out/x.png", "text": "a"})], "missing.png")
+    fails([good], "--jobs lists the images and their edits; drop IMAGE", str(tmp_path / "photo.png"))
+
+
+def test_eval_on_a_benchmark_folder_in_mostels_layout(run, pairs, tmp_path):
+    """Tamper-Syn2k's layout (i_s/, t_f/, i_t.txt) holding our test pairs: the style baseline
+    scores as on the pairs, the model within 8-bit rounding of its outputs; outputs saved by name."""
+    from fontsynth.dataset import Dataset
+
+    ds = Dataset(pairs / "test")
+    bench = tmp_path / "Tamper-Syn2k"
+    (bench / "i_s").mkdir(parents=True)
+    (bench / "t_f").mkdir()
+    lines = []
+    for i in range(12):
+        (bench / "i_s" / f"{i}.png").write_bytes(ds[i]["image"])
+        (bench / "t_f" / f"{i}.png").write_bytes(ds[i]["target"])
+        lines.append(f"{i}.png {ds[i]['label-b'].decode()}")
+    (bench / "i_t.txt").write_text("\n".join(lines) + "\n")
+    common = ("--json", "--workers", "0", "--no-tesseract", "--device", "cpu", "--no-progress")
+    on_pairs = json.loads(invoke("eval", run, "--data", pairs / "test", "--out", tmp_path / "a", *common).stdout)
+    result = invoke("eval", run, "--data", bench, "--out", tmp_path / "b", "--save-outputs", *common)
+    assert result.exit_code == 0, result.output
+    on_bench = json.loads(result.stdout)
+    assert on_bench["n"] == 12 and on_bench["layout"].startswith("MOSTEL") and set(on_bench["baselines"]) == {"style_image"}
+    for key in ("mse", "psnr", "ms_ssim"):
+        assert on_bench["baselines"]["style_image"][key] == pytest.approx(on_pairs["baselines"]["style_image"][key], rel=1e-9)
+    assert on_bench["mse"] == pytest.approx(on_pairs["mse"], abs=2e-3) and on_bench["ms_ssim"] == pytest.approx(on_pairs["ms_ssim"], abs=1.0)
+    saved = sorted(p.name for p in (tmp_path / "b" / "outputs").glob("*.png"))
+    assert saved == sorted(f"{i}.png" for i in range(12)) and (tmp_path / "b" / "grid.png").exists()
+    # a ground truth of another size: the output is resized to it (bicubic, as MOSTEL's evaluation does)
+    with Image.open(bench / "t_f" / "0.png") as truth:
+        truth.resize((256, 64), Image.BICUBIC).save(bench / "t_f" / "0.png")
+    resized = json.loads(invoke("eval", run, "--data", bench, "--out", tmp_path / "b2", *common).stdout)
+    assert resized["n"] == 12 and resized["mse"] != on_bench["mse"] and abs(resized["mse"] - on_bench["mse"]) < 0.01
+    # Tamper-Scene's layout: no ground truth, only the judges
+    shutil.rmtree(bench / "t_f")
+    scene = json.loads(invoke("eval", run, "--data", bench, "--out", tmp_path / "c", *common).stdout)
+    assert scene["n"] == 12 and "mse" not in scene and any("no t_f/" in n for n in scene["notes"])
+    # bad folders: one error line
+    (bench / "i_t.txt").write_text("0.png hello\n1.png\n")
+    bad = invoke("eval", run, "--data", bench, "--out", tmp_path / "d")
+    assert bad.exit_code == 2 and "i_t.txt:2 is not `NAME TEXT`" in bad.output
+    (bench / "i_t.txt").write_text("0.png hello\nmissing.png world\n")
+    bad = invoke("eval", run, "--data", bench, "--out", tmp_path / "d")
+    assert bad.exit_code == 2 and "lacks 1 style image(s) that i_t.txt names, the first" in bad.output

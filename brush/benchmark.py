@@ -1,0 +1,136 @@
+"""`brush eval` on scene-text-editing benchmark folders in MOSTEL's layout, so our figures sit
+beside the published ones on the same images:
+
+    Tamper-Syn2k/i_s/NAME.png    the style images (the text to replace, in its look)
+    Tamper-Syn2k/t_f/NAME.png    the ground truth (text B in that look); Tamper-Scene has none
+    Tamper-Syn2k/i_t.txt         lines `NAME TEXT`: text B of each style image
+
+Each style image is edited as `brush edit` edits a word image (fitted to the canvas keeping its
+aspect, the output resized back to the image's own size) and scored against its target at the
+target's size, as MOSTEL's evaluation resizes every output to its ground truth: MSE, PSNR and
+MS-SSIM by `image_metrics` (images with MSE 0 left out, as MOSTEL does), the recognition and
+typeface judges, and the style-image baseline (output = the style image). Without targets
+(Tamper-Scene) only the judges score. `--save-outputs` writes each output under its own NAME,
+so MOSTEL's `evaluation.py --target_path OUT/outputs --gt_path Tamper-Syn2k/t_f` can score
+the same files."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import cv2
+import numpy as np
+import torch
+
+from fontsynth.errors import UserError
+
+STYLES, TARGETS, TEXTS = "i_s", "t_f", "i_t.txt"
+
+
+@dataclass(frozen=True)
+class Case:
+    name: str
+    style: Path
+    target: Path | None
+    text: str
+
+
+def is_benchmark(path: Path) -> bool:
+    """Whether `path` is a folder in MOSTEL's layout (styles and their texts)."""
+    path = Path(path)
+    return (path / STYLES).is_dir() and (path / TEXTS).is_file()
+
+
+def read_cases(path: Path) -> list[Case]:
+    """The cases of a benchmark folder in `i_t.txt` order; an error naming the file and line for
+    a line without a text, and naming the first style or target image that does not exist."""
+    path = Path(path)
+    targets = path / TARGETS if (path / TARGETS).is_dir() else None
+    cases = []
+    for number, line in enumerate((path / TEXTS).read_text(encoding="utf-8").splitlines(), 1):
+        if not line.strip():
+            continue
+        parts = line.split(maxsplit=1)
+        if len(parts) < 2:
+            raise UserError(f"{path / TEXTS}:{number} is not `NAME TEXT` ({line[:60]!r})")
+        name, text = parts[0], parts[1].strip()
+        cases.append(Case(name, path / STYLES / name, targets / name if targets else None, text))
+    if not cases:
+        raise UserError(f"{path / TEXTS} lists no image")
+    for kind, files in (("style image", [c.style for c in cases]), ("target", [c.target for c in cases if c.target])):
+        missing = [f for f in files if not f.is_file()]
+        if missing:
+            raise UserError(f"{path} lacks {len(missing):,} {kind}(s) that {TEXTS} names, the first {missing[0]}")
+    return cases
+
+
+def as_tensor(image: np.ndarray) -> torch.Tensor:
+    """1 x 3 x H x W float in [0, 1] of a uint8 image (grey repeated to RGB, as MOSTEL converts)."""
+    rgb = np.repeat(image[..., None], 3, axis=2) if image.ndim == 2 else image
+    return torch.from_numpy(np.ascontiguousarray(rgb.transpose(2, 0, 1))).float().div(255)[None]
+
+
+def evaluate_benchmark(request) -> dict:
+    """`evaluate_run` for a benchmark folder (an EvalRequest whose data is one): eval.json and grid.png."""
+    import json
+
+    from brush.edit import Editor
+    from brush.evaluate import Totals, image_metrics, run_judges, write_outputs
+    from classifier.plots import write_tensor_grid
+    from fontsynth.canvas import read_image
+    from fontsynth.progress import tracked
+    from fontsynth.torchdata import image_tensor
+
+    if request.true_placement:
+        raise UserError(f"--true-placement needs the targets' masks, which {request.data} does not hold")
+    cases = read_cases(Path(request.data))[:request.limit]
+    editor = Editor(request.model, request.device)
+    for case in cases:  # every text checked before the first image is generated
+        try:
+            editor.check_text(case.text)
+        except UserError as e:
+            raise UserError(f"{Path(request.data) / TEXTS}: {case.name}: {e}") from None
+    scored = cases[0].target is not None
+    names = ("model", "style") if scored else ("model",)
+    totals = {name: Totals() for name in names}
+    images: dict[str, list[np.ndarray]] = {name: [] for name in names}
+    sources: list[np.ndarray] = []
+    shown: dict[str, list[torch.Tensor]] = {k: [] for k in ("style", "content", "output", "target")}
+    canvas = (editor.config.height, editor.config.width)
+    for case in tracked(cases, "generating", len(cases), "images", request.progress, size=lambda _: 1):
+        style = read_image(case.style)
+        output, _ = editor.generate(style, case.text)
+        outputs = {"model": output, "style": style}
+        if scored:
+            target = read_image(case.target)
+            for name in names:
+                picture = outputs[name]
+                if picture.shape[:2] != target.shape[:2]:  # MOSTEL resizes each output to its ground truth
+                    picture = cv2.resize(picture, (target.shape[1], target.shape[0]), interpolation=cv2.INTER_CUBIC)
+                totals[name].add(image_metrics(as_tensor(picture), as_tensor(target)))
+        for name in names:
+            images[name].append(outputs[name])
+        sources.append(style)
+        if len(shown["style"]) < 8:
+            content = editor.content.draw(case.text, *canvas)
+            for key, picture in (("style", style), ("content", content), ("output", output)) + ((("target", target),) if scored else ()):
+                shown[key].append(image_tensor(picture, canvas, 3))
+    truths = [c.text for c in cases]
+    report: dict = {"n": len(cases), "data": str(request.data), "model": str(request.model), "layout": "MOSTEL (i_s, t_f, i_t.txt)",
+                    "true_placement": False}
+    per = {name: totals[name].means() | {"perfect": totals[name].perfect} for name in names} if scored else {"model": {}}
+    notes: list[str] = [] if scored else [f"{request.data} has no {TARGETS}/ (ground truth): only the judges score"]
+    run_judges(request, editor.payload, images, sources, truths, per, report, notes)
+    report |= per["model"]
+    report["rec_acc"] = per["model"].get("rec_acc")
+    report["baselines"] = {"style_image": per["style"]} if scored else {}
+    report["notes"] = notes
+    folder = Path(request.out)
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "eval.json").write_text(json.dumps(report, indent=2) + "\n")
+    columns = tuple(k for k in shown if shown[k])
+    write_tensor_grid({k: torch.cat([t[None] for t in shown[k]]) for k in columns}, columns, folder / "grid.png")
+    if request.save_outputs:
+        write_outputs(images["model"], truths, folder / "outputs", names=[c.name for c in cases])
+    return report
