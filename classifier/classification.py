@@ -4,6 +4,7 @@ loaded for `classify`)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -180,3 +181,26 @@ class Classifier(LoadedModel):
             out.append([{"font": self.classes[i], "family": n.get("family", ""), "style": n.get("style", ""), "score": round(s, 6)}
                         for s, i, n in zip(row_s, row_i, names)])
         return out
+
+
+def _spelling(name: str) -> str:
+    return " ".join(name.lower().split())
+
+
+def font_ids_by_name(names: Iterable[str], font_names: dict[str, dict[str, str]]) -> dict[str, str]:
+    """The catalog font id each of `names` means (how a labels file may name the font of an
+    image): the id itself; else its family and style as `classify` prints them ("Cabin Bold"),
+    or its family alone where the table holds one font of that family; case and spacing
+    ignored. Names that match nothing are left out (they count as fonts outside the table)."""
+    by_full, by_family = {}, {}
+    for font, n in font_names.items():
+        family = _spelling(n.get("family", ""))
+        by_full[_spelling(f"{family} {n.get('style', '')}")] = font
+        by_family.setdefault(family, []).append(font)
+    out = {}
+    for name in set(names):
+        key = _spelling(name)
+        match = name if name in font_names else by_full.get(key) or (by_family[key][0] if len(by_family.get(key, ())) == 1 else None)
+        if match:
+            out[name] = match
+    return out

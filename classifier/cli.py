@@ -124,7 +124,9 @@ def train_classifier(
 
 def eval_classifier(
     run: Annotated[Path, typer.Argument(help="Run folder (or .pt checkpoint) of train-classifier.")],
-    data: Annotated[Path, typer.Option(help="Rendered dataset to evaluate on (fonts outside the class table count toward nn_accuracy only).")],
+    data: Annotated[Path, typer.Option(help="Rendered dataset to evaluate on, or a labels file of IMAGE<TAB>FONT lines (the font's catalog id, "
+                                             "or family and style as `classify` prints them); fonts outside the class table count toward "
+                                             "nn_accuracy only.")],
     out: Annotated[Optional[Path], typer.Option(help="Folder for eval.json, per_class.csv, confusions.png (default: RUN/eval-DATANAME).")] = None,
     batch_size: Annotated[int, typer.Option(help="Images per forward pass.")] = 128,
     limit: Annotated[Optional[int], typer.Option(help="Evaluate only the first N samples.")] = None,
@@ -133,22 +135,36 @@ def eval_classifier(
 ) -> None:
     """Top-1/top-5 on held-out renders, per-class accuracy, most-confused pairs, nearest-neighbour accuracy."""
     require("torch", "train", "eval-classifier")
-    from classifier.classification import Classifier
+    from classifier.classification import Classifier, font_ids_by_name
     from classifier.data import open_dataset
     from classifier.evaluate import classification_report, collect
     from classifier.slices import describe_hardest
+    from fontsynth.torchdata import ExternalDataset
 
     clf = Classifier(run, device)
     dataset = open_dataset(str(data), ("image", "font"), clf.canvas, clf.channels, "--data", optional=("meta",))
+    unmatched = []
+    if isinstance(dataset, ExternalDataset):  # a labels file naming each image's font: ids, or family and style
+        written = set(dataset.labels())
+        dataset.name_fonts(font_ids_by_name(written, clf.font_names))
+        unmatched = sorted(written - set(dataset.font_ids))
     folder = out or eval_folder(run, data)
     names = {**dataset.font_names, **clf.font_names}
     report = classification_report(collect(clf.model, dataset, batch_size, clf.device, workers, limit, progress), clf.classes, names, folder)
+    if isinstance(dataset, ExternalDataset):
+        report["data"] = dataset.describe()
+        report["unmatched_names"] = unmatched[:20]
     if as_json:
         typer.echo(json.dumps(report))
         return
     typer.echo(f"top-1 {report['top1']:.4f}  top-5 {report['top5']:.4f}  on {report['n']} images of known fonts ({report['classes']} classes)")
     typer.echo(f"nearest-neighbour accuracy {report['nn_accuracy']:.4f} over {report['nn_n']} images of {report['fonts']} fonts "
                f"({report['unseen_fonts']} not in the class table)")
+    if unmatched:
+        typer.echo(f"names the class table does not hold (counted as unseen fonts): {', '.join(unmatched[:20])}"
+                   f"{' ...' if len(unmatched) > 20 else ''}; `fontsynth classify` prints the names it knows")
+    if report["unreadable"]:
+        typer.echo(f"{report['unreadable']} image(s) that do not decode, left out")
     if "by_effect" in report:
         typer.echo(f"hardest render slices: {describe_hardest(report['by_effect'], report['n'])} (all in effects.csv, effects.png)")
     typer.echo(f"per-class accuracy, confusions and eval.json -> {folder}")

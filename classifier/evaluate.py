@@ -74,19 +74,29 @@ class Collected:
     fonts: list[str]
     examples: dict[str, torch.Tensor] = field(default_factory=dict)  # one image per font
     records: list[str] = field(default_factory=list)  # each item's meta record, when the dataset stores it
+    unreadable: int = 0  # images of another tool's dataset that did not decode, left out
 
 
 def collect(model, dataset: Dataset, batch_size: int, device: torch.device, workers: int = 0, limit: int | None = None,
             progress: bool = False) -> Collected:
     """Logits and embeddings of every item (or the first `limit`) of `dataset` (fields image,
-    font; meta too when it has it); with `progress`, a progress bar on stderr."""
+    font; meta too when it has it); with `progress`, a progress bar on stderr. Items whose image
+    did not decode (font `external.UNREADABLE`) are left out and counted."""
     from classifier.data import first_items
+    from fontsynth.external import UNREADABLE
 
     loader, _ = first_items(dataset, batch_size, workers, limit, "evaluating", progress)
     logits, embeddings, fonts, examples, records = [], [], [], {}, []
+    unreadable = 0
     model.eval().to(device)
     with torch.no_grad():
         for batch in loader:
+            keep = [k for k, font in enumerate(batch["font"]) if font != UNREADABLE]
+            unreadable += len(batch["font"]) - len(keep)
+            if len(keep) < len(batch["font"]):
+                batch = {k: ([v[i] for i in keep] if isinstance(v, list) else v[keep]) for k, v in batch.items()}
+                if not keep:
+                    continue
             images = batch["image"].to(device)
             feats = model.embed(images)
             logits.append(model.head(feats).float().cpu())
@@ -97,7 +107,7 @@ def collect(model, dataset: Dataset, batch_size: int, device: torch.device, work
             records += list(batch.get("meta", []))
     if not logits:
         raise UserError("the evaluation data is empty")
-    return Collected(torch.cat(logits), torch.cat(embeddings), fonts, examples, records)
+    return Collected(torch.cat(logits), torch.cat(embeddings), fonts, examples, records, unreadable)
 
 
 def classification_report(collected: Collected, classes: list[str], font_names: dict[str, dict[str, str]], out: Path | None) -> dict:
@@ -115,6 +125,7 @@ def classification_report(collected: Collected, classes: list[str], font_names: 
     report = {
         "top1": acc[1], "top5": acc[5], "n": known, "classes": len(classes),
         "unseen_fonts": len({f for f in collected.fonts if f not in class_of}), "unseen_items": len(collected.fonts) - known,
+        "unreadable": collected.unreadable,
         "nn_accuracy": nn_acc, "nn_n": nn_n, "fonts": len(set(collected.fonts)),
     }
     pairs = confused_pairs(predictions, targets, top=12)

@@ -316,9 +316,11 @@ def _channels(channels: int) -> int:
 class ExternalDataset(TorchDataset):
     """A word-image dataset made by another tool (`fontsynth.external`: DTRB-layout LMDBs or a
     labels file), map-style, with `ShardDataset`'s item contract for the fields it can hold:
-    `image` (decoded as `classify` and `recognize` decode a file), `label`, `index`. An image
-    that does not decode gives a blank image and the label `external.UNREADABLE`, which the
-    readers count as left out by that reason. `classes` is empty; `charset` is read on first use."""
+    `image` (decoded as `classify` and `recognize` decode a file), `label`, `index`, and for a
+    labels file `font`: its text column read as a font (as given, or renamed by `name_fonts`,
+    e.g. family and style to catalog ids). An image that does not decode gives a blank image and
+    the label and font `external.UNREADABLE`, which the readers count as left out by that
+    reason. `classes` is empty; `charset` is read on first use."""
 
     def __init__(self, root: str | Path, fields: Sequence[str] = ("image", "label"), size: str | tuple[int, int] = (32, 128),
                  channels: int = 1, optional: Sequence[str] = ()):
@@ -326,11 +328,12 @@ class ExternalDataset(TorchDataset):
 
         self.root = Path(root)
         fields = tuple(fields)
-        unknown = [f for f in fields if f not in FIELDS]
+        allowed = (*FIELDS, "font") if self.root.is_file() else FIELDS  # a labels file's text may name fonts
+        unknown = [f for f in fields if f not in allowed]
         if unknown:
             raise UserError(f"{self.root} is a dataset of images and texts made by another tool: it has no field(s) {', '.join(unknown)}: "
                             "the recognizer reads it; the typeface classifier and brush need a `fontsynth render` dataset (font ids, pairs)")
-        self.fields = fields + tuple(f for f in optional if f in FIELDS and f not in fields)
+        self.fields = fields + tuple(f for f in optional if f in allowed and f not in fields)
         self.size = _canvas(size)
         self.channels = _channels(channels)
         self.parts = external_parts(self.root)
@@ -338,6 +341,7 @@ class ExternalDataset(TorchDataset):
         self.classes: list[str] = []
         self.class_of: dict[str, int] = {}
         self.font_names: dict[str, dict[str, str]] = {}
+        self.font_ids: dict[str, str] = {}  # the `font` of a text column value, where `name_fonts` gave one
         self._charset: str | None = None
         self._envs: dict = {}
         self._pid = -1
@@ -365,6 +369,10 @@ class ExternalDataset(TorchDataset):
             return f"{len(self):,} images of the labels file {self.root}"
         parts = ", ".join(f"{p.path.relative_to(self.root).as_posix() if p.path != self.root else p.path.name} {p.count:,}" for p in self.parts)
         return f"{len(self):,} images of {len(self.parts)} DTRB-layout LMDB{'s' * (len(self.parts) != 1)} under {self.root}: {parts}"
+
+    def name_fonts(self, font_ids: dict[str, str]) -> None:
+        """Read the text column value t as the font `font_ids[t]` (as given where it has none)."""
+        self.font_ids = dict(font_ids)
 
     def labels(self) -> list[str]:
         """Every label, in item order (no image decoded)."""
@@ -400,7 +408,7 @@ class ExternalDataset(TorchDataset):
 
         item: dict = {}
         source, label = None, ""
-        if "image" in self.fields or "label" in self.fields:
+        if {"image", "label", "font"} & set(self.fields):
             source, label = self._raw(position)
         if "image" in self.fields:
             try:
@@ -413,6 +421,8 @@ class ExternalDataset(TorchDataset):
         for name in self.fields:
             if name == "label":
                 item[name] = label
+            elif name == "font":
+                item[name] = self.font_ids.get(label, label)
             elif name == "index":
                 item[name] = position
         return {name: item[name] for name in self.fields}

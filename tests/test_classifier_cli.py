@@ -221,3 +221,43 @@ def test_init_from_a_typeface_run_fine_tunes_it(run, data, tmp_path):
     torch.save({**load_checkpoint(run), "format_version": 99}, tmp_path / "future.pt")
     result = invoke("train-classifier", "--data", data / "train", "--out", tmp_path / "ft4", "--init", tmp_path / "future.pt", *FAST)
     assert result.exit_code == 2 and "written by a newer fontsynth" in result.output
+
+
+def test_eval_on_a_labels_file_naming_fonts_scores_as_the_shards_do(run, data, tmp_path):
+    """The val renders as image files and IMAGE<TAB>FONT lines (fonts named by family and style,
+    by id, or misspelt): the same top-1, top-5 and nearest-neighbour accuracy as on the shards."""
+    from classifier.classification import font_ids_by_name
+    from fontsynth.dataset import Dataset
+
+    on_shards = json.loads(invoke("eval-classifier", run, "--data", data / "val", "--json", "--workers", "0", "--device", "cpu",
+                                  "--no-progress").stdout)
+    ds = Dataset(data / "val")
+    names = {f["id"]: f for f in json.loads((data / "val" / "catalog.json").read_text())["fonts"]}
+    (tmp_path / "images").mkdir()
+    lines = []
+    for i in range(40):
+        (tmp_path / "images" / f"{i}.png").write_bytes(ds[i]["image"])
+        font = names[ds[i]["font"].decode()]
+        named = font["id"] if i % 3 == 0 else f"{font['family'].upper()}  {font['style']}"  # an id, or the name in any case and spacing
+        lines.append(f"images/{i}.png\t{named}")
+    (tmp_path / "fonts.txt").write_text("\n".join(lines) + "\n")
+    result = invoke("eval-classifier", run, "--data", tmp_path / "fonts.txt", "--json", "--workers", "0", "--device", "cpu", "--no-progress")
+    assert result.exit_code == 0, result.output
+    listed = json.loads(result.stdout)
+    for key in ("top1", "top5", "n", "nn_accuracy", "nn_n", "fonts", "unseen_fonts"):
+        assert listed[key] == pytest.approx(on_shards[key]), key
+    assert listed["unmatched_names"] == [] and listed["unreadable"] == 0 and listed["data"].startswith("40 images of the labels file")
+
+    lines[1] = "images/1.png\tNo Such Sans"  # a name the table lacks: an unseen font
+    (tmp_path / "images" / "2.png").write_bytes(b"not a png")  # an image that does not decode: left out
+    (tmp_path / "fonts.txt").write_text("\n".join(lines) + "\n")
+    result = invoke("eval-classifier", run, "--data", tmp_path / "fonts.txt", "--workers", "0", "--device", "cpu", "--no-progress")
+    assert result.exit_code == 0, result.output
+    assert "names the class table does not hold (counted as unseen fonts): No Such Sans" in result.output
+    assert "1 image(s) that do not decode, left out" in result.output
+    report = json.loads((run / "eval-fonts.txt" / "eval.json").read_text())
+    assert report["n"] == 38 and report["unseen_fonts"] == 1 and report["unseen_items"] == 1
+
+    table = {"a": {"family": "Cabin", "style": "Bold"}, "b": {"family": "Cabin", "style": "Regular"}, "c": {"family": "Junction", "style": "Regular"}}
+    assert font_ids_by_name(["cabin bold", "Cabin", "junction", "c", "Junction  REGULAR", "Nope"], table) == \
+        {"cabin bold": "a", "junction": "c", "c": "c", "Junction  REGULAR": "c"}  # "Cabin" alone is two fonts: no match
