@@ -98,8 +98,8 @@ def open_sources(config: DataConfig, fields: Sequence[str], canvas: tuple[int, i
 def open_dataset(path: str, fields: Sequence[str], canvas: tuple[int, int], channels: int, option: str, optional: Sequence[str] = ()):
     """The dataset at `path`: a ShardDataset of a rendered dataset (with the `optional` fields
     it stores), or an ExternalDataset of DTRB-layout LMDBs or a labels file (`fontsynth.external`:
-    images and texts, which only the readers use). Errors name the command-line `option` that
-    gave `path`."""
+    images and their texts, for the recognizer; a labels file's texts may name fonts, for
+    `eval-classifier`). Errors name the command-line `option` that gave `path`."""
     from fontsynth.external import is_external
     from fontsynth.shards import MANIFEST_FILE
     from fontsynth.torchdata import ExternalDataset, ShardDataset

@@ -332,7 +332,8 @@ class ExternalDataset(TorchDataset):
         unknown = [f for f in fields if f not in allowed]
         if unknown:
             raise UserError(f"{self.root} is a dataset of images and texts made by another tool: it has no field(s) {', '.join(unknown)}: "
-                            "the recognizer reads it; the typeface classifier and brush need a `fontsynth render` dataset (font ids, pairs)")
+                            "the recognizer reads such data, the typeface classifier a labels file of IMAGE<TAB>FONT lines, brush "
+                            "`fontsynth render --recipe pairs` data or a benchmark folder in MOSTEL's layout")
         self.fields = fields + tuple(f for f in optional if f in allowed and f not in fields)
         self.size = _canvas(size)
         self.channels = _channels(channels)
