@@ -21,7 +21,10 @@ Out = Annotated[Path, typer.Option("--out", "-o", help="Run folder: config.json,
 Data = Annotated[Optional[Path], typer.Option(help="Rendered dataset folder to train on (`fontsynth render --out`).")]
 ValData = Annotated[Optional[Path], typer.Option(help="Rendered dataset for validation (default on the fly: held-out indices of the stream).")]
 OTHER_TOOLS = "a `fontsynth render --out` folder, a folder of DTRB-layout LMDBs (the real benchmarks, MJSynth) or a labels file of IMAGE<TAB>TEXT lines"
-ReaderData = Annotated[Optional[Path], typer.Option(help=f"Dataset to train on: {OTHER_TOOLS}.")]
+ReaderData = Annotated[Optional[list[Path]], typer.Option(help=f"Dataset to train on: {OTHER_TOOLS}. Repeat it to draw from "
+                                                                "several, in --data-weights shares (by default by their sizes).")]
+DataWeights = Annotated[Optional[str], typer.Option(help="With several --data: each one's share of the training draws, e.g. "
+                                                         "0.5,0.25,0.25 (normalised; DTRB's --batch_ratio).")]
 ReaderValData = Annotated[Optional[Path], typer.Option(help="Dataset for validation, as --data (default on the fly: held-out indices of the stream).")]
 Fonts = Annotated[Optional[Path], typer.Option(help="Fonts folder, catalog.json or .pack to render from, with --on-the-fly.")]
 OnTheFly = Annotated[bool, typer.Option("--on-the-fly", help="Render training samples in the loader workers; nothing is written.")]
@@ -193,9 +196,9 @@ def classify(
 
 def train_recognizer(
     out: Out,
-    data: ReaderData = None, val_data: ReaderValData = None, fonts: Fonts = None, on_the_fly: OnTheFly = False,
-    render_preset: RenderPreset = "default", render_config: RenderConfig = None, size: Size = None, split: Split = None,
-    corpus: Corpus = None, words: Words = None,
+    data: ReaderData = None, data_weights: DataWeights = None, val_data: ReaderValData = None, fonts: Fonts = None,
+    on_the_fly: OnTheFly = False, render_preset: RenderPreset = "default", render_config: RenderConfig = None, size: Size = None,
+    split: Split = None, corpus: Corpus = None, words: Words = None,
     preset: Annotated[str, typer.Option(help="smoke, small or trba.")] = "trba",
     steps: Steps = None, max_minutes: MaxMinutes = None, batch_size: BatchSize = None, lr: Lr = None, device: Device = "auto",
     workers: Workers = None, seed: Seed = None, resume: Resume = False, config: ConfigFile = None, progress: Progress = True,
@@ -211,9 +214,21 @@ def train_recognizer(
     if prediction not in (None, "attn", "ctc"):
         raise UserError(f"--prediction must be attn or ctc, got {prediction!r}")
     options = given(prediction=prediction, charset=read_charset_file(charset) if charset else None)
-    launch(run_training, out, preset, resume, config, options, "val_word_accuracy",
-           data_options(data, val_data, fonts, on_the_fly, render_preset, render_config, size, split, seed, corpus, words),
+    sources = data_options(data[0] if data else None, val_data, fonts, on_the_fly, render_preset, render_config, size, split, seed, corpus, words)
+    if data and len(data) > 1:
+        sources["more_data"] = [str(d) for d in data[1:]]
+    if data_weights is not None:
+        sources["data_weights"] = parse_weights(data_weights)
+    launch(run_training, out, preset, resume, config, options, "val_word_accuracy", sources,
            train_options(steps, max_minutes, batch_size, lr, device, workers, seed, progress))
+
+
+def parse_weights(text: str) -> list[float]:
+    """`--data-weights 0.5,0.25,0.25` -> numbers (their checks are DataConfig's)."""
+    try:
+        return [float(v) for v in text.split(",")]
+    except ValueError:
+        raise UserError(f"--data-weights {text!r}: expected numbers separated by commas, one per --data, e.g. 0.5,0.5") from None
 
 
 def eval_recognizer(

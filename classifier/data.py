@@ -33,10 +33,79 @@ class DataConfig:
     words: str | None = None  # render's --words (on the fly)
     val_samples: int = 2_000  # held-out indices of the stream (on the fly, without val_data)
     seed: int = 0  # render seed of the stream (on the fly)
+    more_data: tuple[str, ...] = ()  # further datasets drawn beside `data` (the recognizer's repeated --data)
+    data_weights: tuple[float, ...] = ()  # each dataset's share of the training draws (data, *more_data); () = by size
 
     def __post_init__(self):
         if self.val_samples < 0:
             raise ValueError(f"val_samples must be at least 0, got {self.val_samples}")
+        if self.data_weights and len(self.data_weights) != 1 + len(self.more_data):
+            raise ValueError(f"--data-weights gives {len(self.data_weights)} share(s) for {1 + len(self.more_data)} dataset(s); give one per --data")
+        if any(not (0 < w < float("inf")) for w in self.data_weights):
+            raise ValueError(f"--data-weights must all be above 0, got {', '.join(f'{w:g}' for w in self.data_weights)}")
+
+
+MIX_PERIOD = 1000  # Mixture: draws per period, in which each dataset gets its share exactly
+
+
+class Mixture(Dataset):
+    """Several datasets drawn in fixed shares (DTRB's `--batch_ratio`, made explicit): index i is
+    a pure function of i, so shuffled passes, resumes and torchrun ranks read as for one dataset.
+
+    Every MIX_PERIOD consecutive indices hold each dataset's share of draws (largest remainders,
+    at least one), spread evenly through the period; dataset k's c-th draw overall is its item
+    c mod len_k, so a small dataset repeats and a large one is read in order within a pass. A
+    pass (`len`) is long enough to read every item of every dataset at least once."""
+
+    def __init__(self, parts: Sequence[Dataset], weights: Sequence[float], names: Sequence[str] = ()):
+        assert len(parts) == len(weights) >= 1 and all(w > 0 for w in weights), (len(parts), weights)
+        self.parts, self.names = list(parts), list(names) or [f"dataset {k}" for k in range(len(parts))]
+        total = sum(weights)
+        self.shares = [w / total for w in weights]
+        self.counts = _largest_remainders(self.shares, MIX_PERIOD)
+        slots = sorted(((j + 0.5) / n, k) for k, n in enumerate(self.counts) for j in range(n))  # evenly spread
+        self.pattern = [k for _, k in slots]
+        seen = [0] * len(parts)
+        self.rank = []
+        for k in self.pattern:
+            self.rank.append(seen[k])
+            seen[k] += 1
+        self.periods = max(-(-len(p) // n) for p, n in zip(self.parts, self.counts))
+
+    def __len__(self) -> int:
+        return self.periods * MIX_PERIOD
+
+    def locate(self, index: int) -> tuple[int, int]:
+        """(dataset, item) of mixture index `index`."""
+        period, slot = divmod(index, MIX_PERIOD)
+        k = self.pattern[slot]
+        return k, (period * self.counts[k] + self.rank[slot]) % len(self.parts[k])
+
+    def __getitem__(self, index: int):
+        k, item = self.locate(index)
+        return self.parts[k][item]
+
+    def restricted(self, keep: Sequence[Sequence[int]]) -> "Mixture":
+        """The same shares over each dataset's items `keep[k]` only."""
+        return Mixture([Subset(p, list(kept)) for p, kept in zip(self.parts, keep)], self.shares, self.names)
+
+    def describe(self) -> str:
+        return "; ".join(f"{share:.0%} of the draws from {getattr(p, 'describe', lambda: name)()}"
+                         for share, p, name in zip(self.shares, self.parts, self.names))
+
+
+def _largest_remainders(shares: Sequence[float], total: int) -> list[int]:
+    """Whole counts summing to `total` in proportion to `shares` (Hamilton's method), each at least 1."""
+    exact = [s * total for s in shares]
+    counts = [max(1, int(e)) for e in exact]
+    order = sorted(range(len(shares)), key=lambda k: exact[k] - int(exact[k]), reverse=True)
+    i = 0
+    while sum(counts) < total:
+        counts[order[i % len(order)]] += 1
+        i += 1
+    while sum(counts) > total:  # the minimum of 1 overshot: take from the largest
+        counts[max(range(len(counts)), key=lambda k: counts[k])] -= 1
+    return counts
 
 
 @dataclass
@@ -87,12 +156,20 @@ def open_sources(config: DataConfig, fields: Sequence[str], canvas: tuple[int, i
         raise UserError("--fonts is for --on-the-fly rendering; with --data the fonts are the dataset's")
     if config.corpus or config.words:
         raise UserError(f"--{'corpus' if config.corpus else 'words'} is for --on-the-fly rendering; with --data the texts are the dataset's")
-    train = open_dataset(config.data, fields, canvas, channels, "--data")
+    paths = (config.data, *config.more_data)
+    parts = [open_dataset(path, fields, canvas, channels, "--data") for path in paths]
     val = open_dataset(config.val_data, val_item_fields, val_canvas or canvas, channels, "--val-data") if config.val_data else None
-    names = dict(train.font_names)
-    if val is not None:
-        names.update({k: v for k, v in val.font_names.items() if k not in names})
-    return Sources(train, val, train.classes, train.charset, names, shuffle=True)
+    names = {}
+    for d in (*parts, *([val] if val is not None else [])):
+        names.update({k: v for k, v in d.font_names.items() if k not in names})
+    if len(parts) == 1:
+        train = parts[0]
+        return Sources(train, val, train.classes, train.charset, names, shuffle=True)
+    if "class_id" in fields or "target" in fields:
+        raise UserError("several --data are for the recognizer (images and texts); the typeface classifier and brush train on one dataset")
+    weights = config.data_weights or tuple(float(len(p)) for p in parts)
+    charset = "".join(sorted(set().union(*(p.charset for p in parts))))
+    return Sources(Mixture(parts, weights, paths), val, [], charset, names, shuffle=True)
 
 
 def open_dataset(path: str, fields: Sequence[str], canvas: tuple[int, int], channels: int, option: str, optional: Sequence[str] = ()):

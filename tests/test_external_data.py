@@ -208,3 +208,37 @@ def test_export_round_trips_through_the_labels_file(other_tools, small_fonts, tm
     render_dataset(RenderJob(fonts=small_fonts, out=tmp_path / "pairs", n=2, recipe="pairs", size="32x128", workers=1, show_progress=False))
     refused = invoke("export", tmp_path / "pairs", "--out", tmp_path / "p")
     assert refused.exit_code == 2 and "holds pairs; export writes words datasets" in refused.output and not (tmp_path / "p").exists()
+
+
+def test_a_mixture_draws_each_dataset_in_its_share_as_a_pure_function_of_the_index():
+    from classifier.data import MIX_PERIOD, Mixture
+
+    digits, letters = list(range(10)), list("abc")
+    mix = Mixture([digits, letters], [3, 1])
+    assert mix.counts == [750, 250] and len(mix) == MIX_PERIOD  # one period reads all 10 digits and all 3 letters
+    draws = [mix[i] for i in range(len(mix))]
+    assert sum(isinstance(d, str) for d in draws) == 250 and set(draws) == set(digits) | set(letters)
+    assert [d for d in draws if isinstance(d, str)][:6] == list("abcabc")  # the small dataset repeats in order
+    assert [d for d in draws if isinstance(d, int)][:12] == [*range(10), 0, 1]
+    assert all(sum(isinstance(d, str) for d in draws[s:s + 8]) == 2 for s in range(0, 992, 8))  # spread evenly, not in blocks
+    assert Mixture([digits, letters], [3, 1]).locate(777) == mix.locate(777)  # no state: resumes and ranks read alike
+    big = Mixture([list(range(5000)), letters], [1, 1])
+    assert big.counts == [500, 500] and len(big) == 10 * MIX_PERIOD and {big[i] for i in range(len(big))} >= set(range(5000))
+    kept = mix.restricted([[0, 2], [1]])
+    assert {kept[i] for i in range(len(kept))} == {0, 2, "b"}
+
+
+def test_training_on_several_datasets_in_given_shares(other_tools, tmp_path):
+    root, labels = other_tools
+    out = tmp_path / "r"
+    result = invoke("train-recognizer", "--data", root / "ours", "--data", root / "gt.txt", "--data-weights", "3,1", "--out", out,
+                    "--preset", "smoke", "--steps", "2", "--batch-size", "4", "--workers", "0", "--no-progress", "--device", "cpu")
+    assert result.exit_code == 0, result.output
+    assert f"labels of {root / 'ours'}: 12 of 12 usable" in result.output and f"labels of {root / 'gt.txt'}: 12 of 12 usable" in result.output
+    assert f"training data: 75% of the draws from 12 words of {root / 'ours'} (1 shard); 25% of the draws from 12 images" in result.output
+    config = json.loads((out / "config.json").read_text())
+    assert config["data"]["more_data"] == [str(root / "gt.txt")] and config["data"]["data_weights"] == [3.0, 1.0]
+    for weights, message in (("1,2,3", "gives 3 share(s) for 2 dataset(s)"), ("1,x", "expected numbers"), ("0,1", "must all be above 0")):
+        bad = invoke("train-recognizer", "--data", root / "ours", "--data", root / "gt.txt", "--data-weights", weights, "--out", tmp_path / "b",
+                     "--preset", "smoke", "--steps", "1", "--workers", "0", "--no-progress", "--device", "cpu")
+        assert bad.exit_code == 2 and message in bad.output and len(bad.output.strip().splitlines()) == 1, bad.output

@@ -129,13 +129,28 @@ def prepare(model_config, sources: Sources, options: dict, resuming: bool) -> Pr
         print(f"labels are checked as they are drawn (the dropped column of metrics.csv); "
               f"charset of {len(model_config.charset)} characters, max length {model_config.max_length}")
     else:
-        keep, reasons = usable_labels(sources.train.labels(), model_config)
-        print(f"labels: {len(keep):,} of {len(sources.train):,} usable; left out: {describe_dropped(reasons)}")
-        if not keep:
+        from classifier.data import Mixture
+
+        mixed = isinstance(sources.train, Mixture)
+        parts = sources.train.parts if mixed else [sources.train]
+        kept, reasons = [], Counter()
+        for k, part in enumerate(parts):
+            keep, why = usable_labels(part.labels(), model_config)
+            kept.append(keep)
+            reasons.update(why)
+            where = f" of {sources.train.names[k]}" if mixed else ""
+            print(f"labels{where}: {len(keep):,} of {len(part):,} usable; left out: {describe_dropped(why)}")
+            if mixed and not keep:
+                raise UserError(f"no usable label in --data {sources.train.names[k]} (left out: {describe_dropped(why)}); "
+                                "pass --charset FILE with its characters or leave that dataset out")
+        if not kept[0]:
             raise UserError(f"no usable label in the training data (left out: {describe_dropped(reasons)}); "
                             f"pass --charset FILE with its characters or render shorter texts")
         summary["dropped"] = dict(reasons)
-        train_data = Subset(sources.train, keep) if reasons else sources.train
+        if mixed:
+            train_data = sources.train.restricted(kept) if reasons else sources.train
+        else:
+            train_data = Subset(sources.train, kept[0]) if reasons else sources.train
     return Prepared(model_config, RecognizerTask(model_config), train_data, summary)
 
 
