@@ -249,6 +249,7 @@ def eval_recognizer(
     from classifier.recognizer.evaluate import recognition_metrics, write_report
     from classifier.recognizer.task import describe_dropped, read_dataset
     from classifier.slices import accuracy_by_slice, describe_hardest
+    from fontsynth.torchdata import ExternalDataset
 
     reader = Reader(run, device, fixed_width)
     c = reader.model.config
@@ -260,6 +261,8 @@ def eval_recognizer(
     metas = [json.loads(r) for r in reading.records]  # parsed once, for the slices and the sample indices
     if metas:
         report["by_effect"] = accuracy_by_slice(metas, [p == t for p, t in zip(reading.predictions, reading.truths)])
+    if isinstance(dataset, ExternalDataset) and len(dataset.parts) > 1:  # DTRB's evaluation/: a figure per benchmark
+        report["by_dataset"] = by_part(dataset, reading)
     folder = out or eval_folder(run, data)
     indices = [m["index"] for m in metas] if metas else reading.indices
     write_report(report, reading.worst, folder, (indices, reading.truths, reading.predictions))
@@ -270,9 +273,25 @@ def eval_recognizer(
     typer.echo(f"word accuracy {report['word_accuracy']:.4f} (ignoring case {report['word_accuracy_nocase']:.4f}; "
                f"as the benchmarks score, lower-case letters and digits only, {report['word_accuracy_alnum']:.4f}), CER {report['cer']:.4f}, "
                f"NED {report['ned']:.4f} on {report['n']} images; left out: {describe_dropped(dropped)}")
+    for name, m in report.get("by_dataset", {}).items():
+        typer.echo(f"  {name}: word accuracy {m['word_accuracy']:.4f}, as the benchmarks score {m['word_accuracy_alnum']:.4f} on {m['n']} images")
     if "by_effect" in report:
         typer.echo(f"hardest render slices: {describe_hardest(report['by_effect'], report['n'])} (all in effects.csv, effects.png)")
     typer.echo(f"eval.json, worst.png and readings.csv -> {folder}")
+
+
+def by_part(dataset, reading) -> dict[str, dict]:
+    """recognition_metrics of the readings of each part of an ExternalDataset (each benchmark of
+    DTRB's evaluation folder), by the part's name."""
+    from classifier.recognizer.evaluate import recognition_metrics
+
+    names = dataset.part_names()
+    groups: dict[str, tuple[list[str], list[str]]] = {}
+    for index, read, truth in zip(reading.indices, reading.predictions, reading.truths, strict=True):
+        predictions, truths = groups.setdefault(names[dataset.part_of(index)], ([], []))
+        predictions.append(read)
+        truths.append(truth)
+    return {name: recognition_metrics(*groups[name]) for name in names if name in groups}
 
 
 def recognize(

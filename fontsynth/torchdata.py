@@ -368,8 +368,16 @@ class ExternalDataset(TorchDataset):
         """What a run reads, in one line: each LMDB (path under the root) or the labels file, with its count."""
         if self.parts[0].entries is not None:
             return f"{len(self):,} images of the labels file {self.root}"
-        parts = ", ".join(f"{p.path.relative_to(self.root).as_posix() if p.path != self.root else p.path.name} {p.count:,}" for p in self.parts)
+        parts = ", ".join(f"{name} {p.count:,}" for name, p in zip(self.part_names(), self.parts))
         return f"{len(self):,} images of {len(self.parts)} DTRB-layout LMDB{'s' * (len(self.parts) != 1)} under {self.root}: {parts}"
+
+    def part_names(self) -> list[str]:
+        """Each part's name: an LMDB's path under the root (its folder name when it is the root), or the labels file's name."""
+        return [p.path.relative_to(self.root).as_posix() if p.path != self.root else p.path.name for p in self.parts]
+
+    def part_of(self, position: int) -> int:
+        """The part (index into `parts`) that holds item `position`."""
+        return bisect.bisect_right(self._offsets, position) - 1
 
     def name_fonts(self, font_ids: dict[str, str]) -> None:
         """Read the text column value t as the font `font_ids[t]` (as given where it has none)."""

@@ -130,6 +130,9 @@ def test_eval_reads_each_image_as_recognize_reads_its_file(other_tools, reader_r
         assert result.exit_code == 0, result.output
         reports[name] = json.loads(result.stdout)
     lmdbs, listed = reports["evaluation"], reports["gt.txt"]
+    assert list(lmdbs["by_dataset"]) == ["a_set", "b_set"] and "by_dataset" not in listed  # a figure per benchmark, as DTRB prints
+    assert [lmdbs["by_dataset"][k]["n"] for k in ("a_set", "b_set")] == [7, 5]  # b_set's broken image left out
+    assert sum(m["n"] * m["word_accuracy"] for m in lmdbs["by_dataset"].values()) / 12 == pytest.approx(lmdbs["word_accuracy"])
     assert lmdbs["data"].startswith("13 images of 2 DTRB-layout LMDBs") and listed["data"].startswith("12 images of the labels file")
     assert lmdbs["n"] == 12 and lmdbs["dropped"] == {"image does not decode": 1} and listed["dropped"] == {}
     assert {k: lmdbs[k] for k in ("word_accuracy", "word_accuracy_alnum", "cer", "n")} == \
