@@ -18,12 +18,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import cv2
 import numpy as np
 import torch
 
 from fontsynth.errors import UserError
+
+if TYPE_CHECKING:
+    from brush.evaluate import EvalRequest
 
 STYLES, TARGETS, TEXTS = "i_s", "t_f", "i_t.txt"
 
@@ -71,7 +75,7 @@ def as_tensor(image: np.ndarray) -> torch.Tensor:
     return torch.from_numpy(np.ascontiguousarray(rgb.transpose(2, 0, 1))).float().div(255)[None]
 
 
-def evaluate_benchmark(request) -> dict:
+def evaluate_benchmark(request: EvalRequest) -> dict:
     """`evaluate_run` for a benchmark folder (an EvalRequest whose data is one): eval.json and grid.png."""
     import json
 
