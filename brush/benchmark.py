@@ -52,7 +52,7 @@ def read_cases(path: Path) -> list[Case]:
     path = Path(path)
     targets = path / TARGETS if (path / TARGETS).is_dir() else None
     cases = []
-    for number, line in enumerate((path / TEXTS).read_text(encoding="utf-8").splitlines(), 1):
+    for number, line in enumerate((path / TEXTS).read_text(encoding="utf-8-sig").splitlines(), 1):
         if not line.strip():
             continue
         parts = line.split(maxsplit=1)

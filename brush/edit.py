@@ -178,7 +178,7 @@ def read_jobs(path: Path) -> list[Job]:
     line for a line that is not a job, and for outputs that repeat or overwrite an input."""
     path = Path(path)
     try:
-        lines = path.read_text(encoding="utf-8").splitlines()
+        lines = path.read_text(encoding="utf-8-sig").splitlines()
     except (OSError, UnicodeDecodeError) as e:
         raise UserError(f"--jobs {path} cannot be read ({type(e).__name__}: {e})") from None
     jobs = []

@@ -70,7 +70,7 @@ def read_labels_file(path: Path) -> tuple[tuple[Path, str], ...]:
     line without a tab, and naming the first image that does not exist."""
     path = Path(path)
     try:
-        lines = path.read_text(encoding="utf-8").splitlines()
+        lines = path.read_text(encoding="utf-8-sig").splitlines()
     except UnicodeDecodeError as e:
         raise UserError(f"{path} is not UTF-8 text ({e}); a labels file has lines IMAGE<TAB>TEXT") from None
     entries = []

@@ -64,7 +64,7 @@ def other_tools(small_fonts, tmp_path_factory):
     for i, (data, label) in enumerate(samples):
         (root / "images" / f"{i}.jpg").write_bytes(data)
         lines.append(f"images/{i}.jpg\t{label}")
-    (root / "gt.txt").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    (root / "gt.txt").write_text("\ufeff" + "\r\n".join(lines) + "\r\n", encoding="utf-8")  # as Windows Notepad saves it: a BOM, CRLF
     return root, [label for _, label in samples]
 
 
