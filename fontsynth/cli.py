@@ -116,17 +116,21 @@ def info(data: Path = typer.Argument(..., help="Dataset folder."), as_json: bool
 @app.command()
 @user_errors
 def export(
-    data: Path = typer.Argument(..., help="Words dataset folder (or LMDB release)."),
-    out: Path = typer.Option(..., "--out", "-o", help="Folder to write: images/ and gt.txt."),
+    data: Path = typer.Argument(..., help="Dataset folder (or LMDB release): words or pairs."),
+    out: Path = typer.Option(..., "--out", "-o", help="Folder to write: images/ and gt.txt (words), or SRNet/MOSTEL's folders (pairs)."),
     overwrite: bool = typer.Option(False, help="Replace --out when it exists."),
     progress: bool = typer.Option(True, "--progress/--no-progress", help="Show a progress bar on stderr."),
 ) -> None:
-    """Write a words dataset as image files and a labels file (IMAGE<TAB>TEXT lines, gt.txt): what
-    DTRB's create_lmdb_dataset.py, PaddleOCR and eval-recognizer read."""
-    from fontsynth.export import LABELS_FILE, export_words
+    """Write a dataset as files other tools read: words as images and a labels file (IMAGE<TAB>TEXT
+    lines, gt.txt: DTRB's create_lmdb_dataset.py, PaddleOCR, eval-recognizer); pairs in
+    SRNet-Datagen's layout (i_s, t_f, t_b, mask_s, mask_t, i_t, txt, i_t.txt: MOSTEL, brush eval)."""
+    from fontsynth.export import export_dataset
 
-    count = export_words(data, out, overwrite, progress)
-    typer.echo(f"{count:,} images and {LABELS_FILE} -> {out}")
+    result = export_dataset(data, out, overwrite, progress)
+    typer.echo(f"{result.count:,} samples and {result.labels} -> {out}")
+    if result.spaced:
+        typer.echo(f"note: {result.spaced:,} texts B hold spaces, which MOSTEL's own loader (it splits {result.labels} lines at whitespace) "
+                   "cannot read; brush eval can. For MOSTEL, render pairs with a --corpus of single words", err=True)
 
 
 @app.command()

@@ -1,15 +1,26 @@
-"""A words dataset as image files and a labels file: what other OCR tools read.
+"""A dataset as image files and a labels file: what other tools read.
 
-`images/NNNNNNNNN.png` (the stored bytes, unchanged: sample index, 9 digits) and `gt.txt`, one
-`images/NNNNNNNNN.png<TAB>TEXT` line per sample in index order: the input of DTRB's
-`create_lmdb_dataset.py` and PaddleOCR's recognition label files, and what
-`fontsynth.external` reads back (`eval-recognizer --data out/gt.txt`). Written into a hidden
-sibling folder and renamed into place when complete, so an interrupted export leaves no
-output that looks finished."""
+- **words**: `images/NNNNNNNNN.png` (the stored bytes, unchanged: sample index, 9 digits) and
+  `gt.txt`, one `images/NNNNNNNNN.png<TAB>TEXT` line per sample in index order: the input of
+  DTRB's `create_lmdb_dataset.py` and PaddleOCR's recognition label files, and what
+  `fontsynth.external` reads back (`eval-recognizer --data out/gt.txt`).
+- **pairs**: the layout of SRNet-Datagen that MOSTEL trains and evaluates on: `i_s/` (style
+  image, text A), `t_f/` (text B in the same style: the target), `t_b/` (the background),
+  `mask_s/` and `mask_t/` (the masks of A and B), `i_t/` (B in the standard font), `txt/NAME.txt`
+  (text A) and `i_t.txt` (`NAME TEXT_B` lines), each image `NNNNNNNNN.png` in every folder (an
+  image stored as JPEG, as the JPEG effect leaves some, is written as the PNG of its decoded
+  pixels, so the names match across folders and nothing more is lost); `brush eval --data
+  OUT` reads it as it reads Tamper-Syn2k. MOSTEL's own loader splits `i_t.txt` lines at
+  whitespace, so texts with spaces need one-word texts (a `--corpus` of words) to feed it; the
+  export counts them.
+
+Written into a hidden sibling folder and renamed into place when complete, so an interrupted
+export leaves no output that looks finished."""
 
 from __future__ import annotations
 
 import shutil
+from dataclasses import dataclass
 from pathlib import Path
 
 from fontsynth.dataset import Dataset
@@ -19,41 +30,81 @@ from fontsynth.progress import progress_bar
 
 LABELS_FILE = "gt.txt"
 IMAGES = "images"
+PAIR_FOLDERS = {"image": "i_s", "target": "t_f", "background": "t_b", "mask": "mask_s", "mask-b": "mask_t", "content-b": "i_t"}
+PAIR_TEXTS = "i_t.txt"
+
+
+@dataclass
+class Exported:
+    count: int  # samples written
+    labels: str  # the labels file's name
+    spaced: int = 0  # pairs whose text B holds whitespace (MOSTEL's loader cannot read them)
 
 
 def image_name(index: int, data: bytes) -> str:
-    """`images/000000042.png` for sample 42 (`.jpg` for JPEG bytes)."""
-    return f"{IMAGES}/{index:09d}.{'jpg' if image_format(data) == 'jpeg' else 'png'}"
+    """`000000042.png` for sample 42 (`.jpg` for JPEG bytes)."""
+    return f"{index:09d}.{'jpg' if image_format(data) == 'jpeg' else 'png'}"
 
 
-def export_words(data: Path, out: Path, overwrite: bool = False, progress: bool = True) -> int:
-    """Write the words dataset at `data` as image files and a labels file in `out` (see the
-    module docstring); the number of samples written."""
+def as_png(data: bytes) -> bytes:
+    """PNG bytes of a stored image: the bytes themselves, or a JPEG's decoded pixels as PNG."""
+    if image_format(data) == "png":
+        return data
+    import cv2
+
+    from fontsynth.codec import decode
+
+    pixels = decode(data)
+    ok, encoded = cv2.imencode(".png", pixels[:, :, ::-1] if pixels.ndim == 3 else pixels)
+    assert ok, "PNG encoding failed"
+    return encoded.tobytes()
+
+
+def single_line(text: str, index: int, data: Path) -> str:
+    if "\n" in text or "\r" in text:
+        raise UserError(f"sample {index} of {data} has a line break in its label; a labels file cannot hold it")
+    return text
+
+
+def export_dataset(data: Path, out: Path, overwrite: bool = False, progress: bool = True) -> Exported:
+    """Write the dataset at `data` as files in `out` (see the module docstring)."""
     ds = Dataset(data)
-    if ds.manifest.recipe != "words":
-        raise UserError(f"{data} holds {ds.manifest.recipe}; export writes words datasets (image and label); "
-                        "pairs are read with fontsynth.torchdata.ShardDataset")
     out = Path(out)
     if out.exists() and not overwrite:
         raise UserError(f"{out} exists; pass --overwrite to replace it or choose another --out")
+    pairs = ds.manifest.recipe == "pairs"
     staging = out.parent / f".{out.name}.partial"
     shutil.rmtree(staging, ignore_errors=True)  # what a killed export left
-    (staging / IMAGES).mkdir(parents=True)
-    with progress_bar("exporting", len(ds), "images", progress) as advance, \
-            open(staging / LABELS_FILE, "w", encoding="utf-8", newline="\n") as labels:
-        for k, index in enumerate(ds.indices(), 1):
-            sample = ds[index]
-            text = sample["label"].decode("utf-8")
-            if "\n" in text or "\r" in text:
-                shutil.rmtree(staging)
-                raise UserError(f"sample {index} of {data} has a line break in its label; a labels file cannot hold it")
-            name = image_name(index, sample["image"])
-            (staging / name).write_bytes(sample["image"])
-            labels.write(f"{name}\t{text}\n")
-            if k % 1000 == 0 or k == len(ds):
-                advance(k % 1000 or 1000)
-    ds.close()
+    folders = [*PAIR_FOLDERS.values(), "txt"] if pairs else [IMAGES]
+    for folder in folders:
+        (staging / folder).mkdir(parents=True)
+    result = Exported(len(ds), PAIR_TEXTS if pairs else LABELS_FILE)
+    try:
+        with progress_bar("exporting", len(ds), "samples", progress) as advance, \
+                open(staging / result.labels, "w", encoding="utf-8", newline="\n") as labels:
+            for k, index in enumerate(ds.indices(), 1):
+                sample = ds[index]
+                if pairs:
+                    name = f"{index:09d}.png"
+                    for field, folder in PAIR_FOLDERS.items():
+                        (staging / folder / name).write_bytes(as_png(sample[field]))
+                    text_b = single_line(sample["label-b"].decode("utf-8"), index, data)
+                    result.spaced += any(c.isspace() for c in text_b)
+                    (staging / "txt" / f"{Path(name).stem}.txt").write_text(single_line(sample["label"].decode("utf-8"), index, data) + "\n",
+                                                                            encoding="utf-8")
+                    labels.write(f"{name} {text_b}\n")
+                else:
+                    name = f"{IMAGES}/{image_name(index, sample['image'])}"
+                    (staging / name).write_bytes(sample["image"])
+                    labels.write(f"{name}\t{single_line(sample['label'].decode('utf-8'), index, data)}\n")
+                if k % 1000 == 0 or k == len(ds):
+                    advance(k % 1000 or 1000)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    finally:
+        ds.close()
     if out.exists():
         shutil.rmtree(out)
     staging.rename(out)
-    return len(ds)
+    return result

@@ -94,12 +94,12 @@ def as_jpeg(png: bytes) -> bytes:
 
 def external(tmp: Path, args) -> None:
     from fontsynth.dataset import Dataset
-    from fontsynth.export import export_words
+    from fontsynth.export import export_dataset
 
     words = tmp / "words"
     render_dataset(RenderJob(fonts=args.fonts, out=words, n=args.n, seed=0, show_progress=False))
     start = time.perf_counter()
-    export_words(words, tmp / "files", progress=False)
+    export_dataset(words, tmp / "files", progress=False)
     print(json.dumps({"what": "fontsynth export", "samples": args.n, "samples_per_s": round(args.n / (time.perf_counter() - start))}), flush=True)
     ds = Dataset(words)
     stored = [(ds[i]["image"], ds[i]["label"].decode()) for i in ds.indices()]

@@ -5,6 +5,7 @@ import csv
 import io
 import json
 
+import numpy as np
 import pytest
 
 torch = pytest.importorskip("torch")
@@ -193,7 +194,7 @@ def test_export_round_trips_through_the_labels_file(other_tools, small_fonts, tm
     item equals the shard's item, pixel for pixel."""
     root, labels = other_tools
     result = invoke("export", root / "ours", "--out", tmp_path / "files", "--no-progress")
-    assert result.exit_code == 0 and "12 images and gt.txt" in result.output, result.output
+    assert result.exit_code == 0 and "12 samples and gt.txt" in result.output, result.output
     lines = (tmp_path / "files" / "gt.txt").read_text(encoding="utf-8").splitlines()
     assert lines == [f"images/{i:09d}.png\t{label}" for i, label in enumerate(labels)]
     ours = Dataset(root / "ours")
@@ -208,9 +209,33 @@ def test_export_round_trips_through_the_labels_file(other_tools, small_fonts, tm
     again = invoke("export", root / "ours", "--out", tmp_path / "files")
     assert again.exit_code == 2 and "exists; pass --overwrite" in again.output
     assert invoke("export", root / "ours", "--out", tmp_path / "files", "--overwrite", "--no-progress").exit_code == 0
-    render_dataset(RenderJob(fonts=small_fonts, out=tmp_path / "pairs", n=2, recipe="pairs", size="32x128", workers=1, show_progress=False))
-    refused = invoke("export", tmp_path / "pairs", "--out", tmp_path / "p")
-    assert refused.exit_code == 2 and "holds pairs; export writes words datasets" in refused.output and not (tmp_path / "p").exists()
+
+
+def test_pairs_export_in_srnet_and_mostels_layout(small_fonts, tmp_path):
+    """Every pair field lands in its SRNet-Datagen folder, byte for byte, with the texts; brush
+    eval reads the folder as a benchmark (its own test covers the figures)."""
+    from brush.benchmark import is_benchmark, read_cases
+
+    render_dataset(RenderJob(fonts=small_fonts, out=tmp_path / "pairs", n=6, recipe="pairs", size="32x128", workers=1, show_progress=False))
+    result = invoke("export", tmp_path / "pairs", "--out", tmp_path / "p", "--no-progress")
+    assert result.exit_code == 0 and "6 samples and i_t.txt" in result.output, result.output
+    ds = Dataset(tmp_path / "pairs")
+    for i in range(6):
+        name = f"{i:09d}.png"
+        for field, folder in (("image", "i_s"), ("target", "t_f"), ("background", "t_b"), ("mask", "mask_s"), ("mask-b", "mask_t"),
+                              ("content-b", "i_t")):
+            written, stored = (tmp_path / "p" / folder / name).read_bytes(), ds[i][field]
+            if stored[:2] == b"\xff\xd8":  # a JPEG-stored image: the PNG of its decoded pixels
+                from fontsynth.codec import decode
+
+                assert written[:4] == b"\x89PNG" and np.array_equal(decode(written), decode(stored)), (field, i)
+            else:
+                assert written == stored, (field, i)
+        assert (tmp_path / "p" / "txt" / f"{i:09d}.txt").read_text() == ds[i]["label"].decode() + "\n"
+    cases = read_cases(tmp_path / "p")
+    assert is_benchmark(tmp_path / "p") and [c.text for c in cases] == [ds[i]["label-b"].decode() for i in range(6)]
+    spaced = sum(" " in ds[i]["label-b"].decode() for i in range(6))
+    assert (f"note: {spaced} texts B hold spaces" in result.stderr) == (spaced > 0)
 
 
 def test_a_mixture_draws_each_dataset_in_its_share_as_a_pure_function_of_the_index():
