@@ -9,7 +9,8 @@ Each style image is edited as `brush edit` edits a word image (fitted to the can
 aspect, the output resized back to the image's own size) and scored against its target at the
 target's size, as MOSTEL's evaluation resizes every output to its ground truth: MSE, PSNR and
 MS-SSIM by `image_metrics` (images with MSE 0 left out, as MOSTEL does), the recognition and
-typeface judges, and the style-image baseline (output = the style image). Without targets
+typeface judges, and the style-image baseline (output = the style image), and where the folder
+has `t_b/` (SRNet-Datagen's sets, our pairs' `fontsynth export`) the background baseline. Without targets
 (Tamper-Scene) only the judges score. `--save-outputs` writes each output under its own NAME,
 so MOSTEL's `evaluation.py --target_path OUT/outputs --gt_path Tamper-Syn2k/t_f` can score
 the same files."""
@@ -29,7 +30,7 @@ from fontsynth.errors import UserError
 if TYPE_CHECKING:
     from brush.evaluate import EvalRequest
 
-STYLES, TARGETS, TEXTS = "i_s", "t_f", "i_t.txt"
+STYLES, TARGETS, BACKGROUNDS, TEXTS = "i_s", "t_f", "t_b", "i_t.txt"
 
 
 @dataclass(frozen=True)
@@ -38,6 +39,7 @@ class Case:
     style: Path
     target: Path | None
     text: str
+    background: Path | None = None  # t_b/NAME where the folder has backgrounds (our pairs' export, SRNet-Datagen's training sets)
 
 
 def is_benchmark(path: Path) -> bool:
@@ -51,6 +53,7 @@ def read_cases(path: Path) -> list[Case]:
     a line without a text, and naming the first style or target image that does not exist."""
     path = Path(path)
     targets = path / TARGETS if (path / TARGETS).is_dir() else None
+    backgrounds = path / BACKGROUNDS if targets and (path / BACKGROUNDS).is_dir() else None
     cases = []
     for number, line in enumerate((path / TEXTS).read_text(encoding="utf-8-sig").splitlines(), 1):
         if not line.strip():
@@ -59,10 +62,11 @@ def read_cases(path: Path) -> list[Case]:
         if len(parts) < 2:
             raise UserError(f"{path / TEXTS}:{number} is not `NAME TEXT` ({line[:60]!r})")
         name, text = parts[0], parts[1].strip()
-        cases.append(Case(name, path / STYLES / name, targets / name if targets else None, text))
+        cases.append(Case(name, path / STYLES / name, targets / name if targets else None, text, backgrounds / name if backgrounds else None))
     if not cases:
         raise UserError(f"{path / TEXTS} lists no image")
-    for kind, files in (("style image", [c.style for c in cases]), ("target", [c.target for c in cases if c.target])):
+    for kind, files in (("style image", [c.style for c in cases]), ("target", [c.target for c in cases if c.target]),
+                        ("background", [c.background for c in cases if c.background])):
         missing = [f for f in files if not f.is_file()]
         if missing:
             raise UserError(f"{path} lacks {len(missing):,} {kind}(s) that {TEXTS} names, the first {missing[0]}")
@@ -96,7 +100,7 @@ def evaluate_benchmark(request: EvalRequest) -> dict:
         except UserError as e:
             raise UserError(f"{Path(request.data) / TEXTS}: {case.name}: {e}") from None
     scored = cases[0].target is not None
-    names = ("model", "style") if scored else ("model",)
+    names = ("model", "style", *(("background",) if cases[0].background else ())) if scored else ("model",)
     totals = {name: Totals() for name in names}
     images: dict[str, list[np.ndarray]] = {name: [] for name in names}
     sources: list[np.ndarray] = []
@@ -106,6 +110,8 @@ def evaluate_benchmark(request: EvalRequest) -> dict:
         style = read_image(case.style)
         output, _ = editor.generate(style, case.text)
         outputs = {"model": output, "style": style}
+        if "background" in names:
+            outputs["background"] = read_image(case.background)
         if scored:
             target = read_image(case.target)
             for name in names:
@@ -128,7 +134,7 @@ def evaluate_benchmark(request: EvalRequest) -> dict:
     run_judges(request, editor.payload, images, sources, truths, per, report, notes)
     report |= per["model"]
     report["rec_acc"] = per["model"].get("rec_acc")
-    report["baselines"] = {"style_image": per["style"]} if scored else {}
+    report["baselines"] = {"style_image": per["style"], **({"background": per["background"]} if "background" in per else {})} if scored else {}
     report["notes"] = notes
     folder = Path(request.out)
     folder.mkdir(parents=True, exist_ok=True)

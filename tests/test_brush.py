@@ -857,10 +857,12 @@ def test_eval_on_a_benchmark_folder_in_mostels_layout(run, pairs, tmp_path):
     bench = tmp_path / "Tamper-Syn2k"
     (bench / "i_s").mkdir(parents=True)
     (bench / "t_f").mkdir()
+    (bench / "t_b").mkdir()
     lines = []
     for i in range(12):
         (bench / "i_s" / f"{i}.png").write_bytes(ds[i]["image"])
         (bench / "t_f" / f"{i}.png").write_bytes(ds[i]["target"])
+        (bench / "t_b" / f"{i}.png").write_bytes(ds[i]["background"])
         lines.append(f"{i}.png {ds[i]['label-b'].decode()}")
     (bench / "i_t.txt").write_text("\n".join(lines) + "\n")
     common = ("--json", "--workers", "0", "--no-tesseract", "--device", "cpu", "--no-progress")
@@ -868,9 +870,10 @@ def test_eval_on_a_benchmark_folder_in_mostels_layout(run, pairs, tmp_path):
     result = invoke("eval", run, "--data", bench, "--out", tmp_path / "b", "--save-outputs", *common)
     assert result.exit_code == 0, result.output
     on_bench = json.loads(result.stdout)
-    assert on_bench["n"] == 12 and on_bench["layout"].startswith("MOSTEL") and set(on_bench["baselines"]) == {"style_image"}
+    assert on_bench["n"] == 12 and on_bench["layout"].startswith("MOSTEL") and set(on_bench["baselines"]) == {"style_image", "background"}
     for key in ("mse", "psnr", "ms_ssim"):
-        assert on_bench["baselines"]["style_image"][key] == pytest.approx(on_pairs["baselines"]["style_image"][key], rel=1e-9)
+        for baseline in ("style_image", "background"):
+            assert on_bench["baselines"][baseline][key] == pytest.approx(on_pairs["baselines"][baseline][key], rel=1e-9), (baseline, key)
     assert on_bench["mse"] == pytest.approx(on_pairs["mse"], abs=2e-3) and on_bench["ms_ssim"] == pytest.approx(on_pairs["ms_ssim"], abs=1.0)
     saved = sorted(p.name for p in (tmp_path / "b" / "outputs").glob("*.png"))
     assert saved == sorted(f"{i}.png" for i in range(12)) and (tmp_path / "b" / "grid.png").exists()
