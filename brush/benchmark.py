@@ -10,7 +10,7 @@ aspect, the output resized back to the image's own size) and scored against its 
 target's size, as MOSTEL's evaluation resizes every output to its ground truth: MSE, PSNR and
 MS-SSIM by `image_metrics` (images with MSE 0 left out, as MOSTEL does), the recognition and
 typeface judges, and the style-image baseline (output = the style image), and where the folder
-has `t_b/` (SRNet-Datagen's sets, our pairs' `fontsynth export`) the background baseline. Without targets
+has `t_b/` (MOSTEL's training sets, our pairs' `fontsynth export`) the background baseline. Without targets
 (Tamper-Scene) only the judges score. `--save-outputs` writes each output under its own NAME,
 so MOSTEL's `evaluation.py --target_path OUT/outputs --gt_path Tamper-Syn2k/t_f` can score
 the same files."""
@@ -39,7 +39,7 @@ class Case:
     style: Path
     target: Path | None
     text: str
-    background: Path | None = None  # t_b/NAME where the folder has backgrounds (our pairs' export, SRNet-Datagen's training sets)
+    background: Path | None = None  # t_b/NAME where the folder has backgrounds (our pairs' export, MOSTEL's training sets)
 
 
 def is_benchmark(path: Path) -> bool:

@@ -117,13 +117,13 @@ def info(data: Path = typer.Argument(..., help="Dataset folder."), as_json: bool
 @user_errors
 def export(
     data: Path = typer.Argument(..., help="Dataset folder (or LMDB release): words or pairs."),
-    out: Path = typer.Option(..., "--out", "-o", help="Folder to write: images/ and gt.txt (words), or SRNet/MOSTEL's folders (pairs)."),
+    out: Path = typer.Option(..., "--out", "-o", help="Folder to write: images/ and gt.txt (words), or MOSTEL's training folders (pairs)."),
     overwrite: bool = typer.Option(False, help="Replace --out when it exists."),
     progress: bool = typer.Option(True, "--progress/--no-progress", help="Show a progress bar on stderr."),
 ) -> None:
     """Write a dataset as files other tools read: words as images and a labels file (IMAGE<TAB>TEXT
     lines, gt.txt: DTRB's create_lmdb_dataset.py, PaddleOCR, eval-recognizer); pairs in
-    SRNet-Datagen's layout (i_s, t_f, t_b, mask_s, mask_t, i_t, txt, i_t.txt: MOSTEL, brush eval)."""
+    MOSTEL's training layout (i_s, t_f, t_b, mask_s, mask_t, i_t, txt, i_t.txt; brush eval reads it too)."""
     from fontsynth.export import export_dataset
 
     result = export_dataset(data, out, overwrite, progress)

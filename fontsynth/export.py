@@ -4,7 +4,9 @@
   `gt.txt`, one `images/NNNNNNNNN.png<TAB>TEXT` line per sample in index order: the input of
   DTRB's `create_lmdb_dataset.py` and PaddleOCR's recognition label files, and what
   `fontsynth.external` reads back (`eval-recognizer --data out/gt.txt`).
-- **pairs**: the layout of SRNet-Datagen that MOSTEL trains and evaluates on: `i_s/` (style
+- **pairs**: the layout MOSTEL trains and evaluates on (SRNet-Datagen's folders, without its
+  text skeletons `t_sk/` and plain targets `t_t/` that only SRNet's training reads, plus
+  MOSTEL's `mask_s/`, `txt/` and `i_t.txt`): `i_s/` (style
   image, text A), `t_f/` (text B in the same style: the target), `t_b/` (the background),
   `mask_s/` and `mask_t/` (the masks of A and B), `i_t/` (B in the standard font), `txt/NAME.txt`
   (text A) and `i_t.txt` (`NAME TEXT_B` lines), each image `NNNNNNNNN.png` in every folder (an
