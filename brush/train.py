@@ -71,6 +71,8 @@ class LossConfig:
     r1: float = 0.0  # R1 penalty weight on the discriminator (10 with the stylegan2 discriminator)
     feature_layers: tuple[str, ...] = FEATURE_LAYERS
     content_steps: int = 0  # phase 1: content autoencoder for this many steps, then the joint objective
+    joint_warmup: int = 200  # steps of a second linear LR warmup when the joint objective starts (ours: without it a long
+    # `small` schedule's generator died at the switch, its sigmoid saturated, and never recovered: BENCHMARKS.md)
     inversion: float = 0.2  # fraction of pairs shown with style and target inverted (without model.polarity it would only learn dark text)
     ema_decay: float = 0.999
 
@@ -81,8 +83,8 @@ class LossConfig:
             raise ValueError("loss weights must not be negative")
         if self.adversarial_loss not in L.ADVERSARIAL:
             raise ValueError(f"adversarial_loss must be one of {', '.join(L.ADVERSARIAL)}, got {self.adversarial_loss!r}")
-        if not 0 <= self.inversion <= 1 or not 0 <= self.placement_teacher <= 1 or not 0 <= self.ema_decay < 1 or self.content_steps < 0:
-            raise ValueError("inversion and placement_teacher must be in [0, 1], ema_decay in [0, 1) and content_steps at least 0")
+        if not 0 <= self.inversion <= 1 or not 0 <= self.placement_teacher <= 1 or not 0 <= self.ema_decay < 1 or min(self.content_steps, self.joint_warmup) < 0:
+            raise ValueError("inversion and placement_teacher must be in [0, 1], ema_decay in [0, 1), content_steps and joint_warmup at least 0")
 
 
 PRESETS: dict[str, dict[str, dict]] = {
@@ -90,7 +92,7 @@ PRESETS: dict[str, dict[str, dict]] = {
         "model": {"height": 32, "width": 128, "widths": (8, 16, 32), "style_dim": 32, "d_widths": (8, 16)},
         "train": {"steps": 40, "batch_size": 8, "lr": 2e-3, "warmup_steps": 5, "val_every": 20, "checkpoint_every": 20, "log_every": 10},
         "data": {"val_samples": 16},
-        "losses": {"content_steps": 10},
+        "losses": {"content_steps": 10, "joint_warmup": 5},
     },
     "small": {  # a CPU-sized brush: narrow, at half the canvas (32x128; a 64x256 step costs 4x)
         "model": {"height": 32, "width": 128, "widths": (16, 32, 64, 128), "style_dim": 128, "d_widths": (32, 64, 128)},
@@ -245,6 +247,16 @@ class BrushTask:
         assert set(terms) <= set(self.term_names), f"loss terms {sorted(set(terms) - set(self.term_names))} are not in term_names"
         self.terms = {name: value.detach().float() for name, value in terms.items()}
         return sum(terms.values())
+
+    def lr_scale(self, step: int) -> float:
+        """1 in the content phase; from the joint objective's first step, a linear warmup over
+        `joint_warmup` steps. The new terms (OCR, adversarial, cycle) arrive with gradients Adam's
+        moments have not seen; at full rate their first updates could saturate the generator's
+        sigmoid for good."""
+        c = self.config
+        if step < c.content_steps or not c.joint_warmup:
+            return 1.0
+        return min(1.0, (step - c.content_steps + 1) / c.joint_warmup)
 
     def after_step(self, model: Brush, step: int) -> None:
         model.update_ema(min(self.config.ema_decay, (1 + step) / (10 + step)))  # a short run's EMA does not lag behind

@@ -148,6 +148,12 @@ def task_parts(task: Task, model: nn.Module) -> dict[str, nn.Module]:
     return task.parts(model) if hasattr(task, "parts") else {"model": model}
 
 
+def lr_scale(task: Task, step: int) -> float:
+    """The task's own factor on the schedule's learning rate at `step` (1 unless the task has
+    `lr_scale`: brush warms up again when its joint objective starts)."""
+    return task.lr_scale(step) if hasattr(task, "lr_scale") else 1.0
+
+
 def step_losses(task: Task, parts: dict[str, nn.Module], batch: dict, device: torch.device, step: int) -> Iterator[tuple[str, torch.Tensor, int]]:
     """(part, loss, images) in the order the parts are stepped."""
     if hasattr(task, "losses"):
@@ -562,7 +568,7 @@ def train(model: nn.Module, task: Task, train_data: Dataset, val_data: Dataset |
     model.train()
     with _StopRequest() as stop, progress_bar("train", config.steps or 1, "steps", enabled=config.progress and dist.main, done=step) as advance:
         for batch in loader_for(train_data, batches):
-            lr = learning_rate(config, step, max(step / last_step, elapsed() / budget if budget else 0.0))
+            lr = learning_rate(config, step, max(step / last_step, elapsed() / budget if budget else 0.0)) * lr_scale(task, step)
             for optimizer in optimizers.values():
                 for group in optimizer.param_groups:
                     group["lr"] = lr

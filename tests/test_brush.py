@@ -893,3 +893,11 @@ def test_eval_on_a_benchmark_folder_in_mostels_layout(run, pairs, tmp_path):
     (bench / "i_t.txt").write_text("0.png hello\nmissing.png world\n")
     bad = invoke("eval", run, "--data", bench, "--out", tmp_path / "d")
     assert bad.exit_code == 2 and "lacks 1 style image(s) that i_t.txt names, the first" in bad.output
+
+
+def test_the_joint_objective_starts_with_a_second_warmup():
+    task = BrushTask(LossConfig(content_steps=300, joint_warmup=200), Frozen())
+    assert [task.lr_scale(s) for s in (0, 299, 300, 399, 499, 500, 4000)] == [1.0, 1.0, 1 / 200, 0.5, 1.0, 1.0, 1.0]
+    assert BrushTask(LossConfig(content_steps=300, joint_warmup=0), Frozen()).lr_scale(300) == 1.0
+    with pytest.raises(ValueError, match="joint_warmup at least 0"):
+        LossConfig(joint_warmup=-1)

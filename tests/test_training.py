@@ -290,3 +290,17 @@ def test_each_models_training_step_runs_under_bf16_autocast_close_to_float32(nam
     assert losses[True].keys() == losses[False].keys()
     for part, loss in losses[False].items():
         assert math.isfinite(losses[True][part]) and losses[True][part] == pytest.approx(loss, rel=0.05, abs=1e-3), part
+
+
+def test_a_tasks_lr_scale_multiplies_the_schedule(tmp_path):
+    """A task may scale the schedule's learning rate by step (brush's second warmup): the lr
+    logged is the schedule's times the task's factor."""
+    class Halved(type(task())):
+        def lr_scale(self, step):
+            return 0.5 if step >= 4 else 1.0
+
+    c = config(log_every=1)
+    train(make(), Halved(["a", "b", "c", "d"], {}), Stripes(16), None, c, RunFolder(tmp_path), {"kind": "test"})
+    logged = [r["lr"] for r in RunFolder(tmp_path).read_metrics()]
+    expected = [learning_rate(c, s, s / c.steps) * (0.5 if s >= 4 else 1.0) for s in range(c.steps)]
+    assert [float(v) for v in logged] == pytest.approx(expected, rel=1e-5)  # metrics.csv keeps 6 digits
