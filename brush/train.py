@@ -19,6 +19,7 @@ term of the generator's loss (`<term>_term`; they add up to `generator_loss`).
 
 from __future__ import annotations
 
+import sys
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
@@ -130,6 +131,22 @@ class Frozen:
             if net is not None:
                 net.to(device)
         return self
+
+
+COLLAPSED_SPREAD = 0.02  # outputs whose pixels vary less than this (per channel, on average) are flat: no text drawn
+COLLAPSED_MARGIN = 0.005  # ... and saturated when their values lie this close to 0 or 1 on average
+
+
+def collapsed(outputs: torch.Tensor) -> bool:
+    """Whether N x C x H x W outputs in [0, 1] are what a generator whose sigmoid has saturated
+    draws: flat (each image's per-channel standard deviation below COLLAPSED_SPREAD on average)
+    and at the sigmoid's ends (values within COLLAPSED_MARGIN of 0 or 1 on average). With no
+    gradient through the sigmoid such a generator does not recover. (The dead run of
+    BENCHMARKS.md: 0.005 and 0.0; a healthy one after 750 steps: 0.074 and 0.33; early grey
+    outputs are flat-ish but not saturated.)"""
+    outputs = outputs.float()
+    flat = float(outputs.flatten(2).std(dim=2).mean()) < COLLAPSED_SPREAD
+    return flat and float(torch.minimum(outputs, 1 - outputs).mean()) < COLLAPSED_MARGIN
 
 
 def nan_mean(parts: list[torch.Tensor]) -> float:
@@ -284,6 +301,9 @@ class BrushTask:
                 placed.append(placement_box_iou(moved, x["content-b"], x["mask-b"]))
             count += len(mse)
             if self._sample is None:
+                if collapsed(out):
+                    print("warning: the generator draws a flat image for every validation pair (its sigmoid has saturated, and "
+                          "it will not recover); start again with a lower --lr or a longer losses.joint_warmup", file=sys.stderr)
                 shown = x["content-b"] if moved is None else warp(x["content-b"], moved)  # what the generator saw
                 columns = dict(zip(SAMPLE_COLUMNS, (x["image"], shown, out, x["target"], mask)))
                 if background is not None:

@@ -901,3 +901,27 @@ def test_the_joint_objective_starts_with_a_second_warmup():
     assert BrushTask(LossConfig(content_steps=300, joint_warmup=0), Frozen()).lr_scale(300) == 1.0
     with pytest.raises(ValueError, match="joint_warmup at least 0"):
         LossConfig(joint_warmup=-1)
+
+
+def test_a_generator_that_draws_flat_images_is_reported(pairs, capsys):
+    from torch.utils.data import DataLoader
+
+    from brush.train import FIELDS, VAL_FIELDS, collapsed
+    from fontsynth.torchdata import ShardDataset
+
+    rng = torch.Generator().manual_seed(0)
+    flat = torch.ones(4, 3, 8, 8)
+    flat[1] = 0  # an inverted style's flat image: still flat
+    flat[2, 1, 0, 0] = 0  # a stray pixel, as the dead run drew
+    assert collapsed(flat) and not collapsed(torch.rand(4, 3, 8, 8, generator=rng))
+    assert not collapsed(torch.full((4, 3, 8, 8), 0.6))  # flat grey, as outputs start: not saturated
+    model = tiny_brush(width=128)
+    data = ShardDataset(pairs / "test", fields=(*FIELDS, *VAL_FIELDS), size=(32, 128), channels=3)
+    task = BrushTask(LossConfig(), Frozen())
+    task.validate(model.eval(), DataLoader(data, batch_size=6), torch.device("cpu"))
+    assert "warning" not in capsys.readouterr().err  # an untrained generator still varies with its inputs
+    with torch.no_grad():
+        for g in (model.g, model.g_ema):
+            g.generator.to_image.bias.fill_(100.0)  # every pixel's sigmoid saturated: what the dead runs drew
+    task.validate(model.eval(), DataLoader(data, batch_size=6), torch.device("cpu"))
+    assert "the generator draws a flat image for every validation pair" in capsys.readouterr().err
