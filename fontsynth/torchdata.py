@@ -161,7 +161,33 @@ def class_table(root: Path, manifest: Manifest) -> tuple[list[str], str]:
     return sorted(fonts), "".join(sorted(chars))
 
 
-class ShardDataset(TorchDataset):
+class _ReadsLmdb(TorchDataset):
+    """LMDB environments opened lazily in the process that reads, through the shared registry
+    (a forked DataLoader worker reopens its own; pickling carries none)."""
+
+    def __init__(self) -> None:
+        self._envs: dict[Path, object] = {}
+        self._pid = -1
+
+    def _env_at(self, path: Path):
+        if self._pid != os.getpid():  # a new process (forked worker): the shared registry reopens
+            self._envs, self._pid = {}, os.getpid()
+        if path not in self._envs:
+            self._envs[path] = ENVIRONMENTS.acquire(path)
+        return self._envs[path]
+
+    def close(self) -> None:
+        """Release the LMDBs this process opened (reopened on the next read)."""
+        if self._pid == os.getpid():
+            for path in self._envs:
+                ENVIRONMENTS.release(path)
+        self._envs = {}
+
+    def __getstate__(self) -> dict:
+        return {**self.__dict__, "_envs": {}, "_pid": -1}
+
+
+class ShardDataset(_ReadsLmdb):
     """A rendered dataset as a map-style torch dataset (see the module docstring).
 
     `size` = (height, width) of the image tensors, `channels` 1 (grey) or 3 (RGB) for
@@ -171,6 +197,7 @@ class ShardDataset(TorchDataset):
 
     def __init__(self, root: str | Path, fields: Sequence[str] = ("image", "label"), size: str | tuple[int, int] = (32, 128),
                  channels: int = 1, optional: Sequence[str] = ()):
+        super().__init__()
         self.root = dataset_root(Path(root))
         manifest = read_manifest(self.root)
         self.size = _canvas(size)
@@ -187,8 +214,6 @@ class ShardDataset(TorchDataset):
         self.class_of = {font: k for k, font in enumerate(self.classes)}
         self.font_names = dataset_font_names(self.root)
         self._offsets = np.cumsum([0] + [s.count for s in self.shards]).tolist()  # position of each shard's first sample
-        self._envs: dict = {}
-        self._pid = -1
 
     def _fields_of_first_shard(self) -> list[str]:
         with ShardReader(self.root / self.shards[0].name) as reader:
@@ -205,23 +230,9 @@ class ShardDataset(TorchDataset):
         k = bisect.bisect_right(self._offsets, position) - 1
         return self.shards[k], position - self._offsets[k] + 1
 
-    def _env(self, name: str):
-        if self._pid != os.getpid():  # a new process (forked worker): the shared registry reopens
-            self._envs, self._pid = {}, os.getpid()
-        if name not in self._envs:
-            self._envs[name] = ENVIRONMENTS.acquire(self.root / name)
-        return self._envs[name]
-
-    def close(self) -> None:
-        """Release the shards this process opened (reopened on the next read)."""
-        if self._pid == os.getpid():
-            for name in self._envs:
-                ENVIRONMENTS.release(self.root / name)
-        self._envs = {}
-
     def __getitem__(self, position: int) -> dict:
         shard, local = self.locate(position)
-        with self._env(shard.name).begin() as txn:
+        with self._env_at(self.root / shard.name).begin() as txn:
             values = {key: txn.get(sample_key(key, local)) for key in self._keys}
         missing = [k for k, v in values.items() if v is None]
         if missing:
@@ -236,9 +247,6 @@ class ShardDataset(TorchDataset):
         """Every label, in item order (no image decoded)."""
         reader = ShardDataset(self.root, fields=("label",), size=self.size, channels=self.channels)
         return [reader[i]["label"] for i in range(len(reader))]
-
-    def __getstate__(self) -> dict:
-        return {**self.__dict__, "_envs": {}, "_pid": -1}
 
 
 class RenderDataset(TorchDataset):
@@ -313,7 +321,7 @@ def _channels(channels: int) -> int:
     return channels
 
 
-class ExternalDataset(TorchDataset):
+class ExternalDataset(_ReadsLmdb):
     """A word-image dataset made by another tool (`fontsynth.external`: DTRB-layout LMDBs or a
     labels file), map-style, with `ShardDataset`'s item contract for the fields it can hold:
     `image` (decoded as `classify` and `recognize` decode a file), `label`, `index`, and for a
@@ -326,6 +334,7 @@ class ExternalDataset(TorchDataset):
                  channels: int = 1, optional: Sequence[str] = ()):
         from fontsynth.external import FIELDS, external_parts
 
+        super().__init__()
         self.root = Path(root)
         fields = tuple(fields)
         allowed = (*FIELDS, "font") if self.root.is_file() else FIELDS  # a labels file's text may name fonts
@@ -344,25 +353,9 @@ class ExternalDataset(TorchDataset):
         self.font_names: dict[str, dict[str, str]] = {}
         self.font_ids: dict[str, str] = {}  # the `font` of a text column value, where `name_fonts` gave one
         self._charset: str | None = None
-        self._envs: dict = {}
-        self._pid = -1
 
     def __len__(self) -> int:
         return self._offsets[-1]
-
-    def _env(self, part):
-        if self._pid != os.getpid():  # a new process (forked worker): the shared registry reopens
-            self._envs, self._pid = {}, os.getpid()
-        if part.path not in self._envs:
-            self._envs[part.path] = ENVIRONMENTS.acquire(part.path)
-        return self._envs[part.path]
-
-    def close(self) -> None:
-        """Release the LMDBs this process opened (reopened on the next read)."""
-        if self._pid == os.getpid():
-            for path in self._envs:
-                ENVIRONMENTS.release(path)
-        self._envs = {}
 
     def describe(self) -> str:
         """What a run reads, in one line: each LMDB (path under the root) or the labels file, with its count."""
@@ -388,7 +381,7 @@ class ExternalDataset(TorchDataset):
         from fontsynth.external import lmdb_labels
 
         return [text for part in self.parts
-                for text in ([t for _, t in part.entries] if part.entries is not None else lmdb_labels(self._env(part), part.count))]
+                for text in ([t for _, t in part.entries] if part.entries is not None else lmdb_labels(self._env_at(part.path), part.count))]
 
     @property
     def charset(self) -> str:
@@ -405,7 +398,7 @@ class ExternalDataset(TorchDataset):
         if part.entries is not None:
             image, text = part.entries[local]
             return image, text
-        with self._env(part).begin() as txn:
+        with self._env_at(part.path).begin() as txn:
             data, label = txn.get(sample_key("image", local + 1)), txn.get(sample_key("label", local + 1))
         return data, (label or b"").decode("utf-8", errors="replace")
 
@@ -435,6 +428,3 @@ class ExternalDataset(TorchDataset):
             elif name == "index":
                 item[name] = position
         return {name: item[name] for name in self.fields}
-
-    def __getstate__(self) -> dict:
-        return {**self.__dict__, "_envs": {}, "_pid": -1}
