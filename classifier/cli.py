@@ -246,7 +246,7 @@ def eval_recognizer(
     require("torch", "train", "eval-recognizer")
     from classifier.data import open_dataset
     from classifier.recognizer import Reader
-    from classifier.recognizer.evaluate import recognition_metrics, write_report
+    from classifier.recognizer.evaluate import metrics_by_group, recognition_metrics, write_report
     from classifier.recognizer.task import describe_dropped, read_dataset
     from classifier.slices import accuracy_by_slice, describe_hardest
     from fontsynth.torchdata import ExternalDataset
@@ -262,7 +262,8 @@ def eval_recognizer(
     if metas:
         report["by_effect"] = accuracy_by_slice(metas, [p == t for p, t in zip(reading.predictions, reading.truths)])
     if isinstance(dataset, ExternalDataset) and len(dataset.parts) > 1:  # DTRB's evaluation/: a figure per benchmark
-        report["by_dataset"] = by_part(dataset, reading)
+        names = dataset.part_names()
+        report["by_dataset"] = metrics_by_group([names[dataset.part_of(i)] for i in reading.indices], reading.predictions, reading.truths)
     folder = out or eval_folder(run, data)
     indices = [m["index"] for m in metas] if metas else reading.indices
     write_report(report, reading.worst, folder, (indices, reading.truths, reading.predictions))
@@ -278,20 +279,6 @@ def eval_recognizer(
     if "by_effect" in report:
         typer.echo(f"hardest render slices: {describe_hardest(report['by_effect'], report['n'])} (all in effects.csv, effects.png)")
     typer.echo(f"eval.json, worst.png and readings.csv -> {folder}")
-
-
-def by_part(dataset, reading) -> dict[str, dict]:
-    """recognition_metrics of the readings of each part of an ExternalDataset (each benchmark of
-    DTRB's evaluation folder), by the part's name."""
-    from classifier.recognizer.evaluate import recognition_metrics
-
-    names = dataset.part_names()
-    groups: dict[str, tuple[list[str], list[str]]] = {}
-    for index, read, truth in zip(reading.indices, reading.predictions, reading.truths, strict=True):
-        predictions, truths = groups.setdefault(names[dataset.part_of(index)], ([], []))
-        predictions.append(read)
-        truths.append(truth)
-    return {name: recognition_metrics(*groups[name]) for name in names if name in groups}
 
 
 def recognize(

@@ -95,6 +95,14 @@ def test_metrics_by_hand():
     assert m["ned"] == pytest.approx((1 / 5 + 0 + 1 / 3) / 3) and m["n"] == 3
 
 
+def test_metrics_by_group_by_hand():
+    from classifier.recognizer.evaluate import metrics_by_group
+
+    by = metrics_by_group(["IIIT", "SVT", "IIIT", "IIIT"], ["a", "b", "x", "c"], ["a", "b", "b", "c"])
+    assert list(by) == ["IIIT", "SVT"] and by["IIIT"]["n"] == 3 and by["IIIT"]["word_accuracy"] == pytest.approx(2 / 3)
+    assert by["SVT"] == recognition_metrics(["b"], ["b"])
+
+
 def test_readings_csv_by_hand(tmp_path):
     from classifier.recognizer.evaluate import write_readings
 

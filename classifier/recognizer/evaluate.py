@@ -39,6 +39,15 @@ def recognition_metrics(predictions: list[str], truths: list[str]) -> dict[str, 
     }
 
 
+def metrics_by_group(groups: list[str], predictions: list[str], truths: list[str]) -> dict[str, dict[str, float]]:
+    """`recognition_metrics` of each group's readings (`groups`: one name per reading, e.g. the
+    benchmark of DTRB's evaluation folder it came from), in the order the groups first appear."""
+    members: dict[str, list[int]] = {}
+    for k, group in enumerate(groups):
+        members.setdefault(group, []).append(k)
+    return {group: recognition_metrics([predictions[k] for k in ks], [truths[k] for k in ks]) for group, ks in members.items()}
+
+
 def write_worst(worst: list[tuple[float, object, str, str]], path: Path) -> None:
     """A sheet of errors: (normalised edit distance, image tensor, truth, prediction), worst first."""
     from PIL import Image, ImageDraw
