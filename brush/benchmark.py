@@ -26,6 +26,7 @@ import numpy as np
 import torch
 
 from fontsynth.errors import UserError
+from fontsynth.external import check_files
 
 if TYPE_CHECKING:
     from brush.evaluate import EvalRequest
@@ -65,11 +66,9 @@ def read_cases(path: Path) -> list[Case]:
         cases.append(Case(name, path / STYLES / name, targets / name if targets else None, text, backgrounds / name if backgrounds else None))
     if not cases:
         raise UserError(f"{path / TEXTS} lists no image")
-    for kind, files in (("style image", [c.style for c in cases]), ("target", [c.target for c in cases if c.target]),
-                        ("background", [c.background for c in cases if c.background])):
-        missing = [f for f in files if not f.is_file()]
-        if missing:
-            raise UserError(f"{path} lacks {len(missing):,} {kind}(s) that {TEXTS} names, the first {missing[0]}")
+    for kind, folder, files in (("style image", STYLES, [c.style for c in cases]), ("target", TARGETS, [c.target for c in cases if c.target]),
+                                ("background", BACKGROUNDS, [c.background for c in cases if c.background])):
+        check_files(files, f"{path / TEXTS} names", kind, f"{folder}/ should hold an image of each name")
     return cases
 
 
@@ -84,7 +83,7 @@ def evaluate_benchmark(request: EvalRequest) -> dict:
     import json
 
     from brush.edit import Editor
-    from brush.evaluate import Totals, image_metrics, run_judges, write_outputs
+    from brush.evaluate import Totals, add_scores, image_metrics, per_output, run_judges, write_outputs
     from classifier.plots import write_tensor_grid
     from fontsynth.canvas import read_image
     from fontsynth.progress import tracked
@@ -129,13 +128,10 @@ def evaluate_benchmark(request: EvalRequest) -> dict:
     truths = [c.text for c in cases]
     report: dict = {"n": len(cases), "data": str(request.data), "model": str(request.model), "layout": "MOSTEL (i_s, t_f, i_t.txt)",
                     "true_placement": False}
-    per = {name: totals[name].means() | {"perfect": totals[name].perfect} for name in names} if scored else {"model": {}}
+    per = per_output(totals) if scored else {"model": {}}
     notes: list[str] = [] if scored else [f"{request.data} has no {TARGETS}/ (ground truth): only the judges score"]
     run_judges(request, editor.payload, images, sources, truths, per, report, notes)
-    report |= per["model"]
-    report["rec_acc"] = per["model"].get("rec_acc")
-    report["baselines"] = {"style_image": per["style"], **({"background": per["background"]} if "background" in per else {})} if scored else {}
-    report["notes"] = notes
+    add_scores(report, per, notes)
     folder = Path(request.out)
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "eval.json").write_text(json.dumps(report, indent=2) + "\n")

@@ -68,7 +68,7 @@ def edit(
 ) -> None:
     """Rewrite the text of a word image (or of a box or quad in a photo) in its own style, or erase it."""
     require("torch", "train", "brush edit")
-    from brush.edit import Editor, parse_box, parse_quad, write_image
+    from brush.edit import Editor, check_output, parse_box, parse_quad, write_image
     from classifier.cli import read_images
 
     if jobs is not None:
@@ -83,8 +83,7 @@ def edit(
         raise UserError("give IMAGE and -o OUTPUT (or --jobs FILE)")
     if (text is None) == (not erase):
         raise UserError("give either --text NEW (rewrite the text) or --erase (remove it)")
-    if output.suffix.lower() not in (".png", ".jpg", ".jpeg"):
-        raise UserError(f"-o {output}: write .png, .jpg or .jpeg")
+    check_output(output)
     region = {"box": parse_box(box) if box else None, "quad": parse_quad(quad) if quad else None}
     (picture,) = read_images([image])
     write_image(Editor(model, device).edit(picture, None if erase else text, **region), output)
@@ -203,7 +202,7 @@ def stylize(
 ) -> None:
     """Optimisation-based style transfer (Gatys; MRF and semantic patch losses): no training needed."""
     require("torch", "train", "brush stylize")
-    from brush.edit import write_image
+    from brush.edit import check_output, write_image
     from brush.features import load_feature_net
     from brush.stylize import StylizeConfig, scale_sizes, to_image
     from brush.stylize import stylize as run
@@ -211,8 +210,7 @@ def stylize(
     from classifier.training import pick_device
     from fontsynth.progress import progress_bar
 
-    if output.suffix.lower() not in (".png", ".jpg", ".jpeg"):
-        raise UserError(f"-o {output}: write .png, .jpg or .jpeg")
+    check_output(output)
     if save_every < 0:
         raise UserError(f"--save-every must be at least 0 (got {save_every})")
     try:

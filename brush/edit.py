@@ -205,8 +205,7 @@ def read_jobs(path: Path) -> list[Job]:
                 edits = tuple(parse_edit(e) for e in listed)
             else:
                 edits = (parse_edit(fields),)
-            if output.suffix.lower() not in (".png", ".jpg", ".jpeg"):
-                raise UserError(f"output {output}: write .png, .jpg or .jpeg")
+            check_output(output, "output")
         except UserError as e:
             raise UserError(f"{where}: {e}") from None
         jobs.append(Job(image, output, edits, where))
@@ -346,13 +345,21 @@ def blend(old: np.ndarray, new: np.ndarray, alpha: np.ndarray) -> np.ndarray:
     return (alpha * new + (1 - alpha) * old + 0.5).astype(np.uint8)
 
 
+OUTPUT_SUFFIXES = (".png", ".jpg", ".jpeg")
+
+
+def check_output(path: Path, option: str = "-o") -> None:
+    """An error naming `option` unless `path` is a PNG or JPEG file name (checked before any work)."""
+    if Path(path).suffix.lower() not in OUTPUT_SUFFIXES:
+        raise UserError(f"{option} {path}: write .png, .jpg or .jpeg")
+
+
 def write_image(image: np.ndarray, path: Path) -> None:
     """PNG or JPEG by the file's extension; nothing is written for another extension."""
     from PIL import Image
 
+    check_output(path)
     suffix = path.suffix.lower()
-    if suffix not in (".png", ".jpg", ".jpeg"):
-        raise UserError(f"-o {path}: write .png, .jpg or .jpeg")
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.name + ".tmp")
     Image.fromarray(image).save(tmp, format="PNG" if suffix == ".png" else "JPEG", quality=95)

@@ -337,23 +337,20 @@ def evaluate_run(request: EvalRequest) -> dict:
                 if removed is not None:
                     sample["background out"] = removed[:8].float().cpu()
     report: dict = {"n": len(truths), "data": str(request.data), "model": str(request.model), "true_placement": request.true_placement}
-    per = {name: totals[name].means() | {"perfect": totals[name].perfect} for name in names}
+    per = per_output(totals)
     notes: list[str] = []
     judged = run_judges(request, payload, images, sources, truths, per, report, notes)
     if fid is not None:
         reference = torch.cat(inception["target"])
         for name in names:
             per[name]["fid"] = frechet_distance(torch.cat(inception[name]), reference)
-    report |= per["model"]
+    add_scores(report, per, notes)
     for key, parts in (("content_box_iou", content_ious), ("placement_box_iou", placed_ious)):
         if parts:
             ious = torch.cat(parts)
             report[key] = float(ious[~torch.isnan(ious)].mean())
-    report["rec_acc"] = per["model"].get("rec_acc")  # null without a recognizer (see notes)
-    report["baselines"] = {"style_image": per["style"], "background": per["background"]}
     if c.background:
         report["text_removal"] = {k: v.means() for k, v in removal.items()}
-    report["notes"] = notes
     folder = Path(request.out)
     folder.mkdir(parents=True, exist_ok=True)
     if len(records) == len(truths):  # pairs rendered by a version that stores meta-b
@@ -370,6 +367,23 @@ def evaluate_run(request: EvalRequest) -> dict:
     if request.save_outputs:
         write_outputs(images["model"], truths, folder / "outputs")
     return report
+
+
+BASELINES = {"style": "style_image", "background": "background"}  # output kind -> its name under the report's "baselines"
+
+
+def per_output(totals: dict[str, Totals]) -> dict[str, dict]:
+    """Each kind of output's mean metrics and its count of images equal to their target."""
+    return {name: t.means() | {"perfect": t.perfect} for name, t in totals.items()}
+
+
+def add_scores(report: dict, per: dict[str, dict], notes: list[str]) -> None:
+    """The model's scores at the top of `report` (`rec_acc` null without a recognizer: see the
+    notes), each baseline's under `baselines`, and the notes: what both evaluations report."""
+    report |= per["model"]
+    report["rec_acc"] = per["model"].get("rec_acc")
+    report["baselines"] = {BASELINES[name]: scores for name, scores in per.items() if name != "model"}
+    report["notes"] = notes
 
 
 def run_judges(request: EvalRequest, payload: dict, images: dict[str, list[np.ndarray]], sources: list[np.ndarray], truths: list[str],

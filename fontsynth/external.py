@@ -83,11 +83,15 @@ def read_labels_file(path: Path) -> tuple[tuple[Path, str], ...]:
         entries.append(((path.parent / image), text))
     if not entries:
         raise UserError(f"{path} lists no image; a labels file has lines IMAGE<TAB>TEXT")
-    missing = [image for image, _ in entries if not image.is_file()]
-    if missing:
-        raise UserError(f"{path} names {len(missing):,} image(s) that do not exist, the first {missing[0]}; "
-                        "image paths are relative to the labels file's folder")
+    check_files([image for image, _ in entries], f"{path} names", "image", "image paths are relative to the labels file's folder")
     return tuple(entries)
+
+
+def check_files(files: list[Path], where: str, kind: str, hint: str) -> None:
+    """An error when any of `files` (named by a list file) does not exist: how many, and the first."""
+    missing = [f for f in files if not f.is_file()]
+    if missing:
+        raise UserError(f"{where} {len(missing):,} {kind}(s) that do not exist, the first {missing[0]}; {hint}")
 
 
 def external_parts(path: Path) -> list[Part]:

@@ -20,6 +20,7 @@ environments and font caches are opened lazily in the process that reads, never 
 from __future__ import annotations
 
 import bisect
+import io
 import json
 import os
 from collections.abc import Sequence
@@ -29,10 +30,12 @@ import numpy as np
 import torch
 from torch.utils.data import Dataset as TorchDataset
 
-from fontsynth.canvas import fit_to_canvas, parse_canvas
+from fontsynth.canvas import fit_to_canvas, parse_canvas, read_image
 from fontsynth.codec import decode, own_png_rows
 from fontsynth.dataset import dataset_root
 from fontsynth.errors import UserError
+from fontsynth.external import FIELDS as EXTERNAL_FIELDS
+from fontsynth.external import UNREADABLE, external_parts, lmdb_labels
 from fontsynth.shards import ENVIRONMENTS, IMAGE_FIELDS, LABEL_FIELDS, RECORD_FIELDS, Manifest, ShardReader, ShardRecord, read_manifest, sample_key
 
 DERIVED_FIELDS = ("class_id", "index")  # computed, not stored
@@ -332,12 +335,10 @@ class ExternalDataset(_ReadsLmdb):
 
     def __init__(self, root: str | Path, fields: Sequence[str] = ("image", "label"), size: str | tuple[int, int] = (32, 128),
                  channels: int = 1, optional: Sequence[str] = ()):
-        from fontsynth.external import FIELDS, external_parts
-
         super().__init__()
         self.root = Path(root)
         fields = tuple(fields)
-        allowed = (*FIELDS, "font") if self.root.is_file() else FIELDS  # a labels file's text may name fonts
+        allowed = (*EXTERNAL_FIELDS, "font") if self.root.is_file() else EXTERNAL_FIELDS  # a labels file's text may name fonts
         unknown = [f for f in fields if f not in allowed]
         if unknown:
             raise UserError(f"{self.root} is a dataset of images and texts made by another tool: it has no field(s) {', '.join(unknown)}: "
@@ -378,8 +379,6 @@ class ExternalDataset(_ReadsLmdb):
 
     def labels(self) -> list[str]:
         """Every label, in item order (no image decoded)."""
-        from fontsynth.external import lmdb_labels
-
         return [text for part in self.parts
                 for text in ([t for _, t in part.entries] if part.entries is not None else lmdb_labels(self._env_at(part.path), part.count))]
 
@@ -403,11 +402,6 @@ class ExternalDataset(_ReadsLmdb):
         return data, (label or b"").decode("utf-8", errors="replace")
 
     def __getitem__(self, position: int) -> dict:
-        import io
-
-        from fontsynth.canvas import read_image
-        from fontsynth.external import UNREADABLE
-
         item: dict = {}
         source, label = None, ""
         if {"image", "label", "font"} & set(self.fields):

@@ -892,7 +892,7 @@ def test_eval_on_a_benchmark_folder_in_mostels_layout(run, pairs, tmp_path):
     assert bad.exit_code == 2 and "i_t.txt:2 is not `NAME TEXT`" in bad.output
     (bench / "i_t.txt").write_text("0.png hello\nmissing.png world\n")
     bad = invoke("eval", run, "--data", bench, "--out", tmp_path / "d")
-    assert bad.exit_code == 2 and "lacks 1 style image(s) that i_t.txt names, the first" in bad.output
+    assert bad.exit_code == 2 and "i_t.txt names 1 style image(s) that do not exist, the first" in bad.output
 
 
 def test_the_joint_objective_starts_with_a_second_warmup():

@@ -174,21 +174,6 @@ def test_bad_data_from_other_tools_is_one_error_line(other_tools, reader_run, tm
         assert len(result.output.strip().splitlines()) == 1, result.output
 
 
-def test_a_damaged_shard_names_itself(other_tools, tmp_path):
-    """A fontsynth shard that lost a field: the error names the shard and how to check it."""
-    import shutil
-
-    root, _ = other_tools
-    shutil.copytree(root / "ours", tmp_path / "ours")
-    shard = next(p for p in (tmp_path / "ours").iterdir() if (p / "data.mdb").exists())
-    env = lmdb.open(str(shard), map_size=1 << 26)
-    with env.begin(write=True) as txn:
-        txn.delete(b"label-000000002")
-    env.close()
-    with pytest.raises(UserError, match=f"{shard} has no label for sample 2; run `fontsynth verify"):
-        ShardDataset(tmp_path / "ours")[1]
-
-
 def test_export_round_trips_through_the_labels_file(other_tools, small_fonts, tmp_path):
     """`fontsynth export` writes the stored bytes and labels; read back as a labels file, every
     item equals the shard's item, pixel for pixel."""

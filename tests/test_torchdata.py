@@ -196,3 +196,17 @@ def test_validation_alone_loads_its_extra_fields(small_fonts, pairs):
     stream = fly.train.dataset
     for i in range(4):
         assert torch.equal(fly.val[i]["target"], stream[i]["target"]) and fly.val[i]["label-b"] == stream[i]["label-b"]
+
+
+def test_a_damaged_shard_names_itself(words, tmp_path):
+    """A fontsynth shard that lost a field: the error names the shard and how to check it."""
+    lmdb = pytest.importorskip("lmdb")
+    shutil.copytree(words, tmp_path / "ours")
+    shard = sorted(p for p in (tmp_path / "ours").iterdir() if (p / "data.mdb").exists())[0]  # samples 0..59
+    env = lmdb.open(str(shard), map_size=1 << 26)
+    with env.begin(write=True) as txn:
+        txn.delete(b"label-000000002")
+    env.close()
+    with pytest.raises(UserError, match=f"{shard} has no label for sample 2; run `fontsynth verify"):
+        ShardDataset(tmp_path / "ours")[1]
+
