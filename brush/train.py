@@ -369,7 +369,14 @@ def prepare(model_config, sources: Sources, options: dict, resuming: bool) -> Pr
     return Prepared(model_config, BrushTask(loss, frozen), sources.train, summary)
 
 
-SPEC = TrainerSpec(kind=KIND, model="brush", presets=PRESETS, fields=FIELDS, val_fields=VAL_FIELDS, model_fields=branch_fields, prepare=prepare, sections={"losses": LossConfig})
+LOSS_LEGACY = {  # loss settings added since runs were saved, at the value that reproduces what those runs did
+    "ink": 0.0,  # the ink loss came off by default (weight 0) before it was measured
+    "placement_teacher": 0.0,  # the aligner's placement was always used before teacher forcing
+    "erase": 0.0,  # the background branch's loss was one L1 before the old text's area got its own term
+    "joint_warmup": 0,  # the joint objective started at the full learning rate
+}
+SPEC = TrainerSpec(kind=KIND, model="brush", presets=PRESETS, fields=FIELDS, val_fields=VAL_FIELDS, model_fields=branch_fields, prepare=prepare,
+                   sections={"losses": LossConfig}, legacy={"losses": LOSS_LEGACY})
 
 
 def train_brush(request: TrainRequest, on_step=None) -> RunResult:

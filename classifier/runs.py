@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
@@ -62,6 +62,15 @@ class TrainerSpec:
     # the on-the-fly render's default --size, None: that canvas); default: the model's height x width (own-width training differs)
     val_canvas: Callable[[Any], tuple[int, int]] | None = None  # model config -> the canvas --val-data is prepared on (default: the
     # training canvas); the recognizer's is eval's, so that validation's figures are what eval reports
+    legacy: dict[str, dict] = field(default_factory=dict)  # per section: settings added since runs were saved, each with the
+    # value a run saved before it used (today's default may differ), so that --resume goes on as the run began
+
+    def __post_init__(self):
+        for name, values in self.legacy.items():
+            known = {f.name for f in fields(self.sections[name])} if name in self.sections else set()
+            unknown = sorted(set(values) - known)
+            if unknown:
+                raise ValueError(f"{self.kind}: legacy values for {', '.join(unknown)}, not settings of a section {name!r}")
 
 
 def read_config_file(path: str | Path | None, sections: tuple[str, ...] = ("model", "train", "data")) -> dict[str, dict]:
@@ -96,6 +105,13 @@ def time_alone(*given: dict) -> dict:
     return {"steps": 0} if timed else {}
 
 
+def saved_sections(spec: TrainerSpec, saved: dict) -> dict:
+    """The model's own config sections (brush's "losses") as a run folder saved them; a setting
+    the saved section lacks takes its legacy value, else today's default."""
+    return {name: config_from_dict(kind, {**spec.legacy.get(name, {}), **saved.get(name, {})}, source=f"saved {name} config")
+            for name, kind in spec.sections.items()}
+
+
 def start_run(spec: TrainerSpec, request: TrainRequest, on_step=None) -> RunResult:
     run = RunFolder(request.out)
     given_train = dict(request.train or {})
@@ -112,7 +128,7 @@ def start_run(spec: TrainerSpec, request: TrainRequest, on_step=None) -> RunResu
         data_config = config_from_dict(DataConfig, saved["data"], source="saved data config")
         train_config = config_from_dict(TrainConfig, {**TRAIN_LEGACY, **saved["train"], **given_train}, source="resumed train config")
         options, preset = saved.get("options", {}), saved.get("preset")
-        extra = {name: config_from_dict(kind, saved.get(name, {}), source=f"saved {name} config") for name, kind in spec.sections.items()}
+        extra = saved_sections(spec, saved)
     else:
         if run.last.exists():
             raise UserError(f"{run.path} already holds a run; continue it with --resume or choose another --out")

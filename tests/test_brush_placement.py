@@ -166,6 +166,20 @@ def test_legacy_values_must_name_config_fields():
         register("removed-test", Config, removed={"size": 1})(lambda c: None)
 
 
+def test_a_run_saved_before_later_loss_settings_resumes_with_what_it_ran():
+    from brush.train import LOSS_LEGACY, SPEC, LossConfig
+    from classifier.runs import saved_sections
+
+    today = dataclasses.asdict(LossConfig())
+    old = saved_sections(SPEC, {"losses": {k: v for k, v in today.items() if k not in LOSS_LEGACY}})["losses"]
+    assert (old.ink, old.placement_teacher, old.erase, old.joint_warmup) == (0.0, 0.0, 0.0, 0)  # not today's 10, 0.5, 30, 200
+    assert old.target == LossConfig().target and old.feature_layers == LossConfig().feature_layers  # the rest as saved
+    assert saved_sections(SPEC, {"losses": today})["losses"] == LossConfig()  # a run that saved them keeps its values
+    assert saved_sections(SPEC, {})["losses"].joint_warmup == 0  # a section missing altogether
+    with pytest.raises(ValueError, match="warmup"):
+        dataclasses.replace(SPEC, legacy={"losses": {"warmup": 0}})
+
+
 @pytest.mark.parametrize("ink_skip", [False, True])
 def test_a_config_saved_with_a_removed_option_loads_only_with_the_value_todays_model_means(ink_skip, tmp_path):
     from brush.edit import load_brush
