@@ -8,8 +8,11 @@
   text skeletons `t_sk/` and plain targets `t_t/` that only SRNet's training reads, plus
   MOSTEL's `mask_s/`, `txt/` and `i_t.txt`): `i_s/` (style
   image, text A), `t_f/` (text B in the same style: the target), `t_b/` (the background),
-  `mask_s/` and `mask_t/` (the masks of A and B), `i_t/` (B in the standard font), `txt/NAME.txt`
-  (text A) and `i_t.txt` (`NAME TEXT_B` lines), each image `NNNNNNNNN.png` in every folder (an
+  `mask_s/` and `mask_t/` (the masks of A and B), `i_t/` (B in the standard font), `i_t.txt`
+  (`NAME TEXT_B` lines: the text MOSTEL draws as its content image), `txt/NAME.txt` (text B again:
+  MOSTEL's loader takes the last word of its first line as what its recognizer must read in the
+  edited image, the target's text) and, ours, `i_s.txt` (`NAME TEXT_A` lines: the style
+  image's own text, which MOSTEL's layout does not hold), each image `NNNNNNNNN.png` in every folder (an
   image stored as JPEG, as the JPEG effect leaves some, is written as the PNG of its decoded
   pixels, so the names match across folders and nothing more is lost); `brush eval --data
   OUT` reads it as it reads Tamper-Syn2k. MOSTEL's own loader splits `i_t.txt` lines at
@@ -22,6 +25,7 @@ export leaves no output that looks finished."""
 from __future__ import annotations
 
 import shutil
+from contextlib import nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -34,6 +38,7 @@ LABELS_FILE = "gt.txt"
 IMAGES = "images"
 PAIR_FOLDERS = {"image": "i_s", "target": "t_f", "background": "t_b", "mask": "mask_s", "mask-b": "mask_t", "content-b": "i_t"}
 PAIR_TEXTS = "i_t.txt"
+STYLE_TEXTS = "i_s.txt"  # ours: text A of each style image
 
 
 @dataclass
@@ -83,18 +88,19 @@ def export_dataset(data: Path, out: Path, overwrite: bool = False, progress: boo
     result = Exported(len(ds), PAIR_TEXTS if pairs else LABELS_FILE)
     try:
         with progress_bar("exporting", len(ds), "samples", progress) as advance, \
-                open(staging / result.labels, "w", encoding="utf-8", newline="\n") as labels:
+                open(staging / result.labels, "w", encoding="utf-8", newline="\n") as labels, \
+                open(staging / STYLE_TEXTS, "w", encoding="utf-8", newline="\n") if pairs else nullcontext() as style_texts:
             for k, index in enumerate(ds.indices(), 1):
                 sample = ds[index]
                 if pairs:
                     name = f"{index:09d}.png"
                     for field, folder in PAIR_FOLDERS.items():
                         (staging / folder / name).write_bytes(as_png(sample[field]))
-                    text_b = single_line(sample["label-b"].decode("utf-8"), index, data)
+                    text_a, text_b = (single_line(sample[key].decode("utf-8"), index, data) for key in ("label", "label-b"))
                     result.spaced += any(c.isspace() for c in text_b)
-                    (staging / "txt" / f"{Path(name).stem}.txt").write_text(single_line(sample["label"].decode("utf-8"), index, data) + "\n",
-                                                                            encoding="utf-8")
+                    (staging / "txt" / f"{Path(name).stem}.txt").write_text(text_b + "\n", encoding="utf-8")
                     labels.write(f"{name} {text_b}\n")
+                    style_texts.write(f"{name} {text_a}\n")
                 else:
                     name = f"{IMAGES}/{image_name(index, sample['image'])}"
                     (staging / name).write_bytes(sample["image"])

@@ -216,7 +216,10 @@ def test_pairs_export_in_srnet_and_mostels_layout(small_fonts, tmp_path):
                 assert written[:4] == b"\x89PNG" and np.array_equal(decode(written), decode(stored)), (field, i)
             else:
                 assert written == stored, (field, i)
-        assert (tmp_path / "p" / "txt" / f"{i:09d}.txt").read_text() == ds[i]["label"].decode() + "\n"
+        # MOSTEL's loader: the last word of txt/NAME.txt's first line is what its recognizer must read in the edit, text B
+        assert (tmp_path / "p" / "txt" / f"{i:09d}.txt").read_text() == ds[i]["label-b"].decode() + "\n"
+    style_texts = (tmp_path / "p" / "i_s.txt").read_text(encoding="utf-8").splitlines()
+    assert style_texts == [f"{i:09d}.png {ds[i]['label'].decode()}" for i in range(6)]  # text A, which MOSTEL's layout lacks
     cases = read_cases(tmp_path / "p")
     assert is_benchmark(tmp_path / "p") and [c.text for c in cases] == [ds[i]["label-b"].decode() for i in range(6)]
     spaced = sum(" " in ds[i]["label-b"].decode() for i in range(6))
