@@ -6,6 +6,10 @@
 - `embed(images)` -> the penultimate features (N x hidden): brush's typeface loss.
 - `features(images, layers)` -> {name: activation} for names relu1_1 ... relu5_3 (and
   pool1 ... pool5): the feature network of perceptual, Gram and style-transfer losses.
+- `gram_layers` (none in torchvision's layout, relu3_1 in `small`): the Gram matrix of each such
+  layer's channels (`gram_features`: which features fire together, wherever they are) joins the
+  pooled features that the fully connected layers read, so the embedding carries the layer's
+  style statistics as well as the layout of the word.
 
 The layers are numbered as torchvision's VGG (its `features.N` are our `convs.N`, its
 `classifier.N` ours), so a local torchvision VGG16 state_dict loads into it
@@ -43,6 +47,8 @@ class VGGConfig:
     pool: tuple[int, ...] = (2, 8)  # adaptive average pool before the classifier: (7, 7) is ImageNet's
     input_norm: str = "imagenet"  # imagenet: fixed mean/std; image: each image to zero mean, unit std; polarity: image, text made dark
     stem_stride: int = 1  # stride of the first convolution: 2 reads a 64x256 canvas at about the cost of 32x128
+    gram_layers: tuple[str, ...] = ()  # feature layers (relu3_1) whose style statistics, their Gram matrices, join the pooled features
+    gram_channels: int = 64  # each such layer is first reduced to this many channels by a 1x1 convolution (gram_channels ** 2 features)
 
     def __post_init__(self):
         if self.in_channels not in (1, 3):
@@ -59,8 +65,25 @@ class VGGConfig:
             raise ValueError(f"pool must be (height, width), got {self.pool}")
         if self.input_norm not in INPUT_NORMS:
             raise ValueError(f"input_norm must be one of {', '.join(INPUT_NORMS)}, got {self.input_norm!r}")
+        relus = [name for name in layer_names(self.depths) if name.startswith("relu")]
+        if any(name not in relus for name in self.gram_layers) or len(set(self.gram_layers)) < len(self.gram_layers):
+            raise ValueError(f"gram_layers must be distinct names among {', '.join(relus)}, got {list(self.gram_layers)}")
+        if self.gram_channels < 1:
+            raise ValueError(f"gram_channels must be positive, got {self.gram_channels}")
         if self.num_classes < 1 or self.hidden < 1 or not 0 <= self.dropout < 1:
             raise ValueError("num_classes and hidden must be positive and dropout in [0, 1)")
+
+
+def gram_features(x: torch.Tensor) -> torch.Tensor:
+    """Style statistics of activations N x C x H x W: the Gram matrix of the channels over the
+    positions, divided by their number, through a signed square root (bilinear pooling, as in
+    Lin et al.'s bilinear CNNs), flattened to N x C*C. Blind to where things are: it says which
+    channels fire together (stroke widths, contrast, serifs), not where, so every word of a font
+    gives it alike."""
+    assert x.ndim == 4, f"expected N x C x H x W activations, got {tuple(x.shape)}"
+    r = x.flatten(2)
+    gram = torch.bmm(r, r.transpose(1, 2)) / r.shape[2]
+    return (gram.sign() * (gram.abs() + 1e-5).sqrt()).flatten(1)
 
 
 def layer_names(depths: tuple[int, ...]) -> list[str]:
@@ -95,6 +118,12 @@ class VGG16(nn.Module):
         self.convs = nn.Sequential(*layers)
         self.avgpool = nn.AdaptiveAvgPool2d(tuple(config.pool))
         flat = channels * config.pool[0] * config.pool[1]
+        # the Gram head: style statistics of some layers beside the pooled features, each layer reduced, then normalised
+        # to the scale of the pooled features
+        self.gram_reduce = nn.ModuleDict({name: nn.Conv2d(config.widths[int(name[4]) - 1], config.gram_channels, kernel_size=1)
+                                          for name in config.gram_layers})
+        self.gram_norm = nn.ModuleDict({name: nn.LayerNorm(config.gram_channels ** 2) for name in config.gram_layers})
+        flat += len(config.gram_layers) * config.gram_channels ** 2
         self.classifier = nn.Sequential(
             nn.Linear(flat, config.hidden), nn.ReLU(inplace=True), nn.Dropout(config.dropout),
             nn.Linear(config.hidden, config.hidden), nn.ReLU(inplace=True), nn.Dropout(config.dropout),
@@ -131,7 +160,13 @@ class VGG16(nn.Module):
 
     def forward_features(self, images: torch.Tensor) -> torch.Tensor:
         """The flattened pooled conv features (N x channels * pool)."""
-        return torch.flatten(self.avgpool(self.convs(self._check(images))), 1)
+        x, grams, start = self._check(images), [], 0
+        for name in sorted(self.config.gram_layers, key=self._index.get):
+            stop = self._index[name] + 1
+            x = self.convs[start:stop](x)  # the next layer is a convolution or a pooling: x is not changed in place
+            grams.append(self.gram_norm[name](gram_features(self.gram_reduce[name](x))))
+            start = stop
+        return torch.cat([torch.flatten(self.avgpool(self.convs[start:](x)), 1), *grams], 1)
 
     def embed(self, images: torch.Tensor) -> torch.Tensor:
         """Penultimate features (N x hidden): the output of the second hidden layer."""

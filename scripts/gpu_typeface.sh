@@ -6,6 +6,8 @@
 #   bash scripts/gpu_typeface.sh wait SECONDS         follow the run; copy metrics and curves to $OUT
 #   bash scripts/gpu_typeface.sh eval PACK            held-out renders, held-out fonts, plain Pillow
 # Needs: python3 with torch; lmdb and deflate wheels in .whl/ when the machine lacks them.
+# MODEL: model overrides as JSON for the long run, e.g. '{"gram_layers": ["relu3_1"]}' (the Gram head
+# that `small` gained on the CPU, BENCHMARKS.md session 24; `vgg16` has none until a GPU run measures it).
 set -uo pipefail
 phase=$1
 RUN=${RUN:-/tmp/typeface}
@@ -22,7 +24,8 @@ start)
     python3 scripts/bench_classifier.py model --preset vgg16 --batch-size 256 --steps 30 $args
   done
   python3 scripts/bench_classifier.py loader --preset vgg16 --fonts "$pack" --workers "$workers" --batch-size 256 --steps 40
-  echo '{"data": {"val_samples": 5000}, "train": {"val_every": 1000, "checkpoint_every": 1000, "log_every": 100}}' > /tmp/gpu.json
+  echo "{\"model\": ${MODEL:-{\}}, \"data\": {\"val_samples\": 5000}, \"train\": {\"val_every\": 1000, \"checkpoint_every\": 1000, \"log_every\": 100}}" > /tmp/gpu.json
+  python3 -c "import json; print('--config', json.load(open('/tmp/gpu.json')))" || exit 1
   setsid nohup $fs train-classifier --fonts "$pack" --on-the-fly --split train --preset vgg16 --batch-size 256 \
       --max-minutes "$minutes" --workers "$workers" --device cuda --no-progress --config /tmp/gpu.json --out "$RUN" \
       > /tmp/train.log 2>&1 < /dev/null &

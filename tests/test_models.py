@@ -143,6 +143,44 @@ def test_a_stride_two_stem_reads_twice_the_canvas_at_the_same_feature_sizes():
         make_config("vgg16", stem_stride=3)
 
 
+def test_gram_features_by_hand_and_blind_to_where_things_are():
+    from classifier.typeface import gram_features
+
+    x = torch.tensor([[1.0, 3.0], [2.0, -1.0]]).view(1, 2, 1, 2)  # two channels at two positions
+    # Gram / positions: [[(1+9)/2, (2-3)/2], [(2-3)/2, (4+1)/2]], then the signed square root
+    expected = torch.tensor([5.0, -0.5, -0.5, 2.5])
+    assert torch.allclose(gram_features(x), (expected.sign() * (expected.abs() + 1e-5).sqrt()).view(1, 4))
+    torch.manual_seed(0)
+    x = torch.randn(2, 3, 4, 5)
+    shuffled = x.flatten(2)[:, :, torch.randperm(20)].view(2, 3, 4, 5)
+    assert torch.allclose(gram_features(shuffled), gram_features(x), atol=1e-6)
+    assert gram_features(x).shape == (2, 9)
+
+
+def test_a_gram_head_adds_the_style_statistics_of_its_layers_to_the_classifiers_input():
+    from classifier.typeface import gram_features
+
+    torch.manual_seed(0)
+    model = create_model("vgg16", **{**TINY["vgg16"], "gram_layers": ("relu3_1", "relu1_1"), "gram_channels": 3}).eval()
+    images = torch.rand(2, 1, 32, 64)
+    plain = create_model("vgg16", **TINY["vgg16"])
+    assert model.classifier[0].in_features == plain.classifier[0].in_features + 2 * 9
+    # behind the pooled features, each layer's Gram statistics in network order, of the layer as `features` gives it
+    feats = model.features(images, ["relu1_1", "relu3_1"])
+    expected = [model.gram_norm[k](gram_features(model.gram_reduce[k](feats[k]))) for k in ("relu1_1", "relu3_1")]
+    assert torch.allclose(model.forward_features(images)[:, -18:], torch.cat(expected, 1), atol=1e-6)
+    plain.load_state_dict({k: v for k, v in model.state_dict().items() if k in plain.state_dict() and not k.startswith("classifier.0")},
+                          strict=False)
+    pooled = torch.flatten(plain.avgpool(plain.convs(plain._check(images))), 1)
+    assert torch.allclose(model.forward_features(images)[:, :-18], pooled, atol=1e-6)  # the convolutions are as without the head
+    assert model(images).shape == (2, 5) and model.embed(images).shape == (2, 16)
+    for bad, message in (({"gram_layers": ("pool2",)}, "gram_layers must be distinct names among relu1_1"),
+                         ({"gram_layers": ("relu9_1",)}, "gram_layers must be"), ({"gram_layers": ("relu2_1", "relu2_1")}, "distinct"),
+                         ({"gram_layers": ("relu2_1",), "gram_channels": 0}, "gram_channels must be positive")):
+        with pytest.raises(UserError, match=message):
+            make_config("vgg16", **{**TINY["vgg16"], **bad})
+
+
 def test_torchvision_vgg16_weights_load_into_the_grey_model():
     torchvision = pytest.importorskip("torchvision")
     reference = torchvision.models.vgg16(weights=None)
