@@ -52,7 +52,7 @@ PRESETS: dict[str, dict[str, dict]] = {
         # and no weight decay: it underfits the effects (45 minutes still gain), and four-minute probes read 26.0% without
         # them against 19.6% with dropout 0.2 and decay 0.05. Label smoothing 0.2: 68.8% and 67.5% top-1 after ten minutes
         # against 66.3% without, the same day. The Gram head on relu3_1 (64 channels): 62.3% top-1 after four one-thread
-        # minutes against 44.3% without (BENCHMARKS.md)
+        # minutes against 44.2% without (BENCHMARKS.md)
         "model": {"widths": (16, 32, 64, 128, 128), "depths": (1, 1, 1, 2, 2), "hidden": 256, "dropout": 0.0, "batch_norm": True,
                   "height": 32, "width": 128, "input_norm": "polarity", "gram_layers": ("relu3_1",), "gram_channels": 64},
         "train": {"steps": 3000, "batch_size": 64, "lr": 2e-3, "warmup_steps": 100, "val_every": 250, "checkpoint_every": 250,

@@ -159,7 +159,9 @@ class VGG16(nn.Module):
         return normalise_per_image(images, polarity=self.config.input_norm == "polarity", reference=reference)
 
     def forward_features(self, images: torch.Tensor) -> torch.Tensor:
-        """The flattened pooled conv features (N x channels * pool)."""
+        """What the fully connected layers read: the flattened pooled conv features (N x channels *
+        pool), then each `gram_layers` layer's normalised Gram features (N x gram_channels ** 2) in
+        network order."""
         x, grams, start = self._check(images), [], 0
         for name in sorted(self.config.gram_layers, key=self._index.get):
             stop = self._index[name] + 1
