@@ -25,6 +25,9 @@ ReaderData = Annotated[Optional[list[Path]], typer.Option(help=f"Dataset to trai
                                                                 "several, in --data-weights shares (by default by their sizes).")]
 DataWeights = Annotated[Optional[str], typer.Option(help="With several --data: each one's share of the training draws, e.g. "
                                                          "0.5,0.25,0.25 (normalised; DTRB's --batch_ratio).")]
+ClassifierData = Annotated[Optional[list[Path]], typer.Option(help="Rendered dataset folder to train on (`fontsynth render --out`). Repeat "
+                                                                    "it to draw from several (say clean and default renders, or two font "
+                                                                    "sets), in --data-weights shares; the class table is every font of them.")]
 ReaderValData = Annotated[Optional[Path], typer.Option(help="Dataset for validation, as --data (default on the fly: held-out indices of the stream).")]
 Fonts = Annotated[Optional[Path], typer.Option(help="Fonts folder, catalog.json or .pack to render from, with --on-the-fly.")]
 OnTheFly = Annotated[bool, typer.Option("--on-the-fly", help="Render training samples in the loader workers; nothing is written.")]
@@ -56,9 +59,17 @@ def given(**values) -> dict:
     return {k: v for k, v in values.items() if v is not None}
 
 
-def data_options(data, val_data, fonts, on_the_fly, render_preset, render_config, size, split, seed, corpus, words) -> dict:
-    values = given(data=_s(data), val_data=_s(val_data), fonts=_s(fonts), render_config=_s(render_config), size=size, split=split, seed=seed,
-                   corpus=_s(corpus), words=_s(words))
+def data_options(data, val_data, fonts, on_the_fly, render_preset, render_config, size, split, seed, corpus, words,
+                 data_weights: str | None = None) -> dict:
+    """DataConfig fields the command line gives; `data` is one path or a list (a repeated --data: the
+    first, then `more_data`, drawn in `data_weights` shares)."""
+    paths = data if isinstance(data, list) else [data] if data else []
+    values = given(data=_s(paths[0]) if paths else None, val_data=_s(val_data), fonts=_s(fonts), render_config=_s(render_config), size=size,
+                   split=split, seed=seed, corpus=_s(corpus), words=_s(words))
+    if len(paths) > 1:
+        values["more_data"] = [str(d) for d in paths[1:]]
+    if data_weights is not None:
+        values["data_weights"] = parse_weights(data_weights)
     if on_the_fly:
         values["on_the_fly"] = True
     if render_preset != "default":
@@ -106,7 +117,7 @@ def launch(run_training, out: Path, preset: str, resume: bool, config: Path | No
 
 def train_classifier(
     out: Out,
-    data: Data = None, val_data: ValData = None, fonts: Fonts = None, on_the_fly: OnTheFly = False,
+    data: ClassifierData = None, data_weights: DataWeights = None, val_data: ValData = None, fonts: Fonts = None, on_the_fly: OnTheFly = False,
     render_preset: RenderPreset = "default", render_config: RenderConfig = None, size: Size = None, split: Split = None,
     corpus: Corpus = None, words: Words = None,
     preset: Annotated[str, typer.Option(help="smoke, small or vgg16.")] = "vgg16",
@@ -121,7 +132,7 @@ def train_classifier(
     from classifier.classification import train_classifier as run_training
 
     launch(run_training, out, preset, resume, config, given(init=_s(init)), "val_top1",
-           data_options(data, val_data, fonts, on_the_fly, render_preset, render_config, size, split, seed, corpus, words),
+           data_options(data, val_data, fonts, on_the_fly, render_preset, render_config, size, split, seed, corpus, words, data_weights),
            train_options(steps, max_minutes, batch_size, lr, device, workers, seed, progress))
 
 
@@ -214,11 +225,7 @@ def train_recognizer(
     if prediction not in (None, "attn", "ctc"):
         raise UserError(f"--prediction must be attn or ctc, got {prediction!r}")
     options = given(prediction=prediction, charset=read_charset_file(charset) if charset else None)
-    sources = data_options(data[0] if data else None, val_data, fonts, on_the_fly, render_preset, render_config, size, split, seed, corpus, words)
-    if data and len(data) > 1:
-        sources["more_data"] = [str(d) for d in data[1:]]
-    if data_weights is not None:
-        sources["data_weights"] = parse_weights(data_weights)
+    sources = data_options(data, val_data, fonts, on_the_fly, render_preset, render_config, size, split, seed, corpus, words, data_weights)
     launch(run_training, out, preset, resume, config, options, "val_word_accuracy", sources,
            train_options(steps, max_minutes, batch_size, lr, device, workers, seed, progress))
 

@@ -33,7 +33,7 @@ class DataConfig:
     words: str | None = None  # render's --words (on the fly)
     val_samples: int = 2_000  # held-out indices of the stream (on the fly, without val_data)
     seed: int = 0  # render seed of the stream (on the fly)
-    more_data: tuple[str, ...] = ()  # further datasets drawn beside `data` (the recognizer's repeated --data)
+    more_data: tuple[str, ...] = ()  # further datasets drawn beside `data` (a reader's repeated --data)
     data_weights: tuple[float, ...] = ()  # each dataset's share of the training draws (data, *more_data); () = by size
 
     def __post_init__(self):
@@ -165,11 +165,12 @@ def open_sources(config: DataConfig, fields: Sequence[str], canvas: tuple[int, i
     if len(parts) == 1:
         train = parts[0]
         return Sources(train, val, train.classes, train.charset, names, shuffle=True)
-    if "class_id" in fields or "target" in fields:
-        raise UserError("several --data are for the recognizer (images and texts); the typeface classifier and brush train on one dataset")
+    if "target" in fields:
+        raise UserError("several --data are for the readers (the recognizer and the typeface classifier); brush trains on one dataset of pairs")
     weights = config.data_weights or tuple(float(len(p)) for p in parts)
     charset = "".join(sorted(set().union(*(p.charset for p in parts))))
-    return Sources(Mixture(parts, weights, paths), val, [], charset, names, shuffle=True)
+    classes = sorted(set().union(*(getattr(p, "classes", ()) for p in parts)))  # every font of them (class id = position)
+    return Sources(Mixture(parts, weights, paths), val, classes, charset, names, shuffle=True)
 
 
 def open_dataset(path: str, fields: Sequence[str], canvas: tuple[int, int], channels: int, option: str, optional: Sequence[str] = ()):

@@ -161,6 +161,34 @@ def test_a_dataset_of_one_font_is_refused(small_fonts, tmp_path):
     assert result.exit_code == 2 and "holds 1 font(s); a classifier needs at least 2" in result.output
 
 
+def test_training_on_several_rendered_datasets_knows_every_font_of_them(data, small_fonts, tmp_path):
+    """Two datasets of different font sets (two fonts shared, one new): the class table is their
+    union, the draws follow --data-weights, and fonts only one dataset holds are trained on."""
+    from fontmaker import FONTS
+    from fontsynth.dataset import Dataset
+
+    other = tmp_path / "other-fonts"
+    other.mkdir()
+    for name in ("Vera.ttf", "Karla-Regular.otf"):
+        shutil.copyfile(small_fonts / name, other / name)
+    shutil.copyfile(FONTS / "Caladea-Regular.ttf", other / "Caladea-Regular.ttf")
+    render_dataset(RenderJob(fonts=other, out=tmp_path / "b", n=40, seed=3, size="32x128", workers=1, show_progress=False))
+    fonts_a, fonts_b = ({Dataset(d)[i]["font"].decode() for i in range(len(Dataset(d)))} for d in (data / "train", tmp_path / "b"))
+    assert len(fonts_a) == 4 and len(fonts_b) == 3 and len(fonts_a & fonts_b) == 2
+    out = tmp_path / "mixed"
+    result = invoke("train-classifier", "--data", data / "train", "--data", tmp_path / "b", "--data-weights", "1,3", "--val-data", data / "val",
+                    "--out", out, *FAST)
+    assert result.exit_code == 0, result.output
+    assert f"training data: 25% of the draws from 96 words of {data / 'train'}" in result.output
+    assert f"75% of the draws from 40 words of {tmp_path / 'b'}" in result.output
+    checkpoint = torch.load(out / "last.pt", weights_only=True)
+    assert checkpoint["tables"]["classes"] == sorted(fonts_a | fonts_b)  # five fonts, class id = position
+    config = json.loads((out / "config.json").read_text())
+    assert config["model_config"]["num_classes"] == 5 and config["data"]["data_weights"] == [1.0, 3.0]
+    refused = invoke("train-classifier", "--data", data / "train", "--data", tmp_path / "b", "--data-weights", "1", "--out", tmp_path / "r", *FAST)
+    assert refused.exit_code == 2 and "one per --data" in refused.output and not (tmp_path / "r").exists()
+
+
 def test_inference_errors(run, tmp_path):
     (tmp_path / "empty").mkdir()
     broken = tmp_path / "broken.png"
