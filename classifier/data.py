@@ -147,7 +147,7 @@ def open_sources(config: DataConfig, fields: Sequence[str], canvas: tuple[int, i
         stream = stream_of(fields)
         held_out = 0 if config.val_data else config.val_samples
         train = Subset(stream, range(held_out, STREAM_LENGTH))
-        val = open_dataset(config.val_data, val_item_fields, val_canvas or canvas, channels, "--val-data") if config.val_data else (
+        val = training_dataset(config.val_data, val_item_fields, val_canvas or canvas, channels, "--val-data") if config.val_data else (
             Subset(stream_of(val_item_fields) if val_item_fields != tuple(fields) else stream, range(held_out)) if held_out else None)
         return Sources(train, val, stream.classes, stream.charset, stream.font_names, shuffle=False)
     if not config.data:
@@ -157,8 +157,8 @@ def open_sources(config: DataConfig, fields: Sequence[str], canvas: tuple[int, i
     if config.corpus or config.words:
         raise UserError(f"--{'corpus' if config.corpus else 'words'} is for --on-the-fly rendering; with --data the texts are the dataset's")
     paths = (config.data, *config.more_data)
-    parts = [open_dataset(path, fields, canvas, channels, "--data") for path in paths]
-    val = open_dataset(config.val_data, val_item_fields, val_canvas or canvas, channels, "--val-data") if config.val_data else None
+    parts = [training_dataset(path, fields, canvas, channels, "--data") for path in paths]
+    val = training_dataset(config.val_data, val_item_fields, val_canvas or canvas, channels, "--val-data") if config.val_data else None
     names = {}
     for d in (*parts, *([val] if val is not None else [])):
         names.update({k: v for k, v in d.font_names.items() if k not in names})
@@ -171,6 +171,19 @@ def open_sources(config: DataConfig, fields: Sequence[str], canvas: tuple[int, i
     charset = "".join(sorted(set().union(*(p.charset for p in parts))))
     classes = sorted(set().union(*(getattr(p, "classes", ()) for p in parts)))  # every font of them (class id = position)
     return Sources(Mixture(parts, weights, paths), val, classes, charset, names, shuffle=True)
+
+
+def training_dataset(path: str, fields: Sequence[str], canvas: tuple[int, int], channels: int, option: str):
+    """`open_dataset` for training or validation: what the typeface classifier trains on (`font`)
+    must be rendered data, whose fonts are catalog ids; a labels file of font names is for
+    `eval-classifier` only (its texts would be read as fonts no class holds)."""
+    from fontsynth.torchdata import ShardDataset
+
+    dataset = open_dataset(path, fields, canvas, channels, option)
+    if "font" in fields and not isinstance(dataset, ShardDataset):
+        raise UserError(f"{option} {path} is data made by another tool; the typeface classifier trains and validates on "
+                        "`fontsynth render` output (each image's font id), and scores a labels file of fonts with eval-classifier")
+    return dataset
 
 
 def open_dataset(path: str, fields: Sequence[str], canvas: tuple[int, int], channels: int, option: str, optional: Sequence[str] = ()):

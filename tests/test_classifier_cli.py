@@ -187,6 +187,14 @@ def test_training_on_several_rendered_datasets_knows_every_font_of_them(data, sm
     assert config["model_config"]["num_classes"] == 5 and config["data"]["data_weights"] == [1.0, 3.0]
     refused = invoke("train-classifier", "--data", data / "train", "--data", tmp_path / "b", "--data-weights", "1", "--out", tmp_path / "r", *FAST)
     assert refused.exit_code == 2 and "one per --data" in refused.output and not (tmp_path / "r").exists()
+    # a labels file (another tool's images and texts) has no font ids: refused beside renders, alone, and for validation
+    Image.new("L", (64, 32), 255).save(tmp_path / "a.png")
+    (tmp_path / "gt.txt").write_text("a.png\thello\n")
+    for args in (["--data", data / "train", "--data", tmp_path / "gt.txt"], ["--data", tmp_path / "gt.txt"],
+                 ["--data", data / "train", "--val-data", tmp_path / "gt.txt"]):
+        refused = invoke("train-classifier", *args, "--out", tmp_path / "r", *FAST)
+        assert refused.exit_code == 2 and "gt.txt is data made by another tool" in refused.output, refused.output
+        assert not (tmp_path / "r").exists()
 
 
 def test_inference_errors(run, tmp_path):
