@@ -21,7 +21,7 @@ from torch import nn
 
 from classifier.classification import PRESETS
 from classifier.registry import create_model, make_config
-from classifier.training import TrainConfig, autocast_bf16
+from classifier.training import TrainConfig, autocast_bf16, make_optimizer
 
 PEAK_BF16_TFLOPS = {"H100 80GB HBM3": 989.0, "H100 PCIe": 756.0, "H200": 989.0}  # dense, from NVIDIA's data sheets
 
@@ -68,7 +68,7 @@ def bench_model(args) -> dict:
         if cuda:
             images = images.contiguous(memory_format=torch.channels_last)
     step_model = torch.compile(model) if args.compile else model
-    optimizer = torch.optim.AdamW(model.parameters(), lr=1e-4)
+    optimizer = make_optimizer(model, TrainConfig(lr=1e-4))  # the trainer's: AdamW, fused where it can be
 
     def step():
         with torch.autocast(device.type, dtype=torch.bfloat16, enabled=bf16):

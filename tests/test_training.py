@@ -292,6 +292,36 @@ def test_each_models_training_step_runs_under_bf16_autocast_close_to_float32(nam
         assert math.isfinite(losses[True][part]) and losses[True][part] == pytest.approx(loss, rel=0.05, abs=1e-3), part
 
 
+@pytest.mark.parametrize("name", ["adamw", "sgd"])
+def test_the_optimizer_is_fused_and_a_state_saved_unfused_resumes_unfused(name):
+    """New runs step every parameter in one fused kernel; an optimizer state saved before (no
+    `fused` flag) loads as it was saved, and the two implementations make the same update."""
+    from classifier.training import make_optimizer
+
+    config = TrainConfig(optimizer=name, lr=1e-2, weight_decay=0.1)
+    fused_model, plain_model = make(seed=3), make(seed=3)
+    fused = make_optimizer(fused_model, config)
+    assert all(group["fused"] for group in fused.param_groups)
+    old = torch.optim.SGD if name == "sgd" else torch.optim.AdamW  # what make_optimizer built before: no fused argument
+    groups = [{k: v for k, v in group.items() if k != "fused"} for group in make_optimizer(plain_model, config).param_groups]
+    saved = old(groups, lr=1e-2).state_dict()
+    plain = make_optimizer(plain_model, config)
+    plain.load_state_dict(saved)
+    assert not any(group["fused"] for group in plain.param_groups)
+    before = [p.detach().clone() for p in fused_model.parameters()]
+    for model, optimizer in ((fused_model, fused), (plain_model, plain)):
+        for group in optimizer.param_groups:
+            group["lr"] = 1e-2
+        for _ in range(2):
+            optimizer.zero_grad()
+            model(torch.rand(4, 1, 32, 64, generator=torch.Generator().manual_seed(5))).square().mean().backward()
+            optimizer.step()
+    moved = [not torch.equal(a, p) for a, p in zip(before, fused_model.parameters())]
+    assert sum(moved) > len(moved) // 2
+    for a, b in zip(fused_model.parameters(), plain_model.parameters()):
+        assert torch.allclose(a, b, atol=1e-5, rtol=1e-4)
+
+
 def test_a_tasks_lr_scale_multiplies_the_schedule(tmp_path):
     """A task may scale the schedule's learning rate by step (brush's second warmup): the lr
     logged is the schedule's times the task's factor."""
