@@ -181,7 +181,8 @@ def stylize(
     style_loss: Annotated[str, typer.Option(help="gram (Gatys) or mrf (Li & Wand).")] = "gram",
     style_layers: Annotated[Optional[str], typer.Option(help="Comma-separated (default: relu1_1,relu2_1,relu3_1,relu4_1 for gram; relu3_1,relu4_1 for mrf).")] = None,
     style_layer_weights: Annotated[Optional[str], typer.Option(help="Comma-separated weights, one per style layer (default: all 1).")] = None,
-    content_layer: Annotated[str, typer.Option(help="Comma-separated content layers.")] = "relu4_2",
+    content_layer: Annotated[Optional[str], typer.Option(help="Comma-separated content layers (default: relu4_2, or relu4_1 where the "
+                                                         "network has one convolution in block 4, as the classifier's `small`).")] = None,
     content_weight: Annotated[float, typer.Option()] = 1.0,
     style_weight: Annotated[float, typer.Option()] = 1e3,
     tv_weight: Annotated[float, typer.Option()] = 1e-3,
@@ -230,6 +231,7 @@ def stylize(
     if (content_mask is None) != (style_mask is None):
         raise UserError("semantic style transfer needs both --content-mask and --style-mask")
     net = load_feature_net(features, seed)
+    config = config.for_network(net.layer_names)
     net.check_layers((*config.content_layers, *config.layers))
     total = steps * len(scale_sizes(images[0].shape[:2], scales))
     with progress_bar("stylize", total, "steps", enabled=progress and not as_json) as advance:

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import torch
@@ -37,7 +37,7 @@ class StylizeConfig:
     style_loss: str = "gram"  # gram (Gatys) or mrf (Li & Wand)
     style_layers: tuple[str, ...] = ()  # empty: GRAM_LAYERS for gram, MRF_LAYERS for mrf
     style_layer_weights: tuple[float, ...] = ()  # one per style layer; empty: all 1
-    content_layers: tuple[str, ...] = ("relu4_2",)
+    content_layers: tuple[str, ...] = ()  # empty: relu4_2 (Gatys), or block 4's last ReLU where it has one convolution (`for_network`)
     content_weight: float = 1.0
     style_weight: float = 1e3
     tv_weight: float = 1e-3
@@ -72,6 +72,15 @@ class StylizeConfig:
     @property
     def layers(self) -> tuple[str, ...]:
         return self.style_layers or (GRAM_LAYERS if self.style_loss == "gram" else MRF_LAYERS)
+
+    def for_network(self, layer_names: list[str]) -> StylizeConfig:
+        """The config with its default content layer named for a network: Gatys's relu4_2, or
+        the last ReLU of block 4 in a network with one convolution there (the classifier's
+        `small` preset has relu4_1 only)."""
+        if self.content_layers:
+            return self
+        block4 = [name for name in layer_names if name.startswith("relu4_")]
+        return replace(self, content_layers=("relu4_2" if "relu4_2" in layer_names or not block4 else block4[-1],))
 
     @property
     def layer_weights(self) -> dict[str, float]:
@@ -182,6 +191,7 @@ def stylize(content: np.ndarray, style: np.ndarray, net: FeatureNet, config: Sty
     """Optimise an image whose features match `content` and whose statistics (or patches) match
     `style`. `on_step(scale, step, image, terms)` is called after every step (progress bars,
     intermediate PNGs). Masks (semantic style transfer) must have their image's size."""
+    config = config.for_network(net.layer_names)
     net.check_layers((*config.content_layers, *config.layers))
     if (content_mask is None) != (style_mask is None):
         raise UserError("semantic style transfer needs both --content-mask and --style-mask")

@@ -170,6 +170,20 @@ def test_stylize_style_terms_see_the_styles_polarity_and_content_terms_do_not():
     assert net(1.05 - style, ["relu2_2"])["relu2_2"].sub(net(style, ["relu2_2"])["relu2_2"]).abs().max() < 1e-3  # the blindness fixed
 
 
+def test_stylize_content_layer_default_follows_the_network():
+    """Gatys's relu4_2 where the network has it; block 4's only ReLU in a network with one
+    convolution per block (the classifier's `small`), so stylize runs on such a run by default."""
+    from classifier.registry import create_model
+
+    torch.manual_seed(0)
+    shallow = FeatureNet(create_model("vgg16", widths=(4, 8, 8, 8, 8), depths=(1, 1, 1, 1, 1), hidden=8, num_classes=2), "shallow")
+    assert StylizeConfig().for_network(load_feature_net("random").layer_names).content_layers == ("relu4_2",)
+    assert StylizeConfig().for_network(shallow.layer_names).content_layers == ("relu4_1",)
+    assert StylizeConfig(content_layers=("relu2_1",)).for_network(shallow.layer_names).content_layers == ("relu2_1",)
+    result = stylize(_word(0), _word(1), shallow, StylizeConfig(steps=2, optimizer="adam"))
+    assert "content" in result.final and result.final["total"] < result.initial["total"]
+
+
 def test_feature_net_errors(tmp_path):
     with pytest.raises(UserError, match="does not exist"):
         load_feature_net(tmp_path / "nope")
