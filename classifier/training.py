@@ -464,11 +464,26 @@ def train(model: nn.Module, task: Task, train_data: Dataset, val_data: Dataset |
           run_config: dict, resume: bool = False, shuffle: bool = True, on_step: Callable[[int], None] | None = None) -> RunResult:
     """Train `model` on `train_data`; see the module docstring. `run_config` is written as
     config.json (with `train` = `config`). `on_step(step)` is called after every step (tests
-    use it to simulate a kill)."""
+    use it to simulate a kill).
+
+    Under torchrun the process group is made here and destroyed when training ends, however it
+    ends: a process that exits with gloo's threads still running may abort at exit ("terminate
+    called without an active exception"), failing a run that had finished."""
     dist = distributed_from_env()
     device = pick_device(config.device, dist)
-    if dist.world > 1 and not torch.distributed.is_initialized():
+    owns_group = dist.world > 1 and not torch.distributed.is_initialized()
+    if owns_group:
         torch.distributed.init_process_group("nccl" if device.type == "cuda" else "gloo")
+    try:
+        return _train(model, task, train_data, val_data, config, run, run_config, resume, shuffle, on_step, dist, device)
+    finally:
+        if owns_group and torch.distributed.is_initialized():
+            torch.distributed.destroy_process_group()
+
+
+def _train(model: nn.Module, task: Task, train_data: Dataset, val_data: Dataset | None, config: TrainConfig, run: RunFolder,
+           run_config: dict, resume: bool, shuffle: bool, on_step: Callable[[int], None] | None, dist: Distributed,
+           device: torch.device) -> RunResult:
     if config.batch_size % dist.world:
         raise UserError(f"--batch-size {config.batch_size} must be a multiple of the {dist.world} torchrun processes")
     if len(train_data) == 0:
