@@ -53,8 +53,8 @@ PRESETS: dict[str, dict[str, dict]] = {
         # them against 19.6% with dropout 0.2 and decay 0.05. Label smoothing 0.2: 68.8% and 67.5% top-1 after ten minutes
         # against 66.3% without, the same day. The Gram head on relu3_1 (64 channels): 62.3% top-1 after four one-thread
         # minutes against 44.2% without. With it the word's layout needs less: one convolution per block, late widths 96,
-        # batch 128 at lr 3e-3 read 80.9% after ten minutes against 76.2% for (16, 32, 64, 128, 128), depths (1, 1, 1, 2, 2),
-        # batch 64 at 2e-3; batch 256 at lr 4e-3 then 82.9% (batch 512 at 6e-3: 81.8%; 256 at 6e-3: 79.1%) (BENCHMARKS.md)
+        # batch 128 at lr 3e-3 read 80.8% after ten minutes against 76.2% for (16, 32, 64, 128, 128), depths (1, 1, 1, 2, 2),
+        # batch 64 at 2e-3; batch 256 at lr 4e-3 then 82.9% (batch 512 at 6e-3: 82.0%; 256 at 6e-3: 78.9%) (BENCHMARKS.md)
         "model": {"widths": (16, 32, 64, 96, 96), "depths": (1, 1, 1, 1, 1), "hidden": 256, "dropout": 0.0, "batch_norm": True,
                   "height": 32, "width": 128, "input_norm": "polarity", "gram_layers": ("relu3_1",), "gram_channels": 64},
         "train": {"steps": 750, "batch_size": 256, "lr": 4e-3, "warmup_steps": 100, "val_every": 500, "checkpoint_every": 500,
