@@ -441,7 +441,8 @@ def make_optimizer(model: nn.Module, config: TrainConfig) -> torch.optim.Optimiz
     decay = [p for p in model.parameters() if p.requires_grad and p.ndim > 1]
     no_decay = [p for p in model.parameters() if p.requires_grad and p.ndim <= 1]
     groups = [{"params": decay, "weight_decay": config.weight_decay}, {"params": no_decay, "weight_decay": 0.0}]
-    fused = bool(decay + no_decay) and all(p.device.type in ("cpu", "cuda") and p.is_floating_point() for p in decay + no_decay)
+    params = decay + no_decay
+    fused = bool(params) and all(p.device.type in ("cpu", "cuda") and p.is_floating_point() for p in params)
     if config.optimizer == "sgd":
         return torch.optim.SGD(groups, lr=config.lr, momentum=config.momentum, nesterov=True, fused=fused or None)
     return torch.optim.AdamW(groups, lr=config.lr, betas=tuple(config.betas), fused=fused or None)

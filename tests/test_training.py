@@ -292,6 +292,29 @@ def test_each_models_training_step_runs_under_bf16_autocast_close_to_float32(nam
         assert math.isfinite(losses[True][part]) and losses[True][part] == pytest.approx(loss, rel=0.05, abs=1e-3), part
 
 
+def test_a_torchrun_process_destroys_the_group_it_made_however_training_ends(tmp_path, monkeypatch):
+    """A rank that exits with gloo's threads alive may abort at exit; the trainer destroys the
+    process group it made, after a finished run and after an error. (Torchrun's environment says
+    two processes; the group made is a real gloo group of this one process.)"""
+    dist = torch.distributed
+    real_init = dist.init_process_group
+    monkeypatch.setenv("WORLD_SIZE", "2")
+    monkeypatch.setenv("RANK", "0")
+    made = []
+
+    def init_alone(backend):
+        made.append(backend)
+        real_init(backend, init_method=f"file://{tmp_path / f'store{len(made)}'}", rank=0, world_size=1)
+
+    monkeypatch.setattr(dist, "init_process_group", init_alone)
+    data = Stripes(16)
+    with pytest.raises(UserError, match="multiple of the 2"):
+        train(make(), task(), data, None, config(batch_size=3), RunFolder(tmp_path / "bad"), {"kind": "test"})
+    assert made == ["gloo"] and not dist.is_initialized()
+    result = train(make(), task(), data, None, config(steps=2, batch_size=4), RunFolder(tmp_path / "run"), {"kind": "test"})
+    assert result.step == 2 and made == ["gloo", "gloo"] and not dist.is_initialized()
+
+
 @pytest.mark.parametrize("name", ["adamw", "sgd"])
 def test_the_optimizer_is_fused_and_a_state_saved_unfused_resumes_unfused(name):
     """New runs step every parameter in one fused kernel; an optimizer state saved before (no
