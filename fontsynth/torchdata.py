@@ -354,6 +354,10 @@ class ExternalDataset(_ReadsLmdb):
         self.font_names: dict[str, dict[str, str]] = {}
         self.font_ids: dict[str, str] = {}  # the `font` of a text column value, where `name_fonts` gave one
         self._charset: str | None = None
+        self._labels: list[str] | None = None  # read once, on first use (a large LMDB's take seconds); never pickled
+
+    def __getstate__(self) -> dict:
+        return {**super().__getstate__(), "_labels": None}
 
     def __len__(self) -> int:
         return self._offsets[-1]
@@ -378,9 +382,12 @@ class ExternalDataset(_ReadsLmdb):
         self.font_ids = dict(font_ids)
 
     def labels(self) -> list[str]:
-        """Every label, in item order (no image decoded)."""
-        return [text for part in self.parts
-                for text in ([t for _, t in part.entries] if part.entries is not None else lmdb_labels(self._env_at(part.path), part.count))]
+        """Every label, in item order (no image decoded; read once, then kept)."""
+        if self._labels is None:
+            self._labels = [text for part in self.parts
+                            for text in ([t for _, t in part.entries] if part.entries is not None
+                                         else lmdb_labels(self._env_at(part.path), part.count))]
+        return list(self._labels)
 
     @property
     def charset(self) -> str:

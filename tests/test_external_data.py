@@ -92,6 +92,23 @@ def test_dtrb_lmdbs_and_labels_files_read_as_one_dataset(other_tools):
     assert pickle.loads(pickle.dumps(lmdbs))[3]["label"] == labels[3]  # what a DataLoader worker gets
 
 
+def test_labels_are_read_once_and_not_sent_to_workers(other_tools, monkeypatch):
+    """Training asks for the labels twice (the charset, the label check): a large LMDB's are read once."""
+    import pickle
+
+    import fontsynth.torchdata as torchdata
+
+    root, labels = other_tools
+    reads = []
+    real = torchdata.lmdb_labels
+    monkeypatch.setattr(torchdata, "lmdb_labels", lambda env, count: reads.append(count) or real(env, count))
+    lmdbs = ExternalDataset(root / "evaluation", size=(32, 100))
+    assert lmdbs.charset and lmdbs.labels() == labels[:9] + ["broken"] + labels[9:]
+    lmdbs.labels().clear()  # a caller's copy: the kept labels are untouched
+    assert len(lmdbs.labels()) == 13 and reads == [7, 6]
+    assert pickle.loads(pickle.dumps(lmdbs))._labels is None
+
+
 def test_alnum_accuracy_is_the_benchmarks_protocol():
     assert alnum_key("Don't-stop 2!") == "dontstop2"
     m = recognition_metrics(["Hello!", "w0rld", "abc", "ÉTÉ"], ["hello", "World", "ab c", "été"])
