@@ -127,8 +127,10 @@ def open_sources(config: DataConfig, fields: Sequence[str], canvas: tuple[int, i
     """The training and validation datasets a DataConfig names (errors name the option to fix);
     validation items also hold `val_fields` (what only validation reads, say a pair's background).
     On the fly, samples are rendered at `config.size`, else `render_size`, else the canvas.
-    `--val-data` is prepared on `val_canvas` when given (the held-out stream indices, drawn as
-    training draws, on the canvas)."""
+    With `val_canvas` (a reader whose evaluation prepares images on a canvas of its own), the
+    validation is what that evaluation would report: `--val-data` is prepared on it, and the
+    held-out stream indices are drawn at their natural width (render's `--size HEIGHT`) on it;
+    without, both are prepared as training draws."""
     from fontsynth.torchdata import RenderDataset
 
     val_item_fields = tuple(dict.fromkeys((*fields, *val_fields)))
@@ -140,15 +142,24 @@ def open_sources(config: DataConfig, fields: Sequence[str], canvas: tuple[int, i
 
         pair_fields = (set(IMAGE_FIELDS) - {"image"}) | {"label-b", "meta-b"}
         recipe = "pairs" if pair_fields & set(fields) else "words"
-        def stream_of(chosen: Sequence[str]) -> RenderDataset:  # one stream: the same samples whatever the fields
+        size = config.size or render_size or f"{canvas[0]}x{canvas[1]}"
+
+        def stream_of(chosen: Sequence[str], size: str = size, on: tuple[int, int] = canvas) -> RenderDataset:
+            # one stream: the same samples whatever the fields, the size they are drawn at and the canvas they are put on
             return RenderDataset(config.fonts, n=STREAM_LENGTH, seed=config.seed, preset=config.render_preset, config=config.render_config,
-                                 recipe=recipe, size=config.size or render_size or f"{canvas[0]}x{canvas[1]}", split=config.split, canvas=canvas,
+                                 recipe=recipe, size=size, split=config.split, canvas=on,
                                  fields=chosen, channels=channels, corpus=config.corpus, words=config.words)
         stream = stream_of(fields)
         held_out = 0 if config.val_data else config.val_samples
         train = Subset(stream, range(held_out, STREAM_LENGTH))
-        val = training_dataset(config.val_data, val_item_fields, val_canvas or canvas, channels, "--val-data") if config.val_data else (
-            Subset(stream_of(val_item_fields) if val_item_fields != tuple(fields) else stream, range(held_out)) if held_out else None)
+        if config.val_data:
+            val = training_dataset(config.val_data, val_item_fields, val_canvas or canvas, channels, "--val-data")
+        elif not held_out:
+            val = None
+        elif val_canvas:
+            val = Subset(stream_of(val_item_fields, size=size.split("x")[0], on=val_canvas), range(held_out))
+        else:
+            val = Subset(stream_of(val_item_fields) if val_item_fields != tuple(fields) else stream, range(held_out))
         return Sources(train, val, stream.classes, stream.charset, stream.font_names, shuffle=False)
     if not config.data:
         raise UserError("no training data: pass --data DIR (a `fontsynth render` output) or --fonts FONTS --on-the-fly")

@@ -252,6 +252,28 @@ def test_training_at_own_widths_through_the_cli(small_fonts, tmp_path):
     assert json.loads(result.stdout)["n"] == 24
 
 
+def test_held_out_stream_indices_are_validated_as_eval_reads(small_fonts):
+    """On the fly without --val-data, a canvas-trained reader validates the stream's held-out
+    indices drawn at their natural width on eval's canvas (what eval-recognizer reports for the
+    same samples rendered with --size HEIGHT), not squeezed into the training canvas; a reader
+    without an eval canvas of its own validates them as training draws them."""
+    from classifier.data import DataConfig, open_sources
+    from fontsynth.torchdata import RenderDataset
+
+    config = DataConfig(fonts=str(small_fonts), on_the_fly=True, val_samples=8, seed=5)
+    wide = (32, BASE * WIDEST)
+    sources = open_sources(config, ("image", "label"), (32, BASE), 1, val_canvas=wide)
+    natural = RenderDataset(small_fonts, n=8, seed=5, size="32", canvas=wide)
+    assert sources.train[0]["image"].shape == (1, 32, BASE) and sources.val[0]["image"].shape == (1, 32, BASE * WIDEST)
+    for i in range(8):
+        assert sources.val[i]["label"] == sources.train.dataset[i]["label"] == natural[i]["label"]
+        assert torch.equal(sources.val[i]["image"], natural[i]["image"])
+    used = used_widths(torch.stack([sources.val[i]["image"] for i in range(8)]))
+    assert int(used.max()) > BASE  # a text wider than the canvas is not squeezed into it
+    plain = open_sources(config, ("image", "label"), (32, BASE), 1)
+    assert torch.equal(plain.val[3]["image"], plain.train.dataset[3]["image"])
+
+
 def test_brushs_ocr_loss_fits_outputs_at_the_width_the_recognizer_learned():
     """A canvas-trained recognizer scores a 32x128 output squeezed into 32x100; one trained at
     own widths scores it at 32x128, as drawn; gradients reach the output either way."""
