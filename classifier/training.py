@@ -91,10 +91,10 @@ class TrainConfig:
     max_minutes: float = 0.0  # stop after this much training time in all (0: no limit); the schedule then follows time
     batch_size: int = 64  # global: split over torchrun ranks
     lr: float = 1e-3
-    optimizer: str = "adamw"  # adamw or sgd
+    optimizer: str = "adamw"  # adamw, sgd, or muon (Muon for hidden layers' weights, AdamW for the rest: classifier.muon)
     weight_decay: float = 0.05
     betas: tuple[float, ...] = (0.9, 0.999)  # adamw (GANs: (0.5, 0.99) or (0.0, 0.99))
-    momentum: float = 0.9  # sgd only
+    momentum: float = 0.9  # sgd's and muon's (Nesterov)
     warmup_steps: int = 200
     min_lr_ratio: float = 0.01  # the cosine ends at lr * min_lr_ratio
     grad_clip: float = 5.0  # max gradient norm; 0: off
@@ -115,8 +115,8 @@ class TrainConfig:
             raise ValueError(f"steps must be at least 0 and batch_size at least 1 (got {self.steps}, {self.batch_size})")
         if self.steps == 0 and self.max_minutes <= 0:
             raise ValueError("steps 0 (no step limit) needs max_minutes: a run must end somewhere")
-        if self.optimizer not in ("adamw", "sgd"):
-            raise ValueError(f"optimizer must be adamw or sgd, got {self.optimizer!r}")
+        if self.optimizer not in ("adamw", "sgd", "muon"):
+            raise ValueError(f"optimizer must be adamw, sgd or muon, got {self.optimizer!r}")
         if self.device not in ("auto", "cpu", "cuda"):
             raise ValueError(f"device must be auto, cpu or cuda, got {self.device!r}")
         if not (self.lr > 0 and self.max_minutes >= 0 and self.workers >= 0 and self.grad_clip >= 0 and 0 <= self.min_lr_ratio <= 1):
@@ -380,6 +380,15 @@ def seed_everything(seed: int) -> None:
     torch.manual_seed(seed)
 
 
+def leave_stop_signals_to_the_trainer(_worker_id: int) -> None:
+    """In a loader worker: ignore SIGINT and SIGTERM. Ctrl-C in a terminal and a scheduler's
+    SIGTERM reach every process of the group; a worker killed mid-batch made the trainer abort
+    with a DataLoader error instead of finishing its step and saving. The trainer stops on the
+    signal and shuts its workers down (they also leave when it dies)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+
+
 class _StopRequest:
     """SIGINT / SIGTERM set a flag the loop checks after each step; a second Ctrl-C stops at once."""
 
@@ -432,12 +441,19 @@ def optimise_step(task: Task, model: nn.Module, parts: dict[str, nn.Module], tar
 
 
 def make_optimizer(model: nn.Module, config: TrainConfig) -> torch.optim.Optimizer:
-    """AdamW or SGD; no weight decay on biases and normalisation weights (1-D parameters).
+    """AdamW, SGD or Muon (`classifier.muon`); no weight decay on biases and normalisation
+    weights (1-D parameters).
 
     The fused implementation (one kernel for every parameter) where the parameters allow it:
     on the 2-core CPU the AdamW step of `small` takes 1.0 ms instead of 3.5 (BENCHMARKS.md). A
     resumed run keeps the implementation it was saved with (the flag travels in the optimizer's
     state)."""
+    if config.optimizer == "muon":
+        from classifier.muon import Muon, muon_groups
+
+        on = {p.device.type for p in model.parameters()}
+        return Muon(muon_groups(model, config.weight_decay), lr=config.lr, betas=tuple(config.betas), momentum=config.momentum,
+                    bf16=on == {"cuda"} or (on == {"cpu"} and native_cpu_bf16()))
     decay = [p for p in model.parameters() if p.requires_grad and p.ndim > 1]
     no_decay = [p for p in model.parameters() if p.requires_grad and p.ndim <= 1]
     groups = [{"params": decay, "weight_decay": config.weight_decay}, {"params": no_decay, "weight_decay": 0.0}]
@@ -537,7 +553,7 @@ def _train(model: nn.Module, task: Task, train_data: Dataset, val_data: Dataset 
     def loader_for(data: Dataset, sampler: Sampler) -> DataLoader:
         return DataLoader(data, batch_sampler=sampler, num_workers=config.workers, pin_memory=cuda,
                           prefetch_factor=4 if config.workers else None, persistent_workers=False,
-                          generator=torch.Generator().manual_seed(config.seed))
+                          generator=torch.Generator().manual_seed(config.seed), worker_init_fn=leave_stop_signals_to_the_trainer)
 
     last_step = config.steps or UNLIMITED_STEPS
     batches = StepBatches(len(train_data), config.batch_size, config.seed, step, last_step, shuffle, dist.rank, dist.world)

@@ -123,10 +123,12 @@ class Killed(Exception):
     pass
 
 
-def test_kill_and_resume_ends_with_the_weights_of_an_uninterrupted_run(tmp_path):
+@pytest.mark.parametrize("optimizer", ["adamw", "muon"])
+def test_kill_and_resume_ends_with_the_weights_of_an_uninterrupted_run(tmp_path, optimizer):
     data = Stripes(40)  # 8 steps of 8 wrap around the 40 items: a second shuffled pass
     whole = make(dropout=0.3)
-    train(whole, task(), data, data, config(), RunFolder(tmp_path / "a"), {"kind": "test"})
+    c = config(optimizer=optimizer)
+    train(whole, task(), data, data, c, RunFolder(tmp_path / "a"), {"kind": "test"})
 
     def kill_at_5(step):
         if step == 5:
@@ -134,10 +136,10 @@ def test_kill_and_resume_ends_with_the_weights_of_an_uninterrupted_run(tmp_path)
 
     first = make(dropout=0.3)
     with pytest.raises(Killed):
-        train(first, task(), data, data, config(), RunFolder(tmp_path / "b"), {"kind": "test"}, on_step=kill_at_5)
+        train(first, task(), data, data, c, RunFolder(tmp_path / "b"), {"kind": "test"}, on_step=kill_at_5)
     assert load_checkpoint(tmp_path / "b" / "last.pt")["step"] == 3
     resumed = make(dropout=0.3, seed=99)  # fresh weights: all state comes from last.pt
-    result = train(resumed, task(), data, data, config(), RunFolder(tmp_path / "b"), {"kind": "test"}, resume=True)
+    result = train(resumed, task(), data, data, c, RunFolder(tmp_path / "b"), {"kind": "test"}, resume=True)
     assert result.step == 8
     for (name, a), (_, b) in zip(whole.state_dict().items(), resumed.state_dict().items()):
         assert torch.equal(a, b), name
@@ -156,6 +158,25 @@ def test_ctrl_c_saves_the_current_step_and_resume_finishes(tmp_path):
     assert result.stopped_early and result.step == 5  # the signal lands after step 4's callback: step 5 finishes, then it stops
     assert load_checkpoint(tmp_path / "last.pt")["step"] == 5
     assert train(make(), task(), data, data, config(), RunFolder(tmp_path), {"kind": "test"}, resume=True).step == 8
+
+
+def test_a_signal_to_the_whole_process_group_saves_and_stops_with_loader_workers(tmp_path):
+    """Ctrl-C in a terminal or a scheduler's SIGTERM reaches the loader workers too: they leave
+    the signal to the trainer, which finishes its step and saves, instead of dying mid-batch and
+    aborting the run with a DataLoader error."""
+    data = Stripes(64)
+
+    def signal_the_group_at_4(step):
+        if step == 4:
+            me = os.getpid()
+            workers = [int(pid) for pid in open(f"/proc/{me}/task/{me}/children").read().split()]
+            assert workers  # the loader's processes, as a group signal would reach them
+            for pid in [*workers, me]:
+                os.kill(pid, signal.SIGTERM)
+
+    result = train(make(), task(), data, data, config(workers=1), RunFolder(tmp_path), {"kind": "test"}, on_step=signal_the_group_at_4)
+    assert result.stopped_early and result.step == 5
+    assert load_checkpoint(tmp_path / "last.pt")["step"] == 5
 
 
 def test_resume_needs_a_last_checkpoint_and_a_run_folder_needs_a_checkpoint(tmp_path):
