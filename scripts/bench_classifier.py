@@ -68,7 +68,7 @@ def bench_model(args) -> dict:
         if cuda:
             images = images.contiguous(memory_format=torch.channels_last)
     step_model = torch.compile(model) if args.compile else model
-    optimizer = make_optimizer(model, TrainConfig(lr=1e-4))  # the trainer's: AdamW, fused where it can be
+    optimizer = make_optimizer(model, TrainConfig(lr=1e-4, optimizer=args.optimizer))  # the trainer's: AdamW fused where it can be, or Muon
 
     def step():
         with torch.autocast(device.type, dtype=torch.bfloat16, enabled=bf16):
@@ -133,6 +133,7 @@ def main() -> None:
     parser.add_argument("--classes", type=int, default=2500)
     parser.add_argument("--steps", type=int, default=20)
     parser.add_argument("--warmup", type=int, default=3)
+    parser.add_argument("--optimizer", default="adamw", choices=["adamw", "sgd", "muon"])
     parser.add_argument("--no-bf16", dest="bf16", action="store_false")
     parser.add_argument("--no-channels-last", dest="channels_last", action="store_false")
     parser.add_argument("--compile", action="store_true")
