@@ -451,9 +451,9 @@ def make_optimizer(model: nn.Module, config: TrainConfig) -> torch.optim.Optimiz
     if config.optimizer == "muon":
         from classifier.muon import Muon, muon_groups
 
-        on = {p.device.type for p in model.parameters()}
+        devices = {p.device for p in model.parameters()}
         return Muon(muon_groups(model, config.weight_decay), lr=config.lr, betas=tuple(config.betas), momentum=config.momentum,
-                    bf16=on == {"cuda"} or (on == {"cpu"} and native_cpu_bf16()))
+                    bf16=len(devices) == 1 and autocast_bf16(config, devices.pop()))  # bf16 where the step computes in it
     decay = [p for p in model.parameters() if p.requires_grad and p.ndim > 1]
     no_decay = [p for p in model.parameters() if p.requires_grad and p.ndim <= 1]
     groups = [{"params": decay, "weight_decay": config.weight_decay}, {"params": no_decay, "weight_decay": 0.0}]

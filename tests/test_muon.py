@@ -30,7 +30,7 @@ def test_orthogonalise_keeps_the_singular_vectors_and_brings_the_values_near_one
     assert torch.allclose(orthogonalise(m, dtype=torch.bfloat16).float(), o, atol=0.05)
 
 
-def test_muon_steps_the_hidden_weights_and_adamw_the_rest():
+def test_muon_steps_the_hidden_weights_and_adamw_the_rest(monkeypatch):
     torch.manual_seed(0)
     model = create_model("vgg16", widths=(4, 8, 8, 8, 8), depths=(1, 1, 1, 1, 1), hidden=16, height=32, width=64, num_classes=3)
     hidden, other, flat = muon_groups(model, 0.1)
@@ -41,6 +41,11 @@ def test_muon_steps_the_hidden_weights_and_adamw_the_rest():
     assert len(hidden["params"]) + len(other["params"]) + len(flat["params"]) == len(list(model.parameters()))
     optimizer = make_optimizer(model, TrainConfig(optimizer="muon", lr=0.01, weight_decay=0.1))
     assert isinstance(optimizer, Muon) and [g["muon"] for g in optimizer.param_groups] == [True, False, False]
+    import classifier.training as training
+
+    monkeypatch.setattr(training, "native_cpu_bf16", lambda: True)  # the orthogonalisation computes as the step does
+    assert all(g["bf16"] for g in make_optimizer(model, TrainConfig(optimizer="muon")).param_groups)
+    assert not any(g["bf16"] for g in make_optimizer(model, TrainConfig(optimizer="muon", cpu_bf16=False)).param_groups)
 
 
 def test_one_muon_step_by_hand():
