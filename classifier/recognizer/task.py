@@ -30,11 +30,12 @@ PRESETS: dict[str, dict[str, dict]] = {
     "small": {  # CPU-sized: a narrow ResNet read by CTC (DTRB's None-ResNet-None-CTC, Rosetta-like). On 2 CPU cores
         # the four TRBA stages stay on the loss plateau for the first thousand steps (BiLSTM and attention both
         # learn late; TPS slows the step by 20-45% in the probes); this one reads 82% of held-out clean words after 4 minutes.
-        # Polarity input norm: 77.9% of held-out default renders after 10 minutes on them, against 70.8% without
+        # Polarity input norm: 77.9% of held-out default renders after 10 minutes on them, against 70.8% without. Muon
+        # (classifier.muon) at lr 8e-3: 91.0% of them after 10 minutes against 87.4% for AdamW at 2e-3, the same hour
         "model": {"feature_channels": 64, "blocks": (1, 1, 2, 1), "hidden": 128, "tps_channels": 16,
                   "transformation": "none", "sequence": "none", "prediction": "ctc", "input_norm": "polarity"},
-        "train": {"steps": 4000, "batch_size": 64, "lr": 2e-3, "warmup_steps": 50, "val_every": 250, "checkpoint_every": 250,
-                  "weight_decay": 0.01},
+        "train": {"steps": 4000, "batch_size": 64, "lr": 8e-3, "optimizer": "muon", "warmup_steps": 50, "val_every": 250,
+                  "checkpoint_every": 250, "weight_decay": 0.01},
     },
     "trba": {  # DTRB's TRBA (49.6M parameters)
         "model": {},
