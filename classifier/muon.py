@@ -90,7 +90,7 @@ class Muon(torch.optim.Optimizer):
                                    dtype=torch.bfloat16 if group["bf16"] else torch.float32)
             if decay:
                 p.mul_(1 - lr * decay)
-            p.add_(update.view(p.shape).to(p.dtype), alpha=-lr * 0.2 * math.sqrt(max(update.shape)))
+            p.add_(update.reshape(p.shape).to(p.dtype), alpha=-lr * 0.2 * math.sqrt(max(update.shape)))
 
     def _adamw_step(self, group: dict, params: list[torch.Tensor]) -> None:
         for p in params:

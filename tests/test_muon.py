@@ -48,18 +48,20 @@ def test_muon_steps_the_hidden_weights_and_adamw_the_rest(monkeypatch):
     assert not any(g["bf16"] for g in make_optimizer(model, TrainConfig(optimizer="muon", cpu_bf16=False)).param_groups)
 
 
-def test_one_muon_step_by_hand():
+@pytest.mark.parametrize("channels", [(6, 10), (2, 20)])  # filters as a wide matrix (10 x 54) and a tall one (20 x 18)
+def test_one_muon_step_by_hand(channels):
     """Nesterov momentum (first step: the gradient times 1 + momentum), orthogonalised, scaled to
     AdamW's RMS (0.2 sqrt(max(rows, cols))), with decoupled weight decay."""
     torch.manual_seed(1)
-    conv = nn.Conv2d(6, 10, 3)
+    conv = nn.Conv2d(*channels, 3)
     w0 = conv.weight.detach().clone()
     grad = torch.randn_like(w0)
     conv.weight.grad = grad.clone()
     optimizer = Muon([{"params": [conv.weight], "muon": True, "weight_decay": 0.5}], lr=0.01, momentum=0.9)
     optimizer.step()
-    update = orthogonalise(grad.reshape(10, 54) * 1.9).reshape(w0.shape)
-    expected = w0 * (1 - 0.01 * 0.5) - 0.01 * 0.2 * math.sqrt(54) * update
+    rows, cols = channels[1], channels[0] * 9
+    update = orthogonalise(grad.reshape(rows, cols) * 1.9).reshape(w0.shape)
+    expected = w0 * (1 - 0.01 * 0.5) - 0.01 * 0.2 * math.sqrt(max(rows, cols)) * update
     assert torch.allclose(conv.weight.detach(), expected, atol=1e-6)
     assert torch.allclose(optimizer.state[conv.weight]["momentum_buffer"], grad)
 
