@@ -157,7 +157,7 @@ def open_sources(config: DataConfig, fields: Sequence[str], canvas: tuple[int, i
         elif not held_out:
             val = None
         elif val_canvas:
-            val = Subset(stream_of(val_item_fields, size=size.split("x")[0], on=val_canvas), range(held_out))
+            val = Subset(stream_of(val_item_fields, size=size.lower().partition("x")[0], on=val_canvas), range(held_out))
         else:
             val = Subset(stream_of(val_item_fields) if val_item_fields != tuple(fields) else stream, range(held_out))
         return Sources(train, val, stream.classes, stream.charset, stream.font_names, shuffle=False)

@@ -448,16 +448,16 @@ def make_optimizer(model: nn.Module, config: TrainConfig) -> torch.optim.Optimiz
     on the 2-core CPU the AdamW step of `small` takes 1.0 ms instead of 3.5 (BENCHMARKS.md). A
     resumed run keeps the implementation it was saved with (the flag travels in the optimizer's
     state)."""
+    decay = [p for p in model.parameters() if p.requires_grad and p.ndim > 1]
+    no_decay = [p for p in model.parameters() if p.requires_grad and p.ndim <= 1]
+    params = decay + no_decay
     if config.optimizer == "muon":
         from classifier.muon import Muon, muon_groups
 
-        devices = {p.device for p in model.parameters()}
-        return Muon(muon_groups(model, config.weight_decay), lr=config.lr, betas=tuple(config.betas), momentum=config.momentum,
+        devices = {p.device for p in params}
+        return Muon(muon_groups(decay, no_decay, config.weight_decay), lr=config.lr, betas=tuple(config.betas), momentum=config.momentum,
                     bf16=len(devices) == 1 and autocast_bf16(config, devices.pop()))  # bf16 where the step computes in it
-    decay = [p for p in model.parameters() if p.requires_grad and p.ndim > 1]
-    no_decay = [p for p in model.parameters() if p.requires_grad and p.ndim <= 1]
     groups = [{"params": decay, "weight_decay": config.weight_decay}, {"params": no_decay, "weight_decay": 0.0}]
-    params = decay + no_decay
     fused = bool(params) and all(p.device.type in ("cpu", "cuda") and p.is_floating_point() for p in params)
     if config.optimizer == "sgd":
         return torch.optim.SGD(groups, lr=config.lr, momentum=config.momentum, nesterov=True, fused=fused or None)

@@ -10,7 +10,7 @@ torch = pytest.importorskip("torch")
 
 from torch import nn  # noqa: E402
 
-from classifier.muon import Muon, muon_groups, orthogonalise  # noqa: E402
+from classifier.muon import Muon, orthogonalise  # noqa: E402
 from classifier.registry import create_model  # noqa: E402
 from classifier.training import TrainConfig, make_optimizer  # noqa: E402
 
@@ -33,14 +33,14 @@ def test_orthogonalise_keeps_the_singular_vectors_and_brings_the_values_near_one
 def test_muon_steps_the_hidden_weights_and_adamw_the_rest(monkeypatch):
     torch.manual_seed(0)
     model = create_model("vgg16", widths=(4, 8, 8, 8, 8), depths=(1, 1, 1, 1, 1), hidden=16, height=32, width=64, num_classes=3)
-    hidden, other, flat = muon_groups(model, 0.1)
+    optimizer = make_optimizer(model, TrainConfig(optimizer="muon", lr=0.01, weight_decay=0.1))
+    hidden, other, flat = optimizer.param_groups
     names = {id(p): n for n, p in model.named_parameters()}
     assert [names[id(p)] for p in other["params"]] == ["convs.0.weight", "classifier.6.weight"]  # the input layer and the head
     assert [names[id(p)] for p in hidden["params"]][:2] == ["convs.3.weight", "convs.6.weight"] and hidden["muon"]
     assert all(p.ndim == 1 for p in flat["params"]) and flat["weight_decay"] == 0 and not other["muon"]
+    assert hidden["weight_decay"] == other["weight_decay"] == 0.1 and isinstance(optimizer, Muon)
     assert len(hidden["params"]) + len(other["params"]) + len(flat["params"]) == len(list(model.parameters()))
-    optimizer = make_optimizer(model, TrainConfig(optimizer="muon", lr=0.01, weight_decay=0.1))
-    assert isinstance(optimizer, Muon) and [g["muon"] for g in optimizer.param_groups] == [True, False, False]
     import classifier.training as training
 
     monkeypatch.setattr(training, "native_cpu_bf16", lambda: True)  # the orthogonalisation computes as the step does
