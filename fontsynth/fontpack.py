@@ -237,8 +237,9 @@ def load_pack(path: Path) -> Catalog:
 
 def split_pack(path: Path, val: float, test: float, seed: int = 0, out: Path | None = None) -> dict[str, int]:
     """`fonts split` for a pack: hold out fonts by design (`catalog.split_fonts`) and rewrite the
-    pack's catalog.json, to `out` or in place (atomically). The other members are copied as
-    they are, so the fonts need no repacking. Returns the designs per split."""
+    pack's catalog.json, to `out` or in place (atomically). The other members are copied with
+    the same content (inflated and compressed again: zipfile has no raw copy), so the fonts
+    need no subsetting again. Returns the designs per split."""
     from fontsynth.catalog import split_fonts
 
     path = Path(path)
