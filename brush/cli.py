@@ -68,8 +68,9 @@ def edit(
 ) -> None:
     """Rewrite the text of a word image (or of a box or quad in a photo) in its own style, or erase it."""
     require("torch", "train", "brush edit")
-    from brush.edit import Editor, check_output, parse_box, parse_quad, write_image
+    from brush.edit import Editor, check_output, write_image
     from classifier.cli import read_images
+    from classifier.regions import parse_box, parse_quad
 
     if jobs is not None:
         given = [name for name, value in (("IMAGE", image), ("-o", output), ("--box", box), ("--quad", quad), ("--text", text),

@@ -17,8 +17,9 @@ touched. With no new text (`--erase`) the crop becomes the background branch's p
 image without its text, blended the same way (no mask to keep).
 
 A quad (the word's four corners, clockwise from its top-left: rotated, slanted or in
-perspective) is first rectified: the perspective transform that maps it onto an upright crop as
-long and as tall as its longer edges gives the crop, the edit is warped back by the inverse
+perspective) is first rectified (`classifier.regions`, which `classify` and `recognize` share):
+the perspective transform that maps it onto an upright crop as long and as tall as its longer
+edges gives the crop, the edit is warped back by the inverse
 transform, and blended as in a box; pixels whose centres lie outside the quad are never
 touched. Corners are pixel-edge coordinates, as a box's are: the quad of a box's four corners
 gives the box's crop and edit exactly.
@@ -46,6 +47,7 @@ import cv2
 import numpy as np
 import torch
 
+from classifier.regions import check_box, check_quad, parse_box, parse_quad, rectify
 from fontsynth.errors import UserError
 
 FEATHER = 3  # pixels of blending at a box's border
@@ -60,66 +62,6 @@ def load_brush(path: str | Path, device: str = "auto"):
     if payload.get("model") != "brush":
         raise UserError(f"{path} holds a {payload.get('model')!r} model, not brush; pass a `brush train` run folder")
     return model_from_checkpoint(payload, path).to(pick_device(device)), payload
-
-
-def parse_box(text: str) -> tuple[int, int, int, int]:
-    """"LEFT,TOP,RIGHT,BOTTOM" in pixels."""
-    try:
-        box = tuple(int(v) for v in text.split(","))
-    except ValueError:
-        box = ()
-    if len(box) != 4:
-        raise UserError(f"--box {text!r}: expected LEFT,TOP,RIGHT,BOTTOM in pixels, e.g. 120,40,180,60")
-    return box  # type: ignore[return-value]
-
-
-def check_box(box: tuple[int, int, int, int], width: int, height: int) -> None:
-    left, top, right, bottom = box
-    if not (0 <= left < right <= width and 0 <= top < bottom <= height):
-        raise UserError(f"--box {left},{top},{right},{bottom} is not inside the {width}x{height} image "
-                        "(LEFT < RIGHT <= width, TOP < BOTTOM <= height)")
-
-
-def parse_quad(text: str) -> np.ndarray:
-    """"X1,Y1,...,X4,Y4" in pixels -> 4 x 2 float64 corners."""
-    try:
-        values = [float(v) for v in text.split(",")]
-    except ValueError:
-        values = []
-    if len(values) != 8 or not all(np.isfinite(values)):
-        raise UserError(f"--quad {text!r}: expected X1,Y1,X2,Y2,X3,Y3,X4,Y4 in pixels, the word's top-left, top-right, "
-                        "bottom-right and bottom-left corners, e.g. 10,20,200,40,195,90,5,70")
-    return np.array(values, dtype=np.float64).reshape(4, 2)
-
-
-def check_quad(quad: np.ndarray, width: int, height: int) -> None:
-    """Inside the image, convex, clockwise on screen (y down) from the word's top-left, and at
-    least two pixels on each side."""
-    shown = ",".join(f"{v:g}" for v in quad.ravel())
-    if not ((quad[:, 0] >= 0) & (quad[:, 0] <= width) & (quad[:, 1] >= 0) & (quad[:, 1] <= height)).all():
-        raise UserError(f"--quad {shown} is not inside the {width}x{height} image (0 <= X <= width, 0 <= Y <= height)")
-    edges = np.roll(quad, -1, axis=0) - quad
-    turns = edges[:, 0] * np.roll(edges, -1, axis=0)[:, 1] - edges[:, 1] * np.roll(edges, -1, axis=0)[:, 0]
-    if not (turns > 0).all():
-        raise UserError(f"--quad {shown}: the corners must make a convex shape and go clockwise from the word's top-left "
-                        "(top-left, top-right, bottom-right, bottom-left)")
-    if min(quad_size(quad)) < 2:
-        raise UserError(f"--quad {shown} is less than two pixels across; give the corners of the whole word")
-
-
-def quad_size(quad: np.ndarray) -> tuple[int, int]:
-    """(width, height) of the upright crop: the longer of the quad's opposite edges."""
-    side = lambda a, b: float(np.hypot(*(quad[a] - quad[b])))  # noqa: E731
-    return round(max(side(1, 0), side(2, 3))), round(max(side(3, 0), side(2, 1)))
-
-
-def quad_transform(quad: np.ndarray, size: tuple[int, int]) -> np.ndarray:
-    """The 3 x 3 perspective transform from image pixels to the upright crop's pixels: the quad's
-    corners (pixel-edge coordinates) onto the crop's outer corners (OpenCV's pixel centres are
-    integers, its pixel edges at -0.5)."""
-    w, h = size
-    upright = np.array([[0, 0], [w, 0], [w, h], [0, h]], np.float32) - 0.5
-    return cv2.getPerspectiveTransform((quad - 0.5).astype(np.float32), upright)
 
 
 def feather(height: int, width: int, pixels: int = FEATHER) -> np.ndarray:
@@ -316,10 +258,7 @@ class Editor:
     def edit_quad(self, image: np.ndarray, text: str | None, quad: np.ndarray) -> np.ndarray:
         """`edit` inside a quad (4 x 2 corners, see `parse_quad`): rectify, edit, warp back, blend."""
         height, width = image.shape[:2]
-        check_quad(quad, width, height)
-        size = quad_size(quad)
-        forward = quad_transform(quad, size)
-        crop = cv2.warpPerspective(image, forward, size, flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+        crop, forward = rectify(image, quad)
         edited, mask = self.generate(crop, text)
         back = lambda array, flags, border: cv2.warpPerspective(  # noqa: E731
             array, forward, (width, height), flags=flags | cv2.WARP_INVERSE_MAP, borderMode=border, borderValue=0)

@@ -11,6 +11,7 @@ import json
 from pathlib import Path
 from typing import Annotated, Optional
 
+import numpy as np
 import typer
 
 from fontsynth.errors import UserError
@@ -52,6 +53,10 @@ AsJson = Annotated[bool, typer.Option("--json", help="Print one JSON object.")]
 FixedWidth = Annotated[bool, typer.Option("--fixed-width", help="Fit every image into the training canvas, squeezing long texts, as "
                                           "training's validation does (default: a model without TPS reads an image wider than the canvas "
                                           "at three widths and keeps the most confident reading; one trained at own widths, at its own).")]
+Boxes = Annotated[Optional[list[str]], typer.Option("--box", help="LEFT,TOP,RIGHT,BOTTOM (pixels) of a word inside the image (one IMAGE); "
+                                                    "repeat for several words.")]
+Quads = Annotated[Optional[list[str]], typer.Option("--quad", help="X1,Y1,...,X4,Y4: the corners of a rotated, slanted or perspective "
+                                                    "word inside the image (one IMAGE), clockwise from its top-left; repeat for several words.")]
 
 
 def given(**values) -> dict:
@@ -188,21 +193,22 @@ def classify(
     images: Annotated[list[Path], typer.Argument(help="Image files (PNG, JPEG, ...; any size, colour or grey).")],
     model: Annotated[Path, typer.Option(help="Run folder (or .pt checkpoint) of train-classifier.")],
     top: Annotated[int, typer.Option(help="How many fonts to list per image.")] = 5,
-    device: Device = "auto", as_json: AsJson = False,
+    device: Device = "auto", as_json: AsJson = False, box: Boxes = None, quad: Quads = None,
 ) -> None:
-    """Name the font of word images: family, style and score of the most likely fonts."""
+    """Name the font of word images (or of words inside a photo: --box, --quad): family, style
+    and score of the most likely fonts."""
     require("torch", "train", "classify")
     from classifier.classification import Classifier
 
     if top < 1:
         raise UserError(f"--top must be at least 1 (got {top})")
-    decoded = read_images(images)
+    names, words = read_words(images, box, quad)
     clf = Classifier(model, device)
-    for path, ranked in zip(images, clf.top(decoded, top)):
+    for name, ranked in zip(names, clf.top(words, top)):
         if as_json:
-            typer.echo(json.dumps({"image": str(path), "top": ranked}))
+            typer.echo(json.dumps({**name, "top": ranked}))
         else:
-            typer.echo(f"{path}: " + "; ".join(f"{r['family']} {r['style']} ({r['font']}) {r['score']:.3f}" for r in ranked))
+            typer.echo(f"{describe_word(name)}: " + "; ".join(f"{r['family']} {r['style']} ({r['font']}) {r['score']:.3f}" for r in ranked))
 
 
 def train_recognizer(
@@ -291,18 +297,19 @@ def eval_recognizer(
 def recognize(
     images: Annotated[list[Path], typer.Argument(help="Image files (PNG, JPEG, ...; any size, colour or grey).")],
     model: Annotated[Path, typer.Option(help="Run folder (or .pt checkpoint) of train-recognizer.")],
-    device: Device = "auto", as_json: AsJson = False, fixed_width: FixedWidth = False,
+    device: Device = "auto", as_json: AsJson = False, fixed_width: FixedWidth = False, box: Boxes = None, quad: Quads = None,
 ) -> None:
-    """Read the text of word images: text and confidence per image."""
+    """Read the text of word images (or of words inside a photo: --box, --quad): text and
+    confidence per image."""
     require("torch", "train", "recognize")
     from classifier.recognizer import Reader
 
-    decoded = read_images(images)
+    names, words = read_words(images, box, quad)
     reader = Reader(model, device, fixed_width)
-    texts, confidences = reader.read(decoded)
-    for path, text, confidence in zip(images, texts, confidences):
-        typer.echo(json.dumps({"image": str(path), "text": text, "confidence": round(confidence, 6)}) if as_json
-                   else f"{path}: {text}  ({confidence:.3f})")
+    texts, confidences = reader.read(words)
+    for name, text, confidence in zip(names, texts, confidences):
+        typer.echo(json.dumps({**name, "text": text, "confidence": round(confidence, 6)}) if as_json
+                   else f"{describe_word(name)}: {text}  ({confidence:.3f})")
 
 
 def read_images(paths: list[Path]) -> list:
@@ -315,6 +322,28 @@ def read_images(paths: list[Path]) -> list:
         except ValueError as e:
             raise UserError(f"{e}; pass PNG or JPEG files") from None
     return decoded
+
+
+def read_words(paths: list[Path], boxes: list[str] | None, quads: list[str] | None) -> tuple[list[dict], list]:
+    """The word images `classify` and `recognize` read, and what names each in their output:
+    {"image": path}, plus the word's "box" or "quad" when given (then one image, its words in
+    the order given, boxes before quads). Every region is checked before a model loads."""
+    from classifier.regions import crop_region, parse_box, parse_quad
+
+    decoded = read_images(paths)
+    regions = [("box", parse_box(b)) for b in boxes or []] + [("quad", parse_quad(q)) for q in quads or []]
+    if not regions:
+        return [{"image": str(p)} for p in paths], decoded
+    if len(paths) != 1:
+        raise UserError(f"--box and --quad name words inside one image, and {len(paths)} images were given; pass one IMAGE")
+    names = [{"image": str(paths[0]), kind: [v.item() for v in np.asarray(region).ravel()]} for kind, region in regions]
+    return names, [crop_region(decoded[0], **{kind: region}) for kind, region in regions]
+
+
+def describe_word(name: dict) -> str:
+    """How the text output names a word: its image, and its box or quad."""
+    region = next((f" [{kind} {','.join(f'{v:g}' for v in name[kind])}]" for kind in ("box", "quad") if kind in name), "")
+    return name["image"] + region
 
 
 COMMANDS = (("train-classifier", train_classifier), ("eval-classifier", eval_classifier), ("classify", classify),

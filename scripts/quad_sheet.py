@@ -18,7 +18,7 @@ import cv2
 import numpy as np
 from PIL import Image
 
-from brush.edit import quad_transform
+from classifier.regions import quad_transform
 from fontsynth.codec import decode
 from fontsynth.dataset import Dataset
 

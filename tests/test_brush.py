@@ -16,7 +16,8 @@ from typer.testing import CliRunner  # noqa: E402
 import brush.model  # noqa: E402, F401
 from brush import evaluate as E  # noqa: E402
 from brush.cli import app  # noqa: E402
-from brush.edit import Editor, feather, load_brush, quad_size, quad_transform  # noqa: E402
+from brush.edit import Editor, feather, load_brush  # noqa: E402
+from classifier.regions import quad_size, quad_transform  # noqa: E402
 from brush.losses import ink_l1, l1  # noqa: E402
 from brush.train import BrushTask, Frozen, LossConfig  # noqa: E402
 from classifier.registry import create_model  # noqa: E402

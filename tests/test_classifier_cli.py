@@ -81,6 +81,42 @@ def test_classify_any_image_as_json_lines(run, data, tmp_path):
     assert plain.exit_code == 0 and plain.output.startswith(f"{grey}: ")
 
 
+def test_classify_words_inside_a_photo(run, data, tmp_path):
+    """--box and --quad (repeatable) name words inside one photo: each is classified as its crop
+    saved alone would be, and named by its region in the output."""
+    import io
+
+    import numpy as np
+
+    from fontsynth.dataset import Dataset
+
+    word = np.asarray(Image.open(io.BytesIO(Dataset(data / "val")[0]["image"])).convert("L"))
+    h, w = word.shape
+    photo = np.random.default_rng(0).integers(0, 256, (h + 50, w + 80), dtype=np.uint8)
+    photo[30:30 + h, 20:20 + w] = word
+    Image.fromarray(photo).save(tmp_path / "photo.png")
+    Image.fromarray(word).save(tmp_path / "word.png")
+    box = f"20,30,{20 + w},{30 + h}"
+    quad = f"20,30,{20 + w},30,{20 + w},{30 + h},20,{30 + h}"  # the box's corners: the same crop
+    alone = invoke("classify", tmp_path / "word.png", "--model", run, "--json", "--device", "cpu")
+    inside = invoke("classify", tmp_path / "photo.png", "--box", box, "--quad", quad, "--box", f"0,0,{w},{h}", "--model", run,
+                    "--json", "--device", "cpu")
+    assert alone.exit_code == 0 and inside.exit_code == 0, inside.output
+    top = json.loads(alone.output)["top"]
+    lines = [json.loads(line) for line in inside.output.splitlines()]
+    assert [sorted(line) for line in lines] == [["box", "image", "top"], ["box", "image", "top"], ["image", "quad", "top"]]
+    assert lines[0]["box"] == [20, 30, 20 + w, 30 + h] and lines[2]["quad"] == [20, 30, 20 + w, 30, 20 + w, 30 + h, 20, 30 + h]
+    assert lines[0]["top"] == top and lines[2]["top"] == top and lines[1]["top"] != top  # the noise corner reads otherwise
+    text = invoke("classify", tmp_path / "photo.png", "--box", box, "--model", run, "--device", "cpu")
+    assert text.exit_code == 0 and text.output.startswith(f"{tmp_path / 'photo.png'} [box {box}]: ")
+    for args, message in (([tmp_path / "photo.png", tmp_path / "word.png", "--box", box], "pass one IMAGE"),
+                          ([tmp_path / "photo.png", "--box", f"0,0,{w + 81},{h}"], "is not inside the"),
+                          ([tmp_path / "photo.png", "--quad", "1,2,3"], "X1,Y1,X2,Y2")):
+        result = invoke("classify", *args, "--model", run, "--device", "cpu")
+        assert result.exit_code == 2 and "error: " in result.output and message in result.output, result.output
+        assert result.output.count("error:") == 1
+
+
 def test_resume_of_a_finished_run_changes_nothing_and_a_longer_one_continues(run, data, tmp_path):
     copy = tmp_path / "moved"
     shutil.copytree(run, copy)  # a run folder can be moved

@@ -205,6 +205,32 @@ def test_eval_and_recognize_through_the_cli(overfit_run, words, tmp_path):
     assert 0 < lines[0]["confidence"] <= 1 and lines[1]["image"] == str(wide)
 
 
+def test_recognize_reads_a_word_inside_a_photo(overfit_run, words, tmp_path):
+    """--box crops the word out of a larger photo (and --quad rectifies one: test_regions): the
+    text read is the word's, named by its region; the noise around it reads otherwise."""
+    import numpy as np
+
+    sample = Dataset(words / "clean")[3]
+    path = tmp_path / "word.png"
+    path.write_bytes(sample["image"])
+    word = np.asarray(Image.open(path).convert("L"))
+    h, w = word.shape
+    photo = np.random.default_rng(1).integers(0, 256, (h + 40, w + 60), dtype=np.uint8)
+    photo[25:25 + h, 40:40 + w] = word
+    Image.fromarray(photo).save(tmp_path / "photo.png")
+    alone = json.loads(invoke("recognize", path, "--model", overfit_run, "--json", "--device", "cpu").output)
+    result = invoke("recognize", tmp_path / "photo.png", "--box", f"40,25,{40 + w},{25 + h}", "--box", f"0,0,{w},{h}",
+                    "--model", overfit_run, "--json", "--device", "cpu")
+    assert result.exit_code == 0, result.output
+    lines = [json.loads(line) for line in result.output.splitlines()]
+    assert lines[0] == {**alone, "image": str(tmp_path / "photo.png"), "box": [40, 25, 40 + w, 25 + h]}  # same pixels, same reading
+    assert alone["text"] == sample["label"].decode() and lines[1]["text"] != alone["text"]
+    quad = f"40,25,{40 + w},25,{40 + w},{25 + h},40,{25 + h}"  # the box's corners, as a quad: the same crop
+    read = invoke("recognize", tmp_path / "photo.png", "--quad", quad, "--model", overfit_run, "--device", "cpu")
+    assert read.exit_code == 0, read.output
+    assert read.output == f"{tmp_path / 'photo.png'} [quad {quad}]: {alone['text']}  ({alone['confidence']:.3f})\n"
+
+
 def test_validation_on_val_data_prepares_images_as_eval_does(small_fonts, tmp_path, monkeypatch):
     """A canvas-trained model that reads any width validates --val-data on eval's canvas (a text
     wider than the canvas is read at its reading widths, not squeezed), so metrics.csv's figures
