@@ -19,9 +19,8 @@ image without its text, blended the same way (no mask to keep).
 A quad (the word's four corners, clockwise from its top-left: rotated, slanted or in
 perspective) is first rectified (`classifier.regions`, which `classify` and `recognize` share):
 the perspective transform that maps it onto an upright crop as long and as tall as its longer
-edges gives the crop, the edit is warped back by the inverse
-transform, and blended as in a box; pixels whose centres lie outside the quad are never
-touched. Corners are pixel-edge coordinates, as a box's are: the quad of a box's four corners
+edges gives the crop, the edit is warped back by the inverse transform, and blended as in a
+box; pixels whose centres lie outside the quad are never touched. Corners are pixel-edge coordinates, as a box's are: the quad of a box's four corners
 gives the box's crop and edit exactly.
 
 Many edits with one model load (`brush edit --jobs FILE`, `read_jobs`, `Editor.apply`): a JSON

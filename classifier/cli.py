@@ -11,7 +11,6 @@ import json
 from pathlib import Path
 from typing import Annotated, Optional
 
-import numpy as np
 import typer
 
 from fontsynth.errors import UserError
@@ -336,7 +335,7 @@ def read_words(paths: list[Path], boxes: list[str] | None, quads: list[str] | No
         return [{"image": str(p)} for p in paths], decoded
     if len(paths) != 1:
         raise UserError(f"--box and --quad name words inside one image, and {len(paths)} images were given; pass one IMAGE")
-    names = [{"image": str(paths[0]), kind: [v.item() for v in np.asarray(region).ravel()]} for kind, region in regions]
+    names = [{"image": str(paths[0]), kind: list(region) if kind == "box" else region.ravel().tolist()} for kind, region in regions]
     return names, [crop_region(decoded[0], **{kind: region}) for kind, region in regions]
 
 
