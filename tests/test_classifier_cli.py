@@ -112,9 +112,10 @@ def test_classify_words_inside_a_photo(run, data, tmp_path):
     for args, message in (([tmp_path / "photo.png", tmp_path / "word.png", "--box", box], "pass one IMAGE"),
                           ([tmp_path / "photo.png", "--box", f"0,0,{w + 81},{h}"], "is not inside the"),
                           ([tmp_path / "photo.png", "--quad", "1,2,3"], "X1,Y1,X2,Y2")):
-        result = invoke("classify", *args, "--model", run, "--device", "cpu")
-        assert result.exit_code == 2 and "error: " in result.output and message in result.output, result.output
-        assert result.output.count("error:") == 1
+        for model in (run, tmp_path / "no-model"):  # regions are checked before a model loads
+            result = invoke("classify", *args, "--model", model, "--device", "cpu")
+            assert result.exit_code == 2 and "error: " in result.output and message in result.output, result.output
+            assert result.output.count("error:") == 1
 
 
 def test_resume_of_a_finished_run_changes_nothing_and_a_longer_one_continues(run, data, tmp_path):
