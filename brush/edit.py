@@ -46,7 +46,7 @@ import cv2
 import numpy as np
 import torch
 
-from classifier.regions import check_box, check_quad, parse_box, parse_quad, rectify
+from classifier.regions import check_box, check_quad, crop_region, parse_box, parse_quad, rectify
 from fontsynth.errors import UserError
 
 FEATHER = 3  # pixels of blending at a box's border
@@ -228,10 +228,8 @@ class Editor:
             return self.edit_quad(image, text, quad)
         if box is None:
             return self.generate(image, text)[0]
-        height, width = image.shape[:2]
-        check_box(box, width, height)
+        crop = crop_region(image, box=box)
         left, top, right, bottom = box
-        crop = image[top:bottom, left:right]
         edited, mask = self.generate(crop, text)
         out = image.copy()
         out[top:bottom, left:right] = blend(crop, edited, crop_alpha(mask))

@@ -138,6 +138,7 @@ def open_sources(config: DataConfig, fields: Sequence[str], canvas: tuple[int, i
     if config.on_the_fly:
         if not config.fonts:
             raise UserError("--on-the-fly needs --fonts (a fonts folder, catalog.json or .pack)")
+        from fontsynth.pipeline import size_parts
         from fontsynth.shards import IMAGE_FIELDS
 
         pair_fields = (set(IMAGE_FIELDS) - {"image"}) | {"label-b", "meta-b"}
@@ -157,7 +158,7 @@ def open_sources(config: DataConfig, fields: Sequence[str], canvas: tuple[int, i
         elif not held_out:
             val = None
         elif val_canvas:
-            val = Subset(stream_of(val_item_fields, size=size.lower().partition("x")[0], on=val_canvas), range(held_out))
+            val = Subset(stream_of(val_item_fields, size=str(size_parts(size)[0]), on=val_canvas), range(held_out))
         else:
             val = Subset(stream_of(val_item_fields) if val_item_fields != tuple(fields) else stream, range(held_out))
         return Sources(train, val, stream.classes, stream.charset, stream.font_names, shuffle=False)

@@ -80,15 +80,21 @@ def auto_shard_size(n: int) -> int:
     return max(MIN_SHARD_SIZE, min(MAX_SHARD_SIZE, math.ceil(n / 64)))
 
 
-def parse_size(size: str | None, cfg: StyleConfig) -> StyleConfig:
-    if size is None:
-        return cfg
+def size_parts(size: str) -> list[int]:
+    """`--size` HEIGHT or HEIGHTxWIDTH (any case) -> [height] or [height, width]."""
     try:
         parts = [int(p) for p in size.lower().split("x")]
         if len(parts) not in (1, 2) or min(parts) < 8:
             raise ValueError
     except ValueError:
         raise UserError(f"--size {size!r} is not HEIGHT or HEIGHTxWIDTH in pixels (each at least 8), e.g. 32 or 64x256") from None
+    return parts
+
+
+def parse_size(size: str | None, cfg: StyleConfig) -> StyleConfig:
+    if size is None:
+        return cfg
+    parts = size_parts(size)
     return StyleConfig.from_dict({"height": parts[0], "width": parts[1] if len(parts) == 2 else 0}, base=cfg)
 
 

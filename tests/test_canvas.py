@@ -41,3 +41,13 @@ def test_parse_canvas_refuses_bad_sizes(bad):
 
 def test_parse_canvas():
     assert parse_canvas("64x256") == (64, 256) and parse_canvas((32, 100)) == (32, 100)
+
+
+def test_size_parts_reads_render_size_in_any_case():
+    from fontsynth.errors import UserError
+    from fontsynth.pipeline import size_parts
+
+    assert size_parts("32") == [32] and size_parts("32x128") == size_parts("32X128") == [32, 128]
+    for bad in ("32x", "4x128", "32x128x3", "tall"):
+        with pytest.raises(UserError, match="HEIGHT or HEIGHTxWIDTH"):
+            size_parts(bad)
