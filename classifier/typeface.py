@@ -19,6 +19,7 @@ and layers whose shapes differ are reported, not loaded.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 
@@ -47,6 +48,7 @@ class VGGConfig:
     pool: tuple[int, ...] = (2, 8)  # adaptive average pool before the classifier: (7, 7) is ImageNet's
     input_norm: str = "imagenet"  # imagenet: fixed mean/std; image: each image to zero mean, unit std; polarity: image, text made dark
     stem_stride: int = 1  # stride of the first convolution: 2 reads a 64x256 canvas at about the cost of 32x128
+    pool_before_norm: bool = False  # each block pools right after its last convolution, before that convolution's batch norm and ReLU (airbench's order): they then cost a quarter
     gram_layers: tuple[str, ...] = ()  # feature layers (relu3_1) whose style statistics, their Gram matrices, join the pooled features
     gram_channels: int = 64  # each such layer is first reduced to this many channels by a 1x1 convolution (gram_channels ** 2 features)
 
@@ -94,6 +96,21 @@ def layer_names(depths: tuple[int, ...]) -> list[str]:
     return names
 
 
+def layer_roles(depths: tuple[int, ...], batch_norm: bool, pool_before_norm: bool = False) -> list[str]:
+    """The layers of `VGG16.convs` in order, by role: conv1_1, bn1_1 (with batch norm), relu1_1,
+    ..., pool1, conv2_1, ... With `pool_before_norm` each block's pool comes right after its last
+    convolution. torchvision's `features` is the order without it."""
+    roles = []
+    for block, depth in enumerate(depths, start=1):
+        for k in range(1, depth + 1):
+            roles.append(f"conv{block}_{k}")
+            roles += [f"pool{block}"] if pool_before_norm and k == depth else []
+            roles += [f"bn{block}_{k}"] if batch_norm else []
+            roles.append(f"relu{block}_{k}")
+        roles += [] if pool_before_norm else [f"pool{block}"]
+    return roles
+
+
 @register("vgg16", VGGConfig, "VGG16 typeface classifier (torchvision layout; widths, depths and batch norm configurable)")
 class VGG16(nn.Module):
     cpu_channels_last = True  # the trainer may put it in channels_last on the CPU (training.uses_channels_last)
@@ -102,19 +119,25 @@ class VGG16(nn.Module):
         super().__init__()
         self.config = config
         layers: list[nn.Module] = []
-        self._index: dict[str, int] = {}  # layer name -> index in self.convs
+        self._index: dict[str, int] = {}  # layer name -> index in self.convs (a block's pool and last ReLU share one with pool_before_norm)
         channels = config.in_channels
-        for block, (width, depth) in enumerate(zip(config.widths, config.depths), start=1):
-            for k in range(1, depth + 1):
-                stride = config.stem_stride if not layers else 1
-                layers.append(nn.Conv2d(channels, width, kernel_size=3, stride=stride, padding=1))
-                if config.batch_norm:
-                    layers.append(nn.BatchNorm2d(width))
-                layers.append(nn.ReLU(inplace=True))
-                self._index[f"relu{block}_{k}"] = len(layers) - 1
+        for i, role in enumerate(layer_roles(config.depths, config.batch_norm, config.pool_before_norm)):
+            kind, block = re.match(r"([a-z]+)(\d+)", role).groups()
+            if kind == "conv":
+                width = config.widths[int(block) - 1]
+                layers.append(nn.Conv2d(channels, width, kernel_size=3, stride=config.stem_stride if i == 0 else 1, padding=1))
                 channels = width
-            layers.append(nn.MaxPool2d(kernel_size=2, stride=2))
-            self._index[f"pool{block}"] = len(layers) - 1
+            elif kind == "bn":
+                layers.append(nn.BatchNorm2d(channels))
+            elif kind == "relu":
+                layers.append(nn.ReLU(inplace=True))
+            else:
+                layers.append(nn.MaxPool2d(kernel_size=2, stride=2))
+            if kind in ("relu", "pool"):
+                self._index[role] = i
+        for block, depth in enumerate(config.depths, start=1):
+            if config.pool_before_norm:  # the pool's output is not a feature of its own: the block ends at its last ReLU
+                self._index[f"pool{block}"] = self._index[f"relu{block}_{depth}"]
         self.convs = nn.Sequential(*layers)
         self.avgpool = nn.AdaptiveAvgPool2d(tuple(config.pool))
         flat = channels * config.pool[0] * config.pool[1]
@@ -190,13 +213,15 @@ class VGG16(nn.Module):
         unknown = [name for name in layers if name not in self._index]
         if unknown:
             raise ValueError(f"unknown layer(s) {', '.join(unknown)}; valid: {', '.join(self.layer_names)}")
-        wanted = {self._index[name]: name for name in layers}
+        wanted: dict[int, list[str]] = {}
+        for name in layers:
+            wanted.setdefault(self._index[name], []).append(name)
         out: dict[str, torch.Tensor] = {}
         x = self._check(images, reference)
         for i, layer in enumerate(self.convs[: max(wanted) + 1]):
             x = layer(x)
-            if i in wanted:
-                out[wanted[i]] = x  # later layers write new tensors (in-place ReLUs act on conv / BN outputs)
+            for name in wanted.get(i, []):
+                out[name] = x  # later layers write new tensors (in-place ReLUs act on conv / BN / pool outputs)
         return out
 
     def reset_classifier(self, num_classes: int) -> None:
@@ -239,10 +264,18 @@ def load_run_weights(model: VGG16, state_dict: dict[str, torch.Tensor], saved_cl
 
 
 def load_torchvision_weights(model: VGG16, state_dict: dict[str, torch.Tensor]) -> dict[str, list[str]]:
-    """A torchvision VGG16 (or VGG16-BN) state_dict into `model` where shapes agree; RGB
-    first-layer weights are summed over colour for a grey model."""
+    """A torchvision VGG16 (or VGG16-BN) state_dict into `model` where shapes agree, each
+    feature layer by its role (a model that pools before its norms has them at other indices);
+    RGB first-layer weights are summed over colour for a grey model."""
+    c = model.config
+    ours = {role: i for i, role in enumerate(layer_roles(c.depths, c.batch_norm, c.pool_before_norm))}
+    theirs = layer_roles(c.depths, any(key.endswith(".running_mean") for key in state_dict))  # torchvision's order
+
     def renamed(key: str, value: torch.Tensor) -> tuple[str, torch.Tensor]:
-        key = "convs." + key[len("features."):] if key.startswith("features.") else key
+        if key.startswith("features."):
+            index, rest = key[len("features."):].split(".", 1)
+            role = theirs[int(index)] if int(index) < len(theirs) else None
+            key = f"convs.{ours[role]}.{rest}" if role in ours else key
         if key == "convs.0.weight" and value.shape[1] == 3 and model.config.in_channels == 1:
             value = value.sum(dim=1, keepdim=True)
         return key, value

@@ -143,6 +143,35 @@ def test_a_stride_two_stem_reads_twice_the_canvas_at_the_same_feature_sizes():
         make_config("vgg16", stem_stride=3)
 
 
+@pytest.mark.parametrize("depths", [(1, 1, 1, 1, 1), (1, 2, 1, 2, 1)])
+def test_pooling_before_the_norms_is_the_same_function_in_eval_at_a_quarter_of_their_size(depths):
+    torch.manual_seed(0)
+    settings = {**TINY["vgg16"], "depths": depths, "batch_norm": True}
+    plain = create_model("vgg16", **settings)
+    early = create_model("vgg16", **settings, pool_before_norm=True)
+    for bn in (m for m in plain.modules() if isinstance(m, torch.nn.BatchNorm2d)):  # trained-looking statistics, positive scales
+        bn.running_mean.uniform_(-0.5, 0.5), bn.running_var.uniform_(0.5, 2), bn.weight.data.uniform_(0.5, 1.5), bn.bias.data.uniform_(-0.2, 0.2)
+    # the plain model's feature layers go where their roles are (torchvision's order is the plain one)
+    report = load_torchvision_weights(early, {key.replace("convs.", "features."): value for key, value in plain.state_dict().items()})
+    assert report["skipped"] == [] and len(report["loaded"]) == len(plain.state_dict())
+    plain.eval(), early.eval()
+    images = torch.rand(3, 1, 32, 64)
+    # max-pooling commutes with a ReLU and with a batch norm of positive scale: the same classifier, features pooled earlier
+    assert torch.allclose(early.forward_features(images), plain.forward_features(images), atol=1e-5)
+    assert torch.allclose(early(images), plain(images), rtol=1e-4, atol=1e-8)
+    last = f"relu2_{depths[1]}"
+    ours, theirs = early.features(images, ["relu1_1", "pool1", last, "pool2"]), plain.features(images, ["relu1_1", "pool1", "pool2"])
+    assert ours["relu1_1"].shape == (3, 4, 16, 32) and ours["pool1"] is ours["relu1_1"]  # a block ends at its pooled last ReLU
+    assert torch.allclose(ours["pool1"], theirs["pool1"], atol=1e-5) and torch.allclose(ours["pool2"], theirs["pool2"], atol=1e-5)
+    assert ours[last] is ours["pool2"] and early.layer_names == plain.layer_names
+    assert [type(m).__name__ for m in early.convs[:4]] == ["Conv2d", "MaxPool2d", "BatchNorm2d", "ReLU"]
+    # in training the norms see other statistics (those of the pooled maps): the models differ, both learn
+    assert not torch.allclose(early.train().forward_features(images), plain.train().forward_features(images), atol=1e-2)
+    # a Gram head reads its layer's pooled map (a quarter of the positions)
+    gram = create_model("vgg16", **settings, pool_before_norm=True, gram_layers=("relu3_1",), gram_channels=4)
+    assert gram.features(images, ["relu3_1"])["relu3_1"].shape == (3, 8, 4, 8) and gram(images).shape == (3, 5)
+
+
 def test_gram_features_by_hand_and_blind_to_where_things_are():
     from classifier.typeface import gram_features
 
