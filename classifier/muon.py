@@ -21,23 +21,47 @@ from torch.optim.adamw import adamw
 
 NEWTON_SCHULZ = (3.4445, -4.7750, 2.0315)  # the quintic's coefficients, as in Muon's reference
 NEWTON_SCHULZ_STEPS = 5
+GRAM_FORM_RATIO = 3  # a matrix this many times wider than tall (or more) is orthogonalised through its Gram matrix
 
 
 def orthogonalise(matrix: torch.Tensor, steps: int = NEWTON_SCHULZ_STEPS, dtype: torch.dtype = torch.float32) -> torch.Tensor:
     """About U V^T for `matrix` = U S V^T (2-D): Muon's quintic Newton-Schulz iteration, which
     pushes every singular value into roughly [0.7, 1.2] in five steps (not exactly to 1: speed
     over precision), computed in `dtype` on the shorter side (bf16 where the hardware has it:
-    19 ms against 74 for `small`'s largest matrix on one CPU thread, as Muon's reference does on GPUs)."""
+    19 ms against 74 for `small`'s largest matrix on one CPU thread, as Muon's reference does on GPUs).
+    A matrix at least `GRAM_FORM_RATIO` times wider than tall goes through `newton_schulz_on_gram`."""
     assert matrix.ndim == 2, f"expected a matrix, got shape {tuple(matrix.shape)}"
     a, b, c = NEWTON_SCHULZ
     x = matrix.to(dtype)
     wide = x.shape[0] <= x.shape[1]
     x = x if wide else x.T
     x = x / (x.norm() + 1e-7)  # spectral norm at most 1
-    for _ in range(steps):
-        gram = x @ x.T
-        x = a * x + (b * gram + c * gram @ gram) @ x
+    if x.shape[1] >= GRAM_FORM_RATIO * x.shape[0]:
+        x = newton_schulz_on_gram(x, steps)
+    else:
+        for _ in range(steps):
+            gram = x @ x.T
+            x = a * x + (b * gram + c * gram @ gram) @ x
     return x if wide else x.T
+
+
+def newton_schulz_on_gram(x: torch.Tensor, steps: int) -> torch.Tensor:
+    """The same iteration for a wide `x` (n x m, m several times n, spectral norm at most 1),
+    carried on n x n matrices (Gram Newton-Schulz, Dao AI Lab 2026): every iterate is Q x with Q a
+    polynomial in G = x x^T, so Q commutes with G, the iterate's Gram matrix is Q G Q and the step
+    x <- p(x x^T) x is Q <- p(Q G Q) Q. Two products of x's size in all instead of two per step
+    (`small`'s 256 x 5,632 hidden layer: 7 ms against 16 on two CPU threads); the n x n iteration
+    runs in float32, which keeps it stable (the half-precision Gram form needs restarts) and
+    closer to the exact result than the bf16 iteration on x."""
+    a, b, c = NEWTON_SCHULZ
+    wide = x.float()
+    gram = wide @ wide.T  # in float32: a Gram matrix rounded to bf16 has spurious negative eigenvalues, which the iteration blows up
+    eye = torch.eye(gram.shape[0], device=gram.device)
+    q = eye
+    for _ in range(steps):
+        s = q @ gram @ q
+        q = (a * eye + b * s + c * s @ s) @ q
+    return q.to(x.dtype) @ x
 
 
 def muon_groups(weights: list[torch.Tensor], flat: list[torch.Tensor], weight_decay: float) -> list[dict]:
