@@ -53,9 +53,9 @@ def bench_model(args) -> dict:
 
     device = torch.device(args.device)
     if args.model == "trba":
-        model = create_model("trba", **RECOGNIZER_PRESETS[args.preset]["model"]).to(device)
+        model = create_model("trba", **{**RECOGNIZER_PRESETS[args.preset]["model"], **args.model_config}).to(device)
     else:
-        model = create_model("vgg16", **{**PRESETS[args.preset]["model"], "num_classes": args.classes}).to(device)
+        model = create_model("vgg16", **{**PRESETS[args.preset]["model"], "num_classes": args.classes, **args.model_config}).to(device)
     c = model.config
     images = torch.rand(args.batch_size, c.in_channels, c.height, c.width, device=device)
     targets = torch.randint(0, args.classes, (args.batch_size,), device=device)
@@ -90,7 +90,7 @@ def bench_model(args) -> dict:
     rate = args.steps * args.batch_size / seconds
     result = {"what": "model", "model": args.model, "preset": args.preset, "device": torch.cuda.get_device_name(device) if cuda else "cpu",
               "batch_size": args.batch_size, "bf16": bf16, "channels_last": args.channels_last,
-              "compile": args.compile, "img_per_s": round(rate, 1), "gflop_per_img_fwd": round(flops / 1e9, 3),
+              "compile": args.compile, "model_config": args.model_config, "img_per_s": round(rate, 1), "gflop_per_img_fwd": round(flops / 1e9, 3),
               "achieved_tflops": round(3 * flops * rate / 1e12, 1), "params_m": round(sum(p.numel() for p in model.parameters()) / 1e6, 1),
               "canvas": [c.height, c.width], "threads": torch.get_num_threads()}
     peak = next((v for k, v in PEAK_BF16_TFLOPS.items() if k in result["device"]), None)
@@ -137,6 +137,8 @@ def main() -> None:
     parser.add_argument("--no-bf16", dest="bf16", action="store_false")
     parser.add_argument("--no-channels-last", dest="channels_last", action="store_false")
     parser.add_argument("--compile", action="store_true")
+    parser.add_argument("--model-config", type=json.loads, default={}, metavar="JSON",
+                        help='model settings over the preset\'s, e.g. \'{"pool_before_norm": false}\'')
     parser.add_argument("--fonts")
     parser.add_argument("--data")
     parser.add_argument("--workers", type=int, default=2)
