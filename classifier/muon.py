@@ -54,8 +54,8 @@ def newton_schulz_on_gram(x: torch.Tensor, steps: int) -> torch.Tensor:
     runs in float32, which keeps it stable (the half-precision Gram form needs restarts) and
     closer to the exact result than the bf16 iteration on x."""
     a, b, c = NEWTON_SCHULZ
-    wide = x.float()
-    gram = wide @ wide.T  # in float32: a Gram matrix rounded to bf16 has spurious negative eigenvalues, which the iteration blows up
+    full = x.float()
+    gram = full @ full.T  # in float32: a Gram matrix rounded to bf16 has spurious negative eigenvalues, which the iteration blows up
     eye = torch.eye(gram.shape[0], device=gram.device)
     q = eye
     for _ in range(steps):

@@ -54,7 +54,8 @@ def check_quad(quad: np.ndarray, width: int, height: int) -> None:
     if not ((quad[:, 0] >= 0) & (quad[:, 0] <= width) & (quad[:, 1] >= 0) & (quad[:, 1] <= height)).all():
         raise UserError(f"--quad {shown} is not inside the {width}x{height} image (0 <= X <= width, 0 <= Y <= height)")
     edges = np.roll(quad, -1, axis=0) - quad
-    turns = edges[:, 0] * np.roll(edges, -1, axis=0)[:, 1] - edges[:, 1] * np.roll(edges, -1, axis=0)[:, 0]
+    following = np.roll(edges, -1, axis=0)
+    turns = edges[:, 0] * following[:, 1] - edges[:, 1] * following[:, 0]
     if not (turns > 0).all():
         raise UserError(f"--quad {shown}: the corners must make a convex shape and go clockwise from the word's top-left "
                         "(top-left, top-right, bottom-right, bottom-left)")

@@ -135,8 +135,8 @@ class VGG16(nn.Module):
                 layers.append(nn.MaxPool2d(kernel_size=2, stride=2))
             if kind in ("relu", "pool"):
                 self._index[role] = i
-        for block, depth in enumerate(config.depths, start=1):
-            if config.pool_before_norm:  # the pool's output is not a feature of its own: the block ends at its last ReLU
+        if config.pool_before_norm:  # the pool's output is not a feature of its own: the block ends at its last ReLU
+            for block, depth in enumerate(config.depths, start=1):
                 self._index[f"pool{block}"] = self._index[f"relu{block}_{depth}"]
         self.convs = nn.Sequential(*layers)
         self.avgpool = nn.AdaptiveAvgPool2d(tuple(config.pool))
