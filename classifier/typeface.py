@@ -19,9 +19,9 @@ and layers whose shapes differ are reported, not loaded.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
+from typing import NamedTuple
 
 import torch
 from torch import nn
@@ -96,18 +96,27 @@ def layer_names(depths: tuple[int, ...]) -> list[str]:
     return names
 
 
-def layer_roles(depths: tuple[int, ...], batch_norm: bool, pool_before_norm: bool = False) -> list[str]:
+class Role(NamedTuple):
+    """One layer of `VGG16.convs`: its kind (conv, bn, relu, pool), its block (from 1) and its
+    name (conv1_1, bn1_1, relu1_1, pool1, ...)."""
+    kind: str
+    block: int
+    name: str
+
+
+def layer_roles(depths: tuple[int, ...], batch_norm: bool, pool_before_norm: bool = False) -> list[Role]:
     """The layers of `VGG16.convs` in order, by role: conv1_1, bn1_1 (with batch norm), relu1_1,
     ..., pool1, conv2_1, ... With `pool_before_norm` each block's pool comes right after its last
     convolution. torchvision's `features` is the order without it."""
     roles = []
     for block, depth in enumerate(depths, start=1):
+        pool = [Role("pool", block, f"pool{block}")]
         for k in range(1, depth + 1):
-            roles.append(f"conv{block}_{k}")
-            roles += [f"pool{block}"] if pool_before_norm and k == depth else []
-            roles += [f"bn{block}_{k}"] if batch_norm else []
-            roles.append(f"relu{block}_{k}")
-        roles += [] if pool_before_norm else [f"pool{block}"]
+            roles.append(Role("conv", block, f"conv{block}_{k}"))
+            roles += pool if pool_before_norm and k == depth else []
+            roles += [Role("bn", block, f"bn{block}_{k}")] if batch_norm else []
+            roles.append(Role("relu", block, f"relu{block}_{k}"))
+        roles += [] if pool_before_norm else pool
     return roles
 
 
@@ -121,10 +130,9 @@ class VGG16(nn.Module):
         layers: list[nn.Module] = []
         self._index: dict[str, int] = {}  # layer name -> index in self.convs (a block's pool and last ReLU share one with pool_before_norm)
         channels = config.in_channels
-        for i, role in enumerate(layer_roles(config.depths, config.batch_norm, config.pool_before_norm)):
-            kind, block = re.match(r"([a-z]+)(\d+)", role).groups()
+        for i, (kind, block, name) in enumerate(layer_roles(config.depths, config.batch_norm, config.pool_before_norm)):
             if kind == "conv":
-                width = config.widths[int(block) - 1]
+                width = config.widths[block - 1]
                 layers.append(nn.Conv2d(channels, width, kernel_size=3, stride=config.stem_stride if i == 0 else 1, padding=1))
                 channels = width
             elif kind == "bn":
@@ -134,7 +142,7 @@ class VGG16(nn.Module):
             else:
                 layers.append(nn.MaxPool2d(kernel_size=2, stride=2))
             if kind in ("relu", "pool"):
-                self._index[role] = i
+                self._index[name] = i
         if config.pool_before_norm:  # the pool's output is not a feature of its own: the block ends at its last ReLU
             for block, depth in enumerate(config.depths, start=1):
                 self._index[f"pool{block}"] = self._index[f"relu{block}_{depth}"]
@@ -268,13 +276,13 @@ def load_torchvision_weights(model: VGG16, state_dict: dict[str, torch.Tensor]) 
     feature layer by its role (a model that pools before its norms has them at other indices);
     RGB first-layer weights are summed over colour for a grey model."""
     c = model.config
-    ours = {role: i for i, role in enumerate(layer_roles(c.depths, c.batch_norm, c.pool_before_norm))}
+    ours = {role.name: i for i, role in enumerate(layer_roles(c.depths, c.batch_norm, c.pool_before_norm))}
     theirs = layer_roles(c.depths, any(key.endswith(".running_mean") for key in state_dict))  # torchvision's order
 
     def renamed(key: str, value: torch.Tensor) -> tuple[str, torch.Tensor]:
         if key.startswith("features."):
             index, rest = key[len("features."):].split(".", 1)
-            role = theirs[int(index)] if int(index) < len(theirs) else None
+            role = theirs[int(index)].name if int(index) < len(theirs) else None
             key = f"convs.{ours[role]}.{rest}" if role in ours else key
         if key == "convs.0.weight" and value.shape[1] == 3 and model.config.in_channels == 1:
             value = value.sum(dim=1, keepdim=True)

@@ -11,7 +11,7 @@ torch = pytest.importorskip("torch")
 import brush.model  # noqa: E402, F401  (registers "brush": every registered model is tested)
 from classifier.registry import config_from_dict, create_model, entry, list_models, make_config  # noqa: E402
 from classifier.inputs import light_text as is_light, normalise_per_image  # noqa: E402
-from classifier.typeface import VGG16, layer_names, load_torchvision_weights  # noqa: E402
+from classifier.typeface import VGG16, layer_names, layer_roles, load_torchvision_weights  # noqa: E402
 from fontsynth.errors import UserError  # noqa: E402
 
 TINY = {"vgg16": {"widths": (4, 8, 8, 8, 8), "depths": (1, 1, 1, 1, 1), "hidden": 16, "num_classes": 5, "height": 32, "width": 64},
@@ -141,6 +141,15 @@ def test_a_stride_two_stem_reads_twice_the_canvas_at_the_same_feature_sizes():
         make_config("vgg16", height=32, width=128, stem_stride=2)
     with pytest.raises(UserError, match="stem_stride must be 1 or 2"):
         make_config("vgg16", stem_stride=3)
+
+
+def test_layer_roles_list_torchvisions_order_or_each_pool_after_its_blocks_last_convolution():
+    names = [role.name for role in layer_roles((1, 2), batch_norm=True)]
+    assert names == ["conv1_1", "bn1_1", "relu1_1", "pool1", "conv2_1", "bn2_1", "relu2_1", "conv2_2", "bn2_2", "relu2_2", "pool2"]
+    early = layer_roles((1, 2), batch_norm=True, pool_before_norm=True)
+    assert [r.name for r in early] == ["conv1_1", "pool1", "bn1_1", "relu1_1", "conv2_1", "bn2_1", "relu2_1", "conv2_2", "pool2", "bn2_2", "relu2_2"]
+    assert [(r.kind, r.block) for r in early[:5]] == [("conv", 1), ("pool", 1), ("bn", 1), ("relu", 1), ("conv", 2)]
+    assert [r.name for r in layer_roles((1, 1), batch_norm=False)] == ["conv1_1", "relu1_1", "pool1", "conv2_1", "relu2_1", "pool2"]
 
 
 @pytest.mark.parametrize("depths", [(1, 1, 1, 1, 1), (1, 2, 1, 2, 1)])
