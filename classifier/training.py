@@ -96,7 +96,8 @@ class TrainConfig:
     betas: tuple[float, ...] = (0.9, 0.999)  # adamw (GANs: (0.5, 0.99) or (0.0, 0.99))
     momentum: float = 0.9  # sgd's and muon's (Nesterov)
     warmup_steps: int = 200
-    min_lr_ratio: float = 0.01  # the cosine ends at lr * min_lr_ratio
+    min_lr_ratio: float = 0.01  # the decay ends at lr * min_lr_ratio
+    schedule: str = "cosine"  # the decay after warmup: cosine, or linear (straight down to lr * min_lr_ratio)
     grad_clip: float = 5.0  # max gradient norm; 0: off
     val_every: int = 500
     log_every: int = 20
@@ -117,6 +118,8 @@ class TrainConfig:
             raise ValueError("steps 0 (no step limit) needs max_minutes: a run must end somewhere")
         if self.optimizer not in ("adamw", "sgd", "muon"):
             raise ValueError(f"optimizer must be adamw, sgd or muon, got {self.optimizer!r}")
+        if self.schedule not in ("cosine", "linear"):
+            raise ValueError(f"schedule must be cosine or linear, got {self.schedule!r}")
         if self.device not in ("auto", "cpu", "cuda"):
             raise ValueError(f"device must be auto, cpu or cuda, got {self.device!r}")
         if not (self.lr > 0 and self.max_minutes >= 0 and self.workers >= 0 and self.grad_clip >= 0 and 0 <= self.min_lr_ratio <= 1):
@@ -167,11 +170,13 @@ def step_losses(task: Task, parts: dict[str, nn.Module], batch: dict, device: to
 
 
 def learning_rate(config: TrainConfig, step: int, progress: float) -> float:
-    """Linear warmup over `warmup_steps`, then cosine from lr to lr * min_lr_ratio as `progress` goes 0 -> 1."""
+    """Linear warmup over `warmup_steps`, then `config.schedule` (cosine or linear) from lr to
+    lr * min_lr_ratio as `progress` goes 0 -> 1."""
     if step < config.warmup_steps:
         return config.lr * (step + 1) / config.warmup_steps
     progress = min(max(progress, 0.0), 1.0)
-    return config.lr * (config.min_lr_ratio + (1 - config.min_lr_ratio) * 0.5 * (1 + math.cos(math.pi * progress)))
+    left = 0.5 * (1 + math.cos(math.pi * progress)) if config.schedule == "cosine" else 1 - progress
+    return config.lr * (config.min_lr_ratio + (1 - config.min_lr_ratio) * left)
 
 
 def batch_positions(step: int, batch_size: int, rank: int = 0, world: int = 1) -> range:

@@ -4,6 +4,7 @@ import csv
 import math
 import os
 import signal
+from dataclasses import replace
 
 import pytest
 
@@ -196,6 +197,15 @@ def test_learning_rate_warms_up_then_follows_the_cosine():
     assert learning_rate(c, 10, 0.5) == pytest.approx(0.1 + 0.9 * 0.5)
     assert learning_rate(c, 10, 1.0) == pytest.approx(0.1)
     assert learning_rate(c, 10, 7.0) == pytest.approx(0.1)  # past the end of a time budget
+
+
+def test_the_linear_schedule_goes_straight_down_after_warmup():
+    c = TrainConfig(lr=2.0, warmup_steps=2, min_lr_ratio=0.0, schedule="linear")
+    assert [learning_rate(c, s, 0.0) for s in range(2)] == [1.0, 2.0]
+    assert [learning_rate(c, 10, p) for p in (0.0, 0.25, 0.5, 1.0, 3.0)] == pytest.approx([2.0, 1.5, 1.0, 0.0, 0.0])
+    assert learning_rate(replace(c, min_lr_ratio=0.1), 10, 0.5) == pytest.approx(2.0 * (0.1 + 0.9 * 0.5))
+    with pytest.raises(ValueError, match="schedule must be cosine or linear"):
+        TrainConfig(schedule="step")
 
 
 def test_batches_are_a_pure_function_of_the_step_and_ranks_split_them():
