@@ -22,7 +22,7 @@ from classifier.registry import config_from_dict, create_model, entry, saved_con
 from classifier.training import RunFolder, RunResult, Task, TrainConfig, seed_everything, train
 from fontsynth.errors import UserError
 
-TRAIN_LEGACY = {"cpu_bf16": False}  # train settings added since runs were saved: the value a run saved before them used
+TRAIN_LEGACY = {"cpu_bf16": False, "schedule": "cosine"}  # train settings added since runs were saved: the value a run saved before them used
 RESUMABLE = ("steps", "max_minutes", "workers", "device", "progress")  # what a --resume may change
 
 

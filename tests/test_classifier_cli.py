@@ -127,19 +127,21 @@ def test_resume_of_a_finished_run_changes_nothing_and_a_longer_one_continues(run
     assert json.loads((copy / "config.json").read_text())["train"]["steps"] == 6  # the saved settings; only --steps changed
 
 
-def test_a_run_saved_before_cpu_bf16_resumes_as_it_ran_in_float32(run, tmp_path, monkeypatch):
+def test_a_run_saved_before_cpu_bf16_and_schedule_resumes_as_it_ran_in_float32_on_the_cosine(run, tmp_path, monkeypatch):
     from classifier import training
 
     old = tmp_path / "old"
     shutil.copytree(run, old)
     config = json.loads((old / "config.json").read_text())
-    del config["train"]["cpu_bf16"]  # as runs saved before the setting
+    del config["train"]["cpu_bf16"], config["train"]["schedule"]  # as runs saved before the settings
     (old / "config.json").write_text(json.dumps(config))
-    seen, decide = [], training.autocast_bf16
+    seen, decide, schedules, rate = [], training.autocast_bf16, set(), training.learning_rate
     monkeypatch.setattr(training, "autocast_bf16", lambda c, device: seen.append(c.cpu_bf16) or decide(c, device))
+    monkeypatch.setattr(training, "learning_rate", lambda c, *args: schedules.add(c.schedule) or rate(c, *args))
     result = invoke("train-classifier", "--out", old, "--resume", "--steps", "7", "--workers", "0", "--no-progress", "--device", "cpu")
     assert result.exit_code == 0, result.output
     assert seen == [False]  # the legacy value: the CPU run goes on in float32, as it began
+    assert schedules == {"cosine"}  # and on the schedule it began with
 
 
 @pytest.mark.parametrize("args, message", [
