@@ -25,7 +25,7 @@ What it provides:
 - Resume after a kill: from `last.pt`, the same step count and the same data order (batch k is
   a pure function of (seed, k)), so a resumed CPU run ends with the weights of an
   uninterrupted one. Ctrl-C or SIGTERM finishes the current step, saves `last.pt` and stops.
-- AdamW or SGD, linear warmup then cosine decay (over `steps`, or over the time budget when
+- AdamW, SGD or Muon, linear warmup then a cosine or linear decay (over `steps`, or over the time budget when
   `max_minutes` ends the run first; `steps` 0 lets time alone end it), gradient clipping,
   channels_last weights (on CUDA, and on the CPU for the models that declare
   `cpu_channels_last`), bf16 autocast on CUDA and on CPUs with native bf16 (AVX512-BF16 or AMX:
