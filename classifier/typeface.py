@@ -129,7 +129,7 @@ class VGG16(nn.Module):
         self.config = config
         layers: list[nn.Module] = []
         self._index: dict[str, int] = {}  # layer name -> index in self.convs (a block's pool and last ReLU share one with pool_before_norm)
-        channels = config.in_channels
+        channels, width_of = config.in_channels, {}  # width_of: a feature layer's channels
         for i, (kind, block, name) in enumerate(layer_roles(config.depths, config.batch_norm, config.pool_before_norm)):
             if kind == "conv":
                 width = config.widths[block - 1]
@@ -142,7 +142,7 @@ class VGG16(nn.Module):
             else:
                 layers.append(nn.MaxPool2d(kernel_size=2, stride=2))
             if kind in ("relu", "pool"):
-                self._index[name] = i
+                self._index[name], width_of[name] = i, channels
         if config.pool_before_norm:  # the pool's output is not a feature of its own: the block ends at its last ReLU
             for block, depth in enumerate(config.depths, start=1):
                 self._index[f"pool{block}"] = self._index[f"relu{block}_{depth}"]
@@ -151,7 +151,7 @@ class VGG16(nn.Module):
         flat = channels * config.pool[0] * config.pool[1]
         # the Gram head: style statistics of some layers beside the pooled features, each layer reduced, then normalised
         # to the scale of the pooled features
-        self.gram_reduce = nn.ModuleDict({name: nn.Conv2d(config.widths[int(name[4]) - 1], config.gram_channels, kernel_size=1)
+        self.gram_reduce = nn.ModuleDict({name: nn.Conv2d(width_of[name], config.gram_channels, kernel_size=1)
                                           for name in config.gram_layers})
         self.gram_norm = nn.ModuleDict({name: nn.LayerNorm(config.gram_channels ** 2) for name in config.gram_layers})
         flat += len(config.gram_layers) * config.gram_channels ** 2

@@ -181,6 +181,13 @@ def test_pooling_before_the_norms_is_the_same_function_in_eval_at_a_quarter_of_t
     assert gram.features(images, ["relu3_1"])["relu3_1"].shape == (3, 8, 4, 8) and gram(images).shape == (3, 5)
 
 
+def test_each_gram_layer_is_reduced_from_its_own_width():
+    settings = {**TINY["vgg16"], "widths": (3, 5, 6, 7, 9), "depths": (1, 2, 1, 1, 1), "gram_layers": ("relu2_2", "relu1_1", "relu5_1")}
+    model = create_model("vgg16", **settings, gram_channels=2)
+    assert {name: conv.in_channels for name, conv in model.gram_reduce.items()} == {"relu2_2": 5, "relu1_1": 3, "relu5_1": 9}
+    assert model(torch.rand(2, 1, 32, 64)).shape == (2, 5)
+
+
 def test_gram_features_by_hand_and_blind_to_where_things_are():
     from classifier.typeface import gram_features
 
