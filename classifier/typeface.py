@@ -89,11 +89,9 @@ def gram_features(x: torch.Tensor) -> torch.Tensor:
 
 
 def layer_names(depths: tuple[int, ...]) -> list[str]:
-    """Names of the feature layers in order: relu1_1, relu1_2, pool1, relu2_1, ..."""
-    names = []
-    for block, depth in enumerate(depths, start=1):
-        names += [f"relu{block}_{k}" for k in range(1, depth + 1)] + [f"pool{block}"]
-    return names
+    """Names of the feature layers in order: relu1_1, relu1_2, pool1, relu2_1, ... (the ReLUs and
+    pools of `layer_roles` in torchvision's order)."""
+    return [role.name for role in layer_roles(depths, batch_norm=False) if role.kind in ("relu", "pool")]
 
 
 class Role(NamedTuple):

@@ -24,5 +24,6 @@ def test_bench_classifier_measures_a_preset_with_model_settings_over_it():
     assert plain["img_per_s"] > 0 and plain["model_config"] == {} and early["model_config"] == {"pool_before_norm": True}
     # pooling earlier makes the norms cheaper, not the convolutions: the same forward FLOPs (smoke has no Gram head)
     assert early["gflop_per_img_fwd"] == plain["gflop_per_img_fwd"] and early["params_m"] == plain["params_m"]
-    with pytest.raises(subprocess.CalledProcessError):
+    with pytest.raises(subprocess.CalledProcessError) as refused:
         measure("--model-config", '{"pool_before_nrom": true}')
+    assert "unknown key(s) pool_before_nrom" in refused.value.stderr  # refused for the misspelt setting, not another reason
