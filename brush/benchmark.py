@@ -27,11 +27,12 @@ import torch
 
 from fontsynth.errors import UserError
 from fontsynth.external import check_files
+from fontsynth.pairfolder import FOLDERS, TEXTS_B, read_texts
 
 if TYPE_CHECKING:
     from brush.evaluate import EvalRequest
 
-STYLES, TARGETS, BACKGROUNDS, TEXTS = "i_s", "t_f", "t_b", "i_t.txt"
+STYLES, TARGETS, BACKGROUNDS, TEXTS = FOLDERS["image"], FOLDERS["target"], FOLDERS["background"], TEXTS_B
 
 
 @dataclass(frozen=True)
@@ -43,29 +44,14 @@ class Case:
     background: Path | None = None  # t_b/NAME where the folder has backgrounds (our pairs' export, MOSTEL's training sets)
 
 
-def is_benchmark(path: Path) -> bool:
-    """Whether `path` is a folder in MOSTEL's layout (styles and their texts)."""
-    path = Path(path)
-    return (path / STYLES).is_dir() and (path / TEXTS).is_file()
-
-
 def read_cases(path: Path) -> list[Case]:
     """The cases of a benchmark folder in `i_t.txt` order; an error naming the file and line for
     a line without a text, and naming the first style or target image that does not exist."""
     path = Path(path)
     targets = path / TARGETS if (path / TARGETS).is_dir() else None
     backgrounds = path / BACKGROUNDS if targets and (path / BACKGROUNDS).is_dir() else None
-    cases = []
-    for number, line in enumerate((path / TEXTS).read_text(encoding="utf-8-sig").splitlines(), 1):
-        if not line.strip():
-            continue
-        parts = line.split(maxsplit=1)
-        if len(parts) < 2:
-            raise UserError(f"{path / TEXTS}:{number} is not `NAME TEXT` ({line[:60]!r})")
-        name, text = parts[0], parts[1].strip()
-        cases.append(Case(name, path / STYLES / name, targets / name if targets else None, text, backgrounds / name if backgrounds else None))
-    if not cases:
-        raise UserError(f"{path / TEXTS} lists no image")
+    cases = [Case(name, path / STYLES / name, targets / name if targets else None, text, backgrounds / name if backgrounds else None)
+             for name, text in read_texts(path / TEXTS)]
     for kind, folder, files in (("style image", STYLES, [c.style for c in cases]), ("target", TARGETS, [c.target for c in cases if c.target]),
                                 ("background", BACKGROUNDS, [c.background for c in cases if c.background])):
         check_files(files, f"{path / TEXTS} names", kind, f"{folder}/ should hold an image of each name")

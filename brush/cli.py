@@ -11,8 +11,8 @@ from typing import Annotated, Optional
 
 import typer
 
-from classifier.cli import (AsJson, BatchSize, ConfigFile, Corpus, Data, Device, FixedWidth, Fonts, Lr, MaxMinutes, OnTheFly, Out, Progress, RenderConfig,
-                            RenderPreset, Resume, Seed, Size, Split, Steps, ValData, Words, Workers, _s, data_options, eval_folder, given, launch,
+from classifier.cli import (AsJson, BatchSize, ConfigFile, Corpus, Device, FixedWidth, Fonts, Lr, MaxMinutes, OnTheFly, Out, Progress, RenderConfig,
+                            RenderPreset, Resume, Seed, Size, Split, Steps, Words, Workers, _s, data_options, eval_folder, given, launch,
                             train_options)
 from fontsynth.cli import user_errors
 from fontsynth.errors import UserError
@@ -23,11 +23,17 @@ app = typer.Typer(add_completion=False, no_args_is_help=True, help="brush: rewri
 Model = Annotated[Path, typer.Option("--model", "-m", help="Run folder (or .pt checkpoint) of `brush train`.")]
 
 
+MOSTEL_LAYOUT = "image folders in MOSTEL's layout (i_s/, t_f/, t_b/, mask_s/, mask_t/, i_t.txt; i_s.txt with text A, which the reconstruction and cycle need)"
+PairData = Annotated[Optional[Path], typer.Option("--data", help=f"Pairs to train on: `fontsynth render --recipe pairs --out`, or {MOSTEL_LAYOUT}.")]
+PairValData = Annotated[Optional[Path], typer.Option("--val-data", help="Pairs for validation, as --data (default on the fly: held-out "
+                                                                        "indices of the stream).")]
+
+
 @app.command()
 @user_errors
 def train(
     out: Out,
-    data: Data = None, val_data: ValData = None, fonts: Fonts = None, on_the_fly: OnTheFly = False,
+    data: PairData = None, val_data: PairValData = None, fonts: Fonts = None, on_the_fly: OnTheFly = False,
     render_preset: RenderPreset = "default", render_config: RenderConfig = None, size: Size = None, split: Split = None,
     corpus: Corpus = None, words: Words = None,
     preset: Annotated[str, typer.Option(help="smoke, small or tsb.")] = "tsb",

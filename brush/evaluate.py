@@ -257,11 +257,12 @@ def evaluate_run(request: EvalRequest) -> dict:
 
     from torch.utils.data import DataLoader, Subset
 
-    from brush.benchmark import evaluate_benchmark, is_benchmark
+    from brush.benchmark import evaluate_benchmark
     from brush.edit import load_brush
     from brush.model import placed
+    from fontsynth.pairfolder import is_pair_folder
 
-    if is_benchmark(Path(request.data)):
+    if is_pair_folder(Path(request.data)):
         return evaluate_benchmark(request)
     from brush.placement import fitted_placement, mask_box_iou, placement_box_iou
     from classifier.data import open_dataset

@@ -39,7 +39,8 @@ from classifier.training import RunResult
 from fontsynth.torchdata import tensor_channels
 
 KIND = "brush"
-FIELDS = ("image", "target", "content", "content-b", "mask", "mask-b", "label-b")
+FIELDS = ("image", "target", "content-b", "mask", "mask-b", "label-b")
+TEXT_A_FIELDS = ("content",)  # text A's content image, for the reconstruction and the cycle: read where the data holds it
 VAL_FIELDS = ("background",)  # validation's text contrast; training reads it only for the background branch (`branch_fields`)
 FEATURE_LAYERS = ("relu1_1", "relu2_1", "relu3_1", "relu4_1")
 
@@ -177,7 +178,7 @@ class BrushTask:
         if self._on != device:
             self.frozen.to(device)
             self._on = device
-        return {k: batch[k].to(device, non_blocking=True) for k in (*FIELDS, *VAL_FIELDS) if k != "label-b" and k in batch}
+        return {k: batch[k].to(device, non_blocking=True) for k in (*FIELDS, *TEXT_A_FIELDS, *VAL_FIELDS) if k != "label-b" and k in batch}
 
     def losses(self, parts: dict[str, nn.Module], batch: dict, device: torch.device, step: int):
         c = self.config
@@ -188,8 +189,10 @@ class BrushTask:
         channels = x["image"].shape[1]
         flip = torch.rand(n, device=device) < c.inversion
         style, target = invert(x["image"], flip), invert(x["target"], flip)
-        styles = torch.cat([style, style])
-        contents, content_masks = torch.cat([x["content-b"], x["content"]]), torch.cat([x["mask-b"], x["mask"]])  # edit, reconstruction
+        # the edit, and where the data holds text A the reconstruction (in one pass: style A encoded once)
+        halves = ("-b", "") if "content" in x else ("-b",)
+        styles = torch.cat([style] * len(halves))
+        contents, content_masks = (torch.cat([x[f"{kind}{half}"] for half in halves]) for kind in ("content", "mask"))
         moved = None
         if aligner is not None:  # from the first step, the content autoencoder's included
             with torch.set_grad_enabled(bool(c.placement) and torch.is_grad_enabled()):  # weight 0: a frozen aligner
@@ -208,10 +211,10 @@ class BrushTask:
         if moved is not None:
             if c.placement_teacher:  # teacher forcing: some contents at their true placement, not the aligner's
                 truth = fitted_placement(contents, content_masks)
-                moved = torch.where(torch.rand(2 * n, 1, device=device) < c.placement_teacher, truth, moved)
+                moved = torch.where(torch.rand(len(contents), 1, device=device) < c.placement_teacher, truth, moved)
             contents = warp(contents, moved)
-        both, masks, backgrounds = G(style, contents, with_background=True)  # edit and reconstruction in one pass, style A encoded once
-        out, rec, mask = both[:n], both[n:], masks[:n]
+        both, masks, backgrounds = G(style, contents, with_background=True)
+        out, rec, mask = both[:n], both[n:], masks[:n]  # rec: empty without text A (its losses are off)
         adversarial_d, adversarial_g = L.ADVERSARIAL[c.adversarial_loss]
         if c.adversarial:
             real = target.detach().requires_grad_(c.r1 > 0)
@@ -362,6 +365,8 @@ def prepare(model_config, sources: Sources, options: dict, resuming: bool) -> Pr
     loss: LossConfig = options.get("losses", LossConfig())
     frozen, off = load_frozen(options, loss)
     off |= branch_losses_off(model_config, loss)
+    if "content" not in sources.fields:  # pairs in MOSTEL's layout without i_s.txt
+        off |= {k: "no text A in --data (i_s.txt)" for k in ("reconstruction", "cycle") if getattr(loss, k)}
     loss = replace(loss, **{k: 0.0 for k in off})
     summary = {"losses_off": off, "frozen": {k: options.get(k) for k in ("classifier", "recognizer", "features")}}
     if off:
@@ -375,7 +380,8 @@ LOSS_LEGACY = {  # loss settings added since runs were saved, at the value that 
     "erase": 0.0,  # the background branch's loss was one L1 before the old text's area got its own term
     "joint_warmup": 0,  # the joint objective started at the full learning rate
 }
-SPEC = TrainerSpec(kind=KIND, model="brush", presets=PRESETS, fields=FIELDS, val_fields=VAL_FIELDS, model_fields=branch_fields, prepare=prepare,
+SPEC = TrainerSpec(kind=KIND, model="brush", presets=PRESETS, fields=FIELDS, val_fields=VAL_FIELDS, model_fields=branch_fields,
+                   optional_fields=TEXT_A_FIELDS, prepare=prepare,
                    sections={"losses": LossConfig}, legacy={"losses": LOSS_LEGACY})
 
 

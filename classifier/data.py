@@ -116,6 +116,7 @@ class Sources:
     charset: str
     font_names: dict[str, dict[str, str]]
     shuffle: bool  # shards: shuffled passes; on the fly: in order (every index is new)
+    fields: tuple[str, ...] = ()  # what a training item holds: the fields asked for and the optional ones the data has
 
     @property
     def on_the_fly(self) -> bool:
@@ -123,9 +124,11 @@ class Sources:
 
 
 def open_sources(config: DataConfig, fields: Sequence[str], canvas: tuple[int, int], channels: int,
-                 val_fields: Sequence[str] = (), render_size: str | None = None, val_canvas: tuple[int, int] | None = None) -> Sources:
+                 val_fields: Sequence[str] = (), render_size: str | None = None, val_canvas: tuple[int, int] | None = None,
+                 optional: Sequence[str] = ()) -> Sources:
     """The training and validation datasets a DataConfig names (errors name the option to fix);
-    validation items also hold `val_fields` (what only validation reads, say a pair's background).
+    validation items also hold `val_fields` (what only validation reads, say a pair's background),
+    and training items the `optional` fields where the training data holds them (`Sources.fields`).
     On the fly, samples are rendered at `config.size`, else `render_size`, else the canvas.
     With `val_canvas` (a reader whose evaluation prepares images on a canvas of its own), the
     validation is what that evaluation would report: `--val-data` is prepared on it, and the
@@ -150,7 +153,7 @@ def open_sources(config: DataConfig, fields: Sequence[str], canvas: tuple[int, i
             return RenderDataset(config.fonts, n=STREAM_LENGTH, seed=config.seed, preset=config.render_preset, config=config.render_config,
                                  recipe=recipe, size=size, split=config.split, canvas=on,
                                  fields=chosen, channels=channels, corpus=config.corpus, words=config.words)
-        stream = stream_of(fields)
+        stream = stream_of((*fields, *(optional if recipe == "pairs" else ())))  # a stream of pairs draws every pair field
         held_out = 0 if config.val_data else config.val_samples
         train = Subset(stream, range(held_out, STREAM_LENGTH))
         if config.val_data:
@@ -161,7 +164,7 @@ def open_sources(config: DataConfig, fields: Sequence[str], canvas: tuple[int, i
             val = Subset(stream_of(val_item_fields, size=str(size_parts(size)[0]), on=val_canvas), range(held_out))
         else:
             val = Subset(stream_of(val_item_fields) if val_item_fields != tuple(fields) else stream, range(held_out))
-        return Sources(train, val, stream.classes, stream.charset, stream.font_names, shuffle=False)
+        return Sources(train, val, stream.classes, stream.charset, stream.font_names, shuffle=False, fields=stream.fields)
     if not config.data:
         raise UserError("no training data: pass --data DIR (a `fontsynth render` output) or --fonts FONTS --on-the-fly")
     if config.fonts:
@@ -169,29 +172,30 @@ def open_sources(config: DataConfig, fields: Sequence[str], canvas: tuple[int, i
     if config.corpus or config.words:
         raise UserError(f"--{'corpus' if config.corpus else 'words'} is for --on-the-fly rendering; with --data the texts are the dataset's")
     paths = (config.data, *config.more_data)
-    parts = [training_dataset(path, fields, canvas, channels, "--data") for path in paths]
+    parts = [training_dataset(path, fields, canvas, channels, "--data", optional) for path in paths]
+    held = tuple(f for f in parts[0].fields if all(f in p.fields for p in parts))
     val = training_dataset(config.val_data, val_item_fields, val_canvas or canvas, channels, "--val-data") if config.val_data else None
     names = {}
     for d in (*parts, *([val] if val is not None else [])):
         names.update({k: v for k, v in d.font_names.items() if k not in names})
     if len(parts) == 1:
         train = parts[0]
-        return Sources(train, val, train.classes, train.charset, names, shuffle=True)
+        return Sources(train, val, train.classes, train.charset, names, shuffle=True, fields=held)
     if "target" in fields:
         raise UserError("several --data are for the readers (the recognizer and the typeface classifier); brush trains on one dataset of pairs")
     weights = config.data_weights or tuple(float(len(p)) for p in parts)
     charset = "".join(sorted(set().union(*(p.charset for p in parts))))
     classes = sorted(set().union(*(getattr(p, "classes", ()) for p in parts)))  # every font of them (class id = position)
-    return Sources(Mixture(parts, weights, paths), val, classes, charset, names, shuffle=True)
+    return Sources(Mixture(parts, weights, paths), val, classes, charset, names, shuffle=True, fields=held)
 
 
-def training_dataset(path: str, fields: Sequence[str], canvas: tuple[int, int], channels: int, option: str):
+def training_dataset(path: str, fields: Sequence[str], canvas: tuple[int, int], channels: int, option: str, optional: Sequence[str] = ()):
     """`open_dataset` for training or validation: what the typeface classifier trains on (`font`)
     must be rendered data, whose fonts are catalog ids; a labels file of font names is for
     `eval-classifier` only (its texts would be read as fonts no class holds)."""
     from fontsynth.torchdata import ShardDataset
 
-    dataset = open_dataset(path, fields, canvas, channels, option)
+    dataset = open_dataset(path, fields, canvas, channels, option, optional)
     if "font" in fields and not isinstance(dataset, ShardDataset):
         raise UserError(f"{option} {path} is data made by another tool; the typeface classifier trains and validates on "
                         "`fontsynth render` output (each image's font id), and scores a labels file of fonts with eval-classifier")
@@ -200,24 +204,27 @@ def training_dataset(path: str, fields: Sequence[str], canvas: tuple[int, int], 
 
 def open_dataset(path: str, fields: Sequence[str], canvas: tuple[int, int], channels: int, option: str, optional: Sequence[str] = ()):
     """The dataset at `path`: a ShardDataset of a rendered dataset (with the `optional` fields
-    it stores), or an ExternalDataset of DTRB-layout LMDBs or a labels file (`fontsynth.external`:
+    it stores), a PairFolderDataset of pairs in MOSTEL's layout (`fontsynth.pairfolder`, for
+    brush), or an ExternalDataset of DTRB-layout LMDBs or a labels file (`fontsynth.external`:
     images and their texts, for the recognizer; a labels file's texts may name fonts, for
     `eval-classifier`). Errors name the command-line `option` that gave `path`."""
     from fontsynth.external import is_external
+    from fontsynth.pairfolder import is_pair_folder
     from fontsynth.shards import MANIFEST_FILE
-    from fontsynth.torchdata import ExternalDataset, ShardDataset
+    from fontsynth.torchdata import ExternalDataset, PairFolderDataset, ShardDataset
 
     root = Path(path)
     if not root.exists():
         raise UserError(f"{option} {root} does not exist; render it with `fontsynth render --out {root}`")
     if not (root / MANIFEST_FILE).exists() and not any(root.glob(f"*/{MANIFEST_FILE}")):
-        if is_external(root):
+        reader = PairFolderDataset if is_pair_folder(root) else ExternalDataset if is_external(root) else None
+        if reader is not None:
             try:
-                return ExternalDataset(root, fields=fields, size=canvas, channels=channels, optional=optional)
+                return reader(root, fields=fields, size=canvas, channels=channels, optional=optional)
             except UserError as e:
                 raise UserError(f"{option}: {e}") from None
         raise UserError(f"{option} {root} is not a fontsynth dataset (no {MANIFEST_FILE}); pass the --out folder of `fontsynth render`, "
-                        "a folder of DTRB-layout LMDBs or a labels file (IMAGE<TAB>TEXT lines)")
+                        "a folder of DTRB-layout LMDBs, a labels file (IMAGE<TAB>TEXT lines) or pairs in MOSTEL's layout (i_s/, i_t.txt, ...)")
     return ShardDataset(root, fields=fields, size=canvas, channels=channels, optional=optional)
 
 

@@ -58,6 +58,7 @@ class TrainerSpec:
     sections: dict[str, type] = field(default_factory=dict)  # more config sections (dataclass per name), given to prepare in options
     val_fields: tuple[str, ...] = ()  # what validation reads besides `fields` (training never loads them)
     model_fields: Callable[[Any], tuple[str, ...]] | None = None  # model config -> what training also reads for it (brush's background branch)
+    optional_fields: tuple[str, ...] = ()  # what training reads where the data holds it (brush: text A's content, which MOSTEL's layout lacks); `prepare` sees `Sources.fields`
     canvas: Callable[[Any], tuple[tuple[int, int], str | None]] | None = None  # model config -> (the canvas data are prepared on,
     # the on-the-fly render's default --size, None: that canvas); default: the model's height x width (own-width training differs)
     val_canvas: Callable[[Any], tuple[int, int]] | None = None  # model config -> the canvas --val-data is prepared on (default: the
@@ -148,7 +149,7 @@ def start_run(spec: TrainerSpec, request: TrainRequest, on_step=None) -> RunResu
     fields = (*spec.fields, *(spec.model_fields(model_config) if spec.model_fields else ()))
     canvas, render_size = spec.canvas(model_config) if spec.canvas else ((model_config.height, model_config.width), None)
     val_canvas = spec.val_canvas(model_config) if spec.val_canvas else None
-    sources = open_sources(data_config, fields, canvas, model_config.in_channels, spec.val_fields, render_size, val_canvas)
+    sources = open_sources(data_config, fields, canvas, model_config.in_channels, spec.val_fields, render_size, val_canvas, spec.optional_fields)
     for role, dataset in (("training data", sources.train), ("validation data", sources.val)):
         if hasattr(dataset, "describe"):  # a dataset on disk (the on-the-fly stream says what it draws as it starts)
             print(f"{role}: {dataset.describe()}")

@@ -123,7 +123,7 @@ def export(
 ) -> None:
     """Write a dataset as files other tools read: words as images and a labels file (IMAGE<TAB>TEXT
     lines, gt.txt: DTRB's create_lmdb_dataset.py, PaddleOCR, eval-recognizer); pairs in
-    MOSTEL's training layout (i_s, t_f, t_b, mask_s, mask_t, i_t, txt, i_t.txt, and i_s.txt with text A; brush eval reads it too)."""
+    MOSTEL's training layout (i_s, t_f, t_b, mask_s, mask_t, i_t, txt, i_t.txt, and i_s.txt with text A; brush train and brush eval read it)."""
     from fontsynth.export import export_dataset
 
     result = export_dataset(data, out, overwrite, progress)

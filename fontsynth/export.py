@@ -32,13 +32,13 @@ from pathlib import Path
 from fontsynth.dataset import Dataset
 from fontsynth.datasetview import image_format
 from fontsynth.errors import UserError
+from fontsynth.pairfolder import FOLDERS as PAIR_FOLDERS
+from fontsynth.pairfolder import TEXTS_A as STYLE_TEXTS
+from fontsynth.pairfolder import TEXTS_B as PAIR_TEXTS
 from fontsynth.progress import progress_bar
 
 LABELS_FILE = "gt.txt"
 IMAGES = "images"
-PAIR_FOLDERS = {"image": "i_s", "target": "t_f", "background": "t_b", "mask": "mask_s", "mask-b": "mask_t", "content-b": "i_t"}
-PAIR_TEXTS = "i_t.txt"
-STYLE_TEXTS = "i_s.txt"  # ours: text A of each style image
 
 
 @dataclass

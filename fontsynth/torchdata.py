@@ -429,3 +429,110 @@ class ExternalDataset(_ReadsLmdb):
             elif name == "index":
                 item[name] = position
         return {name: item[name] for name in self.fields}
+
+
+PAIR_FOLDER_NEEDS = {  # what a pair field needs in a folder of MOSTEL's layout, in the words of its errors
+    "target": "t_f/ (text B in the style's look: the target)", "background": "t_b/ (the backgrounds)",
+    "mask": "mask_s/ (the pixels of text A)", "mask-b": "mask_t/ (the pixels of text B)",
+    "label": "i_s.txt (`NAME TEXT_A` lines: `fontsynth export` writes them; MOSTEL's training sets do not hold text A)",
+}
+PAIR_FOLDER_NEEDS["content"] = PAIR_FOLDER_NEEDS["label"]
+
+
+class PairFolderDataset(TorchDataset):
+    """Pairs as image folders in MOSTEL's layout (`fontsynth.pairfolder`: a `fontsynth export` of
+    pairs, a scene-text-editing training set), map-style, with `ShardDataset`'s item contract for
+    the pair fields: each image read from its folder and fitted to the canvas as every image is;
+    `label-b` from i_t.txt and `label` (text A) from i_s.txt; `content-b` and `content` drawn
+    from those texts by the standard content font (`ContentRenderer`: exactly as `--recipe pairs`
+    stores them and `brush edit` draws them; `i_t/` is not read, its font is another tool's).
+    Pairs with a text the content font cannot draw are left out, counted by reason in `left_out`."""
+
+    def __init__(self, root: str | Path, fields: Sequence[str] = ("image", "label-b"), size: str | tuple[int, int] = (64, 256),
+                 channels: int = 1, optional: Sequence[str] = ()):
+        from fontsynth.external import check_files
+        from fontsynth.pairfolder import FOLDERS, TEXTS_A, TEXTS_B, read_texts
+        from fontsynth.recipes import ContentRenderer
+
+        self.root = Path(root)
+        self.size = _canvas(size)
+        self.channels = _channels(channels)
+        has_a = (self.root / TEXTS_A).is_file()
+        available = ["image", "label-b", "content-b", "index", *(f for f in PAIR_FOLDER_NEEDS if f in FOLDERS and (self.root / FOLDERS[f]).is_dir())]
+        available += ["label", "content"] if has_a else []
+        fields = tuple(fields)
+        unknown = [f for f in fields if f not in (*available, *PAIR_FOLDER_NEEDS)]
+        if unknown:
+            raise UserError(f"{self.root} is a folder of pairs in MOSTEL's layout: it has no field(s) {', '.join(unknown)}; brush trains "
+                            "and evaluates on such folders")
+        lacking = [f for f in fields if f not in available]
+        if lacking:
+            raise UserError(f"{self.root} has no {PAIR_FOLDER_NEEDS[lacking[0]]}")
+        self.fields = fields + tuple(f for f in optional if f in available and f not in fields)
+        texts_b = read_texts(self.root / TEXTS_B)
+        texts_a = dict(read_texts(self.root / TEXTS_A)) if {"label", "content"} & set(self.fields) else {}
+        if texts_a:
+            unnamed = [name for name, _ in texts_b if name not in texts_a]
+            if unnamed:
+                raise UserError(f"{self.root / TEXTS_A} has no text A for {len(unnamed):,} image(s) of {TEXTS_B}, the first {unnamed[0]}")
+        font = ContentRenderer()
+        self.left_out: dict[str, int] = {}
+        self.cases: list[tuple[str, str, str]] = []  # (name, text B, text A or "")
+        for name, text_b in texts_b:
+            text_a = texts_a.get(name, "")
+            reason = ("text B the content font cannot draw" if font.missing(text_b) else
+                      "text A the content font cannot draw" if "content" in self.fields and font.missing(text_a) else None)
+            if reason:
+                self.left_out[reason] = self.left_out.get(reason, 0) + 1
+            else:
+                self.cases.append((name, text_b, text_a))
+        if not self.cases:
+            raise UserError(f"{self.root / TEXTS_B}: the content font draws none of its texts; pairs need texts it covers")
+        for field in self.fields:
+            if field in FOLDERS and field != "content-b":
+                folder = FOLDERS[field]
+                check_files([self.root / folder / name for name, _, _ in self.cases], f"{self.root / TEXTS_B} names", "image",
+                            f"{folder}/ should hold an image of each name")
+        self._folders = FOLDERS
+        self.recipe = "pairs"
+        self.classes: list[str] = []
+        self.class_of: dict[str, int] = {}
+        self.font_names: dict[str, dict[str, str]] = {}
+        self.charset = "".join(sorted({c for _, b, a in self.cases for c in b + a}))
+        self._content = None  # the content font, opened in the process that reads
+
+    def __getstate__(self) -> dict:
+        return {**self.__dict__, "_content": None}
+
+    def __len__(self) -> int:
+        return len(self.cases)
+
+    def describe(self) -> str:
+        """What a run reads, in one line (with the pairs left out, by reason)."""
+        out = "".join(f"; left out: {n:,} with a {reason}" for reason, n in self.left_out.items())
+        return f"{len(self):,} pairs in MOSTEL's layout under {self.root}{out}"
+
+    def labels(self) -> list[str]:
+        """Every text B, in item order."""
+        return [b for _, b, _ in self.cases]
+
+    def __getitem__(self, position: int) -> dict:
+        from fontsynth.recipes import ContentRenderer
+
+        name, text_b, text_a = self.cases[position]
+        item: dict = {}
+        for field in self.fields:
+            one = 1 if field in ONE_CHANNEL_FIELDS else self.channels
+            if field in ("content", "content-b"):
+                self._content = self._content or ContentRenderer()
+                item[field] = image_tensor(self._content.draw(text_a if field == "content" else text_b, *self.size), self.size, one)
+            elif field in self._folders:
+                path = self.root / self._folders[field] / name
+                try:
+                    pixels = read_image(path)
+                except ValueError as e:
+                    raise UserError(f"{e}; replace or remove it (and its line in the texts)") from None
+                item[field] = image_tensor(pixels, self.size, one)
+            else:
+                item[field] = {"label": text_a, "label-b": text_b, "index": position}[field]
+        return item

@@ -896,6 +896,46 @@ def test_eval_on_a_benchmark_folder_in_mostels_layout(run, pairs, tmp_path):
     assert bad.exit_code == 2 and "i_t.txt names 1 style image(s) that do not exist, the first" in bad.output
 
 
+def test_training_on_pairs_in_mostels_layout(pairs, tmp_path):
+    """A `fontsynth export` of pairs read back as pairs gives the shards' items, the content images
+    drawn from the texts equal to the stored ones; brush trains on such a folder, and without
+    i_s.txt (MOSTEL's own training sets hold no text A) with the reconstruction and the cycle off."""
+    from fontsynth.export import export_dataset
+    from fontsynth.torchdata import PairFolderDataset, ShardDataset
+
+    folder = tmp_path / "mostel"
+    export_dataset(pairs / "train", folder, progress=False)
+    fields = ("image", "target", "background", "mask", "mask-b", "content", "content-b", "label", "label-b")
+    ours, theirs = ShardDataset(pairs / "train", fields, size=(32, 128), channels=3), PairFolderDataset(folder, fields, size=(32, 128), channels=3)
+    assert len(theirs) == len(ours) == 48 and theirs.left_out == {}
+    chars = set()
+    for i in range(48):
+        a, b = ours[i], theirs[i]
+        for field in fields:
+            assert (a[field] == b[field]) if isinstance(a[field], str) else torch.equal(a[field], b[field]), (i, field)
+        chars |= set(a["label"] + a["label-b"])
+    assert theirs.charset == "".join(sorted(chars))
+    run = invoke("train", "--data", folder, "--val-data", pairs / "test", "--out", tmp_path / "a", "--features", "random", "--steps", "12", *FAST)
+    assert run.exit_code == 0 and "48 pairs in MOSTEL's layout" in run.output, run.output
+    config = json.loads((tmp_path / "a" / "config.json").read_text())
+    assert "reconstruction" not in config["losses_off"] and "reconstruction_term" in (tmp_path / "a" / "metrics.csv").read_text()
+    (folder / "i_s.txt").unlink()
+    run = invoke("train", "--data", folder, "--val-data", folder, "--out", tmp_path / "b", "--features", "random", "--steps", "12", *FAST)
+    assert run.exit_code == 0, run.output
+    config = json.loads((tmp_path / "b" / "config.json").read_text())
+    assert config["losses_off"]["reconstruction"] == config["losses_off"]["cycle"] == "no text A in --data (i_s.txt)"
+    header = (tmp_path / "b" / "metrics.csv").read_text().splitlines()[0]
+    assert "reconstruction_term" not in header and "cycle_term" not in header and "val_psnr" in header
+    # what a folder lacks, and a text the content font cannot draw
+    lines = (folder / "i_t.txt").read_text().splitlines()
+    (folder / "i_t.txt").write_text("\n".join([lines[0].split()[0] + " \u4e2d\u6587", *lines[1:]]) + "\n")
+    assert PairFolderDataset(folder, ("image", "label-b")).left_out == {"text B the content font cannot draw": 1}
+    shutil.rmtree(folder / "mask_t")
+    bad = invoke("train", "--data", folder, "--out", tmp_path / "c", *FAST)
+    assert bad.exit_code == 2 and f"--data: {folder} has no mask_t/ (the pixels of text B)" in bad.output, bad.output
+    assert not (tmp_path / "c").exists()
+
+
 def test_the_joint_objective_starts_with_a_second_warmup():
     task = BrushTask(LossConfig(content_steps=300, joint_warmup=200), Frozen())
     assert [task.lr_scale(s) for s in (0, 299, 300, 399, 499, 500, 4000)] == [1.0, 1.0, 1 / 200, 0.5, 1.0, 1.0, 1.0]

@@ -182,7 +182,7 @@ def test_bad_data_from_other_tools_is_one_error_line(other_tools, reader_run, tm
         (["eval-recognizer", out, "--data", tmp_path / "tabless.txt"], "tabless.txt:2 is not IMAGE<TAB>TEXT"),
         (["eval-recognizer", out, "--data", tmp_path / "missing.txt"], "names 1 image(s) that do not exist, the first"),
         (["eval-recognizer", out, "--data", tmp_path / "uncounted"], "has no valid num-samples key"),
-        (["eval-recognizer", out, "--data", tmp_path / "empty"], "a folder of DTRB-layout LMDBs or a labels file"),
+        (["eval-recognizer", out, "--data", tmp_path / "empty"], "a folder of DTRB-layout LMDBs, a labels file (IMAGE<TAB>TEXT lines) or pairs in MOSTEL"),
         (["train-classifier", "--data", root / "evaluation", "--out", tmp_path / "c", "--preset", "smoke", "--device", "cpu"],
          "--data: " + str(root / "evaluation") + " is a dataset of images and texts made by another tool: it has no field(s) font"),
     ]:
@@ -216,7 +216,8 @@ def test_export_round_trips_through_the_labels_file(other_tools, small_fonts, tm
 def test_pairs_export_in_srnet_and_mostels_layout(small_fonts, tmp_path):
     """Every pair field lands in its SRNet-Datagen folder, byte for byte, with the texts; brush
     eval reads the folder as a benchmark (its own test covers the figures)."""
-    from brush.benchmark import is_benchmark, read_cases
+    from brush.benchmark import read_cases
+    from fontsynth.pairfolder import is_pair_folder
 
     render_dataset(RenderJob(fonts=small_fonts, out=tmp_path / "pairs", n=6, recipe="pairs", size="32x128", workers=1, show_progress=False))
     result = invoke("export", tmp_path / "pairs", "--out", tmp_path / "p", "--no-progress")
@@ -238,7 +239,7 @@ def test_pairs_export_in_srnet_and_mostels_layout(small_fonts, tmp_path):
     style_texts = (tmp_path / "p" / "i_s.txt").read_text(encoding="utf-8").splitlines()
     assert style_texts == [f"{i:09d}.png {ds[i]['label'].decode()}" for i in range(6)]  # text A, which MOSTEL's layout lacks
     cases = read_cases(tmp_path / "p")
-    assert is_benchmark(tmp_path / "p") and [c.text for c in cases] == [ds[i]["label-b"].decode() for i in range(6)]
+    assert is_pair_folder(tmp_path / "p") and [c.text for c in cases] == [ds[i]["label-b"].decode() for i in range(6)]
     spaced = sum(" " in ds[i]["label-b"].decode() for i in range(6))
     assert (f"note: {spaced} texts B hold spaces" in result.stderr) == (spaced > 0)
 

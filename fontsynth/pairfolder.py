@@ -1,0 +1,47 @@
+"""Pairs as image folders in MOSTEL's layout (SRNet-Datagen's folders plus MOSTEL's texts), the
+layout scene-text-editing code trains and evaluates on, and what `fontsynth export` writes for
+pairs:
+
+    i_s/NAME.png      the style image (text A in its look)
+    t_f/NAME.png      text B in the same look: the target (benchmarks without ground truth lack it)
+    t_b/NAME.png      the background without text
+    mask_s/NAME.png   the pixels text A touched;  mask_t/NAME.png  those of text B
+    i_t/NAME.png      text B in a standard font (SRNet's content image)
+    i_t.txt           lines `NAME TEXT_B`
+    i_s.txt           lines `NAME TEXT_A` (ours: MOSTEL's layout does not hold text A)
+
+`brush eval` reads such a folder as a benchmark (`brush.benchmark`), `brush train` and
+`--val-data` as pairs (`fontsynth.torchdata.PairFolderDataset`)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fontsynth.errors import UserError
+
+FOLDERS = {"image": "i_s", "target": "t_f", "background": "t_b", "mask": "mask_s", "mask-b": "mask_t", "content-b": "i_t"}
+TEXTS_B = "i_t.txt"
+TEXTS_A = "i_s.txt"
+
+
+def is_pair_folder(path: Path) -> bool:
+    """Whether `path` is a folder in MOSTEL's layout (style images and their texts B)."""
+    path = Path(path)
+    return (path / FOLDERS["image"]).is_dir() and (path / TEXTS_B).is_file()
+
+
+def read_texts(path: Path) -> list[tuple[str, str]]:
+    """The (NAME, TEXT) lines of a texts file (`i_t.txt`, `i_s.txt`) in order; an error naming
+    the file and line for a line without a text, and for a file that lists nothing."""
+    path = Path(path)
+    texts = []
+    for number, line in enumerate(path.read_text(encoding="utf-8-sig").splitlines(), 1):
+        if not line.strip():
+            continue
+        parts = line.split(maxsplit=1)
+        if len(parts) < 2:
+            raise UserError(f"{path}:{number} is not `NAME TEXT` ({line[:60]!r})")
+        texts.append((parts[0], parts[1].strip()))
+    if not texts:
+        raise UserError(f"{path} lists no image")
+    return texts
