@@ -35,7 +35,8 @@ from fontsynth.codec import decode, own_png_rows
 from fontsynth.dataset import dataset_root
 from fontsynth.errors import UserError
 from fontsynth.external import FIELDS as EXTERNAL_FIELDS
-from fontsynth.external import UNREADABLE, external_parts, lmdb_labels
+from fontsynth.external import UNREADABLE, check_files, external_parts, lmdb_labels
+from fontsynth.pairfolder import FOLDERS, TEXTS_A, TEXTS_B, read_texts
 from fontsynth.shards import ENVIRONMENTS, IMAGE_FIELDS, LABEL_FIELDS, RECORD_FIELDS, Manifest, ShardReader, ShardRecord, read_manifest, sample_key
 
 DERIVED_FIELDS = ("class_id", "index")  # computed, not stored
@@ -450,8 +451,6 @@ class PairFolderDataset(TorchDataset):
 
     def __init__(self, root: str | Path, fields: Sequence[str] = ("image", "label-b"), size: str | tuple[int, int] = (64, 256),
                  channels: int = 1, optional: Sequence[str] = ()):
-        from fontsynth.external import check_files
-        from fontsynth.pairfolder import FOLDERS, TEXTS_A, TEXTS_B, read_texts
         from fontsynth.recipes import ContentRenderer
 
         self.root = Path(root)
@@ -493,7 +492,6 @@ class PairFolderDataset(TorchDataset):
                 folder = FOLDERS[field]
                 check_files([self.root / folder / name for name, _, _ in self.cases], f"{self.root / TEXTS_B} names", "image",
                             f"{folder}/ should hold an image of each name")
-        self._folders = FOLDERS
         self.recipe = "pairs"
         self.classes: list[str] = []
         self.class_of: dict[str, int] = {}
@@ -526,8 +524,8 @@ class PairFolderDataset(TorchDataset):
             if field in ("content", "content-b"):
                 self._content = self._content or ContentRenderer()
                 item[field] = image_tensor(self._content.draw(text_a if field == "content" else text_b, *self.size), self.size, one)
-            elif field in self._folders:
-                path = self.root / self._folders[field] / name
+            elif field in FOLDERS:
+                path = self.root / FOLDERS[field] / name
                 try:
                     pixels = read_image(path)
                 except ValueError as e:
