@@ -64,15 +64,15 @@ def newton_schulz_on_gram(x: torch.Tensor, steps: int) -> torch.Tensor:
     return q.to(x.dtype) @ x
 
 
-def muon_groups(weights: list[torch.Tensor], flat: list[torch.Tensor], weight_decay: float) -> list[dict]:
+def muon_groups(weights: list[torch.Tensor], flat: list[torch.Tensor], weight_decay: float, adamw_lr: float = 1.0) -> list[dict]:
     """Parameter groups for `Muon` from a model's multi-dimensional `weights` in model order and
     its `flat` ones (biases, normalisation weights): the hidden layers' weights (all but the first
     and the last: the input layer and the output head) for Muon, then those two (AdamW, decayed),
     then the flat ones (AdamW, not decayed)."""
     edges = weights[:1] + weights[1:][-1:]
     return [{"params": weights[1:-1], "weight_decay": weight_decay, "muon": True},
-            {"params": edges, "weight_decay": weight_decay, "muon": False},
-            {"params": flat, "weight_decay": 0.0, "muon": False}]
+            {"params": edges, "weight_decay": weight_decay, "muon": False, "lr_scale": adamw_lr},
+            {"params": flat, "weight_decay": 0.0, "muon": False, "lr_scale": adamw_lr}]
 
 
 class Muon(torch.optim.Optimizer):

@@ -43,7 +43,7 @@ import math
 import os
 import signal
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
@@ -95,6 +95,7 @@ class TrainConfig:
     weight_decay: float = 0.05
     betas: tuple[float, ...] = (0.9, 0.999)  # adamw (GANs: (0.5, 0.99) or (0.0, 0.99))
     momentum: float = 0.9  # sgd's and muon's (Nesterov)
+    muon_adamw_lr: float = 1.0  # with muon: the learning rate of its AdamW groups (input layer, head, biases, norms) as a multiple of lr
     warmup_steps: int = 200
     min_lr_ratio: float = 0.01  # the decay ends at lr * min_lr_ratio
     schedule: str = "cosine"  # the decay after warmup: cosine, or linear (straight down to lr * min_lr_ratio)
@@ -122,8 +123,9 @@ class TrainConfig:
             raise ValueError(f"schedule must be cosine or linear, got {self.schedule!r}")
         if self.device not in ("auto", "cpu", "cuda"):
             raise ValueError(f"device must be auto, cpu or cuda, got {self.device!r}")
-        if not (self.lr > 0 and self.max_minutes >= 0 and self.workers >= 0 and self.grad_clip >= 0 and 0 <= self.min_lr_ratio <= 1):
-            raise ValueError("lr must be positive; max_minutes, workers and grad_clip non-negative; min_lr_ratio in [0, 1]")
+        if not (self.lr > 0 and self.muon_adamw_lr > 0 and self.max_minutes >= 0 and self.workers >= 0 and self.grad_clip >= 0
+                and 0 <= self.min_lr_ratio <= 1):
+            raise ValueError("lr and muon_adamw_lr must be positive; max_minutes, workers and grad_clip non-negative; min_lr_ratio in [0, 1]")
         if len(self.betas) != 2 or not all(0 <= b < 1 for b in self.betas):
             raise ValueError(f"betas must be two numbers in [0, 1), got {self.betas}")
         if min(self.val_every, self.log_every, self.checkpoint_every) < 1 or self.warmup_steps < 0:
@@ -445,6 +447,14 @@ def optimise_step(task: Task, model: nn.Module, parts: dict[str, nn.Module], tar
     return done
 
 
+def set_learning_rate(optimizers: Iterable[torch.optim.Optimizer], lr: float) -> None:
+    """Every parameter group's learning rate for this step: `lr`, times the group's `lr_scale`
+    where it has one (Muon's AdamW groups: `muon_adamw_lr`)."""
+    for optimizer in optimizers:
+        for group in optimizer.param_groups:
+            group["lr"] = lr * group.get("lr_scale", 1.0)
+
+
 def make_optimizer(model: nn.Module, config: TrainConfig) -> torch.optim.Optimizer:
     """AdamW, SGD or Muon (`classifier.muon`); no weight decay on biases and normalisation
     weights (1-D parameters).
@@ -460,7 +470,7 @@ def make_optimizer(model: nn.Module, config: TrainConfig) -> torch.optim.Optimiz
         from classifier.muon import Muon, muon_groups
 
         devices = {p.device for p in params}
-        return Muon(muon_groups(decay, no_decay, config.weight_decay), lr=config.lr, betas=tuple(config.betas), momentum=config.momentum,
+        return Muon(muon_groups(decay, no_decay, config.weight_decay, config.muon_adamw_lr), lr=config.lr, betas=tuple(config.betas), momentum=config.momentum,
                     bf16=len(devices) == 1 and autocast_bf16(config, devices.pop()))  # bf16 where the step computes in it
     groups = [{"params": decay, "weight_decay": config.weight_decay}, {"params": no_decay, "weight_decay": 0.0}]
     fused = bool(params) and all(p.device.type in ("cpu", "cuda") and p.is_floating_point() for p in params)
@@ -612,9 +622,7 @@ def _train(model: nn.Module, task: Task, train_data: Dataset, val_data: Dataset 
     with _StopRequest() as stop, progress_bar("train", config.steps or 1, "steps", enabled=config.progress and dist.main, done=step) as advance:
         for batch in loader_for(train_data, batches):
             lr = learning_rate(config, step, max(step / last_step, elapsed() / budget if budget else 0.0)) * lr_scale(task, step)
-            for optimizer in optimizers.values():
-                for group in optimizer.param_groups:
-                    group["lr"] = lr
+            set_learning_rate(optimizers.values(), lr)
             stepped = optimise_step(task, model, parts, targets, optimizers, batch, device, step, bf16, config.grad_clip)
             for name, (loss, images) in stepped.items():
                 window_loss[name] = window_loss[name] + loss * images  # stays on the device: no sync per step

@@ -77,6 +77,31 @@ def test_muon_steps_the_hidden_weights_and_adamw_the_rest(monkeypatch):
     assert not any(g["bf16"] for g in make_optimizer(model, TrainConfig(optimizer="muon", cpu_bf16=False)).param_groups)
 
 
+def test_muons_adamw_groups_step_at_their_share_of_the_learning_rate():
+    """`muon_adamw_lr` scales the AdamW groups' rate, which the trainer sets every step; the
+    Muon group keeps the full rate, and a state saved without the setting steps as before."""
+    from classifier.training import set_learning_rate
+
+    model = create_model("vgg16", widths=(4, 8, 8, 8, 8), depths=(1, 1, 1, 1, 1), hidden=16, height=32, width=64, num_classes=3)
+    optimizer = make_optimizer(model, TrainConfig(optimizer="muon", lr=0.01, muon_adamw_lr=0.125))
+    set_learning_rate([optimizer], 0.004)
+    assert [g["lr"] for g in optimizer.param_groups] == [0.004, 0.0005, 0.0005]
+    head = model.classifier[6].weight
+    head.grad = torch.ones_like(head)
+    before = head.detach().clone()
+    optimizer.step()  # AdamW's first step moves each weight by its lr (the gradient's sign)
+    assert torch.allclose(before - head.detach(), torch.full_like(head, 0.0005), rtol=1e-3)
+    old = make_optimizer(model, TrainConfig(optimizer="muon", lr=0.01))
+    state = old.state_dict()
+    for group in state["param_groups"]:
+        group.pop("lr_scale", None)  # as runs saved before the setting hold it
+    old.load_state_dict(state)
+    set_learning_rate([old], 0.004)
+    assert [g["lr"] for g in old.param_groups] == [0.004] * 3
+    with pytest.raises(ValueError, match="muon_adamw_lr must be positive"):
+        TrainConfig(muon_adamw_lr=0)
+
+
 @pytest.mark.parametrize("channels", [(6, 10), (2, 20)])  # filters as a wide matrix (10 x 54) and a tall one (20 x 18)
 def test_one_muon_step_by_hand(channels):
     """Nesterov momentum (first step: the gradient times 1 + momentum), orthogonalised, scaled to
