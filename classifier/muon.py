@@ -7,7 +7,9 @@ drowned by the dominant ones. A convolution's filters count as the matrix out x 
 The update is scaled by 0.2 * sqrt(max(rows, cols)) so that its RMS matches AdamW's (Moonshot's
 "Muon is scalable for LLM training"): one learning rate serves both kinds of parameter, and the
 trainer's warmup and cosine apply to both. Biases, normalisation weights, the input layer and
-the output head (`muon_groups` decides) keep AdamW, as Muon's authors advise.
+the output head (`muon_groups` decides) keep AdamW, as Muon's authors advise; their groups
+carry an `lr_scale` (`TrainConfig.muon_adamw_lr`, default 1) that the trainer multiplies their
+rate by: the classifier's `small` steps them at an eighth, Adam's usual 1e-3 (BENCHMARKS.md).
 
 torch.optim.Muon takes 2-D parameters only and would need a second optimizer beside it; this one
 keeps the trainer's contract (one optimizer per part, its state in `last.pt`)."""
