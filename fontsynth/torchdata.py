@@ -447,7 +447,9 @@ class PairFolderDataset(TorchDataset):
     `label-b` from i_t.txt and `label` (text A) from i_s.txt; `content-b` and `content` drawn
     from those texts by the standard content font (`ContentRenderer`: exactly as `--recipe pairs`
     stores them and `brush edit` draws them; `i_t/` is not read, its font is another tool's).
-    Pairs with a text the content font cannot draw are left out, counted by reason in `left_out`."""
+    A pair's images of another size than its style image are resized to it first, so they stay
+    aligned. Pairs with a text the content font cannot draw are left out, counted by reason in
+    `left_out`."""
 
     def __init__(self, root: str | Path, fields: Sequence[str] = ("image", "label-b"), size: str | tuple[int, int] = (64, 256),
                  channels: int = 1, optional: Sequence[str] = ()):
@@ -517,8 +519,11 @@ class PairFolderDataset(TorchDataset):
     def __getitem__(self, position: int) -> dict:
         from fontsynth.recipes import ContentRenderer
 
+        import cv2
+
         name, text_b, text_a = self.cases[position]
         item: dict = {}
+        shape = None  # the pair's first image's (the style image's) height and width: the others are brought to it, so they stay aligned
         for field in self.fields:
             one = 1 if field in ONE_CHANNEL_FIELDS else self.channels
             if field in ("content", "content-b"):
@@ -530,6 +535,9 @@ class PairFolderDataset(TorchDataset):
                     pixels = read_image(path)
                 except ValueError as e:
                     raise UserError(f"{e}; replace or remove it (and its line in the texts)") from None
+                shape = shape or pixels.shape[:2]
+                if pixels.shape[:2] != shape:
+                    pixels = cv2.resize(pixels, (shape[1], shape[0]), interpolation=cv2.INTER_AREA if pixels.shape[0] > shape[0] else cv2.INTER_LINEAR)
                 item[field] = image_tensor(pixels, self.size, one)
             else:
                 item[field] = {"label": text_a, "label-b": text_b, "index": position}[field]

@@ -926,6 +926,12 @@ def test_training_on_pairs_in_mostels_layout(pairs, tmp_path):
     assert config["losses_off"]["reconstruction"] == config["losses_off"]["cycle"] == "no text A in --data (i_s.txt)"
     header = (tmp_path / "b" / "metrics.csv").read_text().splitlines()[0]
     assert "reconstruction_term" not in header and "cycle_term" not in header and "val_psnr" in header
+    # a target of another size than its style image is brought to the style image's size first: aligned as before
+    name = (folder / "i_t.txt").read_text().split()[0]
+    with Image.open(folder / "t_f" / name) as target:
+        target.resize((target.width // 2, target.height), Image.BICUBIC).save(folder / "t_f" / name)
+    resized = PairFolderDataset(folder, ("image", "target"), size=(32, 128), channels=3)[0]["target"]
+    assert resized.shape == ours[0]["target"].shape and (resized - ours[0]["target"]).abs().mean() < 0.02
     # what a folder lacks, and a text the content font cannot draw
     lines = (folder / "i_t.txt").read_text().splitlines()
     (folder / "i_t.txt").write_text("\n".join([lines[0].split()[0] + " \u4e2d\u6587", *lines[1:]]) + "\n")
