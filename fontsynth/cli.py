@@ -11,7 +11,7 @@ from typing import Optional
 import joblib
 import typer
 
-from fontsynth.errors import UserError
+from fontsynth.errors import UserError, user_message
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="Synthetic text images from fonts, into LMDB shards.")
 fonts_app = typer.Typer(add_completion=False, no_args_is_help=True, help="Fonts: fetch, scan into a catalog, split, pack, specimen report, attribution.")
@@ -26,7 +26,7 @@ def user_errors(fn):
         try:
             return fn(*args, **kwargs)
         except UserError as e:
-            typer.echo(f"error: {e}", err=True)
+            typer.echo(f"error: {user_message(e)}", err=True)
             raise typer.Exit(2) from e
         except KeyboardInterrupt:
             typer.echo("interrupted: finished shards are kept; rerun the same command with --resume", err=True)

@@ -121,6 +121,33 @@ def test_bad_arguments_are_user_errors(words, kwargs, message):
         ShardDataset(words, **kwargs)
 
 
+class _Unreadable(torch.utils.data.Dataset):
+    def __len__(self):
+        return 4
+
+    def __getitem__(self, i):
+        raise UserError(f"sample {i} does not decode; replace it")
+
+
+def test_a_user_error_in_a_loader_process_is_still_one_line(capsys):
+    """torch raises a worker's UserError again wrapped in the worker's traceback; the CLI prints
+    the message alone, on one line."""
+    import typer
+
+    from fontsynth.cli import user_errors
+
+    @user_errors
+    def read_all():
+        return [b for b in DataLoader(_Unreadable(), batch_size=2, num_workers=1)]
+
+    with pytest.raises(UserError) as raised:
+        read_all.__wrapped__()
+    assert "Traceback" in str(raised.value)  # what torch hands the main process
+    with pytest.raises(typer.Exit) as exit:
+        read_all()
+    assert exit.value.exit_code == 2 and capsys.readouterr().err == "error: sample 0 does not decode; replace it\n"
+
+
 def test_not_a_dataset_is_a_user_error(tmp_path):
     with pytest.raises(UserError, match="not a fontsynth dataset"):
         ShardDataset(tmp_path)
