@@ -517,9 +517,9 @@ class PairFolderDataset(TorchDataset):
         return [b for _, b, _ in self.cases]
 
     def __getitem__(self, position: int) -> dict:
-        from fontsynth.recipes import ContentRenderer
-
         import cv2
+
+        from fontsynth.recipes import ContentRenderer
 
         name, text_b, text_a = self.cases[position]
         item: dict = {}
