@@ -26,8 +26,7 @@ import numpy as np
 import torch
 
 from fontsynth.errors import UserError
-from fontsynth.external import check_files
-from fontsynth.pairfolder import FOLDERS, TEXTS_B, read_texts
+from fontsynth.pairfolder import FOLDERS, TEXTS_B, check_images, read_texts
 
 if TYPE_CHECKING:
     from brush.evaluate import EvalRequest
@@ -52,9 +51,9 @@ def read_cases(path: Path) -> list[Case]:
     backgrounds = path / BACKGROUNDS if targets and (path / BACKGROUNDS).is_dir() else None
     cases = [Case(name, path / STYLES / name, targets / name if targets else None, text, backgrounds / name if backgrounds else None)
              for name, text in read_texts(path / TEXTS)]
-    for kind, folder, files in (("style image", STYLES, [c.style for c in cases]), ("target", TARGETS, [c.target for c in cases if c.target]),
-                                ("background", BACKGROUNDS, [c.background for c in cases if c.background])):
-        check_files(files, f"{path / TEXTS} names", kind, f"{folder}/ should hold an image of each name")
+    for kind, folder, present in (("style image", STYLES, True), ("target", TARGETS, targets), ("background", BACKGROUNDS, backgrounds)):
+        if present:
+            check_images(path, folder, [c.name for c in cases], kind)
     return cases
 
 

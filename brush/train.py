@@ -189,10 +189,11 @@ class BrushTask:
         channels = x["image"].shape[1]
         flip = torch.rand(n, device=device) < c.inversion
         style, target = invert(x["image"], flip), invert(x["target"], flip)
-        # the edit, and where the data holds text A the reconstruction (in one pass: style A encoded once)
-        halves = ("-b", "") if "content" in x else ("-b",)
+        # (content, its text's mask in the style's look) of the edit, and where the data holds text A of the
+        # reconstruction: one pass, style A encoded once
+        halves = (("content-b", "mask-b"), ("content", "mask")) if "content" in x else (("content-b", "mask-b"),)
         styles = torch.cat([style] * len(halves))
-        contents, content_masks = (torch.cat([x[f"{kind}{half}"] for half in halves]) for kind in ("content", "mask"))
+        contents, content_masks = torch.cat([x[c] for c, _ in halves]), torch.cat([x[m] for _, m in halves])
         moved = None
         if aligner is not None:  # from the first step, the content autoencoder's included
             with torch.set_grad_enabled(bool(c.placement) and torch.is_grad_enabled()):  # weight 0: a frozen aligner

@@ -18,10 +18,17 @@ from __future__ import annotations
 from pathlib import Path
 
 from fontsynth.errors import UserError
+from fontsynth.external import check_files
 
 FOLDERS = {"image": "i_s", "target": "t_f", "background": "t_b", "mask": "mask_s", "mask-b": "mask_t", "content-b": "i_t"}
 TEXTS_B = "i_t.txt"
 TEXTS_A = "i_s.txt"
+NEEDS = {  # what a pair field needs in such a folder, in the words of the errors that miss it
+    "target": "t_f/ (text B in the style's look: the target)", "background": "t_b/ (the backgrounds)",
+    "mask": "mask_s/ (the pixels of text A)", "mask-b": "mask_t/ (the pixels of text B)",
+    "label": "i_s.txt (`NAME TEXT_A` lines: `fontsynth export` writes them; MOSTEL's training sets do not hold text A)",
+}
+NEEDS["content"] = NEEDS["label"]
 
 
 def is_pair_folder(path: Path) -> bool:
@@ -45,3 +52,10 @@ def read_texts(path: Path) -> list[tuple[str, str]]:
     if not texts:
         raise UserError(f"{path} lists no image")
     return texts
+
+
+def check_images(root: Path, folder: str, names: list[str], kind: str = "image") -> None:
+    """An error when `folder` of the pair folder `root` lacks an image of any of `names`: how
+    many, and the first."""
+    check_files([Path(root) / folder / name for name in names], f"{Path(root) / TEXTS_B} names", kind,
+                f"{folder}/ should hold an image of each name")

@@ -35,8 +35,8 @@ from fontsynth.codec import decode, own_png_rows
 from fontsynth.dataset import dataset_root
 from fontsynth.errors import UserError
 from fontsynth.external import FIELDS as EXTERNAL_FIELDS
-from fontsynth.external import UNREADABLE, check_files, external_parts, lmdb_labels
-from fontsynth.pairfolder import FOLDERS, TEXTS_A, TEXTS_B, read_texts
+from fontsynth.external import UNREADABLE, external_parts, lmdb_labels
+from fontsynth.pairfolder import FOLDERS, NEEDS, TEXTS_A, TEXTS_B, check_images, read_texts
 from fontsynth.shards import ENVIRONMENTS, IMAGE_FIELDS, LABEL_FIELDS, RECORD_FIELDS, Manifest, ShardReader, ShardRecord, read_manifest, sample_key
 
 DERIVED_FIELDS = ("class_id", "index")  # computed, not stored
@@ -432,14 +432,6 @@ class ExternalDataset(_ReadsLmdb):
         return {name: item[name] for name in self.fields}
 
 
-PAIR_FOLDER_NEEDS = {  # what a pair field needs in a folder of MOSTEL's layout, in the words of its errors
-    "target": "t_f/ (text B in the style's look: the target)", "background": "t_b/ (the backgrounds)",
-    "mask": "mask_s/ (the pixels of text A)", "mask-b": "mask_t/ (the pixels of text B)",
-    "label": "i_s.txt (`NAME TEXT_A` lines: `fontsynth export` writes them; MOSTEL's training sets do not hold text A)",
-}
-PAIR_FOLDER_NEEDS["content"] = PAIR_FOLDER_NEEDS["label"]
-
-
 class PairFolderDataset(TorchDataset):
     """Pairs as image folders in MOSTEL's layout (`fontsynth.pairfolder`: a `fontsynth export` of
     pairs, a scene-text-editing training set), map-style, with `ShardDataset`'s item contract for
@@ -459,16 +451,16 @@ class PairFolderDataset(TorchDataset):
         self.size = _canvas(size)
         self.channels = _channels(channels)
         has_a = (self.root / TEXTS_A).is_file()
-        available = ["image", "label-b", "content-b", "index", *(f for f in PAIR_FOLDER_NEEDS if f in FOLDERS and (self.root / FOLDERS[f]).is_dir())]
+        available = ["image", "label-b", "content-b", "index", *(f for f in NEEDS if f in FOLDERS and (self.root / FOLDERS[f]).is_dir())]
         available += ["label", "content"] if has_a else []
         fields = tuple(fields)
-        unknown = [f for f in fields if f not in (*available, *PAIR_FOLDER_NEEDS)]
+        unknown = [f for f in fields if f not in (*available, *NEEDS)]
         if unknown:
             raise UserError(f"{self.root} is a folder of pairs in MOSTEL's layout: it has no field(s) {', '.join(unknown)}; brush trains "
                             "and evaluates on such folders")
         lacking = [f for f in fields if f not in available]
         if lacking:
-            raise UserError(f"{self.root} has no {PAIR_FOLDER_NEEDS[lacking[0]]}")
+            raise UserError(f"{self.root} has no {NEEDS[lacking[0]]}")
         self.fields = fields + tuple(f for f in optional if f in available and f not in fields)
         texts_b = read_texts(self.root / TEXTS_B)
         texts_a = dict(read_texts(self.root / TEXTS_A)) if {"label", "content"} & set(self.fields) else {}
@@ -491,15 +483,13 @@ class PairFolderDataset(TorchDataset):
             raise UserError(f"{self.root / TEXTS_B}: the content font draws none of its texts; pairs need texts it covers")
         for field in self.fields:
             if field in FOLDERS and field != "content-b":
-                folder = FOLDERS[field]
-                check_files([self.root / folder / name for name, _, _ in self.cases], f"{self.root / TEXTS_B} names", "image",
-                            f"{folder}/ should hold an image of each name")
+                check_images(self.root, FOLDERS[field], [name for name, _, _ in self.cases])
         self.recipe = "pairs"
         self.classes: list[str] = []
         self.class_of: dict[str, int] = {}
         self.font_names: dict[str, dict[str, str]] = {}
         self.charset = "".join(sorted({c for _, b, a in self.cases for c in b + a}))
-        self._content = None  # the content font, opened in the process that reads
+        self._content = font  # the content font; a loader process opens its own (__getstate__)
 
     def __getstate__(self) -> dict:
         return {**self.__dict__, "_content": None}
@@ -521,13 +511,13 @@ class PairFolderDataset(TorchDataset):
 
         from fontsynth.recipes import ContentRenderer
 
+        self._content = self._content or ContentRenderer()
         name, text_b, text_a = self.cases[position]
         item: dict = {}
         shape = None  # the pair's first image's (the style image's) height and width: the others are brought to it, so they stay aligned
         for field in self.fields:
             one = 1 if field in ONE_CHANNEL_FIELDS else self.channels
             if field in ("content", "content-b"):
-                self._content = self._content or ContentRenderer()
                 item[field] = image_tensor(self._content.draw(text_a if field == "content" else text_b, *self.size), self.size, one)
             elif field in FOLDERS:
                 path = self.root / FOLDERS[field] / name
