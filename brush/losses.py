@@ -154,14 +154,16 @@ def mrf_loss(output: torch.Tensor, style: torch.Tensor, patch: int = 3, stride: 
 
 def typeface_loss(classifier: nn.Module, output: torch.Tensor, style: torch.Tensor) -> torch.Tensor:
     """L1 between the typeface classifier's embeddings of the output and of the style image
-    (both fitted to the classifier's canvas by the training-data policy)."""
+    (both fitted to the classifier's canvas as its evaluation reads images: a canvas wider than
+    its own is squeezed, or read in windows by a classifier of `wide="crop"`)."""
+    from classifier.typeface import crops
     from fontsynth.torchdata import fit_tensor
 
     c = classifier.config
-    size = (c.height, c.width)
+    size, places = (c.height, c.width), crops(c).val
     with torch.no_grad():
-        wanted = classifier.embed(fit_tensor(style, size, c.in_channels))
-    return l1(classifier.embed(fit_tensor(output, size, c.in_channels)), wanted)
+        wanted = classifier.embed(fit_tensor(style, size, c.in_channels, places))
+    return l1(classifier.embed(fit_tensor(output, size, c.in_channels, places)), wanted)
 
 
 def ocr_loss(recognizer: nn.Module, output: torch.Tensor, texts: list[str]) -> torch.Tensor:

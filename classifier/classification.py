@@ -19,6 +19,7 @@ from classifier.evaluate import topk_accuracy
 from classifier.runs import Prepared, TrainerSpec, TrainRequest, start_run
 from classifier.inference import LoadedModel
 from classifier.training import RunResult
+from classifier.typeface import crops
 from fontsynth.errors import UserError
 
 MODEL = "vgg16"
@@ -130,7 +131,14 @@ def prepare(model_config, sources: Sources, options: dict, resuming: bool) -> Pr
                     after_build=load_init if init else None)
 
 
-SPEC = TrainerSpec(kind=KIND, model=MODEL, presets=PRESETS, fields=("image", "font"), prepare=prepare, sections={"losses": ClassifierLosses})
+def canvas(config) -> tuple[tuple[int, int], str | None]:
+    """The canvas, and on the fly the render's size: natural width where wide words are read in
+    windows (rendered to the canvas they would be squeezed by the renderer)."""
+    return (config.height, config.width), str(config.height) if config.wide == "crop" else None
+
+
+SPEC = TrainerSpec(kind=KIND, model=MODEL, presets=PRESETS, fields=("image", "font"), prepare=prepare, sections={"losses": ClassifierLosses},
+                   canvas=canvas, crop=crops)
 
 
 def train_classifier(request: TrainRequest, on_step=None) -> RunResult:
@@ -180,6 +188,12 @@ class Classifier(LoadedModel):
         super().__init__(path, device)
         self.classes: list[str] = self.tables["classes"]
         self.font_names: dict[str, dict[str, str]] = self.tables.get("font_names", {})
+        self.crop = crops(self.model.config).val  # how evaluation reads wide words: both ends' windows, or squeezed
+
+    def prepare(self, image: np.ndarray) -> torch.Tensor:
+        from fontsynth.torchdata import cropped_tensor
+
+        return cropped_tensor(image, self.canvas, self.channels, self.crop, 0)
 
     @torch.no_grad()
     def top(self, images: list[np.ndarray], k: int = 5) -> list[list[dict]]:

@@ -160,7 +160,7 @@ def eval_classifier(
     from fontsynth.torchdata import ExternalDataset
 
     clf = Classifier(run, device)
-    dataset = open_dataset(str(data), ("image", "font"), clf.canvas, clf.channels, "--data", optional=("meta",))
+    dataset = open_dataset(str(data), ("image", "font"), clf.canvas, clf.channels, "--data", optional=("meta",), crop=clf.crop)
     unmatched = []
     if isinstance(dataset, ExternalDataset):  # a labels file naming each image's font: ids, or family and style
         written = set(dataset.labels())

@@ -48,6 +48,15 @@ class DataConfig:
 MIX_PERIOD = 1000  # Mixture: draws per period, in which each dataset gets its share exactly
 
 
+@dataclass(frozen=True)
+class Crops:
+    """How the training and the validation items read words wider than the canvas: each a
+    `fontsynth.torchdata` `crop` (None: squeezed)."""
+
+    train: object = None
+    val: object = None
+
+
 class Mixture(Dataset):
     """Several datasets drawn in fixed shares (DTRB's `--batch_ratio`, made explicit): index i is
     a pure function of i, so shuffled passes, resumes and torchrun ranks read as for one dataset.
@@ -125,7 +134,7 @@ class Sources:
 
 def open_sources(config: DataConfig, fields: Sequence[str], canvas: tuple[int, int], channels: int,
                  val_fields: Sequence[str] = (), render_size: str | None = None, val_canvas: tuple[int, int] | None = None,
-                 optional: Sequence[str] = ()) -> Sources:
+                 optional: Sequence[str] = (), crop: Crops = Crops()) -> Sources:
     """The training and validation datasets a DataConfig names (errors name the option to fix);
     validation items also hold `val_fields` (what only validation reads, say a pair's background),
     and training items the `optional` fields where the training data holds them (`Sources.fields`).
@@ -133,7 +142,8 @@ def open_sources(config: DataConfig, fields: Sequence[str], canvas: tuple[int, i
     With `val_canvas` (a reader whose evaluation prepares images on a canvas of its own), the
     validation is what that evaluation would report: `--val-data` is prepared on it, and the
     held-out stream indices are drawn at their natural width (render's `--size HEIGHT`) on it;
-    without, both are prepared as training draws."""
+    without, both are prepared as training draws. `crop`: how the training and the validation
+    items read words wider than the canvas (`fontsynth.torchdata`'s `crop`)."""
     from fontsynth.torchdata import RenderDataset
 
     val_item_fields = tuple(dict.fromkeys((*fields, *val_fields)))
@@ -148,22 +158,24 @@ def open_sources(config: DataConfig, fields: Sequence[str], canvas: tuple[int, i
         recipe = "pairs" if pair_fields & set(fields) else "words"
         size = config.size or render_size or f"{canvas[0]}x{canvas[1]}"
 
-        def stream_of(chosen: Sequence[str], size: str = size, on: tuple[int, int] = canvas) -> RenderDataset:
+        def stream_of(chosen: Sequence[str], size: str = size, on: tuple[int, int] = canvas, crop=crop.train) -> RenderDataset:
             # one stream: the same samples whatever the fields, the size they are drawn at and the canvas they are put on
             return RenderDataset(config.fonts, n=STREAM_LENGTH, seed=config.seed, preset=config.render_preset, config=config.render_config,
                                  recipe=recipe, size=size, split=config.split, canvas=on,
-                                 fields=chosen, channels=channels, corpus=config.corpus, words=config.words)
+                                 fields=chosen, channels=channels, corpus=config.corpus, words=config.words,
+                                 crop=crop)
         stream = stream_of((*fields, *(optional if recipe == "pairs" else ())))  # a stream of pairs draws every pair field
         held_out = 0 if config.val_data else config.val_samples
         train = Subset(stream, range(held_out, STREAM_LENGTH))
         if config.val_data:
-            val = training_dataset(config.val_data, val_item_fields, val_canvas or canvas, channels, "--val-data")
+            val = training_dataset(config.val_data, val_item_fields, val_canvas or canvas, channels, "--val-data", crop=crop.val)
         elif not held_out:
             val = None
         elif val_canvas:
-            val = Subset(stream_of(val_item_fields, size=str(size_parts(size)[0]), on=val_canvas), range(held_out))
+            val = Subset(stream_of(val_item_fields, size=str(size_parts(size)[0]), on=val_canvas, crop=crop.val), range(held_out))
         else:
-            val = Subset(stream_of(val_item_fields) if val_item_fields != tuple(fields) else stream, range(held_out))
+            same = val_item_fields == tuple(fields) and crop.val == crop.train
+            val = Subset(stream if same else stream_of(val_item_fields, crop=crop.val), range(held_out))
         return Sources(train, val, stream.classes, stream.charset, stream.font_names, shuffle=False, fields=stream.fields)
     if not config.data:
         raise UserError("no training data: pass --data DIR (a `fontsynth render` output) or --fonts FONTS --on-the-fly")
@@ -172,9 +184,9 @@ def open_sources(config: DataConfig, fields: Sequence[str], canvas: tuple[int, i
     if config.corpus or config.words:
         raise UserError(f"--{'corpus' if config.corpus else 'words'} is for --on-the-fly rendering; with --data the texts are the dataset's")
     paths = (config.data, *config.more_data)
-    parts = [training_dataset(path, fields, canvas, channels, "--data", optional) for path in paths]
+    parts = [training_dataset(path, fields, canvas, channels, "--data", optional, crop.train) for path in paths]
     held = tuple(f for f in parts[0].fields if all(f in p.fields for p in parts))
-    val = training_dataset(config.val_data, val_item_fields, val_canvas or canvas, channels, "--val-data") if config.val_data else None
+    val = training_dataset(config.val_data, val_item_fields, val_canvas or canvas, channels, "--val-data", crop=crop.val) if config.val_data else None
     names = {}
     for d in (*parts, *([val] if val is not None else [])):
         names.update({k: v for k, v in d.font_names.items() if k not in names})
@@ -189,25 +201,28 @@ def open_sources(config: DataConfig, fields: Sequence[str], canvas: tuple[int, i
     return Sources(Mixture(parts, weights, paths), val, classes, charset, names, shuffle=True, fields=held)
 
 
-def training_dataset(path: str, fields: Sequence[str], canvas: tuple[int, int], channels: int, option: str, optional: Sequence[str] = ()):
+def training_dataset(path: str, fields: Sequence[str], canvas: tuple[int, int], channels: int, option: str, optional: Sequence[str] = (),
+                     crop=None):
     """`open_dataset` for training or validation: what the typeface classifier trains on (`font`)
     must be rendered data, whose fonts are catalog ids; a labels file of font names is for
     `eval-classifier` only (its texts would be read as fonts no class holds)."""
     from fontsynth.torchdata import ShardDataset
 
-    dataset = open_dataset(path, fields, canvas, channels, option, optional)
+    dataset = open_dataset(path, fields, canvas, channels, option, optional, crop)
     if "font" in fields and not isinstance(dataset, ShardDataset):
         raise UserError(f"{option} {path} is data made by another tool; the typeface classifier trains and validates on "
                         "`fontsynth render` output (each image's font id), and scores a labels file of fonts with eval-classifier")
     return dataset
 
 
-def open_dataset(path: str, fields: Sequence[str], canvas: tuple[int, int], channels: int, option: str, optional: Sequence[str] = ()):
+def open_dataset(path: str, fields: Sequence[str], canvas: tuple[int, int], channels: int, option: str, optional: Sequence[str] = (),
+                 crop=None):
     """The dataset at `path`: a ShardDataset of a rendered dataset (with the `optional` fields
     it stores), a PairFolderDataset of pairs in MOSTEL's layout (`fontsynth.pairfolder`, for
     brush), or an ExternalDataset of DTRB-layout LMDBs or a labels file (`fontsynth.external`:
     images and their texts, for the recognizer; a labels file's texts may name fonts, for
-    `eval-classifier`). Errors name the command-line `option` that gave `path`."""
+    `eval-classifier`). Errors name the command-line `option` that gave `path`. `crop`: how
+    words wider than the canvas are read (`fontsynth.torchdata`; not for pairs)."""
     from fontsynth.external import is_external
     from fontsynth.pairfolder import is_pair_folder
     from fontsynth.shards import MANIFEST_FILE
@@ -220,12 +235,13 @@ def open_dataset(path: str, fields: Sequence[str], canvas: tuple[int, int], chan
         reader = PairFolderDataset if is_pair_folder(root) else ExternalDataset if is_external(root) else None
         if reader is not None:
             try:
-                return reader(root, fields=fields, size=canvas, channels=channels, optional=optional)
+                windows = {} if reader is PairFolderDataset else {"crop": crop}
+                return reader(root, fields=fields, size=canvas, channels=channels, optional=optional, **windows)
             except UserError as e:
                 raise UserError(f"{option}: {e}") from None
         raise UserError(f"{option} {root} is not a fontsynth dataset (no {MANIFEST_FILE}); pass the --out folder of `fontsynth render`, "
                         "a folder of DTRB-layout LMDBs, a labels file (IMAGE<TAB>TEXT lines) or pairs in MOSTEL's layout (i_s/, i_t.txt, ...)")
-    return ShardDataset(root, fields=fields, size=canvas, channels=channels, optional=optional)
+    return ShardDataset(root, fields=fields, size=canvas, channels=channels, optional=optional, crop=crop)
 
 
 def first_items(dataset: Dataset, batch_size: int, workers: int, limit: int | None, label: str, progress: bool):

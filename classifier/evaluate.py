@@ -102,7 +102,7 @@ def collect(model, dataset: Dataset, batch_size: int, device: torch.device, work
             logits.append(model.head(feats).float().cpu())
             embeddings.append(feats.float().cpu())
             for image, font in zip(batch["image"], batch["font"]):
-                examples.setdefault(font, image)
+                examples.setdefault(font, image if image.ndim == 3 else image[0])  # a wide word's windows: its left end
             fonts += list(batch["font"])
             records += list(batch.get("meta", []))
     if not logits:

@@ -17,7 +17,7 @@ from typing import Any
 
 from torch.utils.data import Dataset
 
-from classifier.data import DataConfig, Sources, open_sources
+from classifier.data import Crops, DataConfig, Sources, open_sources
 from classifier.registry import config_from_dict, create_model, entry, saved_config
 from classifier.training import RunFolder, RunResult, Task, TrainConfig, seed_everything, train
 from fontsynth.errors import UserError
@@ -63,6 +63,8 @@ class TrainerSpec:
     # the on-the-fly render's default --size, None: that canvas); default: the model's height x width (own-width training differs)
     val_canvas: Callable[[Any], tuple[int, int]] | None = None  # model config -> the canvas --val-data is prepared on (default: the
     # training canvas); the recognizer's is eval's, so that validation's figures are what eval reports
+    crop: Callable[[Any], Crops] | None = None  # model config -> how training and validation read words wider than the canvas
+    # (the classifier's windows; default: squeezed)
     legacy: dict[str, dict] = field(default_factory=dict)  # per section: settings added since runs were saved, each with the
     # value a run saved before it used (today's default may differ), so that --resume goes on as the run began
 
@@ -149,7 +151,9 @@ def start_run(spec: TrainerSpec, request: TrainRequest, on_step=None) -> RunResu
     fields = (*spec.fields, *(spec.model_fields(model_config) if spec.model_fields else ()))
     canvas, render_size = spec.canvas(model_config) if spec.canvas else ((model_config.height, model_config.width), None)
     val_canvas = spec.val_canvas(model_config) if spec.val_canvas else None
-    sources = open_sources(data_config, fields, canvas, model_config.in_channels, spec.val_fields, render_size, val_canvas, spec.optional_fields)
+    crop = spec.crop(model_config) if spec.crop else Crops()
+    sources = open_sources(data_config, fields, canvas, model_config.in_channels, spec.val_fields, render_size, val_canvas,
+                           spec.optional_fields, crop)
     for role, dataset in (("training data", sources.train), ("validation data", sources.val)):
         if hasattr(dataset, "describe"):  # a dataset on disk (the on-the-fly stream says what it draws as it starts)
             print(f"{role}: {dataset.describe()}")

@@ -3,7 +3,9 @@
 - `forward(images)` -> logits (N x num_classes); images are N x C x H x W floats in [0, 1]
   (normalised inside the model, so every caller passes the same [0, 1] tensors: by ImageNet's
   mean and std, or per image with `input_norm`, which can also make light text dark).
-- `embed(images)` -> the penultimate features (N x hidden): brush's typeface loss.
+- `embed(images)` -> the penultimate features (N x hidden): brush's typeface loss. With
+  `wide="crop"` a word wider than the canvas is read in canvas-wide windows (N x K x C x H x W:
+  the mean of their embeddings), not squeezed.
 - `features(images, layers)` -> {name: activation} for names relu1_1 ... relu5_3 (and
   pool1 ... pool5): the feature network of perceptual, Gram and style-transfer losses.
 - `gram_layers` (none in torchvision's layout, relu3_1 in `small`): the Gram matrix of each such
@@ -34,6 +36,11 @@ IMAGENET_STD = (0.229, 0.224, 0.225)
 INPUT_NORMS = ("imagenet", "image", "polarity")
 
 
+WIDE = ("squeeze", "crop")  # VGGConfig.wide
+READ_PLACES = (0.0, 1.0)  # where evaluation and classify read a word wider than the canvas: both ends (together they cover
+# twice the canvas width; three windows read no better, BENCHMARKS.md)
+
+
 @dataclass(frozen=True)
 class VGGConfig:
     num_classes: int = 1000
@@ -51,6 +58,8 @@ class VGGConfig:
     pool_before_norm: bool = False  # each block pools right after its last convolution, before that convolution's batch norm and ReLU (airbench's order): they then cost a quarter
     gram_layers: tuple[str, ...] = ()  # feature layers (relu3_1) whose style statistics, their Gram matrices, join the pooled features
     gram_channels: int = 64  # each such layer is first reduced to this many channels by a 1x1 convolution (gram_channels ** 2 features)
+    wide: str = "squeeze"  # words wider than the canvas (at its height): squeeze them to it, or crop: read canvas-wide windows
+    # (training one per word, at a place drawn per item; evaluation and classify both ends, their embeddings averaged)
 
     def __post_init__(self):
         if self.in_channels not in (1, 3):
@@ -72,8 +81,17 @@ class VGGConfig:
             raise ValueError(f"gram_layers must be distinct names among {', '.join(relus)}, got {list(self.gram_layers)}")
         if self.gram_channels < 1:
             raise ValueError(f"gram_channels must be positive, got {self.gram_channels}")
+        if self.wide not in WIDE:
+            raise ValueError(f"wide must be one of {', '.join(WIDE)}, got {self.wide!r}")
         if self.num_classes < 1 or self.hidden < 1 or not 0 <= self.dropout < 1:
             raise ValueError("num_classes and hidden must be positive and dropout in [0, 1)")
+
+
+def crops(config: VGGConfig):
+    """How training and validation read words wider than the canvas (`classifier.data.Crops`)."""
+    from classifier.data import Crops
+
+    return Crops("drawn", READ_PLACES) if config.wide == "crop" else Crops()
 
 
 def gram_features(x: torch.Tensor) -> torch.Tensor:
@@ -200,7 +218,12 @@ class VGG16(nn.Module):
         return torch.cat([torch.flatten(self.avgpool(self.convs[start:](x)), 1), *grams], 1)
 
     def embed(self, images: torch.Tensor) -> torch.Tensor:
-        """Penultimate features (N x hidden): the output of the second hidden layer."""
+        """Penultimate features (N x hidden): the output of the second hidden layer. Images N x K x
+        C x H x W are K windows of each of N words (`READ_PLACES`): each word's embedding is the
+        mean of its windows'."""
+        if images.ndim == 5:
+            n, k = images.shape[:2]
+            return self.embed(images.flatten(0, 1)).view(n, k, -1).mean(dim=1)
         return self.classifier[:5](self.forward_features(images))
 
     def head(self, embedding: torch.Tensor) -> torch.Tensor:

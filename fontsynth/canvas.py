@@ -8,7 +8,8 @@ Policy (DTRB's "keep ratio, pad" for word images):
 1. convert to the model's channels: grey by ITU-R 601 luma (as OpenCV and Pillow), or RGB
    (a grey image is repeated into three channels);
 2. resize to the canvas height keeping the aspect ratio (area filter when shrinking, linear
-   when enlarging); a word wider than the canvas after that is squeezed to the canvas width;
+   when enlarging); a word wider than the canvas after that is squeezed to the canvas width,
+   or, for a model that reads such words in windows (`place`), a canvas-wide window of it is cut;
 3. pad on the right up to the canvas width by repeating the last column, so the padding
    continues the background instead of drawing an edge a model could read as a stroke.
 An image already of the canvas size is returned unchanged.
@@ -49,20 +50,39 @@ def to_channels(image: np.ndarray, channels: int) -> np.ndarray:
     return cv2.cvtColor(np.ascontiguousarray(image), cv2.COLOR_RGB2GRAY)[:, :, None]
 
 
-def fit_to_canvas(image: np.ndarray, height: int, width: int, channels: int) -> np.ndarray:
+def fit_to_canvas(image: np.ndarray, height: int, width: int, channels: int, place: float | None = None) -> np.ndarray:
     """`image` (uint8, grey H x W or RGB(A) H x W x C) on a `height` x `width` canvas as
-    height x width x `channels` uint8, by the policy in this module's docstring."""
+    height x width x `channels` uint8, by the policy in this module's docstring. With `place`
+    (0 to 1), a word wider than the canvas at its height is not squeezed: the canvas-wide window
+    starting at that fraction of the overhang is cut (0: its left end, 1: its right end)."""
+    if place is not None and not 0 <= place <= 1:
+        raise ValueError(f"place must be in [0, 1], got {place}")
     image = to_channels(image, channels)
     h, w = image.shape[:2]
     if (h, w) == (height, width):
         return image
-    new_w = min(width, max(1, round(w * height / h)))
+    natural_w = max(1, round(w * height / h))
+    new_w = natural_w if place is not None else min(width, natural_w)
     interpolation = cv2.INTER_AREA if h > height else cv2.INTER_LINEAR
-    resized = cv2.resize(np.ascontiguousarray(image), (new_w, height), interpolation=interpolation)
+    resized = image if (h, w) == (height, new_w) else cv2.resize(np.ascontiguousarray(image), (new_w, height), interpolation=interpolation)
     resized = resized.reshape(height, new_w, channels)
+    if new_w > width:
+        left = round(place * (new_w - width))
+        return resized[:, left:left + width]
     if new_w == width:
         return resized
     return np.concatenate([resized, np.repeat(resized[:, -1:], width - new_w, axis=1)], axis=1)
+
+
+def drawn_place(index: int) -> float:
+    """A window's place (0 to 1) for item `index` of a training set, uniform over the items
+    (splitmix64's mix of the index): each item is read at its own place, the same in every pass,
+    worker and resumed run."""
+    mask = 2**64 - 1
+    z = (index + 0x9E3779B97F4A7C15) & mask
+    z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & mask
+    z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & mask
+    return ((z ^ (z >> 31)) >> 11) / (2**53 - 1)
 
 
 def read_image(path) -> np.ndarray:

@@ -10,6 +10,9 @@ An item is a dict. Image fields (`image`, and for pairs `target`, `content`, `co
 `fontsynth.canvas.fit_to_canvas` (the function inference uses too). `label` / `label-b` are
 str, `font` the catalog font id, `class_id` its position in the dataset's class table,
 `meta` / `meta-b` the JSON record as str, and `index` the global sample index.
+With `crop` (a reader of windows, the typeface classifier), words wider than the canvas are cut
+instead of squeezed: `"drawn"` one window per item at its own place (`canvas.drawn_place` of its
+index: training), a tuple of places each image's windows stacked K x C x H x W (evaluation).
 Both datasets also give `classes`, `charset` (the characters of the labels: those stored, or
 those the stream's corpus can draw with its fonts) and `font_names` ({font id: family, style}).
 
@@ -30,7 +33,7 @@ import numpy as np
 import torch
 from torch.utils.data import Dataset as TorchDataset
 
-from fontsynth.canvas import fit_to_canvas, parse_canvas, read_image
+from fontsynth.canvas import drawn_place, fit_to_canvas, parse_canvas, read_image
 from fontsynth.codec import decode, own_png_rows
 from fontsynth.dataset import dataset_root
 from fontsynth.errors import UserError
@@ -55,10 +58,27 @@ def decode_image(data: bytes) -> np.ndarray:
     return image.reshape(rows.shape[0], -1, 3) if channels == 3 else image
 
 
-def image_tensor(image: np.ndarray, size: tuple[int, int], channels: int) -> torch.Tensor:
-    """C x H x W float in [0, 1] of a uint8 image, fitted to `size` = (height, width)."""
-    fitted = fit_to_canvas(image, size[0], size[1], channels)
+def image_tensor(image: np.ndarray, size: tuple[int, int], channels: int, place: float | None = None) -> torch.Tensor:
+    """C x H x W float in [0, 1] of a uint8 image, fitted to `size` = (height, width) (a wide
+    word squeezed, or with `place` its window there: `fit_to_canvas`)."""
+    fitted = fit_to_canvas(image, size[0], size[1], channels, place)
     return torch.from_numpy(fitted.transpose(2, 0, 1).astype(np.float32) / np.float32(255))
+
+
+Crop = str | tuple[float, ...] | None  # how wide words are read: None squeezed, "drawn" or places (module docstring)
+
+
+def check_crop(crop: Crop) -> Crop:
+    if crop is None or crop == "drawn" or (isinstance(crop, tuple) and crop and all(0 <= p <= 1 for p in crop)):
+        return crop
+    raise ValueError(f"crop must be None, 'drawn' or a tuple of places in [0, 1], got {crop!r}")
+
+
+def cropped_tensor(image: np.ndarray, size: tuple[int, int], channels: int, crop: Crop, index: int) -> torch.Tensor:
+    """`image_tensor` by a dataset's `crop` (module docstring) for item `index`."""
+    if isinstance(crop, tuple):
+        return torch.stack([image_tensor(image, size, channels, place) for place in crop])
+    return image_tensor(image, size, channels, drawn_place(index) if crop == "drawn" else None)
 
 
 LUMA = (0.299, 0.587, 0.114)  # ITU-R 601, as fit_to_canvas's grey conversion
@@ -74,19 +94,26 @@ def tensor_channels(images: torch.Tensor, channels: int) -> torch.Tensor:
     return (images * weights).sum(dim=1, keepdim=True)
 
 
-def fit_tensor(images: torch.Tensor, size: tuple[int, int], channels: int) -> torch.Tensor:
+def fit_tensor(images: torch.Tensor, size: tuple[int, int], channels: int, places: tuple[float, ...] | None = None) -> torch.Tensor:
     """`fit_to_canvas` for float N x C x H x W batches, differentiable (brush feeds generated
     images to the frozen recognizer and classifier through it): the same channel conversion,
-    resize to the canvas height keeping the aspect (squeezed when too wide), right padding by
+    resize to the canvas height keeping the aspect (squeezed when too wide; with `places`, the
+    windows there instead, N x K x C x H x W as a dataset's `crop` of places gives), right padding by
     repeating the last column. Equal to `image_tensor` up to interpolation rounding (tested)."""
     import torch.nn.functional as F
 
     height, width = size
     images = tensor_channels(images, channels)
     h, w = images.shape[-2:]
+    natural_w = max(1, round(w * height / h))
+    if places is not None and natural_w > width:
+        resized = F.interpolate(images, size=(height, natural_w), mode="bilinear", align_corners=False, antialias=h > height)
+        return torch.stack([resized[..., round(p * (natural_w - width)):][..., :width] for p in places], dim=1)
+    if places is not None:
+        return fit_tensor(images, size, channels).unsqueeze(1).expand(-1, len(places), -1, -1, -1)
     if (h, w) == (height, width):
         return images
-    new_w = min(width, max(1, round(w * height / h)))
+    new_w = min(width, natural_w)
     resized = F.interpolate(images, size=(height, new_w), mode="bilinear", align_corners=False, antialias=h > height)
     if new_w == width:
         return resized
@@ -108,7 +135,7 @@ def check_fields(fields: Sequence[str], available: Sequence[str] | None = None) 
 
 
 def make_item(values: dict[str, bytes], fields: tuple[str, ...], index: int, class_of: dict[str, int],
-              size: tuple[int, int], channels: int) -> dict:
+              size: tuple[int, int], channels: int, crop: Crop = None) -> dict:
     """One item from a sample's stored bytes: the shared decoding of both datasets."""
     item: dict = {}
     for name in fields:
@@ -117,7 +144,7 @@ def make_item(values: dict[str, bytes], fields: tuple[str, ...], index: int, cla
         elif name == "class_id":
             item[name] = class_of[values["font"].decode()]
         elif name in IMAGE_FIELDS:
-            item[name] = image_tensor(decode_image(values[name]), size, 1 if name in ONE_CHANNEL_FIELDS else channels)
+            item[name] = cropped_tensor(decode_image(values[name]), size, 1 if name in ONE_CHANNEL_FIELDS else channels, crop, index)
         else:
             item[name] = values[name].decode("utf-8")
     return item
@@ -197,14 +224,16 @@ class ShardDataset(_ReadsLmdb):
     `size` = (height, width) of the image tensors, `channels` 1 (grey) or 3 (RGB) for
     `image`, `target` and `background`; masks and content images are always one channel. `classes` and `charset` are the
     dataset's class table (class id = position) and the characters of its labels. `optional`
-    fields are added to `fields` when the dataset stores them (evaluations take `meta` so)."""
+    fields are added to `fields` when the dataset stores them (evaluations take `meta` so).
+    `crop`: how words wider than the canvas are read (module docstring)."""
 
     def __init__(self, root: str | Path, fields: Sequence[str] = ("image", "label"), size: str | tuple[int, int] = (32, 128),
-                 channels: int = 1, optional: Sequence[str] = ()):
+                 channels: int = 1, optional: Sequence[str] = (), crop: Crop = None):
         super().__init__()
         self.root = dataset_root(Path(root))
         manifest = read_manifest(self.root)
         self.size = _canvas(size)
+        self.crop = check_crop(crop)
         self.channels = _channels(channels)
         self.shards = sorted(manifest.shards, key=lambda s: s.start)
         self.recipe = manifest.recipe
@@ -241,7 +270,7 @@ class ShardDataset(_ReadsLmdb):
         missing = [k for k, v in values.items() if v is None]
         if missing:
             raise UserError(f"{self.root / shard.name} has no {', '.join(missing)} for sample {local}; run `fontsynth verify {self.root}`")
-        return make_item(values, self.fields, shard.start + local - 1, self.class_of, self.size, self.channels)
+        return make_item(values, self.fields, shard.start + local - 1, self.class_of, self.size, self.channels, self.crop)
 
     def describe(self) -> str:
         """What a run reads, in one line."""
@@ -259,13 +288,14 @@ class RenderDataset(TorchDataset):
     `fonts` is a fonts folder or catalog as `render --fonts`; `preset`, `config` (a JSON file),
     `size` (render's --size, e.g. "64x256" or "32"), `recipe`, `split`, `corpus`, `words` and
     `backgrounds` are render's options. `canvas` is the tensor size (height, width); it
-    defaults to `size` when that is HEIGHTxWIDTH. The class table is every font the sampling
-    may pick, sorted by id."""
+    defaults to `size` when that is HEIGHTxWIDTH (a natural-width `size` with `crop` gives wide
+    words to read in windows). The class table is every font the sampling may pick, sorted by id."""
 
     def __init__(self, fonts: str | Path, n: int, seed: int = 0, preset: str = "default", config: str | Path | None = None,
                  recipe: str = "words", size: str | None = None, split: str | None = None, canvas: str | tuple[int, int] | None = None,
                  fields: Sequence[str] | None = None, channels: int = 1, corpus: str | Path | None = None,
-                 backgrounds: str | Path | None = None, show_progress: bool = False, words: str | Path | None = None):
+                 backgrounds: str | Path | None = None, show_progress: bool = False, words: str | Path | None = None,
+                 crop: Crop = None):
         from fontsynth.pipeline import RenderJob, build_sampling
 
         if n <= 0:
@@ -284,6 +314,7 @@ class RenderDataset(TorchDataset):
             canvas = (cfg.height, cfg.width)
         self.size = _canvas(canvas)
         self.channels = _channels(channels)
+        self.crop = check_crop(crop)
         default_fields = ("image", "label") if recipe == "words" else ("image", "label", "target", "label-b", "content-b")
         self.fields = check_fields(fields or default_fields)
         self.classes = list(self.context.picker.ids)
@@ -306,7 +337,7 @@ class RenderDataset(TorchDataset):
     def __getitem__(self, index: int) -> dict:
         if not 0 <= index < self.n:
             raise IndexError(f"index {index} is outside 0..{self.n - 1}")
-        return make_item(self._sample_maker().make(index), self.fields, index, self.class_of, self.size, self.channels)
+        return make_item(self._sample_maker().make(index), self.fields, index, self.class_of, self.size, self.channels, self.crop)
 
     def __getstate__(self) -> dict:
         return {**self.__dict__, "_maker": None, "_pid": -1}
@@ -332,10 +363,10 @@ class ExternalDataset(_ReadsLmdb):
     labels file `font`: its text column read as a font (as given, or renamed by `name_fonts`,
     e.g. family and style to catalog ids). An image that does not decode gives a blank image and
     the label and font `external.UNREADABLE`, which the readers count as left out by that
-    reason. `classes` is empty; `charset` is read on first use."""
+    reason. `classes` is empty; `charset` is read on first use. `crop` as `ShardDataset`'s."""
 
     def __init__(self, root: str | Path, fields: Sequence[str] = ("image", "label"), size: str | tuple[int, int] = (32, 128),
-                 channels: int = 1, optional: Sequence[str] = ()):
+                 channels: int = 1, optional: Sequence[str] = (), crop: Crop = None):
         super().__init__()
         self.root = Path(root)
         fields = tuple(fields)
@@ -348,6 +379,7 @@ class ExternalDataset(_ReadsLmdb):
         self.fields = fields + tuple(f for f in optional if f in allowed and f not in fields)
         self.size = _canvas(size)
         self.channels = _channels(channels)
+        self.crop = check_crop(crop)
         self.parts = external_parts(self.root)
         self._offsets = np.cumsum([0] + [p.count for p in self.parts]).tolist()
         self.classes: list[str] = []
@@ -421,7 +453,7 @@ class ExternalDataset(_ReadsLmdb):
                 pixels = read_image(source if isinstance(source, Path) else io.BytesIO(source))
             except ValueError:
                 pixels, label = np.full((self.size[0], self.size[1]), 255, np.uint8), UNREADABLE
-            item["image"] = image_tensor(pixels, self.size, self.channels)
+            item["image"] = cropped_tensor(pixels, self.size, self.channels, self.crop, position)
         for name in self.fields:
             if name == "label":
                 item[name] = label

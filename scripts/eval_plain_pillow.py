@@ -87,7 +87,8 @@ def main() -> None:
         for image, target, r in list(zip(images, targets, ranked))[:24]:
             best = r[0]
             mark = "ok" if class_of[best["font"]] == target else "x"
-            tiles.append(captioned(tensor_to_image(clf.prepare(image)), f"{mark} {best['family']} {best['style']}"))  # what the model saw
+            seen = clf.prepare(image)  # what the model saw (a wide word: its windows, the left end shown)
+            tiles.append(captioned(tensor_to_image(seen if seen.ndim == 3 else seen[0]), f"{mark} {best['family']} {best['style']}"))
         grid(tiles, columns=4).save(args.sheet)
 
 

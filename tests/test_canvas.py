@@ -51,3 +51,40 @@ def test_size_parts_reads_render_size_in_any_case():
     for bad in ("32x", "4x128", "32x128x3", "tall"):
         with pytest.raises(UserError, match="HEIGHT or HEIGHTxWIDTH"):
             size_parts(bad)
+
+
+def _columns(width: int, height: int = 32) -> np.ndarray:
+    """A grey image whose column x holds x % 256: where a window came from reads off its pixels."""
+    return np.tile((np.arange(width) % 256).astype(np.uint8), (height, 1))
+
+
+def test_a_wide_word_read_in_windows_keeps_its_height_and_cuts_a_canvas_wide_window():
+    image = _columns(200)
+    left, right, middle = (fit_to_canvas(image, 32, 128, 1, place)[:, :, 0] for place in (0.0, 1.0, 0.5))
+    assert left.shape == (32, 128) and (left[0] == np.arange(128)).all()  # columns 0..127: no squeeze
+    assert (right[0] == np.arange(72, 200)).all()  # the last 128 columns
+    assert (middle[0] == np.arange(36, 164)).all()  # half the overhang of 72 on each side
+    # taller images are brought to the canvas height first, then cut: a 64 x 400 word is 32 x 200
+    tall = np.repeat(np.repeat(_columns(200), 2, axis=0), 2, axis=1)
+    assert fit_to_canvas(tall, 32, 128, 1, 1.0).shape == (32, 128, 1)
+
+
+def test_a_word_that_fits_reads_alike_squeezed_or_in_windows():
+    from fontsynth.canvas import fit_to_canvas as fit
+
+    for image in (_columns(90), _columns(128), np.random.default_rng(1).integers(0, 256, (20, 70, 3), dtype=np.uint8)):
+        for place in (0.0, 0.7, 1.0):
+            assert np.array_equal(fit(image, 32, 128, 3, place), fit(image, 32, 128, 3))
+    with pytest.raises(ValueError, match="place"):
+        fit(_columns(300), 32, 128, 1, 1.5)
+
+
+def test_drawn_places_are_fixed_per_index_and_spread_over_the_overhang():
+    from fontsynth.canvas import drawn_place
+
+    places = np.array([drawn_place(i) for i in range(10_000)])
+    assert places.min() >= 0 and places.max() <= 1
+    assert [drawn_place(i) for i in (0, 7, 9_999)] == [places[0], places[7], places[9_999]]
+    counts = np.histogram(places, bins=10, range=(0, 1))[0]
+    assert counts.min() > 900 and counts.max() < 1100  # every tenth of the overhang about as often
+    assert abs(np.corrcoef(places[:-1], places[1:])[0, 1]) < 0.1  # neighbouring items do not share a place

@@ -336,3 +336,38 @@ def test_eval_on_a_labels_file_naming_fonts_scores_as_the_shards_do(run, data, t
     table = {"a": {"family": "Cabin", "style": "Bold"}, "b": {"family": "Cabin", "style": "Regular"}, "c": {"family": "Junction", "style": "Regular"}}
     assert font_ids_by_name(["cabin bold", "Cabin", "junction", "c", "Junction  REGULAR", "Nope"], table) == \
         {"cabin bold": "a", "junction": "c", "c": "c", "Junction  REGULAR": "c"}  # "Cabin" alone is two fonts: no match
+
+
+def test_a_classifier_that_reads_wide_words_in_windows(small_fonts, tmp_path):
+    import numpy as np
+
+    from classifier.classification import Classifier, canvas
+    from classifier.data import Crops, DataConfig, open_sources
+    from classifier.typeface import VGGConfig
+
+    train, val = tmp_path / "train", tmp_path / "val"
+    for out, seed, n in ((train, 0, 64), (val, 1, 24)):  # 32 px high at each word's natural width, as render draws by default
+        render_dataset(RenderJob(fonts=small_fonts, out=out, n=n, seed=seed, workers=1, show_progress=False))
+    sources = open_sources(DataConfig(data=str(train), val_data=str(val)), ("image", "font"), (32, 64), 1, crop=Crops("drawn", (0.0, 1.0)))
+    assert sources.train[0]["image"].shape == (1, 32, 64) and sources.val[0]["image"].shape == (2, 1, 32, 64)
+    config = tmp_path / "wide.json"
+    config.write_text(json.dumps({"model": {"wide": "crop", "width": 64}}))
+    result = invoke("train-classifier", "--data", train, "--val-data", val, "--config", config, "--out", tmp_path / "r", *FAST)
+    assert result.exit_code == 0, result.output
+    assert json.loads((tmp_path / "r" / "config.json").read_text())["model_config"]["wide"] == "crop"
+    result = invoke("eval-classifier", tmp_path / "r", "--data", val, "--json", "--workers", "0", "--device", "cpu")
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["n"] == 24 and (tmp_path / "r" / "eval-val" / "confusions.png").exists()
+    # classify reads a wide word by both its ends: the scores of the mean of the two windows' embeddings
+    clf = Classifier(tmp_path / "r", "cpu")
+    word = np.tile(np.linspace(0, 255, 300).astype(np.uint8), (40, 1))  # 240 px wide at the canvas height
+    windows = clf.prepare(word)
+    assert windows.shape == (2, 1, 32, 64) and not torch.equal(windows[0], windows[1])
+    with torch.no_grad():
+        mean = (clf.model.embed(windows[:1]) + clf.model.embed(windows[1:])) / 2
+        want = clf.model.head(mean).softmax(dim=1)[0]
+    assert clf.top([word], k=1)[0][0]["score"] == pytest.approx(want.max().item(), abs=1e-5)
+    # on the fly such a model draws words at their natural width, for its windows to read
+    assert canvas(VGGConfig(wide="crop", height=32, width=64)) == ((32, 64), "32") and canvas(VGGConfig())[1] is None
+    result = invoke("train-classifier", "--fonts", small_fonts, "--on-the-fly", "--config", config, "--out", tmp_path / "otf", *FAST)
+    assert result.exit_code == 0, result.output

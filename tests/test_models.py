@@ -125,6 +125,19 @@ def test_named_features_embed_and_layer_order():
         model.features(images, ["relu9_9"])
 
 
+def test_windows_of_a_word_read_as_the_mean_of_their_embeddings():
+    torch.manual_seed(0)
+    model = create_model("vgg16", **TINY["vgg16"], wide="crop").eval()
+    windows = torch.rand(3, 2, 1, 32, 64)  # two windows of each of three words
+    with torch.no_grad():
+        each = [model.embed(windows[:, k]) for k in range(2)]
+        assert torch.allclose(model.embed(windows), (each[0] + each[1]) / 2, atol=1e-6)
+        assert torch.allclose(model(windows), model.head((each[0] + each[1]) / 2), atol=1e-6)
+        assert torch.allclose(model(windows[:, :1]), model(windows[:, 0]), atol=1e-6)  # one window: that window
+    with pytest.raises(UserError, match="wide must be one of squeeze, crop"):
+        create_model("vgg16", **TINY["vgg16"], wide="stretch")
+
+
 def test_a_stride_two_stem_reads_twice_the_canvas_at_the_same_feature_sizes():
     torch.manual_seed(0)
     small = create_model("vgg16", **TINY["vgg16"]).eval()

@@ -49,6 +49,37 @@ def test_items_are_the_stored_samples_fitted_to_the_canvas(words):
         ds[240]
 
 
+def test_a_crop_reads_wide_words_in_windows_and_the_others_as_before(words):
+    from fontsynth.canvas import drawn_place
+    from fontsynth.torchdata import fit_tensor
+
+    raw = Dataset(words)  # rendered 32 px high at each word's natural width
+    squeezed = ShardDataset(words, fields=("image",), size=(32, 64))
+    drawn = ShardDataset(words, fields=("image",), size=(32, 64), crop="drawn")
+    ends = ShardDataset(words, fields=("image",), size=(32, 64), crop=(0.0, 1.0))
+    widths = [decode(raw[i]["image"]).shape[1] for i in range(len(raw))]
+    wide = [i for i, w in enumerate(widths) if w > 64]
+    assert 0 < len(wide) < len(raw)
+    for i in (wide[0], wide[-1]):
+        pixels = decode(raw[i]["image"])
+
+        def window(place):
+            return torch.from_numpy(fit_to_canvas(pixels, 32, 64, 1, place)).permute(2, 0, 1).float() / 255
+
+        assert torch.equal(drawn[i]["image"], window(drawn_place(i)))  # one window, at the item's own place
+        assert ends[i]["image"].shape == (2, 1, 32, 64)
+        assert torch.equal(ends[i]["image"][0], window(0.0)) and torch.equal(ends[i]["image"][1], window(1.0))
+        assert not torch.equal(ends[i]["image"][0], squeezed[i]["image"])
+        # the differentiable fit cuts the same windows (no resize at the data's own height: equal up to the grey's rounding)
+        batch = torch.from_numpy(pixels.transpose(2, 0, 1)).float()[None] / 255
+        assert torch.allclose(fit_tensor(batch, (32, 64), 1, (0.0, 1.0))[0], ends[i]["image"], atol=0.6 / 255)
+    narrow = widths.index(min(widths))
+    assert torch.equal(drawn[narrow]["image"], squeezed[narrow]["image"])
+    assert torch.equal(ends[narrow]["image"], squeezed[narrow]["image"].expand(2, -1, -1, -1))
+    with pytest.raises(ValueError, match="crop must be"):
+        ShardDataset(words, crop="random")
+
+
 def test_the_class_table_is_contiguous_and_covers_exactly_what_was_rendered(words):
     ds = ShardDataset(words, fields=FIELDS)
     raw = Dataset(words)
