@@ -135,8 +135,8 @@ def prepare(model_config, sources: Sources, options: dict, resuming: bool) -> Pr
 
 
 def canvas(config) -> tuple[tuple[int, int], str | None]:
-    """The canvas, and on the fly the render's size: natural width where wide words are read in
-    windows (rendered to the canvas they would be squeezed by the renderer)."""
+    """The canvas, and on the fly the render's size: each word at its natural width where wide
+    words are read in windows (drawn onto the canvas itself, a long word would shrink to fit it)."""
     return (config.height, config.width), str(config.height) if config.wide == "crop" else None
 
 
