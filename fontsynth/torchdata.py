@@ -98,8 +98,10 @@ def fit_tensor(images: torch.Tensor, size: tuple[int, int], channels: int, place
     """`fit_to_canvas` for float N x C x H x W batches, differentiable (brush feeds generated
     images to the frozen recognizer and classifier through it): the same channel conversion,
     resize to the canvas height keeping the aspect (squeezed when too wide; with `places`, the
-    windows there instead, N x K x C x H x W as a dataset's `crop` of places gives), right padding by
-    repeating the last column. Equal to `image_tensor` up to interpolation rounding (tested)."""
+    windows there instead, N x K x C x H x W as a dataset's `crop` of places gives, which a
+    windows model reads as it reads such a dataset's items), right padding by repeating the last
+    column. Equal to `image_tensor` up to interpolation rounding (tested). A batch that fits the
+    canvas comes back N x C x H x W with or without `places`: K copies would cost K readings."""
     import torch.nn.functional as F
 
     height, width = size
@@ -109,8 +111,6 @@ def fit_tensor(images: torch.Tensor, size: tuple[int, int], channels: int, place
     if places is not None and natural_w > width:
         resized = F.interpolate(images, size=(height, natural_w), mode="bilinear", align_corners=False, antialias=h > height)
         return torch.stack([resized[..., round(p * (natural_w - width)):][..., :width] for p in places], dim=1)
-    if places is not None:
-        return fit_tensor(images, size, channels).unsqueeze(1).expand(-1, len(places), -1, -1, -1)
     if (h, w) == (height, width):
         return images
     new_w = min(width, natural_w)

@@ -229,3 +229,25 @@ def test_stylize_semantic_scales_and_errors():
         stylize(_word(0), _word(1), net, StylizeConfig(content_layers=("relu4_9",), steps=1))
     with pytest.raises(ValueError):
         StylizeConfig(steps=0)
+
+
+def test_the_typeface_loss_reads_a_wider_canvas_as_the_classifiers_evaluation_does():
+    from classifier.registry import create_model
+
+    torch.manual_seed(0)
+    tiny = {"widths": (4, 8, 8, 8, 8), "depths": (1, 1, 1, 1, 1), "hidden": 16, "num_classes": 3, "height": 32, "width": 64}
+    windows = create_model("vgg16", **tiny, wide="crop").eval()
+    output, style = torch.rand(2, 3, 32, 128), torch.rand(2, 3, 32, 128)  # twice the classifier's width: its two ends are its halves
+
+    def read(images):  # the mean of the two halves' embeddings, by hand (grey by luma first)
+        grey = (images * torch.tensor([0.299, 0.587, 0.114]).view(1, 3, 1, 1)).sum(dim=1, keepdim=True)
+        return (windows.embed(grey[..., :64]) + windows.embed(grey[..., 64:])) / 2
+
+    with torch.no_grad():
+        want = (read(output) - read(style)).abs().mean()
+        assert losses.typeface_loss(windows, output, style).item() == pytest.approx(want.item(), rel=1e-5)
+        # a canvas of the classifier's own aspect is read once, as by a squeezing classifier of the same weights
+        squeeze = create_model("vgg16", **tiny).eval()
+        squeeze.load_state_dict(windows.state_dict())
+        same = torch.rand(2, 3, 64, 128), torch.rand(2, 3, 64, 128)
+        assert losses.typeface_loss(windows, *same).item() == pytest.approx(losses.typeface_loss(squeeze, *same).item(), rel=1e-6)

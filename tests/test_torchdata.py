@@ -75,6 +75,8 @@ def test_a_crop_reads_wide_words_in_windows_and_the_others_as_before(words):
         assert torch.allclose(fit_tensor(batch, (32, 64), 1, (0.0, 1.0))[0], ends[i]["image"], atol=0.6 / 255)
     narrow = widths.index(min(widths))
     assert torch.equal(drawn[narrow]["image"], squeezed[narrow]["image"])
+    batch = torch.from_numpy(decode(raw[narrow]["image"]).transpose(2, 0, 1)).float()[None] / 255
+    assert torch.equal(fit_tensor(batch, (32, 64), 1, (0.0, 1.0)), fit_tensor(batch, (32, 64), 1))  # fits: one reading, not two
     assert torch.equal(ends[narrow]["image"], squeezed[narrow]["image"].expand(2, -1, -1, -1))
     with pytest.raises(ValueError, match="crop must be"):
         ShardDataset(words, crop="random")
