@@ -70,6 +70,7 @@ def evaluate_benchmark(request: EvalRequest) -> dict:
     from brush.edit import Editor
     from brush.evaluate import Totals, add_scores, image_metrics, per_output, run_judges, write_outputs
     from classifier.plots import write_tensor_grid
+    from classifier.training import scored_weights
     from fontsynth.canvas import read_image
     from fontsynth.progress import tracked
     from fontsynth.torchdata import image_tensor
@@ -111,7 +112,8 @@ def evaluate_benchmark(request: EvalRequest) -> dict:
             for key, picture in (("style", style), ("content", content), ("output", output)) + ((("target", target),) if scored else ()):
                 shown[key].append(image_tensor(picture, canvas, 3))
     truths = [c.text for c in cases]
-    report: dict = {"n": len(cases), "data": str(request.data), "model": str(request.model), "layout": "MOSTEL (i_s, t_f, i_t.txt)",
+    report: dict = {"n": len(cases), "data": str(request.data), "model": str(request.model), **scored_weights(request.model, editor.payload),
+                    "layout": "MOSTEL (i_s, t_f, i_t.txt)",
                     "true_placement": False}
     per = per_output(totals) if scored else {"model": {}}
     notes: list[str] = [] if scored else [f"{request.data} has no {TARGETS}/ (ground truth): only the judges score"]

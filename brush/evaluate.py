@@ -260,6 +260,7 @@ def evaluate_run(request: EvalRequest) -> dict:
     from brush.benchmark import evaluate_benchmark
     from brush.edit import load_brush
     from brush.model import placed
+    from classifier.training import scored_weights
     from fontsynth.pairfolder import is_pair_folder
 
     if is_pair_folder(Path(request.data)):
@@ -337,7 +338,8 @@ def evaluate_run(request: EvalRequest) -> dict:
                 sample = dict(zip(GRID_COLUMNS, (style[:8].cpu(), shown[:8].cpu(), out[:8].float().cpu(), target[:8].cpu(), batch["background"][:8])))
                 if removed is not None:
                     sample["background out"] = removed[:8].float().cpu()
-    report: dict = {"n": len(truths), "data": str(request.data), "model": str(request.model), "true_placement": request.true_placement}
+    report: dict = {"n": len(truths), "data": str(request.data), "model": str(request.model), **scored_weights(request.model, payload),
+                    "true_placement": request.true_placement}
     per = per_output(totals)
     notes: list[str] = []
     judged = run_judges(request, payload, images, sources, truths, per, report, notes)

@@ -95,6 +95,12 @@ def eval_folder(run: Path, data: Path) -> Path:
     return (run if run.is_dir() else run.parent) / f"eval-{Path(data).resolve().name}"
 
 
+def describe_weights(weights: dict) -> str:
+    """The checkpoint an evaluation scored, and its training step: "runs/t/best.pt (step 4,000)"."""
+    step = weights.get("step")
+    return weights["checkpoint"] + (f" (step {step:,})" if step is not None else "")
+
+
 def _s(path: Path | None) -> str | None:
     return None if path is None else str(path)
 
@@ -168,13 +174,13 @@ def eval_classifier(
         unmatched = sorted(written - set(dataset.font_ids))
     folder = out or eval_folder(run, data)
     names = {**dataset.font_names, **clf.font_names}
-    report = classification_report(collect(clf.model, dataset, batch_size, clf.device, workers, limit, progress), clf.classes, names, folder)
-    if isinstance(dataset, ExternalDataset):
-        report["data"] = dataset.describe()
-        report["unmatched_names"] = unmatched[:20]
+    extra = {**clf.weights, **({"data": dataset.describe(), "unmatched_names": unmatched[:20]} if isinstance(dataset, ExternalDataset) else {})}
+    report = classification_report(collect(clf.model, dataset, batch_size, clf.device, workers, limit, progress), clf.classes, names, folder,
+                                   extra)
     if as_json:
         typer.echo(json.dumps(report))
         return
+    typer.echo(f"weights: {describe_weights(clf.weights)}")
     typer.echo(f"top-1 {report['top1']:.4f}  top-5 {report['top5']:.4f}  on {report['n']} images of known fonts ({report['classes']} classes)")
     typer.echo(f"nearest-neighbour accuracy {report['nn_accuracy']:.4f} over {report['nn_n']} images of {report['fonts']} fonts "
                f"({report['unseen_fonts']} not in the class table)")
@@ -269,7 +275,7 @@ def eval_recognizer(
     reading = read_dataset(reader.model, dataset, batch_size, reader.device, workers, limit, progress)
     dropped = reading.dropped
     report = {**recognition_metrics(reading.predictions, reading.truths), "dropped": dict(dropped), "charset": len(c.charset),
-              "max_length": c.max_length, "widths": "own" if reader.at_widths else "canvas", "data": dataset.describe()}
+              "max_length": c.max_length, "widths": "own" if reader.at_widths else "canvas", "data": dataset.describe(), **reader.weights}
     metas = [json.loads(r) for r in reading.records]  # parsed once, for the slices and the sample indices
     if metas:
         report["by_effect"] = accuracy_by_slice(metas, [p == t for p, t in zip(reading.predictions, reading.truths)])
@@ -283,6 +289,7 @@ def eval_recognizer(
         typer.echo(json.dumps(report))
         return
     typer.echo(f"data: {report['data']}")
+    typer.echo(f"weights: {describe_weights(reader.weights)}")
     typer.echo(f"word accuracy {report['word_accuracy']:.4f} (ignoring case {report['word_accuracy_nocase']:.4f}; "
                f"as the benchmarks score, lower-case letters and digits only, {report['word_accuracy_alnum']:.4f}), CER {report['cer']:.4f}, "
                f"NED {report['ned']:.4f} on {report['n']} images; left out: {describe_dropped(dropped)}")

@@ -110,10 +110,11 @@ def collect(model, dataset: Dataset, batch_size: int, device: torch.device, work
     return Collected(torch.cat(logits), torch.cat(embeddings), fonts, examples, records, unreadable)
 
 
-def classification_report(collected: Collected, classes: list[str], font_names: dict[str, dict[str, str]], out: Path | None) -> dict:
+def classification_report(collected: Collected, classes: list[str], font_names: dict[str, dict[str, str]], out: Path | None,
+                          extra: dict | None = None) -> dict:
     """top1/top5/n/classes, nearest-neighbour accuracy, top-1 by render slice (`by_effect`, when
-    the items have meta records), and (with `out`) per_class.csv, confusions.png, effects.csv
-    and effects.png written there."""
+    the items have meta records), and `extra` (the weights scored, the data); with `out`,
+    per_class.csv, confusions.png, effects.csv, effects.png and eval.json written there."""
     from classifier.slices import accuracy_by_slice, write_slices
 
     class_of = {font: k for k, font in enumerate(classes)}
@@ -126,7 +127,7 @@ def classification_report(collected: Collected, classes: list[str], font_names: 
         "top1": acc[1], "top5": acc[5], "n": known, "classes": len(classes),
         "unseen_fonts": len({f for f in collected.fonts if f not in class_of}), "unseen_items": len(collected.fonts) - known,
         "unreadable": collected.unreadable,
-        "nn_accuracy": nn_acc, "nn_n": nn_n, "fonts": len(set(collected.fonts)),
+        "nn_accuracy": nn_acc, "nn_n": nn_n, "fonts": len(set(collected.fonts)), **(extra or {}),
     }
     pairs = confused_pairs(predictions, targets, top=12)
     report["confused"] = [{"true": classes[t], "predicted": classes[p], "count": n} for t, p, n in pairs]

@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from classifier.training import load_checkpoint, model_from_checkpoint, pick_device
+from classifier.training import load_checkpoint, model_from_checkpoint, pick_device, scored_weights
 from fontsynth.errors import UserError
 
 
@@ -18,6 +18,7 @@ class LoadedModel:
 
     def __init__(self, path: str | Path, device: str = "auto"):
         payload = load_checkpoint(path)
+        self.weights = scored_weights(path, payload)  # which weights an evaluation scores
         if self.table and self.table not in payload.get("tables", {}):
             raise UserError(f"{path} is not a {self.kind} checkpoint (it has no {self.table})")
         self.device = pick_device(device)

@@ -281,8 +281,8 @@ def save_checkpoint(path: Path, payload: dict) -> None:
     tmp.replace(path)
 
 
-def load_checkpoint(path: str | Path) -> dict:
-    """A checkpoint written by `train` (weights_only: no code is unpickled)."""
+def checkpoint_file(path: str | Path) -> Path:
+    """The checkpoint a run folder is read by (best.pt, else last.pt), or the file given."""
     path = Path(path)
     if path.is_dir():
         candidates = [path / "best.pt", path / "last.pt"]
@@ -290,6 +290,18 @@ def load_checkpoint(path: str | Path) -> dict:
         if not found:
             raise UserError(f"{path} holds no checkpoint (best.pt or last.pt); train into it first or pass another run folder")
         path = found[0]
+    return path
+
+
+def scored_weights(path: str | Path, payload: dict) -> dict:
+    """What an evaluation report says of the weights it scored: the checkpoint file (a run folder
+    is read by best.pt, which validation chose) and its training step."""
+    return {"checkpoint": str(checkpoint_file(path)), "step": payload.get("step")}
+
+
+def load_checkpoint(path: str | Path) -> dict:
+    """A checkpoint written by `train` (weights_only: no code is unpickled)."""
+    path = checkpoint_file(path)
     try:
         payload = torch.load(path, map_location="cpu", weights_only=True)
     except FileNotFoundError:

@@ -468,6 +468,7 @@ def test_eval_json_against_the_baselines(run, pairs, tmp_path):
     report = json.loads(result.stdout)  # the progress bar is on stderr
     assert "generating" in result.stderr and "12/12" in result.stderr
     assert {"mse", "psnr", "ms_ssim", "rec_acc", "n"} <= set(report) and report["n"] == 12
+    assert report["checkpoint"] in (str(run / "best.pt"), str(run / "last.pt")) and report["step"] > 0  # the weights scored
     assert report["rec_acc"] is None and any("recognizer" in n for n in report["notes"])
     assert "text_removal" not in report  # no background branch
     for baseline in report["baselines"].values():
@@ -872,6 +873,7 @@ def test_eval_on_a_benchmark_folder_in_mostels_layout(run, pairs, tmp_path):
     assert result.exit_code == 0, result.output
     on_bench = json.loads(result.stdout)
     assert on_bench["n"] == 12 and on_bench["layout"].startswith("MOSTEL") and set(on_bench["baselines"]) == {"style_image", "background"}
+    assert (on_bench["checkpoint"], on_bench["step"]) == (on_pairs["checkpoint"], on_pairs["step"])
     for key in ("mse", "psnr", "ms_ssim"):
         for baseline in ("style_image", "background"):
             assert on_bench["baselines"][baseline][key] == pytest.approx(on_pairs["baselines"][baseline][key], rel=1e-9), (baseline, key)

@@ -56,6 +56,11 @@ def test_eval_prints_one_json_object_and_writes_its_files(run, data):
     assert report["top5"] == 1.0  # 4 classes: every font is among the top 5
     folder = run / "eval-val"
     assert (folder / "confusions.png").exists() and json.loads((folder / "eval.json").read_text())["n"] == 40
+    # which weights were scored: a run folder is read by best.pt (chosen on the validation data), a .pt as given
+    assert report["checkpoint"] == str(run / "best.pt") and report["step"] == 6
+    assert json.loads((folder / "eval.json").read_text())["checkpoint"] == str(run / "best.pt")
+    plain = invoke("eval-classifier", run / "last.pt", "--data", data / "val", "--workers", "0", "--device", "cpu", "--no-progress")
+    assert plain.exit_code == 0 and f"weights: {run / 'last.pt'} (step 6)" in plain.output
     lines = (folder / "per_class.csv").read_text().splitlines()
     assert lines[0].startswith("class_id,font,family,style,items,correct") and len(lines) == 5
     assert sum(int(line.split(",")[4]) for line in lines[1:]) == 40

@@ -184,6 +184,7 @@ def test_eval_and_recognize_through_the_cli(overfit_run, words, tmp_path):
     report = json.loads(result.stdout)  # the progress bar is on stderr
     assert "reading" in result.stderr and "8/8" in result.stderr
     assert report["word_accuracy"] == 1.0 and report["n"] == 8 and report["dropped"] == {} and report["cer"] == 0.0
+    assert report["checkpoint"] == str(overfit_run / "best.pt") and report["step"] > 0  # the weights scored
     assert (overfit_run / "eval-clean" / "worst.png").exists()
     rows = list(csv.reader((overfit_run / "eval-clean" / "readings.csv").open(encoding="utf-8")))
     labels = [Dataset(words / "clean")[i]["label"].decode() for i in range(8)]
