@@ -55,17 +55,36 @@ def fit_to_canvas(image: np.ndarray, height: int, width: int, channels: int, pla
     height x width x `channels` uint8, by the policy in this module's docstring. With `place`
     (0 to 1), a word wider than the canvas at its height is not squeezed: the canvas-wide window
     starting at that fraction of the overhang is cut (0: its left end, 1: its right end)."""
-    if place is not None and not 0 <= place <= 1:
-        raise ValueError(f"place must be in [0, 1], got {place}")
+    return fit_windows(image, height, width, channels, (place,))[0]
+
+
+def fit_windows(image: np.ndarray, height: int, width: int, channels: int, places: tuple[float | None, ...]) -> list[np.ndarray]:
+    """`fit_to_canvas` at each of `places` (None: squeezed), the image converted and resized
+    once: a model reading a wide word by several windows pays for one resize."""
+    if any(p is not None and not 0 <= p <= 1 for p in places):
+        raise ValueError(f"place must be in [0, 1], got {places}")
     image = to_channels(image, channels)
     h, w = image.shape[:2]
     if (h, w) == (height, width):
-        return image
+        return [image] * len(places)
     natural_w = max(1, round(w * height / h))
-    new_w = natural_w if place is not None else min(width, natural_w)
-    interpolation = cv2.INTER_AREA if h > height else cv2.INTER_LINEAR
-    resized = image if (h, w) == (height, new_w) else cv2.resize(np.ascontiguousarray(image), (new_w, height), interpolation=interpolation)
-    resized = resized.reshape(height, new_w, channels)
+    resized = {}  # width at the canvas height -> the image resized to it (natural, or squeezed to the canvas)
+    fitted = []
+    for place in places:
+        new_w = natural_w if place is not None else min(width, natural_w)
+        if new_w not in resized:
+            interpolation = cv2.INTER_AREA if h > height else cv2.INTER_LINEAR
+            same = (h, w) == (height, new_w)
+            resized[new_w] = (image if same else cv2.resize(np.ascontiguousarray(image), (new_w, height), interpolation=interpolation)
+                              ).reshape(height, new_w, channels)
+        fitted.append(_on_canvas(resized[new_w], width, place))
+    return fitted
+
+
+def _on_canvas(resized: np.ndarray, width: int, place: float | None) -> np.ndarray:
+    """An image at the canvas height to the canvas width: its window at `place` when wider, padded
+    on the right by its last column when narrower."""
+    new_w = resized.shape[1]
     if new_w > width:
         left = round(place * (new_w - width))
         return resized[:, left:left + width]

@@ -33,7 +33,7 @@ import numpy as np
 import torch
 from torch.utils.data import Dataset as TorchDataset
 
-from fontsynth.canvas import drawn_place, fit_to_canvas, parse_canvas, read_image
+from fontsynth.canvas import drawn_place, fit_to_canvas, fit_windows, parse_canvas, read_image
 from fontsynth.codec import decode, own_png_rows
 from fontsynth.dataset import dataset_root
 from fontsynth.errors import UserError
@@ -61,7 +61,11 @@ def decode_image(data: bytes) -> np.ndarray:
 def image_tensor(image: np.ndarray, size: tuple[int, int], channels: int, place: float | None = None) -> torch.Tensor:
     """C x H x W float in [0, 1] of a uint8 image, fitted to `size` = (height, width) (a wide
     word squeezed, or with `place` its window there: `fit_to_canvas`)."""
-    fitted = fit_to_canvas(image, size[0], size[1], channels, place)
+    return as_tensor(fit_to_canvas(image, size[0], size[1], channels, place))
+
+
+def as_tensor(fitted: np.ndarray) -> torch.Tensor:
+    """C x H x W float in [0, 1] of a fitted uint8 H x W x C image."""
     return torch.from_numpy(fitted.transpose(2, 0, 1).astype(np.float32) / np.float32(255))
 
 
@@ -77,7 +81,7 @@ def check_crop(crop: Crop) -> Crop:
 def cropped_tensor(image: np.ndarray, size: tuple[int, int], channels: int, crop: Crop, index: int) -> torch.Tensor:
     """`image_tensor` by a dataset's `crop` (module docstring) for item `index`."""
     if isinstance(crop, tuple):
-        return torch.stack([image_tensor(image, size, channels, place) for place in crop])
+        return torch.stack([as_tensor(window) for window in fit_windows(image, size[0], size[1], channels, crop)])
     return image_tensor(image, size, channels, drawn_place(index) if crop == "drawn" else None)
 
 

@@ -70,8 +70,7 @@ def test_a_wide_word_read_in_windows_keeps_its_height_and_cuts_a_canvas_wide_win
 
 
 def test_a_word_that_fits_reads_alike_squeezed_or_in_windows():
-    from fontsynth.canvas import fit_to_canvas as fit
-
+    fit = fit_to_canvas
     for image in (_columns(90), _columns(128), np.random.default_rng(1).integers(0, 256, (20, 70, 3), dtype=np.uint8)):
         for place in (0.0, 0.7, 1.0):
             assert np.array_equal(fit(image, 32, 128, 3, place), fit(image, 32, 128, 3))
@@ -88,3 +87,17 @@ def test_drawn_places_are_fixed_per_index_and_spread_over_the_overhang():
     counts = np.histogram(places, bins=10, range=(0, 1))[0]
     assert counts.min() > 900 and counts.max() < 1100  # every tenth of the overhang about as often
     assert abs(np.corrcoef(places[:-1], places[1:])[0, 1]) < 0.1  # neighbouring items do not share a place
+
+
+def test_several_windows_are_cut_from_one_resize(monkeypatch):
+    import cv2
+
+    from fontsynth import canvas
+
+    tall = np.repeat(np.repeat(_columns(200), 2, axis=0), 2, axis=1)  # 64 x 400: resized to 32 x 200 first
+    one_by_one = [fit_to_canvas(tall, 32, 128, 1, place) for place in (0.0, 1.0, None)]
+    calls, resize = [], cv2.resize
+    monkeypatch.setattr(canvas.cv2, "resize", lambda *a, **k: calls.append(1) or resize(*a, **k))
+    together = canvas.fit_windows(tall, 32, 128, 1, (0.0, 1.0))
+    assert len(calls) == 1 and all(np.array_equal(a, b) for a, b in zip(together, one_by_one))
+    assert np.array_equal(canvas.fit_windows(tall, 32, 128, 1, (None,))[0], one_by_one[2])  # None: squeezed
