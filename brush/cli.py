@@ -126,7 +126,7 @@ def evaluate(
     run: Annotated[Path, typer.Argument(help="Run folder (or .pt checkpoint) of `brush train`.")],
     data: Annotated[Path, typer.Option(help="Rendered pairs to evaluate on (held-out fonts: `render --recipe pairs --split test`), or a "
                                              "benchmark folder in MOSTEL's layout (Tamper-Syn2k, Tamper-Scene: i_s/, t_f/, i_t.txt).")],
-    out: Annotated[Optional[Path], typer.Option(help="Folder for eval.json and grid.png (default: RUN/eval-DATANAME).")] = None,
+    out: Annotated[Optional[Path], typer.Option(help="Folder for eval.json and grid.png (default: RUN/eval-DATANAME; RUN/eval-DATANAME-last for RUN/last.pt).")] = None,
     limit: Annotated[Optional[int], typer.Option(help="Evaluate only the first N pairs.")] = None,
     batch_size: Annotated[int, typer.Option(help="Pairs per forward pass.")] = 32,
     recognizer: Annotated[Optional[Path], typer.Option(help="Recognizer judge (default: the run's --recognizer).")] = None,

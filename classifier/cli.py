@@ -91,8 +91,16 @@ def train_options(steps, max_minutes, batch_size, lr, device, workers, seed, pro
 
 
 def eval_folder(run: Path, data: Path) -> Path:
-    """RUN/eval-DATANAME (beside the checkpoint when RUN is a .pt file)."""
-    return (run if run.is_dir() else run.parent) / f"eval-{Path(data).resolve().name}"
+    """RUN/eval-DATANAME, the folder's evaluation of the weights it is read by (best.pt, else
+    last.pt). Another checkpoint's goes beside it, not over it: RUN/last.pt -> RUN/eval-DATANAME-last."""
+    name = f"eval-{Path(data).resolve().name}"
+    if run.is_dir():
+        return run / name
+    from classifier.training import folder_checkpoint
+    default = folder_checkpoint(run.parent)
+    if default is not None and default.resolve() == run.resolve():
+        return run.parent / name
+    return run.parent / f"{name}-{run.stem}"
 
 
 def describe_weights(weights: dict) -> str:
@@ -151,7 +159,7 @@ def eval_classifier(
     data: Annotated[Path, typer.Option(help="Rendered dataset to evaluate on, or a labels file of IMAGE<TAB>FONT lines (the font's catalog id, "
                                              "or family and style as `classify` prints them); fonts outside the class table count toward "
                                              "nn_accuracy only.")],
-    out: Annotated[Optional[Path], typer.Option(help="Folder for eval.json, per_class.csv, confusions.png (default: RUN/eval-DATANAME).")] = None,
+    out: Annotated[Optional[Path], typer.Option(help="Folder for eval.json, per_class.csv, confusions.png (default: RUN/eval-DATANAME; RUN/eval-DATANAME-last for RUN/last.pt).")] = None,
     batch_size: Annotated[int, typer.Option(help="Images per forward pass.")] = 128,
     limit: Annotated[Optional[int], typer.Option(help="Evaluate only the first N samples.")] = None,
     device: Device = "auto", workers: Annotated[int, typer.Option(help="DataLoader processes.")] = 2, as_json: AsJson = False,
@@ -252,7 +260,7 @@ def parse_weights(text: str) -> list[float]:
 def eval_recognizer(
     run: Annotated[Path, typer.Argument(help="Run folder (or .pt checkpoint) of train-recognizer.")],
     data: Annotated[Path, typer.Option(help=f"Dataset to evaluate on: {OTHER_TOOLS}.")],
-    out: Annotated[Optional[Path], typer.Option(help="Folder for eval.json, worst.png and readings.csv (default: RUN/eval-DATANAME).")] = None,
+    out: Annotated[Optional[Path], typer.Option(help="Folder for eval.json, worst.png and readings.csv (default: RUN/eval-DATANAME; RUN/eval-DATANAME-last for RUN/last.pt).")] = None,
     batch_size: Annotated[int, typer.Option(help="Images per forward pass.")] = 128,
     limit: Annotated[Optional[int], typer.Option(help="Evaluate only the first N samples.")] = None,
     device: Device = "auto", workers: Annotated[int, typer.Option(help="DataLoader processes.")] = 2, as_json: AsJson = False,

@@ -281,15 +281,19 @@ def save_checkpoint(path: Path, payload: dict) -> None:
     tmp.replace(path)
 
 
+def folder_checkpoint(folder: Path) -> Path | None:
+    """The checkpoint a run folder is read by: best.pt (chosen by validation), else last.pt; None if neither."""
+    return next((p for p in (folder / "best.pt", folder / "last.pt") if p.exists()), None)
+
+
 def checkpoint_file(path: str | Path) -> Path:
     """The checkpoint a run folder is read by (best.pt, else last.pt), or the file given."""
     path = Path(path)
     if path.is_dir():
-        candidates = [path / "best.pt", path / "last.pt"]
-        found = [p for p in candidates if p.exists()]
-        if not found:
+        found = folder_checkpoint(path)
+        if found is None:
             raise UserError(f"{path} holds no checkpoint (best.pt or last.pt); train into it first or pass another run folder")
-        path = found[0]
+        path = found
     return path
 
 

@@ -10,6 +10,7 @@ torch = pytest.importorskip("torch")
 from PIL import Image  # noqa: E402
 from typer.testing import CliRunner  # noqa: E402
 
+from classifier import cli  # noqa: E402
 from fontsynth.cli import app  # noqa: E402
 from fontsynth.pipeline import RenderJob, render_dataset  # noqa: E402
 
@@ -61,11 +62,24 @@ def test_eval_prints_one_json_object_and_writes_its_files(run, data):
     assert json.loads((folder / "eval.json").read_text())["checkpoint"] == str(run / "best.pt")
     plain = invoke("eval-classifier", run / "last.pt", "--data", data / "val", "--workers", "0", "--device", "cpu", "--no-progress")
     assert plain.exit_code == 0 and f"weights: {run / 'last.pt'} (step 6)" in plain.output
+    # last.pt's evaluation sits beside the folder's (best.pt's), not over it; best.pt given by name is the folder's
+    assert json.loads((run / "eval-val-last" / "eval.json").read_text())["checkpoint"] == str(run / "last.pt")
+    assert json.loads((folder / "eval.json").read_text())["checkpoint"] == str(run / "best.pt")
+    assert cli.eval_folder(run / "best.pt", data / "val") == folder and cli.eval_folder(run, data / "val") == folder
     lines = (folder / "per_class.csv").read_text().splitlines()
     assert lines[0].startswith("class_id,font,family,style,items,correct") and len(lines) == 5
     assert sum(int(line.split(",")[4]) for line in lines[1:]) == 40
     assert sum(cell["n"] for cell in report["by_effect"]["blur"].values()) == 40  # top-1 by render slice, from each sample's Style
     assert (folder / "effects.png").exists() and (folder / "effects.csv").read_text().splitlines()[0] == "slice,value,n,top1"
+
+
+def test_eval_folder_of_a_checkpoint_other_than_the_folders(tmp_path):
+    (tmp_path / "last.pt").touch()
+    assert cli.eval_folder(tmp_path / "last.pt", tmp_path / "val") == tmp_path / "eval-val"  # no best.pt: the folder is read by last.pt
+    (tmp_path / "best.pt").touch()
+    assert cli.eval_folder(tmp_path / "last.pt", tmp_path / "val") == tmp_path / "eval-val-last"
+    assert cli.eval_folder(tmp_path / "step900.pt", tmp_path / "val") == tmp_path / "eval-val-step900"
+    assert cli.eval_folder(tmp_path, tmp_path / "val") == tmp_path / "eval-val"
 
 
 def test_classify_any_image_as_json_lines(run, data, tmp_path):
