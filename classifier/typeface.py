@@ -220,10 +220,17 @@ class VGG16(nn.Module):
     def embed(self, images: torch.Tensor) -> torch.Tensor:
         """Penultimate features (N x hidden): the output of the second hidden layer. Images N x K x
         C x H x W are K windows of each of N words (`READ_PLACES`): each word's embedding is the
-        mean of its windows'."""
+        mean of its windows'. A window equal to its word's first (a word that fits the canvas: every
+        window is the whole word) is not computed again."""
         if images.ndim == 5:
             n, k = images.shape[:2]
-            return self.embed(images.flatten(0, 1)).view(n, k, -1).mean(dim=1)
+            first = torch.ones(n, 1, dtype=torch.bool, device=images.device)
+            computed = torch.cat([first, (images[:, 1:] != images[:, :1]).flatten(2).any(dim=2)], 1)  # N x K
+            rows = self.embed(images.flatten(0, 1)[computed.flatten()])
+            own = torch.arange(n * k, device=images.device).view(n, k)
+            source = torch.where(computed, own, own[:, :1]).flatten()  # each window's row among all N*K ...
+            row = (computed.flatten().cumsum(0) - 1)[source]  # ... and among the computed ones
+            return rows[row].view(n, k, -1).mean(dim=1)
         return self.classifier[:5](self.forward_features(images))
 
     def head(self, embedding: torch.Tensor) -> torch.Tensor:

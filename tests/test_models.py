@@ -134,6 +134,18 @@ def test_windows_of_a_word_read_as_the_mean_of_their_embeddings():
         assert torch.allclose(model.embed(windows), (each[0] + each[1]) / 2, atol=1e-6)
         assert torch.allclose(model(windows), model.head((each[0] + each[1]) / 2), atol=1e-6)
         assert torch.allclose(model(windows[:, :1]), model(windows[:, 0]), atol=1e-6)  # one window: that window
+        # a word that fits the canvas has equal windows: computed once, the same embedding as computing each
+        windows[1, 1] = windows[1, 0]
+        rows = []
+        hook = model.convs[0].register_forward_hook(lambda module, inputs, output: rows.append(len(inputs[0])))
+        fitting = model.embed(windows)
+        hook.remove()
+        assert rows == [5]  # 3 words x 2 windows, less the repeat
+        each = [model.embed(windows[:, k]) for k in range(2)]
+        assert torch.allclose(fitting, (each[0] + each[1]) / 2, atol=1e-6) and torch.allclose(fitting[1], each[0][1], atol=1e-6)
+    image = windows.clone().requires_grad_()
+    model.embed(image).sum().backward()  # a repeat's share goes to the window computed: the same total for the word
+    assert image.grad[1, 1].abs().sum() == 0 and image.grad[1, 0].abs().sum() > 0 and image.grad[0, 1].abs().sum() > 0
     with pytest.raises(UserError, match="wide must be one of squeeze, crop"):
         create_model("vgg16", **TINY["vgg16"], wide="stretch")
 
