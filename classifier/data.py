@@ -222,7 +222,7 @@ def open_dataset(path: str, fields: Sequence[str], canvas: tuple[int, int], chan
     brush), or an ExternalDataset of DTRB-layout LMDBs or a labels file (`fontsynth.external`:
     images and their texts, for the recognizer; a labels file's texts may name fonts, for
     `eval-classifier`). Errors name the command-line `option` that gave `path`. `crop`: how
-    words wider than the canvas are read (`fontsynth.torchdata`; not for pairs)."""
+    words wider than the canvas are read (`fontsynth.torchdata`)."""
     from fontsynth.external import is_external
     from fontsynth.pairfolder import is_pair_folder
     from fontsynth.shards import MANIFEST_FILE
@@ -235,8 +235,7 @@ def open_dataset(path: str, fields: Sequence[str], canvas: tuple[int, int], chan
         reader = PairFolderDataset if is_pair_folder(root) else ExternalDataset if is_external(root) else None
         if reader is not None:
             try:
-                windows = {} if reader is PairFolderDataset else {"crop": crop}
-                return reader(root, fields=fields, size=canvas, channels=channels, optional=optional, **windows)
+                return reader(root, fields=fields, size=canvas, channels=channels, optional=optional, crop=crop)
             except UserError as e:
                 raise UserError(f"{option}: {e}") from None
         raise UserError(f"{option} {root} is not a fontsynth dataset (no {MANIFEST_FILE}); pass the --out folder of `fontsynth render`, "

@@ -476,16 +476,18 @@ class PairFolderDataset(TorchDataset):
     from those texts by the standard content font (`ContentRenderer`: exactly as `--recipe pairs`
     stores them and `brush edit` draws them; `i_t/` is not read, its font is another tool's).
     A pair's images of another size than its style image are resized to it first, so they stay
-    aligned. Pairs with a text the content font cannot draw are left out, counted by reason in
+    aligned, and `crop` cuts every image of a pair at the same places, as `ShardDataset`'s does.
+    Pairs with a text the content font cannot draw are left out, counted by reason in
     `left_out`."""
 
     def __init__(self, root: str | Path, fields: Sequence[str] = ("image", "label-b"), size: str | tuple[int, int] = (64, 256),
-                 channels: int = 1, optional: Sequence[str] = ()):
+                 channels: int = 1, optional: Sequence[str] = (), crop: Crop = None):
         from fontsynth.recipes import ContentRenderer
 
         self.root = Path(root)
         self.size = _canvas(size)
         self.channels = _channels(channels)
+        self.crop = check_crop(crop)
         has_a = (self.root / TEXTS_A).is_file()
         available = ["image", "label-b", "content-b", "index", *(f for f in NEEDS if f in FOLDERS and (self.root / FOLDERS[f]).is_dir())]
         available += ["label", "content"] if has_a else []
@@ -564,7 +566,7 @@ class PairFolderDataset(TorchDataset):
                 shape = shape or pixels.shape[:2]
                 if pixels.shape[:2] != shape:
                     pixels = cv2.resize(pixels, (shape[1], shape[0]), interpolation=cv2.INTER_AREA if pixels.shape[0] > shape[0] else cv2.INTER_LINEAR)
-                item[field] = image_tensor(pixels, self.size, one)
+                item[field] = cropped_tensor(pixels, self.size, one, self.crop, position)
             else:
                 item[field] = {"label": text_a, "label-b": text_b, "index": position}[field]
         return item

@@ -917,6 +917,13 @@ def test_training_on_pairs_in_mostels_layout(pairs, tmp_path):
             assert (a[field] == b[field]) if isinstance(a[field], str) else torch.equal(a[field], b[field]), (i, field)
         chars |= set(a["label"] + a["label-b"])
     assert theirs.charset == "".join(sorted(chars))
+    # windows of a canvas narrower than the pairs: every image of a pair cut at the same places, as in shards
+    images = ("image", "target", "background", "mask", "mask-b")
+    shards = ShardDataset(pairs / "train", images, size=(32, 64), channels=3, crop=(0.0, 1.0))
+    windows = PairFolderDataset(folder, images, size=(32, 64), channels=3, crop=(0.0, 1.0))
+    for i in (0, 47):
+        assert shards[i]["image"].shape == (2, 3, 32, 64) and shards[i]["mask"].shape == (2, 1, 32, 64)
+        assert all(torch.equal(shards[i][field], windows[i][field]) for field in images)
     run = invoke("train", "--data", folder, "--val-data", pairs / "test", "--out", tmp_path / "a", "--features", "random", "--steps", "12", *FAST)
     assert run.exit_code == 0 and "48 pairs in MOSTEL's layout" in run.output, run.output
     config = json.loads((tmp_path / "a" / "config.json").read_text())
