@@ -188,8 +188,11 @@ class Editor:
     @torch.no_grad()
     def generate(self, crop: np.ndarray, text: str | None) -> tuple[np.ndarray, np.ndarray]:
         """(edited crop uint8 with the crop's size and channels, text mask float H x W in [0, 1]);
-        `text` None: the crop without its text (the background branch) and an empty mask."""
-        from fontsynth.torchdata import image_tensor
+        `text` None: the crop without its text (the background branch) and an empty mask. The crop
+        is resized to the canvas exactly and the output back (`fontsynth.canvas.stretch_to_canvas`:
+        a narrow crop padded instead would have the new text cut off)."""
+        from fontsynth.canvas import stretch_to_canvas, to_channels
+        from fontsynth.torchdata import as_tensor
 
         if text is None:
             self.check_erase()
@@ -197,24 +200,18 @@ class Editor:
             self.check_text(text)
         c = self.config
         h, w = crop.shape[:2]
-        style = image_tensor(crop, (c.height, c.width), c.in_channels)[None].to(self.device)
+        style = as_tensor(stretch_to_canvas(crop, c.height, c.width, c.in_channels))[None].to(self.device)
         if text is None:
             out = self.model.background_of(style)
             mask = torch.zeros_like(out[:, :1])
         else:
             content = torch.from_numpy(self.content.draw(text, c.height, c.width)).float().div(255)[None, None].to(self.device)
             out, mask = self.model(style, content)  # one channel, as pairs store it
-        used = min(c.width, max(1, round(w * c.height / h)))  # the canvas columns the crop filled (fit_to_canvas)
-        image = out[0, :, :, :used].float().clamp(0, 1).permute(1, 2, 0).cpu().numpy()
-        soft = mask[0, 0, :, :used].float().cpu().numpy()
-        interpolation = cv2.INTER_AREA if h < c.height else cv2.INTER_LINEAR
-        image = cv2.resize(image, (w, h), interpolation=interpolation).reshape(h, w, -1)
-        soft = cv2.resize(soft, (w, h), interpolation=interpolation)
+        image = stretch_to_canvas(out[0].float().clamp(0, 1).permute(1, 2, 0).cpu().numpy(), h, w)
+        soft = stretch_to_canvas(mask[0, 0].float().cpu().numpy(), h, w)
         image = (image * 255 + 0.5).astype(np.uint8)
         channels = 1 if crop.ndim == 2 else crop.shape[2]
         if channels != image.shape[2]:
-            from fontsynth.canvas import to_channels
-
             image = to_channels(image, min(channels, 3))
         return (image[..., 0] if crop.ndim == 2 else image), soft
 

@@ -13,6 +13,12 @@ Policy (DTRB's "keep ratio, pad" for word images):
 3. pad on the right up to the canvas width by repeating the last column, so the padding
    continues the background instead of drawing an edge a model could read as a stroke.
 An image already of the canvas size is returned unchanged.
+
+One exception, measured: `brush edit` (and `brush eval` on benchmark folders, which edits as it
+does) resizes a crop to the canvas exactly, its aspect not kept (`stretch_to_canvas`, as
+TextStyleBrush and MOSTEL do), and the output back to the crop's size. brush trains on pairs that
+fill the canvas; a narrow crop padded to it let the new text run into the padding, which the
+resize back cut away (BENCHMARKS.md: "Crops of other aspects than the canvas").
 """
 
 from __future__ import annotations
@@ -91,6 +97,24 @@ def _on_canvas(resized: np.ndarray, width: int, place: float | None) -> np.ndarr
     if new_w == width:
         return resized
     return np.concatenate([resized, np.repeat(resized[:, -1:], width - new_w, axis=1)], axis=1)
+
+
+def stretch_to_canvas(image: np.ndarray, height: int, width: int, channels: int | None = None) -> np.ndarray:
+    """`image` (H x W or H x W x C, uint8 or float) resized to exactly `height` x `width`, its
+    aspect not kept: first to the height, then to the width, each with the area filter when
+    shrinking and linear when enlarging; converted to `channels` (`to_channels`) when given.
+    `brush edit`'s preparation of a crop, and of its output back to the crop's size."""
+    if channels is not None:
+        image = to_channels(image, channels)
+    h, w = image.shape[:2]
+    shape = (height, width, *image.shape[2:])
+    if (h, w) != (height, width):
+        image = np.ascontiguousarray(image)
+        if h != height:
+            image = cv2.resize(image, (w, height), interpolation=cv2.INTER_AREA if h > height else cv2.INTER_LINEAR)
+        if w != width:
+            image = cv2.resize(image, (width, height), interpolation=cv2.INTER_AREA if w > width else cv2.INTER_LINEAR)
+    return image.reshape(shape)
 
 
 def drawn_place(index: int) -> float:

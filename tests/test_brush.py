@@ -620,6 +620,32 @@ def test_edit_a_quad_leaves_every_pixel_outside_it_unchanged(run, tmp_path):
     assert edited.shape == grey.shape and np.array_equal(edited[depth < 0], grey[depth < 0]) and (edited != grey)[depth > 2].mean() > 0.5
 
 
+def test_the_new_text_is_never_cut_off_whatever_the_crops_aspect(run):
+    """A crop is stretched to the canvas and the output back: with a generator that draws the
+    content itself, the new text spans the same fraction of every crop as of the canvas (a crop
+    padded to the canvas instead had the text cut at its right edge)."""
+    editor = Editor(run, "cpu")
+
+    class DrawsTheContent(torch.nn.Module):
+        def forward(self, style, content):
+            return content.expand(-1, 3, -1, -1), 1 - content
+
+    editor.model = DrawsTheContent()
+    c = editor.config
+    text = "SALE"  # centred on the canvas, as the content font draws it
+
+    def ink_span(image: np.ndarray) -> tuple[float, float]:
+        columns = np.flatnonzero((image.reshape(image.shape[0], image.shape[1], -1).min(axis=2) < 128).any(axis=0))
+        return columns[0] / image.shape[1], (columns[-1] + 1) / image.shape[1]
+
+    drawn = ink_span(editor.content.draw(text, c.height, c.width))
+    assert 0.3 < drawn[1] - drawn[0] < 0.9
+    for height, width in ((c.height, c.width // 3), (c.height * 2, c.width), (c.height, c.width * 3)):  # narrow, narrow and tall, wide
+        edited, mask = editor.generate(np.full((height, width, 3), 255, np.uint8), text)
+        assert edited.shape == (height, width, 3) and mask.shape == (height, width)
+        assert np.allclose(ink_span(edited), drawn, atol=2 / width + 0.01), (height, width)
+
+
 def test_erase_puts_the_background_branchs_prediction_in_place_of_the_text(run, tmp_path):
     model_path = background_checkpoint(tmp_path / "bg.pt")
     rng = np.random.default_rng(0)

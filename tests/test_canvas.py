@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from fontsynth.canvas import fit_to_canvas, parse_canvas, to_channels
+from fontsynth.canvas import fit_to_canvas, parse_canvas, stretch_to_canvas, to_channels
 
 
 def test_an_image_of_the_canvas_size_is_unchanged():
@@ -22,6 +22,19 @@ def test_a_wide_word_is_squeezed_to_the_canvas_width():
     image = np.full((32, 400, 3), 90, np.uint8)
     out = fit_to_canvas(image, 32, 128, 3)
     assert out.shape == (32, 128, 3) and (out == 90).all()
+
+
+def test_stretch_resizes_to_the_canvas_exactly_and_back():
+    image = np.zeros((16, 10), np.uint8)
+    image[:, 5:] = 200  # the right half
+    out = stretch_to_canvas(image, 32, 100, 1)
+    assert out.shape == (32, 100, 1)  # not padded: the right half stays the right half
+    assert (out[:, :45, 0] == 0).all() and (out[:, 55:, 0] == 200).all()
+    wide = np.full((64, 1000, 3), 90, np.uint8)
+    assert stretch_to_canvas(wide, 32, 128, 1).shape == (32, 128, 1) and (stretch_to_canvas(wide, 32, 128) == 90).all()
+    canvas = np.random.default_rng(0).random((32, 128, 3)).astype(np.float32)  # float, as an output going back
+    assert np.array_equal(stretch_to_canvas(canvas, 32, 128), canvas) and stretch_to_canvas(canvas, 16, 40).shape == (16, 40, 3)
+    assert stretch_to_canvas(canvas[..., 0], 16, 40).shape == (16, 40)  # a mask keeps its two dimensions
 
 
 def test_grey_is_luma_and_rgb_repeats_grey():
