@@ -5,8 +5,8 @@ beside the published ones on the same images:
     Tamper-Syn2k/t_f/NAME.png    the ground truth (text B in that look); Tamper-Scene has none
     Tamper-Syn2k/i_t.txt         lines `NAME TEXT`: text B of each style image
 
-Each style image is edited as `brush edit` edits a word image (fitted to the canvas keeping its
-aspect, the output resized back to the image's own size) and scored against its target at the
+Each style image is edited as `brush edit` edits a word image (resized to the canvas exactly,
+the output back to the image's own size, as MOSTEL's own loader does) and scored against its target at the
 target's size, as MOSTEL's evaluation resizes every output to its ground truth: MSE, PSNR and
 MS-SSIM by `image_metrics` (images with MSE 0 left out, as MOSTEL does), the recognition and
 typeface judges, and the style-image baseline (output = the style image), and where the folder

@@ -7,10 +7,11 @@
     out = editor.edit(photo, None, box=(120, 40, 180, 60))    # erase the text (a model with the background branch)
     out = editor.edit(photo, "SALE", quad=parse_quad("10,20,200,40,195,90,5,70"))  # a slanted word's corners
 
-A crop goes through the training data's own preparation (`fit_to_canvas`: height to the
-canvas keeping the aspect, right padding), the new text is drawn in the standard content font
-exactly as `--recipe pairs` stores `content`, the EMA generator draws the edit, and the used
-part of the canvas is resized back to the crop's size. Inside a box the edit replaces the
+A crop is resized to the canvas exactly, its aspect not kept (`stretch_to_canvas`, as
+TextStyleBrush and MOSTEL do: brush trains on pairs that fill the canvas, and a narrow crop
+padded to it instead had the new text cut off), the new text is drawn in the standard content
+font exactly as `--recipe pairs` stores `content`, the EMA generator draws the edit, and the
+canvas is resized back to the crop's size. Inside a box the edit replaces the
 crop (old text included) with a few pixels of feathering at the box border, except where the
 predicted text mask says new text is: that is kept whole. Pixels outside the box are never
 touched. With no new text (`--erase`) the crop becomes the background branch's prediction: the

@@ -1,8 +1,8 @@
-"""The one image-preparation policy shared by training and inference (no torch).
+"""The image-preparation policy shared by training and inference (no torch).
 
-Every model input goes through `fit_to_canvas`: training data read by
-`fontsynth.torchdata`, and any image given to `classify`, `recognize` or `brush edit`.
-So a model never sees at inference an image prepared differently from its training data.
+The readers' inputs go through `fit_to_canvas`: training data read by `fontsynth.torchdata`,
+and any image given to `classify` or `recognize`. So a model never sees at inference an image
+prepared differently from its training data.
 
 Policy (DTRB's "keep ratio, pad" for word images):
 1. convert to the model's channels: grey by ITU-R 601 luma (as OpenCV and Pillow), or RGB
@@ -14,11 +14,12 @@ Policy (DTRB's "keep ratio, pad" for word images):
    continues the background instead of drawing an edge a model could read as a stroke.
 An image already of the canvas size is returned unchanged.
 
-One exception, measured: `brush edit` (and `brush eval` on benchmark folders, which edits as it
-does) resizes a crop to the canvas exactly, its aspect not kept (`stretch_to_canvas`, as
-TextStyleBrush and MOSTEL do), and the output back to the crop's size. brush trains on pairs that
-fill the canvas; a narrow crop padded to it let the new text run into the padding, which the
-resize back cut away (BENCHMARKS.md: "Crops of other aspects than the canvas").
+brush's images are resized to the canvas exactly instead, their aspect not kept
+(`stretch_to_canvas`, as TextStyleBrush and MOSTEL do): `brush edit`'s crops and outputs (and
+`brush eval` on benchmark folders, which edits as it does), and pairs in MOSTEL's layout
+(`PairFolderDataset`). Rendered pairs fill the canvas, so a brush model never saw padding; a
+narrow crop padded to the canvas let the new text run into the padding, which the resize back
+cut away (measured: BENCHMARKS.md, "Crops of another aspect than the canvas").
 """
 
 from __future__ import annotations

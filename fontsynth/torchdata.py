@@ -33,7 +33,7 @@ import numpy as np
 import torch
 from torch.utils.data import Dataset as TorchDataset
 
-from fontsynth.canvas import drawn_place, fit_to_canvas, fit_windows, parse_canvas, read_image
+from fontsynth.canvas import drawn_place, fit_to_canvas, fit_windows, parse_canvas, read_image, stretch_to_canvas
 from fontsynth.codec import decode, own_png_rows
 from fontsynth.dataset import dataset_root
 from fontsynth.errors import UserError
@@ -471,14 +471,15 @@ class ExternalDataset(_ReadsLmdb):
 class PairFolderDataset(TorchDataset):
     """Pairs as image folders in MOSTEL's layout (`fontsynth.pairfolder`: a `fontsynth export` of
     pairs, a scene-text-editing training set), map-style, with `ShardDataset`'s item contract for
-    the pair fields: each image read from its folder and fitted to the canvas as every image is;
-    `label-b` from i_t.txt and `label` (text A) from i_s.txt; `content-b` and `content` drawn
-    from those texts by the standard content font (`ContentRenderer`: exactly as `--recipe pairs`
-    stores them and `brush edit` draws them; `i_t/` is not read, its font is another tool's).
-    A pair's images of another size than its style image are resized to it first, so they stay
-    aligned, and `crop` cuts every image of a pair at the same places, as `ShardDataset`'s does.
-    Pairs with a text the content font cannot draw are left out, counted by reason in
-    `left_out`."""
+    the pair fields: each image read from its folder and resized to the canvas exactly, as
+    `brush edit` prepares a crop and MOSTEL's loader its images (`fontsynth.canvas.
+    stretch_to_canvas`: a pair's images stay aligned whatever their sizes, and a crop narrower
+    than the canvas is not padded, which `brush edit` would not match); `label-b` from i_t.txt
+    and `label` (text A) from i_s.txt; `content-b` and `content` drawn from those texts by the
+    standard content font (`ContentRenderer`: exactly as `--recipe pairs` stores them and `brush
+    edit` draws them; `i_t/` is not read, its font is another tool's). `crop` is accepted as by
+    every reader and has nothing to cut. Pairs with a text the content font cannot draw are left
+    out, counted by reason in `left_out`."""
 
     def __init__(self, root: str | Path, fields: Sequence[str] = ("image", "label-b"), size: str | tuple[int, int] = (64, 256),
                  channels: int = 1, optional: Sequence[str] = (), crop: Crop = None):
@@ -545,14 +546,11 @@ class PairFolderDataset(TorchDataset):
         return [b for _, b, _ in self.cases]
 
     def __getitem__(self, position: int) -> dict:
-        import cv2
-
         from fontsynth.recipes import ContentRenderer
 
         self._content = self._content or ContentRenderer()
         name, text_b, text_a = self.cases[position]
         item: dict = {}
-        shape = None  # the pair's first image's (the style image's) height and width: the others are brought to it, so they stay aligned
         for field in self.fields:
             one = 1 if field in ONE_CHANNEL_FIELDS else self.channels
             if field in ("content", "content-b"):
@@ -563,10 +561,7 @@ class PairFolderDataset(TorchDataset):
                     pixels = read_image(path)
                 except ValueError as e:
                     raise UserError(f"{e}; replace or remove it (and its line in the texts)") from None
-                shape = shape or pixels.shape[:2]
-                if pixels.shape[:2] != shape:
-                    pixels = cv2.resize(pixels, (shape[1], shape[0]), interpolation=cv2.INTER_AREA if pixels.shape[0] > shape[0] else cv2.INTER_LINEAR)
-                item[field] = cropped_tensor(pixels, self.size, one, self.crop, position)
+                item[field] = as_tensor(stretch_to_canvas(pixels, *self.size, one))
             else:
                 item[field] = {"label": text_a, "label-b": text_b, "index": position}[field]
         return item

@@ -943,13 +943,15 @@ def test_training_on_pairs_in_mostels_layout(pairs, tmp_path):
             assert (a[field] == b[field]) if isinstance(a[field], str) else torch.equal(a[field], b[field]), (i, field)
         chars |= set(a["label"] + a["label-b"])
     assert theirs.charset == "".join(sorted(chars))
-    # windows of a canvas narrower than the pairs: every image of a pair cut at the same places, as in shards
-    images = ("image", "target", "background", "mask", "mask-b")
-    shards = ShardDataset(pairs / "train", images, size=(32, 64), channels=3, crop=(0.0, 1.0))
-    windows = PairFolderDataset(folder, images, size=(32, 64), channels=3, crop=(0.0, 1.0))
-    for i in (0, 47):
-        assert shards[i]["image"].shape == (2, 3, 32, 64) and shards[i]["mask"].shape == (2, 1, 32, 64)
-        assert all(torch.equal(shards[i][field], windows[i][field]) for field in images)
+    # a canvas of another aspect: every image of a pair resized to it exactly, as brush edit prepares a crop
+    from fontsynth.canvas import read_image, stretch_to_canvas
+    from fontsynth.pairfolder import FOLDERS
+
+    other = PairFolderDataset(folder, ("image", "target", "mask"), size=(32, 64), channels=3, crop=(0.0, 1.0))
+    name = other.cases[5][0]
+    for field, channels in (("image", 3), ("target", 3), ("mask", 1)):
+        expected = stretch_to_canvas(read_image(folder / FOLDERS[field] / name), 32, 64, channels).transpose(2, 0, 1) / np.float32(255)
+        assert torch.equal(other[5][field], torch.from_numpy(expected)), field
     run = invoke("train", "--data", folder, "--val-data", pairs / "test", "--out", tmp_path / "a", "--features", "random", "--steps", "12", *FAST)
     assert run.exit_code == 0 and "48 pairs in MOSTEL's layout" in run.output, run.output
     config = json.loads((tmp_path / "a" / "config.json").read_text())
