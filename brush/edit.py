@@ -10,8 +10,10 @@
 A crop is resized to the canvas exactly, its aspect not kept (`stretch_to_canvas`, as
 TextStyleBrush and MOSTEL do: brush trains on pairs that fill the canvas, and a narrow crop
 padded to it instead had the new text cut off), the new text is drawn in the standard content
-font exactly as `--recipe pairs` stores `content`, the EMA generator draws the edit, and the
-canvas is resized back to the crop's size. Inside a box the edit replaces the
+font on a canvas of the crop's aspect, no wider than the model's, and resized with the crop
+(`ContentRenderer.draw_for`; at the canvas' aspect exactly as `--recipe pairs` stores
+`content`), the EMA generator draws the edit, and the canvas is resized back to the crop's
+size: the new text is whole and in its own proportions. Inside a box the edit replaces the
 crop (old text included) with a few pixels of feathering at the box border, except where the
 predicted text mask says new text is: that is kept whole. Pixels outside the box are never
 touched. With no new text (`--erase`) the crop becomes the background branch's prediction: the
@@ -191,7 +193,8 @@ class Editor:
         """(edited crop uint8 with the crop's size and channels, text mask float H x W in [0, 1]);
         `text` None: the crop without its text (the background branch) and an empty mask. The crop
         is resized to the canvas exactly and the output back (`fontsynth.canvas.stretch_to_canvas`:
-        a narrow crop padded instead would have the new text cut off)."""
+        a narrow crop padded instead would have the new text cut off), the content drawn for the
+        crop's aspect (`ContentRenderer.draw_for`)."""
         from fontsynth.canvas import stretch_to_canvas, to_channels
         from fontsynth.torchdata import as_tensor
 
@@ -206,7 +209,7 @@ class Editor:
             out = self.model.background_of(style)
             mask = torch.zeros_like(out[:, :1])
         else:
-            content = torch.from_numpy(self.content.draw(text, c.height, c.width)).float().div(255)[None, None].to(self.device)
+            content = torch.from_numpy(self.content.draw_for(text, c.height, c.width, (h, w))).float().div(255)[None, None].to(self.device)
             out, mask = self.model(style, content)  # one channel, as pairs store it
         image = stretch_to_canvas(out[0].float().clamp(0, 1).permute(1, 2, 0).cpu().numpy(), h, w)
         soft = stretch_to_canvas(mask[0, 0].float().cpu().numpy(), h, w)

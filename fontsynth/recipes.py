@@ -59,6 +59,19 @@ class ContentRenderer:
     def draw(self, text: str, height: int, width: int) -> np.ndarray:
         return self.renderer.layers(text, content_style(height, width)).image[..., 0]
 
+    def draw_for(self, text: str, height: int, width: int, crop: tuple[int, int]) -> np.ndarray:
+        """The content brush shows with a crop of size `crop` (height, width) resized to its
+        height x width canvas (`fontsynth.canvas.stretch_to_canvas`): drawn on a canvas of the
+        crop's aspect, no wider than its own, and resized with the crop, so the text keeps its
+        proportions once the output is resized back. A crop of the canvas' aspect or wider
+        gets `draw(text, height, width)` (squeezed content draws thin strokes that read worse,
+        BENCHMARKS.md)."""
+        from fontsynth.canvas import stretch_to_canvas
+
+        own = min(width, max(8, round(crop[1] * height / max(1, crop[0]))))
+        drawn = self.draw(text, height, own)
+        return drawn if own == width else stretch_to_canvas(drawn, height, width)
+
 
 MAX_TEXT_DRAWS = 100
 MAX_REDRAWS = 8  # fallback draws of one sample after FreeType failed on its font

@@ -476,8 +476,9 @@ class PairFolderDataset(TorchDataset):
     stretch_to_canvas`: a pair's images stay aligned whatever their sizes, and a crop narrower
     than the canvas is not padded, which `brush edit` would not match); `label-b` from i_t.txt
     and `label` (text A) from i_s.txt; `content-b` and `content` drawn from those texts by the
-    standard content font (`ContentRenderer`: exactly as `--recipe pairs` stores them and `brush
-    edit` draws them; `i_t/` is not read, its font is another tool's). `crop` is accepted as by
+    standard content font for the style image's size (`ContentRenderer.draw_for`: exactly as
+    `brush edit` draws them, and as `--recipe pairs` stores them where the image has the
+    canvas' aspect; `i_t/` is not read, its font is another tool's). `crop` is accepted as by
     every reader and has nothing to cut. Pairs with a text the content font cannot draw are left
     out, counted by reason in `left_out`."""
 
@@ -550,18 +551,23 @@ class PairFolderDataset(TorchDataset):
 
         self._content = self._content or ContentRenderer()
         name, text_b, text_a = self.cases[position]
+        drawn = {"content": text_a, "content-b": text_b}  # drawn for the style image's size, as `brush edit` draws them
+        read = {field: self._read(field, name) for field in self.fields if field in FOLDERS and field not in drawn}
+        if drawn.keys() & set(self.fields) and "image" not in read:
+            read["image"] = self._read("image", name)
         item: dict = {}
         for field in self.fields:
             one = 1 if field in ONE_CHANNEL_FIELDS else self.channels
-            if field in ("content", "content-b"):
-                item[field] = image_tensor(self._content.draw(text_a if field == "content" else text_b, *self.size), self.size, one)
-            elif field in FOLDERS:
-                path = self.root / FOLDERS[field] / name
-                try:
-                    pixels = read_image(path)
-                except ValueError as e:
-                    raise UserError(f"{e}; replace or remove it (and its line in the texts)") from None
-                item[field] = as_tensor(stretch_to_canvas(pixels, *self.size, one))
+            if field in drawn:
+                item[field] = image_tensor(self._content.draw_for(drawn[field], *self.size, read["image"].shape[:2]), self.size, one)
+            elif field in read:
+                item[field] = as_tensor(stretch_to_canvas(read[field], *self.size, one))
             else:
                 item[field] = {"label": text_a, "label-b": text_b, "index": position}[field]
         return item
+
+    def _read(self, field: str, name: str) -> np.ndarray:
+        try:
+            return read_image(self.root / FOLDERS[field] / name)
+        except ValueError as e:
+            raise UserError(f"{e}; replace or remove it (and its line in the texts)") from None

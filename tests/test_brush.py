@@ -572,8 +572,12 @@ def test_the_content_renderer_draws_what_pairs_store(pairs):
     ds = Dataset(pairs / "test")
     sample = ds[3]
     stored = decode(sample["content-b"])
-    drawn = ContentRenderer().draw(sample["label-b"].decode(), 32, 128)
+    renderer = ContentRenderer()
+    drawn = renderer.draw(sample["label-b"].decode(), 32, 128)
     assert np.array_equal(stored.reshape(drawn.shape), drawn)
+    # for a crop of the canvas' aspect, or a wider one, brush edit draws the same content
+    for crop in ((32, 128), (64, 256), (32, 400), (10, 1000)):
+        assert np.array_equal(renderer.draw_for(sample["label-b"].decode(), 32, 128, crop), drawn), crop
 
 
 def test_edit_a_box_leaves_every_other_pixel_unchanged(run, tmp_path):
@@ -621,9 +625,11 @@ def test_edit_a_quad_leaves_every_pixel_outside_it_unchanged(run, tmp_path):
 
 
 def test_the_new_text_is_never_cut_off_whatever_the_crops_aspect(run):
-    """A crop is stretched to the canvas and the output back: with a generator that draws the
-    content itself, the new text spans the same fraction of every crop as of the canvas (a crop
-    padded to the canvas instead had the text cut at its right edge)."""
+    """A crop is stretched to the canvas and the output back, and the content drawn for the crop's
+    aspect (no wider than the canvas') is stretched with it: with a generator that draws the
+    content itself, the new text is whole in every crop, where the content font puts it on a
+    canvas of the crop's aspect, in its own proportions (a crop padded to the canvas instead had
+    the text cut at its right edge)."""
     editor = Editor(run, "cpu")
 
     class DrawsTheContent(torch.nn.Module):
@@ -634,16 +640,21 @@ def test_the_new_text_is_never_cut_off_whatever_the_crops_aspect(run):
     c = editor.config
     text = "SALE"  # centred on the canvas, as the content font draws it
 
-    def ink_span(image: np.ndarray) -> tuple[float, float]:
-        columns = np.flatnonzero((image.reshape(image.shape[0], image.shape[1], -1).min(axis=2) < 128).any(axis=0))
-        return columns[0] / image.shape[1], (columns[-1] + 1) / image.shape[1]
+    def ink_box(image: np.ndarray) -> np.ndarray:
+        """x0, x1 as fractions of the width, and the ink's width over its height in pixels."""
+        ink = image.reshape(image.shape[0], image.shape[1], -1).min(axis=2) < 128
+        columns, rows = np.flatnonzero(ink.any(axis=0)), np.flatnonzero(ink.any(axis=1))
+        return np.array([columns[0] / ink.shape[1], (columns[-1] + 1) / ink.shape[1], (columns[-1] + 1 - columns[0]) / (rows[-1] + 1 - rows[0])])
 
-    drawn = ink_span(editor.content.draw(text, c.height, c.width))
-    assert 0.3 < drawn[1] - drawn[0] < 0.9
+    assert 0.3 < np.diff(ink_box(editor.content.draw(text, c.height, c.width))[:2])[0] < 0.9
     for height, width in ((c.height, c.width // 3), (c.height * 2, c.width), (c.height, c.width * 3)):  # narrow, narrow and tall, wide
+        own = min(c.width, round(width * c.height / height))
         edited, mask = editor.generate(np.full((height, width, 3), 255, np.uint8), text)
         assert edited.shape == (height, width, 3) and mask.shape == (height, width)
-        assert np.allclose(ink_span(edited), drawn, atol=2 / width + 0.01), (height, width)
+        expected = ink_box(editor.content.draw(text, c.height, own))
+        assert np.allclose(ink_box(edited)[:2], expected[:2], atol=2 / width + 0.01), (height, width)
+        if own < c.width:  # the text in its own proportions; a wider crop squeezes it (draw_for's docstring)
+            assert abs(ink_box(edited)[2] / expected[2] - 1) < 0.15, (height, width)
 
 
 def test_erase_puts_the_background_branchs_prediction_in_place_of_the_text(run, tmp_path):
@@ -947,11 +958,16 @@ def test_training_on_pairs_in_mostels_layout(pairs, tmp_path):
     from fontsynth.canvas import read_image, stretch_to_canvas
     from fontsynth.pairfolder import FOLDERS
 
-    other = PairFolderDataset(folder, ("image", "target", "mask"), size=(32, 64), channels=3, crop=(0.0, 1.0))
-    name = other.cases[5][0]
+    # and the content drawn for the style image's aspect (4:1 here, on an 8:1 canvas), as brush edit draws it
+    from fontsynth.recipes import ContentRenderer
+
+    other = PairFolderDataset(folder, ("image", "target", "mask", "content-b"), size=(32, 256), channels=3, crop=(0.0, 1.0))
+    name, text_b, _ = other.cases[5]
     for field, channels in (("image", 3), ("target", 3), ("mask", 1)):
-        expected = stretch_to_canvas(read_image(folder / FOLDERS[field] / name), 32, 64, channels).transpose(2, 0, 1) / np.float32(255)
+        expected = stretch_to_canvas(read_image(folder / FOLDERS[field] / name), 32, 256, channels).transpose(2, 0, 1) / np.float32(255)
         assert torch.equal(other[5][field], torch.from_numpy(expected)), field
+    content = stretch_to_canvas(ContentRenderer().draw(text_b, 32, 128), 32, 256)
+    assert torch.equal(other[5]["content-b"], torch.from_numpy(content)[None] / np.float32(255))
     run = invoke("train", "--data", folder, "--val-data", pairs / "test", "--out", tmp_path / "a", "--features", "random", "--steps", "12", *FAST)
     assert run.exit_code == 0 and "48 pairs in MOSTEL's layout" in run.output, run.output
     config = json.loads((tmp_path / "a" / "config.json").read_text())

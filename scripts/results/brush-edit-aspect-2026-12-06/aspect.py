@@ -1,4 +1,4 @@
-# python aspect.py BRUSH_RUN editor|pad|stretch|target PAIRS: edits of crops of other aspects than the model's canvas: pad+cut (current) vs stretch, scored against the true target.
+# python aspect.py BRUSH_RUN editor|pad|stretch|stretch2|target PAIRS: edits of crops of other aspects than the model's canvas: pad+cut (current) vs stretch, scored against the true target.
 import sys, json
 import numpy as np, cv2, torch
 from fontsynth.dataset import Dataset
@@ -23,11 +23,16 @@ def pad(crop, text):  # the policy before session 32: fitted as training data (p
     return (image * 255 + 0.5).astype(np.uint8)
 
 
-def stretch(crop, text):
+def stretch(crop, text, own_aspect=False):
     h, w = crop.shape[:2]
     fitted = cv2.resize(crop, (c.width, c.height), interpolation=cv2.INTER_AREA if w > c.width else cv2.INTER_LINEAR)
     style = image_tensor(fitted, (c.height, c.width), c.in_channels)[None]
-    content = torch.from_numpy(ed.content.draw(text, c.height, c.width)).float().div(255)[None, None]
+    if own_aspect:  # the content drawn at the crop's aspect, then stretched to the canvas as the style is
+        from fontsynth.canvas import stretch_to_canvas
+        drawn = ed.content.draw(text, c.height, max(8, round(w * c.height / h)))
+        content = torch.from_numpy(stretch_to_canvas(drawn, c.height, c.width, 1)[..., 0].copy()).float().div(255)[None, None]
+    else:
+        content = torch.from_numpy(ed.content.draw(text, c.height, c.width)).float().div(255)[None, None]
     with torch.no_grad():
         out, mask = ed.model(style, content)
     image = out[0].float().clamp(0, 1).permute(1, 2, 0).numpy()
@@ -40,7 +45,7 @@ for i in range(len(d)):
     it = d[i]
     style, target, text = decode(it["image"]), decode(it["target"]), it["label-b"]
     text = text.decode() if isinstance(text, bytes) else text
-    out = {"editor": lambda: ed.generate(style, text)[0], "pad": lambda: pad(style, text), "stretch": lambda: stretch(style, text),
+    out = {"editor": lambda: ed.generate(style, text)[0], "pad": lambda: pad(style, text), "stretch": lambda: stretch(style, text), "stretch2": lambda: stretch(style, text, True),
            "target": lambda: target}[policy]()  # target: the true edit, what the judges read of it
     if out.ndim == 2: out = out[..., None]
     tgt = target if target.ndim == 3 else target[..., None]

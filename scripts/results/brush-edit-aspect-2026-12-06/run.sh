@@ -1,16 +1,20 @@
 #!/bin/bash
 # Edits of crops of other aspects than a brush model's canvas (session 32). Held-out-font pairs rendered at five canvases
-# (the style image and its true target at that size), each style edited to its text B by the Editor (now: resized to the
-# canvas exactly and back) and by the policy before (padded to the canvas, the used columns cut back); scored against the
+# (the style image and its true target at that size), each style edited to its text B by the Editor (now: the crop resized
+# to the canvas exactly and back, the content drawn for the crop's aspect up to the canvas' and resized with it) and by the
+# policies aspect.py keeps beside it: pad (before: padded to the canvas, the used columns cut back), stretch (the crop
+# stretched, the content drawn at the canvas: this session's first step, "stretch" in results.jsonl) and stretch2 (the
+# content drawn at the crop's aspect whatever its width: worse for wide crops, hence the cap); scored against the
 # target (PSNR) and read by Tesseract 5 and by the 10-minute recognizer r10. Models: session 27's ten-minute `small`
 # runs b-ctl and b-bctl9 (32x128 canvas); pad-vs-stretch-32x96.png: b-ctl's first 12 edits of 3:1 crops, before | now; fonts: the session-27 split copy of fonts/ (f44), its test fonts.
 . /work/main/.venv/bin/activate
 for s in 32x64 32x96 32x128 32x192 32x256; do
   fontsynth render --recipe pairs --fonts /tmp/s27/f44 --split test --n 300 --seed 1 --size $s --out pt-$s --no-progress
 done
-for model in b-ctl b-bctl9; do for s in 32x64 32x96 32x128 32x192 32x256; do for p in editor pad; do
+for model in b-ctl b-bctl9; do for s in 32x64 32x96 32x128 32x192 32x256; do for p in editor pad stretch; do
   python aspect.py /tmp/s27/$model $p pt-$s | sed "s/^{/{\"model\": \"$model\", /"
 done; done; done > results.jsonl
+for s in 32x192 32x256; do python aspect.py /tmp/s27/b-ctl stretch2 pt-$s | sed 's/^{/{"model": "b-ctl", /'; done >> results.jsonl
 for s in 32x64 32x96 32x128 32x192 32x256; do  # the true targets, read by the same judges
   python aspect.py /tmp/s27/b-ctl target pt-$s | sed 's/^{/{"model": "none", /'
 done >> results.jsonl
