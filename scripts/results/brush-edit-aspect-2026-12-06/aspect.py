@@ -29,7 +29,10 @@ def stretch(crop, text, own_aspect=False):
     style = image_tensor(fitted, (c.height, c.width), c.in_channels)[None]
     if own_aspect:  # the content drawn at the crop's aspect, then stretched to the canvas as the style is
         from fontsynth.canvas import stretch_to_canvas
-        drawn = ed.content.draw(text, c.height, max(8, round(w * c.height / h)))
+        natural = max(8, round(w * c.height / h))
+        if own_aspect == "mean" and natural > c.width:
+            natural = round((natural * c.width) ** 0.5)
+        drawn = ed.content.draw(text, c.height, natural)
         content = torch.from_numpy(stretch_to_canvas(drawn, c.height, c.width, 1)[..., 0].copy()).float().div(255)[None, None]
     else:
         content = torch.from_numpy(ed.content.draw(text, c.height, c.width)).float().div(255)[None, None]
@@ -45,7 +48,7 @@ for i in range(len(d)):
     it = d[i]
     style, target, text = decode(it["image"]), decode(it["target"]), it["label-b"]
     text = text.decode() if isinstance(text, bytes) else text
-    out = {"editor": lambda: ed.generate(style, text)[0], "pad": lambda: pad(style, text), "stretch": lambda: stretch(style, text), "stretch2": lambda: stretch(style, text, True),
+    out = {"editor": lambda: ed.generate(style, text)[0], "pad": lambda: pad(style, text), "stretch": lambda: stretch(style, text), "stretch2": lambda: stretch(style, text, True), "mean": lambda: stretch(style, text, "mean"),
            "target": lambda: target}[policy]()  # target: the true edit, what the judges read of it
     if out.ndim == 2: out = out[..., None]
     tgt = target if target.ndim == 3 else target[..., None]

@@ -15,6 +15,9 @@ for model in b-ctl b-bctl9; do for s in 32x64 32x96 32x128 32x192 32x256; do for
   python aspect.py /tmp/s27/$model $p pt-$s | sed "s/^{/{\"model\": \"$model\", /"
 done; done; done > results.jsonl
 for s in 32x192 32x256; do python aspect.py /tmp/s27/b-ctl stretch2 pt-$s | sed 's/^{/{"model": "b-ctl", /'; done >> results.jsonl
+for model in b-ctl b-bctl9; do for s in 32x192 32x256; do  # mean: wide crops' content drawn at the geometric mean of the two widths
+  python aspect.py /tmp/s27/$model mean pt-$s | sed "s/^{/{\"model\": \"$model\", /"
+done; done >> results.jsonl
 for s in 32x64 32x96 32x128 32x192 32x256; do  # the true targets, read by the same judges
   python aspect.py /tmp/s27/b-ctl target pt-$s | sed 's/^{/{"model": "none", /'
 done >> results.jsonl
