@@ -7,6 +7,7 @@
 # content drawn at the crop's aspect whatever its width: worse for wide crops, hence the cap); scored against the
 # target (PSNR) and read by Tesseract 5 and by the 10-minute recognizer r10. Models: session 27's ten-minute `small`
 # runs b-ctl and b-bctl9 (32x128 canvas); pad-vs-stretch-32x96.png: b-ctl's first 12 edits of 3:1 crops, before | now; fonts: the session-27 split copy of fonts/ (f44), its test fonts.
+# mix.sh (with merge.py): brush trained on pairs of the five aspects against a control, then both edited as above (tried, worse).
 . /work/main/.venv/bin/activate
 for s in 32x64 32x96 32x128 32x192 32x256; do
   fontsynth render --recipe pairs --fonts /tmp/s27/f44 --split test --n 300 --seed 1 --size $s --out pt-$s --no-progress
