@@ -7,13 +7,15 @@
     out = editor.edit(photo, None, box=(120, 40, 180, 60))    # erase the text (a model with the background branch)
     out = editor.edit(photo, "SALE", quad=parse_quad("10,20,200,40,195,90,5,70"))  # a slanted word's corners
 
-A crop is resized to the canvas exactly, its aspect not kept (`stretch_to_canvas`, as
-TextStyleBrush and MOSTEL do: brush trains on pairs that fill the canvas, and a narrow crop
-padded to it instead had the new text cut off), the new text is drawn in the standard content
-font on a canvas of the crop's aspect, no wider than the model's, and resized with the crop
-(`ContentRenderer.draw_for`; at the canvas' aspect exactly as `--recipe pairs` stores
-`content`), the EMA generator draws the edit, and the canvas is resized back to the crop's
-size: the new text is whole and in its own proportions. Inside a box the edit replaces the
+A crop of the canvas' aspect or narrower is resized to the canvas exactly, its aspect not kept
+(`stretch_to_canvas`, as TextStyleBrush and MOSTEL do: brush trains on pairs that fill the
+canvas, and a narrow crop padded to it instead had the new text cut off); a wider crop is
+brought to the canvas height at its own width (`Editor.run_width`; the generator is
+convolutional and the aligner reads the pair squeezed). The new text is drawn in the standard
+content font on a canvas of the crop's aspect, no wider than the one the model runs at, and
+resized with the crop (`ContentRenderer.draw_for`; at the canvas' aspect exactly as `--recipe
+pairs` stores `content`), the EMA generator draws the edit, and the output is resized back to
+the crop's size: the new text is whole and in its own proportions. Inside a box the edit replaces the
 crop (old text included) with a few pixels of feathering at the box border, except where the
 predicted text mask says new text is: that is kept whole. Pixels outside the box are never
 touched. With no new text (`--erase`) the crop becomes the background branch's prediction: the
@@ -188,13 +190,23 @@ class Editor:
             raise UserError("--erase needs a model with the background branch; train one with --config "
                             "'{\"model\": {\"background\": true}}' (this model has none)")
 
+    def run_width(self, height: int, width: int) -> int:
+        """The width the model runs at for a `height` x `width` crop: the canvas' for a crop of the
+        canvas' aspect or narrower (stretched to it), else the crop's own width at the canvas
+        height in whole multiples of `config.scale` (`Brush.forward`). Measured on wide crops:
+        squeezed to the canvas, their new text came back stretched and read 20 points worse
+        (BENCHMARKS.md); narrow crops read better stretched than run narrower."""
+        c = self.config
+        natural = width * c.height / max(1, height)
+        return c.width if natural <= c.width else max(c.width, round(natural / c.scale) * c.scale)
+
     @torch.no_grad()
     def generate(self, crop: np.ndarray, text: str | None) -> tuple[np.ndarray, np.ndarray]:
         """(edited crop uint8 with the crop's size and channels, text mask float H x W in [0, 1]);
         `text` None: the crop without its text (the background branch) and an empty mask. The crop
-        is resized to the canvas exactly and the output back (`fontsynth.canvas.stretch_to_canvas`:
-        a narrow crop padded instead would have the new text cut off), the content drawn for the
-        crop's aspect (`ContentRenderer.draw_for`)."""
+        is resized to the canvas height and `run_width` exactly and the output back
+        (`fontsynth.canvas.stretch_to_canvas`: a narrow crop padded instead would have the new text
+        cut off), the content drawn for the crop's aspect (`ContentRenderer.draw_for`)."""
         from fontsynth.canvas import stretch_to_canvas, to_channels
         from fontsynth.torchdata import as_tensor
 
@@ -204,12 +216,13 @@ class Editor:
             self.check_text(text)
         c = self.config
         h, w = crop.shape[:2]
-        style = as_tensor(stretch_to_canvas(crop, c.height, c.width, c.in_channels))[None].to(self.device)
+        width = self.run_width(h, w)
+        style = as_tensor(stretch_to_canvas(crop, c.height, width, c.in_channels))[None].to(self.device)
         if text is None:
             out = self.model.background_of(style)
             mask = torch.zeros_like(out[:, :1])
         else:
-            content = torch.from_numpy(self.content.draw_for(text, c.height, c.width, (h, w))).float().div(255)[None, None].to(self.device)
+            content = torch.from_numpy(self.content.draw_for(text, c.height, width, (h, w))).float().div(255)[None, None].to(self.device)
             out, mask = self.model(style, content)  # one channel, as pairs store it
         image = stretch_to_canvas(out[0].float().clamp(0, 1).permute(1, 2, 0).cpu().numpy(), h, w)
         soft = stretch_to_canvas(mask[0, 0].float().cpu().numpy(), h, w)

@@ -67,6 +67,7 @@ import copy
 from dataclasses import dataclass
 
 import torch
+import torch.nn.functional as F
 from torch import nn
 
 from brush.discriminator import DISCRIMINATORS
@@ -99,13 +100,19 @@ class BrushConfig:
             raise ValueError(f"in_channels and content_channels must be 1 or 3, got {self.in_channels}, {self.content_channels}")
         if len(self.widths) < 2 or min(self.widths) < 1 or not self.d_widths or min(self.d_widths) < 1 or self.style_dim < 1:
             raise ValueError("widths needs at least two levels; widths, d_widths and style_dim must be positive")
-        scale = 2 ** len(self.widths)
+        scale = self.scale
         if self.height % scale or self.width % scale:
             raise ValueError(f"height and width must be multiples of {scale} (2 ^ levels, with the style head), got {self.height}x{self.width}")
         if not 0 <= self.style_skip_levels <= len(self.widths):
             raise ValueError(f"style_skip_levels must be between 0 and {len(self.widths)} (the levels), got {self.style_skip_levels}")
         if self.discriminator not in DISCRIMINATORS:
             raise ValueError(f"discriminator must be one of {', '.join(DISCRIMINATORS)}, got {self.discriminator!r}")
+
+    @property
+    def scale(self) -> int:
+        """How many pixels one cell of the coarsest level covers: 2 ^ levels (the style head
+        halves once more). The canvas, and any wider width brush runs at, is a multiple of it."""
+        return 2 ** len(self.widths)
 
 
 def median_colour_logits(images: torch.Tensor, margin: float = 0.01) -> torch.Tensor:
@@ -143,9 +150,10 @@ class BrushGenerator(nn.Module):
         c = self.config
         content = tensor_channels(content, c.content_channels)
         n, k = style.shape[0], content.shape[0] // max(style.shape[0], 1)
-        assert n and content.shape[0] == k * n and style.shape[-2:] == content.shape[-2:] == (c.height, c.width), (
+        height, width = style.shape[-2:]
+        assert n and content.shape[0] == k * n and style.shape[-2:] == content.shape[-2:] and (height, width % c.scale) == (c.height, 0), (
             f"style {tuple(style.shape)} and content {tuple(content.shape)}: the content batch must be a multiple of the style batch, "
-            f"both on the {c.height}x{c.width} canvas")
+            f"both on the {c.height}x{c.width} canvas or as high and a multiple of {c.scale} wide")
         light = self.light_text(style)
         shown = invert(style, light)
         vector, style_maps = self.style_encoder(shown)
@@ -162,7 +170,7 @@ class BrushGenerator(nn.Module):
             assert background.shape == shape, f"background {tuple(background.shape)} for style {tuple(style.shape)}"
             image = mask * image + (1 - mask) * background
             background = invert(background, light)
-        assert image.shape == shape and mask.shape == (k * n, 1, c.height, c.width)
+        assert image.shape == shape and mask.shape == (k * n, 1, height, width)
         image = invert(image, light)
         return (image, mask, background) if with_background else (image, mask)
 
@@ -176,6 +184,13 @@ class BrushGenerator(nn.Module):
         assert self.background is not None, "the model has no background branch (model.background false)"
         light = self.light_text(style)
         return invert(self.background(self.style_encoder(invert(style, light))[1]), light)
+
+
+def on_canvas(images: torch.Tensor, config: BrushConfig) -> torch.Tensor:
+    """Images as high as the canvas squeezed to its width (area filter); the canvas' own unchanged."""
+    if images.shape[-1] == config.width:
+        return images
+    return F.interpolate(images.float(), size=(config.height, config.width), mode="area").to(images.dtype)
 
 
 def placed(content: torch.Tensor, placement: torch.Tensor, given: torch.Tensor | None) -> torch.Tensor:
@@ -201,11 +216,17 @@ class Brush(nn.Module):
         """The EMA generator's (image, mask) for the content moved by the aligner; with
         `placement`, also the aligner's placement (N x 4; None without an aligner); with
         `with_background`, last the predicted background (None without the branch). `given` (N x
-        4): placements to use instead of the aligner's (`brush eval --true-placement`)."""
+        4): placements to use instead of the aligner's (`brush eval --true-placement`).
+
+        Style and content are on the canvas, or as high and wider (a multiple of
+        `config.scale`: `brush edit` runs a crop wider than the canvas' aspect at its own width,
+        BENCHMARKS.md): the generator is convolutional, and the aligner, whose head is not,
+        reads the pair squeezed to the canvas (a placement is in coordinates relative to the
+        image, the same for both)."""
         assert given is None or (self.aligner is not None and given.shape == (style.shape[0], 4)), "given placements need an aligner, N x 4"
         moved = None
         if self.aligner is not None:
-            moved = self.aligner(style, content)
+            moved = self.aligner(*(on_canvas(x, self.config) for x in (style, content)))
             content = placed(content, moved, given)
         image, mask, background = self.g_ema(style, content, with_background=True)
         return (image, mask) + ((moved,) if placement else ()) + ((background,) if with_background else ())

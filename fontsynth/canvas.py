@@ -16,10 +16,11 @@ An image already of the canvas size is returned unchanged.
 
 brush's images are resized to the canvas exactly instead, their aspect not kept
 (`stretch_to_canvas`, as TextStyleBrush and MOSTEL do): `brush edit`'s crops and outputs (and
-`brush eval` on benchmark folders, which edits as it does), and pairs in MOSTEL's layout
-(`PairFolderDataset`). Rendered pairs fill the canvas, so a brush model never saw padding; a
-narrow crop padded to the canvas let the new text run into the padding, which the resize back
-cut away (measured: BENCHMARKS.md, "Crops of another aspect than the canvas").
+`brush eval` on benchmark folders, which edits as it does; a crop wider than the canvas' aspect
+goes to the canvas height at its own width, `brush.edit.Editor.run_width`), and pairs in
+MOSTEL's layout (`PairFolderDataset`). Rendered pairs fill the canvas, so a brush model never
+saw padding; a narrow crop padded to the canvas let the new text run into the padding, which
+the resize back cut away (measured: BENCHMARKS.md, "Crops of another aspect than the canvas").
 """
 
 from __future__ import annotations

@@ -19,6 +19,7 @@ from brush.cli import app  # noqa: E402
 from brush.edit import Editor, feather, load_brush  # noqa: E402
 from classifier.regions import quad_size, quad_transform  # noqa: E402
 from brush.losses import ink_l1, l1  # noqa: E402
+from brush.placement import warp  # noqa: E402
 from brush.train import BrushTask, Frozen, LossConfig  # noqa: E402
 from classifier.registry import create_model  # noqa: E402
 from classifier.training import make_optimizer, step_losses, TrainConfig  # noqa: E402
@@ -82,6 +83,26 @@ def test_gradients_reach_both_encoders():
     for part in (model.g.style_encoder, model.g.content_encoder, model.g.generator):
         grads = [p.grad for p in part.parameters()]
         assert all(g is not None for g in grads) and sum(float(g.abs().sum()) for g in grads) > 0
+
+
+def test_a_wider_pair_runs_at_its_own_width_placed_as_its_squeezed_copy():
+    """brush edit runs a crop wider than the canvas' aspect at its own width: the generator is
+    convolutional, the aligner reads the pair squeezed to the canvas."""
+    import torch.nn.functional as F
+
+    model = tiny_brush(background=True).eval()
+    with torch.no_grad():
+        model.aligner.head[-1].bias.copy_(torch.tensor([0.1, -0.2, 0.3, 0.05]))  # a placement other than zero
+    x = batch(size=(32, 64 * 3))
+    image, mask, placement, background = model(x["image"], x["content-b"], placement=True, with_background=True)
+    assert image.shape == (2, 3, 32, 192) and mask.shape == (2, 1, 32, 192) and background.shape == (2, 3, 32, 192)
+    squeezed = [F.interpolate(t, size=(32, 64), mode="area") for t in (x["image"], x["content-b"])]
+    assert torch.allclose(placement, model.aligner(*squeezed)) and not torch.allclose(placement, torch.zeros_like(placement))
+    canvas = batch()
+    assert torch.equal(model(canvas["image"], canvas["content-b"])[0], model.g_ema(canvas["image"], warp(canvas["content-b"], model.aligner(
+        canvas["image"], canvas["content-b"])))[0])  # the canvas' own width: as before
+    with pytest.raises(AssertionError, match="a multiple of 4 wide"):
+        model(batch(size=(32, 66))["image"], batch(size=(32, 66))["content-b"])
 
 
 def test_the_background_branch_composes_the_output_through_the_mask():
@@ -648,13 +669,13 @@ def test_the_new_text_is_never_cut_off_whatever_the_crops_aspect(run):
 
     assert 0.3 < np.diff(ink_box(editor.content.draw(text, c.height, c.width))[:2])[0] < 0.9
     for height, width in ((c.height, c.width // 3), (c.height * 2, c.width), (c.height, c.width * 3)):  # narrow, narrow and tall, wide
-        own = min(c.width, round(width * c.height / height))
+        run_width = editor.run_width(height, width)
+        assert run_width == (c.width * 3 if width == c.width * 3 else c.width)  # a wide crop runs at its own width
         edited, mask = editor.generate(np.full((height, width, 3), 255, np.uint8), text)
         assert edited.shape == (height, width, 3) and mask.shape == (height, width)
-        expected = ink_box(editor.content.draw(text, c.height, own))
+        expected = ink_box(editor.content.draw(text, c.height, min(run_width, round(width * c.height / height))))
         assert np.allclose(ink_box(edited)[:2], expected[:2], atol=2 / width + 0.01), (height, width)
-        if own < c.width:  # the text in its own proportions; a wider crop squeezes it (draw_for's docstring)
-            assert abs(ink_box(edited)[2] / expected[2] - 1) < 0.15, (height, width)
+        assert abs(ink_box(edited)[2] / expected[2] - 1) < 0.15, (height, width)  # the text in its own proportions
 
 
 def test_erase_puts_the_background_branchs_prediction_in_place_of_the_text(run, tmp_path):

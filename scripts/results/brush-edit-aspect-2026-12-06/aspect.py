@@ -1,4 +1,4 @@
-# python aspect.py BRUSH_RUN editor|pad|stretch|stretch2|target PAIRS: edits of crops of other aspects than the model's canvas: pad+cut (current) vs stretch, scored against the true target.
+# python aspect.py BRUSH_RUN editor|pad|stretch|stretch2|mean|wide|own|target PAIRS: edits of crops of other aspects than the model's canvas: pad+cut (current) vs stretch, scored against the true target.
 import sys, json
 import numpy as np, cv2, torch
 from fontsynth.dataset import Dataset
@@ -42,13 +42,44 @@ def stretch(crop, text, own_aspect=False):
     image = cv2.resize(image, (w, h), interpolation=cv2.INTER_AREA if w < c.width else cv2.INTER_LINEAR).reshape(h, w, -1)
     return (image * 255 + 0.5).astype(np.uint8)
 
+def wide(crop, text, narrow_too=False):
+    """A crop wider than the canvas' aspect generated at its own aspect: the aligner places the
+    content on the squeezed pair (normalised coordinates), the generator runs at the wide size."""
+    from fontsynth.canvas import stretch_to_canvas
+    from fontsynth.torchdata import as_tensor, tensor_channels
+    from brush.model import invert, median_colour_logits
+    from brush.placement import warp
+    h, w = crop.shape[:2]
+    natural = round(w * c.height / h)
+    if natural <= c.width and not narrow_too:
+        return ed.generate(crop, text)[0]
+    W = max(32, round(natural / 32) * 32) if narrow_too else max(c.width, round(natural / 32) * 32)
+    g = ed.model.g_ema
+    style = as_tensor(stretch_to_canvas(crop, c.height, W, c.in_channels))[None]
+    drawn = ed.content.draw(text, c.height, W)
+    content = torch.from_numpy(drawn).float().div(255)[None, None]
+    with torch.no_grad():
+        sq_style = as_tensor(stretch_to_canvas(crop, c.height, c.width, c.in_channels))[None]
+        sq_content = torch.from_numpy(stretch_to_canvas(drawn, c.height, c.width)).float().div(255)[None, None]
+        placement = ed.model.aligner(sq_style, sq_content)
+        content = tensor_channels(warp(content, placement), c.content_channels)
+        light = g.light_text(style)
+        shown = invert(style, light)
+        vector, style_maps = g.style_encoder(shown)
+        bias = median_colour_logits(shown) if c.colour_skip else None
+        image, mask = g.generator(vector, g.content_encoder(content), style_maps, bias)
+        image = invert(image, light)
+    out = stretch_to_canvas(image[0].float().clamp(0, 1).permute(1, 2, 0).numpy(), h, w)
+    return (out * 255 + 0.5).astype(np.uint8)
+
+
 d = Dataset(data)
 outs, truths, psnrs = [], [], []
 for i in range(len(d)):
     it = d[i]
     style, target, text = decode(it["image"]), decode(it["target"]), it["label-b"]
     text = text.decode() if isinstance(text, bytes) else text
-    out = {"editor": lambda: ed.generate(style, text)[0], "pad": lambda: pad(style, text), "stretch": lambda: stretch(style, text), "stretch2": lambda: stretch(style, text, True), "mean": lambda: stretch(style, text, "mean"),
+    out = {"editor": lambda: ed.generate(style, text)[0], "pad": lambda: pad(style, text), "stretch": lambda: stretch(style, text), "stretch2": lambda: stretch(style, text, True), "mean": lambda: stretch(style, text, "mean"), "wide": lambda: wide(style, text), "own": lambda: wide(style, text, True),
            "target": lambda: target}[policy]()  # target: the true edit, what the judges read of it
     if out.ndim == 2: out = out[..., None]
     tgt = target if target.ndim == 3 else target[..., None]
