@@ -108,7 +108,7 @@ def evaluate_benchmark(request: EvalRequest) -> dict:
             images[name].append(outputs[name])
         sources.append(style)
         if len(shown["style"]) < 8:
-            content = editor.content.draw(case.text, *canvas)
+            content = editor.content.draw_for(case.text, *canvas, style.shape[:2])  # as the model saw it, on the canvas
             for key, picture in (("style", style), ("content", content), ("output", output)) + ((("target", target),) if scored else ()):
                 shown[key].append(image_tensor(picture, canvas, 3))
     truths = [c.text for c in cases]
