@@ -169,6 +169,9 @@ def read_jobs(path: Path) -> list[Job]:
     return jobs
 
 
+MAX_RUN_CANVASES = 16  # the widest a crop runs at, in canvas widths (Editor.run_width)
+
+
 class Editor:
     def __init__(self, path: str | Path, device: str = "auto"):
         from fontsynth.recipes import ContentRenderer
@@ -195,9 +198,11 @@ class Editor:
         canvas' aspect or narrower (stretched to it), else the crop's own width at the canvas
         height in whole multiples of `config.scale` (`Brush.forward`). Measured on wide crops:
         squeezed to the canvas, their new text came back stretched and read 20 points worse
-        (BENCHMARKS.md); narrow crops read better stretched than run narrower."""
+        (BENCHMARKS.md); narrow crops read better stretched than run narrower. At most
+        `MAX_RUN_CANVASES` canvases wide (time and memory grow with the width: the default
+        64x256 model runs 16 canvases in 2.7 s and 2 GB on 2 CPU cores); a longer crop is squeezed to that."""
         c = self.config
-        natural = width * c.height / max(1, height)
+        natural = min(width * c.height / max(1, height), MAX_RUN_CANVASES * c.width)
         return c.width if natural <= c.width else max(c.width, round(natural / c.scale) * c.scale)
 
     @torch.no_grad()

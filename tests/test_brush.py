@@ -676,6 +676,7 @@ def test_the_new_text_is_never_cut_off_whatever_the_crops_aspect(run):
         expected = ink_box(editor.content.draw(text, c.height, min(run_width, round(width * c.height / height))))
         assert np.allclose(ink_box(edited)[:2], expected[:2], atol=2 / width + 0.01), (height, width)
         assert abs(ink_box(edited)[2] / expected[2] - 1) < 0.15, (height, width)  # the text in its own proportions
+    assert editor.run_width(c.height, c.width * 1000) == c.width * 16  # a very long crop at most 16 canvases wide
 
 
 def test_erase_puts_the_background_branchs_prediction_in_place_of_the_text(run, tmp_path):
