@@ -227,10 +227,8 @@ class VGG16(nn.Module):
             first = torch.ones(n, 1, dtype=torch.bool, device=images.device)
             computed = torch.cat([first, (images[:, 1:] != images[:, :1]).flatten(2).any(dim=2)], 1)  # N x K
             rows = self.embed(images.flatten(0, 1)[computed.flatten()])
-            own = torch.arange(n * k, device=images.device).view(n, k)
-            source = torch.where(computed, own, own[:, :1]).flatten()  # each window's row among all N*K ...
-            row = (computed.flatten().cumsum(0) - 1)[source]  # ... and among the computed ones
-            return rows[row].view(n, k, -1).mean(dim=1)
+            every = rows.new_zeros(n * k, rows.shape[1]).index_put((computed.flatten(),), rows).view(n, k, -1)
+            return torch.where(computed[..., None], every, every[:, :1]).mean(dim=1)  # a repeat takes its first window's
         return self.classifier[:5](self.forward_features(images))
 
     def head(self, embedding: torch.Tensor) -> torch.Tensor:
