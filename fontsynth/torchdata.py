@@ -478,9 +478,9 @@ class PairFolderDataset(TorchDataset):
     and `label` (text A) from i_s.txt; `content-b` and `content` drawn from those texts by the
     standard content font for the style image's size (`ContentRenderer.draw_for`: exactly as
     `brush edit` draws them, and as `--recipe pairs` stores them where the image has the
-    canvas' aspect; `i_t/` is not read, its font is another tool's). `crop` is accepted as by
-    every reader and has nothing to cut. Pairs with a text the content font cannot draw are left
-    out, counted by reason in `left_out`."""
+    canvas' aspect; `i_t/` is not read, its font is another tool's). `crop` is taken as every
+    reader takes it and must be None: stretched pairs have no overhang to read in windows. Pairs
+    with a text the content font cannot draw are left out, counted by reason in `left_out`."""
 
     def __init__(self, root: str | Path, fields: Sequence[str] = ("image", "label-b"), size: str | tuple[int, int] = (64, 256),
                  channels: int = 1, optional: Sequence[str] = (), crop: Crop = None):
@@ -489,7 +489,8 @@ class PairFolderDataset(TorchDataset):
         self.root = Path(root)
         self.size = _canvas(size)
         self.channels = _channels(channels)
-        self.crop = check_crop(crop)
+        if check_crop(crop) is not None:
+            raise ValueError(f"pairs in MOSTEL's layout are stretched to the canvas, so there is nothing to read in windows (crop={crop!r})")
         has_a = (self.root / TEXTS_A).is_file()
         available = ["image", "label-b", "content-b", "index", *(f for f in NEEDS if f in FOLDERS and (self.root / FOLDERS[f]).is_dir())]
         available += ["label", "content"] if has_a else []

@@ -983,7 +983,9 @@ def test_training_on_pairs_in_mostels_layout(pairs, tmp_path):
     # and the content drawn for the style image's aspect (4:1 here, on an 8:1 canvas), as brush edit draws it
     from fontsynth.recipes import ContentRenderer
 
-    other = PairFolderDataset(folder, ("image", "target", "mask", "content-b"), size=(32, 256), channels=3, crop=(0.0, 1.0))
+    other = PairFolderDataset(folder, ("image", "target", "mask", "content-b"), size=(32, 256), channels=3)
+    with pytest.raises(ValueError, match="nothing to read in windows"):
+        PairFolderDataset(folder, ("image",), size=(32, 64), crop=(0.0, 1.0))
     name, text_b, _ = other.cases[5]
     for field, channels in (("image", 3), ("target", 3), ("mask", 1)):
         expected = stretch_to_canvas(read_image(folder / FOLDERS[field] / name), 32, 256, channels).transpose(2, 0, 1) / np.float32(255)
