@@ -71,9 +71,8 @@ def evaluate_benchmark(request: EvalRequest) -> dict:
     from brush.evaluate import Totals, add_scores, image_metrics, per_output, run_judges, write_outputs
     from classifier.plots import write_tensor_grid
     from classifier.training import scored_weights
-    from fontsynth.canvas import read_image
+    from fontsynth.canvas import read_image, stretch_to_canvas
     from fontsynth.progress import tracked
-    from fontsynth.torchdata import image_tensor
 
     if request.true_placement:
         raise UserError(f"--true-placement needs the targets' masks, which {request.data} does not hold")
@@ -108,9 +107,9 @@ def evaluate_benchmark(request: EvalRequest) -> dict:
             images[name].append(outputs[name])
         sources.append(style)
         if len(shown["style"]) < 8:
-            content = editor.content.draw_for(case.text, *canvas, style.shape[:2])  # as the model saw it, on the canvas
+            content = editor.content.draw_for(case.text, *canvas, style.shape[:2])
             for key, picture in (("style", style), ("content", content), ("output", output)) + ((("target", target),) if scored else ()):
-                shown[key].append(image_tensor(picture, canvas, 3))
+                shown[key].append(as_tensor(stretch_to_canvas(picture, *canvas, 3))[0])  # on the canvas as the model saw a narrow crop
     truths = [c.text for c in cases]
     report: dict = {"n": len(cases), "data": str(request.data), "model": str(request.model), **scored_weights(request.model, editor.payload),
                     "layout": "MOSTEL (i_s, t_f, i_t.txt)",
