@@ -35,6 +35,7 @@ def test_the_readme_python_examples_import_what_exists():
         assert not name or hasattr(loaded, name), f"README imports {name} from {module}, which has none"
 
 
-def test_the_import_check_sees_a_missing_name():
-    assert imports("from os import path, nothing_here\nimport json") == [("os", "path"), ("os", "nothing_here"), ("json", "")]
-    assert not hasattr(importlib.import_module("os"), "nothing_here")
+def test_only_python_blocks_are_read_and_every_imported_name_is_listed():
+    text = "x\n```python\nfrom os import path, nothing_here\nimport json\n```\n```\nfrom shell import thing\n```\n"
+    blocks = python_blocks(text)
+    assert len(blocks) == 1 and imports(blocks[0]) == [("os", "path"), ("os", "nothing_here"), ("json", "")]
