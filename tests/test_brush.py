@@ -464,16 +464,21 @@ def test_training_reads_the_background_only_for_the_background_branch():
     assert SPEC.model_fields(tiny_brush().config) == () and SPEC.model_fields(tiny_brush(background=True).config) == ("background",)
 
 
+def tiny_recognizer(small_fonts, folder):
+    """A CTC recognizer trained for two steps on 8 clean renders: `folder`/r."""
+    from fontsynth.cli import app as fontsynth_app
+
+    render_dataset(RenderJob(fonts=small_fonts, out=folder / "words", n=8, seed=2, preset="clean", size="32", workers=1, show_progress=False))
+    trained = runner.invoke(fontsynth_app, ["train-recognizer", "--data", str(folder / "words"), "--out", str(folder / "r"), "--prediction", "ctc",
+                                            "--steps", "2", *FAST])
+    assert trained.exit_code == 0, trained.output
+    return folder / "r"
+
+
 def test_eval_judges_with_a_recognizer_at_the_widths_asked(run, pairs, small_fonts, tmp_path):
     """`--recognizer R` reads each output (a 32x128 image, wider than the recognizer's 32x100) at
     the widths it needs, or at the canvas with `--fixed-width`; the report says which."""
-    from fontsynth.cli import app as fontsynth_app
-
-    words = tmp_path / "words"
-    render_dataset(RenderJob(fonts=small_fonts, out=words, n=8, seed=2, preset="clean", size="32", workers=1, show_progress=False))
-    trained = runner.invoke(fontsynth_app, ["train-recognizer", "--data", str(words), "--out", str(tmp_path / "r"), "--prediction", "ctc",
-                                            "--steps", "2", *FAST])
-    assert trained.exit_code == 0, trained.output
+    tiny_recognizer(small_fonts, tmp_path)
     for flag, widths in (([], "own"), (["--fixed-width"], "canvas")):
         result = invoke("eval", run, "--data", pairs / "test", "--json", "--workers", "0", "--no-tesseract", "--no-progress", "--device", "cpu",
                         "--recognizer", tmp_path / "r", "--out", tmp_path / f"ev-{widths}", *flag)
@@ -1049,3 +1054,87 @@ def test_a_generator_that_draws_flat_images_is_reported(pairs, capsys):
             g.generator.to_image.bias.fill_(100.0)  # every pixel's sigmoid saturated: what the dead runs drew
     task.validate(model.eval(), DataLoader(data, batch_size=6), torch.device("cpu"))
     assert "the generator draws a flat image for every validation pair" in capsys.readouterr().err
+
+
+# ---------------------------------------------------------------- scripts/real_photos.py
+
+
+def real_photos_script():
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parent.parent / "scripts" / "real_photos.py"
+    spec = importlib.util.spec_from_file_location("real_photos", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_real_photos_replacement_texts_keep_the_case_and_differ():
+    script = real_photos_script()
+    words = ["NOTICE", "at", "Centre", "centre", "PRO", "the"]
+    assert [script.new_text(words, k) for k in range(len(words))] == ["CENTRE", "pro", "Notice", "notice", "THE", "pro"]
+    listed = [w["text"] for w in json.loads(script.WORDS.read_text())]
+    for k, word in enumerate(listed):
+        new = script.new_text(listed, k)
+        assert new.lower() != word.lower() and new.lower() in {w.lower() for w in listed}
+        assert script.in_case_of(new, word) == new
+
+
+def test_real_photos_look_of_an_edit_by_hand():
+    script = real_photos_script()
+    crop = np.full((20, 10, 3), 200, np.uint8)
+    crop[:3] = (20, 40, 60)  # 15% ink
+    edit = np.full((20, 10, 3), 180, np.uint8)
+    edit[-3:] = 60
+    kept, error = script.look_kept(crop, edit)
+    assert kept == pytest.approx(120 / 160)
+    assert error == pytest.approx((math.hypot(40, 20, 0) + math.hypot(20, 20, 20)) / 2)
+    assert script.look_kept(crop, crop) == (1.0, 0.0)
+    assert script.look_kept(crop[..., 0], crop[..., 0]) == (1.0, 0.0)  # grey
+
+
+def test_real_photos_reads_and_edits_every_listed_word(run, pairs, small_fonts, tmp_path):
+    """On stand-in photos of the listed names and sizes: every word read, every boxed word
+    edited and read back, and the photo's pixels outside its words' boxes untouched."""
+    import subprocess
+    import sys
+
+    script = real_photos_script()
+    words = json.loads(script.WORDS.read_text())
+    photos = tmp_path / "photos"
+    photos.mkdir()
+    rng = np.random.default_rng(0)
+    for name in dict.fromkeys(w["image"] for w in words):
+        boxes = [w["box"] for w in words if w["image"] == name and "box" in w]
+        width, height = (max(b[2] for b in boxes) + 5, max(b[3] for b in boxes) + 5) if boxes else (90, 30)
+        Image.fromarray(rng.integers(0, 256, (height, width, 3), dtype=np.uint8)).save(photos / name, format="JPEG")
+    recognizer = tiny_recognizer(small_fonts, tmp_path)
+    command = [sys.executable, str(script.__file__), "--photos", str(photos), "--recognizer", str(recognizer), "--brush", str(run),
+               "--pairs", str(pairs / "test"), "--limit", "3", "--out", str(tmp_path / "out")]
+    done = subprocess.run(command, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    report = json.loads(done.stdout.strip().splitlines()[-1])
+    boxed = [w for w in words if "box" in w]
+    assert report["n"] == len(words) and report["editing"]["n"] == len(boxed) and report["rendered_pairs"]["n"] == 3
+    assert 0 <= report["reading"]["ours"]["word_accuracy"] <= 1 and 0 <= report["editing"]["edited"]["ours"]["cer"]
+    assert report["rendered_pairs"]["targets"]["contrast_kept_median"] > 0
+    with open(tmp_path / "out" / "words.csv", newline="") as f:
+        rows = list(csv.DictReader(f))
+    assert [r["text"] for r in rows] == [w["text"] for w in words]
+    assert all(bool(r["new_text"]) == ("box" in w) for r, w in zip(rows, words))
+    first = [w for w in boxed if w["image"] == words[0]["image"]]
+    original = np.asarray(Image.open(photos / words[0]["image"]).convert("RGB"))
+    sheet = np.asarray(Image.open(tmp_path / "out" / "photo-edited.png"))
+    left, right = sheet[:, : original.shape[1]], sheet[:, original.shape[1]:]
+    outside = np.ones(original.shape[:2], bool)
+    for w in first:
+        l, t, r, b = w["box"]
+        outside[t:b, l:r] = False
+    assert np.array_equal(left, original) and np.array_equal(right[outside], original[outside]) and not np.array_equal(right, original)
+    for name in ("reading.png", "edits.png", "real-photos.json"):
+        assert (tmp_path / "out" / name).stat().st_size > 0
+    (photos / words[-1]["image"]).unlink()
+    missing = subprocess.run(command, capture_output=True, text=True)
+    assert missing.returncode == 2 and missing.stderr.strip().splitlines()[-1] == (
+        f"error: {photos} lacks {words[-1]['image']}; pass --photos the folder of opencv-doc's examples/text")
