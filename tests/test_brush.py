@@ -478,13 +478,13 @@ def tiny_recognizer(small_fonts, folder):
 def test_eval_judges_with_a_recognizer_at_the_widths_asked(run, pairs, small_fonts, tmp_path):
     """`--recognizer R` reads each output (a 32x128 image, wider than the recognizer's 32x100) at
     the widths it needs, or at the canvas with `--fixed-width`; the report says which."""
-    tiny_recognizer(small_fonts, tmp_path)
+    recognizer = tiny_recognizer(small_fonts, tmp_path)
     for flag, widths in (([], "own"), (["--fixed-width"], "canvas")):
         result = invoke("eval", run, "--data", pairs / "test", "--json", "--workers", "0", "--no-tesseract", "--no-progress", "--device", "cpu",
-                        "--recognizer", tmp_path / "r", "--out", tmp_path / f"ev-{widths}", *flag)
+                        "--recognizer", recognizer, "--out", tmp_path / f"ev-{widths}", *flag)
         assert result.exit_code == 0, result.output
         report = json.loads(result.stdout)
-        assert report["recognizer_widths"] == widths and 0 <= report["rec_acc"] <= 1 and report["recognizer"] == str(tmp_path / "r")
+        assert report["recognizer_widths"] == widths and 0 <= report["rec_acc"] <= 1 and report["recognizer"] == str(recognizer)
 
 
 def test_eval_json_against_the_baselines(run, pairs, tmp_path):
