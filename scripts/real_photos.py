@@ -165,7 +165,7 @@ def main() -> None:
     grid(tiles, columns=5).save(args.out / "reading.png")
 
     if args.brush:
-        from brush.edit import Editor
+        from brush.edit import Edit, Editor
 
         editor = Editor(args.brush, device="cpu")
         boxed = [i for i, w in enumerate(words) if "box" in w]
@@ -188,10 +188,7 @@ def main() -> None:
                  for j, (i, e) in enumerate(zip(boxed, edited))]
         grid(tiles, columns=3).save(args.out / "edits.png")
         first = words[0]["image"]
-        photo = photos[first]
-        for i in boxed:
-            if words[i]["image"] == first:
-                photo = editor.edit(photo, new[i], box=tuple(words[i]["box"]))
+        photo = editor.apply(photos[first], tuple(Edit(new[i], box=tuple(words[i]["box"])) for i in boxed if words[i]["image"] == first))
         Image.fromarray(np.concatenate([photos[first], photo], axis=1)).save(args.out / "photo-edited.png")
         if args.pairs:
             report["rendered_pairs"] = rendered_looks(editor, args.pairs, args.limit)
