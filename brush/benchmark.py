@@ -57,7 +57,7 @@ def read_cases(path: Path) -> list[Case]:
     return cases
 
 
-def as_tensor(image: np.ndarray) -> torch.Tensor:
+def rgb_batch(image: np.ndarray) -> torch.Tensor:
     """1 x 3 x H x W float in [0, 1] of a uint8 image (grey repeated to RGB, as MOSTEL converts)."""
     rgb = np.repeat(image[..., None], 3, axis=2) if image.ndim == 2 else image
     return torch.from_numpy(np.ascontiguousarray(rgb.transpose(2, 0, 1))).float().div(255)[None]
@@ -102,14 +102,14 @@ def evaluate_benchmark(request: EvalRequest) -> dict:
                 picture = outputs[name]
                 if picture.shape[:2] != target.shape[:2]:  # MOSTEL resizes each output to its ground truth
                     picture = cv2.resize(picture, (target.shape[1], target.shape[0]), interpolation=cv2.INTER_CUBIC)
-                totals[name].add(image_metrics(as_tensor(picture), as_tensor(target)))
+                totals[name].add(image_metrics(rgb_batch(picture), rgb_batch(target)))
         for name in names:
             images[name].append(outputs[name])
         sources.append(style)
         if len(shown["style"]) < 8:
             content = editor.content.draw_for(case.text, *canvas, style.shape[:2])
             for key, picture in (("style", style), ("content", content), ("output", output)) + ((("target", target),) if scored else ()):
-                shown[key].append(as_tensor(stretch_to_canvas(picture, *canvas, 3))[0])  # on the canvas as the model saw a narrow crop
+                shown[key].append(rgb_batch(stretch_to_canvas(picture, *canvas, 3))[0])  # on the canvas as the model saw a narrow crop
     truths = [c.text for c in cases]
     report: dict = {"n": len(cases), "data": str(request.data), "model": str(request.model), **scored_weights(request.model, editor.payload),
                     "layout": "MOSTEL (i_s, t_f, i_t.txt)",
