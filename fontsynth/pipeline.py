@@ -201,7 +201,9 @@ def plan(job: RenderJob) -> Plan:
         old = read_manifest(Path(job.out))
         if old.sample_version != SAMPLE_VERSION:
             raise UserError(f"--resume: {job.out} was made by a fontsynth version that draws other samples; finish it with that version, or use --overwrite")
-        for key, value in old.identity().items():
+        made = old.identity()
+        made["config"] = {**StyleConfig().to_dict(), **(old.config or {})}  # settings added since (off by default) as they were
+        for key, value in made.items():
             if value != getattr(manifest, key):
                 raise UserError(f"--resume: {job.out} was made with another {key} than this command; rerun its original command, or use --overwrite")
         for record in _with_class_tables(Path(job.out), old):

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -170,7 +170,10 @@ class SampleMaker:
         raise RuntimeError(f"no font covers the texts drawn from corpus {self.ctx.corpus.name}")
 
     def style(self, draws: Draws, font: str) -> Style:
-        return sample_style(draws, self.ctx.config, font, self.ctx.textures)
+        """The Style of a sample. Pairs draw no distractors: around texts A and B of different
+        widths they would stand in different places, and the two images share one background."""
+        config = self.ctx.config if self.ctx.recipe == "words" else replace(self.ctx.config, p_distractor=0.0)
+        return sample_style(draws, config, font, self.ctx.textures)
 
     def words(self, index: int, redraw: int = 0) -> dict[str, bytes]:
         draws = sample_draws(self.ctx.seed, index, redraw)

@@ -19,6 +19,7 @@ from fontsynth.effects import geometry
 from fontsynth.effects.background import TextureLibrary, make_background
 from fontsynth.effects.colors import solid
 from fontsynth.effects.degrade import degrade
+from fontsynth.effects.distractors import add_distractors
 from fontsynth.fonts import FontLibrary
 from fontsynth.style import Style
 
@@ -104,6 +105,8 @@ def text_layers(text: str, style: Style, fonts: FontLibrary) -> tuple[np.ndarray
 
 def render_layers(text: str, style: Style, fonts: FontLibrary, textures: TextureLibrary) -> Layers:
     layers, box = text_layers(text, style, fonts)
+    if style.distractors:  # one more channel, last: the distractors' alpha, moved and cropped with the word
+        layers, box = add_distractors(layers, box, text, style.distractors, lambda chars: text_layers(chars, style, fonts))
     if style.curve:
         layers, box = geometry.curve(layers, box, style.curve)
     if style.rotation or any(style.perspective):
@@ -111,7 +114,11 @@ def render_layers(text: str, style: Style, fonts: FontLibrary, textures: Texture
     else:
         layers = geometry.fit(geometry.crop(layers, box, style.margins), style.out_height, style.out_width, style.align)
     h, w = layers.shape[:2]
-    return compose(layers, make_background(style, h, w, textures), style)
+    background = make_background(style, h, w, textures)
+    if style.distractors:  # part of the background: the text mask leaves them out
+        layers, clutter = layers[..., :-1], layers[..., -1]
+        background = _over(background, clutter.astype(np.float32) * (1 / 255), style.text_color)
+    return compose(layers, background, style)
 
 
 def compose(layers: np.ndarray, background: np.ndarray, style: Style) -> Layers:

@@ -49,10 +49,16 @@ class Style:
     noise_seed: int = 0
     jpeg_quality: int = 0  # 0: stored as PNG
     invert: bool = False  # light text on dark
+    distractors: list[list[float]] = field(default_factory=list)  # [side 0-3 (l, t, r, b), gap, shift, seed] each
+    # (effects.distractors: the word's neighbours cut by the margins; the Style's margin on that side widened to show them)
 
     def to_dict(self) -> dict:
-        """Plain JSON-ready fields (a shallow copy: every field is a number, string or list)."""
-        return {k: list(v) if isinstance(v, list) else v for k, v in vars(self).items()}
+        """Plain JSON-ready fields (a copy: every field is a number, string or list). `distractors`
+        only when there are some, so a Style without them is the record it was before they existed."""
+        out = {k: [list(x) if isinstance(x, list) else x for x in v] if isinstance(v, list) else v for k, v in vars(self).items()}
+        if not out["distractors"]:
+            del out["distractors"]
+        return out
 
     def to_json(self) -> str:
         return json.dumps(self.to_dict(), separators=(",", ":"), sort_keys=True)
@@ -103,6 +109,10 @@ class StyleConfig:
     p_jpeg: float = 0.3
     jpeg_quality: list[int] = field(default_factory=lambda: [30, 90])
     p_invert: float = 0.2
+    p_distractor: float = 0.0  # pieces of neighbouring text at the image's edges (effects.distractors); words only
+    distractor_gap: list[float] = field(default_factory=lambda: [0.15, 0.5])  # from the word, in box heights (a word space, a leading)
+    distractor_visible: list[float] = field(default_factory=lambda: [0.1, 0.8])  # how far past the gap the margin reaches
+    p_distractor_side: float = 0.3  # each side's chance (besides one side drawn to have one)
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -128,7 +138,7 @@ LIMITS: dict[str, tuple[float, float]] = {
     "height": (8, 1024), "width": (0, 8192), "font_sizes": (4, 512), "min_contrast": (0, 1), "tint": (0, 1),
     "stroke_width": (0, 32), "shadow_offset": (0, 1), "shadow_blur": (0, 16), "shadow_opacity": (0, 1),
     "spacing": (-0.5, 2), "texture_zoom": (0.01, 100), "rotation": (-180, 180), "perspective": (0, 0.5),
-    "curve": (-2, 2), "margins": (0, 2), "blur": (0, 16), "motion_blur": (1, 63), "noise": (0, 255), "jpeg_quality": (1, 100),
+    "curve": (-2, 2), "margins": (0, 2), "distractor_gap": (0, 1), "distractor_visible": (0, 1), "blur": (0, 16), "motion_blur": (1, 63), "noise": (0, 255), "jpeg_quality": (1, 100),
 }
 
 
@@ -197,6 +207,7 @@ def style_slices(style: dict) -> dict[str, str]:
         "stroke": s.stroke_width > 0, "shadow": s.shadow_opacity > 0, "spacing": s.spacing != 0,
         "rotation": s.rotation != 0, "perspective": any(s.perspective), "curve": s.curve != 0,
         "blur": s.blur > 0, "motion_blur": s.motion_blur[0] > 0, "noise": s.noise > 0, "jpeg": s.jpeg_quality > 0,
+        "distractors": bool(s.distractors),
     }
     return {**{name: "on" if value else "off" for name, value in on.items()},
             "background": s.bg_kind, "font_size": str(s.font_size), "polarity": "light on dark" if s.invert else "dark on light"}
@@ -261,4 +272,14 @@ def sample_style(draws: Draws, cfg: StyleConfig, font: str, textures: list[str])
     on, quality = draws.coin(cfg.p_jpeg), draws.integer(cfg.jpeg_quality[0], cfg.jpeg_quality[1] + 1)
     s.jpeg_quality = quality if on else 0
     s.invert = draws.coin(cfg.p_invert)
+
+    on, first = draws.coin(cfg.p_distractor), draws.integer(0, 4)  # drawn last: the fields above keep their draws
+    sides = [draws.coin(cfg.p_distractor_side) or side == first for side in range(4)]  # the coin first: always drawn
+    gaps = [_between(draws, cfg.distractor_gap) for _ in range(4)]
+    reach = [_between(draws, cfg.distractor_visible) for _ in range(4)]
+    shifts, seeds = [draws.uniform(-1.0, 1.0) for _ in range(4)], [draws.seed() for _ in range(4)]
+    if on:
+        s.distractors = [[side, gaps[side], shifts[side], seeds[side]] for side in range(4) if sides[side]]
+        for side, *_ in s.distractors:
+            s.margins[side] = max(s.margins[side], gaps[side] + reach[side])
     return s

@@ -12,7 +12,10 @@ margin; none for the four samples that are word crops already).
 
 Reading: each word's crop (`classifier.regions.crop_region`, what `recognize --box` reads) by
 our recognizer and by Tesseract 5 (`--psm 7`, when installed), scored as `eval-recognizer`
-scores (case-sensitive, case-insensitive, and the benchmarks' alphanumeric protocol).
+scores (case-sensitive, case-insensitive, and the benchmarks' alphanumeric protocol); and each
+boxed word again with its box loosened or tightened on every side by a share of its height
+(`--loose`, default -0.1 to 0.5), the photo's own surroundings coming in as they would from a
+loose hand-drawn or detected box: word accuracy by loosening (`loose` in the JSON).
 Editing (with `--brush`): each boxed word is rewritten, alone, to another word of the list
 (`new_text`: the closest in length, in the word's own case), as `brush edit --box` does; the
 edited box is read back by both readers and scored against the new text, beside the same
@@ -116,6 +119,25 @@ def crops_of(words: list[dict], photos: dict[str, np.ndarray]) -> list[np.ndarra
     return [crop_region(photos[w["image"]], box=tuple(w["box"]) if "box" in w else None) for w in words]
 
 
+def loosened(box: tuple[int, int, int, int], share: float, height: int, width: int) -> tuple[int, int, int, int]:
+    """`box` grown on every side by `share` of its height (shrunk when negative), in whole pixels,
+    clipped to the photo."""
+    left, top, right, bottom = box
+    d = round(share * (bottom - top))
+    return max(0, left - d), max(0, top - d), min(width, right + d), min(height, bottom + d)
+
+
+def loose_reading(words: list[dict], photos: dict[str, np.ndarray], read: dict, shares: list[float]) -> dict:
+    """{reader: {share: word accuracy}} of the boxed words read from boxes loosened by each share."""
+    boxed = [w for w in words if "box" in w]
+    out: dict = {name: {} for name in read}
+    for share in shares:
+        crops = [crop_region(photos[w["image"]], box=loosened(tuple(w["box"]), share, *photos[w["image"]].shape[:2])) for w in boxed]
+        for name, fn in read.items():
+            out[name][f"{share:g}"] = recognition_metrics(fn(crops), [w["text"] for w in boxed])["word_accuracy"]
+    return out
+
+
 def shown(image: np.ndarray, height: int = 40, width: int = 200) -> Image.Image:
     """`image` at `height` pixels, its aspect kept, on a white tile `width` wide (cut if wider)."""
     picture = Image.fromarray(image).convert("RGB")
@@ -144,6 +166,8 @@ def main() -> None:
     parser.add_argument("--brush", help="brush run folder or checkpoint: edit every boxed word too")
     parser.add_argument("--pairs", type=Path, help="rendered pairs (`--recipe pairs`): the look figures of edits and of true targets")
     parser.add_argument("--limit", type=int, default=300, help="pairs read from --pairs")
+    parser.add_argument("--loose", type=float, nargs="*", default=[-0.1, 0.0, 0.1, 0.2, 0.3, 0.5],
+                        help="box loosenings (shares of the box height per side) to read the boxed words at")
     parser.add_argument("--out", type=Path, required=True)
     args = parser.parse_args()
 
@@ -156,7 +180,8 @@ def main() -> None:
     read = readers(args)
     readings = {name: fn(crops) for name, fn in read.items()}
     report = {"n": len(words), "photos": len(photos), "recognizer": args.recognizer,
-              "reading": {name: recognition_metrics(texts, truths) for name, texts in readings.items()}}
+              "reading": {name: recognition_metrics(texts, truths) for name, texts in readings.items()},
+              "loose": loose_reading(words, photos, read, args.loose)}
     rows = [{"image": w["image"], "box": w.get("box", ""), "text": w["text"], **{f"read_{k}": v[i] for k, v in readings.items()}}
             for i, w in enumerate(words)]
     tiles = [captioned(captioned(shown(c), f"truth: {t}"), "  ".join(f"{k}: {v[i]}" for k, v in readings.items()))

@@ -1094,6 +1094,13 @@ def test_real_photos_look_of_an_edit_by_hand():
     assert script.look_kept(crop[..., 0], crop[..., 0]) == (1.0, 0.0)  # grey
 
 
+def test_real_photos_loosened_boxes_by_hand():
+    script = real_photos_script()
+    assert script.loosened((10, 20, 50, 40), 0.25, 100, 200) == (5, 15, 55, 45)  # 0.25 x 20 = 5 on every side
+    assert script.loosened((10, 20, 50, 40), -0.1, 100, 200) == (12, 22, 48, 38)
+    assert script.loosened((2, 3, 198, 99), 0.5, 100, 200) == (0, 0, 200, 100)  # clipped to the photo
+
+
 def test_real_photos_reads_and_edits_every_listed_word(run, pairs, small_fonts, tmp_path):
     """On stand-in photos of the listed names and sizes: every word read, every boxed word
     edited and read back, and the photo's pixels outside its words' boxes untouched."""
@@ -1119,6 +1126,8 @@ def test_real_photos_reads_and_edits_every_listed_word(run, pairs, small_fonts, 
     assert report["n"] == len(words) and report["editing"]["n"] == len(boxed) and report["rendered_pairs"]["n"] == 3
     assert 0 <= report["reading"]["ours"]["word_accuracy"] <= 1 and 0 <= report["editing"]["edited"]["ours"]["cer"]
     assert report["rendered_pairs"]["targets"]["contrast_kept_median"] > 0
+    assert list(report["loose"]["ours"]) == ["-0.1", "0", "0.1", "0.2", "0.3", "0.5"]
+    assert all(0 <= v <= 1 for v in report["loose"]["ours"].values())
     with open(tmp_path / "out" / "words.csv", newline="") as f:
         rows = list(csv.DictReader(f))
     assert [r["text"] for r in rows] == [w["text"] for w in words]

@@ -51,8 +51,8 @@ def test_style_slices_of_a_plain_style_and_of_one_with_effects():
     assert {v for k, v in plain.items() if k not in ("background", "font_size", "polarity")} == {"off"}
     assert (plain["background"], plain["font_size"], plain["polarity"]) == ("flat", "32", "dark on light")
     busy = style_slices(Style(font="f", stroke_width=2, perspective=[0.0] * 7 + [0.1], motion_blur=[3.0, 10.0], jpeg_quality=40,
-                              invert=True, bg_kind="texture").to_dict())
-    assert [k for k, v in busy.items() if v == "on"] == ["stroke", "perspective", "motion_blur", "jpeg"]
+                              invert=True, bg_kind="texture", distractors=[[0, 0.2, 0.0, 1]]).to_dict())
+    assert [k for k, v in busy.items() if v == "on"] == ["stroke", "perspective", "motion_blur", "jpeg", "distractors"]
     assert (busy["background"], busy["polarity"]) == ("texture", "light on dark")
     assert style_slices({"font": "f", "a_later_field": 1}) == plain  # records of a newer version still slice
 

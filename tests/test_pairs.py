@@ -109,6 +109,14 @@ def test_inversion_rate_is_configurable(small_fonts, tmp_path):
     assert all(json.loads(ds[i]["meta"])["style"]["invert"] for i in range(8))
 
 
+def test_pairs_draw_no_distractors(small_fonts, tmp_path):
+    config = tmp_path / "c.json"
+    config.write_text(json.dumps({"p_distractor": 1.0}))
+    render_dataset(job(small_fonts, tmp_path / "d", config_file=config, n=8))
+    ds = Dataset(tmp_path / "d")
+    assert not any("distractors" in json.loads(ds[i]["meta"])["style"] for i in range(8))
+
+
 def test_pairs_need_a_fixed_canvas(small_fonts, tmp_path):
     with pytest.raises(UserError, match="needs a fixed canvas"):
         render_dataset(job(small_fonts, tmp_path / "x", size="32"))

@@ -93,6 +93,21 @@ def test_output_does_not_depend_on_the_number_of_workers(small_fonts, words, tmp
     assert records(tmp_path / "two") == records(words)
 
 
+def test_distractors_render_deterministically_replay_and_stay_out_of_the_label(small_fonts, words, tmp_path):
+    config = tmp_path / "distractors.json"
+    config.write_text(json.dumps({"p_distractor": 1.0}))
+    render_dataset(job(small_fonts, tmp_path / "one", config_file=config))
+    render_dataset(job(small_fonts, tmp_path / "two", config_file=config, workers=2))
+    assert records(tmp_path / "one") == records(tmp_path / "two") != records(words)
+    ds, plain = Dataset(tmp_path / "one"), Dataset(words)
+    for index in range(0, 90, 7):
+        assert replay(ds, index)[0] == replay(ds, index)[1]
+        style, before = json.loads(ds[index]["meta"])["style"], json.loads(plain[index]["meta"])["style"]
+        assert style["distractors"] and "distractors" not in before and ds[index]["label"] == plain[index]["label"]
+        assert {k: v for k, v in style.items() if k not in ("distractors", "margins")} == \
+            {k: v for k, v in before.items() if k != "margins"}  # the same draws otherwise
+
+
 def test_same_seed_same_samples_other_seed_other_samples(small_fonts, words, tmp_path):
     render_dataset(job(small_fonts, tmp_path / "other", seed=6))
     assert records(tmp_path / "other") != records(words)
@@ -133,6 +148,24 @@ def test_resume_of_a_dataset_from_another_sample_version_is_refused(small_fonts,
     (out / "manifest.json").write_text(json.dumps(manifest))
     with pytest.raises(UserError, match="draws other samples"):
         render_dataset(job(small_fonts, out, n=30, resume=True))
+
+
+def test_resume_of_a_dataset_made_before_the_distractor_settings_existed(small_fonts, words, tmp_path):
+    """Settings added later (off by default) leave every sample as it was: such a dataset resumes."""
+    out = tmp_path / "older"
+    render_dataset(job(small_fonts, out))
+    manifest = json.loads((out / "manifest.json").read_text())
+    manifest["config"] = {k: v for k, v in manifest["config"].items() if "distractor" not in k}
+    manifest["shards"], manifest["complete"] = manifest["shards"][:1], False
+    (out / "manifest.json").write_text(json.dumps(manifest))
+    render_dataset(job(small_fonts, out, resume=True))
+    assert records(out) == records(words)
+    config = tmp_path / "on.json"
+    config.write_text(json.dumps({"p_distractor": 0.5}))
+    manifest["shards"], manifest["complete"] = manifest["shards"][:1], False
+    (out / "manifest.json").write_text(json.dumps(manifest))
+    with pytest.raises(UserError, match="another config"):
+        render_dataset(job(small_fonts, out, resume=True, config_file=config))
 
 
 def test_resume_removes_leftovers_and_finishes(small_fonts, words, tmp_path):

@@ -45,6 +45,7 @@ EFFECTS = {
     "jpeg": dict(jpeg_quality=40),
     "inversion": dict(invert=True),
     "text colour": dict(text_color=[30, 60, 200]),
+    "distractors": dict(distractors=[[1, 0.2, 0.3, 5], [2, 0.3, 0.0, 6]], margins=[0.1, 0.7, 0.6, 0.1]),
 }
 
 
@@ -76,7 +77,8 @@ def test_natural_width_and_fixed_canvas(renderer, font_id):
         assert renderer.render(text, base(font_id, out_height=64, out_width=256)).image.shape == (64, 256, 3)
 
 
-@pytest.mark.parametrize("extra", [{}, EFFECTS["stroke"], EFFECTS["shadow"], EFFECTS["rotation"], EFFECTS["curve"]])
+@pytest.mark.parametrize("extra", [{}, EFFECTS["stroke"], EFFECTS["shadow"], EFFECTS["rotation"], EFFECTS["curve"],
+                                   EFFECTS["distractors"], {**EFFECTS["distractors"], **EFFECTS["rotation"], **EFFECTS["curve"]}])
 def test_mask_marks_text_pixels_and_background_is_the_image_without_text(renderer, font_id, extra):
     layers = renderer.layers("Mask", base(font_id, bg_kind="gradient", bg_color2=[100, 150, 200], text_color=[0, 0, 0], **extra))
     text = layers.mask > 0
@@ -110,6 +112,52 @@ def test_turning_one_effect_off_leaves_the_others_unchanged():
         b = sample_style(sample_draws(1, i), off, "f", [])
         assert b.rotation == 0 and a.rotation != 0
         assert dataclasses.replace(a, rotation=0.0) == b
+
+
+def test_distractors_change_only_themselves_and_the_margins_they_widen():
+    on, off = StyleConfig(p_distractor=1.0), StyleConfig(p_distractor=0.0)
+    sides = []
+    for i in range(200):
+        a, b = sample_style(sample_draws(1, i), on, "f", []), sample_style(sample_draws(1, i), off, "f", [])
+        assert b.distractors == [] and "distractors" not in b.to_dict()  # off: the record of a Style before distractors
+        assert a.distractors and dataclasses.replace(a, distractors=[], margins=b.margins) == b
+        for side, gap, shift, seed in a.distractors:
+            assert 0.15 <= gap <= 0.5 and -1 <= shift <= 1 and a.margins[side] >= gap + 0.1 and isinstance(seed, int)
+            sides.append(side)
+        assert [m for s, m in enumerate(a.margins) if s not in [d[0] for d in a.distractors]] == \
+            [m for s, m in enumerate(b.margins) if s not in [d[0] for d in a.distractors]]
+        assert Style.from_json(a.to_json()) == a
+    assert set(sides) == {0, 1, 2, 3} and 1.1 < len(sides) / 200 < 2.2  # one side, and each other at 0.3: 1.9 on average
+
+
+def test_distractor_text_draws_the_words_own_characters():
+    from fontsynth.effects.distractors import distractor_text
+
+    beside, line = distractor_text("Ab 1", 3, beside=True), distractor_text("Ab 1", 3, beside=False)
+    assert 3 <= len(beside) <= 8 and set(beside) <= set("Ab1") and 8 <= len(line) <= 15 and set(line) <= set("Ab1")
+    assert distractor_text("Ab 1", 3, beside=True) == beside and distractor_text("   ", 3, beside=True) == ""
+
+
+def test_distractors_are_placed_beside_above_and_below_the_box_by_hand():
+    """A 10 x 20 layer whose word's box is (2, 2, 18, 8): 6 high, centred at x 10. Each distractor
+    is drawn as a 4 x 5 block whose line box is (0, 0, 5, 4)."""
+    from fontsynth.effects.distractors import add_distractors
+
+    layers = np.zeros((10, 20, 1), np.uint8)
+    layers[2:8, 2:18] = 255
+    block = lambda chars: (np.full((4, 5, 1), 200, np.uint8), (0.0, 0.0, 5.0, 4.0))  # noqa: E731
+    for side, gap, shift, (left, top) in [
+        (0, 0.5, 0.0, (-6, 2)),   # left: its right edge a gap of 3 before x 2; on the word's line
+        (2, 0.5, 1.0, (21, 3)),   # right: a gap of 3 after x 18; 0.1 x 6 lower, 2.6 rounded
+        (1, 0.5, 0.0, (8, -5)),   # above: centred (10 - 2.5, 7.5 rounded half to even); bottom 3 above y 2
+        (3, 1.0, -1.0, (0, 14)),  # below: top 6 below y 8; shifted half the word's width left (-0.5 rounded to 0)
+    ]:
+        out, box = add_distractors(layers, (2.0, 2.0, 18.0, 8.0), "word", [[side, gap, shift, 1]], block)
+        ox, oy = int(box[0]) - 2, int(box[1]) - 2  # where the layer's origin went in the grown one
+        assert out.shape[2] == 2 and box == (ox + 2.0, oy + 2.0, ox + 18.0, oy + 8.0)
+        assert np.array_equal(out[oy + 2 : oy + 8, ox + 2 : ox + 18, 0], layers[2:8, 2:18, 0]) and out[..., 0].sum() == layers.sum()
+        ys, xs = np.nonzero(out[..., 1])
+        assert (xs.min() - ox, ys.min() - oy, xs.max() - xs.min(), ys.max() - ys.min()) == (left, top, 4, 3)
 
 
 def test_colours_keep_the_minimum_contrast():
