@@ -111,7 +111,7 @@ class StyleConfig:
     p_invert: float = 0.2
     p_distractor: float = 0.0  # pieces of neighbouring text at the image's edges (effects.distractors); words only
     distractor_gap: list[float] = field(default_factory=lambda: [0.15, 0.5])  # from the word, in box heights (a word space, a leading)
-    distractor_visible: list[float] = field(default_factory=lambda: [0.1, 0.8])  # how far past the gap the margin reaches
+    distractor_visible: list[float] = field(default_factory=lambda: [0.1, 0.5])  # how far past the gap the margin reaches
     p_distractor_side: float = 0.3  # each side's chance (besides one side drawn to have one)
 
     def to_dict(self) -> dict:
