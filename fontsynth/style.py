@@ -276,10 +276,10 @@ def sample_style(draws: Draws, cfg: StyleConfig, font: str, textures: list[str])
     on, first = draws.coin(cfg.p_distractor), draws.integer(0, 4)  # drawn last: the fields above keep their draws
     sides = [draws.coin(cfg.p_distractor_side) or side == first for side in range(4)]  # the coin first: always drawn
     gaps = [_between(draws, cfg.distractor_gap) for _ in range(4)]
-    reach = [_between(draws, cfg.distractor_visible) for _ in range(4)]
+    visible = [_between(draws, cfg.distractor_visible) for _ in range(4)]
     shifts, seeds = [draws.uniform(-1.0, 1.0) for _ in range(4)], [draws.seed() for _ in range(4)]
     if on:
         s.distractors = [[side, gaps[side], shifts[side], seeds[side]] for side in range(4) if sides[side]]
         for side, *_ in s.distractors:
-            s.margins[side] = max(s.margins[side], gaps[side] + reach[side])
+            s.margins[side] = max(s.margins[side], gaps[side] + visible[side])
     return s
