@@ -71,6 +71,11 @@ def edit(
                                                      "the edit options): many images, and several words per image, with one "
                                                      "model load; every line is checked before the first image is written.")] = None,
     device: Device = "auto", progress: Progress = True,
+    fonts: Annotated[Optional[Path], typer.Option(help="A model trained with contents in the style's own font: the fonts folder or pack "
+                                                       "the new text is drawn from (default: the run's training fonts).")] = None,
+    font: Annotated[Optional[str], typer.Option(help="Such a model: draw the new text in this font of --fonts (id, or family and style).")] = None,
+    classifier: Annotated[Optional[Path], typer.Option(help="Such a model: draw the new text in the font this typeface classifier "
+                                                            "finds most likely for the crop (among --fonts that cover the text).")] = None,
 ) -> None:
     """Rewrite the text of a word image (or of a box or quad in a photo) in its own style, or erase it."""
     require("torch", "train", "brush edit")
@@ -83,7 +88,7 @@ def edit(
                                           ("--erase", erase or None)) if value is not None]
         if given:
             raise UserError(f"--jobs lists the images and their edits; drop {', '.join(given)}")
-        count = run_jobs(jobs, model, device, progress)
+        count = run_jobs(jobs, Editor(model, device, fonts, font, classifier), progress)
         typer.echo(f"{count} image{'s' * (count != 1)} edited; outputs where {jobs} says")
         return
     if image is None or output is None:
@@ -93,18 +98,18 @@ def edit(
     check_output(output)
     region = {"box": parse_box(box) if box else None, "quad": parse_quad(quad) if quad else None}
     (picture,) = read_images([image])
-    write_image(Editor(model, device).edit(picture, None if erase else text, **region), output)
+    write_image(Editor(model, device, fonts, font, classifier).edit(picture, None if erase else text, **region), output)
     typer.echo(f"{image} -> {output}")
 
 
-def run_jobs(path: Path, model: Path, device: str, progress: bool) -> int:
-    """`brush edit --jobs`: check every job, then edit and write each image; how many."""
-    from brush.edit import Editor, read_jobs, write_image
+def run_jobs(path: Path, editor, progress: bool) -> int:
+    """`brush edit --jobs`: check every job, then edit and write each image with `editor` (a
+    `brush.edit.Editor`); how many."""
+    from brush.edit import read_jobs, write_image
     from classifier.cli import read_images
     from fontsynth.progress import progress_bar
 
     jobs = read_jobs(path)
-    editor = Editor(model, device)
     for job in jobs:  # every image decoded and every edit checked before anything is written
         (picture,) = read_images([job.image])
         for e in job.edits:
@@ -138,6 +143,10 @@ def evaluate(
                                                       "what the generator draws with a perfect placement.")] = False,
     device: Device = "auto", workers: Annotated[int, typer.Option(help="DataLoader processes (and Tesseract processes).")] = 2,
     fixed_width: FixedWidth = False, as_json: AsJson = False, progress: Progress = True,
+    match_font: Annotated[bool, typer.Option(help="A model trained with contents in the style's own font: draw each content in the font "
+                                                  "--classifier matches for the style image (what an edit of a photo does), not "
+                                                  "the pair's own.")] = False,
+    fonts: Annotated[Optional[Path], typer.Option(help="With --match-font: the fonts folder or pack to match from (default: the data's).")] = None,
 ) -> None:
     """MSE, PSNR, MS-SSIM (MOSTEL's protocol), recognition and typeface agreement, against two baselines."""
     require("torch", "train", "brush eval")
@@ -146,12 +155,13 @@ def evaluate(
     if limit is not None and limit < 1:
         raise UserError(f"--limit must be at least 1 (got {limit})")
     folder = out or eval_folder(run, data)
-    if true_placement and out is None:  # beside the plain eval, not over it
-        folder = folder.with_name(folder.name + "-true-placement")
+    for flag, suffix in ((true_placement, "-true-placement"), (match_font, "-match-font")):
+        if flag and out is None:  # beside the plain eval, not over it
+            folder = folder.with_name(folder.name + suffix)
     report = evaluate_run(EvalRequest(model=str(run), data=str(data), out=str(folder), limit=limit, batch_size=batch_size, device=device,
                                       workers=workers, recognizer=_s(recognizer), classifier=_s(classifier), tesseract=tesseract,
                                       fid_weights=_s(fid_weights), save_outputs=save_outputs, true_placement=true_placement,
-                                      fixed_width=fixed_width, progress=progress))
+                                      fixed_width=fixed_width, progress=progress, match_font=match_font, fonts=_s(fonts)))
     if as_json:
         typer.echo(json.dumps(report))
         return

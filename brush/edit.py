@@ -173,20 +173,42 @@ MAX_RUN_CANVASES = 16  # the widest a crop runs at, in canvas widths (Editor.run
 
 
 class Editor:
-    def __init__(self, path: str | Path, device: str = "auto"):
+    """Edits with one brush model. A model trained with contents in the style's own font
+    (`content_font` "style", brush.contents) draws the new text in `font` (a font of `fonts`), or
+    in the font the typeface `classifier` matches for each crop; `fonts` defaults to the ones
+    the run trained on."""
+
+    def __init__(self, path: str | Path, device: str = "auto", fonts: str | Path | None = None, font: str | None = None,
+                 classifier: str | Path | None = None):
+        from brush.contents import FontMatcher, run_fonts
         from fontsynth.recipes import ContentRenderer
 
         self.model, self.payload = load_brush(path, device)
         self.device = next(self.model.parameters()).device
         self.config = self.model.config
-        self.content = ContentRenderer()
+        self.matcher = None
+        if self.config.content_font == "style":
+            fonts = fonts or run_fonts(self.payload)
+            if fonts is None:
+                raise UserError(f"{path} draws the new text in the style's own font: give --fonts (the fonts folder or pack to draw it "
+                                "from; the fonts the run trained on are not where it recorded them)")
+            self.matcher = FontMatcher(fonts, font, classifier, device)
+            self.content = self.matcher.content
+        else:
+            if fonts is not None or font is not None or classifier is not None:
+                raise UserError(f"--fonts, --font and --classifier are for a brush model trained with contents in the style's own font "
+                                f"(content_font \"style\"); {path} draws the new text in the standard content font")
+            self.content = ContentRenderer()
 
     def check_text(self, text: str) -> None:
         if not text.strip():
             raise UserError("--text is empty; give the new text to draw")
-        missing = self.content.missing(text)
+        if self.matcher is not None and self.matcher.font is None:
+            return  # the font is matched per crop: `FontMatcher.pick` says when none covers the text
+        missing = self.content.missing(text, self.matcher.font if self.matcher else None)
         if missing:
-            raise UserError(f"--text {text!r}: the content font cannot draw {missing!r}; use characters it covers")
+            named = f"the font {self.matcher.font}" if self.matcher else "the content font"
+            raise UserError(f"--text {text!r}: {named} cannot draw {missing!r}; use characters it covers")
 
     def check_erase(self) -> None:
         if not self.config.background:
@@ -227,7 +249,8 @@ class Editor:
             out = self.model.background_of(style)
             mask = torch.zeros_like(out[:, :1])
         else:
-            content = torch.from_numpy(self.content.draw_for(text, c.height, width, (h, w))).float().div(255)[None, None].to(self.device)
+            font = self.matcher.pick([crop], [text])[0] if self.matcher else None
+            content = torch.from_numpy(self.content.draw_for(text, c.height, width, (h, w), font)).float().div(255)[None, None].to(self.device)
             out, mask = self.model(style, content)  # one channel, as pairs store it
         image = stretch_to_canvas(out[0].float().clamp(0, 1).permute(1, 2, 0).cpu().numpy(), h, w)
         soft = stretch_to_canvas(mask[0, 0].float().cpu().numpy(), h, w)

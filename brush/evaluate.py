@@ -37,6 +37,9 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from brush.contents import FontMatcher, StyleFontContents, fonts_of, matched_contents, style_font_fields
+from fontsynth.errors import UserError
+
 MS_SSIM_WEIGHTS = (0.0448, 0.2856, 0.3001, 0.2363, 0.1333)
 
 
@@ -199,7 +202,6 @@ def inception_features(weights: str, device: torch.device):
     with papers'."""
     from torchvision.models import inception_v3
 
-    from fontsynth.errors import UserError
 
     try:
         state = torch.load(weights, map_location="cpu", weights_only=True)
@@ -244,7 +246,24 @@ class EvalRequest:
     save_outputs: bool = False  # also write OUT/outputs/NNNNNN.png and texts.txt (text B per line), to judge elsewhere
     true_placement: bool = False  # move each content by the placement fitted to its target's box, not the aligner's
     fixed_width: bool = False  # the recognizer judge reads every output at its training canvas (`eval-recognizer --fixed-width`)
+    match_font: bool = False  # a content_font "style" model: draw each content in the classifier's font for the style image, not the pair's own
+    fonts: str | None = None  # the fonts --match-font picks from (default: those the data was rendered from)
     progress: bool = False  # progress bars on stderr: generating, then each judge
+
+
+def _no_classifier(model: str):
+    raise UserError(f"--match-font needs a typeface classifier to match the style images' fonts: pass --classifier RUN "
+                    f"({model} was trained without one)")
+
+
+def content_font_used(content_font: str, matcher, matched: list[bool]) -> dict:
+    """How the evaluation drew the contents: the standard font, each pair's own, or the font the
+    classifier matched (with the share of pairs where that is the pair's own)."""
+    if content_font == "standard":
+        return {"font": "standard"}
+    if matcher is None:
+        return {"font": "own"}
+    return {"font": "matched", "classifier": str(matcher.classifier_path), "own_share": round(sum(matched) / max(1, len(matched)), 6)}
 
 
 JUDGE_CHUNK = 256  # images per call of a judge (the progress bar's step)
@@ -267,14 +286,25 @@ def evaluate_run(request: EvalRequest) -> dict:
         return evaluate_benchmark(request)
     from brush.placement import fitted_placement, mask_box_iou, placement_box_iou
     from classifier.data import open_dataset
-    from fontsynth.errors import UserError
     from fontsynth.progress import tracked
 
     model, payload = load_brush(request.model, request.device)
     device = next(model.parameters()).device
     c = model.config
-    dataset = open_dataset(request.data, EVAL_FIELDS, (c.height, c.width), c.in_channels, "--data", optional=("meta-b", "mask-b", "mask"))
+    own_font = c.content_font == "style"
+    if (request.match_font or request.fonts) and not own_font:
+        raise UserError(f"--match-font and --fonts are for a brush model whose contents are drawn in the style's font (content_font "
+                        f"\"style\"); {request.model} draws them in the standard font")
+    fields = EVAL_FIELDS + style_font_fields(c.content_font)
+    dataset = open_dataset(request.data, fields, (c.height, c.width), c.in_channels, "--data", optional=("meta-b", "mask-b", "mask"))
     stored = dataset.fields
+    matcher = None
+    if own_font and request.match_font:
+        classifier = request.classifier or payload.get("run", {}).get("frozen", {}).get("classifier") or _no_classifier(request.model)
+        matcher = FontMatcher(request.fonts or fonts_of(dataset), classifier=classifier, device=request.device)
+    elif own_font:
+        dataset = StyleFontContents(dataset)  # each pair's text B in its own font: the font known
+    matched: list[bool] = []  # whether the matched font is the pair's own
     if request.limit is not None:
         dataset = Subset(dataset, range(min(request.limit, len(dataset))))
     if len(dataset) == 0:
@@ -301,6 +331,9 @@ def evaluate_run(request: EvalRequest) -> dict:
         for batch in tracked(loader, "generating", len(dataset), "pairs", request.progress, size=lambda b: len(b["label-b"])):
             style, target = batch["image"].to(device), batch["target"].to(device)
             content = batch["content-b"].to(device)
+            if matcher is not None:
+                content, fonts = matched_contents(matcher, style, batch["label-b"])
+                matched += [f == true for f, true in zip(fonts, batch["font"])]
             plain = content[:, :1]  # the content image, dark text on light, one channel
             given = fitted_placement(plain, batch["mask-b"].to(device)) if request.true_placement else None
             out, out_mask, moved, removed = model(style, plain, placement=True, given=given, with_background=True)
@@ -339,7 +372,7 @@ def evaluate_run(request: EvalRequest) -> dict:
                 if removed is not None:
                     sample["background out"] = removed[:8].float().cpu()
     report: dict = {"n": len(truths), "data": str(request.data), "model": str(request.model), **scored_weights(request.model, payload),
-                    "true_placement": request.true_placement}
+                    "true_placement": request.true_placement, "content_font": content_font_used(c.content_font, matcher, matched)}
     per = per_output(totals)
     notes: list[str] = []
     judged = run_judges(request, payload, images, sources, truths, per, report, notes)

@@ -70,6 +70,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from brush.contents import CONTENT_FONTS
 from brush.discriminator import DISCRIMINATORS
 from brush.encoders import BackgroundDecoder, ContentEncoder, StyleEncoder
 from brush.generator import Generator
@@ -85,6 +86,7 @@ class BrushConfig:
     width: int = 256
     in_channels: int = 3  # the style image and the output (1 grey, 3 RGB)
     content_channels: int = 1  # the content image (the text in the standard font)
+    content_font: str = "standard"  # the font contents are drawn in: standard (TextStyleBrush), or style (the style image's own; brush.contents)
     widths: tuple[int, ...] = (64, 128, 256, 512)  # channels per level: 1, 1/2, 1/4, 1/8 of the canvas
     style_dim: int = 512
     style_skip_levels: int = 2  # the coarsest levels that see the style image's maps (0: TextStyleBrush; see the module docstring)
@@ -105,6 +107,8 @@ class BrushConfig:
             raise ValueError(f"height and width must be multiples of {scale} (2 ^ levels, with the style head), got {self.height}x{self.width}")
         if not 0 <= self.style_skip_levels <= len(self.widths):
             raise ValueError(f"style_skip_levels must be between 0 and {len(self.widths)} (the levels), got {self.style_skip_levels}")
+        if self.content_font not in CONTENT_FONTS:
+            raise ValueError(f"content_font must be one of {', '.join(CONTENT_FONTS)}, got {self.content_font!r}")
         if self.discriminator not in DISCRIMINATORS:
             raise ValueError(f"discriminator must be one of {', '.join(DISCRIMINATORS)}, got {self.discriminator!r}")
 

@@ -28,6 +28,7 @@ from torch import nn
 from torch.utils.data import DataLoader
 
 from brush import losses as L
+from brush.contents import StyleFontContents, style_font_fields
 from brush.evaluate import text_contrast
 from brush.model import Brush, invert
 from brush.placement import fitted_placement, mask_box_iou, placement_box_iou, warp
@@ -40,7 +41,7 @@ from fontsynth.torchdata import tensor_channels
 
 KIND = "brush"
 FIELDS = ("image", "target", "content-b", "mask", "mask-b", "label-b")
-TEXT_A_FIELDS = ("content",)  # text A's content image, for the reconstruction and the cycle: read where the data holds it
+TEXT_A_FIELDS = ("content", "label")  # text A's content image (and text, to draw it in the style's font), for the reconstruction and the cycle: read where the data holds it
 VAL_FIELDS = ("background",)  # validation's text contrast; training reads it only for the background branch (`branch_fields`)
 FEATURE_LAYERS = ("relu1_1", "relu2_1", "relu3_1", "relu4_1")
 
@@ -178,7 +179,7 @@ class BrushTask:
         if self._on != device:
             self.frozen.to(device)
             self._on = device
-        return {k: batch[k].to(device, non_blocking=True) for k in (*FIELDS, *TEXT_A_FIELDS, *VAL_FIELDS) if k != "label-b" and k in batch}
+        return {k: batch[k].to(device, non_blocking=True) for k in (*FIELDS, *TEXT_A_FIELDS, *VAL_FIELDS) if isinstance(batch.get(k), torch.Tensor)}
 
     def losses(self, parts: dict[str, nn.Module], batch: dict, device: torch.device, step: int):
         c = self.config
@@ -353,8 +354,9 @@ def load_frozen(options: dict, loss: LossConfig) -> tuple[Frozen, dict[str, str]
 
 
 def branch_fields(model_config) -> tuple[str, ...]:
-    """What training reads besides FIELDS for this model: the background, for the background branch."""
-    return VAL_FIELDS if model_config.background else ()
+    """What training reads besides FIELDS for this model: the background, for the background
+    branch; each pair's font and text B, to draw its content in its own font (`content_font`)."""
+    return (VAL_FIELDS if model_config.background else ()) + style_font_fields(model_config.content_font)
 
 
 def branch_losses_off(model_config, loss: LossConfig) -> dict[str, str]:
@@ -372,7 +374,10 @@ def prepare(model_config, sources: Sources, options: dict, resuming: bool) -> Pr
     summary = {"losses_off": off, "frozen": {k: options.get(k) for k in ("classifier", "recognizer", "features")}}
     if off:
         print("losses off: " + "; ".join(f"{k} ({why})" for k, why in off.items()))
-    return Prepared(model_config, BrushTask(loss, frozen), sources.train, summary)
+    wrap = None
+    if model_config.content_font == "style":  # every pair's contents redrawn in its own font, from the fonts it was rendered in
+        wrap = StyleFontContents
+    return Prepared(model_config, BrushTask(loss, frozen), sources.train, summary, wrap=wrap)
 
 
 LOSS_LEGACY = {  # loss settings added since runs were saved, at the value that reproduces what those runs did

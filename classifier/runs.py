@@ -46,6 +46,7 @@ class Prepared:
     train_data: Dataset
     summary: dict  # written into config.json
     after_build: Callable | None = None  # model -> None, e.g. loading --init weights
+    wrap: Callable[[Dataset], Dataset] | None = None  # applied to the training and validation data (brush's contents in the style's font)
 
 
 @dataclass(frozen=True)
@@ -164,5 +165,8 @@ def start_run(spec: TrainerSpec, request: TrainRequest, on_step=None) -> RunResu
     model = create_model(spec.model, **asdict(prepared.model_config))
     if prepared.after_build is not None and not request.resume:
         prepared.after_build(model)
-    return train(model, prepared.task, prepared.train_data, sources.val, train_config, run, run_config, resume=request.resume,
+    train_data, val_data = prepared.train_data, sources.val
+    if prepared.wrap is not None:
+        train_data, val_data = prepared.wrap(train_data), (prepared.wrap(val_data) if val_data is not None else None)
+    return train(model, prepared.task, train_data, val_data, train_config, run, run_config, resume=request.resume,
                  shuffle=sources.shuffle, on_step=on_step)

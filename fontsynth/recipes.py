@@ -39,27 +39,31 @@ def content_font_path() -> Path:
     return Path(str(resources.files("fontsynth").joinpath(CONTENT_FONT_FILE)))
 
 
-def content_style(height: int, width: int) -> Style:
-    """The fixed Style of content images: the standard font, dark on light, centred, no effect."""
-    return Style(font=CONTENT_FONT_ID, font_size=32, out_height=height, out_width=width, margins=[0.1] * 4, align=[0.5, 0.5])
+def content_style(height: int, width: int, font: str = CONTENT_FONT_ID) -> Style:
+    """The fixed Style of content images: dark on light, centred, no effect; in the standard
+    font, or in `font` (a catalog font id: brush's contents in the style's own font)."""
+    return Style(font=font, font_size=32, out_height=height, out_width=width, margins=[0.1] * 4, align=[0.5, 0.5])
 
 class ContentRenderer:
     """Texts in the standard content font exactly as `--recipe pairs` stores `content` (black on
-    white, grey H x W uint8): what `brush edit` feeds the generator."""
+    white, grey H x W uint8): what `brush edit` feeds the generator. With a `catalog`, also in
+    any of its fonts (`font=` a font id), laid out the same way (brush's `content_font` "style")."""
 
-    def __init__(self):
-        self.renderer = Renderer(Catalog(root=Path("."), fonts=[]))
+    def __init__(self, catalog: Catalog | None = None):
+        self.renderer = Renderer(catalog or Catalog(root=Path("."), fonts=[]))
         self.renderer.fonts.register(CONTENT_FONT_ID, content_font_path())
         self.font = self.renderer.fonts.extra[CONTENT_FONT_ID]
+        self.entries = {f.id: f for f in catalog.fonts} if catalog is not None else {}
 
-    def missing(self, text: str) -> str:
-        """The characters of `text` the content font does not cover."""
-        return "".join(sorted({c for c in text if not self.font.covers(c)}))
+    def missing(self, text: str, font: str | None = None) -> str:
+        """The characters of `text` the content font (or catalog font `font`) does not cover."""
+        entry = self.font if font is None else self.entries[font]
+        return "".join(sorted({c for c in text if not entry.covers(c)}))
 
-    def draw(self, text: str, height: int, width: int) -> np.ndarray:
-        return self.renderer.layers(text, content_style(height, width)).image[..., 0]
+    def draw(self, text: str, height: int, width: int, font: str | None = None) -> np.ndarray:
+        return self.renderer.layers(text, content_style(height, width, font or CONTENT_FONT_ID)).image[..., 0]
 
-    def draw_for(self, text: str, height: int, width: int, crop: tuple[int, int]) -> np.ndarray:
+    def draw_for(self, text: str, height: int, width: int, crop: tuple[int, int], font: str | None = None) -> np.ndarray:
         """The content brush shows with a crop of size `crop` (height, width) resized to its
         height x width canvas (`fontsynth.canvas.stretch_to_canvas`): drawn on a canvas of the
         crop's aspect, no wider than its own, and resized with the crop, so the text keeps its
@@ -69,7 +73,7 @@ class ContentRenderer:
         from fontsynth.canvas import stretch_to_canvas
 
         own = min(width, max(8, round(crop[1] * height / max(1, crop[0]))))
-        drawn = self.draw(text, height, own)
+        drawn = self.draw(text, height, own, font)
         return drawn if own == width else stretch_to_canvas(drawn, height, width)
 
 

@@ -148,23 +148,31 @@ def shown(image: np.ndarray, height: int = 40, width: int = 200) -> Image.Image:
 
 
 def readers(args) -> dict:
-    """{name: function from a list of uint8 images to their texts}: ours, and Tesseract when installed."""
+    """{name: function from a list of uint8 images to their texts}: ours (with --recognizer), and
+    Tesseract when installed; at least one."""
     from classifier.recognizer import Reader
     from classifier.recognizer import tesseract
 
-    ours = Reader(args.recognizer, device="cpu")
-    out = {"ours": lambda images: ours.read(images)[0]}
+    out = {}
+    if args.recognizer:
+        ours = Reader(args.recognizer, device="cpu")
+        out["ours"] = lambda images: ours.read(images)[0]
     if tesseract.available():
         out["tesseract"] = lambda images: tesseract.read_images(images, workers=2)
+    if not out:
+        print("error: no reader: pass --recognizer RUN, or install Tesseract 5 (apt-get install tesseract-ocr)", file=sys.stderr)
+        sys.exit(2)
     return out
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--photos", type=Path, required=True, help="folder of the photos (opencv-doc's examples/text)")
-    parser.add_argument("--recognizer", required=True, help="recognizer run folder or checkpoint")
+    parser.add_argument("--recognizer", help="recognizer run folder or checkpoint (without: Tesseract alone reads)")
     parser.add_argument("--brush", help="brush run folder or checkpoint: edit every boxed word too")
     parser.add_argument("--pairs", type=Path, help="rendered pairs (`--recipe pairs`): the look figures of edits and of true targets")
+    parser.add_argument("--fonts", help="a brush model with contents in the style's own font: the fonts to draw from (brush edit --fonts)")
+    parser.add_argument("--classifier", help="such a model: the typeface classifier that matches each crop's font (brush edit --classifier)")
     parser.add_argument("--limit", type=int, default=300, help="pairs read from --pairs")
     parser.add_argument("--loose", type=float, nargs="*", default=[-0.1, 0.0, 0.1, 0.2, 0.3, 0.5],
                         help="box loosenings (shares of the box height per side) to read the boxed words at")
@@ -192,7 +200,7 @@ def main() -> None:
     if args.brush:
         from brush.edit import Edit, Editor
 
-        editor = Editor(args.brush, device="cpu")
+        editor = Editor(args.brush, device="cpu", fonts=args.fonts, classifier=args.classifier)
         boxed = [i for i, w in enumerate(words) if "box" in w]
         new = {i: new_text(truths, i) for i in boxed}
         edited_photos = [editor.edit(photos[words[i]["image"]], new[i], box=tuple(words[i]["box"])) for i in boxed]
@@ -201,7 +209,7 @@ def main() -> None:
         edit_readings = {name: fn(edited) for name, fn in read.items()}
         looks = np.array([look_kept(crops[i], e) for i, e in zip(boxed, edited)])
         report["editing"] = {
-            "brush": args.brush, "n": len(boxed), **summary(looks),
+            "brush": args.brush, "classifier": args.classifier, "n": len(boxed), **summary(looks),
             "edited": {name: recognition_metrics(texts, targets) for name, texts in edit_readings.items()},
             "unedited": {name: recognition_metrics([readings[name][i] for i in boxed], targets) for name in read},
         }

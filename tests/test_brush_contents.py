@@ -1,0 +1,195 @@
+"""brush with contents in the style's own font (`content_font` "style", brush.contents): the
+drawing, the datasets it wraps, the font matching, and train / eval / edit on tiny data."""
+
+import json
+import pickle
+import shutil
+
+import numpy as np
+import pytest
+
+torch = pytest.importorskip("torch")
+
+from PIL import Image  # noqa: E402
+from torch.utils.data import Subset  # noqa: E402
+from typer.testing import CliRunner  # noqa: E402
+
+from brush.cli import app  # noqa: E402
+from brush.contents import FontMatcher, StyleFontContents, drawn_tensor, font_by_name, fonts_of  # noqa: E402
+from fontsynth.catalog import Catalog  # noqa: E402
+from fontsynth.errors import UserError  # noqa: E402
+from fontsynth.pipeline import RenderJob, render_dataset  # noqa: E402
+from fontsynth.recipes import CONTENT_FONT_ID, ContentRenderer, content_style  # noqa: E402
+from fontsynth.render import Renderer  # noqa: E402
+from fontsynth.torchdata import RenderDataset, ShardDataset  # noqa: E402
+
+runner = CliRunner()
+FAST = ["--preset", "smoke", "--workers", "0", "--no-progress", "--device", "cpu"]
+PAIR_FIELDS = ("image", "target", "content", "content-b", "label", "label-b", "font")
+
+
+def invoke(*args, cli=app):
+    return runner.invoke(cli, [str(a) for a in args])
+
+
+@pytest.fixture(scope="module")
+def pairs(small_fonts, tmp_path_factory):
+    root = tmp_path_factory.mktemp("own-font-pairs")
+    for name, seed, n in (("train", 0, 32), ("test", 1, 8)):
+        render_dataset(RenderJob(fonts=small_fonts, out=root / name, n=n, seed=seed, recipe="pairs", size="32x128", workers=1, show_progress=False))
+    return root
+
+
+@pytest.fixture(scope="module")
+def run(pairs, tmp_path_factory):
+    folder = tmp_path_factory.mktemp("own-font-runs")
+    config = folder / "style.json"
+    config.write_text(json.dumps({"model": {"content_font": "style"}}))
+    result = invoke("train", "--data", pairs / "train", "--val-data", pairs / "test", "--out", folder / "brush", "--features", "random",
+                    "--steps", "4", "--config", config, *FAST)
+    assert result.exit_code == 0, result.output
+    return folder / "brush"
+
+
+@pytest.fixture(scope="module")
+def typeface(pairs, tmp_path_factory):
+    from fontsynth.cli import app as fontsynth_app
+
+    out = tmp_path_factory.mktemp("own-font-typeface") / "typeface"
+    result = invoke("train-classifier", "--data", pairs / "train", "--out", out, "--steps", "3", *FAST, cli=fontsynth_app)
+    assert result.exit_code == 0, result.output
+    return out
+
+
+def test_the_content_renderer_draws_a_catalog_font_laid_out_as_the_standard_one(small_catalog):
+    content = ContentRenderer(small_catalog)
+    font = next(f.id for f in small_catalog.fonts if "Dancing" in f.family)
+    drawn = content.draw("Hello", 32, 128, font=font)
+    by_hand = Renderer(small_catalog).layers("Hello", content_style(32, 128, font)).image[..., 0]
+    assert np.array_equal(drawn, by_hand) and drawn.shape == (32, 128)
+    standard = content.draw("Hello", 32, 128)
+    assert np.array_equal(standard, ContentRenderer().draw("Hello", 32, 128)) and not np.array_equal(drawn, standard)
+    assert content_style(32, 128).font == CONTENT_FONT_ID
+    # coverage is the named font's: the script face lacks the macron A that Karla draws
+    karla = next(f.id for f in small_catalog.fonts if f.family == "Karla")
+    assert content.missing("aĀ", font) == "Ā" and content.missing("aĀ", karla) == "" and content.missing("a\u4e2d") == "\u4e2d"
+
+
+def test_pairs_get_their_contents_drawn_in_their_own_font(pairs, small_catalog):
+    plain = ShardDataset(pairs / "train", fields=PAIR_FIELDS, size=(32, 128), channels=3)
+    wrapped = StyleFontContents(plain)
+    assert len(wrapped) == len(plain) and wrapped.classes == plain.classes and wrapped.describe() == plain.describe()
+    content = ContentRenderer(small_catalog)
+    fonts = set()
+    for i in range(len(plain)):
+        a, b = plain[i], wrapped[i]
+        for field in ("image", "target"):
+            assert torch.equal(a[field], b[field])
+        for field, text in (("content-b", "label-b"), ("content", "label")):
+            assert torch.equal(b[field], drawn_tensor(content.draw(a[text], 32, 128, font=a["font"])))
+        fonts.add(a["font"])
+    assert len(fonts) > 1  # several fonts, each drawn in its own
+    assert not torch.equal(plain[0]["content-b"], wrapped[0]["content-b"])  # not the standard font's drawing
+    again = pickle.loads(pickle.dumps(wrapped))  # as a DataLoader worker gets it: the renderer opened there
+    assert torch.equal(again[3]["content-b"], wrapped[3]["content-b"])
+
+
+def test_on_the_fly_pairs_are_drawn_from_the_streams_fonts_as_the_rendered_ones(pairs, small_fonts):
+    fields = ("image", "content-b", "label-b", "font")
+    stream = Subset(RenderDataset(small_fonts, n=8, seed=1, recipe="pairs", size="32x128", fields=fields, channels=3), range(8))
+    assert isinstance(fonts_of(stream), Catalog)
+    rendered = StyleFontContents(ShardDataset(pairs / "test", fields=fields, size=(32, 128), channels=3))
+    on_the_fly = StyleFontContents(stream)
+    for i in range(8):
+        assert torch.equal(on_the_fly[i]["content-b"], rendered[i]["content-b"])
+
+
+def test_pairs_whose_fonts_are_unknown_or_gone_are_refused(pairs, tmp_path):
+    moved = tmp_path / "pairs"
+    shutil.copytree(pairs / "test", moved)
+    manifest = json.loads((moved / "manifest.json").read_text())
+    manifest["fonts_dir"] = str(tmp_path / "gone")
+    (moved / "manifest.json").write_text(json.dumps(manifest))
+    with pytest.raises(UserError, match="gone, which are not there"):
+        StyleFontContents(ShardDataset(moved, fields=("image", "font"), size=(32, 128)))
+    with pytest.raises(UserError, match="do not say their fonts"):
+        fonts_of(object())
+
+
+def test_fonts_are_named_by_id_family_or_file(small_catalog):
+    vera = next(f for f in small_catalog.fonts if f.path == "Vera.ttf")
+    for name in (vera.id, "Bitstream Vera Sans Roman", "bitstream vera sans", "Vera", "vera.ttf"):
+        assert font_by_name(name, small_catalog) == vera.id, name
+    assert font_by_name("Verdana", small_catalog) is None
+
+
+def test_the_matcher_picks_the_most_likely_font_that_covers_the_text(small_fonts, small_catalog, typeface):
+    with pytest.raises(UserError, match="give --font NAME"):
+        FontMatcher(small_fonts)
+    with pytest.raises(UserError, match="not one font of"):
+        FontMatcher(small_fonts, font="Verdana")
+    named = FontMatcher(small_fonts, font="Karla-Regular")
+    karla = font_by_name("Karla-Regular", small_catalog)
+    assert named.pick([np.zeros((32, 128), np.uint8)] * 2, ["ab", "cd"]) == [karla, karla]
+    matcher = FontMatcher(small_fonts, classifier=typeface, device="cpu")
+    images = [np.full((32, 128), v, np.uint8) for v in (0, 128, 255)]
+    ranked = matcher.ranked(images)
+    with torch.no_grad():
+        logits = torch.cat([matcher.classifier.model(b) for b in matcher.classifier.batches(images)])
+    for row, scores in zip(ranked, logits):
+        assert sorted(row) == sorted(matcher.classifier.classes)  # every trained font is in the catalog
+        assert [scores[matcher.classifier.classes.index(f)] for f in row] == sorted(scores.tolist(), reverse=True)
+    # a text the first choice cannot draw goes to the next one that can
+    script = font_by_name("DancingScript-Regular", small_catalog)
+    matcher.ranked = lambda images: [[script, karla]]
+    assert matcher.pick([images[0]], ["Āb"]) == [karla]
+    assert matcher.pick([images[0]], ["abc"]) == [script]
+    with pytest.raises(UserError, match="covers"):
+        matcher.pick([images[0]], ["\u4e2d"])
+
+
+def test_training_with_own_font_contents_saves_it_and_shows_them(run):
+    config = json.loads((run / "config.json").read_text())
+    assert config["model_config"]["content_font"] == "style"
+    assert list((run / "samples").glob("*.png"))
+
+
+def test_eval_draws_each_pairs_own_font_or_the_matched_one(run, pairs, typeface, tmp_path):
+    common = ("--data", pairs / "test", "--json", "--workers", "0", "--no-tesseract", "--no-progress", "--device", "cpu")
+    own = invoke("eval", run, *common, "--out", tmp_path / "own")
+    assert own.exit_code == 0, own.output
+    assert json.loads(own.stdout)["content_font"] == {"font": "own"}
+    matched = invoke("eval", run, *common, "--out", tmp_path / "matched", "--match-font", "--classifier", typeface)
+    assert matched.exit_code == 0, matched.output
+    report = json.loads(matched.stdout)["content_font"]
+    assert report["font"] == "matched" and report["classifier"] == str(typeface) and 0 <= report["own_share"] <= 1
+    nothing = invoke("eval", run, *common, "--out", tmp_path / "none", "--match-font")
+    assert nothing.exit_code == 2 and "error: --match-font needs a typeface classifier" in nothing.output
+
+
+def test_edit_draws_the_new_text_in_the_font_given_or_matched(run, pairs, typeface, tmp_path):
+    item = ShardDataset(pairs / "test", fields=("image",), size=(32, 128), channels=3)[0]
+    word = tmp_path / "word.png"
+    Image.fromarray((item["image"].permute(1, 2, 0).numpy() * 255).astype(np.uint8)).save(word)
+    outputs = {}
+    for name, option in (("vera", ["--font", "Vera"]), ("script", ["--font", "DancingScript-Regular"]), ("matched", ["--classifier", typeface])):
+        result = invoke("edit", word, "--text", "Hello", "-o", tmp_path / f"{name}.png", "--model", run, "--device", "cpu", *option)
+        assert result.exit_code == 0, result.output
+        outputs[name] = np.asarray(Image.open(tmp_path / f"{name}.png"))
+    assert outputs["vera"].shape == outputs["script"].shape and not np.array_equal(outputs["vera"], outputs["script"])
+    none = invoke("edit", word, "--text", "Hello", "-o", tmp_path / "x.png", "--model", run, "--device", "cpu")
+    assert none.exit_code == 2 and "error:" in none.output and "--font NAME" in none.output and not (tmp_path / "x.png").exists()
+    missing = invoke("edit", word, "--text", "\u4e2d", "-o", tmp_path / "x.png", "--model", run, "--device", "cpu", "--font", "Vera")
+    assert missing.exit_code == 2 and "cannot draw" in missing.output
+
+
+def test_a_standard_model_refuses_font_options(pairs, tmp_path, small_fonts):
+    out = tmp_path / "standard"
+    trained = invoke("train", "--data", pairs / "train", "--out", out, "--features", "random", "--steps", "1", *FAST)
+    assert trained.exit_code == 0, trained.output
+    word = tmp_path / "word.png"
+    Image.fromarray(np.full((32, 128, 3), 200, np.uint8)).save(word)
+    result = invoke("edit", word, "--text", "Hi", "-o", tmp_path / "x.png", "--model", out, "--device", "cpu", "--font", "Vera")
+    assert result.exit_code == 2 and "standard content font" in result.output
+    evaluated = invoke("eval", out, "--data", pairs / "test", "--no-tesseract", "--workers", "0", "--device", "cpu", "--match-font")
+    assert evaluated.exit_code == 2 and "error: --match-font and --fonts are for" in evaluated.output
