@@ -63,12 +63,15 @@ def rgb_batch(image: np.ndarray) -> torch.Tensor:
     return torch.from_numpy(np.ascontiguousarray(rgb.transpose(2, 0, 1))).float().div(255)[None]
 
 
-def evaluate_benchmark(request: EvalRequest) -> dict:
-    """`evaluate_run` for a benchmark folder (an EvalRequest whose data is one): eval.json and grid.png."""
+def evaluate_benchmark(request: EvalRequest, content_font: str, trained_classifier: str | None) -> dict:
+    """`evaluate_run` for a benchmark folder (an EvalRequest whose data is one): eval.json and
+    grid.png. A model with contents in the style's own font draws each in the font a typeface
+    classifier matches (`--match-font RUN`, else `trained_classifier`, the run's): the folder says
+    no fonts, as a photo does."""
     import json
 
     from brush.edit import Editor
-    from brush.evaluate import Totals, add_scores, image_metrics, per_output, run_judges, write_outputs
+    from brush.evaluate import Totals, _no_classifier, add_scores, content_font_used, image_metrics, per_output, run_judges, write_outputs
     from classifier.plots import write_tensor_grid
     from classifier.training import scored_weights
     from fontsynth.canvas import read_image, stretch_to_canvas
@@ -77,7 +80,9 @@ def evaluate_benchmark(request: EvalRequest) -> dict:
     if request.true_placement:
         raise UserError(f"--true-placement needs the targets' masks, which {request.data} does not hold")
     cases = read_cases(Path(request.data))[:request.limit]
-    editor = Editor(request.model, request.device)
+    if content_font == "style" and not (request.match_font or trained_classifier):
+        _no_classifier(request.model)
+    editor = Editor(request.model, request.device, fonts=request.fonts, classifier=request.match_font)
     for case in cases:  # every text checked before the first image is generated
         try:
             editor.check_text(case.text)
@@ -107,13 +112,13 @@ def evaluate_benchmark(request: EvalRequest) -> dict:
             images[name].append(outputs[name])
         sources.append(style)
         if len(shown["style"]) < 8:
-            content = editor.content.draw_for(case.text, *canvas, style.shape[:2])
+            content = editor.content_for(style, case.text)
             for key, picture in (("style", style), ("content", content), ("output", output)) + ((("target", target),) if scored else ()):
                 shown[key].append(rgb_batch(stretch_to_canvas(picture, *canvas, 3))[0])  # on the canvas as the model saw a narrow crop
     truths = [c.text for c in cases]
     report: dict = {"n": len(cases), "data": str(request.data), "model": str(request.model), **scored_weights(request.model, editor.payload),
                     "layout": "MOSTEL (i_s, t_f, i_t.txt)",
-                    "true_placement": False}
+                    "true_placement": False, "content_font": content_font_used(content_font, editor.matcher, None)}
     per = per_output(totals) if scored else {"model": {}}
     notes: list[str] = [] if scored else [f"{request.data} has no {TARGETS}/ (ground truth): only the judges score"]
     run_judges(request, editor.payload, images, sources, truths, per, report, notes)

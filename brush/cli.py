@@ -75,7 +75,8 @@ def edit(
                                                        "the new text is drawn from (default: the run's training fonts).")] = None,
     font: Annotated[Optional[str], typer.Option(help="Such a model: draw the new text in this font of --fonts (id, or family and style).")] = None,
     classifier: Annotated[Optional[Path], typer.Option(help="Such a model: draw the new text in the font this typeface classifier "
-                                                            "finds most likely for the crop (among --fonts that cover the text).")] = None,
+                                                            "finds most likely for the crop (among --fonts that cover the text; "
+                                                            "default: the run's --classifier).")] = None,
 ) -> None:
     """Rewrite the text of a word image (or of a box or quad in a photo) in its own style, or erase it."""
     require("torch", "train", "brush edit")
@@ -143,9 +144,9 @@ def evaluate(
                                                       "what the generator draws with a perfect placement.")] = False,
     device: Device = "auto", workers: Annotated[int, typer.Option(help="DataLoader processes (and Tesseract processes).")] = 2,
     fixed_width: FixedWidth = False, as_json: AsJson = False, progress: Progress = True,
-    match_font: Annotated[bool, typer.Option(help="A model trained with contents in the style's own font: draw each content in the font "
-                                                  "--classifier matches for the style image (what an edit of a photo does), not "
-                                                  "the pair's own.")] = False,
+    match_font: Annotated[Optional[Path], typer.Option(help="A model trained with contents in the style's own font: draw each content "
+                                                            "in the font this typeface classifier matches for the style image (what an "
+                                                            "edit of a photo does), not the pair's own.")] = None,
     fonts: Annotated[Optional[Path], typer.Option(help="With --match-font: the fonts folder or pack to match from (default: the data's).")] = None,
 ) -> None:
     """MSE, PSNR, MS-SSIM (MOSTEL's protocol), recognition and typeface agreement, against two baselines."""
@@ -161,7 +162,7 @@ def evaluate(
     report = evaluate_run(EvalRequest(model=str(run), data=str(data), out=str(folder), limit=limit, batch_size=batch_size, device=device,
                                       workers=workers, recognizer=_s(recognizer), classifier=_s(classifier), tesseract=tesseract,
                                       fid_weights=_s(fid_weights), save_outputs=save_outputs, true_placement=true_placement,
-                                      fixed_width=fixed_width, progress=progress, match_font=match_font, fonts=_s(fonts)))
+                                      fixed_width=fixed_width, progress=progress, match_font=_s(match_font), fonts=_s(fonts)))
     if as_json:
         typer.echo(json.dumps(report))
         return

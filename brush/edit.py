@@ -176,11 +176,11 @@ class Editor:
     """Edits with one brush model. A model trained with contents in the style's own font
     (`content_font` "style", brush.contents) draws the new text in `font` (a font of `fonts`), or
     in the font the typeface `classifier` matches for each crop; `fonts` defaults to the ones
-    the run trained on."""
+    the run trained on, `classifier` to the one it trained with (`brush train --classifier`)."""
 
     def __init__(self, path: str | Path, device: str = "auto", fonts: str | Path | None = None, font: str | None = None,
                  classifier: str | Path | None = None):
-        from brush.contents import FontMatcher, run_fonts
+        from brush.contents import FontMatcher, run_classifier, run_fonts
         from fontsynth.recipes import ContentRenderer
 
         self.model, self.payload = load_brush(path, device)
@@ -192,6 +192,8 @@ class Editor:
             if fonts is None:
                 raise UserError(f"{path} draws the new text in the style's own font: give --fonts (the fonts folder or pack to draw it "
                                 "from; the fonts the run trained on are not where it recorded them)")
+            if font is None and classifier is None:
+                classifier = run_classifier(self.payload)
             self.matcher = FontMatcher(fonts, font, classifier, device)
             self.content = self.matcher.content
         else:
@@ -249,8 +251,7 @@ class Editor:
             out = self.model.background_of(style)
             mask = torch.zeros_like(out[:, :1])
         else:
-            font = self.matcher.pick([crop], [text])[0] if self.matcher else None
-            content = torch.from_numpy(self.content.draw_for(text, c.height, width, (h, w), font)).float().div(255)[None, None].to(self.device)
+            content = torch.from_numpy(self.content_for(crop, text, width)).float().div(255)[None, None].to(self.device)
             out, mask = self.model(style, content)  # one channel, as pairs store it
         image = stretch_to_canvas(out[0].float().clamp(0, 1).permute(1, 2, 0).cpu().numpy(), h, w)
         soft = stretch_to_canvas(mask[0, 0].float().cpu().numpy(), h, w)
@@ -259,6 +260,13 @@ class Editor:
         if channels != image.shape[2]:
             image = to_channels(image, min(channels, 3))
         return (image[..., 0] if crop.ndim == 2 else image), soft
+
+    def content_for(self, crop: np.ndarray, text: str, width: int | None = None) -> np.ndarray:
+        """The content the generator gets for rewriting `crop` as `text` at `width` (default: the
+        canvas'): drawn for the crop's aspect (`ContentRenderer.draw_for`), in the standard font
+        or, for a model with contents in the style's font, the one given or matched for the crop."""
+        font = self.matcher.pick([crop], [text])[0] if self.matcher else None
+        return self.content.draw_for(text, self.config.height, width or self.config.width, crop.shape[:2], font)
 
     def edit(self, image: np.ndarray, text: str | None, box: tuple[int, int, int, int] | None = None,
              quad: np.ndarray | None = None) -> np.ndarray:

@@ -37,7 +37,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from brush.contents import FontMatcher, StyleFontContents, fonts_of, matched_contents, style_font_fields
+from brush.contents import FontMatcher, StyleFontContents, fonts_of, matched_contents, run_classifier, style_font_fields
 from fontsynth.errors import UserError
 
 MS_SSIM_WEIGHTS = (0.0448, 0.2856, 0.3001, 0.2363, 0.1333)
@@ -246,24 +246,27 @@ class EvalRequest:
     save_outputs: bool = False  # also write OUT/outputs/NNNNNN.png and texts.txt (text B per line), to judge elsewhere
     true_placement: bool = False  # move each content by the placement fitted to its target's box, not the aligner's
     fixed_width: bool = False  # the recognizer judge reads every output at its training canvas (`eval-recognizer --fixed-width`)
-    match_font: bool = False  # a content_font "style" model: draw each content in the classifier's font for the style image, not the pair's own
+    match_font: str | None = None  # a content_font "style" model: draw each content in the font this classifier matches for the style image, not the pair's own
     fonts: str | None = None  # the fonts --match-font picks from (default: those the data was rendered from)
     progress: bool = False  # progress bars on stderr: generating, then each judge
 
 
 def _no_classifier(model: str):
-    raise UserError(f"--match-font needs a typeface classifier to match the style images' fonts: pass --classifier RUN "
-                    f"({model} was trained without one)")
+    raise UserError(f"{model} draws contents in the style's own font: matching the style images' fonts needs a typeface "
+                    f"classifier; pass --match-font RUN (the run was trained without one)")
 
 
-def content_font_used(content_font: str, matcher, matched: list[bool]) -> dict:
+def content_font_used(content_font: str, matcher, matched: list[bool] | None) -> dict:
     """How the evaluation drew the contents: the standard font, each pair's own, or the font the
-    classifier matched (with the share of pairs where that is the pair's own)."""
+    classifier matched (with the share of pairs where that is the pair's own, where known)."""
     if content_font == "standard":
         return {"font": "standard"}
     if matcher is None:
         return {"font": "own"}
-    return {"font": "matched", "classifier": str(matcher.classifier_path), "own_share": round(sum(matched) / max(1, len(matched)), 6)}
+    if matcher.classifier_path is None:
+        return {"font": "named", "id": matcher.font}
+    return {"font": "matched", "classifier": str(matcher.classifier_path),
+            **({"own_share": round(sum(matched) / max(1, len(matched)), 6)} if matched is not None else {})}
 
 
 JUDGE_CHUNK = 256  # images per call of a judge (the progress bar's step)
@@ -279,11 +282,16 @@ def evaluate_run(request: EvalRequest) -> dict:
     from brush.benchmark import evaluate_benchmark
     from brush.edit import load_brush
     from brush.model import placed
-    from classifier.training import scored_weights
+    from classifier.training import load_checkpoint, scored_weights
     from fontsynth.pairfolder import is_pair_folder
 
+    saved = load_checkpoint(request.model)
+    content_font = saved.get("model_config", {}).get("content_font", "standard")
+    if (request.match_font or request.fonts) and content_font != "style":
+        raise UserError(f"--match-font and --fonts are for a brush model whose contents are drawn in the style's font (content_font "
+                        f"\"style\"); {request.model} draws them in the standard font")
     if is_pair_folder(Path(request.data)):
-        return evaluate_benchmark(request)
+        return evaluate_benchmark(request, content_font, run_classifier(saved))
     from brush.placement import fitted_placement, mask_box_iou, placement_box_iou
     from classifier.data import open_dataset
     from fontsynth.progress import tracked
@@ -292,16 +300,12 @@ def evaluate_run(request: EvalRequest) -> dict:
     device = next(model.parameters()).device
     c = model.config
     own_font = c.content_font == "style"
-    if (request.match_font or request.fonts) and not own_font:
-        raise UserError(f"--match-font and --fonts are for a brush model whose contents are drawn in the style's font (content_font "
-                        f"\"style\"); {request.model} draws them in the standard font")
     fields = EVAL_FIELDS + style_font_fields(c.content_font)
     dataset = open_dataset(request.data, fields, (c.height, c.width), c.in_channels, "--data", optional=("meta-b", "mask-b", "mask"))
     stored = dataset.fields
     matcher = None
     if own_font and request.match_font:
-        classifier = request.classifier or payload.get("run", {}).get("frozen", {}).get("classifier") or _no_classifier(request.model)
-        matcher = FontMatcher(request.fonts or fonts_of(dataset), classifier=classifier, device=request.device)
+        matcher = FontMatcher(request.fonts or fonts_of(dataset), classifier=request.match_font, device=request.device)
     elif own_font:
         dataset = StyleFontContents(dataset)  # each pair's text B in its own font: the font known
     matched: list[bool] = []  # whether the matched font is the pair's own

@@ -25,5 +25,16 @@ def small_fonts(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="session")
+def brush_pairs(small_fonts, tmp_path_factory) -> Path:
+    """Pairs of the small fonts at 32x128, as brush trains and evaluates on: train (48) and test (12, seed 1)."""
+    from fontsynth.pipeline import RenderJob, render_dataset
+
+    root = tmp_path_factory.mktemp("pairs")
+    for name, seed, n in (("train", 0, 48), ("test", 1, 12)):
+        render_dataset(RenderJob(fonts=small_fonts, out=root / name, n=n, seed=seed, recipe="pairs", size="32x128", workers=1, show_progress=False))
+    return root
+
+
+@pytest.fixture(scope="session")
 def small_catalog(small_fonts) -> Catalog:
     return Catalog.load(small_fonts / "catalog.json")

@@ -401,11 +401,8 @@ def test_a_quad_is_rectified_by_the_transform_onto_its_upright_crop():
 
 
 @pytest.fixture(scope="module")
-def pairs(small_fonts, tmp_path_factory):
-    root = tmp_path_factory.mktemp("pairs")
-    for name, seed, n in (("train", 0, 48), ("test", 1, 12)):
-        render_dataset(RenderJob(fonts=small_fonts, out=root / name, n=n, seed=seed, recipe="pairs", size="32x128", workers=1, show_progress=False))
-    return root
+def pairs(brush_pairs):
+    return brush_pairs
 
 
 @pytest.fixture(scope="module")

@@ -15,10 +15,10 @@ from torch.utils.data import Subset  # noqa: E402
 from typer.testing import CliRunner  # noqa: E402
 
 from brush.cli import app  # noqa: E402
+from brush.edit import Editor  # noqa: E402
 from brush.contents import FontMatcher, StyleFontContents, drawn_tensor, font_by_name, fonts_of  # noqa: E402
 from fontsynth.catalog import Catalog  # noqa: E402
 from fontsynth.errors import UserError  # noqa: E402
-from fontsynth.pipeline import RenderJob, render_dataset  # noqa: E402
 from fontsynth.recipes import CONTENT_FONT_ID, ContentRenderer, content_style  # noqa: E402
 from fontsynth.render import Renderer  # noqa: E402
 from fontsynth.torchdata import RenderDataset, ShardDataset  # noqa: E402
@@ -33,11 +33,8 @@ def invoke(*args, cli=app):
 
 
 @pytest.fixture(scope="module")
-def pairs(small_fonts, tmp_path_factory):
-    root = tmp_path_factory.mktemp("own-font-pairs")
-    for name, seed, n in (("train", 0, 32), ("test", 1, 8)):
-        render_dataset(RenderJob(fonts=small_fonts, out=root / name, n=n, seed=seed, recipe="pairs", size="32x128", workers=1, show_progress=False))
-    return root
+def pairs(brush_pairs):
+    return brush_pairs
 
 
 @pytest.fixture(scope="module")
@@ -159,12 +156,12 @@ def test_eval_draws_each_pairs_own_font_or_the_matched_one(run, pairs, typeface,
     own = invoke("eval", run, *common, "--out", tmp_path / "own")
     assert own.exit_code == 0, own.output
     assert json.loads(own.stdout)["content_font"] == {"font": "own"}
-    matched = invoke("eval", run, *common, "--out", tmp_path / "matched", "--match-font", "--classifier", typeface)
+    matched = invoke("eval", run, *common, "--out", tmp_path / "matched", "--match-font", typeface)
     assert matched.exit_code == 0, matched.output
-    report = json.loads(matched.stdout)["content_font"]
-    assert report["font"] == "matched" and report["classifier"] == str(typeface) and 0 <= report["own_share"] <= 1
-    nothing = invoke("eval", run, *common, "--out", tmp_path / "none", "--match-font")
-    assert nothing.exit_code == 2 and "error: --match-font needs a typeface classifier" in nothing.output
+    report = json.loads(matched.stdout)
+    assert report["content_font"]["font"] == "matched" and report["content_font"]["classifier"] == str(typeface)
+    assert 0 <= report["content_font"]["own_share"] <= 1
+    assert report["psnr"] != json.loads(own.stdout)["psnr"]  # other contents drawn, other outputs
 
 
 def test_edit_draws_the_new_text_in_the_font_given_or_matched(run, pairs, typeface, tmp_path):
@@ -191,5 +188,36 @@ def test_a_standard_model_refuses_font_options(pairs, tmp_path, small_fonts):
     Image.fromarray(np.full((32, 128, 3), 200, np.uint8)).save(word)
     result = invoke("edit", word, "--text", "Hi", "-o", tmp_path / "x.png", "--model", out, "--device", "cpu", "--font", "Vera")
     assert result.exit_code == 2 and "standard content font" in result.output
-    evaluated = invoke("eval", out, "--data", pairs / "test", "--no-tesseract", "--workers", "0", "--device", "cpu", "--match-font")
+    evaluated = invoke("eval", out, "--data", pairs / "test", "--no-tesseract", "--workers", "0", "--device", "cpu", "--match-font", out)
     assert evaluated.exit_code == 2 and "error: --match-font and --fonts are for" in evaluated.output
+
+
+def test_a_run_trained_with_a_classifier_matches_fonts_with_it_by_default(pairs, typeface, tmp_path):
+    config = tmp_path / "style.json"
+    config.write_text(json.dumps({"model": {"content_font": "style"}}))
+    out = tmp_path / "brush"
+    trained = invoke("train", "--data", pairs / "train", "--out", out, "--classifier", typeface, "--steps", "1", "--config", config, *FAST)
+    assert trained.exit_code == 0, trained.output
+    editor = Editor(out, "cpu")
+    assert editor.matcher.classifier_path == str(typeface.resolve()) and editor.matcher.font is None
+    word = np.full((32, 128, 3), 220, np.uint8)
+    assert editor.edit(word, "Hi").shape == word.shape
+
+
+def test_a_benchmark_folder_is_edited_in_the_matched_font(run, pairs, typeface, tmp_path):
+    from fontsynth.dataset import Dataset
+
+    ds = Dataset(pairs / "test")
+    bench = tmp_path / "bench"
+    for folder in ("i_s", "t_f"):
+        (bench / folder).mkdir(parents=True)
+    for i in range(4):
+        (bench / "i_s" / f"{i}.png").write_bytes(ds[i]["image"])
+        (bench / "t_f" / f"{i}.png").write_bytes(ds[i]["target"])
+    (bench / "i_t.txt").write_text("".join(f"{i}.png {ds[i]['label-b'].decode()}\n" for i in range(4)))
+    common = ("--data", bench, "--json", "--workers", "0", "--no-tesseract", "--no-progress", "--device", "cpu")
+    result = invoke("eval", run, *common, "--out", tmp_path / "ev", "--match-font", typeface)
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["content_font"] == {"font": "matched", "classifier": str(typeface)}
+    refused = invoke("eval", run, *common, "--out", tmp_path / "ev2")  # the run trained without a classifier
+    assert refused.exit_code == 2 and "needs a typeface classifier; pass --match-font RUN" in refused.output
