@@ -156,6 +156,16 @@ class FontMatcher:
         if self.classifier is not None and not set(self.classifier.classes) & set(self.names):
             raise UserError(f"--classifier {classifier} knows none of the fonts of {fonts}; give the fonts it was trained on")
 
+    def candidates(self) -> list[str]:
+        """The fonts a text may be drawn in: the given one, or every font of the catalog the classifier knows."""
+        return [self.font] if self.classifier is None else [f for f in self.classifier.classes if f in self.names]
+
+    def missing(self, text: str) -> str:
+        """The characters of `text` that no candidate font draws whole: "" when `pick` can draw it
+        (checked before any edit is made)."""
+        gaps = [self.content.missing(text, f) for f in self.candidates()]
+        return "" if "" in gaps else min(gaps, key=len)
+
     def ranked(self, images: list[np.ndarray]) -> list[list[str]]:
         """For each style image, the fonts of the catalog the classifier knows, most likely first
         (the given font alone when there is one)."""

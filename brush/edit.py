@@ -12,7 +12,9 @@ A crop of the canvas' aspect or narrower is resized to the canvas exactly, its a
 canvas, and a narrow crop padded to it instead had the new text cut off); a wider crop is
 brought to the canvas height at its own width (`Editor.run_width`; the generator is
 convolutional and the aligner reads the pair squeezed). The new text is drawn in the standard
-content font on a canvas of the crop's aspect, no wider than the one the model runs at, and
+content font (a model trained with contents in the style's own font: in the font given, or
+matched for the crop by a typeface classifier; `brush.contents`) on a canvas of the crop's
+aspect, no wider than the one the model runs at, and
 resized with the crop (`ContentRenderer.draw_for`; at the canvas' aspect exactly as `--recipe
 pairs` stores `content`), the EMA generator draws the edit, and the output is resized back to
 the crop's size: the new text is whole and in its own proportions. Inside a box the edit replaces the
@@ -205,10 +207,10 @@ class Editor:
     def check_text(self, text: str) -> None:
         if not text.strip():
             raise UserError("--text is empty; give the new text to draw")
-        if self.matcher is not None and self.matcher.font is None:
-            return  # the font is matched per crop: `FontMatcher.pick` says when none covers the text
-        missing = self.content.missing(text, self.matcher.font if self.matcher else None)
+        missing = self.matcher.missing(text) if self.matcher else self.content.missing(text)
         if missing:
+            if self.matcher is not None and self.matcher.font is None:
+                raise UserError(f"--text {text!r}: none of the fonts the classifier matches from draws {missing!r}; use characters they cover")
             named = f"the font {self.matcher.font}" if self.matcher else "the content font"
             raise UserError(f"--text {text!r}: {named} cannot draw {missing!r}; use characters it covers")
 

@@ -202,7 +202,6 @@ def inception_features(weights: str, device: torch.device):
     with papers'."""
     from torchvision.models import inception_v3
 
-
     try:
         state = torch.load(weights, map_location="cpu", weights_only=True)
         net = inception_v3(weights=None, aux_logits=True, init_weights=False, transform_input=True)

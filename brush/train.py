@@ -355,7 +355,7 @@ def load_frozen(options: dict, loss: LossConfig) -> tuple[Frozen, dict[str, str]
 
 def branch_fields(model_config) -> tuple[str, ...]:
     """What training reads besides FIELDS for this model: the background, for the background
-    branch; each pair's font and text B, to draw its content in its own font (`content_font`)."""
+    branch; each pair's font, to draw its contents in it (`content_font` "style")."""
     return (VAL_FIELDS if model_config.background else ()) + style_font_fields(model_config.content_font)
 
 
@@ -374,9 +374,7 @@ def prepare(model_config, sources: Sources, options: dict, resuming: bool) -> Pr
     summary = {"losses_off": off, "frozen": {k: options.get(k) for k in ("classifier", "recognizer", "features")}}
     if off:
         print("losses off: " + "; ".join(f"{k} ({why})" for k, why in off.items()))
-    wrap = None
-    if model_config.content_font == "style":  # every pair's contents redrawn in its own font, from the fonts it was rendered in
-        wrap = StyleFontContents
+    wrap = StyleFontContents if model_config.content_font == "style" else None  # each pair's contents drawn in its own font
     return Prepared(model_config, BrushTask(loss, frozen), sources.train, summary, wrap=wrap)
 
 

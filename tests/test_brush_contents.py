@@ -140,6 +140,7 @@ def test_the_matcher_picks_the_most_likely_font_that_covers_the_text(small_fonts
     script = font_by_name("DancingScript-Regular", small_catalog)
     matcher.ranked = lambda images: [[script, karla]]
     assert matcher.pick([images[0]], ["Āb"]) == [karla]
+    assert matcher.missing("Āb") == "" and matcher.missing("a\u4e2d") == "\u4e2d"  # Karla draws Ā; no font draws 中
     assert matcher.pick([images[0]], ["abc"]) == [script]
     with pytest.raises(UserError, match="covers"):
         matcher.pick([images[0]], ["\u4e2d"])
@@ -178,6 +179,12 @@ def test_edit_draws_the_new_text_in_the_font_given_or_matched(run, pairs, typefa
     assert none.exit_code == 2 and "error:" in none.output and "--font NAME" in none.output and not (tmp_path / "x.png").exists()
     missing = invoke("edit", word, "--text", "\u4e2d", "-o", tmp_path / "x.png", "--model", run, "--device", "cpu", "--font", "Vera")
     assert missing.exit_code == 2 and "cannot draw" in missing.output
+    jobs = tmp_path / "jobs.jsonl"  # a text no font the classifier matches can draw: refused before anything is written
+    jobs.write_text(json.dumps({"image": "word.png", "output": "a.png", "text": "Hello"}) + "\n"
+                    + json.dumps({"image": "word.png", "output": "b.png", "text": "\u4e2d"}) + "\n")
+    refused = invoke("edit", "--jobs", jobs, "--model", run, "--device", "cpu", "--classifier", typeface, "--no-progress")
+    assert refused.exit_code == 2 and "none of the fonts the classifier matches from draws" in refused.output
+    assert not (tmp_path / "a.png").exists()
 
 
 def test_a_standard_model_refuses_font_options(pairs, tmp_path, small_fonts):
