@@ -228,3 +228,16 @@ def test_a_benchmark_folder_is_edited_in_the_matched_font(run, pairs, typeface, 
     assert json.loads(result.stdout)["content_font"] == {"font": "matched", "classifier": str(typeface)}
     refused = invoke("eval", run, *common, "--out", tmp_path / "ev2")  # the run trained without a classifier
     assert refused.exit_code == 2 and "needs a typeface classifier; pass --match-font RUN" in refused.output
+
+
+def test_on_the_fly_training_draws_from_its_fonts_and_edits_find_them(small_fonts, small_catalog, tmp_path):
+    config = tmp_path / "style.json"
+    config.write_text(json.dumps({"model": {"content_font": "style"}}))
+    out = tmp_path / "brush"
+    trained = invoke("train", "--fonts", small_fonts, "--on-the-fly", "--size", "32x128", "--out", out, "--features", "random",
+                     "--steps", "2", "--config", config, *FAST)
+    assert trained.exit_code == 0, trained.output
+    editor = Editor(out, "cpu", font="Karla-Regular")  # --fonts defaults to the run's
+    crop = np.full((32, 128, 3), 220, np.uint8)
+    karla = font_by_name("Karla-Regular", small_catalog)
+    assert np.array_equal(editor.content_for(crop, "Hi"), ContentRenderer(small_catalog).draw_for("Hi", 32, 128, (32, 128), karla))
