@@ -63,14 +63,15 @@ def rgb_batch(image: np.ndarray) -> torch.Tensor:
     return torch.from_numpy(np.ascontiguousarray(rgb.transpose(2, 0, 1))).float().div(255)[None]
 
 
-def evaluate_benchmark(request: EvalRequest, content_font: str, trained_classifier: str | None) -> dict:
+def evaluate_benchmark(request: EvalRequest, saved: dict) -> dict:
     """`evaluate_run` for a benchmark folder (an EvalRequest whose data is one): eval.json and
     grid.png. A model with contents in the style's own font draws each in the font a typeface
-    classifier matches (`--match-font RUN`, else `trained_classifier`, the run's): the folder says
-    no fonts, as a photo does."""
+    classifier matches (`--match-font RUN`, else the run's own): the folder says no fonts, as a
+    photo does. `saved`: the checkpoint, read once by `evaluate_run`."""
     import json
 
     from brush.edit import Editor
+    from brush.contents import run_classifier
     from brush.evaluate import Totals, _no_classifier, add_scores, content_font_used, image_metrics, per_output, run_judges, write_outputs
     from classifier.plots import write_tensor_grid
     from classifier.training import scored_weights
@@ -80,9 +81,10 @@ def evaluate_benchmark(request: EvalRequest, content_font: str, trained_classifi
     if request.true_placement:
         raise UserError(f"--true-placement needs the targets' masks, which {request.data} does not hold")
     cases = read_cases(Path(request.data))[:request.limit]
-    if content_font == "style" and not (request.match_font or trained_classifier):
+    content_font = saved.get("model_config", {}).get("content_font", "standard")
+    if content_font == "style" and not (request.match_font or run_classifier(saved)):
         _no_classifier(request.model)
-    editor = Editor(request.model, request.device, fonts=request.fonts, classifier=request.match_font)
+    editor = Editor(request.model, request.device, fonts=request.fonts, classifier=request.match_font, payload=saved)
     for case in cases:  # every text checked before the first image is generated
         try:
             editor.check_text(case.text)

@@ -171,12 +171,7 @@ class FontMatcher:
         (the given font alone when there is one)."""
         if self.classifier is None:
             return [[self.font] for _ in images]
-        known = [f in self.names for f in self.classifier.classes]
-        with torch.no_grad():
-            logits = torch.cat([self.classifier.model(b).float().cpu() for b in self.classifier.batches(images)])
-        logits[:, ~torch.tensor(known)] = -torch.inf
-        order = logits.argsort(dim=1, descending=True)[:, :sum(known)]
-        return [[self.classifier.classes[k] for k in row] for row in order.tolist()]
+        return [[t["font"] for t in top if t["font"] in self.names] for top in self.classifier.top(images, k=len(self.classifier.classes))]
 
     def pick(self, images: list[np.ndarray], texts: list[str]) -> list[str]:
         """The font each text is drawn in for its style image: the first ranked that covers it."""

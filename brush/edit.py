@@ -59,12 +59,13 @@ from fontsynth.errors import UserError
 FEATHER = 3  # pixels of blending at a box's border
 
 
-def load_brush(path: str | Path, device: str = "auto"):
-    """The brush model of a run folder or checkpoint (eval mode) and its checkpoint payload."""
+def load_brush(path: str | Path, device: str = "auto", payload: dict | None = None):
+    """The brush model of a run folder or checkpoint (eval mode) and its checkpoint payload
+    (`payload`: the checkpoint already read from `path`, not read again)."""
     import brush.model  # noqa: F401  (registers "brush")
     from classifier.training import load_checkpoint, model_from_checkpoint, pick_device
 
-    payload = load_checkpoint(path)
+    payload = payload if payload is not None else load_checkpoint(path)
     if payload.get("model") != "brush":
         raise UserError(f"{path} holds a {payload.get('model')!r} model, not brush; pass a `brush train` run folder")
     return model_from_checkpoint(payload, path).to(pick_device(device)), payload
@@ -181,11 +182,11 @@ class Editor:
     the run trained on, `classifier` to the one it trained with (`brush train --classifier`)."""
 
     def __init__(self, path: str | Path, device: str = "auto", fonts: str | Path | None = None, font: str | None = None,
-                 classifier: str | Path | None = None):
+                 classifier: str | Path | None = None, payload: dict | None = None):
         from brush.contents import FontMatcher, run_classifier, run_fonts
         from fontsynth.recipes import ContentRenderer
 
-        self.model, self.payload = load_brush(path, device)
+        self.model, self.payload = load_brush(path, device, payload)
         self.device = next(self.model.parameters()).device
         self.config = self.model.config
         self.matcher = None

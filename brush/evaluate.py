@@ -37,7 +37,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from brush.contents import FontMatcher, StyleFontContents, fonts_of, matched_contents, run_classifier, style_font_fields
+from brush.contents import FontMatcher, StyleFontContents, fonts_of, matched_contents, style_font_fields
 from fontsynth.errors import UserError
 
 MS_SSIM_WEIGHTS = (0.0448, 0.2856, 0.3001, 0.2363, 0.1333)
@@ -262,8 +262,6 @@ def content_font_used(content_font: str, matcher, matched: list[bool] | None) ->
         return {"font": "standard"}
     if matcher is None:
         return {"font": "own"}
-    if matcher.classifier_path is None:
-        return {"font": "named", "id": matcher.font}
     return {"font": "matched", "classifier": str(matcher.classifier_path),
             **({"own_share": round(sum(matched) / max(1, len(matched)), 6)} if matched is not None else {})}
 
@@ -290,12 +288,12 @@ def evaluate_run(request: EvalRequest) -> dict:
         raise UserError(f"--match-font and --fonts are for a brush model whose contents are drawn in the style's font (content_font "
                         f"\"style\"); {request.model} draws them in the standard font")
     if is_pair_folder(Path(request.data)):
-        return evaluate_benchmark(request, content_font, run_classifier(saved))
+        return evaluate_benchmark(request, saved)
     from brush.placement import fitted_placement, mask_box_iou, placement_box_iou
     from classifier.data import open_dataset
     from fontsynth.progress import tracked
 
-    model, payload = load_brush(request.model, request.device)
+    model, payload = load_brush(request.model, request.device, saved)
     device = next(model.parameters()).device
     c = model.config
     own_font = c.content_font == "style"

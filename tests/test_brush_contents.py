@@ -162,7 +162,8 @@ def test_eval_draws_each_pairs_own_font_or_the_matched_one(run, pairs, typeface,
     report = json.loads(matched.stdout)
     assert report["content_font"]["font"] == "matched" and report["content_font"]["classifier"] == str(typeface)
     assert 0 <= report["content_font"]["own_share"] <= 1
-    assert report["psnr"] != json.loads(own.stdout)["psnr"]  # other contents drawn, other outputs
+    if report["content_font"]["own_share"] < 1:  # some pairs drawn in another font than their own: other outputs
+        assert report["psnr"] != json.loads(own.stdout)["psnr"]
 
 
 def test_edit_draws_the_new_text_in_the_font_given_or_matched(run, pairs, typeface, tmp_path):
