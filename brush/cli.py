@@ -11,7 +11,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from classifier.cli import (AsJson, BatchSize, ConfigFile, Corpus, Device, FixedWidth, Fonts, Lr, MaxMinutes, OnTheFly, Out, Progress, RenderConfig,
+from classifier.cli import (AsJson, BatchSize, ConfigFile, Corpus, Device, FixedWidth, Lr, MaxMinutes, OnTheFly, Out, Progress, RenderConfig,
                             RenderPreset, Resume, Seed, Size, Split, Steps, Words, Workers, _s, data_options, eval_folder, given, launch,
                             train_options)
 from fontsynth.cli import user_errors
@@ -27,13 +27,16 @@ MOSTEL_LAYOUT = "image folders in MOSTEL's layout (i_s/, t_f/, t_b/, mask_s/, ma
 PairData = Annotated[Optional[Path], typer.Option("--data", help=f"Pairs to train on: `fontsynth render --recipe pairs --out`, or {MOSTEL_LAYOUT}.")]
 PairValData = Annotated[Optional[Path], typer.Option("--val-data", help="Pairs for validation, as --data (default on the fly: held-out "
                                                                         "indices of the stream).")]
+PairFonts = Annotated[Optional[Path], typer.Option("--fonts", help="Fonts folder, catalog.json or .pack to render from, with --on-the-fly; "
+                                                                 "with --data, for a model whose contents are drawn in the style's own "
+                                                                 "font: where the data's fonts are now (default: where it was rendered from).")]
 
 
 @app.command()
 @user_errors
 def train(
     out: Out,
-    data: PairData = None, val_data: PairValData = None, fonts: Fonts = None, on_the_fly: OnTheFly = False,
+    data: PairData = None, val_data: PairValData = None, fonts: PairFonts = None, on_the_fly: OnTheFly = False,
     render_preset: RenderPreset = "default", render_config: RenderConfig = None, size: Size = None, split: Split = None,
     corpus: Corpus = None, words: Words = None,
     preset: Annotated[str, typer.Option(help="smoke, small or tsb.")] = "tsb",
@@ -147,7 +150,9 @@ def evaluate(
     match_font: Annotated[Optional[Path], typer.Option(help="A model trained with contents in the style's own font: draw each content "
                                                             "in the font this typeface classifier matches for the style image (what an "
                                                             "edit of a photo does), not the pair's own.")] = None,
-    fonts: Annotated[Optional[Path], typer.Option(help="With --match-font: the fonts folder or pack to match from (default: the data's).")] = None,
+    fonts: Annotated[Optional[Path], typer.Option(help="Such a model: the fonts folder or pack the contents are drawn from: where the "
+                                                       "data's fonts are now, or with --match-font those to match from "
+                                                       "(default: the data's).")] = None,
 ) -> None:
     """MSE, PSNR, MS-SSIM (MOSTEL's protocol), recognition and typeface agreement, against two baselines."""
     require("torch", "train", "brush eval")

@@ -246,7 +246,7 @@ class EvalRequest:
     true_placement: bool = False  # move each content by the placement fitted to its target's box, not the aligner's
     fixed_width: bool = False  # the recognizer judge reads every output at its training canvas (`eval-recognizer --fixed-width`)
     match_font: str | None = None  # a content_font "style" model: draw each content in the font this classifier matches for the style image, not the pair's own
-    fonts: str | None = None  # the fonts --match-font picks from (default: those the data was rendered from)
+    fonts: str | None = None  # the fonts contents are drawn from: where the data's are now, or those --match-font picks from (default: the data's)
     progress: bool = False  # progress bars on stderr: generating, then each judge
 
 
@@ -304,7 +304,7 @@ def evaluate_run(request: EvalRequest) -> dict:
     if own_font and request.match_font:
         matcher = FontMatcher(request.fonts or fonts_of(dataset), classifier=request.match_font, device=request.device)
     elif own_font:
-        dataset = StyleFontContents(dataset)  # each pair's text B in its own font: the font known
+        dataset = StyleFontContents(dataset, request.fonts)  # each pair's text B in its own font: the font known
     matched: list[bool] = []  # whether the matched font is the pair's own
     if request.limit is not None:
         dataset = Subset(dataset, range(min(request.limit, len(dataset))))

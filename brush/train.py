@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import sys
 from dataclasses import asdict, dataclass, replace
+from functools import partial
 from pathlib import Path
 
 import torch
@@ -374,7 +375,9 @@ def prepare(model_config, sources: Sources, options: dict, resuming: bool) -> Pr
     summary = {"losses_off": off, "frozen": {k: options.get(k) for k in ("classifier", "recognizer", "features")}}
     if off:
         print("losses off: " + "; ".join(f"{k} ({why})" for k, why in off.items()))
-    wrap = StyleFontContents if model_config.content_font == "style" else None  # each pair's contents drawn in its own font
+    wrap = None
+    if model_config.content_font == "style":  # each pair's contents drawn in its own font, from where --fonts says they are now
+        wrap = partial(StyleFontContents, fonts=sources.data_fonts)
     return Prepared(model_config, BrushTask(loss, frozen), sources.train, summary, wrap=wrap)
 
 
@@ -385,7 +388,7 @@ LOSS_LEGACY = {  # loss settings added since runs were saved, at the value that 
     "joint_warmup": 0,  # the joint objective started at the full learning rate
 }
 SPEC = TrainerSpec(kind=KIND, model="brush", presets=PRESETS, fields=FIELDS, val_fields=VAL_FIELDS, model_fields=branch_fields,
-                   optional_fields=TEXT_A_FIELDS, prepare=prepare,
+                   optional_fields=TEXT_A_FIELDS, prepare=prepare, data_fonts=lambda c: c.content_font == "style",
                    sections={"losses": LossConfig}, legacy={"losses": LOSS_LEGACY})
 
 

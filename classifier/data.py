@@ -23,7 +23,8 @@ STREAM_LENGTH = 10**12  # on-the-fly stream: indices are cheap, so effectively e
 class DataConfig:
     data: str | None = None  # rendered dataset folder (or release)
     val_data: str | None = None
-    fonts: str | None = None  # fonts folder, catalog or pack, with on_the_fly
+    fonts: str | None = None  # fonts folder, catalog or pack: on the fly, what is rendered; with data (where the trainer
+    # allows it: brush's contents in the style's font), where the data's fonts are now
     on_the_fly: bool = False
     render_preset: str = "default"
     render_config: str | None = None
@@ -126,6 +127,7 @@ class Sources:
     font_names: dict[str, dict[str, str]]
     shuffle: bool  # shards: shuffled passes; on the fly: in order (every index is new)
     fields: tuple[str, ...] = ()  # what a training item holds: the fields asked for and the optional ones the data has
+    data_fonts: str | None = None  # --fonts given with --data: where the data's fonts are now (None: where each dataset says)
 
     @property
     def on_the_fly(self) -> bool:
@@ -134,7 +136,7 @@ class Sources:
 
 def open_sources(config: DataConfig, fields: Sequence[str], canvas: tuple[int, int], channels: int,
                  val_fields: Sequence[str] = (), render_size: str | None = None, val_canvas: tuple[int, int] | None = None,
-                 optional: Sequence[str] = (), crop: Crops = Crops()) -> Sources:
+                 optional: Sequence[str] = (), crop: Crops = Crops(), data_fonts: bool = False) -> Sources:
     """The training and validation datasets a DataConfig names (errors name the option to fix);
     validation items also hold `val_fields` (what only validation reads, say a pair's background),
     and training items the `optional` fields where the training data holds them (`Sources.fields`).
@@ -143,7 +145,8 @@ def open_sources(config: DataConfig, fields: Sequence[str], canvas: tuple[int, i
     validation is what that evaluation would report: `--val-data` is prepared on it, and the
     held-out stream indices are drawn at their natural width (render's `--size HEIGHT`) on it;
     without, both are prepared as training draws. `crop`: how the training and the validation
-    items read words wider than the canvas (`fontsynth.torchdata`'s `crop`)."""
+    items read words wider than the canvas (`fontsynth.torchdata`'s `crop`). `data_fonts`: --fonts
+    may come with --data, to say where the data's fonts are now (`Sources.data_fonts`)."""
     from fontsynth.torchdata import RenderDataset
 
     val_item_fields = tuple(dict.fromkeys((*fields, *val_fields)))
@@ -179,7 +182,7 @@ def open_sources(config: DataConfig, fields: Sequence[str], canvas: tuple[int, i
         return Sources(train, val, stream.classes, stream.charset, stream.font_names, shuffle=False, fields=stream.fields)
     if not config.data:
         raise UserError("no training data: pass --data DIR (a `fontsynth render` output) or --fonts FONTS --on-the-fly")
-    if config.fonts:
+    if config.fonts and not data_fonts:
         raise UserError("--fonts is for --on-the-fly rendering; with --data the fonts are the dataset's")
     if config.corpus or config.words:
         raise UserError(f"--{'corpus' if config.corpus else 'words'} is for --on-the-fly rendering; with --data the texts are the dataset's")
@@ -192,7 +195,7 @@ def open_sources(config: DataConfig, fields: Sequence[str], canvas: tuple[int, i
         names.update({k: v for k, v in d.font_names.items() if k not in names})
     if len(parts) == 1:
         train = parts[0]
-        return Sources(train, val, train.classes, train.charset, names, shuffle=True, fields=held)
+        return Sources(train, val, train.classes, train.charset, names, shuffle=True, fields=held, data_fonts=config.fonts)
     if "target" in fields:
         raise UserError("several --data are for the readers (the recognizer and the typeface classifier); brush trains on one dataset of pairs")
     weights = config.data_weights or tuple(float(len(p)) for p in parts)

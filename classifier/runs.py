@@ -66,6 +66,8 @@ class TrainerSpec:
     # training canvas); the recognizer's is eval's, so that validation's figures are what eval reports
     crop: Callable[[Any], Crops] | None = None  # model config -> how training and validation read words wider than the canvas
     # (the classifier's windows; default: squeezed)
+    data_fonts: Callable[[Any], bool] | None = None  # model config -> whether --fonts may come with --data (where the data's
+    # fonts are now: brush's contents in the style's font); default: never
     legacy: dict[str, dict] = field(default_factory=dict)  # per section: settings added since runs were saved, each with the
     # value a run saved before it used (today's default may differ), so that --resume goes on as the run began
 
@@ -154,7 +156,7 @@ def start_run(spec: TrainerSpec, request: TrainRequest, on_step=None) -> RunResu
     val_canvas = spec.val_canvas(model_config) if spec.val_canvas else None
     crop = spec.crop(model_config) if spec.crop else Crops()
     sources = open_sources(data_config, fields, canvas, model_config.in_channels, spec.val_fields, render_size, val_canvas,
-                           spec.optional_fields, crop)
+                           spec.optional_fields, crop, bool(spec.data_fonts and spec.data_fonts(model_config)))
     for role, dataset in (("training data", sources.train), ("validation data", sources.val)):
         if hasattr(dataset, "describe"):  # a dataset on disk (the on-the-fly stream says what it draws as it starts)
             print(f"{role}: {dataset.describe()}")

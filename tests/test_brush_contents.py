@@ -101,12 +101,17 @@ def test_on_the_fly_pairs_are_drawn_from_the_streams_fonts_as_the_rendered_ones(
         assert torch.equal(on_the_fly[i]["content-b"], rendered[i]["content-b"])
 
 
+def fonts_gone(data, copy):
+    """A copy of rendered `data` whose manifest names fonts that are not there (data moved to another machine)."""
+    shutil.copytree(data, copy)
+    manifest = json.loads((copy / "manifest.json").read_text())
+    manifest["fonts_dir"] = str(copy.parent / "gone")
+    (copy / "manifest.json").write_text(json.dumps(manifest))
+    return copy
+
+
 def test_pairs_whose_fonts_are_unknown_or_gone_are_refused(pairs, tmp_path):
-    moved = tmp_path / "pairs"
-    shutil.copytree(pairs / "test", moved)
-    manifest = json.loads((moved / "manifest.json").read_text())
-    manifest["fonts_dir"] = str(tmp_path / "gone")
-    (moved / "manifest.json").write_text(json.dumps(manifest))
+    moved = fonts_gone(pairs / "test", tmp_path / "pairs")
     with pytest.raises(UserError, match="gone, which are not there"):
         StyleFontContents(ShardDataset(moved, fields=("image", "font"), size=(32, 128)))
     with pytest.raises(UserError, match="do not say their fonts"):
@@ -198,6 +203,31 @@ def test_a_standard_model_refuses_font_options(pairs, tmp_path, small_fonts):
     assert result.exit_code == 2 and "standard content font" in result.output
     evaluated = invoke("eval", out, "--data", pairs / "test", "--no-tesseract", "--workers", "0", "--device", "cpu", "--match-font", out)
     assert evaluated.exit_code == 2 and "error: --match-font and --fonts are for" in evaluated.output
+
+
+def test_pairs_whose_fonts_moved_train_evaluate_and_edit_with_fonts_saying_where(pairs, small_fonts, tmp_path):
+    train, test = fonts_gone(pairs / "train", tmp_path / "train"), fonts_gone(pairs / "test", tmp_path / "test")
+    config = tmp_path / "style.json"
+    config.write_text(json.dumps({"model": {"content_font": "style"}}))
+    common = ("--data", train, "--val-data", test, "--features", "random", "--steps", "1", *FAST)
+    refused = invoke("train", *common, "--out", tmp_path / "refused", "--config", config)
+    assert refused.exit_code == 2 and "which are not there" in refused.output and not (tmp_path / "refused" / "last.pt").exists()
+    standard = invoke("train", *common, "--out", tmp_path / "standard", "--fonts", small_fonts)
+    assert standard.exit_code == 2 and "--fonts is for --on-the-fly" in standard.output
+    out = tmp_path / "brush"
+    trained = invoke("train", *common, "--out", out, "--config", config, "--fonts", small_fonts)
+    assert trained.exit_code == 0, trained.output
+    assert json.loads((out / "config.json").read_text())["data"]["fonts"] == str(small_fonts)
+    resumed = invoke("train", "--out", out, "--resume", "--steps", "2", "--workers", "0", "--no-progress", "--device", "cpu")
+    assert resumed.exit_code == 0, resumed.output
+    evals = ("--data", test, "--json", "--workers", "0", "--no-tesseract", "--no-progress", "--device", "cpu")
+    lost = invoke("eval", out, *evals, "--out", tmp_path / "lost")
+    assert lost.exit_code == 2 and "which are not there" in lost.output
+    found = invoke("eval", out, *evals, "--out", tmp_path / "found", "--fonts", small_fonts)
+    assert found.exit_code == 0, found.output
+    assert json.loads(found.stdout)["content_font"] == {"font": "own"}
+    editor = Editor(out, "cpu", font="Vera")  # the fonts of the edit: the run's --fonts
+    assert editor.matcher.catalog.fonts and editor.edit(np.full((32, 128, 3), 220, np.uint8), "Hi").shape == (32, 128, 3)
 
 
 def test_a_run_trained_with_a_classifier_matches_fonts_with_it_by_default(pairs, typeface, tmp_path):
