@@ -84,7 +84,7 @@ def evaluate_benchmark(request: EvalRequest, saved: dict) -> dict:
     content_font = saved.get("model_config", {}).get("content_font", "standard")
     if content_font == "style" and not (request.match_font or run_classifier(saved)):
         _no_classifier(request.model)
-    editor = Editor(request.model, request.device, fonts=request.fonts, classifier=request.match_font, payload=saved)
+    editor = Editor(request.model, request.device, fonts=request.fonts, classifier=request.match_font, payload=saved, match_by=request.match_by)
     for case in cases:  # every text checked before the first image is generated
         try:
             editor.check_text(case.text)

@@ -27,6 +27,9 @@ MOSTEL_LAYOUT = "image folders in MOSTEL's layout (i_s/, t_f/, t_b/, mask_s/, ma
 PairData = Annotated[Optional[Path], typer.Option("--data", help=f"Pairs to train on: `fontsynth render --recipe pairs --out`, or {MOSTEL_LAYOUT}.")]
 PairValData = Annotated[Optional[Path], typer.Option("--val-data", help="Pairs for validation, as --data (default on the fly: held-out "
                                                                         "indices of the stream).")]
+MatchBy = Annotated[str, typer.Option(help="How the classifier matches a crop's font: classes (its most likely font of those it was "
+                                           "trained on) or specimens (the font of --fonts whose renders it embeds nearest: any font, "
+                                           "one it never saw included).")]
 PairFonts = Annotated[Optional[Path], typer.Option("--fonts", help="Fonts folder, catalog.json or .pack to render from, with --on-the-fly; "
                                                                  "with --data, for a model whose contents are drawn in the style's own "
                                                                  "font: where the data's fonts are now (default: where it was rendered from).")]
@@ -80,6 +83,7 @@ def edit(
     classifier: Annotated[Optional[Path], typer.Option(help="Such a model: draw the new text in the font this typeface classifier "
                                                             "finds most likely for the crop (among --fonts that cover the text; "
                                                             "default: the run's --classifier).")] = None,
+    match_by: MatchBy = "classes",
 ) -> None:
     """Rewrite the text of a word image (or of a box or quad in a photo) in its own style, or erase it."""
     require("torch", "train", "brush edit")
@@ -92,7 +96,7 @@ def edit(
                                           ("--erase", erase or None)) if value is not None]
         if given:
             raise UserError(f"--jobs lists the images and their edits; drop {', '.join(given)}")
-        count = run_jobs(jobs, Editor(model, device, fonts, font, classifier), progress)
+        count = run_jobs(jobs, Editor(model, device, fonts, font, classifier, match_by=match_by), progress)
         typer.echo(f"{count} image{'s' * (count != 1)} edited; outputs where {jobs} says")
         return
     if image is None or output is None:
@@ -102,7 +106,7 @@ def edit(
     check_output(output)
     region = {"box": parse_box(box) if box else None, "quad": parse_quad(quad) if quad else None}
     (picture,) = read_images([image])
-    write_image(Editor(model, device, fonts, font, classifier).edit(picture, None if erase else text, **region), output)
+    write_image(Editor(model, device, fonts, font, classifier, match_by=match_by).edit(picture, None if erase else text, **region), output)
     typer.echo(f"{image} -> {output}")
 
 
@@ -150,6 +154,7 @@ def evaluate(
     match_font: Annotated[Optional[Path], typer.Option(help="A model trained with contents in the style's own font: draw each content "
                                                             "in the font this typeface classifier matches for the style image (what an "
                                                             "edit of a photo does), not the pair's own.")] = None,
+    match_by: MatchBy = "classes",
     fonts: Annotated[Optional[Path], typer.Option(help="Such a model: the fonts folder or pack the contents are drawn from: where the "
                                                        "data's fonts are now, or with --match-font those to match from "
                                                        "(default: the data's).")] = None,
@@ -167,7 +172,8 @@ def evaluate(
     report = evaluate_run(EvalRequest(model=str(run), data=str(data), out=str(folder), limit=limit, batch_size=batch_size, device=device,
                                       workers=workers, recognizer=_s(recognizer), classifier=_s(classifier), tesseract=tesseract,
                                       fid_weights=_s(fid_weights), save_outputs=save_outputs, true_placement=true_placement,
-                                      fixed_width=fixed_width, progress=progress, match_font=_s(match_font), fonts=_s(fonts)))
+                                      fixed_width=fixed_width, progress=progress, match_font=_s(match_font), fonts=_s(fonts),
+                                      match_by=match_by))
     if as_json:
         typer.echo(json.dumps(report))
         return

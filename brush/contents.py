@@ -36,6 +36,8 @@ if TYPE_CHECKING:
     from fontsynth.catalog import Catalog
 
 CONTENT_FONTS = ("standard", "style")
+MATCH_BY = ("classes", "specimens")  # FontMatcher: the classifier's logits over its fonts, or embeddings against any font's renders
+SPECIMENS = 8  # word renders of each font whose mean embedding a crop is compared with (match by specimens)
 TEXT_FIELDS = {"content-b": "label-b", "content": "label"}  # each content image and the text it draws
 
 
@@ -131,13 +133,18 @@ def font_by_name(name: str, catalog) -> str | None:
 
 class FontMatcher:
     """Names the font a new text is drawn in for a style image of unknown font: `font` when given
-    (`font_by_name`), else the typeface classifier's most likely font among the fonts of `fonts`
-    that cover the text."""
+    (`font_by_name`), else the typeface classifier's most likely font of `fonts` that covers the
+    text. `by` "classes": the classifier's logits, over the fonts of `fonts` it was trained on;
+    "specimens": the cosine similarity of the crop's classifier embedding to each font's mean
+    embedding over SPECIMENS renders of it, so any font of `fonts` may be matched, one the
+    classifier never saw included (the renders are drawn once, on first use)."""
 
-    def __init__(self, fonts, font: str | None = None, classifier: str | Path | None = None, device: str = "auto"):
+    def __init__(self, fonts, font: str | None = None, classifier: str | Path | None = None, device: str = "auto", by: str = "classes"):
         from classifier.classification import Classifier
         from fontsynth.recipes import ContentRenderer
 
+        if by not in MATCH_BY:
+            raise UserError(f"--match-by {by!r}: choose one of {', '.join(MATCH_BY)}")
         if font is None and classifier is None:
             raise UserError("this brush model draws the new text in the style's own font: give --font NAME (a font of --fonts) "
                             "or --classifier RUN (a typeface classifier) to match it")
@@ -153,12 +160,29 @@ class FontMatcher:
                                 "style, or its id (`fontsynth fonts report` lists them)")
         self.classifier = Classifier(classifier, device) if classifier is not None and font is None else None
         self.classifier_path = classifier if self.classifier is not None else None
-        if self.classifier is not None and not set(self.classifier.classes) & set(self.names):
-            raise UserError(f"--classifier {classifier} knows none of the fonts of {fonts}; give the fonts it was trained on")
+        self.by = by
+        self._specimens: tuple[list[str], torch.Tensor] | None = None
+        if self.classifier is not None and by == "classes" and not set(self.classifier.classes) & set(self.names):
+            raise UserError(f"--classifier {classifier} knows none of the fonts of {fonts}; give the fonts it was trained on, "
+                            "or --match-by specimens")
 
     def candidates(self) -> list[str]:
-        """The fonts a text may be drawn in: the given one, or every font of the catalog the classifier knows."""
-        return [self.font] if self.classifier is None else [f for f in self.classifier.classes if f in self.names]
+        """The fonts a text may be drawn in: the given one; every font of the catalog the classifier
+        knows (by classes); every font of the catalog it can render (by specimens)."""
+        if self.classifier is None:
+            return [self.font]
+        return self.specimen_embeddings()[0] if self.by == "specimens" else [f for f in self.classifier.classes if f in self.names]
+
+    def specimen_embeddings(self) -> tuple[list[str], torch.Tensor]:
+        """(font ids, F x D unit vectors): each font's mean classifier embedding over SPECIMENS
+        renders of it at the classifier's canvas, normalised."""
+        if self._specimens is None:
+            from fontsynth.specimen import word_specimens
+
+            drawn = word_specimens(self.catalog, sorted(self.names), SPECIMENS, tuple(self.classifier.canvas))
+            means = [torch.nn.functional.normalize(self.classifier.embed(images), dim=1).mean(0) for images in drawn.values()]
+            self._specimens = list(drawn), torch.nn.functional.normalize(torch.stack(means), dim=1)
+        return self._specimens
 
     def missing(self, text: str) -> str:
         """The characters of `text` that no candidate font draws whole: "" when `pick` can draw it
@@ -171,6 +195,10 @@ class FontMatcher:
         (the given font alone when there is one)."""
         if self.classifier is None:
             return [[self.font] for _ in images]
+        if self.by == "specimens":
+            fonts, means = self.specimen_embeddings()
+            similarity = torch.nn.functional.normalize(self.classifier.embed(images), dim=1) @ means.T
+            return [[fonts[j] for j in row] for row in similarity.argsort(dim=1, descending=True).tolist()]
         return [[t["font"] for t in top if t["font"] in self.names] for top in self.classifier.top(images, k=len(self.classifier.classes))]
 
     def pick(self, images: list[np.ndarray], texts: list[str]) -> list[str]:

@@ -178,11 +178,12 @@ MAX_RUN_CANVASES = 16  # the widest a crop runs at, in canvas widths (Editor.run
 class Editor:
     """Edits with one brush model. A model trained with contents in the style's own font
     (`content_font` "style", brush.contents) draws the new text in `font` (a font of `fonts`), or
-    in the font the typeface `classifier` matches for each crop; `fonts` defaults to the ones
-    the run trained on, `classifier` to the one it trained with (`brush train --classifier`)."""
+    in the font the typeface `classifier` matches for each crop (`match_by`: `FontMatcher`'s `by`);
+    `fonts` defaults to the ones the run trained on, `classifier` to the one it trained with
+    (`brush train --classifier`)."""
 
     def __init__(self, path: str | Path, device: str = "auto", fonts: str | Path | None = None, font: str | None = None,
-                 classifier: str | Path | None = None, payload: dict | None = None):
+                 classifier: str | Path | None = None, payload: dict | None = None, match_by: str = "classes"):
         from brush.contents import FontMatcher, run_classifier, run_fonts
         from fontsynth.recipes import ContentRenderer
 
@@ -197,11 +198,11 @@ class Editor:
                                 "from; the fonts the run trained on are not where it recorded them)")
             if font is None and classifier is None:
                 classifier = run_classifier(self.payload)
-            self.matcher = FontMatcher(fonts, font, classifier, device)
+            self.matcher = FontMatcher(fonts, font, classifier, device, match_by)
             self.content = self.matcher.content
         else:
-            if fonts is not None or font is not None or classifier is not None:
-                raise UserError(f"--fonts, --font and --classifier are for a brush model trained with contents in the style's own font "
+            if fonts is not None or font is not None or classifier is not None or match_by != "classes":
+                raise UserError(f"--fonts, --font, --classifier and --match-by are for a brush model trained with contents in the style's own font "
                                 f"(content_font \"style\"); {path} draws the new text in the standard content font")
             self.content = ContentRenderer()
 

@@ -246,6 +246,7 @@ class EvalRequest:
     true_placement: bool = False  # move each content by the placement fitted to its target's box, not the aligner's
     fixed_width: bool = False  # the recognizer judge reads every output at its training canvas (`eval-recognizer --fixed-width`)
     match_font: str | None = None  # a content_font "style" model: draw each content in the font this classifier matches for the style image, not the pair's own
+    match_by: str = "classes"  # how --match-font matches (FontMatcher's `by`)
     fonts: str | None = None  # the fonts contents are drawn from: where the data's are now, or those --match-font picks from (default: the data's)
     progress: bool = False  # progress bars on stderr: generating, then each judge
 
@@ -262,7 +263,7 @@ def content_font_used(content_font: str, matcher, matched: list[bool] | None) ->
         return {"font": "standard"}
     if matcher is None:
         return {"font": "own"}
-    return {"font": "matched", "classifier": str(matcher.classifier_path),
+    return {"font": "matched", "classifier": str(matcher.classifier_path), "by": matcher.by,
             **({"own_share": round(sum(matched) / max(1, len(matched)), 6)} if matched is not None else {})}
 
 
@@ -284,8 +285,8 @@ def evaluate_run(request: EvalRequest) -> dict:
 
     saved = load_checkpoint(request.model)
     content_font = saved.get("model_config", {}).get("content_font", "standard")
-    if (request.match_font or request.fonts) and content_font != "style":
-        raise UserError(f"--match-font and --fonts are for a brush model whose contents are drawn in the style's font (content_font "
+    if (request.match_font or request.fonts or request.match_by != "classes") and content_font != "style":
+        raise UserError(f"--match-font, --match-by and --fonts are for a brush model whose contents are drawn in the style's font (content_font "
                         f"\"style\"); {request.model} draws them in the standard font")
     if is_pair_folder(Path(request.data)):
         return evaluate_benchmark(request, saved)
@@ -301,8 +302,10 @@ def evaluate_run(request: EvalRequest) -> dict:
     dataset = open_dataset(request.data, fields, (c.height, c.width), c.in_channels, "--data", optional=("meta-b", "mask-b", "mask"))
     stored = dataset.fields
     matcher = None
+    if request.match_by != "classes" and not request.match_font:
+        raise UserError("--match-by says how --match-font matches each style image's font; give --match-font RUN too")
     if own_font and request.match_font:
-        matcher = FontMatcher(request.fonts or fonts_of(dataset), classifier=request.match_font, device=request.device)
+        matcher = FontMatcher(request.fonts or fonts_of(dataset), classifier=request.match_font, device=request.device, by=request.match_by)
     elif own_font:
         dataset = StyleFontContents(dataset, request.fonts)  # each pair's text B in its own font: the font known
     matched: list[bool] = []  # whether the matched font is the pair's own

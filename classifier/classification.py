@@ -199,6 +199,11 @@ class Classifier(LoadedModel):
         return cropped_tensor(image, self.canvas, self.channels, self.crop, 0)
 
     @torch.no_grad()
+    def embed(self, images: list[np.ndarray]) -> torch.Tensor:
+        """N x D penultimate features of the images (the typeface loss's embedding), float32 on the CPU."""
+        return torch.cat([self.model.embed(batch).float().cpu() for batch in self.batches(images)])
+
+    @torch.no_grad()
     def top(self, images: list[np.ndarray], k: int = 5) -> list[list[dict]]:
         """For each image, the k most likely fonts: {font, family, style, score}."""
         probs = torch.cat([self.model(batch).float().softmax(dim=1).cpu() for batch in self.batches(images)])

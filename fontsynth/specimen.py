@@ -63,3 +63,25 @@ def write_specimen(catalog: Catalog, output: Path, per_page: int = 600) -> list[
     for page, path in zip(pages, paths):
         page.save(path)
     return paths
+
+
+def word_specimens(catalog: Catalog, fonts: list[str], n: int, size: tuple[int, int], seed: int = 0) -> dict[str, list]:
+    """`n` word images (uint8 arrays, as decoded from the shards) of each of `fonts` (ids of the catalog's accepted fonts),
+    rendered as `fontsynth render` draws word images (the default preset and corpus) at `size`
+    (height, width), each a text the font covers: what a font looks like to a model trained on
+    our renders. Fonts FreeType fails on are left out."""
+    from fontsynth.corpus import default_corpus
+    from fontsynth.fonts import GlyphError
+    from fontsynth.recipes import SampleContext, SampleMaker
+    from fontsynth.style import StyleConfig, preset
+    from fontsynth.torchdata import decode_image
+
+    config = StyleConfig.from_dict({"height": size[0], "width": size[1]}, base=preset("default"))
+    maker = SampleMaker(SampleContext.from_catalog("words", seed, catalog, default_corpus(), config, ocr_clean=False))
+    out = {}
+    for font in fonts:
+        try:
+            out[font] = [decode_image(maker.specimen(font, i)) for i in range(n)]
+        except GlyphError:
+            continue
+    return out

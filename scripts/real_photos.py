@@ -173,6 +173,7 @@ def main() -> None:
     parser.add_argument("--pairs", type=Path, help="rendered pairs (`--recipe pairs`): the look figures of edits and of true targets")
     parser.add_argument("--fonts", help="a brush model with contents in the style's own font: the fonts to draw from (brush edit --fonts)")
     parser.add_argument("--classifier", help="such a model: the typeface classifier that matches each crop's font (brush edit --classifier)")
+    parser.add_argument("--match-by", default="classes", help="such a model: how the classifier matches (brush edit --match-by)")
     parser.add_argument("--limit", type=int, default=300, help="pairs read from --pairs")
     parser.add_argument("--loose", type=float, nargs="*", default=[-0.1, 0.0, 0.1, 0.2, 0.3, 0.5],
                         help="box loosenings (shares of the box height per side) to read the boxed words at")
@@ -200,7 +201,7 @@ def main() -> None:
     if args.brush:
         from brush.edit import Edit, Editor
 
-        editor = Editor(args.brush, device="cpu", fonts=args.fonts, classifier=args.classifier)
+        editor = Editor(args.brush, device="cpu", fonts=args.fonts, classifier=args.classifier, match_by=args.match_by)
         boxed = [i for i, w in enumerate(words) if "box" in w]
         new = {i: new_text(truths, i) for i in boxed}
         edited_photos = [editor.edit(photos[words[i]["image"]], new[i], box=tuple(words[i]["box"])) for i in boxed]
@@ -209,7 +210,7 @@ def main() -> None:
         edit_readings = {name: fn(edited) for name, fn in read.items()}
         looks = np.array([look_kept(crops[i], e) for i, e in zip(boxed, edited)])
         report["editing"] = {
-            "brush": args.brush, "classifier": args.classifier, "n": len(boxed), **summary(looks),
+            "brush": args.brush, "classifier": args.classifier, "match_by": args.match_by, "n": len(boxed), **summary(looks),
             "edited": {name: recognition_metrics(texts, targets) for name, texts in edit_readings.items()},
             "unedited": {name: recognition_metrics([readings[name][i] for i in boxed], targets) for name in read},
         }

@@ -16,10 +16,15 @@ from typer.testing import CliRunner  # noqa: E402
 
 from brush.cli import app  # noqa: E402
 from brush.edit import Editor  # noqa: E402
-from brush.contents import FontMatcher, StyleFontContents, drawn_tensor, font_by_name, fonts_of  # noqa: E402
+from brush.contents import SPECIMENS, FontMatcher, StyleFontContents, drawn_tensor, font_by_name, fonts_of  # noqa: E402
+from fontsynth.catalog import scan_fonts  # noqa: E402
+from fontsynth.corpus import default_corpus  # noqa: E402
 from fontsynth.catalog import Catalog  # noqa: E402
 from fontsynth.errors import UserError  # noqa: E402
-from fontsynth.recipes import CONTENT_FONT_ID, ContentRenderer, content_style  # noqa: E402
+from fontsynth.recipes import CONTENT_FONT_ID, ContentRenderer, FontPicker, SampleContext, SampleMaker, content_style  # noqa: E402
+from fontsynth.specimen import word_specimens  # noqa: E402
+from fontsynth.style import StyleConfig, preset  # noqa: E402
+from fontsynth.torchdata import decode_image  # noqa: E402
 from fontsynth.render import Renderer  # noqa: E402
 from fontsynth.torchdata import RenderDataset, ShardDataset  # noqa: E402
 
@@ -151,6 +156,41 @@ def test_the_matcher_picks_the_most_likely_font_that_covers_the_text(small_fonts
         matcher.pick([images[0]], ["\u4e2d"])
 
 
+def test_a_specimen_is_the_word_sample_a_render_of_that_font_alone_makes(small_catalog):
+    config = StyleConfig.from_dict({"height": 32, "width": 128}, base=preset("default"))
+    corpus = default_corpus()
+    drawn = word_specimens(small_catalog, [f.id for f in small_catalog.usable(ocr_clean=False)], 3, (32, 128))
+    assert len(drawn) == len(small_catalog.usable(ocr_clean=False))
+    for entry in small_catalog.usable(ocr_clean=False):
+        alone = SampleMaker(SampleContext.from_catalog("words", 0, small_catalog, corpus, config, ocr_clean=False,
+                                                       picker=FontPicker.build([entry], corpus.alphabet())))
+        for i, image in enumerate(drawn[entry.id]):
+            sample = alone.make(i)
+            assert sample["font"].decode() == entry.id and np.array_equal(image, decode_image(sample["image"]))
+    assert not np.array_equal(*(drawn[f.id][0] for f in small_catalog.usable(ocr_clean=False)[:2]))
+
+
+def test_matching_by_specimens_ranks_every_font_by_embedding_unseen_ones_included(typeface, tmp_path):
+    from tests.conftest import FONTS, SMALL_SET
+
+    folder = tmp_path / "fonts"
+    folder.mkdir()
+    for name in (*SMALL_SET, "Cabin-Bold.otf", "Comfortaa-Regular.ttf"):  # two designs the classifier never saw
+        shutil.copyfile(FONTS / name, folder / name)
+    scan_fonts(folder, workers=1, show_progress=False).save(folder / "catalog.json")
+    matcher = FontMatcher(folder, classifier=typeface, device="cpu", by="specimens")
+    every = sorted(f.id for f in matcher.catalog.usable(ocr_clean=False))
+    assert len(set(every) - set(matcher.classifier.classes)) == 2 and sorted(matcher.candidates()) == every
+    specimens = word_specimens(matcher.catalog, every, SPECIMENS, tuple(matcher.classifier.canvas))
+    unit = lambda x: x / x.norm(dim=-1, keepdim=True)  # noqa: E731
+    means = unit(torch.stack([unit(matcher.classifier.embed(specimens[f])).mean(0) for f in every]))
+    styles = [specimens[f][0] for f in every] + [np.full((32, 128), 200, np.uint8)]
+    by_hand = (unit(matcher.classifier.embed(styles)) @ means.T).argsort(dim=1, descending=True)
+    assert matcher.ranked(styles) == [[every[j] for j in row] for row in by_hand.tolist()]
+    with pytest.raises(UserError, match="--match-by 'nearest'"):
+        FontMatcher(folder, classifier=typeface, by="nearest")
+
+
 def test_training_with_own_font_contents_saves_it_and_shows_them(run):
     config = json.loads((run / "config.json").read_text())
     assert config["model_config"]["content_font"] == "style"
@@ -169,6 +209,11 @@ def test_eval_draws_each_pairs_own_font_or_the_matched_one(run, pairs, typeface,
     assert 0 <= report["content_font"]["own_share"] <= 1
     if report["content_font"]["own_share"] < 1:  # some pairs drawn in another font than their own: other outputs
         assert report["psnr"] != json.loads(own.stdout)["psnr"]
+    by_specimens = invoke("eval", run, *common, "--out", tmp_path / "specimens", "--match-font", typeface, "--match-by", "specimens")
+    assert by_specimens.exit_code == 0, by_specimens.output
+    assert json.loads(by_specimens.stdout)["content_font"]["by"] == "specimens" and report["content_font"]["by"] == "classes"
+    alone = invoke("eval", run, *common, "--out", tmp_path / "alone", "--match-by", "specimens")
+    assert alone.exit_code == 2 and "give --match-font RUN too" in alone.output
 
 
 def test_edit_draws_the_new_text_in_the_font_given_or_matched(run, pairs, typeface, tmp_path):
@@ -176,7 +221,8 @@ def test_edit_draws_the_new_text_in_the_font_given_or_matched(run, pairs, typefa
     word = tmp_path / "word.png"
     Image.fromarray((item["image"].permute(1, 2, 0).numpy() * 255).astype(np.uint8)).save(word)
     outputs = {}
-    for name, option in (("vera", ["--font", "Vera"]), ("script", ["--font", "DancingScript-Regular"]), ("matched", ["--classifier", typeface])):
+    for name, option in (("vera", ["--font", "Vera"]), ("script", ["--font", "DancingScript-Regular"]), ("matched", ["--classifier", typeface]),
+                         ("specimens", ["--classifier", typeface, "--match-by", "specimens"])):
         result = invoke("edit", word, "--text", "Hello", "-o", tmp_path / f"{name}.png", "--model", run, "--device", "cpu", *option)
         assert result.exit_code == 0, result.output
         outputs[name] = np.asarray(Image.open(tmp_path / f"{name}.png"))
@@ -202,7 +248,7 @@ def test_a_standard_model_refuses_font_options(pairs, tmp_path, small_fonts):
     result = invoke("edit", word, "--text", "Hi", "-o", tmp_path / "x.png", "--model", out, "--device", "cpu", "--font", "Vera")
     assert result.exit_code == 2 and "standard content font" in result.output
     evaluated = invoke("eval", out, "--data", pairs / "test", "--no-tesseract", "--workers", "0", "--device", "cpu", "--match-font", out)
-    assert evaluated.exit_code == 2 and "error: --match-font and --fonts are for" in evaluated.output
+    assert evaluated.exit_code == 2 and "error: --match-font, --match-by and --fonts are for" in evaluated.output
 
 
 def test_pairs_whose_fonts_moved_train_evaluate_and_edit_with_fonts_saying_where(pairs, small_fonts, tmp_path):
@@ -256,7 +302,7 @@ def test_a_benchmark_folder_is_edited_in_the_matched_font(run, pairs, typeface, 
     common = ("--data", bench, "--json", "--workers", "0", "--no-tesseract", "--no-progress", "--device", "cpu")
     result = invoke("eval", run, *common, "--out", tmp_path / "ev", "--match-font", typeface)
     assert result.exit_code == 0, result.output
-    assert json.loads(result.stdout)["content_font"] == {"font": "matched", "classifier": str(typeface)}
+    assert json.loads(result.stdout)["content_font"] == {"font": "matched", "classifier": str(typeface), "by": "classes"}
     refused = invoke("eval", run, *common, "--out", tmp_path / "ev2")  # the run trained without a classifier
     assert refused.exit_code == 2 and "needs a typeface classifier; pass --match-font RUN" in refused.output
 
