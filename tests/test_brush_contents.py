@@ -318,3 +318,26 @@ def test_on_the_fly_training_draws_from_its_fonts_and_edits_find_them(small_font
     crop = np.full((32, 128, 3), 220, np.uint8)
     karla = font_by_name("Karla-Regular", small_catalog)
     assert np.array_equal(editor.content_for(crop, "Hi"), ContentRenderer(small_catalog).draw_for("Hi", 32, 128, (32, 128), karla))
+
+
+def test_the_font_matching_script_scores_each_way_against_the_true_fonts(pairs, small_fonts, typeface, tmp_path):
+    import importlib.util
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    script = Path(__file__).resolve().parent.parent / "scripts" / "font_matching.py"
+    spec = importlib.util.spec_from_file_location("font_matching", script)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    ranked = [["a", "b"], ["b", "a"], ["c", "a", "b", "d", "e", "f"], ["f", "e", "d", "c", "b", "a"]]
+    scored = module.score(ranked, ["a", "a", "c", "a"], seen={"a"})
+    assert scored == {"all": {"n": 4, "top1": 0.5, "top5": 0.75}, "seen": {"n": 3, "top1": 1 / 3, "top5": 2 / 3},
+                      "unseen": {"n": 1, "top1": 1.0, "top5": 1.0}}
+    out = tmp_path / "match.json"
+    subprocess.run([sys.executable, str(script), "--classifier", str(typeface), "--fonts", str(small_fonts), "--data", str(pairs / "test"),
+                    "--limit", "6", "--out", str(out)], check=True, capture_output=True)
+    report = json.loads(out.read_text())
+    assert report["n"] == 6
+    for by in ("classes", "specimens"):
+        assert report[by]["all"]["n"] == 6 and 0 <= report[by]["all"]["top1"] <= report[by]["all"]["top5"] <= 1
