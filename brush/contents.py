@@ -37,7 +37,8 @@ if TYPE_CHECKING:
 
 CONTENT_FONTS = ("standard", "style")
 MATCH_BY = ("classes", "specimens")  # FontMatcher: the classifier's logits over its fonts, or embeddings against any font's renders
-SPECIMENS = 8  # word renders of each font whose mean embedding a crop is compared with (match by specimens)
+SPECIMENS = 32  # word renders of each font whose mean embedding a crop is compared with (match by specimens): held-out designs
+# found 21% / 26% / 31% / 33% / 33% with 2 / 8 / 16 / 32 / 64 (BENCHMARKS.md); 44 fonts take 5-10 s on 2 CPU cores
 TEXT_FIELDS = {"content-b": "label-b", "content": "label"}  # each content image and the text it draws
 
 
