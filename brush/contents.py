@@ -183,6 +183,9 @@ class FontMatcher:
             from fontsynth.specimen import word_specimens
 
             drawn = word_specimens(self.catalog, sorted(self.names), SPECIMENS, tuple(self.classifier.canvas))
+            if not drawn:
+                raise UserError(f"no font of {self.catalog.root} draws the default corpus' words, so none can be matched by "
+                                "specimens; use --match-by classes or --font NAME")
             means = [torch.nn.functional.normalize(self.classifier.embed(images), dim=1).mean(0) for images in drawn.values()]
             self._specimens = list(drawn), torch.nn.functional.normalize(torch.stack(means), dim=1)
         return self._specimens

@@ -191,10 +191,11 @@ class SampleMaker:
             "font": font.encode(),
         }
 
-    def specimen(self, font: str, index: int) -> bytes:
+    def specimen(self, font: str, index: int) -> bytes | None:
         """Word sample `index` drawn in `font` (a font the context may pick): a text of the corpus
         that font covers, in a Style drawn as any word image's: the image of sample `index` of a
-        render of that font alone (the same draws). The PNG bytes."""
+        render of that font alone (the same draws). The PNG bytes; None when the font covers none
+        of MAX_TEXT_DRAWS texts drawn (a symbol font)."""
         draws = sample_draws(self.ctx.seed, index, 0)
         column = self.ctx.picker.ids.index(font)
         for _ in range(MAX_TEXT_DRAWS):
@@ -202,7 +203,7 @@ class SampleMaker:
             draws.random()  # the font's draw in `draw_texts`
             if column in self.ctx.picker.covering(text):
                 return self.renderer.render(text, self.style(draws, font)).data
-        raise RuntimeError(f"font {font} covers none of {MAX_TEXT_DRAWS} texts drawn from corpus {self.ctx.corpus.name}")
+        return None
 
     def content_image(self, text: str, plain: Style) -> bytes:
         """`text` in the content font, black on white: stored as a one-channel PNG."""

@@ -69,7 +69,7 @@ def word_specimens(catalog: Catalog, fonts: list[str], n: int, size: tuple[int, 
     """`n` word images (uint8 arrays, as decoded from the shards) of each of `fonts` (ids of the catalog's accepted fonts),
     rendered as `fontsynth render` draws word images (the default preset and corpus) at `size`
     (height, width), each a text the font covers: what a font looks like to a model trained on
-    our renders. Fonts FreeType fails on are left out."""
+    our renders. Fonts FreeType fails on, and fonts that draw none of the corpus' texts, are left out."""
     from fontsynth.corpus import default_corpus
     from fontsynth.fonts import GlyphError
     from fontsynth.recipes import SampleContext, SampleMaker
@@ -81,7 +81,9 @@ def word_specimens(catalog: Catalog, fonts: list[str], n: int, size: tuple[int, 
     out = {}
     for font in fonts:
         try:
-            out[font] = [decode_image(maker.specimen(font, i)) for i in range(n)]
+            drawn = [maker.specimen(font, i) for i in range(n)]
         except GlyphError:
             continue
+        if None not in drawn:
+            out[font] = [decode_image(data) for data in drawn]
     return out
