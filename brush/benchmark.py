@@ -71,7 +71,7 @@ def evaluate_benchmark(request: EvalRequest, saved: dict) -> dict:
     import json
 
     from brush.edit import Editor
-    from brush.contents import run_classifier
+    from brush.contents import run_classifier, run_content_font
     from brush.evaluate import Totals, _no_classifier, add_scores, content_font_used, image_metrics, per_output, run_judges, write_outputs
     from classifier.plots import write_tensor_grid
     from classifier.training import scored_weights
@@ -81,7 +81,7 @@ def evaluate_benchmark(request: EvalRequest, saved: dict) -> dict:
     if request.true_placement:
         raise UserError(f"--true-placement needs the targets' masks, which {request.data} does not hold")
     cases = read_cases(Path(request.data))[:request.limit]
-    content_font = saved.get("model_config", {}).get("content_font", "standard")
+    content_font = run_content_font(saved)
     if content_font == "style" and not (request.match_font or run_classifier(saved)):
         _no_classifier(request.model)
     editor = Editor(request.model, request.device, fonts=request.fonts, classifier=request.match_font, payload=saved, match_by=request.match_by)

@@ -40,7 +40,7 @@ if TYPE_CHECKING:
 CONTENT_FONTS = ("standard", "style")
 MATCH_BY = ("classes", "specimens")  # FontMatcher: the classifier's logits over its fonts, or embeddings against any font's renders
 SPECIMENS = 32  # word renders of each font whose mean embedding a crop is compared with (match by specimens): held-out designs
-# found 21% / 26% / 31% / 33% / 33% with 2 / 8 / 16 / 32 / 64 (BENCHMARKS.md); 44 fonts take 5-10 s on 2 CPU cores
+# found 21% / 26% / 31% / 33% / 33% with 2 / 8 / 16 / 32 / 64 (BENCHMARKS.md); 44 fonts take 3.6 s on 2 CPU cores
 TEXT_FIELDS = {"content-b": "label-b", "content": "label"}  # each content image and the text it draws
 
 
@@ -228,6 +228,11 @@ def matched_contents(matcher: FontMatcher, styles: torch.Tensor, texts: list[str
     height, width = styles.shape[-2:]
     drawn = [drawn_tensor(matcher.content.draw(text, height, width, font=font)) for text, font in zip(texts, fonts)]
     return torch.stack(drawn).to(styles.device), fonts
+
+
+def run_content_font(payload: dict) -> str:
+    """The font a saved brush run draws its contents in (a run from before the option: standard)."""
+    return payload.get("model_config", {}).get("content_font", "standard")
 
 
 def run_classifier(payload: dict) -> str | None:

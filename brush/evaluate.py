@@ -37,7 +37,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from brush.contents import FontMatcher, StyleFontContents, fonts_of, matched_contents, style_font_fields
+from brush.contents import FontMatcher, StyleFontContents, fonts_of, matched_contents, run_content_font, style_font_fields
 from fontsynth.errors import UserError
 
 MS_SSIM_WEIGHTS = (0.0448, 0.2856, 0.3001, 0.2363, 0.1333)
@@ -284,7 +284,7 @@ def evaluate_run(request: EvalRequest) -> dict:
     from fontsynth.pairfolder import is_pair_folder
 
     saved = load_checkpoint(request.model)
-    content_font = saved.get("model_config", {}).get("content_font", "standard")
+    content_font = run_content_font(saved)
     if (request.match_font or request.fonts or request.match_by != "classes") and content_font != "style":
         raise UserError(f"--match-font, --match-by and --fonts are for a brush model whose contents are drawn in the style's font (content_font "
                         f"\"style\"); {request.model} draws them in the standard font")
@@ -297,8 +297,8 @@ def evaluate_run(request: EvalRequest) -> dict:
     model, payload = load_brush(request.model, request.device, saved)
     device = next(model.parameters()).device
     c = model.config
-    own_font = c.content_font == "style"
-    fields = EVAL_FIELDS + style_font_fields(c.content_font)
+    own_font = content_font == "style"
+    fields = EVAL_FIELDS + style_font_fields(content_font)
     dataset = open_dataset(request.data, fields, (c.height, c.width), c.in_channels, "--data", optional=("meta-b", "mask-b", "mask"))
     stored = dataset.fields
     matcher = None
@@ -376,7 +376,7 @@ def evaluate_run(request: EvalRequest) -> dict:
                 if removed is not None:
                     sample["background out"] = removed[:8].float().cpu()
     report: dict = {"n": len(truths), "data": str(request.data), "model": str(request.model), **scored_weights(request.model, payload),
-                    "true_placement": request.true_placement, "content_font": content_font_used(c.content_font, matcher, matched)}
+                    "true_placement": request.true_placement, "content_font": content_font_used(content_font, matcher, matched)}
     per = per_output(totals)
     notes: list[str] = []
     judged = run_judges(request, payload, images, sources, truths, per, report, notes)

@@ -29,6 +29,10 @@ from fontsynth.render import Renderer
 from fontsynth.shards import SampleRecord
 from fontsynth.style import Style, StyleConfig, sample_style
 
+class UncoveredTexts(RuntimeError):
+    """No font of the sampling covers any of the texts drawn for a sample."""
+
+
 CONTENT_FONT_ID = "content"
 CONTENT_FONT_FILE = "data/content-font.ttf"  # Bitstream Vera Sans, see content-font.LICENSE
 
@@ -114,6 +118,11 @@ class FontPicker:
     def covered_chars(self) -> set[str]:
         return {c for c, row in zip(self.alphabet, self.cover) if row.any()}
 
+    def only(self, font: str) -> FontPicker:
+        """The picker of `font` alone (its column of the coverage)."""
+        k = self.ids.index(font)
+        return FontPicker([font], self.alphabet, self.cover[:, [k]])
+
     def pick(self, draws: Draws, chars: str) -> str | None:
         """A font id, or None when no font covers `chars` (one draw consumed either way)."""
         options = self.covering(chars)
@@ -162,16 +171,18 @@ class SampleMaker:
             self.renderer.fonts.register(CONTENT_FONT_ID, content_font_path())
             self.content_chars = FontPicker.build([self.renderer.fonts.extra[CONTENT_FONT_ID]], ctx.picker.alphabet)
 
-    def draw_texts(self, draws: Draws, count: int = 1) -> tuple[list[str], str]:
-        """`count` texts and a font covering all of them; redraws texts no font covers.
+    def draw_texts(self, draws: Draws, count: int = 1, picker: FontPicker | None = None) -> tuple[list[str], str]:
+        """`count` texts and a font covering all of them (of `picker`, default the context's);
+        redraws texts no font covers.
 
         For pairs the content font must cover them too."""
+        picker = picker or self.ctx.picker
         for _ in range(MAX_TEXT_DRAWS):
             texts = [self.ctx.corpus.sample(draws) for _ in range(count)]
-            font = self.ctx.picker.pick(draws, "".join(texts))
+            font = picker.pick(draws, "".join(texts))
             if font is not None and (self.content_chars is None or self.content_chars.covering("".join(texts)).size):
                 return texts, font
-        raise RuntimeError(f"no font covers the texts drawn from corpus {self.ctx.corpus.name}")
+        raise UncoveredTexts(f"no font covers the texts drawn from corpus {self.ctx.corpus.name}")
 
     def style(self, draws: Draws, font: str) -> Style:
         """The Style of a sample. Pairs draw no distractors: around texts A and B of different
@@ -179,9 +190,9 @@ class SampleMaker:
         config = self.ctx.config if self.ctx.recipe == "words" else replace(self.ctx.config, p_distractor=0.0)
         return sample_style(draws, config, font, self.ctx.textures)
 
-    def words(self, index: int, redraw: int = 0) -> dict[str, bytes]:
+    def words(self, index: int, redraw: int = 0, picker: FontPicker | None = None) -> dict[str, bytes]:
         draws = sample_draws(self.ctx.seed, index, redraw)
-        (text,), font = self.draw_texts(draws)
+        (text,), font = self.draw_texts(draws, picker=picker)
         style = self.style(draws, font)
         out = self.renderer.render(text, style)
         return {
@@ -191,19 +202,11 @@ class SampleMaker:
             "font": font.encode(),
         }
 
-    def specimen(self, font: str, index: int) -> bytes | None:
-        """Word sample `index` drawn in `font` (a font the context may pick): a text of the corpus
-        that font covers, in a Style drawn as any word image's: the image of sample `index` of a
-        render of that font alone (the same draws). The PNG bytes; None when the font covers none
-        of MAX_TEXT_DRAWS texts drawn (a symbol font)."""
-        draws = sample_draws(self.ctx.seed, index, 0)
-        column = self.ctx.picker.ids.index(font)
-        for _ in range(MAX_TEXT_DRAWS):
-            text = self.ctx.corpus.sample(draws)
-            draws.random()  # the font's draw in `draw_texts`
-            if column in self.ctx.picker.covering(text):
-                return self.renderer.render(text, self.style(draws, font)).data
-        return None
+    def specimen(self, font: str, index: int) -> bytes:
+        """The image (PNG bytes) of word sample `index` of a render of `font` alone (a font the
+        context may pick): a text of the corpus it covers, in a Style drawn as any word image's.
+        UncoveredTexts when the font covers none of the texts drawn (a symbol font)."""
+        return self.words(index, picker=self.ctx.picker.only(font))["image"]
 
     def content_image(self, text: str, plain: Style) -> bytes:
         """`text` in the content font, black on white: stored as a one-channel PNG."""

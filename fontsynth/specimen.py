@@ -72,7 +72,7 @@ def word_specimens(catalog: Catalog, fonts: list[str], n: int, size: tuple[int, 
     our renders. Fonts FreeType fails on, and fonts that draw none of the corpus' texts, are left out."""
     from fontsynth.corpus import default_corpus
     from fontsynth.fonts import GlyphError
-    from fontsynth.recipes import SampleContext, SampleMaker
+    from fontsynth.recipes import SampleContext, SampleMaker, UncoveredTexts
     from fontsynth.style import StyleConfig, preset
     from fontsynth.torchdata import decode_image
 
@@ -81,9 +81,7 @@ def word_specimens(catalog: Catalog, fonts: list[str], n: int, size: tuple[int, 
     out = {}
     for font in fonts:
         try:
-            drawn = [maker.specimen(font, i) for i in range(n)]
-        except GlyphError:
+            out[font] = [decode_image(maker.specimen(font, i)) for i in range(n)]
+        except (GlyphError, UncoveredTexts):
             continue
-        if None not in drawn:
-            out[font] = [decode_image(data) for data in drawn]
     return out
