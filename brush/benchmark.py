@@ -84,7 +84,8 @@ def evaluate_benchmark(request: EvalRequest, saved: dict) -> dict:
     content_font = run_content_font(saved)
     if content_font == "style" and not (request.match_font or run_classifier(saved)):
         _no_classifier(request.model)
-    editor = Editor(request.model, request.device, fonts=request.fonts, classifier=request.match_font, payload=saved, match_by=request.match_by)
+    editor = Editor(request.model, request.device, fonts=request.fonts, classifier=request.match_font, payload=saved, match_by=request.match_by,
+                    progress=request.progress)
     for case in cases:  # every text checked before the first image is generated
         try:
             editor.check_text(case.text)

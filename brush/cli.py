@@ -96,7 +96,7 @@ def edit(
                                           ("--erase", erase or None)) if value is not None]
         if given:
             raise UserError(f"--jobs lists the images and their edits; drop {', '.join(given)}")
-        count = run_jobs(jobs, Editor(model, device, fonts, font, classifier, match_by=match_by), progress)
+        count = run_jobs(jobs, Editor(model, device, fonts, font, classifier, match_by=match_by, progress=progress), progress)
         typer.echo(f"{count} image{'s' * (count != 1)} edited; outputs where {jobs} says")
         return
     if image is None or output is None:
@@ -106,7 +106,7 @@ def edit(
     check_output(output)
     region = {"box": parse_box(box) if box else None, "quad": parse_quad(quad) if quad else None}
     (picture,) = read_images([image])
-    write_image(Editor(model, device, fonts, font, classifier, match_by=match_by).edit(picture, None if erase else text, **region), output)
+    write_image(Editor(model, device, fonts, font, classifier, match_by=match_by, progress=progress).edit(picture, None if erase else text, **region), output)
     typer.echo(f"{image} -> {output}")
 
 

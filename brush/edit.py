@@ -180,10 +180,11 @@ class Editor:
     (`content_font` "style", brush.contents) draws the new text in `font` (a font of `fonts`), or
     in the font the typeface `classifier` matches for each crop (`match_by`: `FontMatcher`'s `by`);
     `fonts` defaults to the ones the run trained on, `classifier` to the one it trained with
-    (`brush train --classifier`)."""
+    (`brush train --classifier`); `progress` shows the drawing of font specimens (match by specimens)."""
 
     def __init__(self, path: str | Path, device: str = "auto", fonts: str | Path | None = None, font: str | None = None,
-                 classifier: str | Path | None = None, payload: dict | None = None, match_by: str = "classes"):
+                 classifier: str | Path | None = None, payload: dict | None = None, match_by: str = "classes",
+                 progress: bool = False):
         from brush.contents import FontMatcher, run_classifier, run_fonts
         from fontsynth.recipes import ContentRenderer
 
@@ -198,7 +199,7 @@ class Editor:
                                 "from; the fonts the run trained on are not where it recorded them)")
             if font is None and classifier is None:
                 classifier = run_classifier(self.payload)
-            self.matcher = FontMatcher(fonts, font, classifier, device, match_by)
+            self.matcher = FontMatcher(fonts, font, classifier, device, match_by, progress=progress)
             self.content = self.matcher.content
         else:
             if fonts is not None or font is not None or classifier is not None or match_by != "classes":

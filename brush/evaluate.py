@@ -305,7 +305,8 @@ def evaluate_run(request: EvalRequest) -> dict:
     if request.match_by != "classes" and not request.match_font:
         raise UserError("--match-by says how --match-font matches each style image's font; give --match-font RUN too")
     if own_font and request.match_font:
-        matcher = FontMatcher(request.fonts or fonts_of(dataset), classifier=request.match_font, device=request.device, by=request.match_by)
+        matcher = FontMatcher(request.fonts or fonts_of(dataset), classifier=request.match_font, device=request.device, by=request.match_by,
+                              progress=request.progress)
     elif own_font:
         dataset = StyleFontContents(dataset, request.fonts)  # each pair's text B in its own font: the font known
     matched: list[bool] = []  # whether the matched font is the pair's own

@@ -38,3 +38,18 @@ def brush_pairs(small_fonts, tmp_path_factory) -> Path:
 @pytest.fixture(scope="session")
 def small_catalog(small_fonts) -> Catalog:
     return Catalog.load(small_fonts / "catalog.json")
+
+
+@pytest.fixture(scope="session")
+def pairs_typeface(brush_pairs, tmp_path_factory) -> Path:
+    """A typeface classifier run (3 steps of `smoke`) on the train pairs' style images: the fonts of SMALL_SET."""
+    from typer.testing import CliRunner
+
+    from fontsynth.cli import app
+
+    out = tmp_path_factory.mktemp("pairs-typeface") / "typeface"
+    args = ["train-classifier", "--data", brush_pairs / "train", "--out", out, "--steps", "3", "--preset", "smoke", "--workers", "0",
+            "--no-progress", "--device", "cpu"]
+    result = CliRunner().invoke(app, [str(a) for a in args])
+    assert result.exit_code == 0, result.output
+    return out

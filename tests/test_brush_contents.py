@@ -54,13 +54,8 @@ def run(pairs, tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def typeface(pairs, tmp_path_factory):
-    from fontsynth.cli import app as fontsynth_app
-
-    out = tmp_path_factory.mktemp("own-font-typeface") / "typeface"
-    result = invoke("train-classifier", "--data", pairs / "train", "--out", out, "--steps", "3", *FAST, cli=fontsynth_app)
-    assert result.exit_code == 0, result.output
-    return out
+def typeface(pairs_typeface):
+    return pairs_typeface
 
 
 def test_the_content_renderer_draws_a_catalog_font_laid_out_as_the_standard_one(small_catalog):
