@@ -307,6 +307,7 @@ def evaluate_run(request: EvalRequest) -> dict:
     if own_font and request.match_font:
         matcher = FontMatcher(request.fonts or fonts_of(dataset), classifier=request.match_font, device=request.device, by=request.match_by,
                               progress=request.progress)
+        matcher.candidates()  # specimens drawn (and their progress shown) before the generating starts
     elif own_font:
         dataset = StyleFontContents(dataset, request.fonts)  # each pair's text B in its own font: the font known
     matched: list[bool] = []  # whether the matched font is the pair's own

@@ -276,8 +276,9 @@ def build_catalog(root: Path, rel_paths: list[str], results: dict[str, dict]) ->
     return Catalog(root=root, fonts=entries)
 
 
-def near_duplicate_pairs(ids: list[str], vectors: np.ndarray, threshold: float) -> list[tuple[str, str]]:
-    """Pairs whose glyph signatures have cosine similarity >= threshold (after centring)."""
+def near_duplicate_pairs(ids: list[str], vectors: np.ndarray, threshold: float) -> list[tuple[str, str, float]]:
+    """(a, b, similarity) of the pairs whose glyph signatures have cosine similarity >= threshold
+    (after centring), a before b in `ids`."""
     if len(ids) < 2:
         return []
     v = vectors.astype(np.float32)
@@ -289,13 +290,26 @@ def near_duplicate_pairs(ids: list[str], vectors: np.ndarray, threshold: float) 
         for a, b in zip(*np.nonzero(sims >= threshold)):
             i = start + int(a)
             if i < int(b):
-                pairs.append((ids[i], ids[int(b)]))
+                pairs.append((ids[i], ids[int(b)], float(sims[a, b])))
     return pairs
 
 
+def keep_order(entry: FontEntry) -> tuple:
+    """Which font of a design is kept (the smallest): OCR-clean, static, first path."""
+    return (not entry.ocr_clean, entry.variable, entry.path, entry.id)
+
+
 def mark_duplicates(entries: list[FontEntry], signatures: dict[str, np.ndarray]) -> None:
-    """Group accepted fonts of one design; keep one (OCR-clean, static, first path), alias the rest."""
-    accepted = [e for e in entries if e.accepted]
+    """Group accepted fonts of one design; keep one (`keep_order`), alias the rest.
+
+    Fonts of one name (family and style, or PostScript name and named instance: the instances of
+    a variable font share its PostScript name) are one design. Otherwise a font is
+    an alias of a kept font only if it looks like that font itself (glyph signatures at least
+    NEAR_DUPLICATE_SIMILARITY alike): fonts are taken in `keep_order` and each joins the kept
+    font it is most alike, or is kept. Likeness is not chained: the weights of a family are each
+    alike their neighbours (Light ~ Regular ~ Medium ~ Bold), and chaining them made a whole
+    variable family, Thin to Black, one design."""
+    accepted = sorted((e for e in entries if e.accepted), key=keep_order)
     parent = {e.id: e.id for e in accepted}
 
     def find(x: str) -> str:
@@ -304,26 +318,29 @@ def mark_duplicates(entries: list[FontEntry], signatures: dict[str, np.ndarray])
             x = parent[x]
         return x
 
-    def union(a: str, b: str) -> None:
-        parent[find(a)] = find(b)
-
     keys: dict[tuple, str] = {}
     for e in accepted:
-        for key in (("name", e.family.lower(), e.style.lower()), ("ps", e.postscript_name)):
+        for key in (("name", e.family.lower(), e.style.lower()), ("ps", e.instance or "", e.postscript_name)):
             if key[-1]:
                 if key in keys:
-                    union(e.id, keys[key])
+                    parent[find(e.id)] = find(keys[key])
                 else:
                     keys[key] = e.id
-    ids = [e.id for e in accepted if e.id in signatures]
-    if ids:
-        for a, b in near_duplicate_pairs(ids, np.stack([signatures[i] for i in ids]), NEAR_DUPLICATE_SIMILARITY):
-            union(a, b)
-    groups: dict[str, list[FontEntry]] = defaultdict(list)
+    named: dict[str, list[FontEntry]] = defaultdict(list)
     for e in accepted:
-        groups[find(e.id)].append(e)
-    for members in groups.values():
-        keep = min(members, key=lambda e: (not e.ocr_clean, e.variable, e.path, e.id))
+        named[find(e.id)].append(e)
+    ids = [e.id for e in accepted if e.id in signatures]
+    alike: dict[str, list[tuple[float, str]]] = defaultdict(list)
+    for a, b, similarity in near_duplicate_pairs(ids, np.stack([signatures[i] for i in ids]), NEAR_DUPLICATE_SIMILARITY) if ids else []:
+        alike[a].append((similarity, b))
+        alike[b].append((similarity, a))
+    designs: dict[str, list[FontEntry]] = {}  # by the id of the font kept (the first of the design in keep_order)
+    for members in sorted(named.values(), key=lambda m: keep_order(m[0])):
+        head = members[0].id
+        joins = max(((s, other) for s, other in alike[head] if other in designs), default=None)
+        designs.setdefault(joins[1] if joins else head, []).extend(members)
+    for keep_id, members in designs.items():
+        keep = members[0]
         keep.aliases = sorted(e.id for e in members if e is not keep)
         for e in members:
             e.duplicate_of = None if e is keep else keep.id

@@ -149,6 +149,18 @@ def sfnt_faces(path: str) -> list[Face]:
     return faces
 
 
+def type1_style(family: str, full_name: str, font_name: str, weight: str) -> str:
+    """A Type 1 font's style: its FullName after the family, else its PostScript FontName after
+    the last hyphen (SourceCodePro-SemiboldIt: many .pfb files have no FullName, and Weight
+    does not tell italics apart), else its Weight, else Regular. The style names the font
+    (`classify`) and tells the weights of one family apart when fonts are grouped by design."""
+    if full_name.startswith(family) and full_name != family:
+        return full_name[len(family):].strip(" -") or "Regular"
+    if "-" in font_name.strip("-"):
+        return font_name.strip("-").rsplit("-", 1)[1]
+    return weight or "Regular"
+
+
 def type1_faces(path: str) -> list[Face]:
     """A PostScript Type 1 font (.pfb/.pfa): Unicode coverage from its glyph names, as FreeType does."""
     from fontTools import t1Lib
@@ -167,9 +179,8 @@ def type1_faces(path: str) -> list[Face]:
         if char := glyph_char(name):
             cmap.setdefault(ord(char), name)
     family = clean_name(info.get("FamilyName", "") or font.font.get("FontName", ""))
-    full = clean_name(info.get("FullName", ""))
-    style = full[len(family):].strip(" -") if full.startswith(family) and full != family else clean_name(info.get("Weight", "") or "Regular")
-    return [Face(index=0, instance=None, family=family, style=style or "Regular", postscript_name=str(font.font.get("FontName", "")),
+    style = type1_style(family, clean_name(info.get("FullName", "") or ""), str(font.font.get("FontName", "")), clean_name(info.get("Weight", "") or ""))
+    return [Face(index=0, instance=None, family=family, style=style, postscript_name=str(font.font.get("FontName", "")),
                  outline="Type1", variable=False, cmap=cmap, symbol=False)]
 
 

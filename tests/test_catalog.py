@@ -204,6 +204,17 @@ def test_type1_fonts_are_read_from_their_glyph_names(tmp_path):
     assert entry.covers("Quartz & jinx, 1-9!")
 
 
+def test_a_type1_fonts_style_comes_from_its_full_name_else_its_postscript_name():
+    from fontsynth.fontcheck import type1_style
+
+    assert type1_style("Kp-Light", "Kp-Light-Regular", "Kp-Light-Regular", "Regular") == "Regular"
+    assert type1_style("Nimbus Roman", "Nimbus Roman Bold Italic", "NimbusRoman-BoldItalic", "Bold") == "Bold Italic"
+    # no FullName and no Weight (Adobe's Source Code Pro .pfb): every weight was "Regular", one design
+    assert type1_style("Source Code Pro", "", "SourceCodePro-SemiboldIt", "") == "SemiboldIt"
+    assert type1_style("Utopia", "", "Utopia", "Bold") == "Bold"
+    assert type1_style("Utopia", "Utopia", "Utopia", "") == "Regular"
+
+
 def test_small_caps_font_is_not_ocr_clean(tmp_path):
     shutil.copyfile(DATA / "jkpbsc8a.pfb", tmp_path / "sc.pfb")
     entry = scan(tmp_path).fonts[0]
@@ -259,6 +270,63 @@ def test_each_named_instance_of_a_variable_font_is_an_entry(tmp_path):
     with_static = by_path(scan(tmp_path))
     regular = next(f for f in scan(tmp_path).fonts if f.instance == "Regular")
     assert regular.duplicate_of == with_static["Karla-Regular.otf"].id  # the static face is kept
+
+
+def test_the_weights_of_a_variable_font_are_designs_of_their_own(tmp_path):
+    shutil.copyfile(DATA / "Karla-wght.ttf", tmp_path / "Karla-wght.ttf")
+    instances = {f.instance: f for f in scan(tmp_path).fonts}  # they share one PostScript name
+    design = {name: f.duplicate_of or f.id for name, f in instances.items()}
+    assert len({design["ExtraLight"], design["Regular"], design["ExtraBold"]}) == 3
+    assert design["Bold"] != design["Regular"]
+
+
+def entries_alike(degrees: list[float] | None, names: str) -> tuple[list, dict]:
+    """Accepted entries named by the letters of `names` whose signatures are unit vectors at
+    these angles in one plane (cosine of a and b: cos(degrees b - degrees a)), or orthogonal
+    when `degrees` is None; each of mean zero (signatures are compared after centring)."""
+    from fontsynth.catalog import FontEntry
+
+    if degrees is None:
+        vectors = np.eye(len(names))
+    else:
+        vectors = np.stack([np.cos(np.radians(degrees)), np.sin(np.radians(degrees))], axis=1)
+    centred = np.concatenate([vectors, -vectors], axis=1)
+    entries = [FontEntry(id=f"{n}" * 16, path=f"{n}.ttf", sha256=n * 64, family=f"Family {n}", style="Regular",
+                         postscript_name=f"Family{n}-Regular", accepted=True, ocr_clean=True) for n in names]
+    return entries, {e.id: centred[i] for i, e in enumerate(entries)}
+
+
+def test_likeness_is_not_chained_from_weight_to_weight():
+    from fontsynth.catalog import mark_duplicates
+
+    # a ~ b ~ c (cos 11 degrees = 0.982: neighbouring weights), a and c apart (cos 22 = 0.927),
+    # d alike a (cos 13 = 0.974) and more alike c (cos 9 = 0.988)
+    angles = [0, 11, 22, 13]
+    entries, signatures = entries_alike(angles, "abcd")
+    mark_duplicates(entries, signatures)
+    a, b, c, d = entries
+    assert (a.duplicate_of, b.duplicate_of, c.duplicate_of, d.duplicate_of) == (None, a.id, None, c.id)
+    assert a.aliases == [b.id] and c.aliases == [d.id]
+    shuffled, signatures = entries_alike(angles, "abcd")
+    mark_duplicates(shuffled[::-1], signatures)  # the outcome does not depend on the order given
+    assert [e.duplicate_of for e in shuffled] == [e.duplicate_of for e in entries]
+
+
+def test_fonts_of_one_name_are_one_design_however_unalike():
+    from dataclasses import replace
+
+    from fontsynth.catalog import mark_duplicates
+
+    entries, signatures = entries_alike(None, "abc")
+    entries[1] = replace(entries[1], family="Family a")  # another version of a: its name
+    entries[2] = replace(entries[2], postscript_name="Familya-Regular", family="Renamed")  # its PostScript name
+    mark_duplicates(entries, signatures)
+    assert [e.duplicate_of for e in entries] == [None, entries[0].id, entries[0].id]
+    instances, signatures = entries_alike(None, "ab")
+    instances = [replace(e, instance=name, style=name, postscript_name="Family-Regular", variable=True)
+                 for e, name in zip(instances, ("Light", "Bold"))]  # a variable font's instances: one PostScript name
+    mark_duplicates(instances, signatures)
+    assert [e.duplicate_of for e in instances] == [None, None]
 
 
 def test_a_glyph_freetype_cannot_draw_makes_the_font_not_ocr_clean(monkeypatch):
