@@ -269,22 +269,26 @@ def fonts_scan(
 @user_errors
 def fonts_split(
     catalog_file: Path = typer.Argument(..., help="catalog.json or a font pack to split (rewritten in place unless -o)."),
-    val: float = typer.Option(0.05, help="Share of designs held out for validation."),
-    test: float = typer.Option(0.05, help="Share of designs held out for testing."),
-    seed: int = typer.Option(0, help="Which designs are held out."),
+    val: float = typer.Option(0.05, help="Share of families (or designs, --by) held out for validation."),
+    test: float = typer.Option(0.05, help="Share of families (or designs, --by) held out for testing."),
+    seed: int = typer.Option(0, help="Which families (or designs) are held out."),
     output: Optional[Path] = typer.Option(None, "-o", "--output", help="Write the split catalog here instead."),
+    by: str = typer.Option("family", help="What is held out whole: a family (every weight and width of it, and its clones: "
+                                           "no sibling of a held-out font is trained on), or a design (a font and its aliases; "
+                                           "the only way before 2026-12-07); --val and --test are shares of these."),
 ) -> None:
-    """Hold out fonts for honest evaluation: train/val/test by design, aliases on one side."""
+    """Hold out fonts for honest evaluation: train/val/test by design or family, aliases on one side."""
     from fontsynth.catalog import Catalog, split_fonts
     from fontsynth.fontpack import is_pack, split_pack
 
     if is_pack(catalog_file):
-        counts = split_pack(catalog_file, val, test, seed, output)
+        counts = split_pack(catalog_file, val, test, seed, output, by)
     else:
         catalog = Catalog.load(catalog_file)
-        counts = split_fonts(catalog, val, test, seed)
+        counts = split_fonts(catalog, val, test, seed, by)
         catalog.save(output or catalog_file)
-    typer.echo(f"train {counts['train']}, val {counts['val']}, test {counts['test']} designs -> {output or catalog_file}")
+    families = "" if by == "design" else f" ({', '.join(str(counts['units'][s]) for s in ('train', 'val', 'test'))} families)"
+    typer.echo(f"train {counts['train']}, val {counts['val']}, test {counts['test']} designs{families} -> {output or catalog_file}")
 
 
 @fonts_app.command("report")

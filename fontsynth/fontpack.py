@@ -235,8 +235,8 @@ def load_pack(path: Path) -> Catalog:
     return Catalog(root=path.parent, fonts=fonts, pack=str(path))
 
 
-def split_pack(path: Path, val: float, test: float, seed: int = 0, out: Path | None = None) -> dict[str, int]:
-    """`fonts split` for a pack: hold out fonts by design (`catalog.split_fonts`) and rewrite the
+def split_pack(path: Path, val: float, test: float, seed: int = 0, out: Path | None = None, by: str = "family") -> dict:
+    """`fonts split` for a pack: hold out fonts by design or family (`catalog.split_fonts`) and rewrite the
     pack's catalog.json, to `out` or in place (atomically). The other members are copied with
     the same content (inflated and compressed again: zipfile has no raw copy), so the fonts
     need no subsetting again. Returns the designs per split."""
@@ -250,7 +250,7 @@ def split_pack(path: Path, val: float, test: float, seed: int = 0, out: Path | N
             data = source.read(info)
             if info.filename == CATALOG_FILE:
                 catalog = Catalog.from_json(json.loads(data), root=path.parent)
-                counts = split_fonts(catalog, val, test, seed)
+                counts = split_fonts(catalog, val, test, seed, by)
                 data = json.dumps(catalog.to_json(), indent=1).encode()
             _write_member(z, info.filename, data)
     atomic_write_bytes(Path(out or path), buffer.getvalue())

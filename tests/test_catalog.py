@@ -2,6 +2,7 @@ import json
 import shutil
 import sys
 import textwrap
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -235,20 +236,47 @@ def test_split_is_stable_by_design_and_keeps_aliases_together(tmp_path):
     for name in ("Karla-Regular.otf", "RobotoSlab-Regular.otf", "Cabin-Regular.otf", "Sora-Regular.otf"):
         shutil.copyfile(fm.FONTS / name, tmp_path / name)
     catalog = scan(tmp_path)
-    counts = split_fonts(catalog, val=0.2, test=0.2, seed=0)
-    assert counts == {"train": 3, "val": 1, "test": 1}
+    counts = split_fonts(catalog, val=0.2, test=0.2, seed=0, by="design")
+    assert counts == {"train": 3, "val": 1, "test": 1, "units": {"train": 3, "val": 1, "test": 1}}  # by design: a unit is a design
     fonts = by_path(catalog)
     assert fonts["a2.ttf"].split == fonts["a.ttf"].split
     again = scan(tmp_path)
-    split_fonts(again, val=0.2, test=0.2, seed=0)
+    split_fonts(again, val=0.2, test=0.2, seed=0, by="design")
     assert [f.split for f in again.fonts] == [f.split for f in catalog.fonts]
     layouts = set()
     for seed in range(6):
-        split_fonts(again, val=0.2, test=0.2, seed=seed)
+        split_fonts(again, val=0.2, test=0.2, seed=seed, by="design")
         layouts.add(tuple(f.split for f in again.fonts))
     assert len(layouts) > 1  # the seed chooses which designs are held out
     with pytest.raises(UserError, match="must be fractions"):
         split_fonts(catalog, val=0.6, test=0.5)
+
+
+def test_a_split_by_family_holds_out_every_weight_of_a_family_and_its_clones():
+    from fontsynth.catalog import FontEntry, split_fonts, split_units
+
+    def font(name, family, style="Regular", duplicate_of=None):
+        return FontEntry(id=name * 16, path=f"{name}.ttf", sha256=name * 64, family=family, style=style, accepted=True,
+                         ocr_clean=True, duplicate_of=duplicate_of and duplicate_of * 16)
+
+    fonts = [font("a", "TeX Gyre Termes"), font("b", "Nimbus  Roman", duplicate_of="a"), font("c", "Nimbus Roman", "Bold"),
+             font("d", "Cabin"), font("e", "cabin", "Bold"), font("f", "Sora"), font("g", "Karla"), font("h", "Arvo")]
+    catalog = Catalog(root=Path("."), fonts=fonts)
+    units = split_units(catalog, "family")
+    assert units["c" * 16] == units["a" * 16] == "a" * 16  # Nimbus Roman Bold joins Termes through Termes' clone
+    assert units["e" * 16] == units["d" * 16] and len(set(units.values())) == 5
+    assert split_units(catalog, "design") == {f.id: f.id for f in fonts if f.distinct}
+    apart = 0
+    for seed in range(12):
+        counts = split_fonts(catalog, 0.2, 0.2, seed, by="family")
+        side = {f.id[0]: f.split for f in fonts}
+        assert side["a"] == side["b"] == side["c"] and side["d"] == side["e"]
+        assert counts["units"] == {"train": 3, "val": 1, "test": 1} and sum(counts[s] for s in ("train", "val", "test")) == 7
+        split_fonts(catalog, 0.2, 0.2, seed, by="design")
+        apart += len({f.split for f in fonts if f.family.lower() == "cabin"}) > 1
+    assert apart > 0  # by design, a family's weights can fall on both sides
+    with pytest.raises(UserError, match="--by 'style'"):
+        split_fonts(catalog, 0.2, 0.2, by="style")
 
 
 def test_each_named_instance_of_a_variable_font_is_an_entry(tmp_path):

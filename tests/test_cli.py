@@ -117,6 +117,10 @@ def test_fonts_split_report_and_attribution(small_fonts, tmp_path):
     shutil.copyfile(small_fonts / "catalog.json", catalog)
     result = invoke("fonts", "split", catalog, "--val", 0.25, "--test", 0.25, "-o", catalog)
     assert result.exit_code == 0 and "train 2, val 1, test 1" in result.output
+    by_family = invoke("fonts", "split", catalog, "--val", 0.25, "--test", 0.25, "--by", "family", "-o", tmp_path / "family.json")
+    assert by_family.exit_code == 0 and "train 2, val 1, test 1 designs (2, 1, 1 families)" in by_family.output  # 4 families of one font
+    wrong = invoke("fonts", "split", catalog, "--by", "weight")
+    assert wrong.exit_code == 2 and "error: --by 'weight': choose one of design, family" in wrong.output
     report = invoke("fonts", "report", catalog, "-o", tmp_path / "sheet.png")
     assert report.exit_code == 0 and Image.open(tmp_path / "sheet.png").size[1] >= 44
     paged = invoke("fonts", "report", catalog, "-o", tmp_path / "p.png", "--per-page", 3)

@@ -19,8 +19,8 @@ N = 4  # specimens per font: enough to check, quick to draw
 
 @pytest.fixture
 def typeface(pairs_typeface, tmp_path):
-    """A copy of the classifier run of its own (tests write its specimens cache)."""
-    return Classifier(shutil.copytree(pairs_typeface, tmp_path / "typeface"), device="cpu")
+    """A copy of the classifier run of its own, without the cache other tests may have written."""
+    return Classifier(shutil.copytree(pairs_typeface, tmp_path / "typeface", ignore=shutil.ignore_patterns("specimens")), device="cpu")
 
 
 @pytest.fixture
