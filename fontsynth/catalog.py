@@ -17,6 +17,7 @@ import os
 import re
 from collections import Counter, defaultdict
 from dataclasses import asdict, dataclass, field, fields, replace
+from functools import partial
 from pathlib import Path
 
 import joblib
@@ -294,6 +295,14 @@ def near_duplicate_pairs(ids: list[str], vectors: np.ndarray, threshold: float) 
     return pairs
 
 
+def find_root(parent: dict[str, str], x: str) -> str:
+    """The root of `x` in the union-find forest `parent` (paths halved on the way)."""
+    while parent[x] != x:
+        parent[x] = parent[parent[x]]
+        x = parent[x]
+    return x
+
+
 def keep_order(entry: FontEntry) -> tuple:
     """Which font of a design is kept (the smallest): OCR-clean, static, first path."""
     return (not entry.ocr_clean, entry.variable, entry.path, entry.id)
@@ -311,13 +320,7 @@ def mark_duplicates(entries: list[FontEntry], signatures: dict[str, np.ndarray])
     variable family, Thin to Black, one design."""
     accepted = sorted((e for e in entries if e.accepted), key=keep_order)
     parent = {e.id: e.id for e in accepted}
-
-    def find(x: str) -> str:
-        while parent[x] != x:
-            parent[x] = parent[parent[x]]
-            x = parent[x]
-        return x
-
+    find = partial(find_root, parent)
     keys: dict[tuple, str] = {}
     for e in accepted:
         for key in (("name", e.family.lower(), e.style.lower()), ("ps", e.instance or "", e.postscript_name)):
@@ -370,13 +373,7 @@ def split_units(catalog: Catalog, by: str = "family") -> dict[str, str]:
     if by == "design":
         return {f: f for f in kept}
     parent = {f: f for f in kept}
-
-    def find(x: str) -> str:
-        while parent[x] != x:
-            parent[x] = parent[parent[x]]
-            x = parent[x]
-        return x
-
+    find = partial(find_root, parent)
     first: dict[str, str] = {}
     for f in catalog.fonts:
         design = f.id if f.distinct else f.duplicate_of

@@ -151,14 +151,17 @@ def sfnt_faces(path: str) -> list[Face]:
 
 def type1_style(family: str, full_name: str, font_name: str, weight: str) -> str:
     """A Type 1 font's style: its FullName after the family, else its PostScript FontName after
-    the last hyphen (SourceCodePro-SemiboldIt: many .pfb files have no FullName, and Weight
-    does not tell italics apart), else its Weight, else Regular. The style names the font
-    (`classify`) and tells the weights of one family apart when fonts are grouped by design."""
+    the family (SourceCodePro-SemiboldIt: many .pfb files have no FullName, and Weight does not
+    tell italics apart) or after its last hyphen, else its Weight, else Regular. The style names
+    the font (`classify`) and tells the weights of one family apart when fonts are grouped by design."""
     if full_name.startswith(family) and full_name != family:
         return full_name[len(family):].strip(" -") or "Regular"
-    if "-" in font_name.strip("-"):
-        return font_name.strip("-").rsplit("-", 1)[1]
-    return weight or "Regular"
+    compact = family.replace(" ", "")
+    if compact and font_name.startswith(compact):
+        rest = font_name[len(compact):].strip("-")
+    else:
+        rest = font_name.strip("-").rsplit("-", 1)[1] if "-" in font_name.strip("-") else ""
+    return rest or weight or "Regular"
 
 
 def type1_faces(path: str) -> list[Face]:

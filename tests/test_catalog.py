@@ -214,6 +214,8 @@ def test_a_type1_fonts_style_comes_from_its_full_name_else_its_postscript_name()
     assert type1_style("Source Code Pro", "", "SourceCodePro-SemiboldIt", "") == "SemiboldIt"
     assert type1_style("Utopia", "", "Utopia", "Bold") == "Bold"
     assert type1_style("Utopia", "Utopia", "Utopia", "") == "Regular"
+    assert type1_style("Kp-Light", "", "Kp-Light", "") == "Regular"  # a hyphen of the family's own is no style
+    assert type1_style("Nimbus Roman No9 L", "", "NimbusRomNo9L-ReguItal", "Regular") == "ReguItal"
 
 
 def test_small_caps_font_is_not_ocr_clean(tmp_path):
