@@ -140,11 +140,11 @@ class FontMatcher:
     text. `by` "classes": the classifier's logits, over the fonts of `fonts` it was trained on;
     "specimens": the cosine similarity of the crop's classifier embedding to each font's mean
     embedding over SPECIMENS renders of it, so any font of `fonts` may be matched, one the
-    classifier never saw included (`classifier.font_embeddings`: drawn in `workers` processes on
-    first use, progress on stderr when `progress`, and cached beside the classifier)."""
+    classifier never saw included (`classifier.font_embeddings`: drawn in a process per CPU core
+    on first use, progress on stderr when `progress`, and cached beside the classifier)."""
 
     def __init__(self, fonts, font: str | None = None, classifier: str | Path | None = None, device: str = "auto", by: str = "classes",
-                 workers: int | None = None, progress: bool = False):
+                 progress: bool = False):
         from classifier.classification import Classifier
         from fontsynth.recipes import ContentRenderer
 
@@ -166,7 +166,7 @@ class FontMatcher:
         self.classifier = Classifier(classifier, device) if classifier is not None and font is None else None
         self.classifier_path = classifier if self.classifier is not None else None
         self.by = by
-        self.workers, self.progress = workers, progress
+        self.progress = progress
         self._specimens: tuple[list[str], torch.Tensor] | None = None
         if self.classifier is not None and by == "classes" and not set(self.classifier.classes) & set(self.names):
             raise UserError(f"--classifier {classifier} knows none of the fonts of {fonts}; give the fonts it was trained on, "
@@ -187,8 +187,7 @@ class FontMatcher:
 
             from classifier.font_embeddings import font_embeddings
 
-            workers = self.workers if self.workers is not None else joblib.cpu_count()
-            fonts, means = font_embeddings(self.classifier, self.catalog, sorted(self.names), SPECIMENS, workers, self.progress)
+            fonts, means = font_embeddings(self.classifier, self.catalog, sorted(self.names), SPECIMENS, joblib.cpu_count(), self.progress)
             if not fonts:
                 raise UserError(f"no font of {self.catalog.root} draws the default corpus' words, so none can be matched by "
                                 "specimens; use --match-by classes or --font NAME")

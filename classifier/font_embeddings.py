@@ -21,7 +21,7 @@ import json
 import sys
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -94,12 +94,11 @@ def drawn_chunks(catalog: Catalog, fonts: list[str], n: int, size: tuple[int, in
     catalog of its own fonts (a font's specimens do not depend on the other fonts)."""
     import joblib
 
-    from fontsynth.catalog import Catalog as CatalogClass
     from fontsynth.specimen import word_specimens
 
     entries = catalog.by_id()
     chunks = [fonts[i:i + chunk] for i in range(0, len(fonts), chunk)]
-    tasks = [(CatalogClass(catalog.root, [entries[f] for f in c], catalog.pack), c) for c in chunks]
+    tasks = [(replace(catalog, fonts=[entries[f] for f in c]), c) for c in chunks]
     if workers <= 1 or len(chunks) <= 1:
         for sub, ids in tasks:
             yield ids, word_specimens(sub, ids, n, size, seed)
@@ -123,19 +122,20 @@ def font_embeddings(classifier: Classifier, catalog: Catalog, fonts: list[str], 
         saved_at, writable = time.monotonic(), path is not None
         with progress_bar("font specimens", len(todo), "fonts", progress) as advance:
             for ids, drawn in drawn_chunks(catalog, todo, n, tuple(classifier.canvas), workers, seed, CHUNK):
-                for font in ids:
-                    if font in drawn:
-                        cached.means[font] = torch.nn.functional.normalize(classifier.embed(drawn[font]), dim=1).mean(0)
-                    else:
-                        cached.skipped.add(font)
+                if drawn:  # the chunk's images in full batches, then each font's rows
+                    units = torch.nn.functional.normalize(classifier.embed([im for images in drawn.values() for im in images]), dim=1)
+                    for font, rows in zip(drawn, units.split([len(images) for images in drawn.values()])):
+                        cached.means[font] = rows.mean(0)
+                cached.skipped.update(f for f in ids if f not in drawn)
                 advance(len(ids))
                 if writable and time.monotonic() - saved_at > SAVE_EVERY_S:
                     writable, saved_at = save(path, cached), time.monotonic()
         if writable:
             save(path, cached)
     kept = [f for f in fonts if f in cached.means]
-    means = torch.stack([cached.means[f] for f in kept]) if kept else torch.empty(0, 0)
-    return kept, torch.nn.functional.normalize(means, dim=1) if kept else means
+    if not kept:
+        return [], torch.empty(0, 0)
+    return kept, torch.nn.functional.normalize(torch.stack([cached.means[f] for f in kept]), dim=1)
 
 
 def save(path: Path, cached: FontMeans) -> bool:

@@ -342,7 +342,7 @@ def mark_duplicates(entries: list[FontEntry], signatures: dict[str, np.ndarray])
         head = members[0].id
         joins = max(((s, other) for s, other in alike[head] if other in designs), default=None)
         designs.setdefault(joins[1] if joins else head, []).extend(members)
-    for keep_id, members in designs.items():
+    for members in designs.values():
         keep = members[0]
         keep.aliases = sorted(e.id for e in members if e is not keep)
         for e in members:

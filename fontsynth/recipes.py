@@ -29,6 +29,7 @@ from fontsynth.render import Renderer
 from fontsynth.shards import SampleRecord
 from fontsynth.style import Style, StyleConfig, sample_style
 
+
 class UncoveredTexts(RuntimeError):
     """No font of the sampling covers any of the texts drawn for a sample."""
 
