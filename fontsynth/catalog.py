@@ -15,6 +15,7 @@ import json
 import math
 import os
 import re
+import sys
 from collections import Counter, defaultdict
 from dataclasses import asdict, dataclass, field, fields, replace
 from functools import partial
@@ -32,6 +33,11 @@ from fontsynth.sources import read_sources
 
 CATALOG_FILE = "catalog.json"
 FORMAT_VERSION = 1
+# How fonts are grouped into designs (`mark_duplicates`). 1: likeness chained by union-find, a
+# variable font's instances one design, Type 1 styles from FullName/Weight only (before
+# 2026-12-07); 2: no chaining, an instance per design, Type 1 styles from FontName. A catalog of
+# an older grouping still loads (data made from it keeps its classes) with a note to rescan.
+GROUPING = 2
 NEAR_DUPLICATE_SIMILARITY = 0.97
 
 
@@ -89,6 +95,7 @@ class Catalog:
     root: Path
     fonts: list[FontEntry]
     pack: str | None = None  # a font pack the fonts are read from (entry paths are its members); see fontpack
+    grouping: int = GROUPING  # how its designs were grouped (see GROUPING)
 
     def usable(self, ocr_clean: bool = True, split: str | None = None) -> list[FontEntry]:
         """Fonts rendering may pick: accepted, one per design, OCR-clean unless told otherwise,
@@ -98,7 +105,15 @@ class Catalog:
     def for_rendering(self, fonts: list[FontEntry]) -> "Catalog":
         """A light copy holding only `fonts`, without what rendering never reads (charsets,
         aliases, copies): what each worker process receives."""
-        return Catalog(root=self.root, fonts=[replace(f, charset=[], aliases=[], copies=[], ocr_issues=[]) for f in fonts], pack=self.pack)
+        return replace(self, fonts=[replace(f, charset=[], aliases=[], copies=[], ocr_issues=[]) for f in fonts])
+
+    def stale_note(self, source: str) -> str | None:
+        """A note for a catalog grouped the older way (`GROUPING`), naming `source` and the rescan."""
+        if self.grouping >= GROUPING:
+            return None
+        return (f"{source} was scanned by a fontsynth before 2026-12-07, which grouped the weights of a family (and a variable "
+                f"font's instances) into one design: fewer classes than the fonts hold. `fontsynth fonts scan` regroups them "
+                f"(new class ids; data rendered before keeps its own catalog), then `fonts split` again if you split them")
 
     def by_id(self) -> dict[str, FontEntry]:
         return {f.id: f for f in self.fonts}
@@ -128,6 +143,7 @@ class Catalog:
         return {
             "format": "fontsynth-catalog",
             "format_version": FORMAT_VERSION,
+            "grouping": self.grouping,
             "summary": self.summary(),
             "fonts": [asdict(f) for f in self.fonts],
         }
@@ -157,7 +173,7 @@ class Catalog:
         fonts = [FontEntry(**{k: v for k, v in f.items() if k in known}) for f in data["fonts"]]
         for font in fonts:  # catalogs scanned before names were cleaned (a style of "Roman\n")
             font.family, font.style = clean_name(font.family), clean_name(font.style)
-        return cls(root=Path(root), fonts=fonts)
+        return cls(root=Path(root), fonts=fonts, grouping=int(data.get("grouping", 1)))
 
 
 def find_font_files(root: Path) -> list[str]:
@@ -422,19 +438,27 @@ def load_or_scan(fonts: Path, catalog_path: Path | None = None, workers: int = 2
 
         if not is_pack(fonts):
             raise UserError(f"--fonts {fonts} is a file but not a font pack; pass a folder of fonts or a pack made by `fontsynth fonts pack`")
-        return load_pack(fonts)
+        return noted(load_pack(fonts), str(fonts))
     if not fonts.is_dir():
         raise UserError(f"font folder {fonts} does not exist; pass --fonts with a folder of .ttf/.otf files")
     path = Path(catalog_path) if catalog_path else fonts / CATALOG_FILE
     if path.exists():
         catalog = Catalog.load(path, root=fonts)
         if catalog_path is not None or _matches(catalog, fonts, path):
-            return catalog
+            return noted(catalog, str(path))
     catalog = scan_fonts(fonts, workers=workers, show_progress=show_progress)
     try:
         catalog.save(path)
     except OSError:
         pass  # a read-only font folder: the catalog lives only in this run's output
+    return catalog
+
+
+def noted(catalog: Catalog, source: str) -> Catalog:
+    """`catalog`, after its stale note (if any) on stderr."""
+    note = catalog.stale_note(source)
+    if note:
+        print(f"note: {note}", file=sys.stderr)
     return catalog
 
 

@@ -248,10 +248,14 @@ def fonts_scan(
         raise UserError(f"--max-memory {max_memory} is too small: the checker itself needs about 400 MB; pass at least 512")
     catalog = scan_fonts(folder, workers=workers, timeout=timeout, show_progress=progress and not as_json, memory_mb=max_memory)
     path = output or folder / CATALOG_FILE
+    split_before = split_fonts_in(path)
     try:
         catalog.save(path)
     except OSError as e:
         raise UserError(f"cannot write catalog {path} ({e.strerror}); pass -o with a writable path") from e
+    if split_before:
+        typer.echo(f"note: the train/val/test split of {split_before} fonts in {path} (`fonts split`) is not kept by a new scan, "
+                   f"whose designs may differ: run `fontsynth fonts split {path}` again", err=True)
     summary = {**catalog.summary(), "catalog": str(path)}
     if as_json:
         typer.echo(json.dumps(summary))
@@ -263,6 +267,16 @@ def fonts_scan(
         f"{summary['files']} files: {summary['accepted']} accepted, {summary['rejected']} rejected, "
         f"{summary['distinct']} distinct, {summary['ocr_clean']} OCR-clean -> {path}"
     )
+
+
+def split_fonts_in(path: Path) -> int:
+    """How many fonts of the catalog at `path` have a split (0 when there is no readable catalog)."""
+    from fontsynth.catalog import Catalog
+
+    try:
+        return sum(f.split is not None for f in Catalog.load(path).fonts) if path.exists() else 0
+    except UserError:
+        return 0
 
 
 @fonts_app.command("split")

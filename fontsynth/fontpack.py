@@ -210,7 +210,7 @@ def write_pack(catalog: Catalog, out: Path, charset: str = DEFAULT_CHARSET, show
 def packed_catalog(catalog: Catalog, fonts: list[FontEntry], charset: str) -> Catalog:
     """The catalog a pack holds: the entries of `fonts` as they are, coverage cut to `charset`."""
     keep = code_point_ranges({ord(c): "" for c in charset})
-    return Catalog(root=catalog.root, fonts=[replace(f, charset=intersect_ranges(f.charset, keep)) for f in fonts])
+    return Catalog(root=catalog.root, fonts=[replace(f, charset=intersect_ranges(f.charset, keep)) for f in fonts], grouping=catalog.grouping)
 
 
 def _write_member(z: zipfile.ZipFile, name: str, data: bytes) -> None:
@@ -232,7 +232,7 @@ def load_pack(path: Path) -> Catalog:
         raise UserError(f"{path} is not a {PACK_FORMAT} of version {PACK_VERSION}; remake it with `fontsynth fonts pack`")
     catalog = Catalog.from_json(data, root=path.parent)
     fonts = [replace(entry, path=pack["fonts"][entry.id][0], index=pack["fonts"][entry.id][1]) for entry in catalog.fonts]
-    return Catalog(root=path.parent, fonts=fonts, pack=str(path))
+    return replace(catalog, fonts=fonts, pack=str(path))
 
 
 def split_pack(path: Path, val: float, test: float, seed: int = 0, out: Path | None = None, by: str = "family") -> dict:

@@ -395,3 +395,26 @@ def test_names_with_stray_whitespace_are_cleaned_when_scanned_and_when_loaded(tm
     data["fonts"][0]["style"] = "Roman\n"
     (tmp_path / "c.json").write_text(json.dumps(data))
     assert Catalog.load(tmp_path / "c.json", root=tmp_path).fonts[0].style == "Roman"
+
+
+def test_a_catalog_grouped_the_older_way_loads_with_a_note_to_rescan(tmp_path, small_fonts, capsys):
+    from fontsynth.catalog import GROUPING
+    from fontsynth.fontpack import load_pack, write_pack
+
+    fonts = tmp_path / "fonts"
+    shutil.copytree(small_fonts, fonts)
+    assert load_or_scan(fonts, show_progress=False).grouping == GROUPING and capsys.readouterr().err == ""
+    data = json.loads((fonts / "catalog.json").read_text())
+    assert data["grouping"] == GROUPING
+    del data["grouping"]  # as catalogs were written before 2026-12-07
+    (fonts / "catalog.json").write_text(json.dumps(data))
+    old = load_or_scan(fonts, show_progress=False)
+    err = capsys.readouterr().err
+    assert old.grouping == 1 and [f.id for f in old.fonts] == [f["id"] for f in data["fonts"]]  # still usable as it was
+    assert err.startswith(f"note: {fonts / 'catalog.json'} was scanned by a fontsynth before 2026-12-07") and "fontsynth fonts scan" in err
+    write_pack(old, tmp_path / "old.pack", show_progress=False)  # a pack keeps its catalog's grouping, and its note
+    assert load_pack(tmp_path / "old.pack").grouping == 1
+    load_or_scan(tmp_path / "old.pack", show_progress=False)
+    assert capsys.readouterr().err.startswith(f"note: {tmp_path / 'old.pack'} was scanned by")
+    old.save(tmp_path / "again.json")
+    assert Catalog.load(tmp_path / "again.json").grouping == 1  # saving does not pretend it was regrouped

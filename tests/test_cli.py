@@ -147,3 +147,15 @@ def test_render_with_a_split_uses_only_its_fonts(small_fonts, tmp_path):
 def test_fonts_fetch_rejects_an_unknown_source(tmp_path):
     result = invoke("fonts", "fetch", "--source", "cdn", "--dest", tmp_path / "f")
     assert result.exit_code == 2 and "unknown font source 'cdn'" in result.output
+
+
+def test_a_new_scan_says_it_drops_the_split_it_replaces(small_fonts, tmp_path):
+    fonts = tmp_path / "fonts"
+    shutil.copytree(small_fonts, fonts)
+    first = invoke("fonts", "scan", fonts, "--workers", 1, "--no-progress")
+    assert first.exit_code == 0 and "note:" not in first.output
+    invoke("fonts", "split", fonts / "catalog.json", "--val", 0.25, "--test", 0.25)
+    again = invoke("fonts", "scan", fonts, "--workers", 1, "--no-progress")
+    assert again.exit_code == 0
+    assert f"note: the train/val/test split of 4 fonts in {fonts / 'catalog.json'} (`fonts split`) is not kept" in again.output
+    assert not any(f["split"] for f in json.loads((fonts / "catalog.json").read_text())["fonts"])
