@@ -400,7 +400,21 @@ def split_units(catalog: Catalog, by: str = "family") -> dict[str, str]:
     return {f: find(f) for f in kept}
 
 
-def split_fonts(catalog: Catalog, val: float, test: float, seed: int = 0, by: str = "family") -> dict:
+@dataclass(frozen=True)
+class SplitCounts:
+    """What `split_fonts` made: kept fonts (designs) and units (families, or designs) per split."""
+
+    designs: dict[str, int]
+    units: dict[str, int]
+    by: str
+
+    def describe(self) -> str:
+        """One line, e.g. "train 2, val 1, test 1 designs (2, 1, 1 families)"."""
+        line = ", ".join(f"{name} {self.designs[name]}" for name in SPLITS) + " designs"
+        return line if self.by == "design" else f"{line} ({', '.join(str(self.units[name]) for name in SPLITS)} families)"
+
+
+def split_fonts(catalog: Catalog, val: float, test: float, seed: int = 0, by: str = "family") -> SplitCounts:
     """Assign held-out fonts: each unit (`split_units`: a family of designs, or a design, a kept
     font and its aliases) goes to one side. By family (the default since 2026-12-07) no held-out
     font has a weight or width of its family in training; by design 78% of the held-out
@@ -408,7 +422,7 @@ def split_fonts(catalog: Catalog, val: float, test: float, seed: int = 0, by: st
 
     Units are ranked by sha256(seed, unit name); the first round(test*K) of the K units go to
     test, the next round(val*K) to val, the rest to train. Same fonts and seed, same split, on
-    any machine. Returns the designs per split, and the units per split under "units".
+    any machine.
     """
     if not (0 <= val < 1 and 0 <= test < 1 and val + test < 1):
         raise UserError(f"--val {val} and --test {test} must be fractions in [0, 1) that sum to less than 1")
@@ -419,9 +433,8 @@ def split_fonts(catalog: Catalog, val: float, test: float, seed: int = 0, by: st
     side = {f: unit_side[u] for f, u in unit_of.items()}
     for f in catalog.fonts:
         f.split = side.get(f.id) or side.get(f.duplicate_of or "")
-    counts: dict = {name: sum(1 for s in side.values() if s == name) for name in SPLITS}
-    counts["units"] = {name: sum(1 for s in unit_side.values() if s == name) for name in SPLITS}
-    return counts
+    return SplitCounts(designs={name: sum(1 for s in side.values() if s == name) for name in SPLITS},
+                       units={name: sum(1 for s in unit_side.values() if s == name) for name in SPLITS}, by=by)
 
 
 def load_or_scan(fonts: Path, catalog_path: Path | None = None, workers: int = 2, show_progress: bool = True) -> Catalog:

@@ -301,8 +301,7 @@ def fonts_split(
         catalog = Catalog.load(catalog_file)
         counts = split_fonts(catalog, val, test, seed, by)
         catalog.save(output or catalog_file)
-    families = "" if by == "design" else f" ({', '.join(str(counts['units'][s]) for s in ('train', 'val', 'test'))} families)"
-    typer.echo(f"train {counts['train']}, val {counts['val']}, test {counts['test']} designs{families} -> {output or catalog_file}")
+    typer.echo(f"{counts.describe()} -> {output or catalog_file}")
 
 
 @fonts_app.command("report")

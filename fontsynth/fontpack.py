@@ -44,7 +44,7 @@ from fontTools import subset
 from fontTools.ttLib import TTFont
 from PIL import ImageFont, features
 
-from fontsynth.catalog import CATALOG_FILE, Catalog, FontEntry
+from fontsynth.catalog import CATALOG_FILE, Catalog, FontEntry, SplitCounts
 from fontsynth.errors import UserError
 from fontsynth.fileio import atomic_write_bytes
 from fontsynth.fonts import KERNING_SIZE, Kerning, Scratch, code_point_ranges, open_font
@@ -235,11 +235,11 @@ def load_pack(path: Path) -> Catalog:
     return replace(catalog, fonts=fonts, pack=str(path))
 
 
-def split_pack(path: Path, val: float, test: float, seed: int = 0, out: Path | None = None, by: str = "family") -> dict:
+def split_pack(path: Path, val: float, test: float, seed: int = 0, out: Path | None = None, by: str = "family") -> SplitCounts:
     """`fonts split` for a pack: hold out fonts by design or family (`catalog.split_fonts`) and rewrite the
     pack's catalog.json, to `out` or in place (atomically). The other members are copied with
     the same content (inflated and compressed again: zipfile has no raw copy), so the fonts
-    need no subsetting again. Returns the designs per split."""
+    need no subsetting again."""
     from fontsynth.catalog import split_fonts
 
     path = Path(path)

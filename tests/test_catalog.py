@@ -239,7 +239,8 @@ def test_split_is_stable_by_design_and_keeps_aliases_together(tmp_path):
         shutil.copyfile(fm.FONTS / name, tmp_path / name)
     catalog = scan(tmp_path)
     counts = split_fonts(catalog, val=0.2, test=0.2, seed=0, by="design")
-    assert counts == {"train": 3, "val": 1, "test": 1, "units": {"train": 3, "val": 1, "test": 1}}  # by design: a unit is a design
+    assert counts.designs == counts.units == {"train": 3, "val": 1, "test": 1}  # by design: a unit is a design
+    assert counts.describe() == "train 3, val 1, test 1 designs"
     fonts = by_path(catalog)
     assert fonts["a2.ttf"].split == fonts["a.ttf"].split
     again = scan(tmp_path)
@@ -273,7 +274,8 @@ def test_a_split_by_family_holds_out_every_weight_of_a_family_and_its_clones():
         counts = split_fonts(catalog, 0.2, 0.2, seed, by="family")
         side = {f.id[0]: f.split for f in fonts}
         assert side["a"] == side["b"] == side["c"] and side["d"] == side["e"]
-        assert counts["units"] == {"train": 3, "val": 1, "test": 1} and sum(counts[s] for s in ("train", "val", "test")) == 7
+        assert counts.units == {"train": 3, "val": 1, "test": 1} and sum(counts.designs.values()) == 7
+        assert counts.describe() == f"train {counts.designs['train']}, val {counts.designs['val']}, test {counts.designs['test']} designs (3, 1, 1 families)"
         split_fonts(catalog, 0.2, 0.2, seed, by="design")
         apart += len({f.split for f in fonts if f.family.lower() == "cabin"}) > 1
     assert apart > 0  # by design, a family's weights can fall on both sides

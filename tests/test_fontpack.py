@@ -194,7 +194,7 @@ def test_a_pack_is_split_without_repacking_its_fonts(pack, tmp_path):
     assert result.exit_code == 0, result.output
     expected = load_pack(pack)
     counts = split_fonts(expected, 0.2, 0.2, 3)
-    assert f"train {counts['train']}, val {counts['val']}, test {counts['test']} designs" in result.output
+    assert f"{counts.describe()} -> {split}" in result.output and counts.by == "family"
     got = load_pack(split)
     assert [(f.id, f.split) for f in got.fonts] == [(f.id, f.split) for f in expected.fonts]
     assert {f.split for f in got.fonts} == {"train", "val", "test"}
