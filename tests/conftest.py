@@ -53,3 +53,15 @@ def pairs_typeface(brush_pairs, tmp_path_factory) -> Path:
     result = CliRunner().invoke(app, [str(a) for a in args])
     assert result.exit_code == 0, result.output
     return out
+
+
+def specimen_means_by_hand(classifier, catalog: Catalog, fonts: list[str], n: int):
+    """(specimens by font, each font's mean unit embedding of them, normalised, a row a font):
+    what `classifier.font_embeddings` must give, computed the plain way."""
+    import torch
+
+    from fontsynth import specimen
+
+    unit = lambda x: x / x.norm(dim=-1, keepdim=True)  # noqa: E731
+    drawn = specimen.word_specimens(catalog, fonts, n, tuple(classifier.canvas))
+    return drawn, unit(torch.stack([unit(classifier.embed(drawn[f])).mean(0) for f in fonts]))

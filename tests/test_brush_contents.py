@@ -15,6 +15,7 @@ from torch.utils.data import Subset  # noqa: E402
 from typer.testing import CliRunner  # noqa: E402
 
 from brush.cli import app  # noqa: E402
+from conftest import specimen_means_by_hand  # noqa: E402
 from brush.edit import Editor  # noqa: E402
 from brush.contents import SPECIMENS, FontMatcher, StyleFontContents, drawn_tensor, font_by_name, fonts_of  # noqa: E402
 from fontsynth.catalog import scan_fonts  # noqa: E402
@@ -176,9 +177,8 @@ def test_matching_by_specimens_ranks_every_font_by_embedding_unseen_ones_include
     matcher = FontMatcher(folder, classifier=typeface, device="cpu", by="specimens")
     every = sorted(f.id for f in matcher.catalog.usable(ocr_clean=False))
     assert len(set(every) - set(matcher.classifier.classes)) == 2 and sorted(matcher.candidates()) == every
-    specimens = word_specimens(matcher.catalog, every, SPECIMENS, tuple(matcher.classifier.canvas))
+    specimens, means = specimen_means_by_hand(matcher.classifier, matcher.catalog, every, SPECIMENS)
     unit = lambda x: x / x.norm(dim=-1, keepdim=True)  # noqa: E731
-    means = unit(torch.stack([unit(matcher.classifier.embed(specimens[f])).mean(0) for f in every]))
     styles = [specimens[f][0] for f in every] + [np.full((32, 128), 200, np.uint8)]
     by_hand = (unit(matcher.classifier.embed(styles)) @ means.T).argsort(dim=1, descending=True)
     assert matcher.ranked(styles) == [[every[j] for j in row] for row in by_hand.tolist()]

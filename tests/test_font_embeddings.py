@@ -10,6 +10,7 @@ import pytest
 torch = pytest.importorskip("torch")
 
 from classifier import font_embeddings as fe  # noqa: E402
+from conftest import specimen_means_by_hand  # noqa: E402
 from classifier.classification import Classifier  # noqa: E402
 from fontsynth import specimen  # noqa: E402
 from fontsynth.catalog import Catalog  # noqa: E402
@@ -44,15 +45,9 @@ def fonts_of(catalog: Catalog) -> list[str]:
     return sorted(f.id for f in catalog.usable(ocr_clean=False))
 
 
-def by_hand(classifier: Classifier, catalog: Catalog, fonts: list[str]) -> torch.Tensor:
-    unit = lambda x: x / x.norm(dim=-1, keepdim=True)  # noqa: E731
-    drawn = specimen.word_specimens(catalog, fonts, N, tuple(classifier.canvas))
-    return unit(torch.stack([unit(classifier.embed(drawn[f])).mean(0) for f in fonts]))
-
-
 def test_the_means_are_each_fonts_mean_unit_embedding_and_a_second_call_draws_nothing(typeface, small_catalog, counted):
     fonts = fonts_of(small_catalog)
-    expected = by_hand(typeface, small_catalog, fonts)
+    _, expected = specimen_means_by_hand(typeface, small_catalog, fonts, N)
     counted.clear()
     kept, means = fe.font_embeddings(typeface, small_catalog, fonts, N)
     assert kept == fonts and counted == fonts and torch.allclose(means, expected, atol=1e-6)
