@@ -10,7 +10,10 @@ never saw can be matched. Drawing and embedding them costs about 0.1 s a font on
   per font id. A font id is a hash of the font file's bytes, so any folder holding the same file
   hits the cache, and a folder that gained fonts embeds only those. The key covers the
   checkpoint's bytes, `n`, the seed and fontsynth's version (what else decides the renders);
-  a run folder that cannot be written to goes without the cache (a note on stderr).
+  a run folder that cannot be written to goes without the cache (a note on stderr). It does not
+  cover the device: means embedded on a GPU serve a CPU run and the other way round. They differ
+  slightly (float32 rounding; bf16 where CUDA runs the classifier in it), which could swap two
+  nearly equal candidates; not measured, as no GPU has run the matcher yet.
 """
 
 from __future__ import annotations
