@@ -4,11 +4,16 @@
 identical files, finds duplicate designs (same family+style, same PostScript name, or a
 near-identical render of [A-Za-z0-9]), keeps one font per design and gives the kept fonts
 class ids 0..K-1 in order of their ids. The same files give the same catalog on any machine.
+Given the folder's earlier catalog (`previous`), a scan checks only the files that are new or
+changed since, when the checker is the same (`fontcheck.checker_fingerprint`): the others'
+results are read from it and only their glyph signatures drawn again, so a folder of thousands
+of fonts that gained a few is scanned in seconds, to the catalog a full scan would write.
 """
 
 from __future__ import annotations
 
 import base64
+import copy
 import hashlib
 import io
 import json
@@ -27,6 +32,7 @@ import numpy as np
 from fontsynth.errors import UserError
 from fontsynth.fonts import FONT_SUFFIXES, clean_name
 from fontsynth.fileio import atomic_write_json, sha256_file
+from fontsynth.fontcheck import checker_fingerprint
 from fontsynth.isolate import DEFAULT_MEMORY_MB, python_module_command, run_isolated
 from fontsynth.progress import progress_bar
 from fontsynth.sources import read_sources
@@ -96,6 +102,7 @@ class Catalog:
     fonts: list[FontEntry]
     pack: str | None = None  # a font pack the fonts are read from (entry paths are its members); see fontpack
     grouping: int = GROUPING  # how its designs were grouped (see GROUPING)
+    checker: str = ""  # fontcheck.checker_fingerprint() of the scan: a later scan may reuse its results under the same
 
     def usable(self, ocr_clean: bool = True, split: str | None = None) -> list[FontEntry]:
         """Fonts rendering may pick: accepted, one per design, OCR-clean unless told otherwise,
@@ -144,6 +151,7 @@ class Catalog:
             "format": "fontsynth-catalog",
             "format_version": FORMAT_VERSION,
             "grouping": self.grouping,
+            "checker": self.checker,
             "summary": self.summary(),
             "fonts": [asdict(f) for f in self.fonts],
         }
@@ -173,7 +181,7 @@ class Catalog:
         fonts = [FontEntry(**{k: v for k, v in f.items() if k in known}) for f in data["fonts"]]
         for font in fonts:  # catalogs scanned before names were cleaned (a style of "Roman\n")
             font.family, font.style = clean_name(font.family), clean_name(font.style)
-        return cls(root=Path(root), fonts=fonts, grouping=int(data.get("grouping", 1)))
+        return cls(root=Path(root), fonts=fonts, grouping=int(data.get("grouping", 1)), checker=str(data.get("checker", "")))
 
 
 def find_font_files(root: Path) -> list[str]:
@@ -199,16 +207,33 @@ def font_id(sha256: str, index: int, instance: str | None) -> str:
     return fid
 
 
-def scan_fonts(
-    root: Path,
-    workers: int = 2,
-    timeout: float = 30.0,
-    show_progress: bool = True,
-    command: list[str] | None = None,
-    memory_mb: int | None = DEFAULT_MEMORY_MB,
-) -> Catalog:
-    """Check every font file under `root` and build its catalog (not saved). Each file is
-    checked in a child process capped at `timeout` seconds and `memory_mb` of memory."""
+# What fontcheck.check_face records of a face, less its glyph signature: what a catalog entry keeps.
+FACE_FIELDS = ("index", "instance", "family", "style", "postscript_name", "outline", "variable", "charset", "accepted",
+               "reason", "ocr_clean", "ocr_issues", "latin_score", "undrawable")
+
+
+@dataclass
+class Scan:
+    """A scan's catalog, and how many files it checked and how many it took from the earlier catalog."""
+
+    catalog: Catalog
+    checked: int
+    reused: int
+
+
+def scan_fonts(root: Path, workers: int = 2, timeout: float = 30.0, show_progress: bool = True, command: list[str] | None = None,
+               memory_mb: int | None = DEFAULT_MEMORY_MB, previous: Catalog | None = None) -> Catalog:
+    """The catalog of `root` (not saved); see `scan`."""
+    return scan(root, workers, timeout, show_progress, command, memory_mb, previous).catalog
+
+
+def scan(root: Path, workers: int = 2, timeout: float = 30.0, show_progress: bool = True, command: list[str] | None = None,
+         memory_mb: int | None = DEFAULT_MEMORY_MB, previous: Catalog | None = None) -> Scan:
+    """Check every font file under `root` and build its catalog. Each file is checked in a child
+    process capped at `timeout` seconds and `memory_mb` of memory, except files `previous` (an
+    earlier catalog of the folder) checked with the same checker and whose bytes are unchanged:
+    their results are taken from it and only their accepted faces' glyph signatures drawn again
+    (in the same children). A file whose signatures cannot be drawn again is checked anew."""
     root = Path(root)
     if not root.is_dir():
         raise UserError(f"font folder {root} does not exist; pass --fonts with a folder of .ttf/.otf files")
@@ -216,17 +241,64 @@ def scan_fonts(
     if not rel_paths:
         raise UserError(f"no font files (.ttf .otf .ttc .pfb) found under {root}; pass --fonts with a folder of fonts")
     command = command or python_module_command("fontsynth.fontcheck")
-    chunk = max(1, min(100, math.ceil(len(rel_paths) / (4 * max(1, workers)))))
-    chunks = [rel_paths[i : i + chunk] for i in range(0, len(rel_paths), chunk)]
-    results: dict[str, dict] = {}
+    checker = checker_fingerprint()
+    earlier = earlier_results(previous, checker)
+    reused = {rel: copy.deepcopy(earlier[rel]) for rel in rel_paths if rel in earlier and sha256_file(root / rel) == earlier[rel]["sha256"]}
+    tasks = {rel: {"path": str(root / rel)} for rel in rel_paths if rel not in reused}
+    redraw = {rel: {"path": str(root / rel), "signatures": [[f["index"], f["instance"]] for f in result["faces"] if f["accepted"]]}
+              for rel, result in first_of_each_file(reused).items() if any(f["accepted"] for f in result["faces"])}
+    answers = run_checks(root, {**tasks, **redraw}, workers, timeout, command, memory_mb, show_progress)
+    for rel, task in redraw.items():
+        signatures = iter(answers[rel].get("signatures") or [])
+        for face in (f for f in reused[rel]["faces"] if f["accepted"]):
+            face["signature"] = next(signatures, None)
+        if "error" in answers[rel] or any(f["accepted"] and not f["signature"] for f in reused[rel]["faces"]):
+            del reused[rel]
+            tasks[rel] = {"path": task["path"]}
+            answers.update(run_checks(root, {rel: tasks[rel]}, 1, timeout, command, memory_mb, False))
+    fresh = {rel: answers[rel] for rel in tasks}
+    check_systematic_failure(fresh)
+    return Scan(build_catalog(root, rel_paths, {**reused, **fresh}, checker), checked=len(fresh), reused=len(reused))
+
+
+def earlier_results(previous: Catalog | None, checker: str) -> dict[str, dict]:
+    """The check results `previous` holds, by relative path (its entries' copies included):
+    {"sha256", "faces"} with each face's FACE_FIELDS (no signature); {} when there is no
+    catalog, or another checker made it. A file whose check crashed or hung (no sha256) is left
+    out: it is checked again. A file the parser could not read comes back as one rejected face,
+    which gives the entry its error gave."""
+    if previous is None or previous.checker != checker:
+        return {}
+    faces: dict[str, list[dict]] = defaultdict(list)
+    for entry in previous.fonts:
+        if entry.sha256:
+            faces[entry.path].append({name: getattr(entry, name) for name in FACE_FIELDS})
+    return {path: {"sha256": e.sha256, "faces": faces[e.path]} for e in previous.fonts if e.sha256 for path in (e.path, *e.copies)}
+
+
+def first_of_each_file(results: dict[str, dict]) -> dict[str, dict]:
+    """The results of the first path (in order) of each distinct content: the others are copies,
+    listed under the first one's entry, whose faces the catalog never reads."""
+    first: dict[str, str] = {}
+    for rel in sorted(results):
+        first.setdefault(results[rel]["sha256"], rel)
+    return {rel: results[rel] for rel in first.values()}
+
+
+def run_checks(root: Path, tasks: dict[str, dict], workers: int, timeout: float, command: list[str], memory_mb: int | None,
+               show_progress: bool) -> dict[str, dict]:
+    """The fontcheck children's answers to `tasks` (by relative path), in chunks over `workers`."""
+    names = list(tasks)
+    chunk = max(1, min(100, math.ceil(len(names) / (4 * max(1, workers)))))
+    chunks = [names[i : i + chunk] for i in range(0, len(names), chunk)]
+    answers: dict[str, dict] = {}
     parallel = joblib.Parallel(n_jobs=workers, return_as="generator_unordered")
-    jobs = (joblib.delayed(_with_paths)(c, [str(root / p) for p in c], timeout, command, memory_mb) for c in chunks)
-    with progress_bar("scanning fonts", len(rel_paths), "fonts", show_progress) as advance:
+    jobs = (joblib.delayed(_answers)(c, [tasks[name] for name in c], timeout, command, memory_mb) for c in chunks)
+    with progress_bar("scanning fonts", len(names), "fonts", show_progress) as advance:
         for part in parallel(jobs):
-            results.update(part)
+            answers.update(part)
             advance(len(part))
-    check_systematic_failure(results)
-    return build_catalog(root, rel_paths, results)
+    return answers
 
 
 SYSTEMATIC_MIN_FILES = 10
@@ -257,12 +329,12 @@ def check_systematic_failure(results: dict[str, dict]) -> None:
                             "Reinstall with `pip install -e .` and report it if it persists")
 
 
-def _with_paths(rel: list[str], absolute: list[str], timeout: float, command: list[str], memory_mb: int | None) -> dict[str, dict]:
-    """Check results of one chunk of files (a joblib task), by relative path."""
-    return dict(zip(rel, run_isolated(command, [{"path": p} for p in absolute], timeout, memory_mb)))
+def _answers(rel: list[str], tasks: list[dict], timeout: float, command: list[str], memory_mb: int | None) -> dict[str, dict]:
+    """Answers to one chunk of tasks (a joblib task), by relative path."""
+    return dict(zip(rel, run_isolated(command, tasks, timeout, memory_mb)))
 
 
-def build_catalog(root: Path, rel_paths: list[str], results: dict[str, dict]) -> Catalog:
+def build_catalog(root: Path, rel_paths: list[str], results: dict[str, dict], checker: str = "") -> Catalog:
     """Entries from per-file check results: one per distinct file content, duplicates marked."""
     sources = read_sources(root)
     by_hash: dict[str, list[str]] = defaultdict(list)
@@ -290,7 +362,7 @@ def build_catalog(root: Path, rel_paths: list[str], results: dict[str, dict]) ->
         entry.copies = by_hash.get(entry.sha256, [entry.path])[1:] if entry.sha256 else []
     mark_duplicates(entries, signatures)
     assign_class_ids(entries)
-    return Catalog(root=root, fonts=entries)
+    return Catalog(root=root, fonts=entries, checker=checker)
 
 
 def near_duplicate_pairs(ids: list[str], vectors: np.ndarray, threshold: float) -> list[tuple[str, str, float]]:
@@ -442,8 +514,8 @@ def load_or_scan(fonts: Path, catalog_path: Path | None = None, workers: int = 2
 
     It matches when it lists exactly the folder's font files and every file modified after
     the catalog was written still has the sha256 the catalog recorded (a font replaced in
-    place under the same name is noticed). A rebuilt catalog is saved beside the fonts when
-    the folder is writable.
+    place under the same name is noticed). A rebuilt catalog checks only the files that are new
+    or changed (`scan`), and is saved beside the fonts when the folder is writable.
     """
     fonts = Path(fonts)
     if fonts.is_file():
@@ -455,11 +527,12 @@ def load_or_scan(fonts: Path, catalog_path: Path | None = None, workers: int = 2
     if not fonts.is_dir():
         raise UserError(f"font folder {fonts} does not exist; pass --fonts with a folder of .ttf/.otf files")
     path = Path(catalog_path) if catalog_path else fonts / CATALOG_FILE
+    previous = None
     if path.exists():
-        catalog = Catalog.load(path, root=fonts)
-        if catalog_path is not None or _matches(catalog, fonts, path):
-            return noted(catalog, str(path))
-    catalog = scan_fonts(fonts, workers=workers, show_progress=show_progress)
+        previous = Catalog.load(path, root=fonts)
+        if catalog_path is not None or _matches(previous, fonts, path):
+            return noted(previous, str(path))
+    catalog = scan_fonts(fonts, workers=workers, show_progress=show_progress, previous=previous)
     try:
         catalog.save(path)
     except OSError:

@@ -240,14 +240,18 @@ def fonts_scan(
     max_memory: int = typer.Option(2048, help="MB of memory the checker may use on one font before it is rejected."),
     as_json: bool = typer.Option(False, "--json", help="Print the summary as JSON."),
     progress: bool = typer.Option(True, help="Show a progress bar."),
+    recheck: bool = typer.Option(False, "--recheck", help="Check every file again, even those the existing catalog checked "
+                                                          "(by default only new or changed files are, when the checker is unchanged)."),
 ) -> None:
     """Validate every font and write the catalog: ids, coverage, licenses, rejections with reasons."""
-    from fontsynth.catalog import CATALOG_FILE, scan_fonts
+    from fontsynth.catalog import CATALOG_FILE, scan
 
     if max_memory < 256:
         raise UserError(f"--max-memory {max_memory} is too small: the checker itself needs about 400 MB; pass at least 512")
-    catalog = scan_fonts(folder, workers=workers, timeout=timeout, show_progress=progress and not as_json, memory_mb=max_memory)
     path = output or folder / CATALOG_FILE
+    previous = None if recheck else earlier_catalog(path, folder)
+    result = scan(folder, workers=workers, timeout=timeout, show_progress=progress and not as_json, memory_mb=max_memory, previous=previous)
+    catalog = result.catalog
     split_before = split_fonts_in(path)
     try:
         catalog.save(path)
@@ -256,7 +260,7 @@ def fonts_scan(
     if split_before:
         typer.echo(f"note: the train/val/test split of {split_before} fonts in {path} (`fonts split`) is not kept by a new scan, "
                    f"whose designs may differ: run `fontsynth fonts split {path}` again", err=True)
-    summary = {**catalog.summary(), "catalog": str(path)}
+    summary = {**catalog.summary(), "catalog": str(path), "checked": result.checked, "reused": result.reused}
     if as_json:
         typer.echo(json.dumps(summary))
         return
@@ -266,7 +270,19 @@ def fonts_scan(
     typer.echo(
         f"{summary['files']} files: {summary['accepted']} accepted, {summary['rejected']} rejected, "
         f"{summary['distinct']} distinct, {summary['ocr_clean']} OCR-clean -> {path}"
+        + (f" ({result.reused} unchanged files taken from the earlier catalog, {result.checked} checked)" if result.reused else "")
     )
+
+
+def earlier_catalog(path: Path, folder: Path):
+    """The catalog at `path` (of `folder`'s fonts) a new scan may take results from; None when
+    there is none or it cannot be read."""
+    from fontsynth.catalog import Catalog
+
+    try:
+        return Catalog.load(path, root=folder) if path.exists() else None
+    except UserError:
+        return None
 
 
 def split_fonts_in(path: Path) -> int:

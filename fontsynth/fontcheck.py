@@ -1,7 +1,10 @@
 """Validate one font file: is it a usable outline font for Latin text, and is it OCR-clean?
 
 Runs inside an isolated child process (`python -m fontsynth.fontcheck TASKS`), so a font that
-crashes or hangs FreeType fails alone. `check_file` is a pure function of the file.
+crashes or hangs FreeType fails alone. `check_file` is a pure function of the file and of what
+`checker_fingerprint` covers; `face_signatures` draws again the glyph signatures of faces an
+earlier check accepted (a scan that reuses an earlier catalog's results needs them to group
+designs, and the catalog does not store them).
 
 Rules (from a survey of 12,000 faces, ../shared/fonts/README.md):
 - valid: outline font (glyf, CFF, CFF2), not symbol-encoded, covers [A-Za-z0-9], each of those
@@ -241,7 +244,7 @@ def check_face(path: str, info: Face, templates: np.ndarray) -> dict:
         face["undrawable"] = code_point_ranges(dict.fromkeys(undrawable, ""))
         face["charset"] = code_point_ranges({cp: g for cp, g in cmap.items() if cp not in set(undrawable)})
     face["accepted"] = True
-    face["signature"] = base64.b64encode((stack * 255).round().astype(np.uint8).tobytes()).decode()
+    face["signature"] = encode_signature(stack)
     face["ocr_issues"] = ocr_issues(font, cmap, stack, templates)
     face["ocr_clean"] = not face["ocr_issues"]
     return face
@@ -330,7 +333,52 @@ def _checked_face(path: str, info: Face, templates: np.ndarray) -> dict:
                 "accepted": False, "reason": f"checking it failed ({_one_line(e)})", "check_error": _one_line(e)}
 
 
+def encode_signature(cells: np.ndarray) -> str:
+    """A face's REQUIRED glyph cells as the catalog's grouping reads them (base64 of uint8)."""
+    return base64.b64encode((cells * 255).round().astype(np.uint8).tobytes()).decode()
+
+
+def face_signatures(path: str, faces: list[list]) -> dict:
+    """{"signatures": [...]}: the signature `check_face` records, of each accepted face
+    [index, instance] of the file, drawn again; {"error": reason} when one cannot be drawn."""
+    signatures = []
+    for index, instance in faces:
+        try:
+            font = open_font(path, GLYPH_PX, index, instance)
+            cells = [glyph_cell(font, c) for c in REQUIRED]
+        except Exception as e:  # the file changed under the same bytes' name, or another FreeType
+            return {"error": f"cannot draw its glyphs again ({_one_line(e)})"}
+        if any(cell is None for cell in cells):
+            return {"error": "renders no ink where it did"}
+        signatures.append(encode_signature(np.stack(cells)))
+    return {"signatures": signatures}
+
+
+CHECKER_FILES = ("fontcheck.py", "fonts.py", "type1.py", "data/glyph_templates.npy")
+
+
+def checker_fingerprint() -> str:
+    """What decides a file's check result besides its bytes: the checker's code and the font
+    code it calls, its glyph templates, and the versions of the libraries that parse and draw
+    fonts. A scan reuses an earlier catalog's results only under the same fingerprint, so any
+    change to these (an edit, an upgrade) checks every file again."""
+    import cv2
+    import fontTools
+    import PIL
+    from PIL import features
+
+    digest = hashlib.sha256()
+    package = resources.files("fontsynth")
+    for name in CHECKER_FILES:
+        digest.update(name.encode() + b"\0" + package.joinpath(name).read_bytes())
+    versions = [PIL.__version__, features.version("freetype2"), features.version("raqm"), fontTools.version, np.__version__, cv2.__version__]
+    digest.update(repr(versions).encode())
+    return digest.hexdigest()[:16]
+
+
 def _handle(task: dict) -> dict:
+    if "signatures" in task:
+        return face_signatures(task["path"], task["signatures"])
     return check_file(task["path"], _TEMPLATES)
 
 

@@ -420,3 +420,86 @@ def test_a_catalog_grouped_the_older_way_loads_with_a_note_to_rescan(tmp_path, s
     assert capsys.readouterr().err.startswith(f"note: {tmp_path / 'old.pack'} was scanned by")
     old.save(tmp_path / "again.json")
     assert Catalog.load(tmp_path / "again.json").grouping == 1  # saving does not pretend it was regrouped
+
+
+def mixed_folder(folder: Path) -> Path:
+    """Fonts of every kind a scan meets: a copy, a clone, a variable font with its static
+    Regular, Type 1, OCR-unclean, rejected and unreadable files."""
+    (folder / "copies").mkdir(parents=True)
+    fm.copy_font(folder / "Vera.ttf")
+    fm.copy_font(folder / "copies" / "Vera.ttf")
+    fm.renamed(folder / "Clone.ttf", "Clone")
+    shutil.copyfile(DATA / "Karla-wght.ttf", folder / "Karla-wght.ttf")
+    fm.copy_font(folder / "Karla-Regular.otf", fm.OTHER)
+    shutil.copyfile(DATA / "jkpbsc8a.pfb", folder / "jkpbsc8a.pfb")
+    fm.all_caps(folder / "caps.ttf")
+    fm.missing_letters(folder / "missing.ttf")
+    fm.bitmap_only(folder / "bitmap.ttf")
+    fm.empty(folder / "empty.ttf")
+    fm.random_bytes(folder / "noise.otf")
+    return folder
+
+
+@pytest.fixture
+def tasks_sent(monkeypatch):
+    """The tasks the scan sends to fontcheck children, by file name: "check" or "signatures"."""
+    import fontsynth.catalog as catalog_module
+
+    sent: dict[str, str] = {}
+    real = catalog_module._answers
+
+    def spy(rel, tasks, *args):
+        sent.update({r: "signatures" if "signatures" in t else "check" for r, t in zip(rel, tasks)})
+        return real(rel, tasks, *args)
+
+    monkeypatch.setattr(catalog_module, "_answers", spy)
+    return sent
+
+
+def test_a_rescan_checks_only_new_or_changed_files_and_gives_what_a_full_scan_gives(tmp_path, tasks_sent):
+    from fontsynth.catalog import scan as scan_with_counts
+
+    folder = mixed_folder(tmp_path / "fonts")
+    full = scan(folder)
+    assert len(tasks_sent) == 11 and set(tasks_sent.values()) == {"check"}
+    assert full.checker and sum(f.accepted for f in full.fonts) >= 9
+    tasks_sent.clear()
+    again = scan_with_counts(folder, workers=1, show_progress=False, previous=full)
+    assert again.catalog.to_json() == full.to_json() and (again.checked, again.reused) == (0, 11)
+    accepted_files = {f.path for f in full.fonts if f.accepted}  # "copies/Vera.ttf" is listed under Vera.ttf's entry
+    assert tasks_sent == {rel: "signatures" for rel in accepted_files}
+
+    fm.copy_font(folder / "new.otf", fm.FONTS / "Sora-Regular.otf")  # a new font,
+    fm.copy_font(folder / "missing.ttf", fm.FONTS / "Cabin-Regular.otf")  # one replaced in place,
+    (folder / "caps.ttf").unlink()  # one gone
+    tasks_sent.clear()
+    changed = scan_with_counts(folder, workers=1, show_progress=False, previous=full)
+    assert {rel for rel, kind in tasks_sent.items() if kind == "check"} == {"new.otf", "missing.ttf"}
+    assert (changed.checked, changed.reused) == (2, 9)
+    assert changed.catalog.to_json() == scan(folder).to_json()
+
+
+def test_a_rescan_checks_everything_again_under_another_checker_or_when_a_redraw_fails(tmp_path, tasks_sent, monkeypatch):
+    import fontsynth.catalog as catalog_module
+
+    folder = mixed_folder(tmp_path / "fonts")
+    full = scan(folder)
+    tampered = Catalog.from_json(full.to_json(), folder)
+    bitmap = next(f for f in tampered.fonts if f.path == "bitmap.ttf")
+    bitmap.accepted, bitmap.reason = True, ""  # claims a face it cannot draw: the redraw fails, the file is checked anew
+    tasks_sent.clear()
+    mended = catalog_module.scan(folder, workers=1, show_progress=False, previous=tampered)
+    assert tasks_sent["bitmap.ttf"] == "check" and mended.checked == 1 and mended.catalog.to_json() == full.to_json()
+    monkeypatch.setattr(catalog_module, "checker_fingerprint", lambda: "another")
+    tasks_sent.clear()
+    other = catalog_module.scan(folder, workers=1, show_progress=False, previous=full)
+    assert other.checked == 11 and other.reused == 0 and set(tasks_sent.values()) == {"check"}
+
+
+def test_load_or_scan_checks_only_the_fonts_a_folder_gained(tmp_path, tasks_sent):
+    fm.copy_font(tmp_path / "a.ttf")
+    load_or_scan(tmp_path, workers=1, show_progress=False)
+    fm.copy_font(tmp_path / "b.otf", fm.OTHER)
+    tasks_sent.clear()
+    assert len(load_or_scan(tmp_path, workers=1, show_progress=False).fonts) == 2
+    assert tasks_sent == {"a.ttf": "signatures", "b.otf": "check"}

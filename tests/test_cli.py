@@ -149,11 +149,14 @@ def test_fonts_fetch_rejects_an_unknown_source(tmp_path):
     assert result.exit_code == 2 and "unknown font source 'cdn'" in result.output
 
 
-def test_a_new_scan_says_it_drops_the_split_it_replaces(small_fonts, tmp_path):
+def test_a_new_scan_reuses_unchanged_files_unless_told_and_says_it_drops_the_split(small_fonts, tmp_path):
     fonts = tmp_path / "fonts"
     shutil.copytree(small_fonts, fonts)
     first = invoke("fonts", "scan", fonts, "--workers", 1, "--no-progress")
     assert first.exit_code == 0 and "note:" not in first.output
+    assert "(4 unchanged files taken from the earlier catalog, 0 checked)" in first.output  # small_fonts' catalog, same checker
+    full = invoke("fonts", "scan", fonts, "--workers", 1, "--no-progress", "--recheck", "--json")
+    assert full.exit_code == 0 and (json.loads(full.output)["checked"], json.loads(full.output)["reused"]) == (4, 0)
     invoke("fonts", "split", fonts / "catalog.json", "--val", 0.25, "--test", 0.25)
     again = invoke("fonts", "scan", fonts, "--workers", 1, "--no-progress")
     assert again.exit_code == 0
