@@ -189,9 +189,15 @@ def eval_classifier(
         typer.echo(json.dumps(report))
         return
     typer.echo(f"weights: {describe_weights(clf.weights)}")
-    typer.echo(f"top-1 {report['top1']:.4f}  top-5 {report['top5']:.4f}  on {report['n']} images of known fonts ({report['classes']} classes)")
-    typer.echo(f"nearest-neighbour accuracy {report['nn_accuracy']:.4f} over {report['nn_n']} images of {report['fonts']} fonts "
-               f"({report['unseen_fonts']} not in the class table)")
+    if report["n"]:
+        typer.echo(f"top-1 {report['top1']:.4f}  top-5 {report['top5']:.4f}  on {report['n']} images of known fonts ({report['classes']} classes)")
+    else:
+        typer.echo(f"top-1, top-5: none of the images is of a font in the class table ({report['classes']} classes)")
+    if report["nn_n"]:
+        typer.echo(f"nearest-neighbour accuracy {report['nn_accuracy']:.4f} over {report['nn_n']} images of {report['fonts']} fonts "
+                   f"({report['unseen_fonts']} not in the class table)")
+    else:
+        typer.echo(f"nearest-neighbour accuracy: no font has two images ({report['fonts']} fonts)")
     if unmatched:
         typer.echo(f"names the class table does not hold (counted as unseen fonts): {', '.join(unmatched[:20])}"
                    f"{' ...' if len(unmatched) > 20 else ''}; `fontsynth classify` prints the names it knows")

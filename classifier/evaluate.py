@@ -114,7 +114,9 @@ def classification_report(collected: Collected, classes: list[str], font_names: 
                           extra: dict | None = None) -> dict:
     """top1/top5/n/classes, nearest-neighbour accuracy, top-1 by render slice (`by_effect`, when
     the items have meta records), and `extra` (the weights scored, the data); with `out`,
-    per_class.csv, confusions.png, effects.csv, effects.png and eval.json written there."""
+    per_class.csv, confusions.png, effects.csv, effects.png and eval.json written there. Data of
+    fonts none of which the classifier knows (held-out fonts: what nn_accuracy is for) has top1
+    and top5 None and no slices; nn_accuracy is None where no font has two images."""
     from classifier.slices import accuracy_by_slice, write_slices
 
     class_of = {font: k for k, font in enumerate(classes)}
@@ -124,14 +126,14 @@ def classification_report(collected: Collected, classes: list[str], font_names: 
     nn_acc, nn_n = nearest_neighbour_accuracy(collected.embeddings, collected.fonts)
     known = int((targets >= 0).sum())
     report = {
-        "top1": acc[1], "top5": acc[5], "n": known, "classes": len(classes),
+        "top1": acc[1] if known else None, "top5": acc[5] if known else None, "n": known, "classes": len(classes),
         "unseen_fonts": len({f for f in collected.fonts if f not in class_of}), "unseen_items": len(collected.fonts) - known,
         "unreadable": collected.unreadable,
-        "nn_accuracy": nn_acc, "nn_n": nn_n, "fonts": len(set(collected.fonts)), **(extra or {}),
+        "nn_accuracy": nn_acc if nn_n else None, "nn_n": nn_n, "fonts": len(set(collected.fonts)), **(extra or {}),
     }
     pairs = confused_pairs(predictions, targets, top=12)
     report["confused"] = [{"true": classes[t], "predicted": classes[p], "count": n} for t, p, n in pairs]
-    if collected.records:
+    if collected.records and known:
         known_items = (targets >= 0).tolist()
         records = [r for r, k in zip(collected.records, known_items) if k]
         report["by_effect"] = accuracy_by_slice(records, (predictions == targets)[targets >= 0].tolist())

@@ -390,3 +390,24 @@ def test_a_classifier_that_reads_wide_words_in_windows(small_fonts, tmp_path):
     assert canvas(VGGConfig(wide="crop", height=32, width=64)) == ((32, 64), "32") and canvas(VGGConfig())[1] is None
     result = invoke("train-classifier", "--fonts", small_fonts, "--on-the-fly", "--config", config, "--out", tmp_path / "otf", *FAST)
     assert result.exit_code == 0, result.output
+
+
+def test_eval_on_fonts_the_classifier_never_saw_reports_nearest_neighbours_only(run, tmp_path):
+    from conftest import FONTS
+
+    fonts = tmp_path / "unseen"
+    fonts.mkdir()
+    for name in ("Cabin-Bold.otf", "Comfortaa-Regular.ttf"):  # not among the classifier's four
+        shutil.copyfile(FONTS / name, fonts / name)
+    render_dataset(RenderJob(fonts=fonts, out=tmp_path / "held-out", n=16, seed=2, size="32x128", workers=1, show_progress=False))
+    result = invoke("eval-classifier", run, "--data", tmp_path / "held-out", "--json", "--workers", "0", "--device", "cpu",
+                    "--out", tmp_path / "eval")
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)  # valid JSON: null, not NaN
+    assert report["top1"] is None and report["top5"] is None and report["n"] == 0 and "by_effect" not in report
+    assert report["unseen_fonts"] == 2 and report["unseen_items"] == 16 and report["nn_n"] == 16 and 0 <= report["nn_accuracy"] <= 1
+    assert json.loads((tmp_path / "eval" / "eval.json").read_text())["nn_n"] == 16
+    plain = invoke("eval-classifier", run, "--data", tmp_path / "held-out", "--workers", "0", "--device", "cpu", "--no-progress",
+                   "--out", tmp_path / "eval")
+    assert plain.exit_code == 0 and "top-1, top-5: none of the images is of a font in the class table (4 classes)" in plain.output
+    assert "nearest-neighbour accuracy" in plain.output and "over 16 images of 2 fonts (2 not in the class table)" in plain.output
