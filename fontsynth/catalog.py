@@ -233,15 +233,17 @@ def scan(root: Path, workers: int = 2, timeout: float = 30.0, show_progress: boo
     process capped at `timeout` seconds and `memory_mb` of memory, except files `previous` (an
     earlier catalog of the folder) checked with the same checker and whose bytes are unchanged:
     their results are taken from it and only their accepted faces' glyph signatures drawn again
-    (in the same children). A file whose signatures cannot be drawn again is checked anew."""
+    (in the same children). A file whose signatures cannot be drawn again is checked anew.
+    With another `command` than fontcheck's (tests), nothing is reused, and the catalog records
+    no checker."""
     root = Path(root)
     if not root.is_dir():
         raise UserError(f"font folder {root} does not exist; pass --fonts with a folder of .ttf/.otf files")
     rel_paths = find_font_files(root)
     if not rel_paths:
         raise UserError(f"no font files (.ttf .otf .ttc .pfb) found under {root}; pass --fonts with a folder of fonts")
+    checker = checker_fingerprint() if command is None else ""
     command = command or python_module_command("fontsynth.fontcheck")
-    checker = checker_fingerprint()
     earlier = earlier_results(previous, checker)
     reused = {rel: copy.deepcopy(earlier[rel]) for rel in rel_paths if rel in earlier and sha256_file(root / rel) == earlier[rel]["sha256"]}
     tasks = {rel: {"path": str(root / rel)} for rel in rel_paths if rel not in reused}
@@ -267,7 +269,7 @@ def earlier_results(previous: Catalog | None, checker: str) -> dict[str, dict]:
     catalog, or another checker made it. A file whose check crashed or hung (no sha256) is left
     out: it is checked again. A file the parser could not read comes back as one rejected face,
     which gives the entry its error gave."""
-    if previous is None or previous.checker != checker:
+    if previous is None or not checker or previous.checker != checker:
         return {}
     faces: dict[str, list[dict]] = defaultdict(list)
     for entry in previous.fonts:

@@ -249,10 +249,11 @@ def fonts_scan(
     if max_memory < 256:
         raise UserError(f"--max-memory {max_memory} is too small: the checker itself needs about 400 MB; pass at least 512")
     path = output or folder / CATALOG_FILE
-    previous = None if recheck else earlier_catalog(path, folder)
-    result = scan(folder, workers=workers, timeout=timeout, show_progress=progress and not as_json, memory_mb=max_memory, previous=previous)
+    earlier = earlier_catalog(path, folder)
+    result = scan(folder, workers=workers, timeout=timeout, show_progress=progress and not as_json, memory_mb=max_memory,
+                  previous=None if recheck else earlier)
     catalog = result.catalog
-    split_before = split_fonts_in(path)
+    split_before = sum(f.split is not None for f in earlier.fonts) if earlier else 0
     try:
         catalog.save(path)
     except OSError as e:
@@ -283,16 +284,6 @@ def earlier_catalog(path: Path, folder: Path):
         return Catalog.load(path, root=folder) if path.exists() else None
     except UserError:
         return None
-
-
-def split_fonts_in(path: Path) -> int:
-    """How many fonts of the catalog at `path` have a split (0 when there is no readable catalog)."""
-    from fontsynth.catalog import Catalog
-
-    try:
-        return sum(f.split is not None for f in Catalog.load(path).fonts) if path.exists() else 0
-    except UserError:
-        return 0
 
 
 @fonts_app.command("split")
