@@ -69,19 +69,22 @@ def word_specimens(catalog: Catalog, fonts: list[str], n: int, size: tuple[int, 
     """`n` word images (uint8 arrays, as decoded from the shards) of each of `fonts` (ids of the catalog's accepted fonts),
     rendered as `fontsynth render` draws word images (the default preset and corpus) at `size`
     (height, width), each a text the font covers: what a font looks like to a model trained on
-    our renders. Fonts FreeType fails on, and fonts that draw none of the corpus' texts, are left out."""
+    our renders. Fonts FreeType fails on, and fonts that draw none of the corpus' texts, are left out.
+    Torch-free (`codec.decode`, the same pixels as `torchdata.decode_image`): the processes that
+    draw specimens for `classifier.font_embeddings` stay small (70 MB, not the 560 MB importing
+    torch made them, which loky took for a memory leak and restarted them with a warning)."""
+    from fontsynth.codec import decode
     from fontsynth.corpus import default_corpus
     from fontsynth.fonts import GlyphError
     from fontsynth.recipes import SampleContext, SampleMaker, UncoveredTexts
     from fontsynth.style import StyleConfig, preset
-    from fontsynth.torchdata import decode_image
 
     config = StyleConfig.from_dict({"height": size[0], "width": size[1]}, base=preset("default"))
     maker = SampleMaker(SampleContext.from_catalog("words", seed, catalog, default_corpus(), config, ocr_clean=False))
     out = {}
     for font in fonts:
         try:
-            out[font] = [decode_image(maker.specimen(font, i)) for i in range(n)]
+            out[font] = [decode(maker.specimen(font, i)) for i in range(n)]
         except (GlyphError, UncoveredTexts):
             continue
     return out

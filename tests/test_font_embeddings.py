@@ -137,3 +137,15 @@ def test_worker_processes_draw_the_same_specimens_in_the_same_order(small_catalo
     for _, drawn in alone:
         for font, images in drawn.items():
             assert all(np.array_equal(a, b) for a, b in zip(images, merged[font], strict=True))
+
+
+def test_the_specimen_drawing_processes_do_not_import_torch(small_fonts):
+    """The workers of font_embeddings run only fontsynth.specimen: torch there cost 500 MB a
+    process, which loky took for a memory leak (a worker restarted, with a warning)."""
+    import subprocess
+    import sys
+
+    code = ("import sys; from pathlib import Path; from fontsynth.catalog import Catalog; from fontsynth.specimen import word_specimens; "
+            f"c = Catalog.load(Path({str(small_fonts / 'catalog.json')!r})); ids = [f.id for f in c.usable()][:2]; "
+            "drawn = word_specimens(c, ids, 2, (32, 128)); assert sum(map(len, drawn.values())) == 4; print('torch' in sys.modules)")
+    assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip() == "False"
