@@ -118,9 +118,9 @@ class Catalog:
         """A note for a catalog grouped the older way (`GROUPING`), naming `source` and the rescan."""
         if self.grouping >= GROUPING:
             return None
-        return (f"{source} was scanned by a fontsynth before 2026-12-07, which grouped the weights of a family (and a variable "
-                f"font's instances) into one design: fewer classes than the fonts hold. `fontsynth fonts scan` regroups them "
-                f"(new class ids; data rendered before keeps its own catalog), then `fonts split` again if you split them")
+        return (f"{source} was scanned by an older fontsynth (it records no grouping), which may have grouped the weights of a "
+                f"family (and a variable font's instances) into one design: fewer classes than the fonts hold. `fontsynth fonts scan` "
+                f"regroups them (new class ids; data rendered before keeps its own catalog), then `fonts split` again if you split them")
 
     def by_id(self) -> dict[str, FontEntry]:
         return {f.id: f for f in self.fonts}
