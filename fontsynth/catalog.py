@@ -250,14 +250,18 @@ def scan(root: Path, workers: int = 2, timeout: float = 30.0, show_progress: boo
     redraw = {rel: {"path": str(root / rel), "signatures": [[f["index"], f["instance"]] for f in result["faces"] if f["accepted"]]}
               for rel, result in first_of_each_file(reused).items() if any(f["accepted"] for f in result["faces"])}
     answers = run_checks(root, {**tasks, **redraw}, workers, timeout, command, memory_mb, show_progress)
+    failed = {}  # files whose signatures could not be drawn again: checked anew, in one more pass
     for rel, task in redraw.items():
-        signatures = iter(answers[rel].get("signatures") or [])
-        for face in (f for f in reused[rel]["faces"] if f["accepted"]):
-            face["signature"] = next(signatures, None)
-        if "error" in answers[rel] or any(f["accepted"] and not f["signature"] for f in reused[rel]["faces"]):
+        accepted = [f for f in reused[rel]["faces"] if f["accepted"]]
+        signatures = answers[rel].get("signatures") or []
+        if len(signatures) != len(accepted) or not all(signatures):
+            failed[rel] = {"path": task["path"]}
             del reused[rel]
-            tasks[rel] = {"path": task["path"]}
-            answers.update(run_checks(root, {rel: tasks[rel]}, 1, timeout, command, memory_mb, False))
+        for face, signature in zip(accepted, signatures):
+            face["signature"] = signature
+    if failed:
+        answers.update(run_checks(root, failed, workers, timeout, command, memory_mb, False))
+    tasks.update(failed)
     fresh = {rel: answers[rel] for rel in tasks}
     check_systematic_failure(fresh)
     return Scan(build_catalog(root, rel_paths, {**reused, **fresh}, checker), checked=len(fresh), reused=len(reused))

@@ -71,7 +71,7 @@ def word_specimens(catalog: Catalog, fonts: list[str], n: int, size: tuple[int, 
     (height, width), each a text the font covers: what a font looks like to a model trained on
     our renders. Fonts FreeType fails on, and fonts that draw none of the corpus' texts, are left out.
     Torch-free (`codec.decode`, the same pixels as `torchdata.decode_image`): the processes that
-    draw specimens for `classifier.font_embeddings` stay small (70 MB, not the 560 MB importing
+    draw specimens for `classifier.font_embeddings` stay small (about 90 MB, not the 560 MB importing
     torch made them, which loky took for a memory leak and restarted them with a warning)."""
     from fontsynth.codec import decode
     from fontsynth.corpus import default_corpus
