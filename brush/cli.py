@@ -12,10 +12,10 @@ from typing import Annotated, Optional
 import typer
 
 from classifier.cli import (AsJson, BatchSize, ConfigFile, Corpus, Device, FixedWidth, Lr, MaxMinutes, OnTheFly, Out, Progress, RenderConfig,
-                            RenderPreset, Resume, Seed, Size, Split, Steps, Words, Workers, _s, data_options, eval_folder, given, launch,
-                            train_options)
+                            RenderPreset, Resume, Seed, Size, Split, Steps, Words, Workers, _s, check_eval_options, data_options, eval_folder,
+                            given, launch, train_options)
 from fontsynth.cli import user_errors
-from fontsynth.errors import UserError
+from fontsynth.errors import UserError, require_at_least
 from fontsynth.extras import require
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="brush: rewrite the text of an image, keeping its style.")
@@ -163,8 +163,7 @@ def evaluate(
     require("torch", "train", "brush eval")
     from brush.evaluate import EvalRequest, evaluate_run
 
-    if limit is not None and limit < 1:
-        raise UserError(f"--limit must be at least 1 (got {limit})")
+    check_eval_options(batch_size, limit, workers)
     folder = out or eval_folder(run, data)
     for flag, suffix in ((true_placement, "-true-placement"), (match_font, "-match-font")):
         if flag and out is None:  # beside the plain eval, not over it
@@ -241,8 +240,7 @@ def stylize(
     from fontsynth.progress import progress_bar
 
     check_output(output)
-    if save_every < 0:
-        raise UserError(f"--save-every must be at least 0 (got {save_every})")
+    require_at_least(0, save_every=save_every)
     try:
         weights = tuple(float(w) for w in _csv(style_layer_weights))
     except ValueError:

@@ -8,12 +8,13 @@ trainer's command, so `--steps`, `--lr`, `--device` ... mean the same everywhere
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
 
-from fontsynth.errors import UserError
+from fontsynth.errors import UserError, require_at_least
 from fontsynth.extras import require
 
 # ---------------------------------------------------------------- options every trainer shares
@@ -103,6 +104,12 @@ def eval_folder(run: Path, data: Path) -> Path:
     return run.parent / f"{name}-{run.stem}"
 
 
+def check_eval_options(batch_size: int, limit: int | None, workers: int) -> None:
+    """What every evaluation command checks before it loads anything."""
+    require_at_least(1, batch_size=batch_size, limit=limit)
+    require_at_least(0, workers=workers)
+
+
 def describe_weights(weights: dict) -> str:
     """The checkpoint an evaluation scored, and its training step: "runs/t/best.pt (step 4,000)"."""
     step = weights.get("step")
@@ -116,7 +123,8 @@ def _s(path: Path | None) -> str | None:
 def summary_line(result, run: Path, score: str) -> str:
     metrics = ", ".join(f"{k} {v:.4f}" for k, v in result.last_metrics.items())
     state = "interrupted; continue with --resume" if result.stopped_early else "done"
-    return f"{state}: step {result.step} in {result.elapsed_s / 60:.1f} min{'; ' + metrics if metrics else ''}; best {score} {result.best_score:.4f} -> {run}"
+    best = f"best {score} {result.best_score:.4f}" if math.isfinite(result.best_score) else "not validated: no best.pt, evaluations read last.pt"
+    return f"{state}: step {result.step} in {result.elapsed_s / 60:.1f} min{'; ' + metrics if metrics else ''}; {best} -> {run}"
 
 
 def launch(run_training, out: Path, preset: str, resume: bool, config: Path | None, options: dict, score: str, data: dict, train: dict) -> None:
@@ -167,6 +175,7 @@ def eval_classifier(
 ) -> None:
     """Top-1/top-5 on held-out renders, per-class accuracy, most-confused pairs, nearest-neighbour accuracy."""
     require("torch", "train", "eval-classifier")
+    check_eval_options(batch_size, limit, workers)
     from classifier.classification import Classifier, font_ids_by_name
     from classifier.data import open_dataset
     from classifier.evaluate import classification_report, collect
@@ -219,8 +228,7 @@ def classify(
     require("torch", "train", "classify")
     from classifier.classification import Classifier
 
-    if top < 1:
-        raise UserError(f"--top must be at least 1 (got {top})")
+    require_at_least(1, top=top)
     names, words = read_words(images, box, quad)
     clf = Classifier(model, device)
     for name, ranked in zip(names, clf.top(words, top)):
@@ -276,6 +284,7 @@ def eval_recognizer(
     distance, on renders, DTRB-layout LMDBs or a labels file; the worst errors as PNG, every
     reading in readings.csv."""
     require("torch", "train", "eval-recognizer")
+    check_eval_options(batch_size, limit, workers)
     from classifier.data import open_dataset
     from classifier.recognizer import Reader
     from classifier.recognizer.evaluate import metrics_by_group, recognition_metrics, write_report

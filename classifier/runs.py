@@ -136,6 +136,8 @@ def start_run(spec: TrainerSpec, request: TrainRequest, on_step=None) -> RunResu
         options, preset = saved.get("options", {}), saved.get("preset")
         extra = saved_sections(spec, saved)
     else:
+        if run.path.exists() and not run.path.is_dir():
+            raise UserError(f"--out {run.path} is a file, not a folder; choose a folder for the run")
         if run.last.exists():
             raise UserError(f"{run.path} already holds a run; continue it with --resume or choose another --out")
         if request.preset not in spec.presets:

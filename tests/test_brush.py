@@ -746,6 +746,9 @@ def test_edit_and_eval_refuse_bad_models_and_images(run, tmp_path, pairs):
                 "state_dict": vgg.state_dict(), "tables": {}}, other)
     wrong = invoke("eval", other, "--data", pairs / "test")
     assert wrong.exit_code == 2 and "not brush" in wrong.output
+    for option, value in (("--batch-size", "0"), ("--workers", "-1"), ("--limit", "0")):
+        bad = invoke("eval", run, "--data", pairs / "test", option, value)
+        assert bad.exit_code == 2 and f"{option} must be at least" in bad.output and "Traceback" not in bad.output, bad.output
     # weights of an older version of the model's code (here: one weight reshaped as a per-sample
     # modulated convolution once stored it, one key no longer present): one error line
     payload = torch.load(run / "last.pt", weights_only=True)

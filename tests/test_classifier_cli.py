@@ -265,10 +265,30 @@ def test_inference_errors(run, tmp_path):
         (["classify", run / "curves.png", "--model", tmp_path / "empty"], "holds no checkpoint"),
         (["eval-classifier", tmp_path / "empty", "--data", tmp_path], "holds no checkpoint"),
         (["eval-classifier", run, "--data", tmp_path / "empty"], "is not a fontsynth dataset"),
+        (["classify", run / "curves.png", "--model", run, "--top", "0"], "--top must be at least 1 (got 0)"),
+        (["eval-classifier", run, "--data", tmp_path, "--batch-size", "0"], "--batch-size must be at least 1 (got 0)"),  # before the data is read
+        (["eval-classifier", run, "--data", tmp_path, "--limit", "-2"], "--limit must be at least 1 (got -2)"),
+        (["eval-classifier", run, "--data", tmp_path, "--workers", "-1"], "--workers must be at least 0 (got -1)"),
     ]
     for args, message in cases:
         result = invoke(*args)
         assert result.exit_code == 2 and message in result.output, (args, result.output)
+        assert result.output.count("error:") == 1 and "Traceback" not in result.output
+
+
+def test_a_run_folder_that_is_a_file_is_refused_and_kept(data, tmp_path):
+    taken = tmp_path / "notes.txt"
+    taken.write_text("mine")
+    result = invoke("train-classifier", "--data", data / "train", "--out", taken, *FAST)
+    assert result.exit_code == 2 and f"--out {taken} is a file" in result.output and result.output.count("error:") == 1
+    assert taken.read_text() == "mine"
+
+
+def test_a_run_without_validation_says_so_not_minus_infinity(data, tmp_path):
+    result = invoke("train-classifier", "--data", data / "train", "--out", tmp_path / "r", *FAST)  # no --val-data, 6 steps < val_every
+    assert result.exit_code == 0, result.output
+    assert "not validated: no best.pt, evaluations read last.pt" in result.output and "inf" not in result.output
+    assert not (tmp_path / "r" / "best.pt").exists() and (tmp_path / "r" / "last.pt").exists()
 
 
 def test_on_the_fly_training_from_a_fonts_folder(small_fonts, tmp_path):

@@ -321,6 +321,8 @@ def test_recognizer_input_errors(overfit_run, tmp_path):
         (["train-recognizer", "--out", tmp_path / "r", "--prediction", "rnn"], "--prediction must be attn or ctc"),
         (["train-recognizer", "--out", tmp_path / "r"], "no training data"),
         (["eval-recognizer", tmp_path, "--data", tmp_path], "holds no checkpoint"),
+        (["eval-recognizer", overfit_run, "--data", tmp_path, "--batch-size", "-1"], "--batch-size must be at least 1 (got -1)"),
+        (["eval-recognizer", overfit_run, "--data", tmp_path, "--limit", "0"], "--limit must be at least 1 (got 0)"),
     ]:
         result = invoke(*args)
         assert result.exit_code == 2 and message in result.output, (args, result.output)
