@@ -54,6 +54,11 @@ class FeatureNet(nn.Module):
             raise UserError(f"unknown layer(s) {', '.join(unknown)} for the feature network {self.source}; "
                             f"valid: {', '.join(self.layer_names)}")
 
+    def min_side(self, layers) -> int:
+        """The fewest pixels an image's side needs for `layers` (reluB_K follows B - 1 poolings
+        of 2, after the stem's stride) to have at least one cell."""
+        return self.vgg.config.stem_stride * max(2 ** (int(name[4:].split("_")[0]) - 1) for name in layers)
+
     def train(self, mode: bool = True):  # always frozen: batch-norm statistics never move
         return super().train(False)
 

@@ -213,6 +213,10 @@ def stylize(content: np.ndarray, style: np.ndarray, net: FeatureNet, config: Sty
 
     generator = torch.Generator(device="cpu").manual_seed(config.seed)
     sizes = scale_sizes(size, config.scales)
+    least = net.min_side((*config.content_layers, *config.layers))
+    if min(min(s) for s in sizes) < least:
+        raise UserError(f"the content image is {size[1]}x{size[0]} pixels (at its coarsest scale {sizes[0][1]}x{sizes[0][0]}); the "
+                        f"feature network's layers need at least {least} pixels a side: give a larger image or shallower layers")
     x = None
     history: list[dict[str, float]] = []
     initial: dict[str, float] = {}

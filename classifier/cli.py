@@ -40,7 +40,7 @@ Corpus = Annotated[Optional[Path], typer.Option(help="On the fly: render's --cor
 Words = Annotated[Optional[Path], typer.Option(help="On the fly: render's --words (words, one per line, for the default mix).")]
 Steps = Annotated[Optional[int], typer.Option(help="Optimizer steps (default: the preset's; no step limit with --max-minutes alone).")]
 MaxMinutes = Annotated[Optional[float], typer.Option(help="Stop after this many minutes of training in all; the LR schedule follows time. "
-                                                                   "Without --steps, time alone ends the run.")]
+                                                                   "Without --steps, time alone ends the run. 0: no time limit.")]
 BatchSize = Annotated[Optional[int], typer.Option(help="Global batch size (split over torchrun processes).")]
 Lr = Annotated[Optional[float], typer.Option(help="Peak learning rate (default: the preset's).")]
 Device = Annotated[str, typer.Option(help="auto, cpu or cuda.")]

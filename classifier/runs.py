@@ -20,7 +20,7 @@ from torch.utils.data import Dataset
 from classifier.data import Crops, DataConfig, Sources, open_sources
 from classifier.registry import config_from_dict, create_model, entry, saved_config
 from classifier.training import RunFolder, RunResult, Task, TrainConfig, seed_everything, train
-from fontsynth.errors import UserError
+from fontsynth.errors import UserError, refuse_file
 
 TRAIN_LEGACY = {"cpu_bf16": False, "schedule": "cosine"}  # train settings added since runs were saved: the value a run saved before them used
 RESUMABLE = ("steps", "max_minutes", "workers", "device", "progress")  # what a --resume may change
@@ -136,8 +136,7 @@ def start_run(spec: TrainerSpec, request: TrainRequest, on_step=None) -> RunResu
         options, preset = saved.get("options", {}), saved.get("preset")
         extra = saved_sections(spec, saved)
     else:
-        if run.path.exists() and not run.path.is_dir():
-            raise UserError(f"--out {run.path} is a file, not a folder; choose a folder for the run")
+        refuse_file(run.path)
         if run.last.exists():
             raise UserError(f"{run.path} already holds a run; continue it with --resume or choose another --out")
         if request.preset not in spec.presets:

@@ -29,7 +29,7 @@ from pathlib import Path
 import joblib
 import numpy as np
 
-from fontsynth.errors import UserError
+from fontsynth.errors import UserError, require_at_least
 from fontsynth.fonts import FONT_SUFFIXES, clean_name
 from fontsynth.fileio import atomic_write_json, sha256_file
 from fontsynth.fontcheck import checker_fingerprint
@@ -237,6 +237,9 @@ def scan(root: Path, workers: int = 2, timeout: float = 30.0, show_progress: boo
     With another `command` than fontcheck's (tests), nothing is reused, and the catalog records
     no checker."""
     root = Path(root)
+    require_at_least(1, workers=workers)
+    if not timeout > 0:  # else every font would be rejected as hanging, and the catalog written so
+        raise UserError(f"--timeout must be more than 0 seconds (got {timeout})")
     if not root.is_dir():
         raise UserError(f"font folder {root} does not exist; pass --fonts with a folder of .ttf/.otf files")
     rel_paths = find_font_files(root)

@@ -11,7 +11,7 @@ from typing import Optional
 import joblib
 import typer
 
-from fontsynth.errors import UserError, user_message
+from fontsynth.errors import UserError, require_at_least, user_message
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="Synthetic text images from fonts, into LMDB shards.")
 fonts_app = typer.Typer(add_completion=False, no_args_is_help=True, help="Fonts: fetch, scan into a catalog, split, pack, specimen report, attribution.")
@@ -322,6 +322,7 @@ def fonts_report(
     from fontsynth.catalog import Catalog
     from fontsynth.specimen import write_specimen
 
+    require_at_least(1, per_page=per_page)
     pages = write_specimen(Catalog.load(catalog_file), output, per_page)
     typer.echo(f"wrote {', '.join(str(p) for p in pages)}")
 
@@ -364,6 +365,7 @@ def fonts_pack(
     from fontsynth.catalog import Catalog, load_or_scan
     from fontsynth.fontpack import DEFAULT_CHARSET, write_pack
 
+    require_at_least(1, workers=workers)
     if fonts.is_file() and fonts.suffix == ".json":
         catalog = Catalog.load(fonts)
     else:

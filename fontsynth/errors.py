@@ -1,5 +1,7 @@
 """Errors a user can fix. The CLI prints their message on one line and exits non-zero."""
 
+from pathlib import Path
+
 
 class UserError(Exception):
     """Bad input or environment: the message says what is wrong and what to do."""
@@ -12,6 +14,12 @@ def require_at_least(minimum: int, **options: int | None) -> None:
     for name, value in options.items():
         if value is not None and value < minimum:
             raise UserError(f"--{name.replace('_', '-')} must be at least {minimum} (got {value})")
+
+
+def refuse_file(path: str | Path, option: str = "--out") -> None:
+    """A UserError when `path`, given as the folder to write into, names a file."""
+    if Path(path).exists() and not Path(path).is_dir():
+        raise UserError(f"{option} {path} is a file; pass a folder")
 
 
 def user_message(error: UserError) -> str:

@@ -23,7 +23,7 @@ from dataclasses import asdict, dataclass, field
 from importlib import resources
 from pathlib import Path, PurePosixPath
 
-from fontsynth.errors import UserError
+from fontsynth.errors import UserError, refuse_file
 from fontsynth.fileio import atomic_write_json
 from fontsynth.fonts import FONT_SUFFIXES
 from fontsynth.progress import progress_bar
@@ -333,4 +333,5 @@ FETCHERS = {"debian": fetch_debian, "pypi": fetch_pypi}
 def fetch_fonts(source: str, dest: Path, packages_file: Path | None = None, show_progress: bool = True) -> list[FontSource]:
     if source not in FETCHERS:
         raise UserError(f"unknown font source {source!r}; choose one of: {', '.join(FETCHERS)}")
+    refuse_file(dest, "--dest")
     return FETCHERS[source](read_package_list(packages_file, source), Path(dest), show_progress)

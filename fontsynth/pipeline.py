@@ -26,7 +26,7 @@ from fontsynth.catalog import CATALOG_FILE, Catalog, load_or_scan
 from fontsynth.codec import ENCODER
 from fontsynth.corpus import BadLine, default_corpus, keep_renderable, read_corpus_file
 from fontsynth.effects.background import check_textures, list_textures
-from fontsynth.errors import UserError
+from fontsynth.errors import UserError, refuse_file
 from fontsynth.fileio import atomic_write_bytes, atomic_write_json, json_bytes
 from fontsynth.progress import progress_bar
 from fontsynth.recipes import RECIPES, SAMPLE_VERSION, FontPicker, SampleContext, SampleMaker
@@ -113,8 +113,7 @@ def load_config(job: RenderJob) -> StyleConfig:
 
 def _check_out(job: RenderJob) -> None:
     out = Path(job.out)
-    if out.exists() and not out.is_dir():
-        raise UserError(f"--out {out} is a file; pass a folder")
+    refuse_file(out)
     existing = [p for p in out.iterdir()] if out.exists() else []
     if existing and not (job.resume or job.overwrite):
         raise UserError(f"--out {out} is not empty; pass --resume to continue it, --overwrite to replace it, or another --out")

@@ -28,7 +28,7 @@ from fontsynth import __version__
 from fontsynth.catalog import CATALOG_FILE, Catalog
 from fontsynth.corpus import describe_source, is_embedded
 from fontsynth.dataset import Dataset
-from fontsynth.errors import UserError
+from fontsynth.errors import UserError, refuse_file
 from fontsynth.extras import require
 from fontsynth.fileio import atomic_write_json, sha256_file
 from fontsynth.datasetview import label_statistics, preview_grid
@@ -77,6 +77,7 @@ def _check(job: PublishJob) -> None:
         if not re.fullmatch(r"[a-z]{2,3}(-[A-Za-z0-9]{2,8})*", code):
             raise UserError(f"--language {code!r} is not a language code; give ISO 639 codes such as en, de or pt-BR")
     out = Path(job.out)
+    refuse_file(out)
     if out.exists() and any(out.iterdir()):
         raise UserError(f"--out {out} is not empty; choose a new folder for the release")
     if job.format == "parquet":

@@ -229,6 +229,14 @@ def test_stylize_semantic_scales_and_errors():
         stylize(_word(0), _word(1), net, StylizeConfig(content_layers=("relu4_9",), steps=1))
     with pytest.raises(ValueError):
         StylizeConfig(steps=0)
+    # too small for the layers read: relu4_2 follows three poolings (8 pixels a side), relu5_1 four (16)
+    assert net.min_side(("relu1_1", "relu4_2")) == 8 and net.min_side(("relu5_1",)) == 16
+    word = _word(0)
+    assert stylize(word[:8, :40], word[:8, :40], net, StylizeConfig(steps=1)).image.shape == (8, 40, 3)
+    with pytest.raises(UserError, match=r"content image is 40x7 pixels .* need at least 8 pixels a side"):
+        stylize(word[:7, :40], word, net, StylizeConfig(steps=1))
+    with pytest.raises(UserError, match="at least 16 pixels a side"):
+        stylize(word[:12, :40], word, net, StylizeConfig(steps=1, style_layers=("relu5_1",)))
 
 
 def test_the_typeface_loss_reads_a_wider_canvas_as_the_classifiers_evaluation_does():

@@ -280,7 +280,7 @@ def test_a_run_folder_that_is_a_file_is_refused_and_kept(data, tmp_path):
     taken = tmp_path / "notes.txt"
     taken.write_text("mine")
     result = invoke("train-classifier", "--data", data / "train", "--out", taken, *FAST)
-    assert result.exit_code == 2 and f"--out {taken} is a file" in result.output and result.output.count("error:") == 1
+    assert result.exit_code == 2 and f"--out {taken} is a file; pass a folder" in result.output and result.output.count("error:") == 1
     assert taken.read_text() == "mine"
 
 

@@ -112,6 +112,28 @@ def test_existing_dataset_is_not_touched_without_resume(data):
 
 
 
+def test_fonts_commands_refuse_bad_numbers_and_files_and_keep_the_catalog(small_fonts, tmp_path):
+    """A zero or negative --timeout would reject every font as hanging and write that catalog
+    over the folder's (and its split); such options are refused before anything is written."""
+    fonts = tmp_path / "fonts"
+    shutil.copytree(small_fonts, fonts)
+    before = (fonts / "catalog.json").read_bytes()
+    (tmp_path / "afile").write_text("mine")
+    cases = [
+        (["fonts", "scan", fonts, "--timeout", 0], "--timeout must be more than 0 seconds (got 0.0)"),
+        (["fonts", "scan", fonts, "--timeout", "nan"], "--timeout must be more than 0 seconds (got nan)"),
+        (["fonts", "scan", fonts, "--workers", 0], "--workers must be at least 1 (got 0)"),
+        (["fonts", "report", fonts / "catalog.json", "-o", tmp_path / "r.png", "--per-page", 0], "--per-page must be at least 1 (got 0)"),
+        (["fonts", "pack", fonts, "-o", tmp_path / "f.pack", "--workers", 0], "--workers must be at least 1 (got 0)"),
+        (["fonts", "fetch", "--source", "pypi", "--dest", tmp_path / "afile"], f"--dest {tmp_path / 'afile'} is a file; pass a folder"),
+    ]
+    for args, message in cases:
+        result = invoke(*args, "--no-progress") if args[1] in ("scan", "pack", "fetch") else invoke(*args)
+        assert result.exit_code == 2 and result.output.strip() == f"error: {message}", (args, result.output)
+    assert (fonts / "catalog.json").read_bytes() == before
+    assert (tmp_path / "afile").read_text() == "mine" and sorted(p.name for p in tmp_path.iterdir()) == ["afile", "fonts"]
+
+
 def test_fonts_split_report_and_attribution(small_fonts, tmp_path):
     catalog = tmp_path / "catalog.json"
     shutil.copyfile(small_fonts / "catalog.json", catalog)

@@ -130,6 +130,8 @@ def test_publish_refuses_bad_requests_and_leaves_nothing(mixed, tmp_path):
     (tmp_path / "full" / "keep.txt").write_text("mine")
     with pytest.raises(UserError, match="not empty"):
         publish(PublishJob(data=mixed, out=tmp_path / "full", name="x", show_progress=False))
+    with pytest.raises(UserError, match="is a file; pass a folder"):
+        publish(PublishJob(data=mixed, out=tmp_path / "full" / "keep.txt", name="x", show_progress=False))
     broken = tmp_path / "broken"
     shutil.copytree(mixed, broken)
     shutil.rmtree(broken / "shard-00001")
