@@ -311,6 +311,12 @@ def test_labels_outside_the_charset_are_counted_and_nothing_left_is_an_error(wor
     result = invoke("train-recognizer", "--data", words / "clean", "--out", tmp_path / "r2", "--charset", charset, "--preset", "smoke",
                     "--workers", "0", "--no-progress", "--device", "cpu")
     assert result.exit_code == 2 and "no usable label in the training data (left out: 8 characters outside the charset)" in result.output
+    Image.new("L", (64, 32), 255).save(tmp_path / "blank.png")
+    (tmp_path / "gt.txt").write_text("blank.png\t\nblank.png\t\n")  # labels that are all empty: no charset to derive
+    result = invoke("train-recognizer", "--data", tmp_path / "gt.txt", "--out", tmp_path / "r3", "--preset", "smoke", "--workers", "0",
+                    "--no-progress", "--device", "cpu")
+    assert result.exit_code == 2 and "labels hold no character (every one is empty)" in result.output and "Traceback" not in result.output
+    assert not (tmp_path / "r3").exists()
 
 
 def test_recognizer_input_errors(overfit_run, tmp_path):

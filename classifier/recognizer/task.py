@@ -124,6 +124,9 @@ def prepare(model_config, sources: Sources, options: dict, resuming: bool) -> Pr
     embedded corpus), the prediction head, and the label check reported before training."""
     if not resuming:
         charset = options.get("charset") or sources.charset
+        if not charset:
+            raise UserError("the training data's labels hold no character (every one is empty): nothing to learn to read; "
+                            "pass data with texts")
         model_config = replace(model_config, charset="".join(dict.fromkeys(charset)), **({"prediction": options["prediction"]} if options.get("prediction") else {}))
     summary, train_data = {"charset": model_config.charset}, sources.train
     if sources.on_the_fly:
