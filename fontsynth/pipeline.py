@@ -155,8 +155,11 @@ def build_sampling(job: RenderJob) -> Sampling:
         cfg = StyleConfig.from_dict({"height": PAIRS_CANVAS[0], "width": PAIRS_CANVAS[1]}, base=cfg)
     textures, rejected_textures = check_textures(job.backgrounds, list_textures(job.backgrounds))
     catalog = load_or_scan(Path(job.fonts), job.catalog, workers=job.workers, show_progress=job.show_progress)
-    if job.split is not None and not any(f.split for f in catalog.fonts):
+    splits = sorted({f.split for f in catalog.fonts if f.split})
+    if job.split is not None and not splits:
         raise UserError(f"--split {job.split}: the catalog of {job.fonts} has no splits; make them with `fontsynth fonts split`")
+    if job.split is not None and job.split not in splits:
+        raise UserError(f"--split {job.split}: the catalog of {job.fonts} has no such split; choose one of: {', '.join(splits)}")
     usable = catalog.usable(job.ocr_clean, job.split)
     if not usable:
         kind = ("OCR-clean " if job.ocr_clean else "") + (f"{job.split}-split " if job.split else "")

@@ -164,6 +164,9 @@ def test_render_with_a_split_uses_only_its_fonts(small_fonts, tmp_path):
 
     ds = Dataset(tmp_path / "t")
     assert {ds[i]["font"].decode() for i in range(20)} == held_out
+    typo = invoke("render", "--fonts", fonts, "--out", tmp_path / "y", "--n", 5, "--split", "tset")
+    assert typo.exit_code == 2 and typo.output.strip() == f"error: --split tset: the catalog of {fonts} has no such split; choose one of: test, train, val"
+    assert not (tmp_path / "y").exists()
 
 
 def test_fonts_fetch_rejects_an_unknown_source(tmp_path):
