@@ -119,12 +119,12 @@ def run_jobs(path: Path, editor, progress: bool) -> int:
 
     jobs = read_jobs(path)
     for job in jobs:  # every image decoded and every edit checked before anything is written
-        (picture,) = read_images([job.image])
-        for e in job.edits:
-            try:
+        try:
+            (picture,) = read_images([job.image])
+            for e in job.edits:
                 editor.check(e, picture.shape[1], picture.shape[0])
-            except UserError as error:
-                raise UserError(f"{job.where}: {error}") from None
+        except UserError as error:
+            raise UserError(f"{job.where}: {error}") from None
     with progress_bar("editing", len(jobs), "images", progress) as advance:
         for job in jobs:
             (picture,) = read_images([job.image])
