@@ -140,5 +140,7 @@ def read_image(path) -> np.ndarray:
             image = ImageOps.exif_transpose(image)
             image = image.convert("L" if image.mode in ("1", "L", "I", "I;16", "F") else "RGB")
             return np.asarray(image)
+    except FileNotFoundError:
+        raise ValueError(f"{path} does not exist") from None
     except (OSError, UnidentifiedImageError, ValueError, Image.DecompressionBombError) as e:
         raise ValueError(f"{path} is not an image we can decode ({type(e).__name__}: {e})") from None

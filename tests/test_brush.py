@@ -910,7 +910,7 @@ def test_edit_jobs_give_what_single_edits_give_and_check_every_line_first(run, t
     fails([good, json.dumps({**jobs[2], "output": "photo.png"})], "is an input of the jobs")
     fails([good, json.dumps({**jobs[2], "colour": "red"})], "bad.jsonl:2: unknown key(s) colour")
     fails([good, json.dumps({"image": "photo.png", "output": "out/x.png"})], "bad.jsonl:2: give either \"text\"")
-    fails([good, json.dumps({"image": "missing.png", "output": "out/x.png", "text": "a"})], f"bad.jsonl:2: {tmp_path / 'missing.png'} is not an image")
+    fails([good, json.dumps({"image": "missing.png", "output": "out/x.png", "text": "a"})], f"bad.jsonl:2: {tmp_path / 'missing.png'} does not exist; pass PNG or JPEG files")
     fails([good], "--jobs lists the images and their edits; drop IMAGE", str(tmp_path / "photo.png"))
 
 

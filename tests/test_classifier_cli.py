@@ -261,6 +261,7 @@ def test_inference_errors(run, tmp_path):
     broken.write_bytes(b"\x89PNG\r\n\x1a\n garbage")
     cases = [
         (["classify", broken, "--model", run], f"{broken} is not an image we can decode"),
+        (["classify", tmp_path / "gone.png", "--model", run], f"{tmp_path / 'gone.png'} does not exist; pass PNG or JPEG files"),
         (["classify", broken, "--model", tmp_path / "empty"], "is not an image"),  # images are read first
         (["classify", run / "curves.png", "--model", tmp_path / "empty"], "holds no checkpoint"),
         (["eval-classifier", tmp_path / "empty", "--data", tmp_path], "holds no checkpoint"),
