@@ -106,7 +106,7 @@ class FontPicker:
     def build(cls, fonts: list[FontEntry], alphabet: str) -> FontPicker:
         fonts = sorted(fonts, key=lambda f: f.id)
         alphabet = "".join(sorted(set(alphabet)))
-        cover = np.array([[f.covers(c) for f in fonts] for c in alphabet], bool).reshape(len(alphabet), len(fonts))
+        cover = np.ascontiguousarray(np.array([f.covers_each(alphabet) for f in fonts], bool).reshape(len(fonts), len(alphabet)).T)
         return cls([f.id for f in fonts], alphabet, cover)
 
     def covering(self, chars: str) -> np.ndarray:

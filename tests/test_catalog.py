@@ -50,6 +50,19 @@ def test_good_font_is_accepted_with_metadata(tmp_path):
     assert entry.class_id == 0
 
 
+def test_coverage_of_many_characters_at_once_is_covers_of_each(small_catalog):
+    """covers_each (the coverage table of render's font picker) against covers, one character
+    at a time: range ends, gaps, before the first range and past the last, no ranges at all."""
+    from fontsynth.catalog import FontEntry
+
+    ranged = FontEntry(id="x", path="x.ttf", sha256="0", charset=[[32, 32], [48, 57], [65, 90], [0x4E2D, 0x4E2D]])
+    chars = "".join(chr(cp) for cp in (0, 31, 32, 33, 47, 48, 57, 58, 64, 65, 90, 91, 0x4E2C, 0x4E2D, 0x4E2E, 0x10FFFF))
+    for entry in (ranged, FontEntry(id="y", path="y.ttf", sha256="0"), *small_catalog.fonts):
+        assert entry.covers_each(chars).tolist() == [entry.covers(c) for c in chars], entry.id
+    assert ranged.covers_each(chars).tolist() == [cp in (32, 48, 57, 65, 90, 0x4E2D) for cp in map(ord, chars)]
+    assert ranged.covers_each("").shape == (0,)
+
+
 @pytest.mark.parametrize("make, issue", [(fm.all_caps, "capitals"), (fm.no_space, "no space glyph")])
 def test_ocr_unclean_fonts_are_flagged(tmp_path, make, issue):
     make(tmp_path / "f.ttf")
