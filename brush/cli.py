@@ -87,7 +87,8 @@ def edit(
 ) -> None:
     """Rewrite the text of a word image (or of a box or quad in a photo) in its own style, or erase it."""
     require("torch", "train", "brush edit")
-    from brush.edit import Editor, check_output, write_image
+    from brush.edit import Editor
+    from fontsynth.fileio import check_image_output, write_image
     from classifier.cli import read_images
     from classifier.regions import parse_box, parse_quad
 
@@ -103,7 +104,7 @@ def edit(
         raise UserError("give IMAGE and -o OUTPUT (or --jobs FILE)")
     if (text is None) == (not erase):
         raise UserError("give either --text NEW (rewrite the text) or --erase (remove it)")
-    check_output(output)
+    check_image_output(output)
     region = {"box": parse_box(box) if box else None, "quad": parse_quad(quad) if quad else None}
     (picture,) = read_images([image])
     write_image(Editor(model, device, fonts, font, classifier, match_by=match_by, progress=progress).edit(picture, None if erase else text, **region), output)
@@ -113,7 +114,8 @@ def edit(
 def run_jobs(path: Path, editor, progress: bool) -> int:
     """`brush edit --jobs`: check every job, then edit and write each image with `editor` (a
     `brush.edit.Editor`); how many."""
-    from brush.edit import read_jobs, write_image
+    from brush.edit import read_jobs
+    from fontsynth.fileio import write_image
     from classifier.cli import read_images
     from fontsynth.progress import progress_bar
 
@@ -231,7 +233,7 @@ def stylize(
 ) -> None:
     """Optimisation-based style transfer (Gatys; MRF and semantic patch losses): no training needed."""
     require("torch", "train", "brush stylize")
-    from brush.edit import check_output, write_image
+    from fontsynth.fileio import check_image_output, write_image
     from brush.features import load_feature_net
     from brush.stylize import StylizeConfig, scale_sizes, to_image
     from brush.stylize import stylize as run
@@ -239,7 +241,7 @@ def stylize(
     from classifier.training import pick_device
     from fontsynth.progress import progress_bar
 
-    check_output(output)
+    check_image_output(output)
     require_at_least(0, save_every=save_every)
     try:
         weights = tuple(float(w) for w in _csv(style_layer_weights))

@@ -55,6 +55,7 @@ import torch
 
 from classifier.regions import check_box, check_quad, crop_region, parse_box, parse_quad, rectify
 from fontsynth.errors import UserError
+from fontsynth.fileio import check_image_output
 
 FEATHER = 3  # pixels of blending at a box's border
 
@@ -154,7 +155,7 @@ def read_jobs(path: Path) -> list[Job]:
                 edits = tuple(parse_edit(e) for e in listed)
             else:
                 edits = (parse_edit(fields),)
-            check_output(output, "output")
+            check_image_output(output, "output")
         except UserError as e:
             raise UserError(f"{where}: {e}") from None
         jobs.append(Job(image, output, edits, where))
@@ -336,22 +337,3 @@ def blend(old: np.ndarray, new: np.ndarray, alpha: np.ndarray) -> np.ndarray:
     return (alpha * new + (1 - alpha) * old + 0.5).astype(np.uint8)
 
 
-OUTPUT_SUFFIXES = (".png", ".jpg", ".jpeg")
-
-
-def check_output(path: Path, option: str = "-o") -> None:
-    """An error naming `option` unless `path` is a PNG or JPEG file name (checked before any work)."""
-    if Path(path).suffix.lower() not in OUTPUT_SUFFIXES:
-        raise UserError(f"{option} {path}: write .png, .jpg or .jpeg")
-
-
-def write_image(image: np.ndarray, path: Path) -> None:
-    """PNG or JPEG by the file's extension; nothing is written for another extension."""
-    from PIL import Image
-
-    check_output(path)
-    suffix = path.suffix.lower()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    Image.fromarray(image).save(tmp, format="PNG" if suffix == ".png" else "JPEG", quality=95)
-    tmp.replace(path)

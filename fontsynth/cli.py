@@ -144,12 +144,15 @@ def preview(
     """A PNG grid of random samples with their labels (pairs: style | target | content | mask | background)."""
     from fontsynth.dataset import Dataset
     from fontsynth.datasetview import preview_grid
+    from fontsynth.fileio import check_image_output, write_image
 
+    require_at_least(1, count=count)
+    check_image_output(output)
     ds = Dataset(data)
     if len(ds) == 0:
         raise UserError(f"{data} has no finished shard yet")
     fields = ("image", "target", "content-b", "mask-b", "background") if ds.manifest.recipe == "pairs" else ("image",)
-    preview_grid(ds, count, seed, columns=1 if len(fields) > 1 else 2, fields=fields).save(output)
+    write_image(preview_grid(ds, count, seed, columns=1 if len(fields) > 1 else 2, fields=fields), output)
     typer.echo(f"wrote {output}")
 
 
@@ -322,7 +325,10 @@ def fonts_report(
     from fontsynth.catalog import Catalog
     from fontsynth.specimen import write_specimen
 
+    from fontsynth.fileio import check_image_output
+
     require_at_least(1, per_page=per_page)
+    check_image_output(output)
     pages = write_specimen(Catalog.load(catalog_file), output, per_page)
     typer.echo(f"wrote {', '.join(str(p) for p in pages)}")
 

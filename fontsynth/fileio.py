@@ -34,6 +34,31 @@ def sha256_file(path: Path) -> str:
     return h.hexdigest()
 
 
+IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg")
+
+
+def check_image_output(path: Path, option: str = "-o") -> None:
+    """An error naming `option` unless `path` is a PNG or JPEG file name (checked before any work)."""
+    from fontsynth.errors import UserError
+
+    if Path(path).suffix.lower() not in IMAGE_SUFFIXES:
+        raise UserError(f"{option} {path}: write .png, .jpg or .jpeg")
+
+
+def write_image(image, path: Path) -> None:
+    """An image (a uint8 array or a PIL image) as PNG or JPEG by the file's extension, its
+    folder made if needed, never seen half written; nothing is written for another extension."""
+    from PIL import Image
+
+    path = Path(path)
+    check_image_output(path)
+    picture = image if isinstance(image, Image.Image) else Image.fromarray(image)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
+    picture.save(tmp, format="PNG" if path.suffix.lower() == ".png" else "JPEG", quality=95)
+    tmp.replace(path)
+
+
 def read_charset_file(path: Path, option: str = "--charset") -> str:
     """The distinct characters of a UTF-8 text file (line breaks ignored), in file order; a
     UserError naming the file when it cannot be read or holds no character."""

@@ -26,7 +26,7 @@ from fontsynth.catalog import CATALOG_FILE, Catalog, load_or_scan
 from fontsynth.codec import ENCODER
 from fontsynth.corpus import BadLine, default_corpus, keep_renderable, read_corpus_file
 from fontsynth.effects.background import check_textures, list_textures
-from fontsynth.errors import UserError, refuse_file
+from fontsynth.errors import UserError, refuse_file, require_at_least
 from fontsynth.fileio import atomic_write_bytes, atomic_write_json, json_bytes
 from fontsynth.progress import progress_bar
 from fontsynth.recipes import RECIPES, SAMPLE_VERSION, FontPicker, SampleContext, SampleMaker
@@ -186,6 +186,9 @@ def plan(job: RenderJob) -> Plan:
         raise UserError(f"--n must be at least 1 (got {job.n})")
     if job.workers < 1:
         raise UserError(f"--workers must be at least 1 (got {job.workers})")
+    require_at_least(0, shard_size=job.shard_size)
+    if job.resume and job.overwrite:
+        raise UserError("--resume continues --out and --overwrite replaces it: pass one of them")
     check_backend(job.backend, job.scheduler)
     _check_out(job)
     sampling = build_sampling(job)

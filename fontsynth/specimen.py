@@ -12,6 +12,7 @@ from pathlib import Path
 from PIL import Image, ImageDraw, ImageFont
 
 from fontsynth.catalog import Catalog, FontEntry
+from fontsynth.fileio import write_image
 from fontsynth.fonts import open_font
 
 CELL_W, CELL_H, COLUMNS = 420, 44, 4
@@ -56,12 +57,10 @@ def specimen_pages(catalog: Catalog, per_page: int = 600) -> list[Image.Image]:
 
 def write_specimen(catalog: Catalog, output: Path, per_page: int = 600) -> list[Path]:
     pages = specimen_pages(catalog, per_page)
-    if len(pages) == 1:
-        pages[0].save(output)
-        return [Path(output)]
-    paths = [Path(output).with_name(f"{Path(output).stem}-{k:03d}{Path(output).suffix}") for k in range(1, len(pages) + 1)]
+    paths = [Path(output)] if len(pages) == 1 else [Path(output).with_name(f"{Path(output).stem}-{k:03d}{Path(output).suffix}")
+                                                    for k in range(1, len(pages) + 1)]
     for page, path in zip(pages, paths):
-        page.save(path)
+        write_image(page, path)
     return paths
 
 

@@ -41,6 +41,13 @@ def test_preview_writes_a_png_grid(data, tmp_path):
     assert result.exit_code == 0
     grid = Image.open(tmp_path / "grid.png")
     assert grid.format == "PNG" and grid.size[0] > 64 and grid.size[1] > 3 * 32
+    assert invoke("preview", data, "-o", tmp_path / "grid.jpg", "--count", 6).exit_code == 0
+    jpeg = Image.open(tmp_path / "grid.jpg")
+    assert jpeg.format == "JPEG" and jpeg.size == grid.size
+    for args, message in ((["--count", 0], "--count must be at least 1 (got 0)"), (["-o", tmp_path / "grid.txt"], "write .png, .jpg or .jpeg")):
+        result = invoke("preview", data, *args)
+        assert result.exit_code == 2 and result.output.startswith("error:") and message in result.output, result.output
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["grid.jpg", "grid.png"]
 
 
 def test_replay_checks_identity_and_writes_the_image(data, tmp_path):
@@ -82,6 +89,8 @@ BAD_INPUTS = {
     "empty corpus": (lambda t: ["--corpus", (t / "c.txt").write_text("\n\n") and t / "c.txt"], "has no usable line"),
     "n zero": (lambda t: ["--n", 0], "--n must be at least 1"),
     "zero workers": (lambda t: ["--workers", 0], "--workers must be at least 1"),
+    "negative shard size": (lambda t: ["--shard-size", -1], "--shard-size must be at least 0 (got -1)"),
+    "resume and overwrite": (lambda t: ["--resume", "--overwrite"], "pass one of them"),
     "unknown preset": (lambda t: ["--preset", "fancy"], "unknown preset 'fancy'"),
     "bad size": (lambda t: ["--size", "tall"], "--size 'tall'"),
     "unwritable out": (lambda t: ["--out", _not_a_dir(t)], "is not writable"),
@@ -124,6 +133,7 @@ def test_fonts_commands_refuse_bad_numbers_and_files_and_keep_the_catalog(small_
         (["fonts", "scan", fonts, "--timeout", "nan"], "--timeout must be more than 0 seconds (got nan)"),
         (["fonts", "scan", fonts, "--workers", 0], "--workers must be at least 1 (got 0)"),
         (["fonts", "report", fonts / "catalog.json", "-o", tmp_path / "r.png", "--per-page", 0], "--per-page must be at least 1 (got 0)"),
+        (["fonts", "report", fonts / "catalog.json", "-o", tmp_path / "r.gif"], f"-o {tmp_path / 'r.gif'}: write .png, .jpg or .jpeg"),
         (["fonts", "pack", fonts, "-o", tmp_path / "f.pack", "--workers", 0], "--workers must be at least 1 (got 0)"),
         (["fonts", "fetch", "--source", "pypi", "--dest", tmp_path / "afile"], f"--dest {tmp_path / 'afile'} is a file; pass a folder"),
     ]
