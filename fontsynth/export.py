@@ -31,7 +31,7 @@ from pathlib import Path
 
 from fontsynth.dataset import Dataset
 from fontsynth.datasetview import image_format
-from fontsynth.errors import UserError
+from fontsynth.errors import UserError, refuse_file
 from fontsynth.pairfolder import FOLDERS as PAIR_FOLDERS
 from fontsynth.pairfolder import TEXTS_A as STYLE_TEXTS
 from fontsynth.pairfolder import TEXTS_B as PAIR_TEXTS
@@ -73,12 +73,27 @@ def single_line(text: str, index: int, data: Path) -> str:
     return text
 
 
+EXPORT_NAMES = {LABELS_FILE, IMAGES, *PAIR_FOLDERS.values(), "txt", PAIR_TEXTS, STYLE_TEXTS}  # what an export writes
+
+
+def check_replaceable(out: Path) -> None:
+    """--overwrite replaces an earlier export only: a folder holding anything an export does not
+    write (the dataset itself, someone's files) is left alone."""
+    strangers = sorted(p.name for p in out.iterdir() if p.name not in EXPORT_NAMES)
+    if strangers:
+        raise UserError(f"--out {out} holds files an export does not write ({', '.join(strangers[:3])}{', ...' if len(strangers) > 3 else ''}): "
+                        "it is not an earlier export, so it is left alone; choose another --out")
+
+
 def export_dataset(data: Path, out: Path, overwrite: bool = False, progress: bool = True) -> Exported:
     """Write the dataset at `data` as files in `out` (see the module docstring)."""
     ds = Dataset(data)
     out = Path(out)
+    refuse_file(out)
     if out.exists() and not overwrite:
         raise UserError(f"{out} exists; pass --overwrite to replace it or choose another --out")
+    if out.exists():
+        check_replaceable(out)
     pairs = ds.manifest.recipe == "pairs"
     staging = out.parent / f".{out.name}.partial"
     shutil.rmtree(staging, ignore_errors=True)  # what a killed export left

@@ -211,6 +211,15 @@ def test_export_round_trips_through_the_labels_file(other_tools, small_fonts, tm
     again = invoke("export", root / "ours", "--out", tmp_path / "files")
     assert again.exit_code == 2 and "exists; pass --overwrite" in again.output
     assert invoke("export", root / "ours", "--out", tmp_path / "files", "--overwrite", "--no-progress").exit_code == 0
+    # --overwrite replaces an earlier export, never the dataset itself or a folder of someone's files
+    (tmp_path / "mine").mkdir()
+    (tmp_path / "mine" / "thesis.txt").write_text("mine")
+    before = sorted(p.name for p in (root / "ours").iterdir())
+    for out, stranger in ((root / "ours", "catalog.json"), (tmp_path / "mine", "thesis.txt")):
+        refused = invoke("export", root / "ours", "--out", out, "--overwrite", "--no-progress")
+        assert refused.exit_code == 2 and f"--out {out} holds files an export does not write ({stranger}" in refused.output, refused.output
+    assert sorted(p.name for p in (root / "ours").iterdir()) == before and len(Dataset(root / "ours")) == 12
+    assert (tmp_path / "mine" / "thesis.txt").read_text() == "mine" and not list(tmp_path.glob(".*partial"))
 
 
 def test_pairs_export_in_srnet_and_mostels_layout(small_fonts, tmp_path):
