@@ -369,9 +369,10 @@ def fonts_pack(
     `render --fonts PACK` renders from it exactly what the folder renders. Subset fonts are
     modified fonts: some licenses restrict redistributing them; a pack is for your own machines."""
     from fontsynth.catalog import Catalog, load_or_scan
-    from fontsynth.fontpack import DEFAULT_CHARSET, write_pack
+    from fontsynth.fontpack import DEFAULT_CHARSET, check_pack_output, write_pack
 
     require_at_least(1, workers=workers)
+    check_pack_output(output)
     if fonts.is_file() and fonts.suffix == ".json":
         catalog = Catalog.load(fonts)
     else:

@@ -67,6 +67,14 @@ def is_pack(path: Path) -> bool:
         return PACK_FILE in z.namelist()
 
 
+def check_pack_output(out: Path) -> None:
+    """A pack replaces only an earlier pack: any other file (a catalog, a font) or a folder at
+    `out` is refused and left alone."""
+    out = Path(out)
+    if out.is_dir() or (out.exists() and not is_pack(out)):
+        raise UserError(f"-o {out} exists and is not a font pack (a pack replaces only an earlier pack): it is left alone; choose another -o")
+
+
 def subset_options() -> subset.Options:
     options = subset.Options()  # fontTools' default layout features and name IDs (plus those tables refer to)
     options.name_languages = ["*"]
@@ -169,6 +177,7 @@ def write_pack(catalog: Catalog, out: Path, charset: str = DEFAULT_CHARSET, show
     """Write the pack of the fonts rendering may pick from `catalog` (OCR-clean ones only
     unless `ocr_clean` is False, as `render --any-font`) to `out` (atomically), subsetting in
     `workers` processes; returns a summary. The pack does not depend on `workers`."""
+    check_pack_output(out)
     charset = "".join(sorted(set(charset)))
     if not charset:
         raise UserError("the pack's charset is empty; pass --charset with a file of the characters to keep")

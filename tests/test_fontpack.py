@@ -2,6 +2,7 @@
 
 import io
 import json
+import shutil
 from dataclasses import asdict
 import zipfile
 
@@ -131,6 +132,15 @@ def test_cli_pack_and_render(small_fonts, tmp_path):
     assert result.exit_code == 0 and "identical" in result.output, result.output
     missing = runner.invoke(app, ["fonts", "pack", str(small_fonts), "-o", str(tmp_path / "g.pack"), "--charset", str(tmp_path / "none.txt")])
     assert missing.exit_code == 2 and "error: cannot read --charset" in missing.output
+    again = runner.invoke(app, ["fonts", "pack", str(small_fonts), "-o", str(tmp_path / "f.pack"), "--no-progress"])
+    assert again.exit_code == 0, again.output  # an earlier pack is replaced
+    fonts = tmp_path / "fonts"
+    shutil.copytree(small_fonts, fonts)
+    for target in (fonts / "catalog.json", fonts / "Vera.ttf", fonts):  # anything else is left alone
+        before = target.read_bytes() if target.is_file() else None
+        refused = runner.invoke(app, ["fonts", "pack", str(fonts), "-o", str(target), "--no-progress"])
+        assert refused.exit_code == 2 and f"-o {target} exists and is not a font pack" in refused.output, refused.output
+        assert before is None or target.read_bytes() == before
 
 
 def test_a_font_fonttools_cannot_subset_is_stored_whole(small_fonts, small_catalog, tmp_path, monkeypatch):
