@@ -38,6 +38,7 @@ from fontsynth.progress import progress_bar
 from fontsynth.sources import read_sources
 
 CATALOG_FILE = "catalog.json"
+FORMAT = "fontsynth-catalog"
 FORMAT_VERSION = 1
 # How fonts are grouped into designs (`mark_duplicates`). 1: likeness chained by union-find, a
 # variable font's instances one design, Type 1 styles from FullName/Weight only (before
@@ -104,6 +105,20 @@ def entry_json(entry: FontEntry) -> dict:
     return {f.name: getattr(entry, f.name) for f in ENTRY_FIELDS}
 
 
+def check_catalog_output(path: Path) -> None:
+    """A catalog written to -o replaces only a catalog (a file whose first bytes say so, or one
+    named catalog.json, which a scan may rebuild however broken): a font, a pack, another file
+    or a folder there is refused and left alone."""
+    path = Path(path)
+    if path.is_dir():
+        raise UserError(f"-o {path} is a folder; pass the catalog file to write, e.g. {path / CATALOG_FILE}")
+    if path.exists() and path.name != CATALOG_FILE:
+        with open(path, "rb") as f:
+            head = f.read(200)
+        if f'"format": "{FORMAT}"'.encode() not in head:
+            raise UserError(f"-o {path} exists and is not a font catalog: it is left alone; choose another -o")
+
+
 def _in_ranges(cp: int, ranges: list[list[int]]) -> bool:
     lo, hi = 0, len(ranges)
     while lo < hi:
@@ -167,7 +182,7 @@ class Catalog:
 
     def to_json(self) -> dict:
         return {
-            "format": "fontsynth-catalog",
+            "format": FORMAT,
             "format_version": FORMAT_VERSION,
             "grouping": self.grouping,
             "checker": self.checker,
@@ -194,7 +209,7 @@ class Catalog:
 
     @classmethod
     def from_json(cls, data: dict, root: Path, source: str = "the catalog") -> "Catalog":
-        if not isinstance(data, dict) or data.get("format") != "fontsynth-catalog" or data.get("format_version") != FORMAT_VERSION:
+        if not isinstance(data, dict) or data.get("format") != FORMAT or data.get("format_version") != FORMAT_VERSION:
             raise UserError(f"{source} is not a fontsynth catalog of format {FORMAT_VERSION}; rebuild it with `fontsynth fonts scan`")
         known = {f.name for f in fields(FontEntry)}
         fonts = [FontEntry(**{k: v for k, v in f.items() if k in known}) for f in data["fonts"]]

@@ -247,11 +247,12 @@ def fonts_scan(
                                                           "(by default only new or changed files are, when the checker is unchanged)."),
 ) -> None:
     """Validate every font and write the catalog: ids, coverage, licenses, rejections with reasons."""
-    from fontsynth.catalog import CATALOG_FILE, scan
+    from fontsynth.catalog import CATALOG_FILE, check_catalog_output, scan
 
     if max_memory < 256:
         raise UserError(f"--max-memory {max_memory} is too small: the checker itself needs about 400 MB; pass at least 512")
     path = output or folder / CATALOG_FILE
+    check_catalog_output(path)
     earlier = earlier_catalog(path, folder)
     result = scan(folder, workers=workers, timeout=timeout, show_progress=progress and not as_json, memory_mb=max_memory,
                   previous=None if recheck else earlier)
@@ -302,12 +303,16 @@ def fonts_split(
                                            "the only way before 2026-12-07); --val and --test are shares of these."),
 ) -> None:
     """Hold out fonts for honest evaluation: train/val/test by design or family, aliases on one side."""
-    from fontsynth.catalog import Catalog, split_fonts
-    from fontsynth.fontpack import is_pack, split_pack
+    from fontsynth.catalog import Catalog, check_catalog_output, split_fonts
+    from fontsynth.fontpack import check_pack_output, is_pack, split_pack
 
     if is_pack(catalog_file):
+        if output is not None:
+            check_pack_output(output)
         counts = split_pack(catalog_file, val, test, seed, output, by)
     else:
+        if output is not None:
+            check_catalog_output(output)
         catalog = Catalog.load(catalog_file)
         counts = split_fonts(catalog, val, test, seed, by)
         catalog.save(output or catalog_file)

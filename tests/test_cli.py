@@ -136,11 +136,18 @@ def test_fonts_commands_refuse_bad_numbers_and_files_and_keep_the_catalog(small_
         (["fonts", "report", fonts / "catalog.json", "-o", tmp_path / "r.gif"], f"-o {tmp_path / 'r.gif'}: write .png, .jpg or .jpeg"),
         (["fonts", "pack", fonts, "-o", tmp_path / "f.pack", "--workers", 0], "--workers must be at least 1 (got 0)"),
         (["fonts", "fetch", "--source", "pypi", "--dest", tmp_path / "afile"], f"--dest {tmp_path / 'afile'} is a file; pass a folder"),
+        (["fonts", "scan", fonts, "-o", fonts / "Vera.ttf"], f"-o {fonts / 'Vera.ttf'} exists and is not a font catalog: it is left alone"),
+        (["fonts", "scan", fonts, "-o", tmp_path / "afile"], f"-o {tmp_path / 'afile'} exists and is not a font catalog: it is left alone"),
+        (["fonts", "scan", fonts, "-o", fonts], f"-o {fonts} is a folder; pass the catalog file to write"),
+        (["fonts", "split", fonts / "catalog.json", "-o", tmp_path / "afile"], f"-o {tmp_path / 'afile'} exists and is not a font catalog"),
     ]
+    vera = (fonts / "Vera.ttf").read_bytes()
     for args, message in cases:
         result = invoke(*args, "--no-progress") if args[1] in ("scan", "pack", "fetch") else invoke(*args)
-        assert result.exit_code == 2 and result.output.strip() == f"error: {message}", (args, result.output)
-    assert (fonts / "catalog.json").read_bytes() == before
+        assert result.exit_code == 2 and result.output.strip().startswith(f"error: {message}"), (args, result.output)
+    assert (fonts / "catalog.json").read_bytes() == before and (fonts / "Vera.ttf").read_bytes() == vera
+    (fonts / "catalog.json").write_text("garbage")  # a broken catalog.json is what a scan rebuilds
+    assert invoke("fonts", "scan", fonts, "--no-progress").exit_code == 0 and (fonts / "catalog.json").read_bytes() == before
     assert (tmp_path / "afile").read_text() == "mine" and sorted(p.name for p in tmp_path.iterdir()) == ["afile", "fonts"]
 
 
