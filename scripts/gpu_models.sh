@@ -8,7 +8,9 @@
 #   bash scripts/gpu_models.sh wait SECONDS         follow the runs; copy metrics and curves to $OUT
 #   bash scripts/gpu_models.sh eval PACK            held-out fonts: recognizer on clean and default
 #                                                   renders, brush eval (outputs saved for Tesseract)
-# PACK must have splits (`fontsynth fonts split PACK`). Everything comes back in $OUT/results.tar.gz.
+# PACK must have splits (`fontsynth fonts split PACK`); `bash scripts/gpu_prepare.sh PACK` readies it and
+# the wheels for the machine (the pack travels in parts, joined into /tmp/gpu.pack). Everything comes
+# back in $OUT/results.tar.gz.
 # A dry run on a CPU checks the whole script before GPU time is spent on it (tiny models, 1 minute):
 #   DEVICE=cpu REC_PRESET=smoke BRUSH_PRESET=smoke BENCH_BATCHES=4 SETTLE=20 EVAL_N=40 \
 #     bash scripts/gpu_models.sh start PACK 1   (then `wait 120`, then `eval PACK`)

@@ -5,7 +5,9 @@
 #                                                     start the long run in the background (setsid)
 #   bash scripts/gpu_typeface.sh wait SECONDS         follow the run; copy metrics and curves to $OUT
 #   bash scripts/gpu_typeface.sh eval PACK            held-out renders, held-out fonts, plain Pillow
-# Needs: python3 with torch; lmdb and deflate wheels in .whl/ when the machine lacks them.
+# Needs: python3 with torch; lmdb and deflate wheels in .whl/ when the machine lacks them, and PACK:
+# `bash scripts/gpu_prepare.sh PACK` makes both and says which calls carry them (a pack of 2,500
+# fonts travels in parts beside the 30 MB tree; they are joined into /tmp/gpu.pack).
 # MODEL: model overrides as JSON for the long run, e.g. '{"gram_layers": ["relu3_1"]}' (the Gram head
 # that `small` gained on the CPU, BENCHMARKS.md session 24; `vgg16` has none until a GPU run measures it).
 set -uo pipefail
