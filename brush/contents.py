@@ -119,6 +119,12 @@ def drawn_tensor(image: np.ndarray) -> torch.Tensor:
     return torch.from_numpy(image).float().div(255)[None]
 
 
+def to_uint8(images: torch.Tensor) -> list[np.ndarray]:
+    """H x W x C uint8 arrays of N x C x H x W floats in [0, 1] (grey as H x W)."""
+    arrays = (images.detach().float().clamp(0, 1) * 255 + 0.5).to(torch.uint8).permute(0, 2, 3, 1).cpu().numpy()
+    return [a[..., 0] if a.shape[-1] == 1 else a for a in arrays]
+
+
 def font_by_name(name: str, catalog) -> str | None:
     """The id of the catalog font `name` means: its id; its family and style as `classify` prints
     them ("Cabin Bold"), or its family where that has one font; its file name with or without the
@@ -226,8 +232,6 @@ class FontMatcher:
 def matched_contents(matcher: FontMatcher, styles: torch.Tensor, texts: list[str]) -> tuple[torch.Tensor, list[str]]:
     """(N x 1 x H x W contents of `texts` on the styles' canvas, each in the font `matcher` picks
     for its style image; those fonts)."""
-    from brush.evaluate import to_uint8
-
     fonts = matcher.pick(to_uint8(styles), list(texts))
     height, width = styles.shape[-2:]
     drawn = [drawn_tensor(matcher.content.draw(text, height, width, font=font)) for text, font in zip(texts, fonts)]

@@ -37,7 +37,8 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from brush.contents import FontMatcher, StyleFontContents, fonts_of, matched_contents, run_content_font, style_font_fields
+from brush.contents import (FontMatcher, StyleFontContents, fonts_of, matched_contents, run_content_font, style_font_fields,
+                            to_uint8)
 from fontsynth.errors import UserError
 
 MS_SSIM_WEIGHTS = (0.0448, 0.2856, 0.3001, 0.2363, 0.1333)
@@ -171,12 +172,6 @@ def per_image_scores(metrics: list[dict[str, torch.Tensor]], judged: dict[str, l
             values = torch.cat([m[name] for m in metrics]) * (100 if name == "ms_ssim" else 1)
             scores[name] = [v if keep and not math.isnan(v) else None for v, keep in zip(values.tolist(), kept.tolist())]
     return scores | {name: [float(ok) for ok in verdicts] for name, verdicts in judged.items()}
-
-
-def to_uint8(images: torch.Tensor) -> list[np.ndarray]:
-    """H x W x C uint8 arrays of N x C x H x W floats in [0, 1] (grey as H x W)."""
-    arrays = (images.detach().float().clamp(0, 1) * 255 + 0.5).to(torch.uint8).permute(0, 2, 3, 1).cpu().numpy()
-    return [a[..., 0] if a.shape[-1] == 1 else a for a in arrays]
 
 
 # ---------------------------------------------------------------- FID (only with a local Inception file)
