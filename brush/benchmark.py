@@ -26,7 +26,7 @@ import numpy as np
 import torch
 
 from fontsynth.errors import UserError
-from fontsynth.pairfolder import FOLDERS, TEXTS_B, check_images, read_texts
+from fontsynth.pairfolder import FOLDERS, TEXTS_B, check_images, read_pair_image, read_texts
 
 if TYPE_CHECKING:
     from brush.evaluate import EvalRequest
@@ -75,7 +75,7 @@ def evaluate_benchmark(request: EvalRequest, saved: dict) -> dict:
     from brush.evaluate import Totals, _no_classifier, add_scores, content_font_used, image_metrics, per_output, run_judges, write_outputs
     from classifier.plots import write_tensor_grid
     from classifier.training import scored_weights
-    from fontsynth.canvas import read_image, stretch_to_canvas
+    from fontsynth.canvas import stretch_to_canvas
     from fontsynth.progress import tracked
 
     if request.true_placement:
@@ -99,13 +99,13 @@ def evaluate_benchmark(request: EvalRequest, saved: dict) -> dict:
     shown: dict[str, list[torch.Tensor]] = {k: [] for k in ("style", "content", "output", "target")}
     canvas = (editor.config.height, editor.config.width)
     for case in tracked(cases, "generating", len(cases), "images", request.progress, size=lambda _: 1):
-        style = read_image(case.style)
+        style = read_pair_image(case.style)
         output, _ = editor.generate(style, case.text)
         outputs = {"model": output, "style": style}
         if "background" in names:
-            outputs["background"] = read_image(case.background)
+            outputs["background"] = read_pair_image(case.background)
         if scored:
-            target = read_image(case.target)
+            target = read_pair_image(case.target)
             for name in names:
                 picture = outputs[name]
                 if picture.shape[:2] != target.shape[:2]:  # MOSTEL resizes each output to its ground truth

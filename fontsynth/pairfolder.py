@@ -54,6 +54,17 @@ def read_texts(path: Path) -> list[tuple[str, str]]:
     return texts
 
 
+def read_pair_image(path: Path):
+    """An image of a pair folder (uint8, as `fontsynth.canvas.read_image`); an error naming it,
+    and what to do, when it does not decode."""
+    from fontsynth.canvas import read_image
+
+    try:
+        return read_image(path)
+    except ValueError as e:
+        raise UserError(f"{e}; replace or remove it (and its line in the texts)") from None
+
+
 def check_images(root: Path, folder: str, names: list[str], kind: str = "image") -> None:
     """An error when `folder` of the pair folder `root` lacks an image of any of `names`: how
     many, and the first."""

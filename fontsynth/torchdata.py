@@ -39,7 +39,7 @@ from fontsynth.dataset import dataset_root
 from fontsynth.errors import UserError
 from fontsynth.external import FIELDS as EXTERNAL_FIELDS
 from fontsynth.external import UNREADABLE, external_parts, lmdb_labels
-from fontsynth.pairfolder import FOLDERS, NEEDS, TEXTS_A, TEXTS_B, check_images, read_texts
+from fontsynth.pairfolder import FOLDERS, NEEDS, TEXTS_A, TEXTS_B, check_images, read_pair_image, read_texts
 from fontsynth.shards import ENVIRONMENTS, IMAGE_FIELDS, LABEL_FIELDS, RECORD_FIELDS, Manifest, ShardReader, ShardRecord, read_manifest, sample_key
 
 DERIVED_FIELDS = ("class_id", "index")  # computed, not stored
@@ -568,7 +568,4 @@ class PairFolderDataset(TorchDataset):
         return item
 
     def _read(self, field: str, name: str) -> np.ndarray:
-        try:
-            return read_image(self.root / FOLDERS[field] / name)
-        except ValueError as e:
-            raise UserError(f"{e}; replace or remove it (and its line in the texts)") from None
+        return read_pair_image(self.root / FOLDERS[field] / name)

@@ -960,6 +960,11 @@ def test_eval_on_a_benchmark_folder_in_mostels_layout(run, pairs, tmp_path):
     (bench / "i_t.txt").write_text("0.png hello\nmissing.png world\n")
     bad = invoke("eval", run, "--data", bench, "--out", tmp_path / "d")
     assert bad.exit_code == 2 and "i_t.txt names 1 style image(s) that do not exist, the first" in bad.output
+    (bench / "i_t.txt").write_text("0.png hello\n1.png world\n")
+    (bench / "i_s" / "1.png").write_bytes(b"not a png")  # an image that does not decode: named, not a traceback
+    bad = invoke("eval", run, "--data", bench, "--out", tmp_path / "d", "--workers", "0", "--no-tesseract", "--no-progress")
+    assert bad.exit_code == 2 and "Traceback" not in bad.output, bad.output
+    assert f"{bench / 'i_s' / '1.png'} is not an image we can decode" in bad.output and "replace or remove it" in bad.output
 
 
 def test_training_on_pairs_in_mostels_layout(pairs, tmp_path):
