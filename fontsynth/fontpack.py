@@ -48,6 +48,7 @@ from fontsynth.catalog import CATALOG_FILE, Catalog, FontEntry, SplitCounts
 from fontsynth.errors import UserError
 from fontsynth.fileio import atomic_write_bytes
 from fontsynth.fonts import KERNING_SIZE, Kerning, Scratch, code_point_ranges, open_font
+from fontsynth.isolate import memory_cap
 from fontsynth.progress import progress_bar
 from fontsynth.type1 import Type1Error, decrypted, encrypted, subset_pfb
 
@@ -145,6 +146,9 @@ def kerns_the_same(path: Path, index: int, instance: str | None, data: bytes, te
     return all(source.pair(a + b) == packed.pair(a + b) for a in text for b in text)
 
 
+SUBSET_MEMORY_MB = 2048  # what subsetting one font may add to a worker's memory (the largest Debian CJK font needs 0.2 GB)
+
+
 def packed_font(path: Path, index: int, instance: str | None, charset: str) -> tuple[bytes, str, int, str]:
     """(bytes, extension, face index, how) of one font for a pack (one joblib task). A subset
     is kept only if it draws every glyph as the source does (checked, not assumed: recomputed
@@ -152,7 +156,8 @@ def packed_font(path: Path, index: int, instance: str | None, charset: str) -> t
     else the file is stored whole. `how`: "subset", "all glyphs" or "whole"."""
     for all_glyphs in (False, True):
         try:
-            data, ext = subset_font(path, index, charset, all_glyphs)
+            with memory_cap(SUBSET_MEMORY_MB):  # a malformed table fontTools decompiles without bound: MemoryError, stored whole
+                data, ext = subset_font(path, index, charset, all_glyphs)
             if draws_the_same(path, index, instance, data, charset):
                 return *stored(data, ext), 0, "all glyphs" if all_glyphs else "subset"
         except Exception:  # fontTools cannot subset a font FreeType reads

@@ -8,7 +8,7 @@ import pytest
 from fontsynth import fontcheck
 from fontsynth.catalog import check_systematic_failure, scan_fonts
 from fontsynth.errors import UserError
-from fontsynth.isolate import run_isolated
+from fontsynth.isolate import memory_cap, run_isolated
 
 from conftest import FONTS
 
@@ -112,6 +112,35 @@ def test_the_checker_runs_under_a_memory_cap(tmp_path):
     assert capped == [{"ok": True}, {"error": "MemoryError"}, {"ok": True}]
     uncapped = run_isolated([sys.executable, str(checker)], items[1:2], timeout=30.0, memory_mb=None)
     assert uncapped == [{"allocated": 1536 << 20}]
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the in-process cap reads /proc and RLIMIT_AS: Linux only")
+def test_work_in_this_process_under_a_memory_cap_raises_memory_error_and_the_cap_is_lifted_after():
+    import resource
+
+    before = resource.getrlimit(resource.RLIMIT_AS)
+    with pytest.raises(MemoryError):
+        with memory_cap(256):
+            bytearray(1 << 30)  # 1 GB past a 256 MB allowance
+    assert resource.getrlimit(resource.RLIMIT_AS) == before
+    with memory_cap(256):
+        small = bytearray(64 << 20)  # within it
+    assert len(small) == 64 << 20 and len(bytearray(1 << 30)) == 1 << 30  # and after it, no cap
+
+
+def test_a_font_fonttools_would_subset_without_bound_is_packed_whole(small_catalog, monkeypatch):
+    """fonts-deva-extra's chandas1-2.ttf made fontTools allocate 14.6 GB (a malformed layout
+    table); subsetting runs under a cap, and a font past it is stored whole."""
+    from fontsynth import fontpack
+
+    font = small_catalog.usable()[0]
+    path = small_catalog.font_path(font)
+    real = fontpack.subset_font
+    monkeypatch.setattr(fontpack, "subset_font", lambda *args: (bytearray(1 << 30), real(*args))[1])  # 1 GB, then a good subset
+    assert fontpack.packed_font(path, font.index, font.instance, fontpack.DEFAULT_CHARSET)[3] == "subset"  # 1 GB is within 2 GB
+    monkeypatch.setattr(fontpack, "SUBSET_MEMORY_MB", 128)
+    data, ext, index, how = fontpack.packed_font(path, font.index, font.instance, fontpack.DEFAULT_CHARSET)
+    assert how == "whole" and data == path.read_bytes() and index == font.index
 
 
 def test_scan_accepts_the_embedded_fonts_under_the_default_caps(tmp_path):
