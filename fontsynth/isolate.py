@@ -70,8 +70,8 @@ def memory_cap(extra_mb: int):
         yield
         return
     limit = mapped + (extra_mb << 20)
-    if hard != resource.RLIM_INFINITY:
-        limit = min(limit, hard)
+    if soft != resource.RLIM_INFINITY:  # never above a cap already set (a user's `ulimit -v`)
+        limit = min(limit, soft)
     resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
     try:
         yield

@@ -126,6 +126,13 @@ def test_work_in_this_process_under_a_memory_cap_raises_memory_error_and_the_cap
     with memory_cap(256):
         small = bytearray(64 << 20)  # within it
     assert len(small) == 64 << 20 and len(bytearray(1 << 30)) == 1 << 30  # and after it, no cap
+    lower = before[0] if before[0] != resource.RLIM_INFINITY else 1 << 46  # a cap already set (ulimit -v) is never raised
+    resource.setrlimit(resource.RLIMIT_AS, (lower, before[1]))
+    try:
+        with memory_cap(1 << 30):  # a 1 PB allowance: the cap already set stays
+            assert resource.getrlimit(resource.RLIMIT_AS)[0] == lower
+    finally:
+        resource.setrlimit(resource.RLIMIT_AS, before)
 
 
 def test_a_font_fonttools_would_subset_without_bound_is_packed_whole(small_catalog, monkeypatch):
