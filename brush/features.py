@@ -55,9 +55,12 @@ class FeatureNet(nn.Module):
                             f"valid: {', '.join(self.layer_names)}")
 
     def min_side(self, layers) -> int:
-        """The fewest pixels an image's side needs for `layers` (reluB_K follows B - 1 poolings
-        of 2, after the stem's stride) to have at least one cell."""
-        return self.vgg.config.stem_stride * max(2 ** (int(name[4:].split("_")[0]) - 1) for name in layers)
+        """The fewest pixels an image's side needs for `layers` to have at least one cell: a layer
+        of block B follows B - 1 poolings of 2 (poolB one more), after the stem's stride."""
+        from classifier.typeface import layer_roles
+
+        roles = {role.name: role for role in layer_roles(self.vgg.config.depths, batch_norm=False)}
+        return self.vgg.config.stem_stride * max(2 ** (roles[name].block - (roles[name].kind != "pool")) for name in layers)
 
     def train(self, mode: bool = True):  # always frozen: batch-norm statistics never move
         return super().train(False)

@@ -182,10 +182,7 @@ def build_sampling(job: RenderJob) -> Sampling:
 
 def plan(job: RenderJob) -> Plan:
     """Check every input and work out what is left to render. Writes nothing."""
-    if job.n <= 0:
-        raise UserError(f"--n must be at least 1 (got {job.n})")
-    if job.workers < 1:
-        raise UserError(f"--workers must be at least 1 (got {job.workers})")
+    require_at_least(1, n=job.n, workers=job.workers)
     require_at_least(0, shard_size=job.shard_size)
     if job.resume and job.overwrite:
         raise UserError("--resume continues --out and --overwrite replaces it: pass one of them")

@@ -230,13 +230,15 @@ def test_stylize_semantic_scales_and_errors():
     with pytest.raises(ValueError):
         StylizeConfig(steps=0)
     # too small for the layers read: relu4_2 follows three poolings (8 pixels a side), relu5_1 four (16)
-    assert net.min_side(("relu1_1", "relu4_2")) == 8 and net.min_side(("relu5_1",)) == 16
+    assert net.min_side(("relu1_1", "relu4_2")) == 8 and net.min_side(("relu5_1",)) == 16 and net.min_side(("pool4",)) == 16
     word = _word(0)
     assert stylize(word[:8, :40], word[:8, :40], net, StylizeConfig(steps=1)).image.shape == (8, 40, 3)
     with pytest.raises(UserError, match=r"content image is 40x7 pixels .* need at least 8 pixels a side"):
         stylize(word[:7, :40], word, net, StylizeConfig(steps=1))
     with pytest.raises(UserError, match="at least 16 pixels a side"):
         stylize(word[:12, :40], word, net, StylizeConfig(steps=1, style_layers=("relu5_1",)))
+    with pytest.raises(UserError, match="at least 16 pixels a side"):  # pool4 halves block 4's 8 pixels once more
+        stylize(word[:12, :40], word, net, StylizeConfig(steps=1, style_layers=("pool4",)))
 
 
 def test_the_typeface_loss_reads_a_wider_canvas_as_the_classifiers_evaluation_does():
