@@ -146,7 +146,7 @@ def kerns_the_same(path: Path, index: int, instance: str | None, data: bytes, te
     return all(source.pair(a + b) == packed.pair(a + b) for a in text for b in text)
 
 
-SUBSET_MEMORY_MB = 2048  # what subsetting one font may add to a worker's memory (the largest Debian CJK font needs 0.2 GB)
+SUBSET_MEMORY_MB = 2048  # what subsetting one font may add to a worker's memory (a process packing the largest Debian CJK font peaks at 0.2 GB)
 
 
 def packed_font(path: Path, index: int, instance: str | None, charset: str) -> tuple[bytes, str, int, str]:
