@@ -243,6 +243,14 @@ def test_embedded_fonts_are_all_ocr_clean_and_distinct(tmp_path):
     assert catalog.summary() == {"files": 44, "faces": 44, "accepted": 44, "rejected": 0, "distinct": 44, "ocr_clean": 44}
 
 
+def test_a_catalog_is_written_back_byte_for_byte(tmp_path):
+    """The committed catalog (written by dataclasses.asdict before entries were written field by
+    field) saves to the same bytes: every dataset's manifest holds their sha256, which --resume
+    compares."""
+    Catalog.load(fm.FONTS / "catalog.json").save(tmp_path / "catalog.json")
+    assert (tmp_path / "catalog.json").read_bytes() == (fm.FONTS / "catalog.json").read_bytes()
+
+
 def test_split_is_stable_by_design_and_keeps_aliases_together(tmp_path):
     from fontsynth.catalog import split_fonts
 
