@@ -14,8 +14,8 @@
 set -euo pipefail
 pack=$1
 PART=${PART:-24M}  # split's size of a part
-tree_mb=$(git ls-files -z | xargs -0 du -cb | tail -1 | cut -f1)
-tree_mb=$((tree_mb / 1000000))
+mb() { awk -v b="$1" 'BEGIN { printf "%.1f MB", b / 1e6 }'; }
+tree_bytes=$(git ls-files -z | xargs -0 du -cb | tail -1 | cut -f1)
 
 rm -rf .whl .gpu
 mkdir -p .whl/lib .gpu
@@ -28,8 +28,8 @@ sha256sum "$pack" | cut -d' ' -f1 > .gpu/pack.sha256
 split -b "$PART" -d "$pack" .gpu/part-
 parts=(.gpu/part-*)
 echo "${#parts[@]}" > .gpu/parts
-whl_mb=$(du -cb .whl | tail -1 | cut -f1)
-echo "tree ${tree_mb} MB, wheels $((whl_mb / 1000000)) MB, pack $(($(stat -c %s "$pack") / 1000000)) MB in ${#parts[@]} parts of at most $PART"
+echo "tree $(mb "$tree_bytes"), wheels $(mb "$(du -cb .whl | tail -1 | cut -f1)"), pack $(mb "$(stat -c %s "$pack")")" \
+  "in ${#parts[@]} parts of at most $PART"
 for k in "${!parts[@]}"; do
   part=${parts[$k]}
   if [ "$k" -lt $((${#parts[@]} - 1)) ]; then
