@@ -104,7 +104,7 @@ def edit(
         raise UserError("give IMAGE and -o OUTPUT (or --jobs FILE)")
     if (text is None) == (not erase):
         raise UserError("give either --text NEW (rewrite the text) or --erase (remove it)")
-    check_image_output(output)
+    check_image_output(output, inputs=(image,))
     region = {"box": parse_box(box) if box else None, "quad": parse_quad(quad) if quad else None}
     (picture,) = read_images([image])
     write_image(Editor(model, device, fonts, font, classifier, match_by=match_by, progress=progress).edit(picture, None if erase else text, **region), output)
@@ -241,7 +241,7 @@ def stylize(
     from classifier.training import pick_device
     from fontsynth.progress import progress_bar
 
-    check_image_output(output)
+    check_image_output(output, inputs=(content, style, content_mask, style_mask))
     require_at_least(0, save_every=save_every)
     try:
         weights = tuple(float(w) for w in _csv(style_layer_weights))

@@ -37,12 +37,16 @@ def sha256_file(path: Path) -> str:
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg")
 
 
-def check_image_output(path: Path, option: str = "-o") -> None:
-    """An error naming `option` unless `path` is a PNG or JPEG file name (checked before any work)."""
+def check_image_output(path: Path, option: str = "-o", inputs: tuple = ()) -> None:
+    """An error naming `option` unless `path` is a PNG or JPEG file name, and one when it names
+    one of the command's `inputs` (paths or None), which the result would replace: an edit
+    never writes over its original (checked before any work)."""
     from fontsynth.errors import UserError
 
     if Path(path).suffix.lower() not in IMAGE_SUFFIXES:
         raise UserError(f"{option} {path}: write .png, .jpg or .jpeg")
+    if Path(path).resolve() in {Path(p).resolve() for p in inputs if p is not None}:
+        raise UserError(f"{option} {path} is an input of this command; write the result elsewhere (the input is kept)")
 
 
 def write_image(image, path: Path) -> None:

@@ -731,6 +731,14 @@ def test_edit_errors_are_one_line(run, tmp_path, args, message):
     assert not (tmp_path / "out.png").exists()
 
 
+def test_edit_never_writes_over_its_input(run, tmp_path):
+    Image.fromarray(np.zeros((90, 200, 3), np.uint8)).save(tmp_path / "photo.png")
+    before = (tmp_path / "photo.png").read_bytes()
+    result = invoke("edit", tmp_path / "photo.png", "-m", run, "--text", "SALE", "-o", tmp_path / "." / "photo.png")
+    assert result.exit_code == 2 and "is an input of this command; write the result elsewhere" in result.output
+    assert (tmp_path / "photo.png").read_bytes() == before
+
+
 def test_edit_and_eval_refuse_bad_models_and_images(run, tmp_path, pairs):
     (tmp_path / "broken.png").write_bytes(b"not an image")
     bad = invoke("edit", tmp_path / "broken.png", "--text", "a", "-m", run, "-o", tmp_path / "o.png")
@@ -846,6 +854,9 @@ def test_stylize_cli(pairs, tmp_path):
     wrong = invoke("stylize", *common, "-o", tmp_path / "bad.png", "--style-loss", "mrf", "--content-mask", tmp_path / "small.png",
                    "--style-mask", tmp_path / "mask.png")
     assert wrong.exit_code == 2 and "must have its image's size" in wrong.output
+    before = (tmp_path / "image.png").read_bytes()  # the style image named as the output, another way: refused, kept
+    onto = invoke("stylize", *common, "-o", tmp_path / "sub" / ".." / "image.png")
+    assert onto.exit_code == 2 and "is an input of this command" in onto.output and (tmp_path / "image.png").read_bytes() == before
 
 
 def test_modulated_conv_equals_per_sample_modulated_weights():
