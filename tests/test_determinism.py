@@ -3,7 +3,7 @@
 Tested at the scale where it failed before: with ISA-L deflate, two fresh renders of 20,000
 samples differed in 3 samples (same pixels, other deflate streams). Also with half the words
 drawn with distractors (a grown layer, a per-sample generator for their characters), and for
-5,000 pairs (30,000 stored images: style, target, background, two masks and the content).
+5,000 pairs (35,000 stored images: style, target, background, two masks, two contents).
 """
 
 import json
