@@ -93,8 +93,11 @@ def train_options(steps, max_minutes, batch_size, lr, device, workers, seed, pro
 
 def eval_folder(run: Path, data: Path) -> Path:
     """RUN/eval-DATANAME, the folder's evaluation of the weights it is read by (best.pt, else
-    last.pt). Another checkpoint's goes beside it, not over it: RUN/last.pt -> RUN/eval-DATANAME-last."""
-    name = f"eval-{Path(data).resolve().name}"
+    last.pt). Another checkpoint's goes beside it, not over it: RUN/last.pt -> RUN/eval-DATANAME-last.
+    DATANAME is a data folder's name; for a labels file, its folder's name and its own without the
+    extension (iiit5k/gt.txt -> eval-iiit5k-gt), as benchmarks' labels files share names."""
+    data = Path(data).resolve()
+    name = f"eval-{data.parent.name}-{data.stem}" if data.is_file() else f"eval-{data.name}"
     if run.is_dir():
         return run / name
     from classifier.training import folder_checkpoint

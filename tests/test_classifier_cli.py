@@ -80,6 +80,10 @@ def test_eval_folder_of_a_checkpoint_other_than_the_folders(tmp_path):
     assert cli.eval_folder(tmp_path / "last.pt", tmp_path / "val") == tmp_path / "eval-val-last"
     assert cli.eval_folder(tmp_path / "step900.pt", tmp_path / "val") == tmp_path / "eval-val-step900"
     assert cli.eval_folder(tmp_path, tmp_path / "val") == tmp_path / "eval-val"
+    for bench in ("iiit5k", "svt"):  # labels files of one name in two folders: two reports
+        (tmp_path / bench).mkdir()
+        (tmp_path / bench / "gt.txt").write_text("a.png\ta\n")
+        assert cli.eval_folder(tmp_path, tmp_path / bench / "gt.txt") == tmp_path / f"eval-{bench}-gt"
 
 
 def test_classify_any_image_as_json_lines(run, data, tmp_path):
@@ -370,7 +374,7 @@ def test_eval_on_a_labels_file_naming_fonts_scores_as_the_shards_do(run, data, t
     assert result.exit_code == 0, result.output
     assert "names the class table does not hold (counted as unseen fonts): No Such Sans" in result.output
     assert "1 image(s) that do not decode, left out" in result.output
-    report = json.loads((run / "eval-fonts.txt" / "eval.json").read_text())
+    report = json.loads((run / f"eval-{tmp_path.name}-fonts" / "eval.json").read_text())
     assert report["n"] == 38 and report["unseen_fonts"] == 1 and report["unseen_items"] == 1
 
     table = {"a": {"family": "Cabin", "style": "Bold"}, "b": {"family": "Cabin", "style": "Regular"}, "c": {"family": "Junction", "style": "Regular"}}

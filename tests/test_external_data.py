@@ -155,7 +155,7 @@ def test_eval_reads_each_image_as_recognize_reads_its_file(other_tools, reader_r
     assert lmdbs["n"] == 12 and lmdbs["dropped"] == {"image does not decode": 1} and listed["dropped"] == {}
     assert {k: lmdbs[k] for k in ("word_accuracy", "word_accuracy_alnum", "cer", "n")} == \
         {k: listed[k] for k in ("word_accuracy", "word_accuracy_alnum", "cer", "n")}
-    readings = (out / "eval-gt.txt" / "readings.csv").read_text(encoding="utf-8").splitlines()[1:]
+    readings = (out / f"eval-{root.name}-gt" / "readings.csv").read_text(encoding="utf-8").splitlines()[1:]
     images = [root / "images" / f"{i}.jpg" for i in range(12)]
     result = invoke("recognize", *images, "--model", out, "--json", "--device", "cpu")
     assert result.exit_code == 0, result.output
