@@ -130,17 +130,52 @@ def drawn_place(index: int) -> float:
     return ((z ^ (z >> 31)) >> 11) / (2**53 - 1)
 
 
+GREY_MODES = ("1", "L", "LA", "La", "I", "I;16", "I;16L", "I;16B", "I;16N", "F")
+ALPHA_MODES = ("RGBA", "RGBa", "LA", "La", "PA")
+
+
 def read_image(path) -> np.ndarray:
     """Any image file Pillow reads (PNG, JPEG, ...; EXIF rotation applied) as uint8 H x W x 3 RGB
-    or H x W grey; ValueError naming the file when it does not decode."""
+    or H x W grey (`pixels`); ValueError naming the file when it does not decode."""
     from PIL import Image, ImageOps, UnidentifiedImageError
 
     try:
         with Image.open(path) as image:
-            image = ImageOps.exif_transpose(image)
-            image = image.convert("L" if image.mode in ("1", "L", "I", "I;16", "F") else "RGB")
-            return np.asarray(image)
+            return pixels(ImageOps.exif_transpose(image))
     except FileNotFoundError:
         raise ValueError(f"{path} does not exist") from None
     except (OSError, UnidentifiedImageError, ValueError, Image.DecompressionBombError) as e:
         raise ValueError(f"{path} is not an image we can decode ({type(e).__name__}: {e})") from None
+
+
+def pixels(image) -> np.ndarray:
+    """A decoded PIL image as uint8: H x W for grey modes, else H x W x 3 RGB. 16-bit and
+    32-bit grey are scaled to 0-255 (Pillow's conversion clips them: a 16-bit scan read white),
+    float grey from [0, 1] when it lies there. Transparency (an alpha channel, or a palette's
+    or a colour's) is composited over white, or over black when what is drawn is light (white
+    text on a transparent ground), so a word keeps its contrast; Pillow's conversion dropped the
+    alpha, and black text on a transparent ground read as a black image."""
+    grey = image.mode in GREY_MODES
+    if image.mode in ALPHA_MODES or "transparency" in image.info:
+        return over_ground(np.asarray(image.convert("RGBA")), grey)
+    if image.mode.startswith("I") or image.mode == "F":
+        values = np.asarray(image, dtype=np.float64)
+        top = values.max(initial=0)
+        if image.mode == "F" and top <= 1:
+            values = values * 255
+        elif image.mode.startswith("I;16") or (image.mode == "I" and top > 255):
+            values = values / 257
+        return np.clip(np.round(values), 0, 255).astype(np.uint8)
+    return np.asarray(image.convert("L" if grey else "RGB"))
+
+
+def over_ground(rgba: np.ndarray, grey: bool) -> np.ndarray:
+    """H x W x 4 uint8 composited over white, or over black when its pixels' luma, weighted by
+    their opacity, is above mid-grey (light ink); H x W by luma when `grey`."""
+    alpha = rgba[..., 3:].astype(np.float64) / 255
+    colour = rgba[..., :3].astype(np.float64)
+    luma = colour @ np.array([0.299, 0.587, 0.114])
+    ink = (luma * alpha[..., 0]).sum() / max(alpha.sum(), 1e-9)
+    ground = 0.0 if ink > 127.5 else 255.0
+    out = np.round(colour * alpha + ground * (1 - alpha)).astype(np.uint8)
+    return cv2.cvtColor(out, cv2.COLOR_RGB2GRAY) if grey else out

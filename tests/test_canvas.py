@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from fontsynth.canvas import fit_to_canvas, parse_canvas, stretch_to_canvas, to_channels
+from fontsynth.canvas import fit_to_canvas, parse_canvas, read_image, stretch_to_canvas, to_channels
 
 
 def test_an_image_of_the_canvas_size_is_unchanged():
@@ -114,3 +114,56 @@ def test_several_windows_are_cut_from_one_resize(monkeypatch):
     together = canvas.fit_windows(tall, 32, 128, 1, (0.0, 1.0))
     assert len(calls) == 1 and all(np.array_equal(a, b) for a, b in zip(together, one_by_one))
     assert np.array_equal(canvas.fit_windows(tall, 32, 128, 1, (None,))[0], one_by_one[2])  # None: squeezed
+
+
+def word_on_transparency(ink: tuple) -> np.ndarray:
+    """RGBA: a bar of `ink` (opaque, then half transparent) on a fully transparent ground whose
+    hidden colour is the ink's opposite (what dropping the alpha would show)."""
+    rgba = np.zeros((6, 10, 4), np.uint8)
+    rgba[..., :3] = [255 - v for v in ink]
+    rgba[2:4, 2:8, :3] = ink
+    rgba[2:4, 2:5, 3] = 255
+    rgba[2:4, 5:8, 3] = 128
+    return rgba
+
+
+@pytest.mark.parametrize("ink,ground", [((0, 0, 0), 255), ((200, 30, 30), 255), ((255, 255, 255), 0), ((250, 240, 60), 0)])
+def test_transparency_is_composited_over_the_ground_that_keeps_the_words_contrast(tmp_path, ink, ground):
+    from PIL import Image
+
+    rgba = word_on_transparency(ink)
+    Image.fromarray(rgba, "RGBA").save(tmp_path / "w.png")
+    got = read_image(tmp_path / "w.png")
+    alpha = rgba[..., 3:] / 255
+    expected = np.round(rgba[..., :3] * alpha + ground * (1 - alpha)).astype(np.uint8)  # by hand: ink over `ground`
+    assert got.shape == (6, 10, 3) and np.array_equal(got, expected)
+    assert (got[0, 0] == ground).all() and np.array_equal(got[2, 2], ink)
+    Image.fromarray(rgba, "RGBA").convert("LA").save(tmp_path / "grey.png")  # grey with alpha: grey out, the same ground
+    assert read_image(tmp_path / "grey.png").ndim == 2 and read_image(tmp_path / "grey.png")[0, 0] == ground
+
+
+def test_a_palette_or_colour_key_transparency_is_composited_and_opaque_alpha_is_dropped(tmp_path):
+    from PIL import Image
+
+    indices = np.zeros((4, 6), np.uint8)
+    indices[1:3, 1:5] = 1
+    palette = Image.fromarray(indices, "P")
+    palette.putpalette([0, 0, 0, 10, 20, 30] + [0] * 762)
+    palette.save(tmp_path / "p.png", transparency=0)  # index 0 (black) transparent, dark ink: on white
+    got = read_image(tmp_path / "p.png")
+    assert (got[0, 0] == 255).all() and np.array_equal(got[1, 1], [10, 20, 30])
+    opaque = np.random.default_rng(0).integers(0, 256, (5, 7, 4), dtype=np.uint8)
+    opaque[..., 3] = 255
+    Image.fromarray(opaque, "RGBA").save(tmp_path / "o.png")
+    assert np.array_equal(read_image(tmp_path / "o.png"), opaque[..., :3])
+
+
+def test_16_bit_grey_is_scaled_not_clipped(tmp_path):
+    from PIL import Image
+
+    values = np.array([[0, 257, 32896, 65535], [128, 5000, 40000, 65280]], np.uint16)
+    Image.fromarray(values).save(tmp_path / "g16.png")
+    assert Image.open(tmp_path / "g16.png").mode.startswith("I")
+    assert np.array_equal(read_image(tmp_path / "g16.png"), np.round(values / 257).astype(np.uint8))  # 0, 1, 128, 255, ...
+    Image.fromarray(values.astype(np.float32) / 65535, "F").save(tmp_path / "f.tiff")  # float grey in [0, 1]
+    assert np.abs(read_image(tmp_path / "f.tiff").astype(int) - np.round(values / 257)).max() <= 1
