@@ -1,3 +1,5 @@
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -156,6 +158,14 @@ def test_a_palette_or_colour_key_transparency_is_composited_and_opaque_alpha_is_
     opaque[..., 3] = 255
     Image.fromarray(opaque, "RGBA").save(tmp_path / "o.png")
     assert np.array_equal(read_image(tmp_path / "o.png"), opaque[..., :3])
+
+
+def test_images_that_once_escaped_the_readers_error_are_refused_with_it():
+    found = sorted((Path(__file__).parent / "data" / "fuzz-images").iterdir())
+    assert found
+    for path in found:
+        with pytest.raises(ValueError, match=f"{path} is not an image we can decode"):
+            read_image(path)
 
 
 def test_16_bit_grey_is_scaled_not_clipped(tmp_path):

@@ -130,3 +130,18 @@ def test_a_shard_whose_sample_count_lies_is_one_error_line(tmp_path):
     assert not (tmp_path / "p.png").exists()
     verify = runner.invoke(app, ["verify", str(out)])
     assert verify.exit_code != 0 and "the manifest says 20" in verify.output
+
+
+def test_mutated_images_are_read_or_refused_never_escape():
+    """A small run of scripts/fuzz_images.py (BENCHMARKS.md has the 20,000-file runs): every
+    mutant decodes or is refused with the reader's ValueError, within a second."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    script = Path(__file__).resolve().parents[1] / "scripts" / "fuzz_images.py"
+    out = subprocess.run([sys.executable, str(script), "--n", "600", "--seed", "5", "--timeout", "5"],
+                         capture_output=True, text=True, check=True).stdout
+    report = json.loads(out)
+    assert report["mutants"] == 600 and report["read"] + report["refused"] == 600 and report["escapes"] == {}
+    assert report["read"] > 0 and report["refused"] > 0 and report["slowest_read_s"] < 1
