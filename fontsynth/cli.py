@@ -92,11 +92,20 @@ def render(
 
 @app.command()
 @user_errors
-def info(data: Path = typer.Argument(..., help="Dataset folder."), as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
-    """Counts, fonts used, label statistics and size on disk of a dataset."""
+def info(data: Path = typer.Argument(..., help="Dataset folder, or a training run folder."),
+         as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
+    """Counts, fonts used, label statistics and size on disk of a dataset; or of a training run:
+    its model, data, plan and state, checkpoints, best validation, last metrics and evaluations."""
+    from classifier.runinfo import describe_run, is_run_folder, run_info
     from fontsynth.dataset import Dataset
     from fontsynth.datasetview import dataset_info
+    from fontsynth.extras import require
 
+    if is_run_folder(data):
+        require("torch", "train", "info on a training run")
+        run = run_info(data)
+        typer.echo(json.dumps(run, indent=1) if as_json else describe_run(run))
+        return
     stats = dataset_info(Dataset(data))
     if as_json:
         typer.echo(json.dumps(stats, indent=1))

@@ -436,3 +436,52 @@ def test_eval_on_fonts_the_classifier_never_saw_reports_nearest_neighbours_only(
                    "--out", tmp_path / "eval")
     assert plain.exit_code == 0 and "top-1, top-5: none of the images is of a font in the class table (4 classes)" in plain.output
     assert "nearest-neighbour accuracy" in plain.output and "over 16 images of 2 fonts (2 not in the class table)" in plain.output
+
+
+def test_info_on_a_run_folder_says_its_state_best_validation_and_evaluations(data, tmp_path):
+    from classifier.training import RunFolder
+
+    out = tmp_path / "r"
+    (tmp_path / "every2.json").write_text(json.dumps({"train": {"val_every": 2, "log_every": 1, "checkpoint_every": 2}}))
+    trained = invoke("train-classifier", "--data", data / "train", "--val-data", data / "val", "--out", out, *FAST,
+                     "--config", tmp_path / "every2.json")
+    assert trained.exit_code == 0, trained.output
+    assert invoke("eval-classifier", out, "--data", data / "val", "--workers", "0", "--device", "cpu", "--no-progress").exit_code == 0
+    result = invoke("info", out, "--json")
+    assert result.exit_code == 0, result.output
+    info = json.loads(result.stdout)
+    rows = RunFolder(out).read_metrics()
+    validated = [r for r in rows if r["val_top1"] == r["val_top1"]]  # not NaN
+    first_best = max(validated, key=lambda r: r["val_top1"])
+    assert len(validated) == 3 and info["best"] == {"step": first_best["step"], "val_top1": first_best["val_top1"], "validations": 3}
+    assert info["checkpoints"]["best"]["step"] == torch.load(out / "best.pt", weights_only=True)["step"] == first_best["step"]
+    assert info["step"] == info["checkpoints"]["last"]["step"] == 6 and info["state"] == "done" and info["planned_steps"] == 6
+    assert info["kind"] == "typeface-classifier" and info["classes"] == 4 and info["data"] == str(data / "train")
+    report = json.loads((out / "eval-val" / "eval.json").read_text())
+    assert info["evaluations"] == {"eval-val": {k: report[k] for k in ("top1", "top5", "nn_accuracy", "n", "checkpoint", "step")}}
+    text = invoke("info", out)
+    assert text.exit_code == 0 and "state: done: step 6" in text.output and f"best val_top1 {first_best['val_top1']:.4f}" in text.output
+    assert "eval-val (best.pt, step" in text.output and "train_loss" in text.output
+    (out / "best.pt").write_bytes(b"damaged")  # a damaged checkpoint is said, the rest still read
+    damaged = invoke("info", out)
+    assert damaged.exit_code == 0 and "best.pt: unreadable (" in damaged.output and "state: done" in damaged.output
+
+
+def test_a_runs_state_follows_its_plan():
+    from classifier.runinfo import run_state
+
+    assert run_state(6, 1.0, {"steps": 6}, True) == "done"
+    assert run_state(600, 1800.5, {"max_minutes": 30.0}, True) == "done"
+    assert run_state(4, 1.0, {"steps": 6}, True).startswith("stopped before its end")
+    assert run_state(4, 100.0, {"max_minutes": 30.0}, True).startswith("stopped before its end")
+    assert run_state(4, 100.0, {"steps": 0, "max_minutes": 0}, True).startswith("no planned end")
+    assert run_state(0, 0.0, {"steps": 6}, False) == "no checkpoint yet"
+
+
+def test_info_knows_the_score_each_model_picks_best_pt_by():
+    from brush.train import BrushTask
+    from classifier.classification import ClassifierTask
+    from classifier.recognizer.task import RecognizerTask
+    from classifier.runinfo import SCORES
+
+    assert SCORES == {"typeface-classifier": ClassifierTask.score, "recognizer": RecognizerTask.score, "brush": BrushTask.score}
