@@ -58,10 +58,19 @@ def run_info(path: Path) -> dict:
 
 
 def read_metrics(path: Path) -> list[dict[str, float]]:
+    """metrics.csv's rows (an empty cell: NaN); an error naming the file when it is not numbers."""
+    from fontsynth.errors import UserError
+
     if not path.exists():
         return []
-    with open(path, newline="") as f:
-        return [{k: float(v) if v not in ("", None) else math.nan for k, v in row.items()} for row in csv.DictReader(f)]
+    try:
+        with open(path, newline="") as f:
+            rows = [{k: float(v) if v not in ("", None) else math.nan for k, v in row.items()} for row in csv.DictReader(f)]
+        if rows and "step" not in rows[0]:
+            raise ValueError("no step column")
+        return rows
+    except (OSError, ValueError, TypeError) as e:
+        raise UserError(f"{path} is not a metrics file training wrote ({type(e).__name__}: {e}); restore it or train again") from None
 
 
 def shown_metric(column: str) -> bool:

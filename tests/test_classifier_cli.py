@@ -465,6 +465,9 @@ def test_info_on_a_run_folder_says_its_state_best_validation_and_evaluations(dat
     (out / "best.pt").write_bytes(b"damaged")  # a damaged checkpoint is said, the rest still read
     damaged = invoke("info", out)
     assert damaged.exit_code == 0 and "best.pt: unreadable (" in damaged.output and "state: done" in damaged.output
+    (out / "metrics.csv").write_text("step,lr\n6,fast\n")
+    garbled = invoke("info", out)
+    assert garbled.exit_code == 2 and "metrics.csv is not a metrics file training wrote" in garbled.output and "Traceback" not in garbled.output
 
 
 def test_a_runs_state_follows_its_plan():
