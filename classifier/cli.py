@@ -224,7 +224,7 @@ def classify(
     images: Annotated[list[Path], typer.Argument(help="Image files (PNG, JPEG, ...; any size, colour or grey).")],
     model: Annotated[Path, typer.Option(help="Run folder (or .pt checkpoint) of train-classifier.")],
     top: Annotated[int, typer.Option(help="How many fonts to list per image.")] = 5,
-    device: Device = "auto", as_json: AsJson = False, box: Boxes = None, quad: Quads = None,
+    device: Device = "auto", as_json: AsJson = False, box: Boxes = None, quad: Quads = None, progress: Progress = True,
 ) -> None:
     """Name the font of word images (or of words inside a photo: --box, --quad): family, style
     and score of the most likely fonts."""
@@ -232,13 +232,14 @@ def classify(
     from classifier.classification import Classifier
 
     require_at_least(1, top=top)
-    names, words = read_words(images, box, quad)
+    words = WordImages(images, box, quad)
     clf = Classifier(model, device)
-    for name, ranked in zip(names, clf.top(words, top)):
-        if as_json:
-            typer.echo(json.dumps({**name, "top": ranked}))
-        else:
-            typer.echo(f"{describe_word(name)}: " + "; ".join(f"{r['family']} {r['style']} ({r['font']}) {r['score']:.3f}" for r in ranked))
+    for names, batch in words.chunks("classifying", progress):
+        for name, ranked in zip(names, clf.top(batch, top)):
+            if as_json:
+                typer.echo(json.dumps({**name, "top": ranked}))
+            else:
+                typer.echo(f"{describe_word(name)}: " + "; ".join(f"{r['family']} {r['style']} ({r['font']}) {r['score']:.3f}" for r in ranked))
 
 
 def train_recognizer(
@@ -330,18 +331,20 @@ def recognize(
     images: Annotated[list[Path], typer.Argument(help="Image files (PNG, JPEG, ...; any size, colour or grey).")],
     model: Annotated[Path, typer.Option(help="Run folder (or .pt checkpoint) of train-recognizer.")],
     device: Device = "auto", as_json: AsJson = False, fixed_width: FixedWidth = False, box: Boxes = None, quad: Quads = None,
+    progress: Progress = True,
 ) -> None:
     """Read the text of word images (or of words inside a photo: --box, --quad): text and
     confidence per image."""
     require("torch", "train", "recognize")
     from classifier.recognizer import Reader
 
-    names, words = read_words(images, box, quad)
+    words = WordImages(images, box, quad)
     reader = Reader(model, device, fixed_width)
-    texts, confidences = reader.read(words)
-    for name, text, confidence in zip(names, texts, confidences):
-        typer.echo(json.dumps({**name, "text": text, "confidence": round(confidence, 6)}) if as_json
-                   else f"{describe_word(name)}: {text}  ({confidence:.3f})")
+    for names, batch in words.chunks("reading", progress):
+        texts, confidences = reader.read(batch)
+        for name, text, confidence in zip(names, texts, confidences):
+            typer.echo(json.dumps({**name, "text": text, "confidence": round(confidence, 6)}) if as_json
+                       else f"{describe_word(name)}: {text}  ({confidence:.3f})")
 
 
 def read_images(paths: list[Path]) -> list:
@@ -356,20 +359,49 @@ def read_images(paths: list[Path]) -> list:
     return decoded
 
 
-def read_words(paths: list[Path], boxes: list[str] | None, quads: list[str] | None) -> tuple[list[dict], list]:
+class WordImages:
     """The word images `classify` and `recognize` read, and what names each in their output:
     {"image": path}, plus the word's "box" or "quad" when given (then one image, its words in
-    the order given, boxes before quads). Every region is checked before a model loads."""
-    from classifier.regions import crop_region, parse_box, parse_quad
+    the order given, boxes before quads). Every image is decoded and every region checked when
+    made, before a model loads; `chunks` then hands them out CHUNK at a time, so results print
+    as they come and a long list of files is never held decoded at once (each file is decoded
+    again when its chunk comes: a list of more than CHUNK files costs two decodes, not memory)."""
 
-    decoded = read_images(paths)
-    regions = [("box", parse_box(b)) for b in boxes or []] + [("quad", parse_quad(q)) for q in quads or []]
-    if not regions:
-        return [{"image": str(p)} for p in paths], decoded
-    if len(paths) != 1:
-        raise UserError(f"--box and --quad name words inside one image, and {len(paths)} images were given; pass one IMAGE")
-    names = [{"image": str(paths[0]), kind: list(region) if kind == "box" else region.ravel().tolist()} for kind, region in regions]
-    return names, [crop_region(decoded[0], **{kind: region}) for kind, region in regions]
+    CHUNK = 256
+
+    def __init__(self, paths: list[Path], boxes: list[str] | None = None, quads: list[str] | None = None):
+        from classifier.regions import crop_region, parse_box, parse_quad
+
+        regions = [("box", parse_box(b)) for b in boxes or []] + [("quad", parse_quad(q)) for q in quads or []]
+        if regions and len(paths) != 1:
+            raise UserError(f"--box and --quad name words inside one image, and {len(paths)} images were given; pass one IMAGE")
+        self.paths = list(paths)
+        self.kept = None  # the decoded words when they are few (or crops of one image): decoded once
+        if regions:
+            (picture,) = read_images(self.paths)
+            self.names = [{"image": str(paths[0]), kind: list(region) if kind == "box" else region.ravel().tolist()} for kind, region in regions]
+            self.kept = [crop_region(picture, **{kind: region}) for kind, region in regions]
+        else:
+            self.names = [{"image": str(p)} for p in paths]
+            if len(self.paths) <= self.CHUNK:
+                self.kept = read_images(self.paths)
+            else:
+                for path in self.paths:  # every file checked now; pixels dropped
+                    read_images([path])
+
+    def __len__(self) -> int:
+        return len(self.names)
+
+    def chunks(self, label: str, progress: bool = True):
+        """(names, images) CHUNK at a time, in order; a progress bar on stderr when there is more than one chunk."""
+        from fontsynth.progress import progress_bar
+
+        with progress_bar(label, len(self), "images", progress and len(self) > self.CHUNK) as advance:
+            for start in range(0, len(self), self.CHUNK):
+                names = self.names[start:start + self.CHUNK]
+                images = self.kept[start:start + self.CHUNK] if self.kept is not None else read_images(self.paths[start:start + self.CHUNK])
+                yield names, images
+                advance(len(names))
 
 
 def describe_word(name: dict) -> str:

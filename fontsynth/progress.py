@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 
@@ -34,7 +35,9 @@ def progress_bar(label: str, total: int, unit: str, enabled: bool = True, done: 
         TextColumn("ETA"),
         TimeRemainingColumn(),
     )
-    with Progress(*columns, transient=False, console=Console(stderr=True)) as progress:  # stdout stays for results (--json)
+    # stdout stays for results (--json): printed while the bar runs, they pass above it only when
+    # stdout is the terminal too; rich would otherwise send them to its console, stderr
+    with Progress(*columns, transient=False, console=Console(stderr=True), redirect_stdout=sys.stdout.isatty()) as progress:
         task = progress.add_task(label, total=total, completed=done, rate="")
 
         def advance(k: int, total: int | None = None) -> None:

@@ -104,6 +104,28 @@ def test_classify_any_image_as_json_lines(run, data, tmp_path):
     assert plain.exit_code == 0 and plain.output.startswith(f"{grey}: ")
 
 
+def test_a_long_list_of_images_is_read_in_chunks_with_the_same_results(run, data, tmp_path, monkeypatch):
+    from fontsynth.dataset import Dataset
+
+    val = Dataset(data / "val")
+    paths = [tmp_path / f"w{i}.png" for i in range(10)]
+    for i, path in enumerate(paths):
+        path.write_bytes(val[i]["image"])
+    whole = invoke("classify", *paths, "--model", run, "--json", "--device", "cpu")
+    monkeypatch.setattr(cli.WordImages, "CHUNK", 3)
+    decoded, real = [], cli.read_images
+    monkeypatch.setattr(cli, "read_images", lambda listed: decoded.extend(listed) or real(listed))
+    chunked = invoke("classify", *paths, "--model", run, "--json", "--device", "cpu", "--no-progress")
+    assert whole.exit_code == 0 and chunked.exit_code == 0, chunked.output
+    for one, other in zip(*([json.loads(line) for line in r.output.splitlines()] for r in (whole, chunked)), strict=True):
+        assert one["image"] == other["image"] and [t["font"] for t in one["top"]] == [t["font"] for t in other["top"]]
+        assert [t["score"] for t in one["top"]] == pytest.approx([t["score"] for t in other["top"]], abs=1e-5)
+    assert sorted(decoded) == sorted(paths * 2)  # each file checked first, then read with its chunk: never all held at once
+    paths[-1].write_bytes(b"broken")  # the last file broken: refused before the model loads, no result printed
+    refused = invoke("classify", *paths, "--model", tmp_path / "no-model", "--json", "--device", "cpu", "--no-progress")
+    assert refused.exit_code == 2 and "w9.png is not an image we can decode" in refused.output and '"top"' not in refused.output
+
+
 def test_classify_words_inside_a_photo(run, data, tmp_path):
     """--box and --quad (repeatable) name words inside one photo: each is classified as its crop
     saved alone would be, and named by its region in the output."""
