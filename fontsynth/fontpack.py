@@ -33,6 +33,7 @@ import json
 import logging
 import os
 import string
+import warnings
 import zipfile
 from collections import OrderedDict
 from dataclasses import replace
@@ -200,7 +201,11 @@ def write_pack(catalog: Catalog, out: Path, charset: str = DEFAULT_CHARSET, show
     source_bytes = 0
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_LZMA) as z:
         tasks = (joblib.delayed(packed_font)(catalog.font_path(f), f.index, f.instance, charset) for f in fonts)
-        with progress_bar("packing", len(fonts), "fonts", show_progress) as advance:
+        with progress_bar("packing", len(fonts), "fonts", show_progress) as advance, warnings.catch_warnings():
+            # loky replaces a worker whose memory grew by more than 300 MB (after a large font,
+            # or the subset cap's MemoryError) once it has returned its result, and warns of "a
+            # memory leak" when tasks are waiting; nothing is lost, so the warning would only alarm
+            warnings.filterwarnings("ignore", message="A worker stopped while some jobs were given to the executor")
             for entry, (data, ext, index, how) in zip(fonts, joblib.Parallel(n_jobs=workers, return_as="generator")(tasks)):
                 if how == "whole":
                     whole.append(entry.path)

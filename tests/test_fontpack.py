@@ -217,3 +217,29 @@ def test_a_pack_is_split_without_repacking_its_fonts(pack, tmp_path):
     assert set(manifest["classes"]) <= {f.id for f in got.usable(split="test")}
     with pytest.raises(UserError, match="not a readable font pack"):
         split_pack(tmp_path / "test" / "manifest.json", 0.1, 0.1)
+
+
+def test_a_replaced_packing_worker_alarms_no_one(small_catalog, tmp_path, monkeypatch):
+    """loky warns of "a memory leak" when it replaces a worker that grew past its limit (a large
+    font): nothing is lost, so packing keeps the warning to itself; other warnings still show."""
+    import warnings
+
+    import fontsynth.fontpack as fontpack
+
+    real = fontpack.joblib.Parallel
+
+    class WarningParallel:
+        def __init__(self, **kwargs):
+            self.inner = real(**kwargs)
+
+        def __call__(self, tasks):
+            warnings.warn("A worker stopped while some jobs were given to the executor. This can be caused by a too short "
+                          "worker timeout or by a memory leak.", UserWarning)
+            warnings.warn("something else", UserWarning)
+            return self.inner(tasks)
+
+    monkeypatch.setattr(fontpack.joblib, "Parallel", WarningParallel)
+    with warnings.catch_warnings(record=True) as seen:
+        warnings.simplefilter("always")
+        summary = write_pack(small_catalog, tmp_path / "w.pack", show_progress=False, workers=1)
+    assert summary["fonts"] > 0 and [str(w.message) for w in seen] == ["something else"]
