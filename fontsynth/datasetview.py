@@ -18,10 +18,6 @@ from fontsynth.render import Renderer
 from fontsynth.shards import SampleRecord, folder_bytes
 
 
-def image_format(data: bytes) -> str:
-    return "png" if data[:4] == b"\x89PNG" else "jpeg" if data[:2] == b"\xff\xd8" else "other"
-
-
 def label_statistics(labels: Iterable[str]) -> tuple[collections.Counter, collections.Counter]:
     """(label length -> count, character -> count) over `labels`."""
     lengths: collections.Counter[int] = collections.Counter()
@@ -36,7 +32,9 @@ def dataset_info(ds: Dataset) -> dict:
     """Counts, fonts used, label statistics, image formats and size on disk."""
     lengths, chars = label_statistics(v.decode("utf-8") for _, v in ds.column("label"))
     fonts = collections.Counter(v.decode() for _, v in ds.column("font") if v is not None)
-    formats = collections.Counter(image_format(bytes(v[:4])) for _, v in ds.column("image"))
+    formats = collections.Counter()
+    for shard in ds.shards:  # recorded when the shard was written: no image is read (older shards: each one's first bytes)
+        formats.update(ds.reader(shard.name).image_formats())
     total = sum(lengths.values())
     disk = sum(folder_bytes(ds.root / s.name) for s in ds.shards)
     return {

@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from fontsynth.dataset import Dataset
-from fontsynth.datasetview import image_format
+from fontsynth.shards import image_format
 from fontsynth.errors import UserError, refuse_file
 from fontsynth.pairfolder import FOLDERS as PAIR_FOLDERS
 from fontsynth.pairfolder import TEXTS_A as STYLE_TEXTS

@@ -17,7 +17,8 @@ with 1-based indices. Beside them, under their own prefixes (all values bytes):
                        `fontsynth verify` name each damaged sample
     shard-info         JSON: first global index, count, fields, recipe, and the shard's
                        "classes" (sorted font ids it holds) and "charset" (every character of
-                       its labels, sorted); the manifest holds their union over all shards
+                       its labels, sorted); the manifest holds their union over all shards;
+                       "image_formats": how many of its images are png and jpeg
 
 and for the `pairs` recipe (see fontsynth.recipes):
 
@@ -225,6 +226,11 @@ def folder_bytes(path: Path) -> int:
     return sum(p.stat().st_size for p in path.iterdir() if p.is_file())
 
 
+def image_format(data: bytes) -> str:
+    """png, jpeg or other, by an encoded image's first bytes."""
+    return "png" if data[:4] == b"\x89PNG" else "jpeg" if data[:2] == b"\xff\xd8" else "other"
+
+
 class ShardWriter:
     """Writes one shard to a temporary folder; `finish()` checks it and renames it into place."""
 
@@ -239,6 +245,7 @@ class ShardWriter:
         self.fields: list[str] = []
         self.fonts: set[str] = set()
         self.chars: set[str] = set()
+        self.formats: dict[str, int] = {}  # of the image field: `fontsynth info` reads them here, not from 2 GB of images
         self.digest = Digest()
         self.env = lmdb.open(str(self.tmp), map_size=MAP_SIZE, subdir=True, meminit=False, sync=False, metasync=False)
         self.txn = self.env.begin(write=True)
@@ -258,6 +265,9 @@ class ShardWriter:
         for prefix in LABEL_FIELDS:
             if prefix in fields:
                 self.chars.update(fields[prefix].decode("utf-8"))
+        if "image" in fields:
+            kind = image_format(fields["image"])
+            self.formats[kind] = self.formats.get(kind, 0) + 1
         self.digest.update(sample_key(SUM_PREFIX, self.count), fields[SUM_PREFIX])
         if self.count % COMMIT_EVERY == 0:
             self.txn.commit()
@@ -267,7 +277,8 @@ class ShardWriter:
         """Commit, check and rename the shard; `redrawn`: the samples drawn again because
         FreeType failed on a font (kept in shard-info and merged into the manifest)."""
         classes, charset = sorted(self.fonts), "".join(sorted(self.chars))
-        info = {**self.info, "start": self.start, "count": self.count, "fields": self.fields, "classes": classes, "charset": charset}
+        info = {**self.info, "start": self.start, "count": self.count, "fields": self.fields, "classes": classes, "charset": charset,
+                "image_formats": dict(sorted(self.formats.items()))}
         if redrawn:
             info["redrawn"] = list(redrawn)
         self.txn.put(b"num-samples", str(self.count).encode())
@@ -437,6 +448,20 @@ class ShardReader:
         with self.env.begin() as txn:
             for i in range(1, self.count + 1):
                 yield txn.get(sample_key(prefix, i))
+
+    def image_formats(self) -> dict[str, int]:
+        """How many of the shard's images are png, jpeg (or other): from shard-info, or
+        (shards written before it recorded them, other tools' LMDBs) by each image's first bytes."""
+        if "image_formats" in self.info:
+            return dict(self.info["image_formats"])
+        counts: dict[str, int] = {}
+        with self.env.begin(buffers=True) as txn:
+            for i in range(1, self.count + 1):
+                value = txn.get(sample_key("image", i))
+                if value is not None:
+                    kind = image_format(bytes(value[:4]))
+                    counts[kind] = counts.get(kind, 0) + 1
+        return counts
 
     def prefixes(self, txn) -> list[str]:
         """Key prefixes of every sample (from shard-info; else found by scanning the keys)."""

@@ -36,6 +36,29 @@ def test_info_reports_counts_fonts_and_labels(data):
     assert "texts: the embedded mix (74,487 English words of SCOWL without profanity and slurs" in text.output
 
 
+def test_image_formats_are_recorded_per_shard_and_counted_for_shards_made_before(data, tmp_path):
+    import lmdb
+
+    from fontsynth.dataset import Dataset
+    from fontsynth.shards import image_format
+
+    ds = Dataset(data)
+    by_reading = {}
+    for _, value in ds.column("image"):
+        by_reading[image_format(value)] = by_reading.get(image_format(value), 0) + 1
+    assert set(by_reading) == {"png", "jpeg"}  # the default preset stores both
+    recorded = json.loads(invoke("info", data, "--json").output)["image_formats"]
+    assert recorded == by_reading and all("image_formats" in ds.reader(s.name).info for s in ds.shards)
+    older = tmp_path / "older"  # the same data as a version before the record wrote it
+    shutil.copytree(data, older)
+    for shard in Dataset(older).shards:
+        with lmdb.open(str(older / shard.name), subdir=True, lock=False) as env, env.begin(write=True) as txn:
+            info = json.loads(txn.get(b"shard-info"))
+            del info["image_formats"]
+            txn.put(b"shard-info", json.dumps(info, sort_keys=True).encode())
+    assert json.loads(invoke("info", older, "--json").output)["image_formats"] == by_reading
+
+
 def test_preview_writes_a_png_grid(data, tmp_path):
     result = invoke("preview", data, "-o", tmp_path / "grid.png", "--count", 6)
     assert result.exit_code == 0
