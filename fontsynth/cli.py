@@ -195,12 +195,15 @@ def replay(
 def verify(
     data: Path = typer.Argument(..., help="Dataset folder, or a release folder made by `fontsynth publish`."),
     progress: bool = typer.Option(True, help="Show a progress bar."),
+    workers: int = typer.Option(joblib.cpu_count(), help="Processes checking shards (default: one per CPU core)."),
 ) -> None:
     """Check every shard, sample and checksum against the manifest (and, for a release, every
     file against SHA256SUMS); exit 1 when anything is bad."""
     from fontsynth.verify import is_release, verify_dataset, verify_release
 
-    report = verify_release(data, show_progress=progress) if is_release(data) else verify_dataset(data, show_progress=progress)
+    require_at_least(1, workers=workers)
+    check = verify_release if is_release(data) else verify_dataset
+    report = check(data, show_progress=progress, workers=workers)
     for note in report.notes:
         typer.echo(f"note: {note}", err=True)
     for problem in report.problems[:50]:
@@ -228,13 +231,15 @@ def publish(
     language: Optional[list[str]] = typer.Option(None, help="Language code of the texts for the card, repeatable (default: en for the "
                                                             "embedded corpus, none for --corpus or --words texts)."),
     progress: bool = typer.Option(True, help="Show a progress bar."),
+    workers: int = typer.Option(joblib.cpu_count(), help="Processes verifying the dataset first (default: one per CPU core)."),
 ) -> None:
     """Write a release folder: data, dataset card, preview, font attribution and licenses, SHA256SUMS."""
     from fontsynth.publish import PublishJob, publish as publish_release
 
+    require_at_least(1, workers=workers)
     result = publish_release(PublishJob(data=data, out=out, name=name, license_policy=license_policy, format=data_format,
                                         dataset_license=dataset_license, languages=tuple(language) if language else None,
-                                        show_progress=progress))
+                                        show_progress=progress, workers=workers))
     excluded = ", ".join(f"{n} {c}" for c, n in sorted(result.excluded_by_class.items())) or "none"
     if result.missing_license_texts:
         typer.echo(f"warning: no license text found for {len(result.missing_license_texts)} fonts (e.g. {result.missing_license_texts[0]}); "

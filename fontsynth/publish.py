@@ -54,6 +54,7 @@ class PublishJob:
     languages: tuple[str, ...] | None = None  # the card's language codes; None: en for the embedded corpus, none given otherwise
     preview_count: int = 32
     show_progress: bool = True
+    workers: int = 1  # processes verifying the dataset first
 
 
 @dataclass
@@ -86,7 +87,7 @@ def _check(job: PublishJob) -> None:
 
 def publish(job: PublishJob) -> PublishResult:
     _check(job)
-    report = verify_dataset(job.data, show_progress=job.show_progress)
+    report = verify_dataset(job.data, show_progress=job.show_progress, workers=job.workers)
     if not report.ok:
         raise UserError(f"{job.data} fails verification ({report.problems[0]}, {len(report.problems)} problems); run `fontsynth verify {job.data}`")
     ds = Dataset(job.data)

@@ -7,6 +7,7 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
+import joblib
 import lmdb
 
 from fontsynth.codec import decode
@@ -74,10 +75,11 @@ def check_sample(fields: dict[str, bytes], expected: list[str], index: int) -> l
     return wrong
 
 
-def verify_dataset(root: Path, show_progress: bool = True, skip: frozenset[str] = frozenset()) -> Report:
-    """Every shard and sample of a dataset folder against its manifest; shards named in `skip`
-    are reported as not opened (a release's shards whose files fail SHA256SUMS: a damaged
-    LMDB file is not safe to open)."""
+def verify_dataset(root: Path, show_progress: bool = True, skip: frozenset[str] = frozenset(), workers: int = 1) -> Report:
+    """Every shard and sample of a dataset folder against its manifest, shards checked in
+    `workers` processes (the report does not depend on them); shards named in `skip` are
+    reported as not opened (a release's shards whose files fail SHA256SUMS: a damaged LMDB
+    file is not safe to open)."""
     ds = Dataset(root)
     report = Report(shards=len(ds.shards))
     if not ds.complete:
@@ -86,40 +88,45 @@ def verify_dataset(root: Path, show_progress: bool = True, skip: frozenset[str] 
     for p in sorted(ds.root.iterdir()):
         if p.name.startswith(SHARD_PREFIX) and p.name not in listed:
             report.notes.append(f"{p.name} is not listed in the manifest (left over from an interrupted run; ignored)")
+    checks = (joblib.delayed(_verify_shard)(ds.root, shard) for shard in ds.shards if shard.name not in skip)
+    results = iter(joblib.Parallel(n_jobs=workers, return_as="generator")(checks))  # in the shards' order
     with progress_bar("verifying", len(ds), "samples", show_progress) as advance:
         for shard in ds.shards:
             if shard.name in skip:
                 report.problems.append(Problem(shard.name, None, "not opened: its files differ from SHA256SUMS"))
             else:
-                report.problems.extend(_verify_shard(ds.root, shard, report))
+                problems, samples = next(results)
+                report.problems.extend(problems)
+                report.samples += samples
             advance(shard.count)
     return report
 
 
-def _verify_shard(root: Path, shard: ShardRecord, report: Report) -> list[Problem]:
+def _verify_shard(root: Path, shard: ShardRecord) -> tuple[list[Problem], int]:
+    """(problems, samples read) of one shard."""
     name, start, count = shard.name, shard.start, shard.count
     path = root / name
     if not (path / "data.mdb").exists():
-        return [Problem(name, None, f"missing shard (samples {start}-{start + count - 1})")]
+        return [Problem(name, None, f"missing shard (samples {start}-{start + count - 1})")], 0
     try:
         reader = ShardReader(path)
     except (lmdb.Error, ValueError) as e:
-        return [Problem(name, None, f"cannot open shard ({e})")]
-    problems = []
+        return [Problem(name, None, f"cannot open shard ({e})")], 0
+    problems, samples = [], 0
     with reader:
         if reader.count != count:
             problems.append(Problem(name, None, f"holds {reader.count} samples, the manifest says {count}"))
         expected = reader.info.get("fields", [])
         for local in range(1, count + 1):
             fields = reader.sample(local)
-            report.samples += 1
+            samples += 1
             if not fields:
                 problems.append(Problem(name, start + local - 1, "missing sample"))
                 continue
             problems.extend(Problem(name, start + local - 1, w) for w in check_sample(fields, expected, start + local - 1))
         if not problems and reader.sums_digest() != shard.sha256:
             problems.append(Problem(name, None, "shard checksum differs from the manifest"))
-    return problems
+    return problems, samples
 
 
 def read_checksums(root: Path) -> dict[str, str]:
@@ -148,7 +155,7 @@ def is_release(root: Path) -> bool:
     return (Path(root) / CHECKSUMS_FILE).is_file()
 
 
-def verify_release(root: Path, show_progress: bool = True) -> Report:
+def verify_release(root: Path, show_progress: bool = True, workers: int = 1) -> Report:
     """A folder made by `fontsynth publish`: every file against SHA256SUMS, then, when the
     release holds LMDB shards, every shard and sample under data/ as `verify_dataset` does."""
     root = Path(root)
@@ -162,7 +169,7 @@ def verify_release(root: Path, show_progress: bool = True) -> Report:
     data = root / RELEASE_DATA
     if (data / MANIFEST_FILE).is_file():
         in_data = [PurePosixPath(p).relative_to(RELEASE_DATA).parts for p in bad if PurePosixPath(p).is_relative_to(RELEASE_DATA)]
-        inner = verify_dataset(data, show_progress, skip=frozenset(parts[0] for parts in in_data if len(parts) > 1))
+        inner = verify_dataset(data, show_progress, skip=frozenset(parts[0] for parts in in_data if len(parts) > 1), workers=workers)
         report.samples, report.shards = inner.samples, inner.shards
         report.problems.extend(inner.problems)
         report.notes.extend(inner.notes)

@@ -86,3 +86,20 @@ def test_a_truncated_shard_file_is_reported_not_a_crash(data):
         Dataset(data)[25]
     result = CliRunner().invoke(app, ["info", str(data)])
     assert result.exit_code == 2 and "error:" in result.output and "truncated" in result.output
+
+
+def test_shards_checked_in_two_processes_give_the_same_report(data):
+    def flip(txn):
+        value = bytearray(txn.get(b"label-000000005"))
+        value[0] ^= 0x01
+        txn.put(b"label-000000005", bytes(value))
+
+    edit(data / "shard-00000", flip)
+    edit(data / "shard-00002", lambda txn: txn.delete(b"image-000000010"))
+    shutil.rmtree(data / "shard-00003")
+    one, two = (verify_dataset(data, show_progress=False, workers=w) for w in (1, 2))
+    assert one.problems == two.problems and (one.samples, one.shards) == (two.samples, two.shards) == (30, 4)
+    assert one.bad_samples() == [4, 29] and one.problems[-1].what == "missing shard (samples 30-39)"
+    result = CliRunner().invoke(app, ["verify", str(data), "--no-progress", "--workers", "2"])
+    assert result.exit_code == 1 and "sample 4 (shard-00000)" in result.output and "sample 29 (shard-00002)" in result.output
+    assert CliRunner().invoke(app, ["verify", str(data), "--workers", "0"]).exit_code == 2
