@@ -339,6 +339,7 @@ def fonts_report(
     catalog_file: Path = typer.Argument(..., help="catalog.json"),
     output: Path = typer.Option(Path("fonts-report.png"), "-o", "--output", help="PNG specimen sheet (numbered pages when large)."),
     per_page: int = typer.Option(600, help="Fonts per page."),
+    progress: bool = typer.Option(True, help="Show a progress bar."),
 ) -> None:
     """Specimen sheet: each font's name drawn in itself; rejected fonts with their reasons."""
     from fontsynth.catalog import Catalog
@@ -348,7 +349,7 @@ def fonts_report(
 
     require_at_least(1, per_page=per_page)
     check_image_output(output)
-    pages = write_specimen(Catalog.load(catalog_file), output, per_page)
+    pages = write_specimen(Catalog.load(catalog_file), output, per_page, progress)
     typer.echo(f"wrote {', '.join(str(p) for p in pages)}")
 
 

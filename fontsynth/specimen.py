@@ -7,6 +7,7 @@ Large catalogs become numbered pages (`report-001.png`, ...).
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from PIL import Image, ImageDraw, ImageFont
@@ -40,27 +41,35 @@ def _cell(entry: FontEntry, catalog: Catalog, small: ImageFont.ImageFont) -> Ima
     return cell
 
 
-def specimen_pages(catalog: Catalog, per_page: int = 600) -> list[Image.Image]:
-    """Kept fonts first (by class id), then duplicates, then rejected fonts."""
+def specimen_pages(catalog: Catalog, per_page: int = 600, advance: Callable[[int], None] = lambda k: None) -> Iterator[Image.Image]:
+    """The pages, one at a time: kept fonts first (by class id), then duplicates, then rejected
+    fonts; `advance(1)` after each font drawn."""
     order = sorted(catalog.fonts, key=lambda f: (not f.accepted, f.duplicate_of is not None, f.class_id if f.class_id is not None else 0, f.path))
     small = ImageFont.load_default(11)
-    pages = []
     for start in range(0, len(order), per_page):
         chunk = order[start : start + per_page]
         rows = (len(chunk) + COLUMNS - 1) // COLUMNS
         page = Image.new("RGB", (COLUMNS * CELL_W, rows * CELL_H), (220, 220, 220))
         for i, entry in enumerate(chunk):
             page.paste(_cell(entry, catalog, small), ((i % COLUMNS) * CELL_W, (i // COLUMNS) * CELL_H))
-        pages.append(page)
-    return pages
+            advance(1)
+        yield page
 
 
-def write_specimen(catalog: Catalog, output: Path, per_page: int = 600) -> list[Path]:
-    pages = specimen_pages(catalog, per_page)
-    paths = [Path(output)] if len(pages) == 1 else [Path(output).with_name(f"{Path(output).stem}-{k:03d}{Path(output).suffix}")
-                                                    for k in range(1, len(pages) + 1)]
-    for page, path in zip(pages, paths):
-        write_image(page, path)
+def write_specimen(catalog: Catalog, output: Path, per_page: int = 600, show_progress: bool = False) -> list[Path]:
+    """`output`, or output-001.png, -002, ... when the catalog needs more than one page: each
+    page written as soon as it is drawn (the Debian catalog's 17 pages were 0.9 GB held at once)."""
+    from fontsynth.errors import UserError
+    from fontsynth.progress import progress_bar
+
+    if not catalog.fonts:
+        raise UserError(f"the catalog of {catalog.root} lists no font; nothing to draw (see `fontsynth fonts scan`)")
+    count = -(-len(catalog.fonts) // per_page)
+    paths = [Path(output)] if count == 1 else [Path(output).with_name(f"{Path(output).stem}-{k:03d}{Path(output).suffix}")
+                                               for k in range(1, count + 1)]
+    with progress_bar("drawing", len(catalog.fonts), "fonts", show_progress) as advance:
+        for page, path in zip(specimen_pages(catalog, per_page, advance), paths, strict=True):
+            write_image(page, path)
     return paths
 
 

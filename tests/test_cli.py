@@ -187,6 +187,12 @@ def test_fonts_split_report_and_attribution(small_fonts, tmp_path):
     assert report.exit_code == 0 and Image.open(tmp_path / "sheet.png").size[1] >= 44
     paged = invoke("fonts", "report", catalog, "-o", tmp_path / "p.png", "--per-page", 3)
     assert paged.exit_code == 0 and (tmp_path / "p-001.png").exists() and (tmp_path / "p-002.png").exists()
+    assert sorted(p.name for p in tmp_path.glob("p*.png")) == ["p-001.png", "p-002.png"]  # 4 fonts, 3 a page
+    empty = json.loads(catalog.read_text())
+    empty["fonts"] = []
+    (tmp_path / "empty.json").write_text(json.dumps(empty))
+    nothing = invoke("fonts", "report", tmp_path / "empty.json", "-o", tmp_path / "e.png")
+    assert nothing.exit_code == 2 and "lists no font; nothing to draw" in nothing.output and not (tmp_path / "e.png").exists()
     attribution = invoke("fonts", "attribution", catalog)
     rows = [line for line in attribution.output.splitlines() if line.startswith("| ") and (".ttf" in line or ".otf" in line)]
     assert len(rows) == 4 and any("Bitstream" in r for r in rows)
