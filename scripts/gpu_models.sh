@@ -37,6 +37,7 @@ collect() {  # everything worth keeping, in one file (at most 8 files come back)
     mkdir -p "/tmp/results/$name"
     cp -r "$run"/metrics.csv "$run"/curves.png "$run"/config.json "$run"/samples "/tmp/results/$name/" 2>/dev/null
     cp "/tmp/$name.log" "/tmp/results/$name/train.log" 2>/dev/null
+    $fs info "$run" --json > "/tmp/results/$name/run.json" 2>/dev/null  # state, checkpoint steps, best validation
   done
   tar -czf "$OUT/results.tar.gz" -C /tmp results
 }

@@ -41,6 +41,7 @@ wait)
   tail -n 3 /tmp/train.log; tail -n 4 "$RUN/metrics.csv"
   cp "$RUN/metrics.csv" "$RUN/curves.png" "$OUT/" 2>/dev/null
   cp /tmp/train.log "$OUT/train.log" 2>/dev/null
+  $fs info "$RUN" --json > "$OUT/run.json" 2>/dev/null  # state, checkpoint steps, best validation
   ;;
 eval)
   pack=$2
@@ -58,5 +59,6 @@ EOF
   cat "$OUT/evals.json"
   cp "$RUN/metrics.csv" "$RUN/curves.png" /tmp/eval-val/confusions.png /tmp/eval-val/per_class.csv "$OUT/" 2>/dev/null
   cp /tmp/train.log "$OUT/train.log" 2>/dev/null
+  $fs info "$RUN" --json > "$OUT/run.json" 2>/dev/null  # the eighth file that comes back
   ;;
 esac
