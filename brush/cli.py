@@ -63,6 +63,17 @@ def train(
 
 @app.command()
 @user_errors
+def info(run: Annotated[Path, typer.Argument(help="Run folder of `brush train`.")], as_json: AsJson = False) -> None:
+    """A run folder summed up: model, data, state against its plan, checkpoints, best validation,
+    last metrics, evaluations (as `fontsynth info RUN`)."""
+    require("torch", "train", "brush info")
+    from classifier.runinfo import run_report
+
+    typer.echo(run_report(run, as_json))
+
+
+@app.command()
+@user_errors
 def edit(
     image: Annotated[Optional[Path], typer.Argument(help="The image whose text to rewrite (PNG, JPEG, ...).")] = None,
     model: Model = ...,

@@ -28,6 +28,16 @@ def is_run_folder(path: Path) -> bool:
         return False
 
 
+def run_report(path: Path, as_json: bool = False) -> str:
+    """What `fontsynth info RUN` and `brush info RUN` print: `describe_run`, or the JSON of `run_info`."""
+    from fontsynth.errors import UserError
+
+    if not is_run_folder(path):
+        raise UserError(f"{path} is not a training run folder (no config.json written by training); pass the --out of a train command")
+    info = run_info(path)
+    return json.dumps(info, indent=1) if as_json else describe_run(info)
+
+
 def run_info(path: Path) -> dict:
     """The run's kind, model, preset, data, plan and state, its checkpoints' steps, the best
     validation and the last metrics, and each evaluation's headline figures (JSON types)."""

@@ -96,15 +96,14 @@ def info(data: Path = typer.Argument(..., help="Dataset folder, or a training ru
          as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
     """Counts, fonts used, label statistics and size on disk of a dataset; or of a training run:
     its model, data, plan and state, checkpoints, best validation, last metrics and evaluations."""
-    from classifier.runinfo import describe_run, is_run_folder, run_info
+    from classifier.runinfo import is_run_folder, run_report
     from fontsynth.dataset import Dataset
     from fontsynth.datasetview import dataset_info
     from fontsynth.extras import require
 
     if is_run_folder(data):
         require("torch", "train", "info on a training run")
-        run = run_info(data)
-        typer.echo(json.dumps(run, indent=1) if as_json else describe_run(run))
+        typer.echo(run_report(data, as_json))
         return
     stats = dataset_info(Dataset(data))
     if as_json:

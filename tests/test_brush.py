@@ -414,6 +414,20 @@ def run(pairs, tmp_path_factory):
     return out
 
 
+def test_brush_info_sums_a_brush_run_up(run, tmp_path):
+    result = invoke("info", run, "--json")
+    assert result.exit_code == 0, result.output
+    info = json.loads(result.stdout)
+    scores = [float(r["val_psnr"]) for r in csv.DictReader(open(run / "metrics.csv")) if r["val_psnr"]]
+    assert info["kind"] == "brush" and info["score"] == "val_psnr" and info["state"] == "done" and info["step"] == 12
+    assert info["best"][info["score"]] == pytest.approx(max(scores)) and info["best"]["validations"] == len(scores)
+    assert info["checkpoints"]["best"]["step"] == info["best"]["step"]
+    text = invoke("info", run)
+    assert text.exit_code == 0 and "brush (brush, preset smoke)" in text.output and "best val_psnr" in text.output
+    refused = invoke("info", tmp_path)
+    assert refused.exit_code == 2 and "is not a training run folder" in refused.output
+
+
 def test_training_writes_a_run_folder_with_sample_grids(run):
     config = json.loads((run / "config.json").read_text())
     assert config["kind"] == "brush" and config["losses"]["content_steps"] == 10
