@@ -67,9 +67,16 @@ def write_specimen(catalog: Catalog, output: Path, per_page: int = 600, show_pro
     count = -(-len(catalog.fonts) // per_page)
     paths = [Path(output)] if count == 1 else [Path(output).with_name(f"{Path(output).stem}-{k:03d}{Path(output).suffix}")
                                                for k in range(1, count + 1)]
-    with progress_bar("drawing", len(catalog.fonts), "fonts", show_progress) as advance:
-        for page, path in zip(specimen_pages(catalog, per_page, advance), paths, strict=True):
-            write_image(page, path)
+    written = []
+    try:
+        with progress_bar("drawing", len(catalog.fonts), "fonts", show_progress) as advance:
+            for page, path in zip(specimen_pages(catalog, per_page, advance), paths, strict=True):
+                write_image(page, path)
+                written.append(path)
+    except BaseException:  # an error or Ctrl-C part way: no partial report left behind
+        for path in written:
+            path.unlink(missing_ok=True)
+        raise
     return paths
 
 

@@ -233,3 +233,21 @@ def test_a_new_scan_reuses_unchanged_files_unless_told_and_says_it_drops_the_spl
     assert again.exit_code == 0
     assert f"note: the train/val/test split of 4 fonts in {fonts / 'catalog.json'} (`fonts split`) is not kept" in again.output
     assert not any(f["split"] for f in json.loads((fonts / "catalog.json").read_text())["fonts"])
+
+
+def test_a_report_stopped_part_way_leaves_no_pages(small_fonts, tmp_path, monkeypatch):
+    import fontsynth.specimen as specimen
+    from fontsynth.catalog import Catalog
+
+    drawn = []
+
+    def cell(entry, catalog, small):
+        drawn.append(entry)
+        if len(drawn) == 4:  # on the second page (4 fonts, 3 a page): the first is written by then
+            raise KeyboardInterrupt
+        return Image.new("RGB", (specimen.CELL_W, specimen.CELL_H), "white")
+
+    monkeypatch.setattr(specimen, "_cell", cell)
+    with pytest.raises(KeyboardInterrupt):
+        specimen.write_specimen(Catalog.load(small_fonts / "catalog.json"), tmp_path / "r.png", per_page=3)
+    assert list(tmp_path.iterdir()) == []
