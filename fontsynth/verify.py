@@ -88,8 +88,9 @@ def verify_dataset(root: Path, show_progress: bool = True, skip: frozenset[str] 
     for p in sorted(ds.root.iterdir()):
         if p.name.startswith(SHARD_PREFIX) and p.name not in listed:
             report.notes.append(f"{p.name} is not listed in the manifest (left over from an interrupted run; ignored)")
-    checks = (joblib.delayed(_verify_shard)(ds.root, shard) for shard in ds.shards if shard.name not in skip)
-    results = iter(joblib.Parallel(n_jobs=workers, return_as="generator")(checks))  # in the shards' order
+    todo = [shard for shard in ds.shards if shard.name not in skip]
+    checks = (joblib.delayed(_verify_shard)(ds.root, shard) for shard in todo)
+    results = iter(joblib.Parallel(n_jobs=max(1, min(workers, len(todo))), return_as="generator")(checks))  # in the shards' order
     with progress_bar("verifying", len(ds), "samples", show_progress) as advance:
         for shard in ds.shards:
             if shard.name in skip:
