@@ -37,7 +37,7 @@ def progress_bar(label: str, total: int, unit: str, enabled: bool = True, done: 
     )
     # stdout stays for results (--json): printed while the bar runs, they pass above it only when
     # stdout is the terminal too; rich would otherwise send them to its console, stderr
-    with Progress(*columns, transient=False, console=Console(stderr=True), redirect_stdout=sys.stdout.isatty()) as progress:
+    with Progress(*columns, transient=False, console=Console(stderr=True), redirect_stdout=_is_terminal(sys.stdout)) as progress:
         task = progress.add_task(label, total=total, completed=done, rate="")
 
         def advance(k: int, total: int | None = None) -> None:
@@ -46,6 +46,13 @@ def progress_bar(label: str, total: int, unit: str, enabled: bool = True, done: 
             progress.update(task, rate=f"{speed:,.0f} {unit}/s" if speed else "")
 
         yield advance
+
+
+def _is_terminal(stream) -> bool:
+    try:
+        return stream.isatty()
+    except (AttributeError, ValueError):  # a replaced stream without isatty, or a closed one
+        return False
 
 
 def tracked(batches: Iterable, label: str, total: int, unit: str, enabled: bool = True, size: Callable[[object], int] = len) -> Iterator:
