@@ -195,6 +195,7 @@ def verify(
     data: Path = typer.Argument(..., help="Dataset folder, or a release folder made by `fontsynth publish`."),
     progress: bool = typer.Option(True, help="Show a progress bar."),
     workers: int = typer.Option(joblib.cpu_count(), help="Processes checking shards (default: one per CPU core)."),
+    as_json: bool = typer.Option(False, "--json", help="Print one JSON object: ok, samples, shards, files, bad_samples, problems, notes."),
 ) -> None:
     """Check every shard, sample and checksum against the manifest (and, for a release, every
     file against SHA256SUMS); exit 1 when anything is bad."""
@@ -203,6 +204,11 @@ def verify(
     require_at_least(1, workers=workers)
     check = verify_release if is_release(data) else verify_dataset
     report = check(data, show_progress=progress, workers=workers)
+    if as_json:
+        typer.echo(json.dumps(report.to_json()))
+        if not report.ok:
+            raise typer.Exit(1)
+        return
     for note in report.notes:
         typer.echo(f"note: {note}", err=True)
     for problem in report.problems[:50]:

@@ -4,7 +4,7 @@ published release, every file against SHA256SUMS too."""
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path, PurePosixPath
 
 import joblib
@@ -46,6 +46,12 @@ class Report:
 
     def bad_samples(self) -> list[int]:
         return sorted({p.index for p in self.problems if p.index is not None})
+
+    def to_json(self) -> dict:
+        """What `verify --json` prints: every problem as {"shard", "index" (null for a whole
+        shard or file), "what"}."""
+        return {"ok": self.ok, "samples": self.samples, "shards": self.shards, "files": self.files, "bad_samples": self.bad_samples(),
+                "problems": [asdict(p) for p in self.problems], "notes": self.notes}
 
 
 def check_sample(fields: dict[str, bytes], expected: list[str], index: int) -> list[str]:

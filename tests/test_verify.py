@@ -103,3 +103,18 @@ def test_shards_checked_in_two_processes_give_the_same_report(data):
     result = CliRunner().invoke(app, ["verify", str(data), "--no-progress", "--workers", "2"])
     assert result.exit_code == 1 and "sample 4 (shard-00000)" in result.output and "sample 29 (shard-00002)" in result.output
     assert CliRunner().invoke(app, ["verify", str(data), "--workers", "0"]).exit_code == 2
+
+
+def test_verify_json_names_every_problem_and_exits_as_the_text_does(data):
+    import json
+
+    intact = CliRunner().invoke(app, ["verify", str(data), "--no-progress", "--json"])
+    assert intact.exit_code == 0 and json.loads(intact.stdout) == {
+        "ok": True, "samples": 40, "shards": 4, "files": 0, "bad_samples": [], "problems": [], "notes": []}
+    edit(data / "shard-00002", lambda txn: txn.delete(b"image-000000010"))
+    shutil.rmtree(data / "shard-00003")
+    damaged = CliRunner().invoke(app, ["verify", str(data), "--no-progress", "--json"])
+    report = json.loads(damaged.stdout)
+    assert damaged.exit_code == 1 and not report["ok"] and report["bad_samples"] == [29] and report["samples"] == 30
+    assert report["problems"] == [{"shard": "shard-00002", "index": 29, "what": "missing image"},
+                                  {"shard": "shard-00003", "index": None, "what": "missing shard (samples 30-39)"}]
