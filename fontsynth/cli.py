@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import json
 import sys
+import time
 from pathlib import Path
 from typing import Optional
 
@@ -81,9 +82,13 @@ def render(
     if p.dropped_texts:
         kind = ("word" if words else "text") + ("" if len(p.dropped_texts) == 1 else "s")
         typer.echo(f"warning: {len(p.dropped_texts)} {kind} skipped: no usable font covers them (e.g. {p.dropped_texts[0]!r})", err=True)
+    started = time.perf_counter()
     manifest = execute(p)
+    seconds = time.perf_counter() - started
+    rendered = sum(count for _, _, count in p.todo)  # this run's (a resume adopts what an earlier one finished)
     shards = len(manifest.shards)
-    typer.echo(f"{manifest.samples} samples in {shards} shard{'' if shards == 1 else 's'} at {out} (fonts: {manifest.fonts_used}, seed {seed})")
+    this_run = f"{rendered:,} rendered in {seconds:.1f} s ({rendered / max(seconds, 1e-9):,.0f} samples/s)" if rendered else "nothing left to render"
+    typer.echo(f"{manifest.samples} samples in {shards} shard{'' if shards == 1 else 's'} at {out} (fonts: {manifest.fonts_used}, seed {seed}); {this_run}")
     if manifest.redrawn:
         fonts = sorted({e["font"] for e in manifest.redrawn})
         typer.echo(f"note: {len(manifest.redrawn)} samples were drawn again because FreeType failed on font(s) {', '.join(fonts)} "

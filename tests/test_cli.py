@@ -20,8 +20,14 @@ def data(small_fonts, tmp_path_factory):
     out = tmp_path_factory.mktemp("cli") / "words"
     result = invoke("render", "--fonts", small_fonts, "--n", 60, "--out", out, "--workers", 1, "--no-progress")
     assert result.exit_code == 0, result.output
-    assert "60 samples in" in result.output
+    assert "60 samples in" in result.output and "60 rendered in" in result.output and "samples/s)" in result.output
     return out
+
+
+def test_resuming_a_finished_render_says_nothing_was_left(small_fonts, data, tmp_path):
+    shutil.copytree(data, tmp_path / "copy")
+    again = invoke("render", "--fonts", small_fonts, "--n", 60, "--out", tmp_path / "copy", "--workers", 1, "--no-progress", "--resume")
+    assert again.exit_code == 0 and again.output.strip().endswith("; nothing left to render"), again.output
 
 
 def test_info_reports_counts_fonts_and_labels(data):
