@@ -62,7 +62,9 @@ class Renderer:
 
 def text_layers(text: str, style: Style, fonts: FontLibrary) -> tuple[np.ndarray, geometry.Box]:
     """Alpha of the fill, and of fill+outline when the Style has an outline (uint8, H x W x 1
-    or x 2), and the line box, at font size.
+    or x 2), and the box the margins surround, at font size: the text's extent across and the
+    font's line, ascender to descender, up and down; or with `style.box` "ink", the ink's own
+    extent up and down too (a tight box, as detectors draw; blank text keeps the line).
 
     Glyphs come from the cache and are placed at their advance widths plus the font's pair
     kerning (GPOS or `kern`, through HarfBuzz; unless the Style turns it off) plus the
@@ -100,6 +102,8 @@ def text_layers(text: str, style: Style, fonts: FontLibrary) -> tuple[np.ndarray
                 h, w = g.bitmap.shape
                 region = layers[y : y + h, x : x + w, channel]
                 np.maximum(region, g.bitmap, out=region)
+    if style.box == "ink" and y1 > y0:
+        return layers, (float(x0 - left), float(y0 - top), float(x1 - left), float(y1 - top))
     return layers, (float(x0 - left), float(line_top - top), float(x1 - left), float(line_bottom - top))
 
 

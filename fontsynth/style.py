@@ -51,13 +51,17 @@ class Style:
     invert: bool = False  # light text on dark
     distractors: list[list[float]] = field(default_factory=list)  # [side 0-3 (l, t, r, b), gap, shift, seed] each
     # (effects.distractors: the word's neighbours cut by the margins; the Style's margin on that side widened to show them)
+    box: str = "line"  # what the margins surround: the font's line, ascender to descender ("line"), or the text's ink ("ink")
 
     def to_dict(self) -> dict:
         """Plain JSON-ready fields (a copy: every field is a number, string or list). `distractors`
-        only when there are some, so a Style without them is the record it was before they existed."""
+        only when there are some, and `box` only when it is "ink", so a Style without them is the
+        record it was before they existed."""
         out = {k: [list(x) if isinstance(x, list) else x for x in v] if isinstance(v, list) else v for k, v in vars(self).items()}
         if not out["distractors"]:
             del out["distractors"]
+        if out["box"] == "line":
+            del out["box"]
         return out
 
     def to_json(self) -> str:
@@ -113,6 +117,7 @@ class StyleConfig:
     distractor_gap: list[float] = field(default_factory=lambda: [0.15, 0.5])  # from the word, in box heights (a word space, a leading)
     distractor_visible: list[float] = field(default_factory=lambda: [0.1, 0.5])  # how far past the gap the margin reaches
     p_distractor_side: float = 0.3  # each side's chance (besides one side drawn to have one)
+    p_ink_box: float = 0.0  # words boxed at their ink, as a tight detector box is, instead of the font's line (Style.box)
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -282,4 +287,6 @@ def sample_style(draws: Draws, cfg: StyleConfig, font: str, textures: list[str])
         s.distractors = [[side, gaps[side], shifts[side], seeds[side]] for side in range(4) if sides[side]]
         for side, *_ in s.distractors:
             s.margins[side] = max(s.margins[side], gaps[side] + visible[side])
+    if cfg.p_ink_box and draws.coin(cfg.p_ink_box):  # drawn only when asked for: samples without it keep every draw
+        s.box = "ink"
     return s

@@ -114,6 +114,34 @@ def test_turning_one_effect_off_leaves_the_others_unchanged():
         assert dataclasses.replace(a, rotation=0.0) == b
 
 
+def test_ink_boxes_change_only_the_box_and_a_style_without_one_is_its_old_record():
+    some, none_ = StyleConfig(p_ink_box=0.5), StyleConfig()
+    boxes = []
+    for i in range(200):
+        a, b = sample_style(sample_draws(1, i), some, "f", []), sample_style(sample_draws(1, i), none_, "f", [])
+        assert b.box == "line" and "box" not in b.to_dict()  # off: the record of a Style before ink boxes
+        assert dataclasses.replace(a, box="line") == b and Style.from_json(a.to_json()) == a
+        boxes.append(a.box)
+    assert 70 < boxes.count("ink") < 130 and set(boxes) == {"ink", "line"}
+
+
+def test_an_ink_box_cuts_the_margins_from_the_ink_and_a_line_box_from_the_fonts_line(renderer, font_id):
+    """"ewer" has no ascender or descender: framed by the font's line it leaves blank rows above
+    and below; framed by its ink (margins 0) its ink touches the top and bottom rows."""
+    def ink_rows(box):
+        image = renderer.render("ewer", base(font_id, margins=[0.0] * 4, box=box)).image
+        dark = (image.min(axis=2) if image.ndim == 3 else image) < 128
+        rows = np.nonzero(dark.any(axis=1))[0]
+        return rows.min(), rows.max(), image.shape[0]
+
+    top, bottom, height = ink_rows("ink")
+    assert top <= 1 and bottom >= height - 2
+    top, bottom, height = ink_rows("line")
+    assert top >= height // 5 and bottom <= height - 3  # the ascender's room above, the descender's below
+    blank = renderer.render("   ", base(font_id, box="ink")).image  # blank text keeps the line
+    assert blank.shape == renderer.render("   ", base(font_id)).image.shape
+
+
 def test_distractors_change_only_themselves_and_the_margins_they_widen():
     on, off = StyleConfig(p_distractor=1.0), StyleConfig(p_distractor=0.0)
     sides = []
