@@ -187,8 +187,10 @@ class SampleMaker:
 
     def style(self, draws: Draws, font: str) -> Style:
         """The Style of a sample. Pairs draw no distractors: around texts A and B of different
-        widths they would stand in different places, and the two images share one background."""
-        config = self.ctx.config if self.ctx.recipe == "words" else replace(self.ctx.config, p_distractor=0.0)
+        widths they would stand in different places, and the two images share one background.
+        Nor ink boxes: texts of different ink heights would be drawn at different sizes, where
+        text B is text A's Style."""
+        config = self.ctx.config if self.ctx.recipe == "words" else replace(self.ctx.config, p_distractor=0.0, p_ink_box=0.0)
         return sample_style(draws, config, font, self.ctx.textures)
 
     def words(self, index: int, redraw: int = 0, picker: FontPicker | None = None) -> dict[str, bytes]:

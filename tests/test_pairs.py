@@ -109,12 +109,13 @@ def test_inversion_rate_is_configurable(small_fonts, tmp_path):
     assert all(json.loads(ds[i]["meta"])["style"]["invert"] for i in range(8))
 
 
-def test_pairs_draw_no_distractors(small_fonts, tmp_path):
+def test_pairs_draw_no_distractors_and_no_ink_boxes(small_fonts, tmp_path):
     config = tmp_path / "c.json"
-    config.write_text(json.dumps({"p_distractor": 1.0}))
+    config.write_text(json.dumps({"p_distractor": 1.0, "p_ink_box": 1.0}))
     render_dataset(job(small_fonts, tmp_path / "d", config_file=config, n=8))
     ds = Dataset(tmp_path / "d")
-    assert not any("distractors" in json.loads(ds[i]["meta"])["style"] for i in range(8))
+    styles = [json.loads(ds[i]["meta"])["style"] for i in range(8)]
+    assert not any("distractors" in style or "box" in style for style in styles)
 
 
 def test_pairs_need_a_fixed_canvas(small_fonts, tmp_path):
