@@ -57,12 +57,16 @@ start)
   # REC_MODEL: recognizer model overrides as JSON, e.g. '{"input_norm": "polarity", "width": 128}' (BENCHMARKS.md, session 9)
   echo "{\"model\": ${REC_MODEL:-{\}}, \"train\": {\"val_every\": 1000, \"checkpoint_every\": 1000, \"log_every\": 100}, \"data\": {\"val_samples\": 2000}}" > /tmp/trba.json
   python3 -c "import json; print('recognizer --config', json.load(open('/tmp/trba.json')))" || exit 1
+  # REC_RENDER: the recognizer's render config (default: a third of the words boxed at their ink: +17.5 points
+  # on ink-boxed words at no cost on the others in a CPU comparison, BENCHMARKS.md session 40)
+  echo "${REC_RENDER:-{\"p_ink_box\": 0.3\}}" > /tmp/trba-render.json
+  python3 -c "import json; print('recognizer --render-config', json.load(open('/tmp/trba-render.json')))" || exit 1
   # BRUSH_MODEL: brush model overrides as JSON, e.g. '{"background": true}' (BENCHMARKS.md, session 15)
   echo "{\"model\": ${BRUSH_MODEL:-{\}}, \"train\": {\"val_every\": 500, \"checkpoint_every\": 500, \"log_every\": 50}, \"losses\": {\"content_steps\": 1000}}" > /tmp/brush.json
   python3 -c "import json; print('brush --config', json.load(open('/tmp/brush.json')))" || exit 1
   : > "$pids"
   setsid nohup $fs train-recognizer --fonts "$pack" --on-the-fly --split train --size 32 --preset $REC_PRESET --max-minutes "$minutes" \
-      --workers "$rec_workers" --device $DEVICE --no-progress --config /tmp/trba.json --out "$TRBA" > /tmp/trba.log 2>&1 < /dev/null &
+      --workers "$rec_workers" --device $DEVICE --no-progress --config /tmp/trba.json --render-config /tmp/trba-render.json --out "$TRBA" > /tmp/trba.log 2>&1 < /dev/null &
   echo $! >> "$pids"
   setsid nohup $brush train --fonts "$pack" --on-the-fly --split train --preset $BRUSH_PRESET --max-minutes "$minutes" \
       --workers "$brush_workers" --device $DEVICE --no-progress --config /tmp/brush.json --out "$BRUSH" > /tmp/brush.log 2>&1 < /dev/null &
