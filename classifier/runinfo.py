@@ -8,7 +8,6 @@ trainer), so one reader serves the classifier, the recognizer and brush.
 
 from __future__ import annotations
 
-import csv
 import json
 import math
 from pathlib import Path
@@ -41,10 +40,12 @@ def run_report(path: Path, as_json: bool = False) -> str:
 def run_info(path: Path) -> dict:
     """The run's kind, model, preset, data, plan and state, its checkpoints' steps, the best
     validation and the last metrics, and each evaluation's headline figures (JSON types)."""
+    from classifier.training import RunFolder
+
     path = Path(path)
-    config = json.loads((path / "config.json").read_text())
+    config = RunFolder(path).read_config()
     kind, train = config["kind"], config.get("train", {})
-    rows = read_metrics(path / "metrics.csv")
+    rows = read_metrics(path)
     score = SCORES[kind]
     validated = [r for r in rows if math.isfinite(r.get(score, math.nan))]
     best = max(validated, key=lambda r: r[score], default=None)  # max keeps the first of equals, as training does
@@ -67,20 +68,20 @@ def run_info(path: Path) -> dict:
     }
 
 
-def read_metrics(path: Path) -> list[dict[str, float]]:
-    """metrics.csv's rows (an empty cell: NaN); an error naming the file when it is not numbers."""
+def read_metrics(run: Path) -> list[dict[str, float]]:
+    """The run's metrics.csv, as the trainer reads it (`RunFolder.read_metrics`); an error naming
+    the file when it is not the numbers training writes."""
+    from classifier.training import RunFolder
     from fontsynth.errors import UserError
 
-    if not path.exists():
-        return []
+    folder = RunFolder(run)
     try:
-        with open(path, newline="") as f:
-            rows = [{k: float(v) if v not in ("", None) else math.nan for k, v in row.items()} for row in csv.DictReader(f)]
+        rows = folder.read_metrics()
         if rows and "step" not in rows[0]:
             raise ValueError("no step column")
         return rows
     except (OSError, ValueError, TypeError) as e:
-        raise UserError(f"{path} is not a metrics file training wrote ({type(e).__name__}: {e}); restore it or train again") from None
+        raise UserError(f"{folder.metrics} is not a metrics file training wrote ({type(e).__name__}: {e}); restore it or train again") from None
 
 
 def shown_metric(column: str) -> bool:
