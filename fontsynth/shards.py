@@ -455,12 +455,9 @@ class ShardReader:
         if "image_formats" in self.info:
             return dict(self.info["image_formats"])
         counts: dict[str, int] = {}
-        with self.env.begin(buffers=True) as txn:
-            for i in range(1, self.count + 1):
-                value = txn.get(sample_key("image", i))
-                if value is not None:
-                    kind = image_format(bytes(value[:4]))
-                    counts[kind] = counts.get(kind, 0) + 1
+        for value in self.column("image"):
+            if value is not None:
+                counts[image_format(value)] = counts.get(image_format(value), 0) + 1
         return counts
 
     def prefixes(self, txn) -> list[str]:
