@@ -9,7 +9,8 @@ never saw can be matched. Drawing and embedding them costs about 0.1 s a font on
 - the means are kept beside the classifier's checkpoint (`<run>/specimens/<checkpoint>-<key>.pt`)
   per font id. A font id is a hash of the font file's bytes, so any folder holding the same file
   hits the cache, and a folder that gained fonts embeds only those. The key covers the
-  checkpoint's bytes, `n`, the seed and fontsynth's version (what else decides the renders);
+  checkpoint's bytes, `n`, the seed, fontsynth's version and its sample version (what else
+  decides the renders);
   a run folder that cannot be written to goes without the cache (a note on stderr). It does not
   cover the device: means embedded on a GPU serve a CPU run and the other way round. They differ
   slightly (float32 rounding; bf16 where CUDA runs the classifier in it), which could swap two
@@ -55,9 +56,11 @@ def cache_path(classifier: Classifier, n: int, seed: int = 0) -> Path:
     """Where the font means of `classifier`'s checkpoint over `n` renders drawn with `seed` are kept."""
     import fontsynth
     from fontsynth.fileio import sha256_file
+    from fontsynth.recipes import SAMPLE_VERSION
 
     checkpoint = Path(classifier.weights["checkpoint"])
-    key = {"format": CACHE_FORMAT, "checkpoint": sha256_file(checkpoint), "specimens": n, "seed": seed, "fontsynth": fontsynth.__version__}
+    key = {"format": CACHE_FORMAT, "checkpoint": sha256_file(checkpoint), "specimens": n, "seed": seed, "fontsynth": fontsynth.__version__,
+           "sample_version": SAMPLE_VERSION}
     digest = hashlib.sha256(json.dumps(key, sort_keys=True).encode()).hexdigest()[:16]
     return checkpoint.parent / "specimens" / f"{checkpoint.stem}-{digest}.pt"
 

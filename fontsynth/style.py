@@ -117,7 +117,7 @@ class StyleConfig:
     distractor_gap: list[float] = field(default_factory=lambda: [0.15, 0.5])  # from the word, in box heights (a word space, a leading)
     distractor_visible: list[float] = field(default_factory=lambda: [0.1, 0.5])  # how far past the gap the margin reaches
     p_distractor_side: float = 0.3  # each side's chance (besides one side drawn to have one)
-    p_ink_box: float = 0.0  # words boxed at their ink, as a tight detector box is, instead of the font's line (Style.box)
+    p_ink_box: float = 0.3  # words boxed at their ink, as a tight detector box is, instead of the font's line (Style.box); sample version 5
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -189,7 +189,7 @@ def _clean() -> StyleConfig:
     return StyleConfig(
         colors="black-on-white", font_sizes=[32], p_stroke=0, p_shadow=0, p_spacing=0,
         background={"flat": 1.0}, p_rotation=0, p_perspective=0, p_curve=0, margins=[0.1, 0.1],
-        p_blur=0, p_motion_blur=0, p_noise=0, p_jpeg=0, p_invert=0,
+        p_blur=0, p_motion_blur=0, p_noise=0, p_jpeg=0, p_invert=0, p_ink_box=0,
     )
 
 

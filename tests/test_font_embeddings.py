@@ -68,9 +68,12 @@ def test_a_folder_that_gained_fonts_draws_only_the_new_ones(typeface, small_cata
     assert torch.allclose(means, cold[1], atol=1e-6)
 
 
-def test_the_cache_is_keyed_by_the_checkpoints_bytes_and_the_number_of_specimens(typeface, tmp_path):
+def test_the_cache_is_keyed_by_the_checkpoints_bytes_and_the_number_of_specimens(typeface, tmp_path, monkeypatch):
     path = fe.cache_path(typeface, N)
     assert fe.cache_path(typeface, N + 1) != path and fe.cache_path(typeface, N, seed=1) != path
+    with monkeypatch.context() as patch:  # renders drawn otherwise (a new sample version): other specimens
+        patch.setattr("fontsynth.recipes.SAMPLE_VERSION", -1)
+        assert fe.cache_path(typeface, N) != path
     state = torch.load(checkpoint(typeface), weights_only=True)
     next(v for v in state["state_dict"].values() if v.is_floating_point()).add_(1.0)  # other weights, same run folder
     torch.save(state, checkpoint(typeface))
