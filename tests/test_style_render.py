@@ -69,6 +69,30 @@ def test_texture_background_crops_the_image(tmp_path, small_catalog, font_id):
     assert left.layers.background[..., 1].mean() < right.layers.background[..., 1].mean()
 
 
+def test_a_transparent_texture_is_composited_as_user_images_are_and_an_opaque_one_kept(tmp_path):
+    """Dark stripes on a transparent ground whose hidden colour is red: the ground reads white,
+    as canvas.read_image composites (OpenCV dropped the alpha and showed the red); a
+    palette PNG with a transparent index likewise; an opaque texture is OpenCV's bytes."""
+    from PIL import Image
+
+    from fontsynth.effects.background import decode_texture
+
+    rgba = np.zeros((40, 60, 4), np.uint8)
+    rgba[..., 0] = 255  # red, hidden where transparent
+    rgba[::4, :, :3], rgba[::4, :, 3] = 30, 255  # opaque dark stripes every fourth row
+    Image.fromarray(rgba).save(tmp_path / "a.png")
+    got = decode_texture(tmp_path / "a.png")
+    assert got.shape == (40, 60, 3) and got.dtype == np.uint8
+    assert (got[1::4] == 255).all() and (got[::4] == 30).all()
+    palette = Image.fromarray(rgba[..., :3]).convert("P")
+    palette.info["transparency"] = palette.getpixel((0, 1))
+    palette.save(tmp_path / "p.png", transparency=palette.getpixel((0, 1)))
+    assert (decode_texture(tmp_path / "p.png")[1::4] == 255).all()
+    opaque = np.random.default_rng(0).integers(0, 256, (30, 50, 3), dtype=np.uint8)
+    cv2.imwrite(str(tmp_path / "o.jpg"), opaque)
+    assert np.array_equal(decode_texture(tmp_path / "o.jpg"), cv2.imread(str(tmp_path / "o.jpg"))[:, :, ::-1])
+
+
 def test_natural_width_and_fixed_canvas(renderer, font_id):
     short = renderer.render("ab", base(font_id)).image
     long = renderer.render("abcdefghij", base(font_id)).image

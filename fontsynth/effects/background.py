@@ -83,17 +83,36 @@ class TextureLibrary:
             return self._cache[name]
         if self.folder is None:
             raise UserError(f"the style names background texture {name!r} but no --backgrounds folder was given")
-        image = cv2.imread(str(self.folder / name), cv2.IMREAD_COLOR)
-        if image is None:
-            raise UserError(f"cannot decode background image {self.folder / name}; remove it or replace it")
+        image = decode_texture(self.folder / name)
         scale = MAX_TEXTURE_SIDE / max(image.shape[:2])
         if scale < 1:
             image = cv2.resize(image, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
-        image = np.ascontiguousarray(image[:, :, ::-1])
         self._cache[name] = image
         if len(self._cache) > self.keep:
             self._cache.popitem(last=False)
         return image
+
+
+def decode_texture(path: Path) -> np.ndarray:
+    """A background image as RGB uint8. An image with transparency is composited as every
+    image we read is (`canvas.read_image`: over white, or black under light content; OpenCV
+    dropped the alpha and showed the colours transparent pixels hide); any other is decoded by
+    OpenCV as before, so opaque textures give the same bytes."""
+    from PIL import Image
+
+    from fontsynth.canvas import ALPHA_MODES, read_image
+
+    try:
+        with Image.open(path) as header:
+            transparent = header.mode in ALPHA_MODES or "transparency" in header.info
+        image = read_image(path) if transparent else cv2.imread(str(path), cv2.IMREAD_COLOR)
+    except Exception:  # any decoder failure on untrusted bytes
+        image = None
+    if image is None:
+        raise UserError(f"cannot decode background image {path}; remove it or replace it")
+    if not transparent:
+        return np.ascontiguousarray(image[:, :, ::-1])
+    return cv2.cvtColor(image, cv2.COLOR_GRAY2RGB) if image.ndim == 2 else image
 
 
 def _blend(t: np.ndarray, c1: list[int], c2: list[int], t_lo: float, t_hi: float) -> np.ndarray:
