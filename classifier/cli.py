@@ -196,7 +196,7 @@ def eval_classifier(
     names = {**dataset.font_names, **clf.font_names}
     extra = {**clf.weights, **({"data": dataset.describe(), "unmatched_names": unmatched[:20]} if isinstance(dataset, ExternalDataset) else {})}
     report = classification_report(collect(clf.model, dataset, batch_size, clf.device, workers, limit, progress), clf.classes, names, folder,
-                                   extra)
+                                   extra, progress)
     if as_json:
         typer.echo(json.dumps(report))
         return

@@ -14,6 +14,7 @@ from __future__ import annotations
 import csv
 import json
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -21,6 +22,8 @@ import torch
 from torch.utils.data import Dataset
 
 from fontsynth.errors import UserError
+
+NN_PROGRESS_FROM = 20_000  # items: below this the nearest-neighbour search takes seconds
 
 
 def topk_accuracy(logits: torch.Tensor, targets: torch.Tensor, ks: tuple[int, ...] = (1, 5)) -> dict[int, float]:
@@ -34,8 +37,10 @@ def topk_accuracy(logits: torch.Tensor, targets: torch.Tensor, ks: tuple[int, ..
     return {k: float(hits[:, :k].any(dim=1).float().mean()) for k in ks}
 
 
-def nearest_neighbour_accuracy(embeddings: torch.Tensor, labels: list[str] | torch.Tensor) -> tuple[float, int]:
-    """(accuracy, items counted): each item's nearest other item (cosine) has its label?"""
+def nearest_neighbour_accuracy(embeddings: torch.Tensor, labels: list[str] | torch.Tensor,
+                               advance: Callable[..., None] | None = None) -> tuple[float, int]:
+    """(accuracy, items counted): each item's nearest other item (cosine) has its label? Exact,
+    so O(N^2): `advance(k, total=...)` (a progress bar's) is told of each block of items done."""
     labels = list(labels.tolist() if isinstance(labels, torch.Tensor) else labels)
     counts = Counter(labels)
     keep = [i for i, label in enumerate(labels) if counts[label] >= 2]
@@ -49,6 +54,8 @@ def nearest_neighbour_accuracy(embeddings: torch.Tensor, labels: list[str] | tor
         sim[torch.arange(len(rows)), torch.tensor(rows)] = -float("inf")
         nearest = sim.argmax(dim=1).tolist()
         correct += sum(labels[j] == labels[i] for i, j in zip(rows, nearest))
+        if advance is not None:
+            advance(len(rows), total=len(keep))
     return correct / len(keep), len(keep)
 
 
@@ -111,19 +118,23 @@ def collect(model, dataset: Dataset, batch_size: int, device: torch.device, work
 
 
 def classification_report(collected: Collected, classes: list[str], font_names: dict[str, dict[str, str]], out: Path | None,
-                          extra: dict | None = None) -> dict:
+                          extra: dict | None = None, progress: bool = False) -> dict:
     """top1/top5/n/classes, nearest-neighbour accuracy, top-1 by render slice (`by_effect`, when
     the items have meta records), and `extra` (the weights scored, the data); with `out`,
     per_class.csv, confusions.png, effects.csv, effects.png and eval.json written there. Data of
     fonts none of which the classifier knows (held-out fonts: what nn_accuracy is for) has top1
-    and top5 None and no slices; nn_accuracy is None where no font has two images."""
+    and top5 None and no slices; nn_accuracy is None where no font has two images. With
+    `progress`, the nearest-neighbour search (quadratic: minutes for 100,000 items) shows a bar
+    once it is large enough to take a while."""
     from classifier.slices import accuracy_by_slice, write_slices
+    from fontsynth.progress import progress_bar
 
     class_of = {font: k for k, font in enumerate(classes)}
     targets = torch.tensor([class_of.get(f, -1) for f in collected.fonts])
     predictions = collected.logits.argmax(dim=1)
     acc = topk_accuracy(collected.logits, targets, (1, 5))
-    nn_acc, nn_n = nearest_neighbour_accuracy(collected.embeddings, collected.fonts)
+    with progress_bar("nearest neighbours", len(collected.fonts), "img", enabled=progress and len(collected.fonts) > NN_PROGRESS_FROM) as advance:
+        nn_acc, nn_n = nearest_neighbour_accuracy(collected.embeddings, collected.fonts, advance)
     known = int((targets >= 0).sum())
     report = {
         "top1": acc[1] if known else None, "top5": acc[5] if known else None, "n": known, "classes": len(classes),

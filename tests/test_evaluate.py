@@ -30,6 +30,26 @@ def test_nearest_neighbour_by_hand():
     assert nearest_neighbour_accuracy(emb[:2], ["x", "y"]) == (pytest.approx(float("nan"), nan_ok=True), 0)
 
 
+def test_nearest_neighbour_in_blocks_equals_the_whole_matrix_and_reports_each_block():
+    """2,500 items (three blocks of at most 1,024): the same answer as one full similarity
+    matrix, and the progress callback told of every counted item with the total."""
+    g = torch.Generator().manual_seed(0)
+    labels = torch.randint(0, 40, (2500,), generator=g)
+    emb = torch.nn.functional.one_hot(labels, 40).float() + torch.randn(2500, 40, generator=g) * 0.25
+    labels = labels.tolist()
+    labels[7] = 99  # a label seen once: not counted
+    x = torch.nn.functional.normalize(emb, dim=1)
+    sim = x @ x.T
+    sim.fill_diagonal_(-float("inf"))
+    nearest = sim.argmax(dim=1).tolist()
+    counted = [i for i in range(2500) if i != 7]
+    expected = sum(labels[nearest[i]] == labels[i] for i in counted) / len(counted)
+    calls = []
+    accuracy, n = nearest_neighbour_accuracy(emb, labels, lambda k, total=None: calls.append((k, total)))
+    assert (accuracy, n) == (pytest.approx(expected), 2499) and 0.3 < expected < 0.99
+    assert [k for k, _ in calls] == [1024, 1024, 451] and {t for _, t in calls} == {2499}
+
+
 def test_per_class_and_confusions_by_hand():
     predictions = torch.tensor([0, 1, 1, 2, 1, 0, 2])
     targets = torch.tensor([0, 0, 1, 1, 0, -1, 2])
