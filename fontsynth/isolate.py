@@ -69,14 +69,19 @@ def memory_cap(extra_mb: int):
     except (ImportError, OSError, ValueError):
         yield
         return
-    limit = mapped + (extra_mb << 20)
-    if soft != resource.RLIM_INFINITY:  # never above a cap already set (a user's `ulimit -v`)
-        limit = min(limit, soft)
-    resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
+    resource.setrlimit(resource.RLIMIT_AS, (within(mapped + (extra_mb << 20), soft, hard), hard))
     try:
         yield
     finally:
         resource.setrlimit(resource.RLIMIT_AS, (soft, hard))
+
+
+def within(limit: int, soft: int, hard: int) -> int:
+    """`limit`, but never above an address-space cap already set (a user's `ulimit -v`): raising
+    the soft cap past the hard one is refused by the kernel."""
+    import resource
+
+    return min([limit] + [cap for cap in (soft, hard) if cap != resource.RLIM_INFINITY])
 
 
 def _memory_cap(memory_mb: int | None):
@@ -86,7 +91,7 @@ def _memory_cap(memory_mb: int | None):
     def cap() -> None:  # runs in the child before exec
         import resource
 
-        limit = memory_mb << 20
+        limit = within(memory_mb << 20, *resource.getrlimit(resource.RLIMIT_AS))
         resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
 
     return cap

@@ -1,5 +1,7 @@
 """One bad font file never stops a scan (issue: untrusted fonts); our own bugs still do."""
 
+import json
+import subprocess
 import sys
 import textwrap
 
@@ -112,6 +114,24 @@ def test_the_checker_runs_under_a_memory_cap(tmp_path):
     assert capped == [{"ok": True}, {"error": "MemoryError"}, {"ok": True}]
     uncapped = run_isolated([sys.executable, str(checker)], items[1:2], timeout=30.0, memory_mb=None)
     assert uncapped == [{"allocated": 1536 << 20}]
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="RLIMIT_AS caps: Linux")
+def test_a_users_lower_hard_cap_is_kept_not_a_crash(tmp_path):
+    """Under `ulimit -v` (a hard cap of 8 GB, below the checker's 16 GB), the children ran with
+    no cap at all: raising it raised in preexec_fn, and a scan stopped with SubprocessError.
+    Now each child keeps the lower cap. Run in a child Python: a hard cap cannot be lifted."""
+    checker = tmp_path / "checker.py"
+    checker.write_text(GREEDY_CHECKER.replace("1536 << 20", "(9 << 30)"))
+    script = (
+        "import resource, sys, json\n"
+        "resource.setrlimit(resource.RLIMIT_AS, (8 << 30, 8 << 30))\n"
+        "from fontsynth.isolate import run_isolated\n"
+        f"print(json.dumps(run_isolated([sys.executable, {str(checker)!r}], [{{'path': 'greedy.ttf'}}], 30.0, 16000)))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-400:]
+    assert json.loads(done.stdout) == [{"error": "MemoryError"}]
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the in-process cap reads /proc and RLIMIT_AS: Linux only")
