@@ -57,9 +57,9 @@ start)
   # REC_MODEL: recognizer model overrides as JSON, e.g. '{"input_norm": "polarity", "width": 128}' (BENCHMARKS.md, session 9)
   echo "{\"model\": ${REC_MODEL:-{\}}, \"train\": {\"val_every\": 1000, \"checkpoint_every\": 1000, \"log_every\": 100}, \"data\": {\"val_samples\": 2000}}" > /tmp/trba.json
   python3 -c "import json; print('recognizer --config', json.load(open('/tmp/trba.json')))" || exit 1
-  # REC_RENDER: the recognizer's render config (default: a third of the words boxed at their ink: +17.5 points
-  # on ink-boxed words at no cost on the others in a CPU comparison, BENCHMARKS.md session 40)
-  echo "${REC_RENDER:-{\"p_ink_box\": 0.3\}}" > /tmp/trba-render.json
+  # REC_RENDER: the recognizer's render config over the default preset (default: none; since sample
+  # version 5 the preset boxes a third of the words at their ink, BENCHMARKS.md sessions 40-41)
+  echo "${REC_RENDER:-{\}}" > /tmp/trba-render.json
   python3 -c "import json; print('recognizer --render-config', json.load(open('/tmp/trba-render.json')))" || exit 1
   # BRUSH_MODEL: brush model overrides as JSON, e.g. '{"background": true}' (BENCHMARKS.md, session 15)
   echo "{\"model\": ${BRUSH_MODEL:-{\}}, \"train\": {\"val_every\": 500, \"checkpoint_every\": 500, \"log_every\": 50}, \"losses\": {\"content_steps\": 1000}}" > /tmp/brush.json

@@ -10,8 +10,8 @@
 # fonts travels in parts beside the 30 MB tree; they are joined into /tmp/gpu.pack).
 # MODEL: model overrides as JSON for the long run, e.g. '{"gram_layers": ["relu3_1"]}' (the Gram head
 # that `small` gained on the CPU, BENCHMARKS.md session 24; `vgg16` has none until a GPU run measures it).
-# RENDER: the long run's render config (default: a third of the words boxed at their ink, which lifted
-# tight crops by 10-24 points at no cost on line-framed words on the CPU, BENCHMARKS.md session 40).
+# RENDER: the long run's render config over the default preset (default: none; since sample version 5
+# the preset boxes a third of the words at their ink, BENCHMARKS.md sessions 40-41).
 set -uo pipefail
 phase=$1
 RUN=${RUN:-/tmp/typeface}
@@ -29,7 +29,7 @@ start)
   done
   python3 scripts/bench_classifier.py loader --preset vgg16 --fonts "$pack" --workers "$workers" --batch-size 256 --steps 40
   echo "{\"model\": ${MODEL:-{\}}, \"data\": {\"val_samples\": 5000}, \"train\": {\"val_every\": 1000, \"checkpoint_every\": 1000, \"log_every\": 100}}" > /tmp/gpu.json
-  echo "${RENDER:-{\"p_ink_box\": 0.3\}}" > /tmp/render.json
+  echo "${RENDER:-{\}}" > /tmp/render.json
   python3 -c "import json; print('--render-config', json.load(open('/tmp/render.json')))" || exit 1
   python3 -c "import json; print('--config', json.load(open('/tmp/gpu.json')))" || exit 1
   setsid nohup $fs train-classifier --fonts "$pack" --on-the-fly --split train --preset vgg16 --batch-size 256 \
