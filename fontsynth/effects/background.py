@@ -35,7 +35,9 @@ def texture_problem(path: Path) -> str | None:
         return f"not an image ({type(e).__name__}: {str(e)[:120]})"
     if width * height > MAX_TEXTURE_PIXELS:
         return f"{width}x{height} pixels, more than {MAX_TEXTURE_PIXELS:,} (a decompression bomb?); shrink it first"
-    if cv2.imread(str(path), cv2.IMREAD_COLOR) is None:
+    try:
+        decode_texture(path)  # what a worker will do with it
+    except UserError:
         return "cannot be decoded (damaged or truncated)"
     return None
 
