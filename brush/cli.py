@@ -14,7 +14,7 @@ import typer
 from classifier.cli import (AsJson, BatchSize, ConfigFile, Corpus, Device, FixedWidth, Lr, MaxMinutes, OnTheFly, Out, Progress, RenderConfig,
                             RenderPreset, Resume, Seed, Size, Split, Steps, Words, Workers, _s, check_eval_options, data_options, eval_folder,
                             given, launch, train_options)
-from fontsynth.cli import user_errors
+from fontsynth.cli import run_app, user_errors
 from fontsynth.errors import UserError, require_at_least
 from fontsynth.extras import require
 
@@ -291,4 +291,4 @@ def stylize(
 
 
 def main() -> None:
-    app(prog_name="brush")
+    run_app(app, "brush")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import json
+import signal
 import sys
 import time
 from pathlib import Path
@@ -19,8 +20,11 @@ fonts_app = typer.Typer(add_completion=False, no_args_is_help=True, help="Fonts:
 app.add_typer(fonts_app, name="fonts")
 
 
-def user_errors(fn):
-    """Print a UserError as one line on stderr and exit 2; Ctrl-C exits 130 with a hint."""
+def user_errors(fn=None, *, on_interrupt: str = ""):
+    """Print a UserError as one line on stderr and exit 2; Ctrl-C (or SIGTERM, `run_app`) exits
+    130 with "interrupted" and the command's `on_interrupt` hint, what is kept and how to go on."""
+    if fn is None:
+        return functools.partial(user_errors, on_interrupt=on_interrupt)
 
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):
@@ -30,14 +34,14 @@ def user_errors(fn):
             typer.echo(f"error: {user_message(e)}", err=True)
             raise typer.Exit(2) from e
         except KeyboardInterrupt:
-            typer.echo("interrupted: finished shards are kept; rerun the same command with --resume", err=True)
+            typer.echo("interrupted" + (f": {on_interrupt}" if on_interrupt else ""), err=True)
             raise typer.Exit(130) from None
 
     return wrapper
 
 
 @app.command()
-@user_errors
+@user_errors(on_interrupt="finished shards are kept; rerun the same command with --resume")
 def render(
     out: Path = typer.Option(..., "--out", "-o", help="Dataset folder to write (shards + manifest)."),
     fonts: Path = typer.Option(Path("fonts"), help="Folder of font files (its catalog.json is built when absent)."),
@@ -420,7 +424,7 @@ def fonts_pack(
 
 
 @fonts_app.command("fetch")
-@user_errors
+@user_errors(on_interrupt="fetched packages are kept; rerun the same command to continue")
 def fonts_fetch(
     source: str = typer.Option("debian", help="debian (apt-get download + dpkg-deb) or pypi (fontpkg-* wheels)."),
     dest: Path = typer.Option(..., help="Folder to put the fonts in (resumable: rerun to continue)."),
@@ -445,8 +449,21 @@ def _model_commands() -> None:
 _model_commands()
 
 
+def interrupt(_signum, _frame) -> None:
+    raise KeyboardInterrupt
+
+
+def run_app(typer_app: typer.Typer, name: str) -> None:
+    """Run a command line with SIGTERM taken as Ctrl-C (a `kill`, a container's stop, a
+    scheduler's time limit): the command stops as on Ctrl-C, its worker processes are shut
+    down with it and what is finished is kept. Without this, SIGTERM killed the parent alone and
+    left its workers to finish the tasks they held (a font scan's checks ran on for minutes)."""
+    signal.signal(signal.SIGTERM, interrupt)
+    typer_app(prog_name=name)
+
+
 def main() -> None:
-    app(prog_name="fontsynth")
+    run_app(app, "fontsynth")
 
 
 if __name__ == "__main__":

@@ -215,6 +215,64 @@ def test_kill_9_then_resume_equals_an_uninterrupted_run(small_fonts, tmp_path):
     assert json.loads((cut / "manifest.json").read_text())["complete"]
 
 
+def children_of(pid: int) -> set[int]:
+    """The live processes whose parent is `pid` (Linux /proc)."""
+    found = set()
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid and fields[0] != "Z":
+            found.add(int(stat.parent.name))
+    return found
+
+
+def alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+def test_sigterm_to_the_parent_alone_stops_its_workers_too_and_the_run_resumes(small_fonts, tmp_path):
+    """`kill PID` (a container's stop, a scheduler): before, the parent died and its workers
+    went on with the tasks they held, writing shards nobody would record. Now SIGTERM is Ctrl-C:
+    exit 130 with the resume hint, every worker gone, and --resume completes the same data."""
+    args = ["--fonts", str(small_fonts), "--n", "2000", "--shard-size", "40", "--seed", "3", "--workers", "2", "--no-progress"]
+    cut = tmp_path / "cut"
+    proc = subprocess.Popen([sys.executable, "-m", "fontsynth.cli", "render", "--out", str(cut), *args], start_new_session=True,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    deadline = time.time() + 60
+    while time.time() < deadline:
+        manifest = cut / "manifest.json"
+        if manifest.exists() and len(json.loads(manifest.read_text())["shards"]) >= 2:
+            break
+        time.sleep(0.02)
+    workers = children_of(proc.pid)
+    assert workers
+    proc.send_signal(signal.SIGTERM)  # the parent alone, not its group
+    try:
+        _, err = proc.communicate(timeout=60)
+    finally:  # whatever happened, nothing of it outlives the test
+        try:
+            os.killpg(proc.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+    assert proc.returncode == 130 and "interrupted: finished shards are kept" in err, err[-400:]
+    deadline = time.time() + 10
+    while any(alive(w) for w in workers) and time.time() < deadline:
+        time.sleep(0.1)
+    assert not any(alive(w) for w in workers)
+    assert not json.loads((cut / "manifest.json").read_text())["complete"]
+    subprocess.run([sys.executable, "-m", "fontsynth.cli", "render", "--out", str(cut), "--resume", *args], check=True, capture_output=True)
+    whole = tmp_path / "whole"
+    subprocess.run([sys.executable, "-m", "fontsynth.cli", "render", "--out", str(whole), *args], check=True, capture_output=True)
+    assert records(cut) == records(whole)
+
+
 def test_corpus_file_is_used_and_bad_lines_are_skipped(small_fonts, tmp_path):
     corpus = tmp_path / "c.txt"
     corpus.write_bytes("alpha\n\nbeta\n" .encode() + b"\xff\xfe\n" + ("x" * 40 + "\n").encode() + "\u4e2d\u6587\n".encode())
