@@ -161,13 +161,11 @@ def open_sources(config: DataConfig, fields: Sequence[str], canvas: tuple[int, i
         recipe = "pairs" if pair_fields & set(fields) else "words"
         size = config.size or render_size or f"{canvas[0]}x{canvas[1]}"
 
-        def stream_of(chosen: Sequence[str], size: str = size, on: tuple[int, int] = canvas, crop=crop.train) -> RenderDataset:
-            # one stream: the same samples whatever the fields, the size they are drawn at and the canvas they are put on
-            return RenderDataset(config.fonts, n=STREAM_LENGTH, seed=config.seed, preset=config.render_preset, config=config.render_config,
-                                 recipe=recipe, size=size, split=config.split, canvas=on,
-                                 fields=chosen, channels=channels, corpus=config.corpus, words=config.words,
-                                 crop=crop)
-        stream = stream_of((*fields, *(optional if recipe == "pairs" else ())))  # a stream of pairs draws every pair field
+        # one stream: the same samples whatever the fields, the size they are drawn at and the canvas they are put on
+        stream = RenderDataset(config.fonts, n=STREAM_LENGTH, seed=config.seed, preset=config.render_preset, config=config.render_config,
+                               recipe=recipe, size=size, split=config.split, canvas=canvas,
+                               fields=(*fields, *(optional if recipe == "pairs" else ())),  # a stream of pairs draws every pair field
+                               channels=channels, corpus=config.corpus, words=config.words, crop=crop.train)
         held_out = 0 if config.val_data else config.val_samples
         train = Subset(stream, range(held_out, STREAM_LENGTH))
         if config.val_data:
@@ -175,10 +173,10 @@ def open_sources(config: DataConfig, fields: Sequence[str], canvas: tuple[int, i
         elif not held_out:
             val = None
         elif val_canvas:
-            val = Subset(stream_of(val_item_fields, size=str(size_parts(size)[0]), on=val_canvas, crop=crop.val), range(held_out))
+            val = Subset(stream.drawn_at(str(size_parts(size)[0]), val_canvas, val_item_fields, crop.val), range(held_out))
         else:
             same = val_item_fields == tuple(fields) and crop.val == crop.train
-            val = Subset(stream if same else stream_of(val_item_fields, crop=crop.val), range(held_out))
+            val = Subset(stream if same else stream.drawn_at(size, canvas, val_item_fields, crop.val), range(held_out))
         return Sources(train, val, stream.classes, stream.charset, stream.font_names, shuffle=False, fields=stream.fields)
     if not config.data:
         raise UserError("no training data: pass --data DIR (a `fontsynth render` output) or --fonts FONTS --on-the-fly")

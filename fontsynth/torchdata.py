@@ -23,10 +23,12 @@ environments and font caches are opened lazily in the process that reads, never 
 from __future__ import annotations
 
 import bisect
+import copy
 import io
 import json
 import os
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -309,24 +311,43 @@ class RenderDataset(TorchDataset):
                         words=Path(words) if words else None,
                         backgrounds=Path(backgrounds) if backgrounds else None, split=split, workers=1, show_progress=show_progress)
         sampling = build_sampling(job)
-        self.context = sampling.context
         self.n = n
-        cfg = sampling.config
+        self.classes = list(sampling.context.picker.ids)
+        self.charset = "".join(sorted(set(sampling.context.corpus.alphabet()) & sampling.context.picker.covered_chars()))
+        self.class_of = {font: k for k, font in enumerate(self.classes)}
+        self.font_names = font_names(sampling.catalog.fonts)
+        self._draw(sampling.context, size, canvas, fields, channels, crop)
+
+    def _draw(self, context, size: str | None, canvas, fields, channels: int, crop: Crop) -> None:
+        """Set what each item is made of and how: the context (its config at `size`), the
+        tensor canvas, the fields, the channels and the crop."""
+        cfg = context.config
         if canvas is None:
             if cfg.width <= 0:
                 raise UserError(f"size {size!r} gives words of natural width; pass canvas=(height, width) for the tensors")
             canvas = (cfg.height, cfg.width)
+        self.context = context
         self.size = _canvas(canvas)
         self.channels = _channels(channels)
         self.crop = check_crop(crop)
-        default_fields = ("image", "label") if recipe == "words" else ("image", "label", "target", "label-b", "content-b")
+        default_fields = ("image", "label") if context.recipe == "words" else ("image", "label", "target", "label-b", "content-b")
         self.fields = check_fields(fields or default_fields)
-        self.classes = list(self.context.picker.ids)
-        self.charset = "".join(sorted(set(self.context.corpus.alphabet()) & self.context.picker.covered_chars()))
-        self.class_of = {font: k for k, font in enumerate(self.classes)}
-        self.font_names = font_names(sampling.catalog.fonts)
         self._maker = None
         self._pid = -1
+
+    def drawn_at(self, size: str | None = None, canvas: str | tuple[int, int] | None = None, fields: Sequence[str] | None = None,
+                 crop: Crop = None) -> "RenderDataset":
+        """The same stream (fonts, texts, styles, class table) with its samples drawn at render's
+        `size` (None: as this one), put on `canvas`, with `fields` and `crop`: what a
+        RenderDataset built with those options gives, without loading the fonts again."""
+        from fontsynth.pipeline import parse_size
+
+        config = parse_size(size, self.context.config)
+        if self.context.recipe == "pairs" and config.width <= 0:
+            raise UserError(f"pairs need a fixed canvas, HEIGHTxWIDTH (got size {size}); e.g. 64x256")
+        other = copy.copy(self)
+        other._draw(replace(self.context, config=config), size, canvas, fields or self.fields, self.channels, crop)
+        return other
 
     def __len__(self) -> int:
         return self.n

@@ -228,6 +228,26 @@ def test_render_dataset_draws_a_words_file(small_fonts, tmp_path):
     assert words and set(words) <= {"quokka", "zebra", "café"}
 
 
+def test_a_stream_drawn_at_another_size_is_the_stream_built_with_it_without_loading_the_fonts_again(small_fonts, monkeypatch):
+    """The recognizer validates on the training stream drawn at natural width: `drawn_at` gives
+    the items a RenderDataset built with those options gives, and loads no catalog (a second load
+    printed a stale catalog's note twice and read a large catalog again)."""
+    import fontsynth.pipeline as pipeline
+
+    stream = RenderDataset(small_fonts, 30, seed=4, size="32x128", canvas=(32, 128), fields=("image", "label"))
+    loads = []
+    monkeypatch.setattr(pipeline, "load_or_scan", lambda *a, **k: loads.append(a))
+    wide = stream.drawn_at("32", (32, 200), ("image", "label", "index"), crop="drawn")
+    assert loads == [] and (stream.size, stream.fields, stream.crop) == ((32, 128), ("image", "label"), None)
+    monkeypatch.undo()
+    built = RenderDataset(small_fonts, 30, seed=4, size="32", canvas=(32, 200), fields=("image", "label", "index"), crop="drawn")
+    for i in range(30):
+        a, b = wide[i], built[i]
+        assert a["label"] == b["label"] and a["index"] == b["index"] == i and torch.equal(a["image"], b["image"])
+    assert wide.classes == built.classes and wide.charset == built.charset
+    assert torch.equal(stream[3]["image"], RenderDataset(small_fonts, 30, seed=4, size="32x128", canvas=(32, 128))[3]["image"])
+
+
 def test_render_dataset_needs_a_canvas_for_natural_width_words(small_fonts):
     with pytest.raises(UserError, match="canvas"):
         RenderDataset(small_fonts, 10, size="32")
