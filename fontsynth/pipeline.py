@@ -202,7 +202,9 @@ def plan(job: RenderJob) -> Plan:
     if job.resume:
         old = read_manifest(Path(job.out))
         if old.sample_version != SAMPLE_VERSION:
-            raise UserError(f"--resume: {job.out} was made by a fontsynth version that draws other samples; finish it with that version, or use --overwrite")
+            raise UserError(f"--resume: {job.out} holds samples of sample version {old.sample_version} and this fontsynth draws version "
+                            f"{SAMPLE_VERSION} (other samples for the same options); finish it with the fontsynth that began it, "
+                            "or start it again with --overwrite")
         made = old.identity()
         made["config"] = {**StyleConfig().to_dict(), **(old.config or {})}  # settings added since (off by default) as they were
         for key, value in made.items():
