@@ -52,7 +52,8 @@ import torch
 from torch import nn
 from torch.utils.data import DataLoader, Dataset, Sampler
 
-from fontsynth.errors import UserError
+from fontsynth.errors import UserError, WriteError, write_failed
+from fontsynth.fileio import atomic_write_bytes
 
 CHECKPOINT_FORMAT = "fontsynth-checkpoint"
 CHECKPOINT_VERSION = 1
@@ -239,7 +240,7 @@ class RunFolder:
 
     def write_config(self, config: dict) -> None:
         self.path.mkdir(parents=True, exist_ok=True)
-        _write_atomic(self.path / "config.json", json.dumps(config, indent=2, sort_keys=True).encode() + b"\n")
+        atomic_write_bytes(self.path / "config.json", json.dumps(config, indent=2, sort_keys=True).encode() + b"\n")
 
     def read_config(self) -> dict:
         try:
@@ -269,16 +270,17 @@ def _fmt(value) -> str:
     return f"{value:.6g}" if isinstance(value, float) else str(value)
 
 
-def _write_atomic(path: Path, data: bytes) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_bytes(data)
-    tmp.replace(path)
-
-
 def save_checkpoint(path: Path, payload: dict) -> None:
+    """`payload` as `path`, whole or not at all. A write that fails (a full disk: torch reports it
+    as a RuntimeError, "unexpected pos") leaves the previous checkpoint, no temporary file, and
+    one error line naming the file and the space left."""
     tmp = path.with_name(path.name + ".tmp")
-    torch.save(payload, tmp)
-    tmp.replace(path)
+    try:
+        torch.save(payload, tmp)
+        tmp.replace(path)
+    except (OSError, RuntimeError) as e:
+        tmp.unlink(missing_ok=True)
+        raise WriteError(f"{write_failed(path, e)}; then rerun with --resume to go on from the last checkpoint saved (if any)") from None
 
 
 def folder_checkpoint(folder: Path) -> Path | None:

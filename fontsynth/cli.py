@@ -13,7 +13,7 @@ from typing import Optional
 import joblib
 import typer
 
-from fontsynth.errors import UserError, require_at_least, user_message
+from fontsynth.errors import NO_ROOM, UserError, require_at_least, user_message, write_failed
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="Synthetic text images from fonts, into LMDB shards.")
 fonts_app = typer.Typer(add_completion=False, no_args_is_help=True, help="Fonts: fetch, scan into a catalog, split, pack, specimen report, attribution.")
@@ -33,6 +33,11 @@ def user_errors(fn=None, *, on_interrupt: str = ""):
         except UserError as e:
             typer.echo(f"error: {user_message(e)}", err=True)
             raise typer.Exit(2) from e
+        except OSError as e:
+            if e.errno not in NO_ROOM:
+                raise
+            typer.echo(f"error: {write_failed(e.filename or '(output)', e)}", err=True)
+            raise typer.Exit(2) from None
         except KeyboardInterrupt:
             typer.echo("interrupted" + (f": {on_interrupt}" if on_interrupt else ""), err=True)
             raise typer.Exit(130) from None

@@ -1,10 +1,41 @@
 """Errors a user can fix. The CLI prints their message on one line and exits non-zero."""
 
+import errno
+import shutil
 from pathlib import Path
 
 
 class UserError(Exception):
     """Bad input or environment: the message says what is wrong and what to do."""
+
+
+class WriteError(UserError):
+    """Output that could not be written (a full disk, a quota, an I/O error)."""
+
+
+# The OSErrors any command reports as a WriteError line instead of a traceback.
+NO_ROOM = (errno.ENOSPC, errno.EDQUOT)
+
+
+def write_failed(path: str | Path, error: BaseException) -> WriteError:
+    """The one line for a failed write at `path`: the error, the space left on that disk, what to do."""
+    reason = getattr(error, "strerror", None) or str(error)
+    free = free_space(Path(path))
+    return WriteError(f"cannot write {path} ({reason}{f'; {free} free on its disk' if free else ''}): free some space or write elsewhere")
+
+
+def free_space(path: Path) -> str:
+    """The free space on the disk holding `path` (or its nearest existing parent), e.g. "1.4 MB"; "" when unknown."""
+    for folder in (path, *path.parents):
+        if folder.exists():
+            try:
+                free = shutil.disk_usage(folder).free
+            except OSError:
+                return ""
+            for unit, size in (("GB", 1e9), ("MB", 1e6)):
+                if free >= size or unit == "MB":
+                    return f"{free / size:.1f} {unit}"
+    return ""
 
 
 def require_at_least(minimum: int, **options: int | None) -> None:

@@ -26,7 +26,7 @@ from fontsynth.catalog import CATALOG_FILE, Catalog, load_or_scan
 from fontsynth.codec import ENCODER
 from fontsynth.corpus import BadLine, default_corpus, keep_renderable, read_corpus_file
 from fontsynth.effects.background import check_textures, list_textures
-from fontsynth.errors import UserError, refuse_file, require_at_least
+from fontsynth.errors import UserError, WriteError, refuse_file, require_at_least, write_failed
 from fontsynth.fileio import atomic_write_bytes, atomic_write_json, json_bytes
 from fontsynth.progress import progress_bar
 from fontsynth.recipes import RECIPES, SAMPLE_VERSION, FontPicker, SampleContext, SampleMaker
@@ -248,6 +248,9 @@ def write_shard(context: SampleContext, out: str, number: int, start: int, count
         for index in range(start, start + count):
             writer.add(maker.make(index))
         return writer.finish(redrawn=maker.take_redrawn())
+    except WriteError as e:
+        writer.abort()
+        raise WriteError(f"{e}{RESUME_HINT}") from None
     except BaseException:
         writer.abort()
         raise
@@ -317,11 +320,21 @@ def execute(plan_: Plan) -> Manifest:
     with progress_bar("rendering", job.n, "img", job.show_progress, done=done) as advance, parallel_for(job.backend, job.workers, job.scheduler) as parallel:
         for record in parallel(tasks):
             manifest.add_shard(record)
-            atomic_write_json(out / MANIFEST_FILE, manifest.encode())
+            write_manifest(out, manifest)
             advance(record.count)
     manifest.complete = manifest.samples == job.n
-    atomic_write_json(out / MANIFEST_FILE, manifest.encode())
+    write_manifest(out, manifest)
     return manifest
+
+
+RESUME_HINT = "; the finished shards are kept: rerun the same command with --resume"
+
+
+def write_manifest(out: Path, manifest: Manifest) -> None:
+    try:
+        atomic_write_json(out / MANIFEST_FILE, manifest.encode())
+    except OSError as e:
+        raise WriteError(f"{write_failed(out / MANIFEST_FILE, e)}{RESUME_HINT}") from None
 
 
 def render_dataset(job: RenderJob) -> Manifest:

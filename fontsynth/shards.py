@@ -42,12 +42,13 @@ import os
 import shutil
 import struct
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 
 import lmdb
 
-from fontsynth.errors import UserError
+from fontsynth.errors import UserError, write_failed
 from fontsynth.style import Style
 
 MANIFEST_FILE = "manifest.json"  # beside the shards: what was rendered, the finished shards, the class table
@@ -237,6 +238,19 @@ class ShardWriter:
     def __init__(self, root: Path, number: int, start: int, info: dict):
         self.final = Path(root) / shard_name(number)
         self.tmp = Path(root) / f"{shard_name(number)}.tmp-{os.getpid()}"
+        with self.writing():
+            self._open(start, info)
+
+    @contextmanager
+    def writing(self):
+        """LMDB's and the file system's errors while the shard is written (a full disk, a quota,
+        an I/O error) as one WriteError naming the shard and the space left, not a traceback."""
+        try:
+            yield
+        except (lmdb.Error, OSError) as e:
+            raise write_failed(self.final, e) from None
+
+    def _open(self, start: int, info: dict) -> None:
         if self.tmp.exists():
             shutil.rmtree(self.tmp)
         self.start = start
@@ -258,8 +272,9 @@ class ShardWriter:
             self.fields = sorted(fields)
         elif sorted(fields) != self.fields:
             raise ValueError(f"sample {self.count} has fields {sorted(fields)}, the shard has {self.fields}")
-        for prefix in self.fields:
-            self.txn.put(sample_key(prefix, self.count), fields[prefix])
+        with self.writing():
+            for prefix in self.fields:
+                self.txn.put(sample_key(prefix, self.count), fields[prefix])
         if "font" in fields:
             self.fonts.add(fields["font"].decode())
         for prefix in LABEL_FIELDS:
@@ -270,12 +285,17 @@ class ShardWriter:
             self.formats[kind] = self.formats.get(kind, 0) + 1
         self.digest.update(sample_key(SUM_PREFIX, self.count), fields[SUM_PREFIX])
         if self.count % COMMIT_EVERY == 0:
-            self.txn.commit()
-            self.txn = self.env.begin(write=True)
+            with self.writing():
+                self.txn.commit()
+                self.txn = self.env.begin(write=True)
 
     def finish(self, redrawn: list[dict] | tuple = ()) -> ShardRecord:
         """Commit, check and rename the shard; `redrawn`: the samples drawn again because
         FreeType failed on a font (kept in shard-info and merged into the manifest)."""
+        with self.writing():
+            return self._finish(redrawn)
+
+    def _finish(self, redrawn: list[dict] | tuple) -> ShardRecord:
         classes, charset = sorted(self.fonts), "".join(sorted(self.chars))
         info = {**self.info, "start": self.start, "count": self.count, "fields": self.fields, "classes": classes, "charset": charset,
                 "image_formats": dict(sorted(self.formats.items()))}

@@ -273,6 +273,69 @@ def test_sigterm_to_the_parent_alone_stops_its_workers_too_and_the_run_resumes(s
     assert records(cut) == records(whole)
 
 
+def test_a_full_disk_is_one_error_line_and_the_finished_shards_resume(small_fonts, tmp_path, monkeypatch):
+    """LMDB failing to commit the third shard (as it does on a full disk) used to end the render
+    with lmdb's traceback: now one WriteError names the shard and the space left and says to
+    resume; the shard's temporary folder is gone and --resume completes the same data."""
+    import lmdb
+
+    from fontsynth.errors import WriteError
+    from fontsynth.shards import ShardWriter
+
+    finish = ShardWriter._finish
+
+    def full_at_the_third(self, redrawn):
+        if self.final.name == "shard-00002":
+            raise lmdb.Error("mdb_txn_commit: No space left on device")
+        return finish(self, redrawn)
+
+    out = tmp_path / "d"
+    monkeypatch.setattr(ShardWriter, "_finish", full_at_the_third)
+    with pytest.raises(WriteError, match=r"cannot write .*shard-00002 \(mdb_txn_commit: No space left on device; [\d.]+ [MG]B free on its disk\)"
+                                         r".*rerun the same command with --resume"):
+        render_dataset(job(small_fonts, out, n=150))
+    assert sorted(p.name for p in out.iterdir() if p.name.startswith("shard-")) == ["shard-00000", "shard-00001"]
+    monkeypatch.undo()
+    render_dataset(job(small_fonts, out, n=150, resume=True))
+    render_dataset(job(small_fonts, tmp_path / "whole", n=150))
+    assert records(out) == records(tmp_path / "whole")
+
+
+def test_an_atomic_write_that_fails_keeps_the_old_file_and_leaves_no_temporary_one(tmp_path, monkeypatch):
+    import errno
+
+    from fontsynth.fileio import atomic_write_bytes
+
+    path = tmp_path / "manifest.json"
+    path.write_bytes(b"old")
+
+    def no_room(fd):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(os, "fsync", no_room)
+    with pytest.raises(OSError):
+        atomic_write_bytes(path, b"new")
+    assert path.read_bytes() == b"old" and [p.name for p in tmp_path.iterdir()] == ["manifest.json"]
+
+
+def test_any_command_reports_a_full_disk_in_one_line(tmp_path, capsys):
+    import errno
+
+    import typer
+
+    from fontsynth.cli import user_errors
+
+    @user_errors
+    def command():
+        raise OSError(errno.ENOSPC, "No space left on device", str(tmp_path / "out.md"))
+
+    with pytest.raises(typer.Exit) as stopped:
+        command()
+    err = capsys.readouterr().err
+    assert stopped.value.exit_code == 2 and err.count("\n") == 1
+    assert err.startswith(f"error: cannot write {tmp_path / 'out.md'} (No space left on device; ") and "free on its disk" in err
+
+
 def test_corpus_file_is_used_and_bad_lines_are_skipped(small_fonts, tmp_path):
     corpus = tmp_path / "c.txt"
     corpus.write_bytes("alpha\n\nbeta\n" .encode() + b"\xff\xfe\n" + ("x" * 40 + "\n").encode() + "\u4e2d\u6587\n".encode())

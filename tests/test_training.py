@@ -389,3 +389,24 @@ def test_a_tasks_lr_scale_multiplies_the_schedule(tmp_path):
     logged = [r["lr"] for r in RunFolder(tmp_path).read_metrics()]
     expected = [learning_rate(c, s, s / c.steps) * (0.5 if s >= 4 else 1.0) for s in range(c.steps)]
     assert [float(v) for v in logged] == pytest.approx(expected, rel=1e-5)  # metrics.csv keeps 6 digits
+
+
+def test_a_checkpoint_that_cannot_be_written_keeps_the_last_one_and_is_one_error_line(tmp_path, monkeypatch):
+    """On a full disk torch.save fails part way with a RuntimeError ("unexpected pos"): the
+    previous checkpoint stays whole, no .tmp is left, and the error names the file and what to do."""
+    from classifier.training import save_checkpoint
+    from fontsynth.errors import WriteError
+
+    path = tmp_path / "last.pt"
+    save_checkpoint(path, {"step": 1})
+    real_save = torch.save
+
+    def full_disk(obj, f):
+        real_save({"step": 2, "padding": torch.zeros(1000)}, f)
+        raise RuntimeError("[enforce fail at inline_container.cc:672] . unexpected pos 331904 vs 331800")
+
+    monkeypatch.setattr(torch, "save", full_disk)
+    with pytest.raises(WriteError, match=r"cannot write .*last\.pt \(.*unexpected pos.*free on its disk\).*--resume"):
+        save_checkpoint(path, {"step": 2})
+    monkeypatch.undo()
+    assert torch.load(path, weights_only=True) == {"step": 1} and sorted(p.name for p in tmp_path.iterdir()) == ["last.pt"]
