@@ -36,7 +36,7 @@ def user_errors(fn=None, *, on_interrupt: str = ""):
         except OSError as e:
             if e.errno not in NO_ROOM:
                 raise
-            typer.echo(f"error: {write_failed(e.filename or '(output)', e)}", err=True)
+            typer.echo(f"error: {write_failed(e.filename, e)}", err=True)
             raise typer.Exit(2) from None
         except KeyboardInterrupt:
             typer.echo("interrupted" + (f": {on_interrupt}" if on_interrupt else ""), err=True)

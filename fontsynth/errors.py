@@ -17,11 +17,13 @@ class WriteError(UserError):
 NO_ROOM = (errno.ENOSPC, errno.EDQUOT)
 
 
-def write_failed(path: str | Path, error: BaseException) -> WriteError:
-    """The one line for a failed write at `path`: the error, the space left on that disk, what to do."""
+def write_failed(path: str | Path | None, error: BaseException) -> WriteError:
+    """The one line for a failed write at `path` (None: an open file, which the error does not
+    name): the error, the space left on that disk, what to do."""
     reason = getattr(error, "strerror", None) or str(error)
-    free = free_space(Path(path))
-    return WriteError(f"cannot write {path} ({reason}{f'; {free} free on its disk' if free else ''}): free some space or write elsewhere")
+    free = free_space(Path(path)) if path is not None else ""
+    where = path if path is not None else "the output"
+    return WriteError(f"cannot write {where} ({reason}{f'; {free} free on its disk' if free else ''}): free some space or write elsewhere")
 
 
 def free_space(path: Path) -> str:

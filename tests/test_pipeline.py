@@ -335,6 +335,14 @@ def test_any_command_reports_a_full_disk_in_one_line(tmp_path, capsys):
     assert stopped.value.exit_code == 2 and err.count("\n") == 1
     assert err.startswith(f"error: cannot write {tmp_path / 'out.md'} (No space left on device; ") and "free on its disk" in err
 
+    @user_errors
+    def unnamed():  # a write to an open file: the error names no file, and no other disk's space is shown
+        raise OSError(errno.EDQUOT, "Disk quota exceeded")
+
+    with pytest.raises(typer.Exit):
+        unnamed()
+    assert capsys.readouterr().err == "error: cannot write the output (Disk quota exceeded): free some space or write elsewhere\n"
+
 
 def test_corpus_file_is_used_and_bad_lines_are_skipped(small_fonts, tmp_path):
     corpus = tmp_path / "c.txt"
