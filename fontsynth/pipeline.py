@@ -31,7 +31,7 @@ from fontsynth.fileio import atomic_write_bytes, atomic_write_json, json_bytes
 from fontsynth.progress import progress_bar
 from fontsynth.recipes import RECIPES, SAMPLE_VERSION, FontPicker, SampleContext, SampleMaker
 from fontsynth.shards import MANIFEST_FILE, SHARD_PREFIX, Manifest, ShardReader, ShardRecord, ShardWriter, checked_digest, folder_bytes, read_manifest, shard_name
-from fontsynth.style import StyleConfig, preset
+from fontsynth.style import StyleConfig, check_backgrounds, preset
 
 MAX_SHARD_SIZE = 10_000
 PAIRS_CANVAS = (64, 256)  # default canvas of the pairs recipe (height, width)
@@ -154,6 +154,7 @@ def build_sampling(job: RenderJob) -> Sampling:
             raise UserError(f"--recipe pairs needs a fixed canvas, HEIGHTxWIDTH (got --size {job.size}); e.g. --size 64x256")
         cfg = StyleConfig.from_dict({"height": PAIRS_CANVAS[0], "width": PAIRS_CANVAS[1]}, base=cfg)
     textures, rejected_textures = check_textures(job.backgrounds, list_textures(job.backgrounds))
+    check_backgrounds(cfg, bool(textures))
     catalog = load_or_scan(Path(job.fonts), job.catalog, workers=job.workers, show_progress=job.show_progress)
     splits = sorted({f.split for f in catalog.fonts if f.split})
     if job.split is not None and not splits:

@@ -184,6 +184,25 @@ def check_setting(name: str, value, default) -> None:
             raise bad(f"between {low:g} and {high:g}")
 
 
+BACKGROUND_KINDS = ("flat", "gradient", "noise", "texture")
+
+
+def check_backgrounds(cfg: StyleConfig, textures: bool) -> None:
+    """A UserError unless some background kind can be drawn: one with a positive weight, and
+    texture only with `textures` (a --backgrounds folder). Without one every sample failed in a
+    worker (an IndexError traceback)."""
+    unknown = sorted(set(cfg.background) - set(BACKGROUND_KINDS))
+    if unknown:
+        raise UserError(f"style setting 'background' has no kind {unknown[0]!r}; the kinds are {', '.join(BACKGROUND_KINDS)}")
+    weighted = sorted(k for k, w in cfg.background.items() if w > 0)
+    if not weighted:
+        raise UserError(f"style setting 'background' gives no kind a positive weight (got {json.dumps(cfg.background)}); "
+                        'e.g. {"flat": 0.4, "gradient": 0.2, "noise": 0.2, "texture": 0.2}')
+    if weighted == ["texture"] and not textures:
+        raise UserError("style setting 'background' draws only textures, but no --backgrounds folder of images was given; "
+                        "pass --backgrounds DIR, or give flat, gradient or noise a weight")
+
+
 def _clean() -> StyleConfig:
     """Every photometric and geometric effect off: dark text on white, no rotation or noise."""
     return StyleConfig(

@@ -83,6 +83,21 @@ def test_bad_background_images_are_skipped_with_their_reasons(tmp_path):
     assert manifest["backgrounds"]["files"] == ["good.png"]
 
 
+@pytest.mark.parametrize("background, message", [
+    ({"texture": 1.0}, "draws only textures, but no --backgrounds folder"),
+    ({"flat": 0, "noise": 0}, "gives no kind a positive weight"),
+    ({"photo": 1.0}, "has no kind 'photo'"),
+])
+def test_backgrounds_that_cannot_be_drawn_are_one_error_line(tmp_path, background, message):
+    """Textures only without a folder of them used to fail every sample in a worker with an
+    IndexError traceback; no kind with a weight, or an unknown kind, likewise."""
+    config = tmp_path / "c.json"
+    config.write_text(json.dumps({"background": background}))
+    result = runner.invoke(app, ["render", "--fonts", str(FONTS), "--n", "4", "--out", str(tmp_path / "out"), "--config", str(config)])
+    assert result.exit_code == 2 and result.output.startswith("error: style setting 'background'") and message in result.output
+    assert result.output.count("\n") == 1 and not (tmp_path / "out").exists()
+
+
 def test_only_bad_background_images_is_one_error_line(tmp_path):
     write_backgrounds(tmp_path / "bg", good=False)
     result = runner.invoke(app, ["render", "--fonts", str(FONTS), "--n", "4", "--out", str(tmp_path / "out"), "--backgrounds", str(tmp_path / "bg")])
