@@ -153,7 +153,7 @@ def build_sampling(job: RenderJob) -> Sampling:
         if job.size is not None:
             raise UserError(f"--recipe pairs needs a fixed canvas, HEIGHTxWIDTH (got --size {job.size}); e.g. --size 64x256")
         cfg = StyleConfig.from_dict({"height": PAIRS_CANVAS[0], "width": PAIRS_CANVAS[1]}, base=cfg)
-    textures, rejected_textures = check_textures(job.backgrounds, list_textures(job.backgrounds))
+    textures, rejected_textures = check_textures(job.backgrounds, list_textures(job.backgrounds), job.workers)
     check_backgrounds(cfg, bool(textures))
     catalog = load_or_scan(Path(job.fonts), job.catalog, workers=job.workers, show_progress=job.show_progress)
     splits = sorted({f.split for f in catalog.fonts if f.split})

@@ -4,6 +4,7 @@ whose sample count lies. Each gives one `error:` line or a rejected item with it
 import hashlib
 import io
 import json
+import shutil
 import random
 import struct
 import tracemalloc
@@ -96,6 +97,19 @@ def test_backgrounds_that_cannot_be_drawn_are_one_error_line(tmp_path, backgroun
     result = runner.invoke(app, ["render", "--fonts", str(FONTS), "--n", "4", "--out", str(tmp_path / "out"), "--config", str(config)])
     assert result.exit_code == 2 and result.output.startswith("error: style setting 'background'") and message in result.output
     assert result.output.count("\n") == 1 and not (tmp_path / "out").exists()
+
+
+def test_many_backgrounds_are_checked_in_workers_with_the_same_verdicts(tmp_path):
+    from fontsynth.effects.background import check_textures, list_textures
+
+    folder = tmp_path / "bg"
+    write_backgrounds(folder)
+    for i in range(70):  # enough to be checked in processes
+        shutil.copy(folder / ("good.png" if i % 3 else "truncated.png"), folder / f"copy-{i:02d}.png")
+    names = list_textures(folder)
+    one = check_textures(folder, names, workers=1)
+    assert check_textures(folder, names, workers=2) == one
+    assert len(one[0]) == 47 and len(one[1]) == len(names) - 47
 
 
 def test_only_bad_background_images_is_one_error_line(tmp_path):
