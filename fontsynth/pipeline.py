@@ -243,7 +243,10 @@ _MAKERS = _WorkerMakers()
 def write_shard(context: SampleContext, out: str, number: int, start: int, count: int) -> ShardRecord:
     """Render samples start..start+count-1 into shard `number` (one joblib task)."""
     maker = _MAKERS.get(context)
-    writer = ShardWriter(Path(out), number, start, {"recipe": context.recipe, "seed": context.seed})
+    try:
+        writer = ShardWriter(Path(out), number, start, {"recipe": context.recipe, "seed": context.seed})
+    except WriteError as e:
+        raise WriteError(f"{e}{RESUME_HINT}") from None
     try:
         maker.take_redrawn()
         for index in range(start, start + count):
