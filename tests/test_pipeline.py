@@ -194,18 +194,23 @@ def test_resume_adopts_finished_shards_the_manifest_missed(small_fonts, words, t
     assert json.loads((out / "manifest.json").read_text())["complete"]
 
 
+def wait_for_shards(out: Path, count: int, seconds: float = 60) -> None:
+    """Until the manifest a render is writing to `out` lists `count` finished shards."""
+    deadline = time.time() + seconds
+    while time.time() < deadline:
+        manifest = out / "manifest.json"
+        if manifest.exists() and len(json.loads(manifest.read_text())["shards"]) >= count:
+            return
+        time.sleep(0.02)
+
+
 def test_kill_9_then_resume_equals_an_uninterrupted_run(small_fonts, tmp_path):
     args = ["--fonts", str(small_fonts), "--n", "400", "--shard-size", "40", "--seed", "3", "--workers", "2", "--no-progress"]
     whole = tmp_path / "whole"
     subprocess.run([sys.executable, "-m", "fontsynth.cli", "render", "--out", str(whole), *args], check=True, capture_output=True)
     cut = tmp_path / "cut"
     proc = subprocess.Popen([sys.executable, "-m", "fontsynth.cli", "render", "--out", str(cut), *args], start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.time() + 60
-    while time.time() < deadline:
-        manifest = cut / "manifest.json"
-        if manifest.exists() and len(json.loads(manifest.read_text())["shards"]) >= 2:
-            break
-        time.sleep(0.02)
+    wait_for_shards(cut, 2)
     os.killpg(proc.pid, signal.SIGKILL)
     proc.wait()
     interrupted = json.loads((cut / "manifest.json").read_text())
@@ -245,12 +250,7 @@ def test_sigterm_to_the_parent_alone_stops_its_workers_too_and_the_run_resumes(s
     cut = tmp_path / "cut"
     proc = subprocess.Popen([sys.executable, "-m", "fontsynth.cli", "render", "--out", str(cut), *args], start_new_session=True,
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-    deadline = time.time() + 60
-    while time.time() < deadline:
-        manifest = cut / "manifest.json"
-        if manifest.exists() and len(json.loads(manifest.read_text())["shards"]) >= 2:
-            break
-        time.sleep(0.02)
+    wait_for_shards(cut, 2)
     workers = children_of(proc.pid)
     assert workers
     proc.send_signal(signal.SIGTERM)  # the parent alone, not its group
