@@ -218,13 +218,19 @@ class Catalog:
         return cls(root=Path(root), fonts=fonts, grouping=int(data.get("grouping", 1)), checker=str(data.get("checker", "")))
 
 
+def font_files(root: Path) -> tuple[list[str], list[str]]:
+    """(relative posix paths of the font files under `root`, sorted; those left out because their
+    names are not valid UTF-8, as printable names): a catalog is JSON and cannot hold such a
+    name, which stopped every scan and render with a UnicodeEncodeError."""
+    from fontsynth.fileio import is_utf8, shown_name
+
+    paths = sorted(p.relative_to(root).as_posix() for p in root.rglob("*") if p.suffix.lower() in FONT_SUFFIXES and p.is_file())
+    return [p for p in paths if is_utf8(p)], [shown_name(p) for p in paths if not is_utf8(p)]
+
+
 def find_font_files(root: Path) -> list[str]:
-    """Relative posix paths of font files under `root`, sorted."""
-    return sorted(
-        p.relative_to(root).as_posix()
-        for p in root.rglob("*")
-        if p.suffix.lower() in FONT_SUFFIXES and p.is_file()
-    )
+    """Relative posix paths of font files under `root`, sorted (`font_files`)."""
+    return font_files(root)[0]
 
 
 def _slug(text: str) -> str:
@@ -276,7 +282,11 @@ def scan(root: Path, workers: int = 2, timeout: float = 30.0, show_progress: boo
         raise UserError(f"--timeout must be more than 0 seconds (got {timeout})")
     if not root.is_dir():
         raise UserError(f"font folder {root} does not exist; pass --fonts with a folder of .ttf/.otf files")
-    rel_paths = find_font_files(root)
+    rel_paths, misnamed = font_files(root)
+    if misnamed:
+        print(f"warning: {len(misnamed)} font file{'s' * (len(misnamed) != 1)} left out: not a UTF-8 name, which a catalog cannot hold "
+              f"(e.g. {misnamed[0]}); rename {'them' if len(misnamed) != 1 else 'it'} to use {'them' if len(misnamed) != 1 else 'it'}",
+              file=sys.stderr)
     if not rel_paths:
         raise UserError(f"no font files (.ttf .otf .ttc .pfb) found under {root}; pass --fonts with a folder of fonts")
     checker = checker_fingerprint() if command is None else ""

@@ -14,6 +14,7 @@ import joblib
 import typer
 
 from fontsynth.errors import NO_ROOM, UserError, require_at_least, user_message, write_failed
+from fontsynth.fileio import shown_name
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="Synthetic text images from fonts, into LMDB shards.")
 fonts_app = typer.Typer(add_completion=False, no_args_is_help=True, help="Fonts: fetch, scan into a catalog, split, pack, specimen report, attribution.")
@@ -85,7 +86,7 @@ def render(
     if len(p.bad_lines) > 10:
         typer.echo(f"warning: {len(p.bad_lines) - 10} more bad lines skipped", err=True)
     for name, reason in p.rejected_textures[:10]:
-        typer.echo(f"warning: background {name} skipped: {reason}", err=True)
+        typer.echo(f"warning: background {shown_name(name)} skipped: {reason}", err=True)
     if len(p.rejected_textures) > 10:
         typer.echo(f"warning: {len(p.rejected_textures) - 10} more background images skipped", err=True)
     if p.dropped_texts:

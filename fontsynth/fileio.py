@@ -43,6 +43,21 @@ def sha256_file(path: Path) -> str:
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg")
 
 
+def is_utf8(name: str) -> bool:
+    """Whether a file name decoded from the file system is valid UTF-8 (Python keeps the bytes of
+    one that is not as surrogates, which no JSON file, catalog or manifest, can hold)."""
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def shown_name(name: str) -> str:
+    """A file name as it can be printed: bytes that are not UTF-8 as \\xNN."""
+    return os.fsencode(name).decode("utf-8", "backslashreplace")
+
+
 def check_image_output(path: Path, option: str = "-o", inputs: tuple = ()) -> None:
     """An error naming `option` unless `path` is a PNG or JPEG file name, and one when it names
     one of the command's `inputs` (paths or None), which the result would replace: an edit

@@ -132,6 +132,20 @@ def test_load_or_scan_rebuilds_a_stale_catalog(tmp_path):
     assert len(second.fonts) == 2 and find_font_files(tmp_path) == ["a.ttf", "b.otf"]
 
 
+def test_a_font_file_whose_name_is_not_utf8_is_left_out_with_a_warning_not_a_crash(tmp_path, capsys):
+    """A Latin-1 name (an old archive's "café.ttf") stopped every scan and render: the catalog is
+    JSON, which cannot hold the name's undecodable bytes. It is left out with a warning naming it."""
+    import os
+
+    fm.copy_font(tmp_path / "a.ttf")
+    fm.copy_font(tmp_path / os.fsdecode(b"caf\xe9.ttf"), fm.OTHER)
+    catalog = load_or_scan(tmp_path, show_progress=False)
+    assert [f.path for f in catalog.fonts] == ["a.ttf"] and find_font_files(tmp_path) == ["a.ttf"]
+    err = capsys.readouterr().err
+    assert "warning: 1 font file left out: not a UTF-8 name" in err and "caf\\xe9.ttf" in err
+    assert load_or_scan(tmp_path, show_progress=False).fonts[0].path == "a.ttf"  # the saved catalog matches the folder
+
+
 def test_load_or_scan_notices_a_font_replaced_in_place_but_not_a_touched_one(tmp_path, monkeypatch):
     import os
 

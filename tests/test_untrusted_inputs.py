@@ -99,6 +99,21 @@ def test_backgrounds_that_cannot_be_drawn_are_one_error_line(tmp_path, backgroun
     assert result.output.count("\n") == 1 and not (tmp_path / "out").exists()
 
 
+def test_a_background_whose_name_is_not_utf8_is_skipped_with_its_name_shown(tmp_path):
+    import os
+
+    write_backgrounds(tmp_path / "bg")
+    shutil.copy(tmp_path / "bg" / "good.png", tmp_path / "bg" / os.fsdecode(b"b\xe9.png"))
+    config = tmp_path / "c.json"
+    config.write_text(json.dumps({"background": {"texture": 1.0}}))
+    out = tmp_path / "out"
+    result = runner.invoke(app, ["render", "--fonts", str(FONTS), "--n", "8", "--workers", "1", "--out", str(out), "--backgrounds", str(tmp_path / "bg"),
+                                 "--config", str(config), "--no-progress"])
+    assert result.exit_code == 0, result.output
+    assert "background b\\xe9.png skipped: its name is not valid UTF-8" in result.output
+    assert json.loads((out / "manifest.json").read_text())["backgrounds"]["files"] == ["good.png"]
+
+
 def test_many_backgrounds_are_checked_in_workers_with_the_same_verdicts(tmp_path):
     from fontsynth.effects.background import check_textures, list_textures
 

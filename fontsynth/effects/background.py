@@ -26,6 +26,10 @@ def texture_problem(path: Path) -> str | None:
     MAX_TEXTURE_PIXELS (read from the header, before any decoding), or no decodable pixels."""
     from PIL import Image
 
+    from fontsynth.fileio import is_utf8
+
+    if not is_utf8(str(path)):
+        return "its name is not valid UTF-8, which the manifest cannot hold; rename it"
     try:
         with Image.open(path) as image:  # reads the header only
             width, height = image.size
