@@ -40,6 +40,18 @@ def free_space(path: Path) -> str:
     return ""
 
 
+def require_utf8_paths(**options: "str | Path | None") -> None:
+    """A UserError naming the first option (spelt as on the command line) whose path, made
+    absolute, is not valid UTF-8: the dataset's JSON files record it and cannot hold its bytes
+    (a UnicodeEncodeError traceback at the end of the work). An option not given (None) passes."""
+    from fontsynth.fileio import is_utf8, shown_name
+
+    for name, value in options.items():
+        if value is not None and not is_utf8(str(Path(value).absolute())):
+            raise UserError(f"--{name.replace('_', '-')} {shown_name(str(value))}: its path is not valid UTF-8, which the dataset's "
+                            "JSON files cannot record; rename it (or a folder above it)")
+
+
 def require_at_least(minimum: int, **options: int | None) -> None:
     """A UserError naming the first option below `minimum`, spelt as on the command line:
     `require_at_least(1, batch_size=0)` -> "--batch-size must be at least 1 (got 0)". An option

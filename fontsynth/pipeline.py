@@ -26,7 +26,7 @@ from fontsynth.catalog import CATALOG_FILE, Catalog, load_or_scan
 from fontsynth.codec import ENCODER
 from fontsynth.corpus import BadLine, default_corpus, keep_renderable, read_corpus_file
 from fontsynth.effects.background import check_textures, list_textures
-from fontsynth.errors import UserError, WriteError, refuse_file, require_at_least, write_failed
+from fontsynth.errors import UserError, WriteError, refuse_file, require_at_least, require_utf8_paths, write_failed
 from fontsynth.fileio import atomic_write_bytes, atomic_write_json, json_bytes
 from fontsynth.progress import progress_bar
 from fontsynth.recipes import RECIPES, SAMPLE_VERSION, FontPicker, SampleContext, SampleMaker
@@ -113,6 +113,7 @@ def load_config(job: RenderJob) -> StyleConfig:
 
 def _check_out(job: RenderJob) -> None:
     out = Path(job.out)
+    require_utf8_paths(out=out)
     refuse_file(out)
     existing = [p for p in out.iterdir()] if out.exists() else []
     if existing and not (job.resume or job.overwrite):
@@ -148,6 +149,7 @@ def build_sampling(job: RenderJob) -> Sampling:
     font catalog when the fonts folder has none yet."""
     if job.recipe not in RECIPES:
         raise UserError(f"unknown recipe {job.recipe!r}; choose one of: {', '.join(RECIPES)}")
+    require_utf8_paths(fonts=job.fonts, backgrounds=job.backgrounds, corpus=job.corpus, words=job.words)
     cfg = load_config(job)
     if job.recipe == "pairs" and cfg.width <= 0:
         if job.size is not None:

@@ -114,6 +114,21 @@ def test_a_background_whose_name_is_not_utf8_is_skipped_with_its_name_shown(tmp_
     assert json.loads((out / "manifest.json").read_text())["backgrounds"]["files"] == ["good.png"]
 
 
+def test_paths_that_are_not_utf8_are_refused_up_front_naming_the_option(tmp_path):
+    """A fonts folder or an --out whose path is not UTF-8 rendered everything, then stopped with
+    a UnicodeEncodeError writing the manifest (JSON), leaving a dataset without one."""
+    import os
+
+    odd = tmp_path / os.fsdecode(b"f\xe9")
+    shutil.copytree(FONTS, odd)
+    for args, option, shown in ((["--fonts", str(odd), "--out", str(tmp_path / "a")], "--fonts", "f\\xe9"),
+                                (["--fonts", str(FONTS), "--out", str(tmp_path / os.fsdecode(b"o\xe9"))], "--out", "o\\xe9")):
+        result = runner.invoke(app, ["render", "--n", "8", "--no-progress", *args])
+        assert result.exit_code == 2 and result.output.startswith(f"error: {option} ") and shown in result.output
+        assert "not valid UTF-8" in result.output and result.output.count("\n") == 1
+    assert sorted(p.name for p in tmp_path.iterdir()) == [os.fsdecode(b"f\xe9")]
+
+
 def test_many_backgrounds_are_checked_in_workers_with_the_same_verdicts(tmp_path):
     from fontsynth.effects.background import check_textures, list_textures
 
