@@ -140,7 +140,7 @@ def decode_texture(path: Path) -> np.ndarray:
     if image is None:
         raise UserError(f"cannot decode background image {path}; remove it or replace it")
     if not transparent:
-        return cv2.cvtColor(image, cv2.COLOR_BGR2RGB)  # exactly image[:, :, ::-1], ten times faster than numpy's copy of it
+        return cv2.cvtColor(image, cv2.COLOR_BGR2RGB)  # exactly image[:, :, ::-1], five times faster than numpy's copy of it (1.1 against 5.1 ms at 960x540)
     return cv2.cvtColor(image, cv2.COLOR_GRAY2RGB) if image.ndim == 2 else image
 
 
