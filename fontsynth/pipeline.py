@@ -245,18 +245,12 @@ _MAKERS = _WorkerMakers()
 def write_shard(context: SampleContext, out: str, number: int, start: int, count: int) -> ShardRecord:
     """Render samples start..start+count-1 into shard `number` (one joblib task)."""
     maker = _MAKERS.get(context)
-    try:
-        writer = ShardWriter(Path(out), number, start, {"recipe": context.recipe, "seed": context.seed})
-    except WriteError as e:
-        raise WriteError(f"{e}{RESUME_HINT}") from None
+    writer = ShardWriter(Path(out), number, start, {"recipe": context.recipe, "seed": context.seed})
     try:
         maker.take_redrawn()
         for index in range(start, start + count):
             writer.add(maker.make(index))
         return writer.finish(redrawn=maker.take_redrawn())
-    except WriteError as e:
-        writer.abort()
-        raise WriteError(f"{e}{RESUME_HINT}") from None
     except BaseException:
         writer.abort()
         raise
@@ -323,24 +317,24 @@ def execute(plan_: Plan) -> Manifest:
     out = Path(job.out)
     done = manifest.samples
     tasks = (joblib.delayed(write_shard)(plan_.context, str(out.resolve()), *t) for t in plan_.todo)
-    with progress_bar("rendering", job.n, "img", job.show_progress, done=done) as advance, parallel_for(job.backend, job.workers, job.scheduler) as parallel:
-        for record in parallel(tasks):
-            manifest.add_shard(record)
-            write_manifest(out, manifest)
-            advance(record.count)
-    manifest.complete = manifest.samples == job.n
-    write_manifest(out, manifest)
+    try:
+        with progress_bar("rendering", job.n, "img", job.show_progress, done=done) as advance, parallel_for(job.backend, job.workers, job.scheduler) as parallel:
+            for record in parallel(tasks):
+                manifest.add_shard(record)
+                write_manifest(out, manifest)
+                advance(record.count)
+        manifest.complete = manifest.samples == job.n
+        write_manifest(out, manifest)
+    except WriteError as e:  # a shard (in a worker) or the manifest: what is finished stays
+        raise WriteError(f"{e}; the finished shards are kept: rerun the same command with --resume") from None
     return manifest
-
-
-RESUME_HINT = "; the finished shards are kept: rerun the same command with --resume"
 
 
 def write_manifest(out: Path, manifest: Manifest) -> None:
     try:
         atomic_write_json(out / MANIFEST_FILE, manifest.encode())
     except OSError as e:
-        raise WriteError(f"{write_failed(out / MANIFEST_FILE, e)}{RESUME_HINT}") from None
+        raise write_failed(out / MANIFEST_FILE, e) from None
 
 
 def render_dataset(job: RenderJob) -> Manifest:
