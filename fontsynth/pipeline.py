@@ -144,17 +144,23 @@ class Sampling:
     rejected_textures: list[tuple[str, str]] = field(default_factory=list)  # (background image, reason)
 
 
+def sized_for(recipe: str, cfg: StyleConfig, size: str | None) -> StyleConfig:
+    """`cfg` (already at --size `size`, if given) as `recipe` draws it: pairs need a fixed
+    canvas, PAIRS_CANVAS unless --size gave one (a natural-width --size is an error)."""
+    if recipe == "pairs" and cfg.width <= 0:
+        if size is not None:
+            raise UserError(f"--recipe pairs needs a fixed canvas, HEIGHTxWIDTH (got --size {size}); e.g. --size 64x256")
+        cfg = StyleConfig.from_dict({"height": PAIRS_CANVAS[0], "width": PAIRS_CANVAS[1]}, base=cfg)
+    return cfg
+
+
 def build_sampling(job: RenderJob) -> Sampling:
     """Check the job's sampling options and build the sample context. Writes nothing but a
     font catalog when the fonts folder has none yet."""
     if job.recipe not in RECIPES:
         raise UserError(f"unknown recipe {job.recipe!r}; choose one of: {', '.join(RECIPES)}")
     require_utf8_paths(fonts=job.fonts, backgrounds=job.backgrounds, corpus=job.corpus, words=job.words)
-    cfg = load_config(job)
-    if job.recipe == "pairs" and cfg.width <= 0:
-        if job.size is not None:
-            raise UserError(f"--recipe pairs needs a fixed canvas, HEIGHTxWIDTH (got --size {job.size}); e.g. --size 64x256")
-        cfg = StyleConfig.from_dict({"height": PAIRS_CANVAS[0], "width": PAIRS_CANVAS[1]}, base=cfg)
+    cfg = sized_for(job.recipe, load_config(job), job.size)
     textures, rejected_textures = check_textures(job.backgrounds, list_textures(job.backgrounds), job.workers)
     check_backgrounds(cfg, bool(textures))
     catalog = load_or_scan(Path(job.fonts), job.catalog, workers=job.workers, show_progress=job.show_progress)

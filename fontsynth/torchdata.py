@@ -340,11 +340,9 @@ class RenderDataset(TorchDataset):
         """The same stream (fonts, texts, styles, class table) with its samples drawn at render's
         `size` (None: as this one), put on `canvas`, with `fields` and `crop`: what a
         RenderDataset built with those options gives, without loading the fonts again."""
-        from fontsynth.pipeline import parse_size
+        from fontsynth.pipeline import parse_size, sized_for
 
-        config = parse_size(size, self.context.config)
-        if self.context.recipe == "pairs" and config.width <= 0:
-            raise UserError(f"pairs need a fixed canvas, HEIGHTxWIDTH (got size {size}); e.g. 64x256")
+        config = sized_for(self.context.recipe, parse_size(size, self.context.config), size)
         other = copy.copy(self)
         other._draw(replace(self.context, config=config), size, canvas, fields or self.fields, self.channels, crop)
         return other
