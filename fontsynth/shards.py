@@ -48,7 +48,7 @@ from pathlib import Path
 
 import lmdb
 
-from fontsynth.errors import UserError, write_failed
+from fontsynth.errors import UserError, WriteError, write_failed
 from fontsynth.style import Style
 
 MANIFEST_FILE = "manifest.json"  # beside the shards: what was rendered, the finished shards, the class table
@@ -310,8 +310,9 @@ class ShardWriter:
         if lock.exists():
             lock.unlink()  # readers open with lock=False; a stale lock file only confuses
         digest = self.digest.hexdigest()
-        if checked_digest(self.tmp) != digest:
-            raise OSError(f"shard {self.tmp} reads back differently from what was written")
+        if checked_digest(self.tmp) != digest:  # not a full disk: the bytes on it are not the bytes written
+            raise WriteError(f"shard {self.final} reads back differently from what was written (a failing disk or memory?): "
+                             "check the disk, or write elsewhere")
         if self.final.exists():
             shutil.rmtree(self.final)  # an unlisted leftover of an interrupted run: same content
         os.rename(self.tmp, self.final)

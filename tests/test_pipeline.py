@@ -301,6 +301,21 @@ def test_a_full_disk_is_one_error_line_and_the_finished_shards_resume(small_font
     assert records(out) == records(tmp_path / "whole")
 
 
+def test_a_shard_that_reads_back_differently_is_not_called_a_full_disk(small_fonts, tmp_path, monkeypatch):
+    """A shard whose bytes on disk differ from those written (a failing disk or memory) was
+    reported as "cannot write ... free some space": now it says what happened and what to check."""
+    from fontsynth import shards
+    from fontsynth.errors import WriteError
+
+    monkeypatch.setattr(shards, "checked_digest", lambda folder: "0" * 64)
+    with pytest.raises(WriteError) as failed:
+        render_dataset(job(small_fonts, tmp_path / "d", n=20))
+    message = str(failed.value)
+    assert "shard-00000 reads back differently from what was written (a failing disk or memory?)" in message
+    assert "free some space" not in message and "--resume" in message
+    assert not [p for p in (tmp_path / "d").iterdir() if ".tmp" in p.name]
+
+
 def test_an_atomic_write_that_fails_keeps_the_old_file_and_leaves_no_temporary_one(tmp_path, monkeypatch):
     import errno
 
