@@ -3,23 +3,32 @@
 Tested at the scale where it failed before: with ISA-L deflate, two fresh renders of 20,000
 samples differed in 3 samples (same pixels, other deflate streams). Also with half the words
 drawn with distractors (a grown layer, a per-sample generator for their characters), and for
-5,000 pairs (35,000 stored images: style, target, background, two masks, two contents).
+5,000 pairs (35,000 stored images: style, target, background, two masks, two contents), and
+with half of 10,000 words on crops of background photos (decoded at a reduced size, cached
+per worker, some transparent or grey).
 """
 
 import json
+from collections import Counter
 import subprocess
 import sys
 from pathlib import Path
 
+import cv2
+import numpy as np
 import pytest
 from conftest import FONTS
+
+from fontsynth.dataset import Dataset
 
 N = 20_000
 
 
-def render(out: Path, workers: int, config: Path, recipe: str = "words", n: int = N) -> dict:
+def render(out: Path, workers: int, config: Path, recipe: str = "words", n: int = N, backgrounds: Path | None = None) -> dict:
     cmd = [sys.executable, "-m", "fontsynth.cli", "render", "--fonts", str(FONTS), "--n", str(n), "--seed", "7", "--recipe", recipe,
            "--out", str(out), "--workers", str(workers), "--config", str(config), "--no-progress"]
+    if backgrounds is not None:
+        cmd += ["--backgrounds", str(backgrounds)]
     subprocess.run(cmd, check=True, capture_output=True, timeout=600)
     return json.loads((out / "manifest.json").read_text())
 
@@ -39,6 +48,27 @@ def test_two_fresh_renders_of_5000_pairs_are_byte_identical(tmp_path):
     one = render(tmp_path / "one", workers=1, config=config, recipe="pairs", n=5_000)
     two = render(tmp_path / "two", workers=2, config=config, recipe="pairs", n=5_000)
     assert_same_shards(one, two)
+
+
+def test_two_fresh_renders_on_background_photos_are_byte_identical(tmp_path):
+    """40 photos (more than a worker keeps decoded, so they are decoded again and again): JPEGs
+    large enough to be decoded reduced, a transparent PNG, a grey one."""
+    folder = tmp_path / "backgrounds"
+    folder.mkdir()
+    rng = np.random.default_rng(0)
+    for i in range(40):
+        h, w = (1200, 2000) if i % 4 == 0 else (480, 640)
+        photo = cv2.resize(rng.integers(0, 256, (h // 16, w // 16, 3), dtype=np.uint8), (w, h), interpolation=cv2.INTER_CUBIC)
+        cv2.imwrite(str(folder / f"photo-{i:02d}.jpg"), photo, [cv2.IMWRITE_JPEG_QUALITY, 90])
+    cv2.imwrite(str(folder / "transparent.png"), np.dstack([photo, rng.integers(0, 256, photo.shape[:2], dtype=np.uint8)]))
+    cv2.imwrite(str(folder / "grey.png"), photo[:, :, 0])
+    config = tmp_path / "config.json"
+    config.write_text(json.dumps({"background": {"flat": 0.5, "texture": 0.5}}))
+    one = render(tmp_path / "one", workers=1, config=config, n=10_000, backgrounds=folder)
+    two = render(tmp_path / "two", workers=2, config=config, n=10_000, backgrounds=folder)
+    assert_same_shards(one, two)
+    drawn = Counter(json.loads(meta)["style"]["bg_texture"] for _, meta in Dataset(tmp_path / "two").column("meta"))
+    assert len(drawn) == 43 and 4_500 < sum(drawn.values()) - drawn[""] < 5_500  # 42 photos and "" (flat)
 
 
 def assert_same_shards(one: dict, two: dict) -> None:
