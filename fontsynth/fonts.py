@@ -9,6 +9,7 @@ pixels.
 
 from __future__ import annotations
 
+import unicodedata
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -112,6 +113,7 @@ class Face:
     descent: int
     glyphs: dict[tuple[str, int], Glyph] = field(default_factory=dict)  # (char, outline width)
     bytes: int = 0
+    shaper: ImageFont.FreeTypeFont | None = None  # the same font in RAQM layout, for texts that need shaping
 
 
 GLYPH_OVERHEAD = 100  # bytes a cached glyph costs beside its bitmap
@@ -153,8 +155,7 @@ class FontLibrary:
     def _kerning(self, font_id: str) -> Kerning:
         kerning = self._kernings.get(font_id)
         if kerning is None:
-            if not features.check("raqm"):
-                raise UserError('pair kerning needs Pillow with libraqm (the PyPI wheels have it); reinstall Pillow, or render with --config setting {"kerning": false}')
+            require_raqm("pair kerning", ', or render with --config setting {"kerning": false}')
             kerning = self._kernings[font_id] = Kerning(self._load(font_id, KERNING_SIZE, ImageFont.Layout.RAQM))
             if len(self._kernings) > KERNINGS_KEPT:
                 self._kernings.popitem(last=False)
@@ -170,6 +171,19 @@ class FontLibrary:
             return [pair(text[i : i + 2]) * scale for i in range(len(text) - 1)] + [0.0]
         except (OSError, ValueError) as e:
             raise GlyphError(face.font_id, f"kerning {text!r}", e) from e
+
+    def shaped(self, face: Face, text: str, kerning: bool = True) -> Glyph:
+        """`text` laid out whole by HarfBuzz (Pillow's RAQM layout: in visual order by the Unicode
+        bidi algorithm, letters in their joining forms, the font's ligatures and mark positions;
+        its GPOS and `kern` kerning unless `kerning` is off) and drawn as one glyph: what a text
+        that `needs_shaping` is made of. Not cached: such texts rarely repeat."""
+        if face.shaper is None:
+            require_raqm("shaping right-to-left, joining and combining scripts (Arabic, Hebrew, Indic, ...)")
+            face.shaper = self._load(face.font_id, face.size, ImageFont.Layout.RAQM)
+        try:
+            return rasterise(face.shaper, text, None if kerning else ["-kern"])
+        except (OSError, ValueError) as e:
+            raise GlyphError(face.font_id, f"shaping {text!r} at {face.size} px", e) from e
 
     def _load(self, font_id: str, size: int, layout: ImageFont.Layout = ImageFont.Layout.BASIC) -> ImageFont.FreeTypeFont:
         entry = self.entries.get(font_id) or self.extra.get(font_id)
@@ -239,16 +253,37 @@ class FontLibrary:
             self._bytes -= old.bytes
 
 
-def rasterise(font: ImageFont.FreeTypeFont, char: str) -> Glyph:
-    """One character drawn by FreeType on an image of its own bounding box: its alpha bitmap
-    cut to the ink, offset from the pen, and advance."""
-    left, top, right, bottom = font.getbbox(char, anchor="ls")
+def require_raqm(what: str, otherwise: str = "") -> None:
+    if not features.check("raqm"):
+        raise UserError(f"{what} needs Pillow with libraqm (the PyPI wheels have it); reinstall Pillow{otherwise}")
+
+
+def needs_shaping(text: str) -> bool:
+    """Whether `text` must be laid out whole by HarfBuzz (`FontLibrary.shaped`), not glyph by
+    glyph at advances: right-to-left letters (Hebrew, Arabic, ...: read right to left, stored
+    in reading order), combining marks and joiners (Indic vowel signs and viramas, accents typed
+    as separate characters: placed by the font on their base, reordered), and Mongolian, which
+    joins but reads left to right. Placed one by one, Arabic came out reversed and unjoined and
+    Devanagari's vowel signs after the consonant they precede."""
+    return not text.isascii() and any(_shaped_char(c) for c in text)
+
+
+def _shaped_char(c: str) -> bool:
+    return unicodedata.bidirectional(c) in ("R", "AL") or unicodedata.category(c) in ("Mn", "Mc", "Me", "Cf") or "\u1800" <= c <= "\u18af"
+
+
+def rasterise(font: ImageFont.FreeTypeFont, text: str, features: list[str] | None = None) -> Glyph:
+    """One character (or, with a RAQM-layout font, a whole shaped text) drawn by FreeType on an
+    image of its own bounding box: its alpha bitmap cut to the ink, offset from the pen, and
+    advance. `features`: OpenType features on or off (HarfBuzz), e.g. ["-kern"]."""
+    left, top, right, bottom = font.getbbox(text, anchor="ls", features=features)
     image = Image.new("L", (max(1, right - left), max(1, bottom - top)), 0)
-    ImageDraw.Draw(image).text((-left, -top), char, font=font, fill=255, anchor="ls")
+    ImageDraw.Draw(image).text((-left, -top), text, font=font, fill=255, anchor="ls", features=features)
     box = image.getbbox()
+    advance = font.getlength(text, features=features)
     if box is None:  # no ink (a space)
-        return Glyph(np.zeros((1, 1), np.uint8), 0, 0, font.getlength(char), False)
-    return Glyph(np.asarray(image.crop(box)), left + box[0], top + box[1], font.getlength(char), True)
+        return Glyph(np.zeros((1, 1), np.uint8), 0, 0, advance, False)
+    return Glyph(np.asarray(image.crop(box)), left + box[0], top + box[1], advance, True)
 
 
 class Scratch:

@@ -87,8 +87,8 @@ MAX_REDRAWS = 8  # fallback draws of one sample after FreeType failed on its fon
 # Raised whenever the same (seed, index, fonts, corpus, config) gives other sample bytes than
 # before (random stream, effects, encoding). Recorded in the manifest: --resume refuses to
 # mix versions.
-SAMPLE_VERSION = 5  # 3: phrases of two or three words in the default corpus's mix; 4: blocked words; 5: p_ink_box 0.3 by default,
-# large JPEG backgrounds decoded at a reduced size
+SAMPLE_VERSION = 6  # 3: phrases of two or three words in the default corpus's mix; 4: blocked words; 5: p_ink_box 0.3 by default,
+# large JPEG backgrounds decoded at a reduced size; 6: texts in right-to-left, joining or combining scripts shaped by HarfBuzz
 
 
 class FontPicker:

@@ -20,7 +20,7 @@ from fontsynth.effects.background import TextureLibrary, make_background
 from fontsynth.effects.colors import solid
 from fontsynth.effects.degrade import degrade
 from fontsynth.effects.distractors import add_distractors
-from fontsynth.fonts import FontLibrary
+from fontsynth.fonts import FontLibrary, needs_shaping, outlined
 from fontsynth.style import Style
 
 
@@ -70,27 +70,36 @@ def text_layers(text: str, style: Style, fonts: FontLibrary) -> tuple[np.ndarray
     kerning (GPOS or `kern`, through HarfBuzz; unless the Style turns it off) plus the
     Style's extra spacing, pen positions
     rounded to whole pixels as FreeType's own string layout does. Ligatures are not formed.
+    A text that `needs_shaping` (right-to-left, joining or combining characters) is laid out
+    whole by HarfBuzz instead (`FontLibrary.shaped`; sample version 6): the Style's extra
+    spacing does not apply to it, as it would break joined letters apart.
     The layer spans the ink and the font's line box, +2 px.
     """
     face = fonts.face(style.font, style.font_size)
     stroke = style.stroke_width
-    spacing = style.spacing * style.font_size
-    fills = fonts.glyphs(face, text)
-    outers = fonts.glyphs(face, text, stroke) if stroke else fills
-    pens, pen = [], 0.0
+    if needs_shaping(text):  # one glyph: the whole text as HarfBuzz lays it out
+        fills = [fonts.shaped(face, text, style.kerning)]
+        outers = [outlined(fills[0], stroke)] if stroke else fills
+        pens, width = [0], fills[0].advance
+    else:
+        spacing = style.spacing * style.font_size
+        fills = fonts.glyphs(face, text)
+        outers = fonts.glyphs(face, text, stroke) if stroke else fills
+        kerns = fonts.kerns(face, text) if style.kerning else [0.0] * len(text)
+        pens, pen = [], 0.0
+        for g, kern in zip(fills, kerns):
+            pens.append(round(pen))
+            pen += g.advance + kern + spacing
+        width = pen - spacing
     x0 = y0 = 1 << 30
     x1 = y1 = -(1 << 30)
-    kerns = fonts.kerns(face, text) if style.kerning else [0.0] * len(text)
-    for g, outer, kern in zip(fills, outers, kerns):
-        p = round(pen)
-        pens.append(p)
-        pen += g.advance + kern + spacing
+    for p, outer in zip(pens, outers):
         if outer.inked:
             h, w = outer.bitmap.shape
             x0, x1 = min(x0, p + outer.left), max(x1, p + outer.left + w)
             y0, y1 = min(y0, outer.top), max(y1, outer.top + h)
     if x1 < x0:  # blank text (only spaces): an empty box of the advance's width
-        x0, x1, y0, y1 = 0, max(1, round(pen - spacing)), 0, 0
+        x0, x1, y0, y1 = 0, max(1, round(width)), 0, 0
     line_top, line_bottom = -face.ascent - stroke, face.descent + stroke
     left, top = x0 - 2, min(y0, line_top) - 2
     right, bottom = x1 + 2, max(y1, line_bottom) + 2

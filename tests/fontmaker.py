@@ -118,3 +118,19 @@ def random_bytes(dest: Path, size: int = 20000, seed: int = 0) -> Path:
 def empty(dest: Path) -> Path:
     dest.write_bytes(b"")
     return dest
+
+
+def with_scripts(dest: Path) -> Path:
+    """Vera with two scripts drawn by its Latin glyphs: Hebrew alef and bet (U+05D0, U+05D1,
+    right to left, unjoined) as A and B, and Arabic beh (U+0628) as b, which GSUB joins: I
+    first in a word, M inside, F last (alone it stays b)."""
+    from fontTools.feaLib.builder import addOpenTypeFeaturesFromString
+
+    def edit(font: TTFont) -> None:
+        for table in _cmaps(font):
+            if table.format != 0:
+                table.cmap.update({0x05D0: "A", 0x05D1: "B", 0x0628: "b"})
+        addOpenTypeFeaturesFromString(font, "languagesystem DFLT dflt; languagesystem arab dflt;\n"
+                                            "feature init { sub b by I; } init; feature medi { sub b by M; } medi; feature fina { sub b by F; } fina;")
+
+    return _edit(dest, edit)
