@@ -67,7 +67,7 @@ def preview_grid(ds: Dataset, count: int = 32, seed: int = 0, columns: int = 2, 
     indices = ds.indices() if indices is None else indices
     picks = sorted(random.Random(seed).sample(indices, min(count, len(indices))))
     cells = []
-    font = ImageFont.load_default(12)
+    caption_font = CaptionFonts(ds)
     for index in picks:
         sample = ds[index]
         images = [_as_rgb(decode(sample[f])) for f in fields if f in sample]
@@ -77,11 +77,48 @@ def preview_grid(ds: Dataset, count: int = 32, seed: int = 0, columns: int = 2, 
         if "label-b" in sample:
             label += "  ->  " + sample["label-b"].decode("utf-8")
         caption = f"{index}: {label}"
-        cell = Image.new("RGB", (max(row.shape[1], int(font.getlength(caption)) + 4), h + 16), "white")
+        font = caption_font(caption, sample.get("font", b"").decode())
+        direction = "ltr" if font.layout_engine == ImageFont.Layout.RAQM else None  # the index first, whatever the label's script
+        cell = Image.new("RGB", (max(row.shape[1], int(font.getlength(caption, direction=direction)) + 4), h + 16), "white")
         cell.paste(Image.fromarray(row), (0, 0))
-        ImageDraw.Draw(cell).text((2, h + 1), caption, fill="black", font=font)
+        ImageDraw.Draw(cell).text((2, h + 1), caption, fill="black", font=font, direction=direction)
         cells.append(cell)
     return _grid(cells, columns)
+
+
+class CaptionFonts:
+    """The font a preview caption is written in: Pillow's default for ASCII; for any other text
+    the sample's own font (it covers the label: that is how it was chosen), laid out by HarfBuzz,
+    so that an Arabic, Devanagari or Greek label reads as its image does, not as boxes. The
+    default when that font cannot be opened (a font folder that moved)."""
+
+    def __init__(self, ds: Dataset, size: int = 12):
+        self.ds = ds
+        self.size = size
+        self.default = ImageFont.load_default(size)
+        self.catalog = None
+        self.entries: dict = {}
+        self.fonts: dict[str, ImageFont.FreeTypeFont] = {}
+
+    def __call__(self, caption: str, font_id: str) -> ImageFont.FreeTypeFont:
+        if caption.isascii() or not font_id:
+            return self.default
+        if font_id not in self.fonts:
+            self.fonts[font_id] = self._open(font_id)
+        return self.fonts[font_id]
+
+    def _open(self, font_id: str) -> ImageFont.FreeTypeFont:
+        from fontsynth.errors import UserError
+        from fontsynth.fonts import open_font
+
+        try:
+            if self.catalog is None:
+                self.catalog = self.ds.catalog()
+                self.entries = self.catalog.by_id()
+            entry = self.entries[font_id]
+            return open_font(self.catalog.font_file(entry), self.size, entry.index, entry.instance, ImageFont.Layout.RAQM)
+        except (UserError, OSError, ValueError, KeyError):
+            return self.default
 
 
 def _as_rgb(image: np.ndarray) -> np.ndarray:

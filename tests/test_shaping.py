@@ -68,3 +68,22 @@ def test_a_words_file_in_two_scripts_renders_replays_and_keeps_its_labels(script
         if needs_shaping(labels[i]):
             stored, again = replay(ds, i)
             assert stored == again
+
+
+def test_preview_writes_a_label_in_another_script_in_the_samples_own_font(scripts_font, tmp_path):
+    """Pillow's default font drew boxes for every non-Latin label: a preview of Arabic or
+    Devanagari data showed nothing to check the images against."""
+    from PIL import ImageFont
+
+    from fontsynth.datasetview import CaptionFonts, preview_grid
+
+    folder, _, font = scripts_font
+    words = tmp_path / "words.txt"
+    words.write_text(ALEF + BET + "\n", encoding="utf-8")
+    out = tmp_path / "d"
+    render_dataset(RenderJob(fonts=folder, out=out, n=20, seed=1, words=words, workers=1, show_progress=False))
+    fonts = CaptionFonts(Dataset(out))
+    hebrew = fonts(f"7: {ALEF}{BET}", font)
+    assert hebrew.getname()[0] == "Bitstream Vera Sans" and hebrew.layout_engine == ImageFont.Layout.RAQM
+    assert fonts("7: Ambition", font) is fonts.default and fonts(f"7: {ALEF}", "no-such-font") is fonts.default
+    assert preview_grid(Dataset(out), count=20).width > 0
