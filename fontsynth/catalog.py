@@ -67,6 +67,7 @@ class FontEntry:
     ocr_clean: bool = False
     ocr_issues: list[str] = field(default_factory=list)
     latin_score: float = 0.0
+    script: str = ""  # what an accepted font is for: "Latin", or without Latin letters another script ("Arabic", ...: fontcheck.OTHER_SCRIPTS)
     charset: list[list[int]] = field(default_factory=list)  # covered code point ranges (only glyphs FreeType drew at the scan)
     undrawable: list[list[int]] = field(default_factory=list)  # mapped code points whose glyph FreeType failed to draw: left out of charset
     copies: list[str] = field(default_factory=list)  # other paths with identical bytes
@@ -178,6 +179,7 @@ class Catalog:
             "rejected": sum(not f.accepted for f in self.fonts),
             "distinct": sum(f.distinct for f in self.fonts),
             "ocr_clean": sum(f.distinct and f.ocr_clean for f in self.fonts),
+            "other_scripts": dict(sorted(Counter(f.script for f in self.fonts if f.distinct and f.script not in ("", "Latin")).items())),
         }
 
     def to_json(self) -> dict:
@@ -249,7 +251,7 @@ def font_id(sha256: str, index: int, instance: str | None) -> str:
 
 # What fontcheck.check_face records of a face, less its glyph signature: what a catalog entry keeps.
 FACE_FIELDS = ("index", "instance", "family", "style", "postscript_name", "outline", "variable", "charset", "accepted",
-               "reason", "ocr_clean", "ocr_issues", "latin_score", "undrawable")
+               "reason", "ocr_clean", "ocr_issues", "latin_score", "script", "undrawable")
 
 
 @dataclass
@@ -294,12 +296,12 @@ def scan(root: Path, workers: int = 2, timeout: float = 30.0, show_progress: boo
     earlier = earlier_results(previous, checker)
     reused = {rel: copy.deepcopy(earlier[rel]) for rel in rel_paths if rel in earlier and sha256_file(root / rel) == earlier[rel]["sha256"]}
     tasks = {rel: {"path": str(root / rel)} for rel in rel_paths if rel not in reused}
-    redraw = {rel: {"path": str(root / rel), "signatures": [[f["index"], f["instance"]] for f in result["faces"] if f["accepted"]]}
-              for rel, result in first_of_each_file(reused).items() if any(f["accepted"] for f in result["faces"])}
+    redraw = {rel: {"path": str(root / rel), "signatures": [[f["index"], f["instance"]] for f in result["faces"] if signed(f)]}
+              for rel, result in first_of_each_file(reused).items() if any(signed(f) for f in result["faces"])}
     answers = run_checks(root, {**tasks, **redraw}, workers, timeout, command, memory_mb, show_progress)
     failed = {}  # files whose signatures could not be drawn again: checked anew, in one more pass
     for rel, task in redraw.items():
-        accepted = [f for f in reused[rel]["faces"] if f["accepted"]]
+        accepted = [f for f in reused[rel]["faces"] if signed(f)]
         signatures = answers[rel].get("signatures") or []
         if len(signatures) != len(accepted) or not all(signatures):
             failed[rel] = {"path": task["path"]}
@@ -312,6 +314,14 @@ def scan(root: Path, workers: int = 2, timeout: float = 30.0, show_progress: boo
     fresh = {rel: answers[rel] for rel in tasks}
     check_systematic_failure(fresh)
     return Scan(build_catalog(root, rel_paths, {**reused, **fresh}, checker), checked=len(fresh), reused=len(reused))
+
+
+def signed(face: dict) -> bool:
+    """Whether a checked face has a glyph signature: every accepted face but those of other
+    scripts (they have none, and group by name only)."""
+    from fontsynth.fontcheck import OTHER_SCRIPTS
+
+    return face["accepted"] and face.get("script") not in OTHER_SCRIPTS
 
 
 def earlier_results(previous: Catalog | None, checker: str) -> dict[str, dict]:

@@ -91,7 +91,7 @@ def render(
         typer.echo(f"warning: {len(p.rejected_textures) - 10} more background images skipped", err=True)
     if p.dropped_texts:
         kind = ("word" if words else "text") + ("" if len(p.dropped_texts) == 1 else "s")
-        typer.echo(f"warning: {len(p.dropped_texts)} {kind} skipped: no usable font covers them (e.g. {p.dropped_texts[0]!r})", err=True)
+        typer.echo(f"warning: {len(p.dropped_texts)} {kind} skipped: no usable font covers them (e.g. {p.dropped_texts[0]!r}){p.dropped_hint}", err=True)
     started = time.perf_counter()
     manifest = execute(p)
     seconds = time.perf_counter() - started
@@ -309,6 +309,8 @@ def fonts_scan(
     typer.echo(
         f"{summary['files']} files: {summary['accepted']} accepted, {summary['rejected']} rejected, "
         f"{summary['distinct']} distinct, {summary['ocr_clean']} OCR-clean -> {path}"
+        + (f"; distinct fonts without Latin letters: {', '.join(f'{n} {s}' for s, n in summary['other_scripts'].items())} (render with --any-font)"
+           if summary["other_scripts"] else "")
         + (f" ({result.reused} unchanged files taken from the earlier catalog, {result.checked} checked)" if result.reused else "")
     )
 

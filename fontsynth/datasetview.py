@@ -76,14 +76,24 @@ def preview_grid(ds: Dataset, count: int = 32, seed: int = 0, columns: int = 2, 
         label = sample["label"].decode("utf-8")
         if "label-b" in sample:
             label += "  ->  " + sample["label-b"].decode("utf-8")
-        caption = f"{index}: {label}"
-        font = caption_font(caption, sample.get("font", b"").decode())
-        direction = "ltr" if font.layout_engine == ImageFont.Layout.RAQM else None  # the index first, whatever the label's script
-        cell = Image.new("RGB", (max(row.shape[1], int(font.getlength(caption, direction=direction)) + 4), h + 16), "white")
+        caption = caption_image(f"{index}: ", caption_font.default, label, caption_font(label, sample.get("font", b"").decode()))
+        cell = Image.new("RGB", (max(row.shape[1], caption.width + 4), h + caption.height + 2), "white")
         cell.paste(Image.fromarray(row), (0, 0))
-        ImageDraw.Draw(cell).text((2, h + 1), caption, fill="black", font=font, direction=direction)
+        cell.paste(caption, (2, h + 1))
         cells.append(cell)
     return _grid(cells, columns)
+
+
+def caption_image(prefix: str, prefix_font: ImageFont.FreeTypeFont, label: str, label_font: ImageFont.FreeTypeFont) -> Image.Image:
+    """`prefix` then `label` on one baseline, each in its font (a label in another script is
+    laid out by HarfBuzz in its own direction), as tall as the taller font's line."""
+    ascent, descent = (max(m) for m in zip(prefix_font.getmetrics(), label_font.getmetrics()))
+    width = prefix_font.getlength(prefix)
+    image = Image.new("RGB", (int(width + label_font.getlength(label)) + 1, max(15, ascent + descent)), "white")
+    draw = ImageDraw.Draw(image)
+    draw.text((0, ascent), prefix, fill="black", font=prefix_font, anchor="ls")
+    draw.text((width, ascent), label, fill="black", font=label_font, anchor="ls")
+    return image
 
 
 class CaptionFonts:

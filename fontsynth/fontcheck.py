@@ -1,4 +1,5 @@
-"""Validate one font file: is it a usable outline font for Latin text, and is it OCR-clean?
+"""Validate one font file: is it a usable outline font for Latin text (or, without Latin
+letters, for another script), and is it OCR-clean?
 
 Runs inside an isolated child process (`python -m fontsynth.fontcheck TASKS`), so a font that
 crashes or hangs FreeType fails alone. `check_file` is a pure function of the file and of what
@@ -11,6 +12,10 @@ Rules (from a survey of 12,000 faces, ../shared/fonts/README.md):
   62 renders ink at 32 px, and the glyphs look Latin (nearest-template score).
 - OCR-clean: valid, covers and renders `.,;:!?'"-()&`, the space renders blank with an advance,
   and lowercase is not drawn as capitals (small-caps / all-caps fonts corrupt labels).
+- A font without [A-Za-z0-9] is valid for another script when it covers and draws ink for
+  each basic letter of one of OTHER_SCRIPTS (most of Noto's single-script files: Noto Sans
+  Arabic, Noto Sans Devanagari, ...). It is not OCR-clean (the rules above are Latin's), so it
+  renders with --any-font; it has no glyph signature (it groups by name only).
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ import base64
 import hashlib
 import string
 import sys
+import unicodedata
 from dataclasses import dataclass
 from importlib import resources
 
@@ -37,6 +43,60 @@ CELL = 16
 LATIN_MIN_SCORE = 0.2
 CAPS_MIN_SIMILARITY = 0.9  # lowercase nearly equal to the font's own capitals
 CAPS_MIN_SHARE = 0.4  # share of CASE_PAIRS lowercase glyphs that look like the capital template
+
+
+def _letters(first: int, last: int) -> str:
+    """The letters (Unicode categories Lu, Ll, Lo) from code point `first` to `last`."""
+    return "".join(chr(c) for c in range(first, last + 1) if unicodedata.category(chr(c)) in ("Lu", "Ll", "Lo"))
+
+
+# The scripts besides Latin a font may be valid for, each with the letters it must cover
+# (SCRIPT_MIN_SHARE of them; which code points are letters follows Python's Unicode version,
+# part of the checker's fingerprint) and draw: an alphabet's basic letters, a Brahmic script's consonants (KA to HA), the Arabic
+# alphabet's 28 letters, and for Hangul and Han a few of the most common characters (shared by
+# simplified and traditional Chinese). The first one a font covers is its script.
+OTHER_SCRIPTS = {
+    "Greek": _letters(0x0391, 0x03C9),
+    "Cyrillic": _letters(0x0410, 0x044F),
+    "Armenian": _letters(0x0531, 0x0586),
+    "Hebrew": _letters(0x05D0, 0x05EA),
+    "Arabic": "\u0627\u0628\u062a\u062b\u062c\u062d\u062e\u062f\u0630\u0631\u0632\u0633\u0634\u0635\u0636\u0637\u0638\u0639\u063a\u0641\u0642\u0643\u0644\u0645\u0646\u0647\u0648\u064a",
+    "Devanagari": _letters(0x0915, 0x0939),
+    "Bengali": _letters(0x0995, 0x09B9),
+    "Gurmukhi": _letters(0x0A15, 0x0A39),
+    "Gujarati": _letters(0x0A95, 0x0AB9),
+    "Oriya": _letters(0x0B15, 0x0B39),
+    "Tamil": _letters(0x0B95, 0x0BB9),
+    "Telugu": _letters(0x0C15, 0x0C39),
+    "Kannada": _letters(0x0C95, 0x0CB9),
+    "Malayalam": _letters(0x0D15, 0x0D39),
+    "Sinhala": _letters(0x0D9A, 0x0DC6),
+    "Thai": _letters(0x0E01, 0x0E2E),
+    "Georgian": _letters(0x10D0, 0x10F0),
+    "Ethiopic": _letters(0x1200, 0x1247),
+    "Hangul": "\uac00\ub098\ub2e4\ub77c\ub9c8\ubc14\uc0ac\uc544\uc790\ucc28\uce74\ud0c0\ud30c\ud558\ud55c\uad6d\uc5b4",
+    "Hiragana": _letters(0x3042, 0x3093),
+    "Katakana": _letters(0x30A2, 0x30F3),
+    "Han": "\u7684\u4e00\u662f\u4e0d\u4e86\u4eba\u6211\u5728\u6709\u4ed6\u4e2d\u5927\u4e0a\u5b50\u548c\u4f60\u5730\u51fa\u4e5f\u5e74",
+}
+
+
+SCRIPT_MIN_SHARE = 0.9  # of a script's letters a font must cover (a few are recent additions old fonts lack)
+
+
+def face_script(cmap: dict[int, str]) -> tuple[str, str] | None:
+    """(script, the letters of it the face must draw): ("Latin", REQUIRED) when it covers
+    REQUIRED, else the first of OTHER_SCRIPTS of whose letters it covers SCRIPT_MIN_SHARE (and
+    those it covers), else None."""
+    if all(ord(c) in cmap for c in REQUIRED):
+        return "Latin", REQUIRED
+    for name, letters in OTHER_SCRIPTS.items():
+        covered = "".join(c for c in letters if ord(c) in cmap)
+        if len(covered) >= SCRIPT_MIN_SHARE * len(letters):
+            return name, covered
+    return None
+
+
 # Glyphs that look alike after size normalisation count as the same answer for the Latin test.
 _CONFUSABLE = {c: c.lower() for c in REQUIRED} | {"0": "o", "1": "l", "i": "l", "j": "l"}
 
@@ -206,6 +266,7 @@ def check_face(path: str, info: Face, templates: np.ndarray) -> dict:
         "ocr_clean": False,
         "ocr_issues": [],
         "latin_score": 0.0,
+        "script": "",
         "signature": "",
     }
     cmap = info.cmap
@@ -216,36 +277,42 @@ def check_face(path: str, info: Face, templates: np.ndarray) -> dict:
         face["reason"] = "symbol font (symbol-encoded cmap)"
         return face
     face["charset"] = code_point_ranges(cmap)
-    missing = [c for c in REQUIRED if ord(c) not in cmap]
-    if missing:
-        face["reason"] = f"no glyph for {''.join(missing)!r}"
+    found = face_script(cmap)
+    if found is None:
+        face["reason"] = f"no glyph for {''.join(c for c in REQUIRED if ord(c) not in cmap)!r}"
         return face
+    script, letters = found
     try:
         font = open_font(path, GLYPH_PX, info.index, info.instance)
     except (OSError, ValueError) as e:
         face["reason"] = f"FreeType cannot load it ({e})"
         return face
     try:
-        cells = [glyph_cell(font, c) for c in REQUIRED]
+        cells = [glyph_cell(font, c) for c in letters]
     except (OSError, ValueError) as e:
         face["reason"] = f"FreeType cannot draw it ({e})"
         return face
-    blank = [c for c, cell in zip(REQUIRED, cells) if cell is None]
+    blank = [c for c, cell in zip(letters, cells) if cell is None]
     if blank:
         face["reason"] = f"renders no ink for {''.join(blank)!r}"
         return face
     stack = np.stack(cells)
-    face["latin_score"] = round(latin_score(stack, templates), 4)
-    if face["latin_score"] < LATIN_MIN_SCORE:
-        face["reason"] = f"glyphs do not look Latin (score {face['latin_score']:.2f} < {LATIN_MIN_SCORE})"
-        return face
+    if script == "Latin":
+        face["latin_score"] = round(latin_score(stack, templates), 4)
+        if face["latin_score"] < LATIN_MIN_SCORE:
+            face["reason"] = f"glyphs do not look Latin (score {face['latin_score']:.2f} < {LATIN_MIN_SCORE})"
+            return face
     undrawable = undrawable_code_points(font, cmap)
     if undrawable:  # the catalog promises only what FreeType can draw: renders never meet these glyphs
         face["undrawable"] = code_point_ranges(dict.fromkeys(undrawable, ""))
         face["charset"] = code_point_ranges({cp: g for cp, g in cmap.items() if cp not in set(undrawable)})
     face["accepted"] = True
-    face["signature"] = encode_signature(stack)
-    face["ocr_issues"] = ocr_issues(font, cmap, stack, templates)
+    face["script"] = script
+    if script == "Latin":
+        face["signature"] = encode_signature(stack)
+        face["ocr_issues"] = ocr_issues(font, cmap, stack, templates)
+    else:
+        face["ocr_issues"] = [f"no Latin letters (a font of {script})"]
     face["ocr_clean"] = not face["ocr_issues"]
     return face
 
@@ -371,7 +438,8 @@ def checker_fingerprint() -> str:
     package = resources.files("fontsynth")
     for name in CHECKER_FILES:
         digest.update(name.encode() + b"\0" + package.joinpath(name).read_bytes())
-    versions = [PIL.__version__, features.version("freetype2"), features.version("raqm"), fontTools.version, np.__version__, cv2.__version__]
+    versions = [PIL.__version__, features.version("freetype2"), features.version("raqm"), fontTools.version, np.__version__, cv2.__version__,
+                unicodedata.unidata_version]
     digest.update(repr(versions).encode())
     return digest.hexdigest()[:16]
 

@@ -73,6 +73,7 @@ class Plan:
     bad_lines: list[BadLine] = field(default_factory=list)
     dropped_texts: list[str] = field(default_factory=list)
     rejected_textures: list[tuple[str, str]] = field(default_factory=list)  # (background image, reason)
+    dropped_hint: str = ""  # what to do about dropped texts (any_font_hint)
 
 
 def auto_shard_size(n: int) -> int:
@@ -142,6 +143,7 @@ class Sampling:
     bad_lines: list[BadLine] = field(default_factory=list)
     dropped_texts: list[str] = field(default_factory=list)
     rejected_textures: list[tuple[str, str]] = field(default_factory=list)  # (background image, reason)
+    dropped_hint: str = ""  # what to do about dropped texts (any_font_hint)
 
 
 def sized_for(recipe: str, cfg: StyleConfig, size: str | None) -> StyleConfig:
@@ -172,6 +174,10 @@ def build_sampling(job: RenderJob) -> Sampling:
     usable = catalog.usable(job.ocr_clean, job.split)
     if not usable:
         kind = ("OCR-clean " if job.ocr_clean else "") + (f"{job.split}-split " if job.split else "")
+        valid = catalog.usable(False, job.split)
+        if job.ocr_clean and valid:  # fonts of other scripts, or without all punctuation
+            raise UserError(f"no valid {kind}font in {job.fonts}: its {len(valid)} valid fonts are not OCR-clean (e.g. {valid[0].path}: "
+                            f"{'; '.join(valid[0].ocr_issues)}); pass --any-font to render with them")
         raise UserError(f"no valid {kind}font in {job.fonts} ({catalog.summary()['rejected']} rejected); see `fontsynth fonts scan {job.fonts}` for reasons")
     bad: list[BadLine] = []
     if job.corpus is not None and job.words is not None:
@@ -181,12 +187,29 @@ def build_sampling(job: RenderJob) -> Sampling:
     else:
         corpus = default_corpus()
     picker = FontPicker.build(usable, corpus.alphabet())
-    corpus, dropped = keep_renderable(corpus, picker.covered_chars())
+    try:
+        corpus, dropped = keep_renderable(corpus, picker.covered_chars())
+    except UserError as e:
+        raise UserError(f"{e}{any_font_hint(catalog, job, corpus.lines or corpus.words)}") from None
     context = SampleContext.from_catalog(
         recipe=job.recipe, seed=job.seed, catalog=catalog, corpus=corpus, config=cfg, ocr_clean=job.ocr_clean, split=job.split,
         backgrounds=str(Path(job.backgrounds).resolve()) if job.backgrounds else None, textures=textures, picker=picker,
     )
-    return Sampling(context, catalog, cfg, len(usable), textures, bad, dropped, rejected_textures)
+    return Sampling(context, catalog, cfg, len(usable), textures, bad, dropped, rejected_textures, any_font_hint(catalog, job, dropped) if dropped else "")
+
+
+def any_font_hint(catalog: Catalog, job: RenderJob, texts: list[str]) -> str:
+    """When `texts` (of the first 50) are left out with OCR-clean fonts only but fonts that are not
+    OCR-clean (fonts of other scripts, or without every punctuation mark) would draw some: a
+    clause saying how many and to pass --any-font; else ""."""
+    if not job.ocr_clean:
+        return ""
+    sample = texts[:50]
+    n = sum(any(f.covers(t) for t in sample) for f in catalog.usable(False, job.split) if not f.ocr_clean)
+    if not n:
+        return ""
+    fonts = f"{n} font that is" if n == 1 else f"{n} fonts that are"
+    return f"; {fonts} not OCR-clean (of other scripts, or without every punctuation mark) would draw them: pass --any-font to render with them"
 
 
 def plan(job: RenderJob) -> Plan:
@@ -228,7 +251,7 @@ def plan(job: RenderJob) -> Plan:
         if shard_name(k) not in done
     ]
     return Plan(job=job, context=context, catalog_json=catalog_json, manifest=manifest, todo=todo, bad_lines=sampling.bad_lines,
-                dropped_texts=sampling.dropped_texts, rejected_textures=sampling.rejected_textures)
+                dropped_texts=sampling.dropped_texts, rejected_textures=sampling.rejected_textures, dropped_hint=sampling.dropped_hint)
 
 
 class _WorkerMakers:

@@ -134,3 +134,20 @@ def with_scripts(dest: Path) -> Path:
                                             "feature init { sub b by I; } init; feature medi { sub b by M; } medi; feature fina { sub b by F; } fina;")
 
     return _edit(dest, edit)
+
+
+def hebrew_only(dest: Path) -> Path:
+    """A font of Hebrew alone (as most of Noto's single-script files are of theirs): Vera's
+    capitals and `a` drawn for the 27 Hebrew letters, no Latin letter or digit, its own name."""
+    renamed(dest, "Hebrew Only")
+
+    def edit(font: TTFont) -> None:
+        glyphs = string.ascii_uppercase + "a"
+        for table in _cmaps(font):
+            names = {c: table.cmap[ord(c)] for c in glyphs}
+            for c in string.ascii_letters + string.digits:
+                table.cmap.pop(ord(c), None)
+            if table.format != 0:
+                table.cmap.update({0x05D0 + i: names[c] for i, c in enumerate(glyphs)})
+
+    return _edit(dest, edit, dest)

@@ -254,7 +254,7 @@ def test_small_caps_font_is_not_ocr_clean(tmp_path):
 
 def test_embedded_fonts_are_all_ocr_clean_and_distinct(tmp_path):
     catalog = Catalog.load(fm.FONTS / "catalog.json")
-    assert catalog.summary() == {"files": 44, "faces": 44, "accepted": 44, "rejected": 0, "distinct": 44, "ocr_clean": 44}
+    assert catalog.summary() == {"files": 44, "faces": 44, "accepted": 44, "rejected": 0, "distinct": 44, "ocr_clean": 44, "other_scripts": {}}
 
 
 def test_a_catalog_is_written_back_byte_for_byte(tmp_path):
@@ -459,7 +459,7 @@ def test_a_catalog_grouped_the_older_way_loads_with_a_note_to_rescan(tmp_path, s
 
 def mixed_folder(folder: Path) -> Path:
     """Fonts of every kind a scan meets: a copy, a clone, a variable font with its static
-    Regular, Type 1, OCR-unclean, rejected and unreadable files."""
+    Regular, Type 1, OCR-unclean, another script's, rejected and unreadable files."""
     (folder / "copies").mkdir(parents=True)
     fm.copy_font(folder / "Vera.ttf")
     fm.copy_font(folder / "copies" / "Vera.ttf")
@@ -468,6 +468,7 @@ def mixed_folder(folder: Path) -> Path:
     fm.copy_font(folder / "Karla-Regular.otf", fm.OTHER)
     shutil.copyfile(DATA / "jkpbsc8a.pfb", folder / "jkpbsc8a.pfb")
     fm.all_caps(folder / "caps.ttf")
+    fm.hebrew_only(folder / "hebrew.ttf")  # accepted for Hebrew, without a glyph signature
     fm.missing_letters(folder / "missing.ttf")
     fm.bitmap_only(folder / "bitmap.ttf")
     fm.empty(folder / "empty.ttf")
@@ -496,13 +497,13 @@ def test_a_rescan_checks_only_new_or_changed_files_and_gives_what_a_full_scan_gi
 
     folder = mixed_folder(tmp_path / "fonts")
     full = scan(folder)
-    assert len(tasks_sent) == 11 and set(tasks_sent.values()) == {"check"}
-    assert full.checker and sum(f.accepted for f in full.fonts) >= 9
+    assert len(tasks_sent) == 12 and set(tasks_sent.values()) == {"check"}
+    assert full.checker and sum(f.accepted for f in full.fonts) >= 10
     tasks_sent.clear()
     again = scan_with_counts(folder, workers=1, show_progress=False, previous=full)
-    assert again.catalog.to_json() == full.to_json() and (again.checked, again.reused) == (0, 11)
-    accepted_files = {f.path for f in full.fonts if f.accepted}  # "copies/Vera.ttf" is listed under Vera.ttf's entry
-    assert tasks_sent == {rel: "signatures" for rel in accepted_files}
+    assert again.catalog.to_json() == full.to_json() and (again.checked, again.reused) == (0, 12)
+    latin_files = {f.path for f in full.fonts if f.accepted and f.script == "Latin"}  # "copies/Vera.ttf" is listed under Vera.ttf's entry
+    assert "hebrew.ttf" not in latin_files and tasks_sent == {rel: "signatures" for rel in latin_files}  # a Hebrew font has no signature to draw
 
     fm.copy_font(folder / "new.otf", fm.FONTS / "Sora-Regular.otf")  # a new font,
     fm.copy_font(folder / "missing.ttf", fm.FONTS / "Cabin-Regular.otf")  # one replaced in place,
@@ -510,7 +511,7 @@ def test_a_rescan_checks_only_new_or_changed_files_and_gives_what_a_full_scan_gi
     tasks_sent.clear()
     changed = scan_with_counts(folder, workers=1, show_progress=False, previous=full)
     assert {rel for rel, kind in tasks_sent.items() if kind == "check"} == {"new.otf", "missing.ttf"}
-    assert (changed.checked, changed.reused) == (2, 9)
+    assert (changed.checked, changed.reused) == (2, 10)
     assert changed.catalog.to_json() == scan(folder).to_json()
 
 
@@ -528,7 +529,7 @@ def test_a_rescan_checks_everything_again_under_another_checker_or_when_a_redraw
     monkeypatch.setattr(catalog_module, "checker_fingerprint", lambda: "another")
     tasks_sent.clear()
     other = catalog_module.scan(folder, workers=1, show_progress=False, previous=full)
-    assert other.checked == 11 and other.reused == 0 and set(tasks_sent.values()) == {"check"}
+    assert other.checked == 12 and other.reused == 0 and set(tasks_sent.values()) == {"check"}
 
 
 def test_load_or_scan_checks_only_the_fonts_a_folder_gained(tmp_path, tasks_sent):

@@ -1,10 +1,14 @@
-"""Texts in scripts that glyph-by-glyph placement draws wrong: right to left, joining, combining.
+"""Other scripts than Latin: texts that glyph-by-glyph placement drew wrong (right to left,
+joining, combining), and fonts of another script alone.
 
 A hand-made font (`fontmaker.with_scripts`) draws Hebrew alef/bet with Vera's A/B and Arabic
 beh with its b, joined by GSUB into I (first), M (inside), F (last): so a correctly shaped
 Hebrew or Arabic text must equal, pixel for pixel, the Latin text of what the eye should see.
 Placed one character at a time (before sample version 6), "אב" came out as "AB" and "ببب" as
 "bbb".
+
+A font of Hebrew alone (`fontmaker.hebrew_only`, as Noto Sans Hebrew is) used to be rejected
+("no glyph for 'ABC...'"): it is now valid for Hebrew, not OCR-clean, and renders with --any-font.
 """
 
 import dataclasses
@@ -12,11 +16,14 @@ import json
 
 import numpy as np
 import pytest
-from fontmaker import with_scripts
+from fontmaker import copy_font, hebrew_only, with_scripts
+from typer.testing import CliRunner
 
 from fontsynth.catalog import load_or_scan
 from fontsynth.dataset import Dataset
+from fontsynth.cli import app
 from fontsynth.datasetview import replay
+from fontsynth.errors import UserError
 from fontsynth.fonts import FontLibrary, needs_shaping
 from fontsynth.pipeline import RenderJob, render_dataset
 from fontsynth.render import text_layers
@@ -87,3 +94,55 @@ def test_preview_writes_a_label_in_another_script_in_the_samples_own_font(script
     assert hebrew.getname()[0] == "Bitstream Vera Sans" and hebrew.layout_engine == ImageFont.Layout.RAQM
     assert fonts("7: Ambition", font) is fonts.default and fonts(f"7: {ALEF}", "no-such-font") is fonts.default
     assert preview_grid(Dataset(out), count=20).width > 0
+
+
+@pytest.fixture(scope="module")
+def hebrew_fonts(tmp_path_factory):
+    """Vera and a font of Hebrew alone."""
+    folder = tmp_path_factory.mktemp("hebrew")
+    copy_font(folder / "Vera.ttf")
+    hebrew_only(folder / "hebrew.ttf")
+    return folder
+
+
+def test_a_font_of_another_script_alone_is_valid_but_not_ocr_clean(hebrew_fonts):
+    catalog = load_or_scan(hebrew_fonts, show_progress=False)
+    fonts = {f.path: f for f in catalog.fonts}
+    hebrew, vera = fonts["hebrew.ttf"], fonts["Vera.ttf"]
+    assert hebrew.accepted and hebrew.distinct and hebrew.script == "Hebrew" and hebrew.reason == ""
+    assert not hebrew.ocr_clean and hebrew.ocr_issues == ["no Latin letters (a font of Hebrew)"]
+    assert hebrew.covers(ALEF + BET) and not hebrew.covers("A")
+    assert vera.script == "Latin" and vera.ocr_clean
+    assert catalog.summary()["other_scripts"] == {"Hebrew": 1} and catalog.summary()["ocr_clean"] == 1
+
+
+def test_words_only_a_font_of_another_script_draws_render_with_any_font(hebrew_fonts, tmp_path):
+    words = tmp_path / "words.txt"
+    words.write_text(f"{ALEF}{BET}\n{BET}{ALEF}{ALEF}\n", encoding="utf-8")
+    job = dict(fonts=hebrew_fonts, n=30, seed=2, words=words, workers=1, show_progress=False)
+    with pytest.raises(UserError, match="no text of corpus .*words.txt can be rendered.*1 font that is not OCR-clean .* pass --any-font"):
+        render_dataset(RenderJob(out=tmp_path / "clean", **job))
+    render_dataset(RenderJob(out=tmp_path / "any", ocr_clean=False, **job))
+    ds = Dataset(tmp_path / "any")
+    hebrew = next(f.id for f in ds.catalog().fonts if f.path == "hebrew.ttf")
+    drawn = [(ds[i]["label"].decode(), ds[i]["font"].decode()) for i in range(30)]
+    assert {font for label, font in drawn if needs_shaping(label)} == {hebrew}
+    assert any(not needs_shaping(label) for label, _ in drawn)  # the mix's numbers and dates, in either font
+
+    alone = tmp_path / "alone"
+    alone.mkdir()
+    hebrew_only(alone / "hebrew.ttf")
+    with pytest.raises(UserError, match=r"its 1 valid fonts are not OCR-clean \(e.g. hebrew.ttf: no Latin letters \(a font of Hebrew\)\); pass --any-font"):
+        render_dataset(RenderJob(out=tmp_path / "alone-out", **{**job, "fonts": alone}))
+
+
+def test_the_cli_says_when_fonts_of_other_scripts_would_draw_the_words_it_skips(hebrew_fonts, tmp_path):
+    words = tmp_path / "words.txt"
+    words.write_text(f"hello\n{ALEF}{BET}\n", encoding="utf-8")
+    result = CliRunner().invoke(app, ["render", "--fonts", str(hebrew_fonts), "--words", str(words), "--n", "10", "--out", str(tmp_path / "d"),
+                                      "--workers", "1", "--no-progress"])
+    assert result.exit_code == 0, result.output
+    assert f"warning: 1 word skipped: no usable font covers them (e.g. '{ALEF}{BET}'); 1 font that is not OCR-clean" in result.output
+    assert "pass --any-font to render with them" in result.output
+    scan = CliRunner().invoke(app, ["fonts", "scan", str(hebrew_fonts)])
+    assert scan.exit_code == 0 and "distinct fonts without Latin letters: 1 Hebrew (render with --any-font)" in scan.output
