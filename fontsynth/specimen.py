@@ -1,6 +1,7 @@
 """Specimen sheet of a catalog: each font's name drawn in the font itself, in columns.
 
-Kept fonts show "Family Style" in themselves with their id, class id, split and license;
+Kept fonts show "Family Style" in themselves (a font of another script, letters of that script,
+and its name in small type) with their id, class id, split and license;
 duplicates name the font kept for their design; rejected fonts show their reason in red.
 Large catalogs become numbered pages (`report-001.png`, ...).
 """
@@ -14,6 +15,7 @@ from PIL import Image, ImageDraw, ImageFont
 
 from fontsynth.catalog import Catalog, FontEntry
 from fontsynth.fileio import write_image
+from fontsynth.fontcheck import OTHER_SCRIPTS
 from fontsynth.fonts import open_font
 
 CELL_W, CELL_H, COLUMNS = 420, 44, 4
@@ -25,9 +27,12 @@ def _cell(entry: FontEntry, catalog: Catalog, small: ImageFont.ImageFont) -> Ima
     draw = ImageDraw.Draw(cell)
     name = f"{entry.family} {entry.style}".strip() or entry.path
     if entry.accepted:
+        other = OTHER_SCRIPTS.get(entry.script)
         try:
-            font = open_font(str(catalog.font_path(entry)), SAMPLE_PX, entry.index, entry.instance)
-            draw.text((4, 2), name, font=font, fill="black")
+            font = open_font(str(catalog.font_path(entry)), SAMPLE_PX, entry.index, entry.instance, ImageFont.Layout.RAQM if other else ImageFont.Layout.BASIC)
+            draw.text((4, 2), other[:16] if other else name, font=font, fill="black")
+            if other:
+                draw.text((4 + draw.textlength(other[:16], font=font) + 8, 10), f"{name} ({entry.script})"[:50], font=small, fill="black")
         except OSError as e:
             draw.text((4, 6), f"{name} (cannot load: {e})", font=small, fill="red")
         if entry.duplicate_of:
