@@ -12,8 +12,9 @@ Rules (from a survey of 12,000 faces, ../shared/fonts/README.md):
   62 renders ink at 32 px, and the glyphs look Latin (nearest-template score).
 - OCR-clean: valid, covers and renders `.,;:!?'"-()&`, the space renders blank with an advance,
   and lowercase is not drawn as capitals (small-caps / all-caps fonts corrupt labels).
-- A font without [A-Za-z0-9] is valid for another script when it covers and draws ink for
-  each basic letter of one of OTHER_SCRIPTS (most of Noto's single-script files: Noto Sans
+- A font without [A-Za-z0-9] is valid for another script when it covers 90% of the basic
+  letters of one of OTHER_SCRIPTS and each of those draws ink (most of Noto's single-script
+  files: Noto Sans
   Arabic, Noto Sans Devanagari, ...). It is not OCR-clean (the rules above are Latin's), so it
   renders with --any-font; it has no glyph signature (it groups by name only).
 """
@@ -52,9 +53,10 @@ def _letters(first: int, last: int) -> str:
 
 # The scripts besides Latin a font may be valid for, each with the letters it must cover
 # (SCRIPT_MIN_SHARE of them; which code points are letters follows Python's Unicode version,
-# part of the checker's fingerprint) and draw: an alphabet's basic letters, a Brahmic script's consonants (KA to HA), the Arabic
-# alphabet's 28 letters, and for Hangul and Han a few of the most common characters (shared by
-# simplified and traditional Chinese). The first one a font covers is its script.
+# part of the checker's fingerprint) and draw: an alphabet's basic letters, a Brahmic script's
+# consonants (KA to HA), the Arabic alphabet's 28 letters (alef to yeh), and for Hangul and Han
+# a few of the most common characters (Han: shared by simplified and traditional Chinese). The
+# first one a font covers is its script.
 OTHER_SCRIPTS = {
     "Greek": _letters(0x0391, 0x03C9),
     "Cyrillic": _letters(0x0410, 0x044F),
