@@ -304,10 +304,14 @@ def check_face(path: str, info: Face, templates: np.ndarray) -> dict:
         if face["latin_score"] < LATIN_MIN_SCORE:
             face["reason"] = f"glyphs do not look Latin (score {face['latin_score']:.2f} < {LATIN_MIN_SCORE})"
             return face
-    undrawable = undrawable_code_points(font, cmap)
-    if undrawable:  # the catalog promises only what FreeType can draw: renders never meet these glyphs
+    unshaped = unshaped_scripts(path, info)
+    if script in unshaped:
+        face["reason"] = f"does not shape {script} (its letters stay unjoined, or form no conjuncts): no OpenType layout for it"
+        return face
+    undrawable = set(undrawable_code_points(font, cmap)) | {cp for s in unshaped for first, last in SHAPING_PROBES[s][1] for cp in cmap if first <= cp <= last}
+    if undrawable:  # the catalog promises only what FreeType can draw (and shape): renders never meet these glyphs
         face["undrawable"] = code_point_ranges(dict.fromkeys(undrawable, ""))
-        face["charset"] = code_point_ranges({cp: g for cp, g in cmap.items() if cp not in set(undrawable)})
+        face["charset"] = code_point_ranges({cp: g for cp, g in cmap.items() if cp not in undrawable})
     face["accepted"] = True
     face["script"] = script
     if script == "Latin":
@@ -323,15 +327,57 @@ _FAILED = object()  # FreeType raised while drawing the glyph (raster overflow, 
 
 
 def undrawable_code_points(font: ImageFont.FreeTypeFont, cmap: dict[int, str]) -> list[int]:
-    """The covered code points whose glyph FreeType fails to draw (each is drawn once: about
-    15 us a glyph, 90 ms for DejaVu Sans's 5,918)."""
+    """The covered code points whose glyph FreeType fails to draw, or draws without ink for a
+    letter, digit, punctuation mark or symbol (Algol Revived maps Hebrew and Devanagari to
+    empty glyphs: a render drew blank images labelled with words). Each is drawn once: about
+    15 us a glyph, 90 ms for DejaVu Sans's 5,918."""
     bad = []
     for cp in cmap:
         try:
-            font.getmask(chr(cp))
+            mask = font.getmask(chr(cp))
         except (OSError, ValueError, RuntimeError):
             bad.append(cp)
+            continue
+        if mask.getbbox() is None and unicodedata.category(chr(cp))[0] in "LNPS":
+            bad.append(cp)
     return bad
+
+
+ZWNJ = "\u200c"
+# Scripts whose words a font must shape to draw them, each with a text that shapes in any font
+# that can (Arabic: beh joined three times; Brahmic: KA, VIRAMA, SSA or RA as one conjunct) and
+# the code point blocks of that script. Placed letter by letter, they are not words.
+SHAPING_PROBES = {
+    "Arabic": ("\u0628\u0628\u0628", ((0x0600, 0x06FF), (0x0750, 0x077F), (0x08A0, 0x08FF))),
+    "Devanagari": ("\u0915\u094d\u0937", ((0x0900, 0x097F),)),
+    "Bengali": ("\u0995\u09cd\u09b7", ((0x0980, 0x09FF),)),
+    "Gurmukhi": ("\u0a15\u0a4d\u0a30", ((0x0A00, 0x0A7F),)),
+    "Gujarati": ("\u0a95\u0acd\u0ab7", ((0x0A80, 0x0AFF),)),
+    "Oriya": ("\u0b15\u0b4d\u0b37", ((0x0B00, 0x0B7F),)),
+    "Telugu": ("\u0c15\u0c4d\u0c37", ((0x0C00, 0x0C7F),)),
+    "Kannada": ("\u0c95\u0ccd\u0cb7", ((0x0C80, 0x0CFF),)),
+    "Malayalam": ("\u0d15\u0d4d\u0d37", ((0x0D00, 0x0D7F),)),
+}
+
+
+def unshaped_scripts(path: str, info: Face) -> list[str]:
+    """The SHAPING_PROBES scripts the face covers but does not shape: its probe text drawn by
+    HarfBuzz looks the same as with a zero-width non-joiner keeping the letters apart (no
+    joining forms, no conjunct), as in fonts that map a script without OpenType layout for it
+    (Lexend Peta's Arabic, Unifont's Devanagari). [] without libraqm, which cannot tell."""
+    from PIL import features
+
+    probes = [(script, text) for script, (text, _) in SHAPING_PROBES.items() if all(ord(c) in info.cmap for c in text)]
+    if not probes or not features.check("raqm"):
+        return []
+    font = open_font(path, GLYPH_PX, info.index, info.instance, ImageFont.Layout.RAQM)
+    unshaped = []
+    for script, text in probes:
+        apart = ZWNJ.join(text) if script == "Arabic" else text[:2] + ZWNJ + text[2:]  # isolated letters; an explicit virama
+        joined, separate = font.getmask(text), font.getmask(apart)
+        if joined.size == separate.size and bytes(joined) == bytes(separate):
+            unshaped.append(script)
+    return unshaped
 
 
 def _draw(font: ImageFont.FreeTypeFont, char: str):

@@ -120,17 +120,18 @@ def empty(dest: Path) -> Path:
     return dest
 
 
-def with_scripts(dest: Path) -> Path:
+def with_scripts(dest: Path, joins: bool = True) -> Path:
     """Vera with two scripts drawn by its Latin glyphs: Hebrew alef and bet (U+05D0, U+05D1,
     right to left, unjoined) as A and B, and Arabic beh (U+0628) as b, which GSUB joins: I
-    first in a word, M inside, F last (alone it stays b)."""
+    first in a word, M inside, F last (alone it stays b); without `joins`, no GSUB."""
     from fontTools.feaLib.builder import addOpenTypeFeaturesFromString
 
     def edit(font: TTFont) -> None:
         for table in _cmaps(font):
             if table.format != 0:
                 table.cmap.update({0x05D0: "A", 0x05D1: "B", 0x0628: "b"})
-        addOpenTypeFeaturesFromString(font, "languagesystem DFLT dflt; languagesystem arab dflt;\n"
+        if joins:
+            addOpenTypeFeaturesFromString(font, "languagesystem DFLT dflt; languagesystem arab dflt;\n"
                                             "feature init { sub b by I; } init; feature medi { sub b by M; } medi; feature fina { sub b by F; } fina;")
 
     return _edit(dest, edit)
@@ -151,3 +152,39 @@ def hebrew_only(dest: Path) -> Path:
                 table.cmap.update({0x05D0 + i: names[c] for i, c in enumerate(glyphs)})
 
     return _edit(dest, edit, dest)
+
+
+ARABIC_LETTERS = "\u0627\u0628\u062a\u062b\u062c\u062d\u062e\u062f\u0630\u0631\u0632\u0633\u0634\u0635\u0636\u0637\u0638\u0639\u063a\u0641\u0642\u0643\u0644\u0645\u0646\u0647\u0648\u064a"
+
+
+def arabic_only(dest: Path, joins: bool = True) -> Path:
+    """A font of Arabic alone: Vera's A-Z, a and b drawn for the 28 letters (beh is B), no Latin
+    letter or digit; with `joins`, GSUB gives beh joining forms (I, M, F), else it has no
+    OpenType layout and its letters stay apart, as in fonts that map Arabic without shaping it."""
+    from fontTools.feaLib.builder import addOpenTypeFeaturesFromString
+
+    renamed(dest, "Arabic Only" if joins else "Arabic Unjoined")
+
+    def edit(font: TTFont) -> None:
+        for table in _cmaps(font):
+            names = {c: table.cmap[ord(c)] for c in string.ascii_uppercase + "ab"}
+            for c in string.ascii_letters + string.digits:
+                table.cmap.pop(ord(c), None)
+            if table.format != 0:
+                table.cmap.update({ord(letter): names[c] for letter, c in zip(ARABIC_LETTERS, "AB" + string.ascii_uppercase[2:] + "ab")})
+        if joins:
+            addOpenTypeFeaturesFromString(font, "languagesystem DFLT dflt; languagesystem arab dflt;\n"
+                                                "feature init { sub B by I; } init; feature medi { sub B by M; } medi; feature fina { sub B by F; } fina;")
+
+    return _edit(dest, edit, dest)
+
+
+def blank_hebrew(dest: Path) -> Path:
+    """Vera with the Hebrew letters mapped to its empty space glyph (as Algol Revived maps them)."""
+
+    def edit(font: TTFont) -> None:
+        for table in _cmaps(font):
+            if table.format != 0:
+                table.cmap.update({cp: "space" for cp in range(0x05D0, 0x05EB)})
+
+    return _edit(dest, edit)

@@ -16,7 +16,7 @@ import json
 
 import numpy as np
 import pytest
-from fontmaker import copy_font, hebrew_only, with_scripts
+from fontmaker import arabic_only, blank_hebrew, copy_font, hebrew_only, with_scripts
 from typer.testing import CliRunner
 
 from fontsynth.catalog import load_or_scan
@@ -30,6 +30,7 @@ from fontsynth.render import text_layers
 from fontsynth.style import Style
 
 ALEF, BET, BEH = "\u05d0", "\u05d1", "\u0628"
+BEH_CP = ord(BEH)
 
 
 @pytest.fixture(scope="module")
@@ -146,3 +147,20 @@ def test_the_cli_says_when_fonts_of_other_scripts_would_draw_the_words_it_skips(
     assert "pass --any-font to render with them" in result.output
     scan = CliRunner().invoke(app, ["fonts", "scan", str(hebrew_fonts)])
     assert scan.exit_code == 0 and "distinct fonts without Latin letters: 1 Hebrew (render with --any-font)" in scan.output
+
+
+def test_a_font_does_not_claim_letters_it_draws_blank_or_cannot_shape(tmp_path):
+    """Fonts map scripts they cannot draw: Algol Revived's Hebrew glyphs are empty (renders were
+    blank images labelled with words), Lexend Peta and Unifont have no layout for Arabic or
+    Devanagari (letters apart, no conjuncts). The catalog's charset leaves such letters out,
+    so no text is drawn with them; a font of that script alone is rejected."""
+    blank_hebrew(tmp_path / "blank.ttf")
+    with_scripts(tmp_path / "unjoined.ttf", joins=False)
+    arabic_only(tmp_path / "arabic.ttf")
+    arabic_only(tmp_path / "arabic-apart.ttf", joins=False)
+    fonts = {f.path: f for f in load_or_scan(tmp_path, show_progress=False).fonts}
+    blank, unjoined, arabic, apart = (fonts[name] for name in ("blank.ttf", "unjoined.ttf", "arabic.ttf", "arabic-apart.ttf"))
+    assert blank.accepted and blank.script == "Latin" and [0x05D0, 0x05EA] in blank.undrawable and not blank.covers(ALEF)
+    assert unjoined.accepted and not unjoined.covers(BEH) and unjoined.covers(ALEF + BET) and [BEH_CP, BEH_CP] in unjoined.undrawable
+    assert arabic.accepted and arabic.script == "Arabic" and arabic.covers(BEH * 3) and arabic.undrawable == []
+    assert not apart.accepted and apart.reason.startswith("does not shape Arabic")
