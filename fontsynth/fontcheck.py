@@ -364,7 +364,7 @@ def unshaped_scripts(path: str, info: Face) -> list[str]:
     """The SHAPING_PROBES scripts the face covers but does not shape: its probe text drawn by
     HarfBuzz looks the same as with a zero-width non-joiner keeping the letters apart (no
     joining forms, no conjunct), as in fonts that map a script without OpenType layout for it
-    (Lexend Peta's Arabic, Unifont's Devanagari). [] without libraqm, which cannot tell."""
+    (Unifont's Devanagari, FreeSerif's Gurmukhi). [] without libraqm, which cannot tell."""
     from PIL import features
 
     probes = [(script, text) for script, (text, _) in SHAPING_PROBES.items() if all(ord(c) in info.cmap for c in text)]

@@ -151,8 +151,8 @@ def test_the_cli_says_when_fonts_of_other_scripts_would_draw_the_words_it_skips(
 
 def test_a_font_does_not_claim_letters_it_draws_blank_or_cannot_shape(tmp_path):
     """Fonts map scripts they cannot draw: Algol Revived's Hebrew glyphs are empty (renders were
-    blank images labelled with words), Lexend Peta and Unifont have no layout for Arabic or
-    Devanagari (letters apart, no conjuncts). The catalog's charset leaves such letters out,
+    blank images labelled with words), Unifont has no layout for Devanagari nor FreeSerif for
+    Gurmukhi (no conjuncts). The catalog's charset leaves such letters out,
     so no text is drawn with them; a font of that script alone is rejected."""
     blank_hebrew(tmp_path / "blank.ttf")
     with_scripts(tmp_path / "unjoined.ttf", joins=False)
