@@ -11,7 +11,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from classifier.cli import (AsJson, BatchSize, ConfigFile, Corpus, Device, FixedWidth, Lr, MaxMinutes, OnTheFly, Out, Progress, RenderConfig,
+from classifier.cli import (AnyFont, AsJson, BatchSize, ConfigFile, Corpus, Device, FixedWidth, Lr, MaxMinutes, OnTheFly, Out, Progress, RenderConfig,
                             RenderPreset, Resume, Seed, Size, Split, Steps, Words, Workers, _s, check_eval_options, data_options, eval_folder,
                             given, launch, train_options)
 from fontsynth.cli import run_app, user_errors
@@ -41,7 +41,7 @@ def train(
     out: Out,
     data: PairData = None, val_data: PairValData = None, fonts: PairFonts = None, on_the_fly: OnTheFly = False,
     render_preset: RenderPreset = "default", render_config: RenderConfig = None, size: Size = None, split: Split = None,
-    corpus: Corpus = None, words: Words = None,
+    corpus: Corpus = None, words: Words = None, any_font: AnyFont = False,
     preset: Annotated[str, typer.Option(help="smoke, small or tsb.")] = "tsb",
     steps: Steps = None, max_minutes: MaxMinutes = None, batch_size: BatchSize = None, lr: Lr = None, device: Device = "auto",
     workers: Workers = None, seed: Seed = None, resume: Resume = False, config: ConfigFile = None, progress: Progress = True,
@@ -57,7 +57,7 @@ def train(
     resolved = lambda path: str(Path(path).resolve()) if path is not None and Path(path).exists() else _s(path)  # noqa: E731  (eval finds them from anywhere)
     options = given(classifier=resolved(classifier), recognizer=resolved(recognizer), features=resolved(features) if features != "random" else features)
     launch(train_brush, out, preset, resume, config, options, "val_psnr",
-           data_options(data, val_data, fonts, on_the_fly, render_preset, render_config, size, split, seed, corpus, words),
+           data_options(data, val_data, fonts, on_the_fly, render_preset, render_config, size, split, seed, corpus, words, any_font=any_font),
            train_options(steps, max_minutes, batch_size, lr, device, workers, seed, progress))
 
 

@@ -38,6 +38,8 @@ Size = Annotated[Optional[str], typer.Option(help="On the fly: render's --size (
 Split = Annotated[Optional[str], typer.Option(help="On the fly: render only the fonts of this split (see `fonts split`).")]
 Corpus = Annotated[Optional[Path], typer.Option(help="On the fly: render's --corpus (texts, one per line, drawn as they are).")]
 Words = Annotated[Optional[Path], typer.Option(help="On the fly: render's --words (words, one per line, for the default mix).")]
+AnyFont = Annotated[bool, typer.Option("--any-font", help="On the fly: render's --any-font (every valid font, not only OCR-clean ones: "
+                                                          "fonts of other scripts without Latin letters too).")]
 Steps = Annotated[Optional[int], typer.Option(help="Optimizer steps (default: the preset's; no step limit with --max-minutes alone).")]
 MaxMinutes = Annotated[Optional[float], typer.Option(help="Stop after this many minutes of training in all; the LR schedule follows time. "
                                                                    "Without --steps, time alone ends the run. 0: no time limit.")]
@@ -65,7 +67,7 @@ def given(**values) -> dict:
 
 
 def data_options(data, val_data, fonts, on_the_fly, render_preset, render_config, size, split, seed, corpus, words,
-                 data_weights: str | None = None) -> dict:
+                 data_weights: str | None = None, any_font: bool = False) -> dict:
     """DataConfig fields the command line gives; `data` is one path or a list (a repeated --data: the
     first, then `more_data`, drawn in `data_weights` shares)."""
     paths = data if isinstance(data, list) else [data] if data else []
@@ -79,6 +81,8 @@ def data_options(data, val_data, fonts, on_the_fly, render_preset, render_config
         values["on_the_fly"] = True
     if render_preset != "default":
         values["render_preset"] = render_preset
+    if any_font:
+        values["any_font"] = True
     return values
 
 
@@ -148,7 +152,7 @@ def train_classifier(
     out: Out,
     data: ClassifierData = None, data_weights: DataWeights = None, val_data: ValData = None, fonts: Fonts = None, on_the_fly: OnTheFly = False,
     render_preset: RenderPreset = "default", render_config: RenderConfig = None, size: Size = None, split: Split = None,
-    corpus: Corpus = None, words: Words = None,
+    corpus: Corpus = None, words: Words = None, any_font: AnyFont = False,
     preset: Annotated[str, typer.Option(help="smoke, small or vgg16.")] = "vgg16",
     steps: Steps = None, max_minutes: MaxMinutes = None, batch_size: BatchSize = None, lr: Lr = None, device: Device = "auto",
     workers: Workers = None, seed: Seed = None, resume: Resume = False, config: ConfigFile = None, progress: Progress = True,
@@ -161,7 +165,7 @@ def train_classifier(
     from classifier.classification import train_classifier as run_training
 
     launch(run_training, out, preset, resume, config, given(init=_s(init)), "val_top1",
-           data_options(data, val_data, fonts, on_the_fly, render_preset, render_config, size, split, seed, corpus, words, data_weights),
+           data_options(data, val_data, fonts, on_the_fly, render_preset, render_config, size, split, seed, corpus, words, data_weights, any_font),
            train_options(steps, max_minutes, batch_size, lr, device, workers, seed, progress))
 
 
@@ -246,7 +250,7 @@ def train_recognizer(
     out: Out,
     data: ReaderData = None, data_weights: DataWeights = None, val_data: ReaderValData = None, fonts: Fonts = None,
     on_the_fly: OnTheFly = False, render_preset: RenderPreset = "default", render_config: RenderConfig = None, size: Size = None,
-    split: Split = None, corpus: Corpus = None, words: Words = None,
+    split: Split = None, corpus: Corpus = None, words: Words = None, any_font: AnyFont = False,
     preset: Annotated[str, typer.Option(help="smoke, small or trba.")] = "trba",
     steps: Steps = None, max_minutes: MaxMinutes = None, batch_size: BatchSize = None, lr: Lr = None, device: Device = "auto",
     workers: Workers = None, seed: Seed = None, resume: Resume = False, config: ConfigFile = None, progress: Progress = True,
@@ -262,7 +266,7 @@ def train_recognizer(
     if prediction not in (None, "attn", "ctc"):
         raise UserError(f"--prediction must be attn or ctc, got {prediction!r}")
     options = given(prediction=prediction, charset=read_charset_file(charset) if charset else None)
-    sources = data_options(data, val_data, fonts, on_the_fly, render_preset, render_config, size, split, seed, corpus, words, data_weights)
+    sources = data_options(data, val_data, fonts, on_the_fly, render_preset, render_config, size, split, seed, corpus, words, data_weights, any_font)
     launch(run_training, out, preset, resume, config, options, "val_word_accuracy", sources,
            train_options(steps, max_minutes, batch_size, lr, device, workers, seed, progress))
 

@@ -32,6 +32,7 @@ class DataConfig:
     split: str | None = None  # render only this held-out split of the fonts (on the fly)
     corpus: str | None = None  # render's --corpus (on the fly)
     words: str | None = None  # render's --words (on the fly)
+    any_font: bool = False  # render's --any-font (on the fly): every valid font, not only the OCR-clean ones
     val_samples: int = 2_000  # held-out indices of the stream (on the fly, without val_data)
     seed: int = 0  # render seed of the stream (on the fly)
     more_data: tuple[str, ...] = ()  # further datasets drawn beside `data` (a reader's repeated --data)
@@ -165,7 +166,7 @@ def open_sources(config: DataConfig, fields: Sequence[str], canvas: tuple[int, i
         stream = RenderDataset(config.fonts, n=STREAM_LENGTH, seed=config.seed, preset=config.render_preset, config=config.render_config,
                                recipe=recipe, size=size, split=config.split, canvas=canvas,
                                fields=(*fields, *(optional if recipe == "pairs" else ())),  # a stream of pairs draws every pair field
-                               channels=channels, corpus=config.corpus, words=config.words, crop=crop.train)
+                               channels=channels, corpus=config.corpus, words=config.words, crop=crop.train, ocr_clean=not config.any_font)
         held_out = 0 if config.val_data else config.val_samples
         train = Subset(stream, range(held_out, STREAM_LENGTH))
         if config.val_data:
@@ -184,6 +185,8 @@ def open_sources(config: DataConfig, fields: Sequence[str], canvas: tuple[int, i
         raise UserError("--fonts is for --on-the-fly rendering; with --data the fonts are the dataset's")
     if config.corpus or config.words:
         raise UserError(f"--{'corpus' if config.corpus else 'words'} is for --on-the-fly rendering; with --data the texts are the dataset's")
+    if config.any_font:
+        raise UserError("--any-font is for --on-the-fly rendering; with --data the fonts are the dataset's")
     paths = (config.data, *config.more_data)
     parts = [training_dataset(path, fields, canvas, channels, "--data", optional, crop.train) for path in paths]
     held = tuple(f for f in parts[0].fields if all(f in p.fields for p in parts))

@@ -292,8 +292,8 @@ class RenderDataset(TorchDataset):
     """Samples 0..n-1 of `fontsynth render` with the same options, rendered when asked for.
 
     `fonts` is a fonts folder or catalog as `render --fonts`; `preset`, `config` (a JSON file),
-    `size` (render's --size, e.g. "64x256" or "32"), `recipe`, `split`, `corpus`, `words` and
-    `backgrounds` are render's options. `canvas` is the tensor size (height, width); it
+    `size` (render's --size, e.g. "64x256" or "32"), `recipe`, `split`, `corpus`, `words`,
+    `backgrounds` and `ocr_clean` (False: render's --any-font) are render's options. `canvas` is the tensor size (height, width); it
     defaults to `size` when that is HEIGHTxWIDTH (a natural-width `size` with `crop` gives wide
     words to read in windows). The class table is every font the sampling may pick, sorted by id."""
 
@@ -301,7 +301,7 @@ class RenderDataset(TorchDataset):
                  recipe: str = "words", size: str | None = None, split: str | None = None, canvas: str | tuple[int, int] | None = None,
                  fields: Sequence[str] | None = None, channels: int = 1, corpus: str | Path | None = None,
                  backgrounds: str | Path | None = None, show_progress: bool = False, words: str | Path | None = None,
-                 crop: Crop = None):
+                 crop: Crop = None, ocr_clean: bool = True):
         from fontsynth.pipeline import RenderJob, build_sampling
 
         if n <= 0:
@@ -309,7 +309,8 @@ class RenderDataset(TorchDataset):
         job = RenderJob(fonts=Path(fonts), out=None, n=n, seed=seed, recipe=recipe, preset=preset,
                         config_file=Path(config) if config else None, size=size, corpus=Path(corpus) if corpus else None,
                         words=Path(words) if words else None,
-                        backgrounds=Path(backgrounds) if backgrounds else None, split=split, workers=1, show_progress=show_progress)
+                        backgrounds=Path(backgrounds) if backgrounds else None, split=split, ocr_clean=ocr_clean, workers=1,
+                        show_progress=show_progress)
         sampling = build_sampling(job)
         self.n = n
         self.classes = list(sampling.context.picker.ids)

@@ -196,10 +196,11 @@ def test_a_run_saved_before_cpu_bf16_and_schedule_resumes_as_it_ran_in_float32_o
     (["--device", "cuda"], "torch sees no CUDA GPU"),
     (["--preset", "huge"], "unknown preset 'huge'"),
     (["--words", "w.txt"], "--words is for --on-the-fly rendering"),
+    (["--any-font"], "--any-font is for --on-the-fly rendering"),
 ])
 def test_bad_training_input_is_one_error_line(args, message, data, tmp_path, monkeypatch):
     monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
-    base = ["--data", data / "train"] if args[:1] in (["--device"], ["--preset"], ["--words"]) else []
+    base = ["--data", data / "train"] if args[:1] in (["--device"], ["--preset"], ["--words"], ["--any-font"]) else []
     result = invoke("train-classifier", "--out", tmp_path / "r", "--workers", "0", "--no-progress", *base, *args)
     assert result.exit_code == 2, result.output
     assert message in result.output and result.output.count("error:") == 1

@@ -353,6 +353,25 @@ def test_the_charset_on_the_fly_is_what_the_words_can_draw(small_fonts, tmp_path
     assert config["charset"] == "".join(sorted(PRINTABLE_ASCII + "éï"))  # not ASCII alone: the words' letters are learnt
 
 
+def test_words_of_a_script_only_its_own_fonts_draw_train_on_the_fly_with_any_font(tmp_path):
+    import fontmaker as fm
+
+    fonts = tmp_path / "fonts"
+    fonts.mkdir()
+    fm.copy_font(fonts / "Vera.ttf")
+    fm.hebrew_only(fonts / "hebrew.ttf")
+    hebrew = "".join(chr(0x05D0 + i) for i in range(27))
+    (tmp_path / "w.txt").write_text(f"{hebrew[:4]}\n{hebrew[4:9]}\n", encoding="utf-8")
+    args = ["--fonts", fonts, "--on-the-fly", "--words", tmp_path / "w.txt", "--preset", "smoke", "--steps", "2", "--workers", "0",
+            "--no-progress", "--device", "cpu", "--size", "32x100", "--prediction", "attn"]
+    refused = invoke("train-recognizer", "--out", tmp_path / "clean", *args)
+    assert refused.exit_code == 2 and "pass --any-font" in refused.output and not (tmp_path / "clean").exists()
+    result = invoke("train-recognizer", "--out", tmp_path / "r", "--any-font", *args)
+    assert result.exit_code == 0, result.output
+    config = json.loads((tmp_path / "r" / "config.json").read_text())
+    assert config["data"]["any_font"] is True and set(hebrew[:9]) <= set(config["charset"])
+
+
 def test_the_auxiliary_ctc_loss_is_added_in_training_only():
     """Joint CTC-attention: the trainer's loss is the cross-entropy plus ctc_aux x the CTC loss of
     the encoder's columns through their own head; ocr_loss and inference ignore that head."""
