@@ -8,6 +8,7 @@ is a new sample, so nothing repeats until the stream wraps.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -167,6 +168,10 @@ def open_sources(config: DataConfig, fields: Sequence[str], canvas: tuple[int, i
                                recipe=recipe, size=size, split=config.split, canvas=canvas,
                                fields=(*fields, *(optional if recipe == "pairs" else ())),  # a stream of pairs draws every pair field
                                channels=channels, corpus=config.corpus, words=config.words, crop=crop.train, ocr_clean=not config.any_font)
+        if stream.skipped[0]:
+            from fontsynth.pipeline import skipped_texts_warning
+
+            print(skipped_texts_warning(*stream.skipped, words=config.words is not None), file=sys.stderr)
         held_out = 0 if config.val_data else config.val_samples
         train = Subset(stream, range(held_out, STREAM_LENGTH))
         if config.val_data:

@@ -73,7 +73,7 @@ def render(
     progress: bool = typer.Option(True, help="Show a progress bar."),
 ) -> None:
     """Render word images into LMDB shards (parallel, deterministic, resumable)."""
-    from fontsynth.pipeline import RenderJob, execute, plan
+    from fontsynth.pipeline import RenderJob, execute, plan, skipped_texts_warning
 
     job = RenderJob(
         fonts=fonts, out=out, n=n, seed=seed, recipe=recipe, preset=preset, config_file=config, size=size,
@@ -90,8 +90,7 @@ def render(
     if len(p.rejected_textures) > 10:
         typer.echo(f"warning: {len(p.rejected_textures) - 10} more background images skipped", err=True)
     if p.dropped_texts:
-        kind = ("word" if words else "text") + ("" if len(p.dropped_texts) == 1 else "s")
-        typer.echo(f"warning: {len(p.dropped_texts)} {kind} skipped: no usable font covers them (e.g. {p.dropped_texts[0]!r}){p.dropped_hint}", err=True)
+        typer.echo(skipped_texts_warning(p.dropped_texts, p.dropped_hint, words is not None), err=True)
     started = time.perf_counter()
     manifest = execute(p)
     seconds = time.perf_counter() - started

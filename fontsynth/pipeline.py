@@ -198,6 +198,12 @@ def build_sampling(job: RenderJob) -> Sampling:
     return Sampling(context, catalog, cfg, len(usable), textures, bad, dropped, rejected_textures, any_font_hint(catalog, job, dropped) if dropped else "")
 
 
+def skipped_texts_warning(dropped: list[str], hint: str, words: bool) -> str:
+    """The warning line for the corpus texts (or words) no usable font covers."""
+    kind = ("word" if words else "text") + ("" if len(dropped) == 1 else "s")
+    return f"warning: {len(dropped)} {kind} skipped: no usable font covers them (e.g. {dropped[0]!r}){hint}"
+
+
 def any_font_hint(catalog: Catalog, job: RenderJob, texts: list[str]) -> str:
     """When `texts` (of the first 50) are left out with OCR-clean fonts only but fonts that are not
     OCR-clean (fonts of other scripts, or without every punctuation mark) would draw some: a

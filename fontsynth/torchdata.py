@@ -317,6 +317,7 @@ class RenderDataset(TorchDataset):
         self.charset = "".join(sorted(set(sampling.context.corpus.alphabet()) & sampling.context.picker.covered_chars()))
         self.class_of = {font: k for k, font in enumerate(self.classes)}
         self.font_names = font_names(sampling.catalog.fonts)
+        self.skipped = (sampling.dropped_texts, sampling.dropped_hint)  # corpus texts no usable font covers, and what to do
         self._draw(sampling.context, size, canvas, fields, channels, crop)
 
     def _draw(self, context, size: str | None, canvas, fields, channels: int, crop: Crop) -> None:

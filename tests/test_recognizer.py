@@ -366,6 +366,10 @@ def test_words_of_a_script_only_its_own_fonts_draw_train_on_the_fly_with_any_fon
             "--no-progress", "--device", "cpu", "--size", "32x100", "--prediction", "attn"]
     refused = invoke("train-recognizer", "--out", tmp_path / "clean", *args)
     assert refused.exit_code == 2 and "pass --any-font" in refused.output and not (tmp_path / "clean").exists()
+    (tmp_path / "w.txt").write_text(f"{hebrew[:4]}\n{hebrew[4:9]}\nshalom\n", encoding="utf-8")  # one word the OCR-clean font covers
+    partly = invoke("train-recognizer", "--out", tmp_path / "partly", *args)
+    assert partly.exit_code == 0, partly.output
+    assert f"warning: 2 words skipped: no usable font covers them (e.g. '{hebrew[:4]}'); 1 font that is not OCR-clean" in partly.stderr
     result = invoke("train-recognizer", "--out", tmp_path / "r", "--any-font", *args)
     assert result.exit_code == 0, result.output
     config = json.loads((tmp_path / "r" / "config.json").read_text())
