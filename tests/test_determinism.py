@@ -5,7 +5,8 @@ samples differed in 3 samples (same pixels, other deflate streams). Also with ha
 drawn with distractors (a grown layer, a per-sample generator for their characters), and for
 5,000 pairs (35,000 stored images: style, target, background, two masks, two contents), and
 with half of 10,000 words on crops of background photos (decoded at a reduced size, cached
-per worker, some transparent or grey).
+per worker, some transparent or grey), and for 10,000 words in Hebrew and Arabic, laid out whole
+by HarfBuzz.
 """
 
 import json
@@ -24,9 +25,10 @@ from fontsynth.dataset import Dataset
 N = 20_000
 
 
-def render(out: Path, workers: int, config: Path, recipe: str = "words", n: int = N, backgrounds: Path | None = None) -> dict:
-    cmd = [sys.executable, "-m", "fontsynth.cli", "render", "--fonts", str(FONTS), "--n", str(n), "--seed", "7", "--recipe", recipe,
-           "--out", str(out), "--workers", str(workers), "--config", str(config), "--no-progress"]
+def render(out: Path, workers: int, config: Path, recipe: str = "words", n: int = N, backgrounds: Path | None = None,
+           fonts: Path = FONTS, more: tuple = ()) -> dict:
+    cmd = [sys.executable, "-m", "fontsynth.cli", "render", "--fonts", str(fonts), "--n", str(n), "--seed", "7", "--recipe", recipe,
+           "--out", str(out), "--workers", str(workers), "--config", str(config), "--no-progress", *map(str, more)]
     if backgrounds is not None:
         cmd += ["--backgrounds", str(backgrounds)]
     subprocess.run(cmd, check=True, capture_output=True, timeout=600)
@@ -69,6 +71,29 @@ def test_two_fresh_renders_on_background_photos_are_byte_identical(tmp_path):
     assert_same_shards(one, two)
     drawn = Counter(json.loads(meta)["style"]["bg_texture"] for _, meta in Dataset(tmp_path / "two").column("meta"))
     assert len(drawn) == 43 and 4_500 < sum(drawn.values()) - drawn[""] < 5_500  # 42 photos and "" (flat)
+
+
+def test_two_fresh_renders_of_10000_words_in_other_scripts_are_byte_identical(tmp_path):
+    """Texts HarfBuzz lays out whole (sample version 6): Hebrew and Arabic words of random
+    letters in fonts of those scripts alone and in a Latin font that also covers some of them."""
+    import fontmaker as fm
+
+    fonts = tmp_path / "fonts"
+    fonts.mkdir()
+    fm.with_scripts(fonts / "scripts.ttf")
+    fm.hebrew_only(fonts / "hebrew.ttf")
+    fm.arabic_only(fonts / "arabic.ttf")
+    rng = np.random.default_rng(0)
+    alphabets = ["".join(chr(0x05D0 + i) for i in range(27)), fm.ARABIC_LETTERS, "\u05d0\u05d1", "\u0628"]
+    words = ["".join(rng.choice(list(alphabets[k % 4]), size=rng.integers(1, 9))) for k in range(400)]
+    (tmp_path / "words.txt").write_text("\n".join(words) + "\n", encoding="utf-8")
+    config = tmp_path / "config.json"
+    config.write_text("{}")
+    more = ("--words", tmp_path / "words.txt", "--any-font")
+    one = render(tmp_path / "one", workers=1, config=config, n=10_000, fonts=fonts, more=more)
+    two = render(tmp_path / "two", workers=2, config=config, n=10_000, fonts=fonts, more=more)
+    assert_same_shards(one, two)
+    assert one["fonts_used"] == 3 and "\u0628" in one["charset"] and "\u05d0" in one["charset"]
 
 
 def assert_same_shards(one: dict, two: dict) -> None:
