@@ -20,8 +20,8 @@ from fontmaker import arabic_only, blank_hebrew, copy_font, hebrew_only, with_sc
 from typer.testing import CliRunner
 
 from fontsynth.catalog import load_or_scan
-from fontsynth.dataset import Dataset
 from fontsynth.cli import app
+from fontsynth.dataset import Dataset
 from fontsynth.datasetview import replay
 from fontsynth.errors import UserError
 from fontsynth.fonts import FontLibrary, needs_shaping
