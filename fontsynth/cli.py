@@ -81,16 +81,17 @@ def render(
         overwrite=overwrite, ocr_clean=ocr_clean, split=split, catalog=catalog, show_progress=progress,
     )
     p = plan(job)
-    for bad in p.bad_lines[:10]:
+    skipped = p.sampling  # what the inputs left out
+    for bad in skipped.bad_lines[:10]:
         typer.echo(f"warning: {corpus or words}:{bad.line}: {bad.reason}; line skipped", err=True)
-    if len(p.bad_lines) > 10:
-        typer.echo(f"warning: {len(p.bad_lines) - 10} more bad lines skipped", err=True)
-    for name, reason in p.rejected_textures[:10]:
+    if len(skipped.bad_lines) > 10:
+        typer.echo(f"warning: {len(skipped.bad_lines) - 10} more bad lines skipped", err=True)
+    for name, reason in skipped.rejected_textures[:10]:
         typer.echo(f"warning: background {shown_name(name)} skipped: {reason}", err=True)
-    if len(p.rejected_textures) > 10:
-        typer.echo(f"warning: {len(p.rejected_textures) - 10} more background images skipped", err=True)
-    if p.dropped_texts:
-        typer.echo(skipped_texts_warning(p.dropped_texts, p.dropped_hint, words is not None), err=True)
+    if len(skipped.rejected_textures) > 10:
+        typer.echo(f"warning: {len(skipped.rejected_textures) - 10} more background images skipped", err=True)
+    if skipped.dropped_texts:
+        typer.echo(skipped_texts_warning(skipped.dropped_texts, skipped.dropped_hint, words is not None), err=True)
     started = time.perf_counter()
     manifest = execute(p)
     seconds = time.perf_counter() - started

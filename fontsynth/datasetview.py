@@ -106,8 +106,7 @@ class CaptionFonts:
         self.ds = ds
         self.size = size
         self.default = ImageFont.load_default(size)
-        self.catalog = None
-        self.entries: dict = {}
+        self.library = None  # a FontLibrary of the dataset's catalog, loaded for the first non-ASCII caption
         self.fonts: dict[str, ImageFont.FreeTypeFont] = {}
 
     def __call__(self, caption: str, font_id: str) -> ImageFont.FreeTypeFont:
@@ -119,15 +118,13 @@ class CaptionFonts:
 
     def _open(self, font_id: str) -> ImageFont.FreeTypeFont:
         from fontsynth.errors import UserError
-        from fontsynth.fonts import open_font
+        from fontsynth.fonts import FontLibrary, GlyphError
 
         try:
-            if self.catalog is None:
-                self.catalog = self.ds.catalog()
-                self.entries = self.catalog.by_id()
-            entry = self.entries[font_id]
-            return open_font(self.catalog.font_file(entry), self.size, entry.index, entry.instance, ImageFont.Layout.RAQM)
-        except (UserError, OSError, ValueError, KeyError):
+            if self.library is None:
+                self.library = FontLibrary(self.ds.catalog())
+            return self.library.load(font_id, self.size, ImageFont.Layout.RAQM)
+        except (UserError, GlyphError):
             return self.default
 
 

@@ -145,7 +145,7 @@ class FontLibrary:
         key = (font_id, size)
         face = self._faces.get(key)
         if face is None:
-            font = self._load(font_id, size)
+            font = self.load(font_id, size)
             face = self._faces[key] = Face(font_id, font, size, *font.getmetrics())
             self._trim()
         else:
@@ -156,7 +156,7 @@ class FontLibrary:
         kerning = self._kernings.get(font_id)
         if kerning is None:
             require_raqm("pair kerning", ', or render with --config setting {"kerning": false}')
-            kerning = self._kernings[font_id] = Kerning(self._load(font_id, KERNING_SIZE, ImageFont.Layout.RAQM))
+            kerning = self._kernings[font_id] = Kerning(self.load(font_id, KERNING_SIZE, ImageFont.Layout.RAQM))
             if len(self._kernings) > KERNINGS_KEPT:
                 self._kernings.popitem(last=False)
         else:
@@ -179,13 +179,15 @@ class FontLibrary:
         that `needs_shaping` is made of. Not cached: such texts rarely repeat."""
         if face.shaper is None:
             require_raqm("shaping right-to-left, joining and combining scripts (Arabic, Hebrew, Indic, ...)")
-            face.shaper = self._load(face.font_id, face.size, ImageFont.Layout.RAQM)
+            face.shaper = self.load(face.font_id, face.size, ImageFont.Layout.RAQM)
         try:
             return rasterise(face.shaper, text, None if kerning else ["-kern"])
         except (OSError, ValueError) as e:
             raise GlyphError(face.font_id, f"shaping {text!r} at {face.size} px", e) from e
 
-    def _load(self, font_id: str, size: int, layout: ImageFont.Layout = ImageFont.Layout.BASIC) -> ImageFont.FreeTypeFont:
+    def load(self, font_id: str, size: int, layout: ImageFont.Layout = ImageFont.Layout.BASIC) -> ImageFont.FreeTypeFont:
+        """Font `font_id` of the catalog (or `register`ed) opened at `size` px, uncached: a
+        UserError when it is not there, GlyphError when FreeType cannot load it."""
         entry = self.entries.get(font_id) or self.extra.get(font_id)
         if entry is None:
             raise UserError(f"font {font_id} is not in the catalog of {self.catalog.root}; pass the --fonts folder the data was made with")

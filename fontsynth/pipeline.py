@@ -66,14 +66,14 @@ class RenderJob:
 @dataclass
 class Plan:
     job: RenderJob
-    context: SampleContext
+    sampling: Sampling  # what samples are made from, and what its inputs left out (bad lines, texts, backgrounds)
     catalog_json: bytes  # the whole catalog as written into the dataset folder (its sha256 is in the manifest)
     manifest: Manifest
     todo: list[tuple[int, int, int]]  # (shard number, start, count)
-    bad_lines: list[BadLine] = field(default_factory=list)
-    dropped_texts: list[str] = field(default_factory=list)
-    rejected_textures: list[tuple[str, str]] = field(default_factory=list)  # (background image, reason)
-    dropped_hint: str = ""  # what to do about dropped texts (any_font_hint)
+
+    @property
+    def context(self) -> SampleContext:
+        return self.sampling.context
 
 
 def auto_shard_size(n: int) -> int:
@@ -256,8 +256,7 @@ def plan(job: RenderJob) -> Plan:
         for k, start in enumerate(range(0, job.n, shard_size))
         if shard_name(k) not in done
     ]
-    return Plan(job=job, context=context, catalog_json=catalog_json, manifest=manifest, todo=todo, bad_lines=sampling.bad_lines,
-                dropped_texts=sampling.dropped_texts, rejected_textures=sampling.rejected_textures, dropped_hint=sampling.dropped_hint)
+    return Plan(job=job, sampling=sampling, catalog_json=catalog_json, manifest=manifest, todo=todo)
 
 
 class _WorkerMakers:

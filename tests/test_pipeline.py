@@ -366,8 +366,8 @@ def test_corpus_file_is_used_and_bad_lines_are_skipped(small_fonts, tmp_path):
     from fontsynth.pipeline import plan, execute
 
     p = plan(job(small_fonts, out, corpus=corpus, n=30))
-    assert [(b.line, b.reason) for b in p.bad_lines] == [(2, "empty"), (4, "not valid UTF-8"), (5, "longer than 25 characters")]
-    assert p.dropped_texts == ["\u4e2d\u6587"]
+    assert [(b.line, b.reason) for b in p.sampling.bad_lines] == [(2, "empty"), (4, "not valid UTF-8"), (5, "longer than 25 characters")]
+    assert p.sampling.dropped_texts == ["\u4e2d\u6587"]
     execute(p)
     labels = {Dataset(out)[i]["label"].decode() for i in range(30)}
     assert labels == {"alpha", "beta"}
@@ -385,8 +385,8 @@ def test_a_words_file_feeds_the_default_mix(small_fonts, tmp_path):
     words.write_text("café\nnaïve\nZürich\nfjord\ntwo words\n\u4e2d\u6587\n", encoding="utf-8")
     out = tmp_path / "d"
     p = plan(job(small_fonts, out, words=words, n=200))
-    assert [(b.line, b.reason.split(" (")[0]) for b in p.bad_lines] == [(5, "not one word")]
-    assert p.dropped_texts == ["\u4e2d\u6587"]
+    assert [(b.line, b.reason.split(" (")[0]) for b in p.sampling.bad_lines] == [(5, "not one word")]
+    assert p.sampling.dropped_texts == ["\u4e2d\u6587"]
     corpus = build_sampling(job(small_fonts, out, words=words, n=200)).context.corpus
     assert corpus.words == ["café", "naïve", "Zürich", "fjord"] and not corpus.lines
     assert {"é", "ï", "ü"} <= set(corpus.alphabet()) and set("09$%-:") <= set(corpus.alphabet())

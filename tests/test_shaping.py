@@ -83,7 +83,7 @@ def test_preview_writes_a_label_in_another_script_in_the_samples_own_font(script
     Devanagari data showed nothing to check the images against."""
     from PIL import ImageFont
 
-    from fontsynth.datasetview import CaptionFonts, preview_grid
+    from fontsynth.datasetview import CaptionFonts, caption_image, preview_grid
 
     folder, _, font = scripts_font
     words = tmp_path / "words.txt"
@@ -94,7 +94,10 @@ def test_preview_writes_a_label_in_another_script_in_the_samples_own_font(script
     hebrew = fonts(f"7: {ALEF}{BET}", font)
     assert hebrew.getname()[0] == "Bitstream Vera Sans" and hebrew.layout_engine == ImageFont.Layout.RAQM
     assert fonts("7: Ambition", font) is fonts.default and fonts(f"7: {ALEF}", "no-such-font") is fonts.default
-    assert preview_grid(Dataset(out), count=20).width > 0
+    hebrew_caption = caption_image("7: ", fonts.default, ALEF + BET, hebrew)  # shaped right to left: the font's B, then its A
+    assert np.array_equal(np.asarray(hebrew_caption), np.asarray(caption_image("7: ", fonts.default, "BA", hebrew)))
+    assert not np.array_equal(np.asarray(hebrew_caption), np.asarray(caption_image("7: ", fonts.default, ALEF + BET, fonts.default)))
+    preview_grid(Dataset(out), count=20)  # draws its captions so, without an error
 
 
 @pytest.fixture(scope="module")
