@@ -65,6 +65,23 @@ def test_ctc_labels_round_trip_and_greedy_decoding():
     assert decode_ctc(torch.tensor([f + [0] * (width - len(f)) for f in frames]), CHARSET) == texts
 
 
+def test_ctc_labels_of_right_to_left_texts_are_in_the_order_they_are_drawn():
+    """CTC reads columns left to right: a Hebrew word is encoded as drawn, reversed, its number
+    kept in order, and a reading is turned back (reading_order has the algorithm's tests)."""
+    alef, bet, gimel = "\u05d0\u05d1\u05d2"
+    charset = alef + bet + gimel + "12 ()"
+    text = f"{alef}{bet}{gimel} (12)"
+    targets, _ = encode_ctc([text], charset)
+    assert "".join(charset[t - 1] for t in targets.tolist()) == f"(12) {gimel}{bet}{alef}"
+    frames = [[charset.index(c) + 1, 0] for c in f"(12) {gimel}{bet}{alef}"]
+    assert decode_ctc(torch.tensor([sum(frames, [])]), charset) == [text]
+    # an attention decoder learns any order: its labels stay as typed
+    assert decode_attention(encode_attention([text], charset, 10)[:, 1:], charset) == [text]
+    # "(" ending a right-to-left run is drawn as ")": a charset without it cannot spell the label
+    assert label_problem(f"{alef}(", set(alef + "("), 5) == "characters outside the charset"
+    assert label_problem(f"{alef}(", set(alef + "()"), 5) is None
+
+
 def test_label_problems_are_named_and_counted():
     assert label_problem("ok", set("ok"), 5) is None
     assert label_problem("", set("ok"), 5) == "empty"

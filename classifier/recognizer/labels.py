@@ -2,7 +2,9 @@
 
 Attention tokens: 0 = [GO] (also padding, ignored by the loss), 1 = [s] (end of text),
 2.. = the charset's characters in order. A batch is N x (max_length + 2): [GO] c1 .. cn [s] 0 ..
-CTC tokens: 0 = blank, 1.. = the characters; targets are concatenated with their lengths.
+CTC tokens: 0 = blank, 1.. = the characters; targets are concatenated with their lengths. CTC
+labels are in visual order (`reading_order`): a right-to-left text is encoded as it is drawn,
+from left to right, and a reading turned back into the order text is typed.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from collections.abc import Sequence
 
 import torch
 
+from classifier.recognizer.reading_order import logical_order, reads_as_typed, visual_order
 from fontsynth.external import UNREADABLE
 
 GO, END = 0, 1
@@ -22,8 +25,9 @@ PRINTABLE_ASCII = "".join(map(chr, range(0x20, 0x7F)))  # space to tilde: the de
 
 def ctc_steps(text: str) -> int:
     """The fewest CTC columns that can spell `text`: one per character, plus a blank between
-    each pair of equal neighbours (CTC merges repeats that no blank separates)."""
-    return len(text) + sum(a == b for a, b in zip(text, text[1:]))
+    each pair of equal neighbours as drawn (CTC merges repeats that no blank separates)."""
+    drawn = visual_order(text)
+    return len(drawn) + sum(a == b for a, b in zip(drawn, drawn[1:]))
 
 
 def label_problem(text: str, charset: str | set[str], max_length: int, ctc_columns: int = 0) -> str | None:
@@ -37,8 +41,8 @@ def label_problem(text: str, charset: str | set[str], max_length: int, ctc_colum
         return "empty"
     if len(text) > max_length:
         return f"longer than {max_length}"
-    if any(c not in charset for c in text):
-        return "characters outside the charset"
+    if any(c not in charset for c in text) or (not reads_as_typed(text) and any(c not in charset for c in visual_order(text))):
+        return "characters outside the charset"  # or the mirror image a right-to-left run draws one as
     if ctc_columns and ctc_steps(text) > ctc_columns:
         return f"more than CTC's {ctc_columns} columns hold"
     return None
@@ -90,14 +94,15 @@ def decode_attention(tokens: torch.Tensor, charset: str) -> list[str]:
 
 
 def encode_ctc(texts: Sequence[str], charset: str) -> tuple[torch.Tensor, torch.Tensor]:
-    """(concatenated targets, lengths) for torch's ctc_loss."""
+    """(concatenated targets, lengths) for torch's ctc_loss: each text in visual order."""
     index = {c: k + CTC_OFFSET for k, c in enumerate(charset)}
-    targets = [index[c] for text in texts for c in text]
+    targets = [index[c] for text in texts for c in visual_order(text)]
     return torch.tensor(targets, dtype=torch.long), torch.tensor([len(t) for t in texts], dtype=torch.long)
 
 
 def decode_ctc(tokens: torch.Tensor, charset: str) -> list[str]:
-    """Greedy CTC decoding of N x T token ids: repeats collapsed, blanks removed."""
+    """Greedy CTC decoding of N x T token ids: repeats collapsed, blanks removed, the columns'
+    visual order turned back into the order text is typed (`reading_order.logical_order`)."""
     texts = []
     for row in tokens.tolist():
         chars, previous = [], CTC_BLANK
@@ -105,7 +110,7 @@ def decode_ctc(tokens: torch.Tensor, charset: str) -> list[str]:
             if t != previous and t != CTC_BLANK:
                 chars.append(charset[t - CTC_OFFSET])
             previous = t
-        texts.append("".join(chars))
+        texts.append(logical_order("".join(chars)))
     return texts
 
 

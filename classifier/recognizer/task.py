@@ -14,6 +14,7 @@ from torch.utils.data import DataLoader, Subset
 from classifier.data import Sources
 from classifier.recognizer.evaluate import recognition_metrics
 from classifier.recognizer.labels import GO, edit_distance, encode_attention, encode_ctc, usable_labels
+from classifier.recognizer.reading_order import drawn_charset
 from classifier.recognizer.widths import evaluation_canvas, predict_at_widths, training_canvas, training_groups
 from classifier.runs import Prepared, TrainerSpec, TrainRequest, start_run
 from classifier.training import RunResult, unwrap
@@ -127,7 +128,7 @@ def prepare(model_config, sources: Sources, options: dict, resuming: bool) -> Pr
         if not charset:
             raise UserError("the training data's labels hold no character (every one is empty): nothing to learn to read; "
                             "pass data with texts")
-        model_config = replace(model_config, charset="".join(dict.fromkeys(charset)), **({"prediction": options["prediction"]} if options.get("prediction") else {}))
+        model_config = replace(model_config, charset=drawn_charset("".join(dict.fromkeys(charset))), **({"prediction": options["prediction"]} if options.get("prediction") else {}))
     summary, train_data = {"charset": model_config.charset}, sources.train
     if sources.on_the_fly:
         print(f"labels are checked as they are drawn (the dropped column of metrics.csv); "
