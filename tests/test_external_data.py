@@ -112,7 +112,9 @@ def test_labels_are_read_once_and_not_sent_to_workers(other_tools, monkeypatch):
 def test_alnum_accuracy_is_the_benchmarks_protocol():
     assert alnum_key("Don't-stop 2!") == "dontstop2"
     m = recognition_metrics(["Hello!", "w0rld", "abc", "ÉTÉ"], ["hello", "World", "ab c", "été"])
-    assert m["word_accuracy_alnum"] == pytest.approx(3 / 4)  # only w0rld/World differ once punctuation, case and accents' letters go
+    assert m["word_accuracy_alnum"] == pytest.approx(3 / 4)  # only w0rld/World differ once punctuation and case go
+    shalom, olam = "\u05e9\u05dc\u05d5\u05dd", "\u05e2\u05d5\u05dc\u05dd"
+    assert alnum_key(f"{shalom}!") == shalom and recognition_metrics([olam], [shalom])["word_accuracy_alnum"] == 0  # not two empty strings
     assert m["word_accuracy"] == 0 and m["word_accuracy_nocase"] == pytest.approx(1 / 4)
 
 

@@ -5,19 +5,18 @@ from __future__ import annotations
 
 import csv
 import json
-import re
+import unicodedata
 from pathlib import Path
 
 from classifier.recognizer.labels import edit_distance
 
 
-NOT_ALNUM = re.compile("[^0-9a-z]")
-
-
 def alnum_key(text: str) -> str:
     """`text` as the scene-text benchmarks compare it (DTRB's evaluation when not case-sensitive):
-    lower case, every character but 0-9 and a-z removed."""
-    return NOT_ALNUM.sub("", text.lower())
+    lower case, every character but letters, digits and combining marks removed. For their
+    labels (ASCII) that is DTRB's 0-9 and a-z; in other scripts their letters stay (with 0-9a-z
+    alone, two Hebrew words compared as two empty strings: always equal)."""
+    return "".join(c for c in text.lower() if unicodedata.category(c)[0] in "LNM")
 
 
 def recognition_metrics(predictions: list[str], truths: list[str]) -> dict[str, float]:
