@@ -111,6 +111,16 @@ def eval_folder(run: Path, data: Path) -> Path:
     return run.parent / f"{name}-{run.stem}"
 
 
+def caption_fonts(dataset):
+    """What an eval sheet writes truths and readings of other scripts in: the fonts of the
+    rendered dataset evaluated (a catalog), none for other data (Pillow's default)."""
+    from fontsynth.dataset import Dataset
+    from fontsynth.datasetview import CaptionFonts
+    from fontsynth.torchdata import ShardDataset
+
+    return CaptionFonts(Dataset(dataset.root).catalog if isinstance(dataset, ShardDataset) else None)
+
+
 def check_eval_options(batch_size: int, limit: int | None, workers: int) -> None:
     """What every evaluation command checks before it loads anything."""
     require_at_least(1, batch_size=batch_size, limit=limit)
@@ -315,7 +325,7 @@ def eval_recognizer(
         report["by_dataset"] = metrics_by_group([names[dataset.part_of(i)] for i in reading.indices], reading.predictions, reading.truths)
     folder = out or eval_folder(run, data)
     indices = [m["index"] for m in metas] if metas else reading.indices
-    write_report(report, reading.worst, folder, (indices, reading.truths, reading.predictions))
+    write_report(report, reading.worst, folder, (indices, reading.truths, reading.predictions), caption_fonts(dataset))
     if as_json:
         typer.echo(json.dumps(report))
         return

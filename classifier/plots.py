@@ -156,11 +156,18 @@ def tensor_to_image(tensor) -> Image.Image:
     return Image.fromarray(array[0] if array.shape[0] == 1 else array.transpose(1, 2, 0))
 
 
-def captioned(image: Image.Image, caption: str, height: int = 16) -> Image.Image:
-    """`image` with a line of text under it."""
+def captioned(image: Image.Image, caption: str, height: int = 16, prefix: str = "", font: ImageFont.FreeTypeFont | None = None) -> Image.Image:
+    """`image` with a line of text under it: `prefix` then `caption`, the caption in `font`
+    when given (a text of another script, laid out by HarfBuzz), else both in Pillow's."""
     out = Image.new("RGB", (image.width, image.height + height), "white")
     out.paste(image.convert("RGB"), (0, 0))
-    ImageDraw.Draw(out).text((2, image.height + 2), caption[: image.width // 6], fill="black", font=_font(11))
+    if font is None:
+        ImageDraw.Draw(out).text((2, image.height + 2), (prefix + caption)[: image.width // 6], fill="black", font=_font(11))
+        return out
+    from fontsynth.datasetview import caption_image
+
+    line = caption_image(prefix, _font(11), caption[: image.width // 6], font)
+    out.paste(line.crop((0, 0, min(line.width, image.width - 2), min(line.height, height))), (2, image.height + 1))
     return out
 
 

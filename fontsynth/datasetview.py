@@ -4,16 +4,18 @@ from __future__ import annotations
 
 import collections
 import random
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 import cv2
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
+from fontsynth.catalog import Catalog
 from fontsynth.codec import decode
 from fontsynth.corpus import describe_source
 from fontsynth.dataset import Dataset
+from fontsynth.errors import UserError
 from fontsynth.render import Renderer
 from fontsynth.shards import SampleRecord, folder_bytes
 
@@ -67,7 +69,7 @@ def preview_grid(ds: Dataset, count: int = 32, seed: int = 0, columns: int = 2, 
     indices = ds.indices() if indices is None else indices
     picks = sorted(random.Random(seed).sample(indices, min(count, len(indices))))
     cells = []
-    caption_font = CaptionFonts(ds)
+    caption_font = CaptionFonts(ds.catalog)
     for index in picks:
         sample = ds[index]
         images = [_as_rgb(decode(sample[f])) for f in fields if f in sample]
@@ -97,32 +99,57 @@ def caption_image(prefix: str, prefix_font: ImageFont.FreeTypeFont, label: str, 
 
 
 class CaptionFonts:
-    """The font a preview caption is written in: Pillow's default for ASCII; for any other text
-    the sample's own font (it covers the label: that is how it was chosen), laid out by HarfBuzz,
-    so that an Arabic, Devanagari or Greek label reads as its image does, not as boxes. The
-    default when that font cannot be opened (a font folder that moved)."""
+    """The font a caption is written in: Pillow's default for ASCII; for any other text a font of
+    the `catalog` (a function that loads it; None: there is none), laid out by HarfBuzz, so that
+    an Arabic, Devanagari or Greek label reads as its image does, not as boxes: the sample's own
+    font when the caption is its label (it covers it: that is how it was chosen), else the
+    catalog's font that covers the most of the caption's characters (an eval's truth and
+    reading). The default when no font covers any, or it cannot be opened (a font folder that
+    moved)."""
 
-    def __init__(self, ds: Dataset, size: int = 12):
-        self.ds = ds
+    def __init__(self, catalog: Callable[[], Catalog] | None, size: int = 12):
+        self.catalog = catalog
         self.size = size
         self.default = ImageFont.load_default(size)
-        self.library = None  # a FontLibrary of the dataset's catalog, loaded for the first non-ASCII caption
+        self.library = None  # a FontLibrary of the catalog, loaded for the first non-ASCII caption
         self.fonts: dict[str, ImageFont.FreeTypeFont] = {}
 
-    def __call__(self, caption: str, font_id: str) -> ImageFont.FreeTypeFont:
-        if caption.isascii() or not font_id:
+    def __call__(self, caption: str, font_id: str = "") -> ImageFont.FreeTypeFont:
+        if caption.isascii() or self.catalog is None:
             return self.default
-        if font_id not in self.fonts:
-            self.fonts[font_id] = self._open(font_id)
-        return self.fonts[font_id]
-
-    def _open(self, font_id: str) -> ImageFont.FreeTypeFont:
-        from fontsynth.errors import UserError
-        from fontsynth.fonts import FontLibrary, GlyphError
-
         try:
             if self.library is None:
-                self.library = FontLibrary(self.ds.catalog())
+                from fontsynth.fonts import FontLibrary
+
+                self.library = FontLibrary(self.catalog())
+            font_id = font_id or self._covering(caption)
+            if font_id and font_id not in self.fonts:
+                self.fonts[font_id] = self._open(font_id)
+        except UserError:  # the catalog is gone
+            self.catalog = None
+            return self.default
+        return self.fonts.get(font_id, self.default)
+
+    def _covering(self, caption: str) -> str:
+        """The id of the valid font that covers the most characters of `caption` that are not
+        ASCII, then the most of the others ("" when none covers any): the first in the
+        catalog's order on a tie."""
+        chars = "".join(sorted(set(caption) - set(" \t")))
+        other = np.array([not c.isascii() for c in chars])
+        best, most = "", (0, 0)
+        for entry in self.library.catalog.usable(ocr_clean=False):
+            covered = entry.covers_each(chars)
+            score = (int(covered[other].sum()), int(covered.sum()))
+            if score > most:
+                best, most = entry.id, score
+                if score[1] == len(chars):
+                    break
+        return best
+
+    def _open(self, font_id: str) -> ImageFont.FreeTypeFont:
+        from fontsynth.fonts import GlyphError
+
+        try:
             return self.library.load(font_id, self.size, ImageFont.Layout.RAQM)
         except (UserError, GlyphError):
             return self.default

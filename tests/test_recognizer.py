@@ -393,6 +393,40 @@ def test_words_of_a_script_only_its_own_fonts_draw_train_on_the_fly_with_any_fon
     assert config["data"]["any_font"] is True and set(hebrew[:9]) <= set(config["charset"])
 
 
+def test_a_ctc_model_learns_to_read_right_to_left_words(tmp_path):
+    """CTC with labels in the order they are drawn: a convolutional model (no sequence stage, so
+    each column sees only its neighbourhood) learns to read eight rendered Hebrew words, some
+    in brackets, and gives its readings in reading order. With the labels as typed it read none
+    of them (they run against the columns)."""
+    import random
+
+    import fontmaker as fm
+
+    fonts = tmp_path / "fonts"
+    fonts.mkdir()
+    fm.hebrew_only(fonts / "hebrew.ttf")
+    hebrew = "".join(chr(0x05D0 + i) for i in range(27))
+    rng = random.Random(0)
+    texts = ["".join(rng.choices(hebrew, k=rng.randint(3, 5))) for _ in range(8)]
+    texts[:2] = [f"({texts[0]})", f"{texts[1]}("]  # drawn as "(...)" and "(..." (mirrored): the charset gains ")"
+    (tmp_path / "t.txt").write_text("\n".join(texts) + "\n", encoding="utf-8")
+    render_dataset(RenderJob(fonts=fonts, out=tmp_path / "d", n=16, seed=3, preset="clean", size="32x100", corpus=tmp_path / "t.txt",
+                             ocr_clean=False, workers=1, show_progress=False))
+    data = Dataset(tmp_path / "d")
+    drawn = {data[i]["label"].decode() for i in range(16)}
+    assert drawn <= set(texts) and {texts[0], texts[1]} <= drawn
+    (tmp_path / "c.json").write_text(json.dumps({"model": {"sequence": "none"}}))
+    result = invoke("train-recognizer", "--data", tmp_path / "d", "--val-data", tmp_path / "d", "--out", tmp_path / "r", "--preset", "smoke",
+                    "--prediction", "ctc", "--config", tmp_path / "c.json", "--steps", "300", "--batch-size", "8", "--lr", "5e-3",
+                    "--workers", "0", "--no-progress", "--device", "cpu")
+    assert result.exit_code == 0, result.output
+    config = json.loads((tmp_path / "r" / "config.json").read_text())
+    assert "(" in config["charset"] and ")" in config["charset"]
+    rows = (tmp_path / "r" / "metrics.csv").read_text().splitlines()
+    last = dict(zip(rows[0].split(","), rows[-1].split(",")))
+    assert float(last["val_word_accuracy"]) == 1.0, rows[-3:]
+
+
 def test_the_auxiliary_ctc_loss_is_added_in_training_only():
     """Joint CTC-attention: the trainer's loss is the cross-entropy plus ctc_aux x the CTC loss of
     the encoder's columns through their own head; ocr_loss and inference ignore that head."""

@@ -90,7 +90,7 @@ def test_preview_writes_a_label_in_another_script_in_the_samples_own_font(script
     words.write_text(ALEF + BET + "\n", encoding="utf-8")
     out = tmp_path / "d"
     render_dataset(RenderJob(fonts=folder, out=out, n=20, seed=1, words=words, workers=1, show_progress=False))
-    fonts = CaptionFonts(Dataset(out))
+    fonts = CaptionFonts(Dataset(out).catalog)
     hebrew = fonts(f"7: {ALEF}{BET}", font)
     assert hebrew.getname()[0] == "Bitstream Vera Sans" and hebrew.layout_engine == ImageFont.Layout.RAQM
     assert fonts("7: Ambition", font) is fonts.default and fonts(f"7: {ALEF}", "no-such-font") is fonts.default
@@ -107,6 +107,30 @@ def hebrew_fonts(tmp_path_factory):
     copy_font(folder / "Vera.ttf")
     hebrew_only(folder / "hebrew.ttf")
     return folder
+
+
+def test_an_eval_sheet_writes_truths_and_readings_of_other_scripts_in_a_font_that_has_them(hebrew_fonts, tmp_path):
+    """worst.png of a Hebrew recognizer showed boxes for every truth and reading: two errors
+    whose texts differ only in their Hebrew letters looked the same."""
+    torch = pytest.importorskip("torch")
+    from PIL import Image
+
+    from classifier.recognizer.evaluate import write_worst
+    from fontsynth.datasetview import CaptionFonts
+
+    catalog = load_or_scan(hebrew_fonts, show_progress=False)
+    fonts = CaptionFonts(lambda: catalog)
+    hebrew = next(f.id for f in catalog.fonts if f.path == "hebrew.ttf")
+    assert fonts(ALEF) is not fonts.default and fonts("plain") is fonts.default and fonts._covering(f"{ALEF}{BET} 12") == hebrew
+    none = CaptionFonts(None)
+    assert none(ALEF) is none.default
+
+    def sheet(truth: str, read: str, caption_fonts) -> np.ndarray:
+        write_worst([(1.0, torch.ones(1, 32, 100), truth, read)], tmp_path / "worst.png", caption_fonts)
+        return np.asarray(Image.open(tmp_path / "worst.png").convert("L"))
+
+    assert np.array_equal(sheet(ALEF + BET, BET, None), sheet(BET + ALEF, ALEF, None))  # boxes
+    assert not np.array_equal(sheet(ALEF + BET, BET, fonts), sheet(BET + ALEF, ALEF, fonts))
 
 
 def test_a_font_of_another_script_alone_is_valid_but_not_ocr_clean(hebrew_fonts):

@@ -47,8 +47,10 @@ def metrics_by_group(groups: list[str], predictions: list[str], truths: list[str
     return {group: recognition_metrics([predictions[k] for k in ks], [truths[k] for k in ks]) for group, ks in members.items()}
 
 
-def write_worst(worst: list[tuple[float, object, str, str]], path: Path) -> None:
-    """A sheet of errors: (normalised edit distance, image tensor, truth, prediction), worst first."""
+def write_worst(worst: list[tuple[float, object, str, str]], path: Path, caption_fonts=None) -> None:
+    """A sheet of errors: (normalised edit distance, image tensor, truth, prediction), worst
+    first. Truths and readings in another script than Latin are written in a font of
+    `caption_fonts` (a `datasetview.CaptionFonts`) that covers them, when there is one."""
     from PIL import Image, ImageDraw
 
     from classifier.plots import captioned, grid, tensor_to_image
@@ -57,7 +59,10 @@ def write_worst(worst: list[tuple[float, object, str, str]], path: Path) -> None
         picture = tensor_to_image(image)
         return picture.resize((256, max(1, round(256 * picture.height / picture.width))))
 
-    tiles = [captioned(captioned(shown(image), f"truth: {truth}"), f"read:  {read}") for _, image, truth, read in worst]
+    font = caption_fonts("".join(truth + read for _, _, truth, read in worst)) if caption_fonts else None
+    font = None if caption_fonts and font is caption_fonts.default else font
+    tiles = [captioned(captioned(shown(image), truth, prefix="truth: ", font=font), read, prefix="read:  ", font=font)
+             for _, image, truth, read in worst]
     if not tiles:
         tile = Image.new("RGB", (300, 40), "white")
         ImageDraw.Draw(tile).text((8, 12), "no errors", fill="black")
@@ -74,14 +79,16 @@ def write_readings(indices: list[int], truths: list[str], predictions: list[str]
             writer.writerow([index, truth, read, edit_distance(read, truth)])
 
 
-def write_report(report: dict, worst, out: Path, readings: tuple[list[int], list[str], list[str]] | None = None) -> None:
-    """eval.json, worst.png, readings.csv when `readings` (indices, truths, predictions) are
-    given, and effects.csv/png when the report has word accuracy `by_effect`."""
+def write_report(report: dict, worst, out: Path, readings: tuple[list[int], list[str], list[str]] | None = None,
+                 caption_fonts=None) -> None:
+    """eval.json, worst.png (captions in a font of `caption_fonts` when they need one),
+    readings.csv when `readings` (indices, truths, predictions) are given, and effects.csv/png
+    when the report has word accuracy `by_effect`."""
     from classifier.slices import write_slices
 
     out.mkdir(parents=True, exist_ok=True)
     (out / "eval.json").write_text(json.dumps(report, indent=2) + "\n")
-    write_worst(worst, out / "worst.png")
+    write_worst(worst, out / "worst.png", caption_fonts)
     if readings is not None:
         write_readings(*readings, out / "readings.csv")
     if "by_effect" in report:

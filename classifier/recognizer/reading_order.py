@@ -80,8 +80,10 @@ def clusters(text: str) -> list[str]:
     return out
 
 
-def paragraph_level(types: list[str]) -> int:
-    """P2-P3: 1 when the first strong type is right-to-left, else 0."""
+def paragraph_level(text: str) -> int:
+    """P2-P3: 1 when the first strong character of `text` (a combining mark's letter) is
+    right-to-left, else 0."""
+    types = (unicodedata.bidirectional(u[0]) for u in clusters(text))
     return next((int(t != "L") for t in types if t in ("L", "R", "AL")), 0)
 
 
@@ -234,7 +236,7 @@ def reordered(text: str, base: int) -> str:
 def laid_back(visual: str, text: str) -> str:
     """The text that, laid out as `text` is (same clusters, levels and order), is drawn as
     `visual`: the inverse of `text`'s layout applied to `visual`."""
-    units, levels, order = layout(text, paragraph_level([unicodedata.bidirectional(u[0]) for u in clusters(text)]))
+    units, levels, order = layout(text, paragraph_level(text))
     drawn = clusters(visual)
     if len(drawn) != len(units):
         return text
@@ -250,7 +252,7 @@ def visual_order(text: str) -> str:
     CTC model learns from); `text` itself when it reads as typed."""
     if reads_as_typed(text):
         return text
-    return reordered(text, paragraph_level([unicodedata.bidirectional(u[0]) for u in clusters(text)]))
+    return reordered(text, paragraph_level(text))
 
 
 def logical_order(visual: str) -> str:
