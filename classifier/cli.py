@@ -111,14 +111,30 @@ def eval_folder(run: Path, data: Path) -> Path:
     return run.parent / f"{name}-{run.stem}"
 
 
-def caption_fonts(dataset):
+def caption_fonts(dataset, run: dict):
     """What an eval sheet writes truths and readings of other scripts in: the fonts of the
-    rendered dataset evaluated (a catalog), none for other data (Pillow's default)."""
+    rendered dataset evaluated, else those the model of `run` (a checkpoint's run record)
+    trained on when they are still there (its --data's catalog, its --fonts pack, or its --fonts
+    folder's catalog.json: never a scan), else none (Pillow's default draws boxes)."""
+    from functools import partial
+
+    from fontsynth.catalog import CATALOG_FILE, Catalog, load_or_scan
     from fontsynth.dataset import Dataset
     from fontsynth.datasetview import CaptionFonts
+    from fontsynth.shards import MANIFEST_FILE
     from fontsynth.torchdata import ShardDataset
 
-    return CaptionFonts(Dataset(dataset.root).catalog if isinstance(dataset, ShardDataset) else None)
+    if isinstance(dataset, ShardDataset):
+        return CaptionFonts(Dataset(dataset.root).catalog)
+    data = run.get("data") or {}
+    trained, fonts = data.get("data"), Path(data.get("fonts") or "")
+    if isinstance(trained, str) and (Path(trained) / MANIFEST_FILE).exists():
+        return CaptionFonts(Dataset(trained).catalog)
+    if data.get("fonts") and fonts.is_file():
+        return CaptionFonts(partial(load_or_scan, fonts))  # a pack holds its catalog
+    if data.get("fonts") and (fonts / CATALOG_FILE).is_file():
+        return CaptionFonts(partial(Catalog.load, fonts / CATALOG_FILE, root=fonts))
+    return CaptionFonts(None)
 
 
 def check_eval_options(batch_size: int, limit: int | None, workers: int) -> None:
@@ -325,7 +341,7 @@ def eval_recognizer(
         report["by_dataset"] = metrics_by_group([names[dataset.part_of(i)] for i in reading.indices], reading.predictions, reading.truths)
     folder = out or eval_folder(run, data)
     indices = [m["index"] for m in metas] if metas else reading.indices
-    write_report(report, reading.worst, folder, (indices, reading.truths, reading.predictions), caption_fonts(dataset))
+    write_report(report, reading.worst, folder, (indices, reading.truths, reading.predictions), caption_fonts(dataset, reader.run))
     if as_json:
         typer.echo(json.dumps(report))
         return

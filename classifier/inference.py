@@ -24,6 +24,7 @@ class LoadedModel:
         self.device = pick_device(device)
         self.model = model_from_checkpoint(payload, path).to(self.device)
         self.tables: dict = payload.get("tables", {})
+        self.run: dict = payload.get("run", {})  # the run's record: preset, data, options
         c = self.model.config
         self.canvas, self.channels = (c.height, c.width), c.in_channels
 

@@ -124,6 +124,12 @@ def test_an_eval_sheet_writes_truths_and_readings_of_other_scripts_in_a_font_tha
     assert fonts(ALEF) is not fonts.default and fonts("plain") is fonts.default and fonts._covering(f"{ALEF}{BET} 12") == hebrew
     none = CaptionFonts(None)
     assert none(ALEF) is none.default
+    from classifier.cli import caption_fonts  # a labels file evaluated: the fonts the model trained on, when still there
+
+    trained = caption_fonts(object(), {"data": {"fonts": str(hebrew_fonts), "data": None}})
+    assert trained(ALEF) is not trained.default and trained.library.catalog.root == hebrew_fonts
+    gone = caption_fonts(object(), {"data": {"fonts": str(tmp_path / "moved"), "data": None}})
+    assert gone(ALEF) is gone.default
 
     def sheet(truth: str, read: str, caption_fonts) -> np.ndarray:
         write_worst([(1.0, torch.ones(1, 32, 100), truth, read)], tmp_path / "worst.png", caption_fonts)
