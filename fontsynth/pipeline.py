@@ -29,7 +29,7 @@ from fontsynth.effects.background import check_textures, list_textures
 from fontsynth.errors import UserError, WriteError, refuse_file, require_at_least, require_utf8_paths, write_failed
 from fontsynth.fileio import atomic_write_bytes, atomic_write_json, json_bytes
 from fontsynth.progress import progress_bar
-from fontsynth.recipes import RECIPES, SAMPLE_VERSION, FontPicker, SampleContext, SampleMaker
+from fontsynth.recipes import RECIPES, SAMPLE_VERSION, FontPicker, SampleContext, SampleMaker, content_font_chars
 from fontsynth.shards import MANIFEST_FILE, SHARD_PREFIX, Manifest, ShardReader, ShardRecord, ShardWriter, checked_digest, folder_bytes, read_manifest, shard_name
 from fontsynth.style import StyleConfig, check_backgrounds, preset
 
@@ -146,6 +146,10 @@ class Sampling:
     dropped_hint: str = ""  # what to do about dropped texts (any_font_hint)
 
 
+PAIRS_CONTENT_HINT = ("; pairs are drawn only for texts the standard content font (Bitstream Vera Sans: Latin, Greek, "
+                      "Cyrillic) has every character of, as their content images are drawn in it")
+
+
 def sized_for(recipe: str, cfg: StyleConfig, size: str | None) -> StyleConfig:
     """`cfg` (already at --size `size`, if given) as `recipe` draws it: pairs need a fixed
     canvas, PAIRS_CANVAS unless --size gave one (a natural-width --size is an error)."""
@@ -187,15 +191,21 @@ def build_sampling(job: RenderJob) -> Sampling:
     else:
         corpus = default_corpus()
     picker = FontPicker.build(usable, corpus.alphabet())
+    covered = picker.covered_chars()
+    pairs_hint = ""
+    if job.recipe == "pairs":
+        covered &= content_font_chars(picker.alphabet)
+        pairs_hint = PAIRS_CONTENT_HINT if covered != picker.covered_chars() else ""
     try:
-        corpus, dropped = keep_renderable(corpus, picker.covered_chars())
+        corpus, dropped = keep_renderable(corpus, covered)
     except UserError as e:
-        raise UserError(f"{e}{any_font_hint(catalog, job, corpus.lines or corpus.words)}") from None
+        raise UserError(f"{e}{any_font_hint(catalog, job, corpus.lines or corpus.words)}{pairs_hint}") from None
     context = SampleContext.from_catalog(
         recipe=job.recipe, seed=job.seed, catalog=catalog, corpus=corpus, config=cfg, ocr_clean=job.ocr_clean, split=job.split,
         backgrounds=str(Path(job.backgrounds).resolve()) if job.backgrounds else None, textures=textures, picker=picker,
     )
-    return Sampling(context, catalog, cfg, len(usable), textures, bad, dropped, rejected_textures, any_font_hint(catalog, job, dropped) if dropped else "")
+    hint = any_font_hint(catalog, job, dropped) + pairs_hint if dropped else ""
+    return Sampling(context, catalog, cfg, len(usable), textures, bad, dropped, rejected_textures, hint)
 
 
 def skipped_texts_warning(dropped: list[str], hint: str, words: bool) -> str:

@@ -44,6 +44,15 @@ def content_font_path() -> Path:
     return Path(str(resources.files("fontsynth").joinpath(CONTENT_FONT_FILE)))
 
 
+def content_font_chars(alphabet: str) -> set[str]:
+    """The characters of `alphabet` the standard content font has: a pair's texts are drawn in
+    it too (its `content` and `content-b`), so a text with another character makes no pair."""
+    from fontTools.ttLib import TTFont
+
+    cmap = TTFont(content_font_path(), lazy=True).getBestCmap() or {}
+    return {c for c in alphabet if ord(c) in cmap}
+
+
 def content_style(height: int, width: int, font: str = CONTENT_FONT_ID) -> Style:
     """The fixed Style of content images: dark on light, centred, no effect; in the standard
     font, or in `font` (a catalog font id: brush's contents in the style's own font)."""

@@ -182,6 +182,26 @@ def test_the_cli_says_when_fonts_of_other_scripts_would_draw_the_words_it_skips(
     assert scan.exit_code == 0 and "distinct fonts without Latin letters: 1 Hebrew (render with --any-font)" in scan.output
 
 
+def test_pairs_keep_to_texts_the_content_font_draws(hebrew_fonts, tmp_path):
+    """A pair's contents are drawn in the standard content font, which has no Hebrew: Hebrew
+    words made `render --recipe pairs` fail with a traceback (UncoveredTexts) after writing its
+    manifest."""
+    words = tmp_path / "words.txt"
+    words.write_text(f"{ALEF}{BET}\n", encoding="utf-8")
+    args = ["render", "--recipe", "pairs", "--fonts", str(hebrew_fonts), "--any-font", "--words", str(words), "--n", "10", "--workers", "1",
+            "--no-progress"]
+    refused = CliRunner().invoke(app, [*args, "--out", str(tmp_path / "p")])
+    assert refused.exit_code == 2 and refused.output.count("error:") == 1, refused.output
+    assert "no text of corpus" in refused.output and "standard content font (Bitstream Vera Sans" in refused.output
+    assert not (tmp_path / "p").exists()
+    words.write_text(f"{ALEF}{BET}\nhello\n", encoding="utf-8")
+    result = CliRunner().invoke(app, [*args, "--out", str(tmp_path / "p2")])
+    assert result.exit_code == 0, result.output
+    assert "warning: 1 word skipped" in result.output and "standard content font" in result.output
+    ds = Dataset(tmp_path / "p2")
+    assert all(not needs_shaping(ds[i][key].decode()) for i in range(10) for key in ("label", "label-b"))
+
+
 def test_a_font_does_not_claim_letters_it_draws_blank_or_cannot_shape(tmp_path):
     """Fonts map scripts they cannot draw: Algol Revived's Hebrew glyphs are empty (renders were
     blank images labelled with words), Unifont has no layout for Devanagari nor FreeSerif for
