@@ -38,6 +38,16 @@ def test_examples_by_hand():
     assert visual_order("\u0661\u0662 " + BEH) == BEH + " \u0661\u0662"  # Arabic digits keep their order too
 
 
+def test_words_of_right_to_left_letters_alone_are_reversed_whole_as_the_algorithm_does():
+    from classifier.recognizer.reading_order import reordered
+
+    rng = random.Random(3)
+    for _ in range(2_000):
+        text = " ".join(random_label(rng, "rtl") for _ in range(2))
+        words = "".join(c for c in text if c in HEBREW + ARABIC + HARAKAT + " ").strip() or ALEF
+        assert visual_order(words) == reordered(words, 1), ascii(words)
+
+
 def test_a_line_of_both_directions_is_read_back_in_the_direction_of_most_of_its_letters():
     assert visual_order(f"{SHALOM} ab") == visual_order(f"ab {SHALOM}") == f"ab {SHALOM[::-1]}"  # the image cannot tell them apart
     assert logical_order(f"ab {SHALOM[::-1]}") == f"{SHALOM} ab"  # four Hebrew letters, two Latin

@@ -29,6 +29,7 @@ import unicodedata
 
 RIGHT_TO_LEFT = frozenset(("R", "AL", "AN"))  # classes without which a text reads as typed
 NEUTRALS = frozenset(("B", "S", "WS", "ON"))
+RIGHT_TO_LEFT_WORDS = frozenset(("R", "AL", "WS"))  # a text of these alone (with a letter: not reads_as_typed) is reversed whole
 EXPLICIT = frozenset(("LRE", "LRO", "RLE", "RLO", "PDF", "LRI", "RLI", "FSI", "PDI"))
 OTHER_MIRRORS = "<>\u00ab\u00bb\u2039\u203a\u2264\u2265"  # pairs: < >, << >>, < >, <= >=
 INVERSE_TRIES = 3  # logical_order: layouts undone per paragraph direction
@@ -252,6 +253,9 @@ def visual_order(text: str) -> str:
     CTC model learns from); `text` itself when it reads as typed."""
     if reads_as_typed(text):
         return text
+    units = clusters(text)
+    if {unicodedata.bidirectional(u[0]) for u in units} <= RIGHT_TO_LEFT_WORDS:  # every cluster at level 1: a tenth of the time
+        return "".join(reversed(units))
     return reordered(text, paragraph_level(text))
 
 
