@@ -127,12 +127,12 @@ def caption_fonts(dataset, run: dict):
     if isinstance(dataset, ShardDataset):
         return CaptionFonts(Dataset(dataset.root).catalog)
     data = run.get("data") or {}
-    trained, fonts = data.get("data"), Path(data.get("fonts") or "")
+    trained, fonts = data.get("data"), Path(data["fonts"]) if data.get("fonts") else None
     if isinstance(trained, str) and (Path(trained) / MANIFEST_FILE).exists():
         return CaptionFonts(Dataset(trained).catalog)
-    if data.get("fonts") and fonts.is_file():
+    if fonts and fonts.is_file():
         return CaptionFonts(partial(load_or_scan, fonts))  # a pack holds its catalog
-    if data.get("fonts") and (fonts / CATALOG_FILE).is_file():
+    if fonts and (fonts / CATALOG_FILE).is_file():
         return CaptionFonts(partial(Catalog.load, fonts / CATALOG_FILE, root=fonts))
     return CaptionFonts(None)
 

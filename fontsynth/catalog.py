@@ -32,7 +32,7 @@ import numpy as np
 from fontsynth.errors import UserError, require_at_least
 from fontsynth.fonts import FONT_SUFFIXES, clean_name
 from fontsynth.fileio import atomic_write_json, sha256_file
-from fontsynth.fontcheck import checker_fingerprint
+from fontsynth.fontcheck import OTHER_SCRIPTS, checker_fingerprint
 from fontsynth.isolate import DEFAULT_MEMORY_MB, python_module_command, run_isolated
 from fontsynth.progress import progress_bar
 from fontsynth.sources import read_sources
@@ -319,8 +319,6 @@ def scan(root: Path, workers: int = 2, timeout: float = 30.0, show_progress: boo
 def signed(face: dict) -> bool:
     """Whether a checked face has a glyph signature: every accepted face but those of other
     scripts (they have none, and group by name only)."""
-    from fontsynth.fontcheck import OTHER_SCRIPTS
-
     return face["accepted"] and face.get("script") not in OTHER_SCRIPTS
 
 

@@ -146,8 +146,6 @@ class Sampling:
     dropped_hint: str = ""  # what to do about dropped texts (any_font_hint)
 
 
-PAIRS_CONTENT_HINT = ("; pairs are drawn only for texts the standard content font (Bitstream Vera Sans: Latin, Greek, "
-                      "Cyrillic) has every character of, as their content images are drawn in it")
 
 
 def sized_for(recipe: str, cfg: StyleConfig, size: str | None) -> StyleConfig:
@@ -191,20 +189,18 @@ def build_sampling(job: RenderJob) -> Sampling:
     else:
         corpus = default_corpus()
     picker = FontPicker.build(usable, corpus.alphabet())
-    covered = picker.covered_chars()
-    pairs_hint = ""
-    if job.recipe == "pairs":
-        covered &= content_font_chars(picker.alphabet)
-        pairs_hint = PAIRS_CONTENT_HINT if covered != picker.covered_chars() else ""
+    fonts_cover = picker.covered_chars()
+    covered = fonts_cover & content_font_chars(picker.alphabet) if job.recipe == "pairs" else fonts_cover
     try:
         corpus, dropped = keep_renderable(corpus, covered)
     except UserError as e:
-        raise UserError(f"{e}{any_font_hint(catalog, job, corpus.lines or corpus.words)}{pairs_hint}") from None
+        texts = corpus.lines or corpus.words
+        raise UserError(f"{e}{any_font_hint(catalog, job, texts)}{content_font_hint(texts, fonts_cover)}") from None
     context = SampleContext.from_catalog(
         recipe=job.recipe, seed=job.seed, catalog=catalog, corpus=corpus, config=cfg, ocr_clean=job.ocr_clean, split=job.split,
         backgrounds=str(Path(job.backgrounds).resolve()) if job.backgrounds else None, textures=textures, picker=picker,
     )
-    hint = any_font_hint(catalog, job, dropped) + pairs_hint if dropped else ""
+    hint = any_font_hint(catalog, job, dropped) + content_font_hint(dropped, fonts_cover) if dropped else ""
     return Sampling(context, catalog, cfg, len(usable), textures, bad, dropped, rejected_textures, hint)
 
 
@@ -212,6 +208,15 @@ def skipped_texts_warning(dropped: list[str], hint: str, words: bool) -> str:
     """The warning line for the corpus texts (or words) no usable font covers."""
     kind = ("word" if words else "text") + ("" if len(dropped) == 1 else "s")
     return f"warning: {len(dropped)} {kind} skipped: no usable font covers them (e.g. {dropped[0]!r}){hint}"
+
+
+def content_font_hint(texts: list[str], fonts_cover: set[str]) -> str:
+    """When some of the left-out `texts` are covered by the fonts (`fonts_cover`), so the pairs'
+    content font is what left them out: a clause saying so; else ""."""
+    if not any(set(t) <= fonts_cover for t in texts):
+        return ""
+    return ("; pairs are drawn only for texts the standard content font (Bitstream Vera Sans: Latin, Greek, Cyrillic) has every "
+            "character of, as their content images are drawn in it")
 
 
 def any_font_hint(catalog: Catalog, job: RenderJob, texts: list[str]) -> str:

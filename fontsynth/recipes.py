@@ -177,10 +177,10 @@ class SampleMaker:
         self.ctx = ctx
         self.renderer = Renderer(ctx.fonts, Path(ctx.backgrounds) if ctx.backgrounds else None)
         self.redrawn: list[dict] = []  # {"index", "font", "reason"} of draws that hit a failing font
-        self.content_chars: FontPicker | None = None  # pairs: what the content font covers
+        self.content_chars: set[str] | None = None  # pairs: the characters of the corpus the content font has
         if ctx.recipe == "pairs":
             self.renderer.fonts.register(CONTENT_FONT_ID, content_font_path())
-            self.content_chars = FontPicker.build([self.renderer.fonts.extra[CONTENT_FONT_ID]], ctx.picker.alphabet)
+            self.content_chars = content_font_chars(ctx.picker.alphabet)
 
     def draw_texts(self, draws: Draws, count: int = 1, picker: FontPicker | None = None) -> tuple[list[str], str]:
         """`count` texts and a font covering all of them (of `picker`, default the context's);
@@ -191,7 +191,7 @@ class SampleMaker:
         for _ in range(MAX_TEXT_DRAWS):
             texts = [self.ctx.corpus.sample(draws) for _ in range(count)]
             font = picker.pick(draws, "".join(texts))
-            if font is not None and (self.content_chars is None or self.content_chars.covering("".join(texts)).size):
+            if font is not None and (self.content_chars is None or set("".join(texts)) <= self.content_chars):
                 return texts, font
         raise UncoveredTexts(f"no font covers the texts drawn from corpus {self.ctx.corpus.name}")
 

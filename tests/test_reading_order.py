@@ -95,7 +95,7 @@ def test_every_reading_of_both_directions_is_turned_into_a_text_drawn_as_it():
         text = random_label(rng, "mixed")
         drawn = visual_order(text)
         back = logical_order(drawn)
-        assert visual_order(back) == drawn and sorted(back) != [] and len(back) == len(text), ascii(text)
+        assert visual_order(back) == drawn and len(back) == len(text), ascii(text)
         exact += back == text
     assert exact > 8_500
 

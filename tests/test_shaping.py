@@ -200,6 +200,9 @@ def test_pairs_keep_to_texts_the_content_font_draws(hebrew_fonts, tmp_path):
     assert "warning: 1 word skipped" in result.output and "standard content font" in result.output
     ds = Dataset(tmp_path / "p2")
     assert all(not needs_shaping(ds[i][key].decode()) for i in range(10) for key in ("label", "label-b"))
+    words.write_text("\u0e01\u0e02\nhello\n", encoding="utf-8")  # Thai: no font has it, the content font is not the reason
+    thai = CliRunner().invoke(app, [*args, "--out", str(tmp_path / "p3")])
+    assert thai.exit_code == 0 and "warning: 1 word skipped" in thai.output and "content font" not in thai.output, thai.output
 
 
 def test_a_font_does_not_claim_letters_it_draws_blank_or_cannot_shape(tmp_path):
