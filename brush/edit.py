@@ -39,7 +39,7 @@ lines file, one output image per line, each with one edit or a list of them appl
                                                                {"erase": true, "box": "5,100,80,120"}]}
 
 Paths are relative to the jobs file. Every line is checked (fields, boxes and quads inside
-their image, texts the content font draws, outputs distinct and not an input) before the first
+their image, texts a content font draws, outputs distinct and not an input) before the first
 image is written.
 """
 
@@ -215,8 +215,10 @@ class Editor:
         if missing:
             if self.matcher is not None and self.matcher.font is None:
                 raise UserError(f"--text {text!r}: none of the fonts the classifier matches from draws {missing!r}; use characters they cover")
-            named = f"the font {self.matcher.font}" if self.matcher else "the content font"
-            raise UserError(f"--text {text!r}: {named} cannot draw {missing!r}; use characters it covers")
+            if self.matcher is None:
+                raise UserError(f"--text {text!r}: no standard content font draws {missing!r} beside its other characters (the new text is drawn "
+                                "in one of them); use characters one of them covers")
+            raise UserError(f"--text {text!r}: the font {self.matcher.font} cannot draw {missing!r}; use characters it covers")
 
     def check_erase(self) -> None:
         if not self.config.background:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from importlib import resources
@@ -261,13 +261,15 @@ class _Hashing:
         return data
 
 
-def keep_renderable(corpus: Corpus, covered: set[str]) -> tuple[Corpus, list[str]]:
-    """Drop the lines (or words) with a character that no usable font covers; return them too."""
+def keep_renderable(corpus: Corpus, renderable: Callable[[str], bool]) -> tuple[Corpus, list[str]]:
+    """Drop the lines (or words) that are not `renderable` (a character no usable font covers);
+    return them too."""
     texts = corpus.lines or corpus.words
-    keep = [t for t in texts if set(t) <= covered]
+    ok = [renderable(t) for t in texts]
+    keep = [t for t, k in zip(texts, ok) if k]
     if len(keep) == len(texts):
         return corpus, []
-    dropped = [t for t in texts if not set(t) <= covered]
+    dropped = [t for t, k in zip(texts, ok) if not k]
     if not keep:
         raise UserError(f"no text of corpus {corpus.name} can be rendered: no font covers their characters")
     kind = "lines" if corpus.lines else "words"

@@ -29,7 +29,7 @@ from fontsynth.effects.background import check_textures, list_textures
 from fontsynth.errors import UserError, WriteError, refuse_file, require_at_least, require_utf8_paths, write_failed
 from fontsynth.fileio import atomic_write_bytes, atomic_write_json, json_bytes
 from fontsynth.progress import progress_bar
-from fontsynth.recipes import RECIPES, SAMPLE_VERSION, FontPicker, SampleContext, SampleMaker, content_font_chars
+from fontsynth.recipes import CONTENT_FONTS, RECIPES, SAMPLE_VERSION, ContentFonts, FontPicker, SampleContext, SampleMaker
 from fontsynth.shards import MANIFEST_FILE, SHARD_PREFIX, Manifest, ShardReader, ShardRecord, ShardWriter, checked_digest, folder_bytes, read_manifest, shard_name
 from fontsynth.style import StyleConfig, check_backgrounds, preset
 
@@ -190,9 +190,9 @@ def build_sampling(job: RenderJob) -> Sampling:
         corpus = default_corpus()
     picker = FontPicker.build(usable, corpus.alphabet())
     fonts_cover = picker.covered_chars()
-    covered = fonts_cover & content_font_chars(picker.alphabet) if job.recipe == "pairs" else fonts_cover
+    contents = ContentFonts() if job.recipe == "pairs" else None
     try:
-        corpus, dropped = keep_renderable(corpus, covered)
+        corpus, dropped = keep_renderable(corpus, lambda t: set(t) <= fonts_cover and (contents is None or contents.covers(t)))
     except UserError as e:
         texts = corpus.lines or corpus.words
         raise UserError(f"{e}{any_font_hint(catalog, job, texts)}{content_font_hint(texts, fonts_cover)}") from None
@@ -212,10 +212,10 @@ def skipped_texts_warning(dropped: list[str], hint: str, words: bool) -> str:
 
 def content_font_hint(texts: list[str], fonts_cover: set[str]) -> str:
     """When some of the left-out `texts` are covered by the fonts (`fonts_cover`), so the pairs'
-    content font is what left them out: a clause saying so; else ""."""
+    content fonts are what left them out: a clause saying so; else ""."""
     if not any(set(t) <= fonts_cover for t in texts):
         return ""
-    return ("; pairs are drawn only for texts the standard content font (Bitstream Vera Sans: Latin, Greek, Cyrillic) has every "
+    return (f"; pairs are drawn only for texts one of the standard content fonts ({', '.join(f.name for f in CONTENT_FONTS)}) has every "
             "character of, as their content images are drawn in it")
 
 

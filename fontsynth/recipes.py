@@ -34,48 +34,86 @@ class UncoveredTexts(RuntimeError):
     """No font of the sampling covers any of the texts drawn for a sample."""
 
 
-CONTENT_FONT_ID = "content"
-CONTENT_FONT_FILE = "data/content-font.ttf"  # Bitstream Vera Sans, see content-font.LICENSE
+@dataclass(frozen=True)
+class ContentFont:
+    """A standard content font, shipped in the package (`file`, beside its `.LICENSE`)."""
+
+    id: str  # its font id in a Style
+    file: str
+    name: str
 
 
-def content_font_path() -> Path:
+# The standard content fonts: each text is drawn in the first that has every character of it.
+# Bitstream Vera Sans first (Latin, Greek, Cyrillic: the contents every earlier dataset and
+# model has); DejaVu Sans, Vera extended with the same Latin (Hebrew, Arabic, Armenian,
+# Georgian, Lao, ...); Lohit Devanagari.
+CONTENT_FONTS = (
+    ContentFont("content", "data/content-font.ttf", "Bitstream Vera Sans"),
+    ContentFont("content-dejavu", "data/content-font-dejavu.ttf", "DejaVu Sans"),
+    ContentFont("content-devanagari", "data/content-font-devanagari.ttf", "Lohit Devanagari"),
+)
+CONTENT_FONT_ID = CONTENT_FONTS[0].id
+
+
+def content_font_path(font: ContentFont = CONTENT_FONTS[0]) -> Path:
     from importlib import resources
 
-    return Path(str(resources.files("fontsynth").joinpath(CONTENT_FONT_FILE)))
+    return Path(str(resources.files("fontsynth").joinpath(font.file)))
 
 
-def content_font_chars(alphabet: str) -> set[str]:
-    """The characters of `alphabet` the standard content font has: a pair's texts are drawn in
-    it too (its `content` and `content-b`), so a text with another character makes no pair."""
-    from fontTools.ttLib import TTFont
+class ContentFonts:
+    """Which standard content font draws a text: the first of CONTENT_FONTS with every character
+    of it. A pair's texts are drawn in them too (its `content` and `content-b`), so a text none
+    of them has whole makes no pair."""
 
-    cmap = TTFont(content_font_path(), lazy=True).getBestCmap() or {}
-    return {c for c in alphabet if ord(c) in cmap}
+    def __init__(self, fonts: tuple[ContentFont, ...] = CONTENT_FONTS):
+        from fontTools.ttLib import TTFont
+
+        self.fonts = fonts
+        self.charsets = [frozenset(map(chr, TTFont(content_font_path(f), lazy=True).getBestCmap() or {})) for f in fonts]
+
+    def font_for(self, text: str) -> str | None:
+        """The id of the content font that draws `text`, or None when none has all of it."""
+        chars = set(text)
+        return next((f.id for f, charset in zip(self.fonts, self.charsets) if chars <= charset), None)
+
+    def covers(self, text: str) -> bool:
+        return self.font_for(text) is not None
+
+    def missing(self, text: str) -> str:
+        """The characters of `text` the content font closest to drawing it lacks ("" if one draws it)."""
+        return min(("".join(sorted(set(text) - charset)) for charset in self.charsets), key=len)
+
+    def register(self, cache) -> None:
+        """Make the content fonts available to a `fontsynth.fonts` font cache under their ids."""
+        for f in self.fonts:
+            cache.register(f.id, content_font_path(f))
 
 
 def content_style(height: int, width: int, font: str = CONTENT_FONT_ID) -> Style:
-    """The fixed Style of content images: dark on light, centred, no effect; in the standard
-    font, or in `font` (a catalog font id: brush's contents in the style's own font)."""
+    """The fixed Style of content images: dark on light, centred, no effect; in a standard
+    content font, or in `font` (a catalog font id: brush's contents in the style's own font)."""
     return Style(font=font, font_size=32, out_height=height, out_width=width, margins=[0.1] * 4, align=[0.5, 0.5])
 
 class ContentRenderer:
-    """Texts in the standard content font exactly as `--recipe pairs` stores `content` (black on
+    """Texts in the standard content fonts exactly as `--recipe pairs` stores `content` (black on
     white, grey H x W uint8): what `brush edit` feeds the generator. With a `catalog`, also in
     any of its fonts (`font=` a font id), laid out the same way (brush's `content_font` "style")."""
 
     def __init__(self, catalog: Catalog | None = None):
         self.renderer = Renderer(catalog or Catalog(root=Path("."), fonts=[]))
-        self.renderer.fonts.register(CONTENT_FONT_ID, content_font_path())
-        self.font = self.renderer.fonts.extra[CONTENT_FONT_ID]
+        self.standard = ContentFonts()
+        self.standard.register(self.renderer.fonts)
         self.entries = {f.id: f for f in catalog.fonts} if catalog is not None else {}
 
     def missing(self, text: str, font: str | None = None) -> str:
-        """The characters of `text` the content font (or catalog font `font`) does not cover."""
-        entry = self.font if font is None else self.entries[font]
-        return "".join(sorted({c for c in text if not entry.covers(c)}))
+        """The characters of `text` the content fonts (or catalog font `font`) cannot draw it without."""
+        if font is None:
+            return self.standard.missing(text)
+        return "".join(sorted({c for c in text if not self.entries[font].covers(c)}))
 
     def draw(self, text: str, height: int, width: int, font: str | None = None) -> np.ndarray:
-        return self.renderer.layers(text, content_style(height, width, font or CONTENT_FONT_ID)).image[..., 0]
+        return self.renderer.layers(text, content_style(height, width, font or self.standard.font_for(text) or CONTENT_FONT_ID)).image[..., 0]
 
     def draw_for(self, text: str, height: int, width: int, crop: tuple[int, int], font: str | None = None) -> np.ndarray:
         """The content brush shows with a crop of size `crop` (height, width) resized to its
@@ -96,8 +134,9 @@ MAX_REDRAWS = 8  # fallback draws of one sample after FreeType failed on its fon
 # Raised whenever the same (seed, index, fonts, corpus, config) gives other sample bytes than
 # before (random stream, effects, encoding). Recorded in the manifest: --resume refuses to
 # mix versions.
-SAMPLE_VERSION = 6  # 3: phrases of two or three words in the default corpus's mix; 4: blocked words; 5: p_ink_box 0.3 by default,
-# large JPEG backgrounds decoded at a reduced size; 6: texts in right-to-left, joining or combining scripts shaped by HarfBuzz
+SAMPLE_VERSION = 7  # 3: phrases of two or three words in the default corpus's mix; 4: blocked words; 5: p_ink_box 0.3 by default,
+# large JPEG backgrounds decoded at a reduced size; 6: texts in right-to-left, joining or combining scripts shaped by HarfBuzz;
+# 7: pairs of texts Vera lacks (Hebrew, Arabic, Devanagari, ...) with contents in the other standard content fonts
 
 
 class FontPicker:
@@ -177,21 +216,21 @@ class SampleMaker:
         self.ctx = ctx
         self.renderer = Renderer(ctx.fonts, Path(ctx.backgrounds) if ctx.backgrounds else None)
         self.redrawn: list[dict] = []  # {"index", "font", "reason"} of draws that hit a failing font
-        self.content_chars: set[str] | None = None  # pairs: the characters of the corpus the content font has
+        self.contents: ContentFonts | None = None  # pairs: the fonts their contents are drawn in
         if ctx.recipe == "pairs":
-            self.renderer.fonts.register(CONTENT_FONT_ID, content_font_path())
-            self.content_chars = content_font_chars(ctx.picker.alphabet)
+            self.contents = ContentFonts()
+            self.contents.register(self.renderer.fonts)
 
     def draw_texts(self, draws: Draws, count: int = 1, picker: FontPicker | None = None) -> tuple[list[str], str]:
         """`count` texts and a font covering all of them (of `picker`, default the context's);
         redraws texts no font covers.
 
-        For pairs the content font must cover them too."""
+        For pairs a content font must draw each of them too."""
         picker = picker or self.ctx.picker
         for _ in range(MAX_TEXT_DRAWS):
             texts = [self.ctx.corpus.sample(draws) for _ in range(count)]
             font = picker.pick(draws, "".join(texts))
-            if font is not None and (self.content_chars is None or set("".join(texts)) <= self.content_chars):
+            if font is not None and (self.contents is None or all(map(self.contents.covers, texts))):
                 return texts, font
         raise UncoveredTexts(f"no font covers the texts drawn from corpus {self.ctx.corpus.name}")
 
@@ -221,16 +260,15 @@ class SampleMaker:
         UncoveredTexts when the font covers none of the texts drawn (a symbol font)."""
         return self.words(index, picker=self.ctx.picker.only(font))["image"]
 
-    def content_image(self, text: str, plain: Style) -> bytes:
-        """`text` in the content font, black on white: stored as a one-channel PNG."""
-        return _grey_png(self.renderer.layers(text, plain).image)
+    def content_image(self, text: str, height: int, width: int) -> bytes:
+        """`text` in its standard content font, black on white: stored as a one-channel PNG."""
+        return _grey_png(self.renderer.layers(text, content_style(height, width, self.contents.font_for(text))).image)
 
     def pairs(self, index: int, redraw: int = 0) -> dict[str, bytes]:
         draws = sample_draws(self.ctx.seed, index, redraw)
         (text_a, text_b), font = self.draw_texts(draws, 2)
         style = self.style(draws, font)
         a, b = self.renderer.render(text_a, style), self.renderer.render(text_b, style)
-        plain = content_style(style.out_height, style.out_width)
         return {
             "image": a.data,
             "label": text_a.encode("utf-8"),
@@ -239,8 +277,8 @@ class SampleMaker:
             "target": b.data,
             "label-b": text_b.encode("utf-8"),
             "meta-b": _meta(index, text_b, style),
-            "content": self.content_image(text_a, plain),
-            "content-b": self.content_image(text_b, plain),
+            "content": self.content_image(text_a, style.out_height, style.out_width),
+            "content-b": self.content_image(text_b, style.out_height, style.out_width),
             "mask": encode(a.layers.mask, 0),
             "mask-b": encode(b.layers.mask, 0),
             "background": encode(degrade(a.layers.background, style), style.jpeg_quality),

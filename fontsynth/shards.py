@@ -24,7 +24,7 @@ and for the `pairs` recipe (see fontsynth.recipes):
 
     target-%09d        text B in the same Style (PNG/JPEG, as image-); label-b-%09d its text,
                        meta-b-%09d its record (equal to meta- but for "text")
-    content-%09d       text A in the standard content font, black on white, grey PNG;
+    content-%09d       text A in its standard content font (recipes.CONTENT_FONTS), black on white, grey PNG;
                        content-b-%09d text B
     mask-%09d          pixels text A touched (fill, outline, shadow) before degradations,
                        grey PNG 0/255; mask-b-%09d for text B

@@ -501,7 +501,7 @@ class PairFolderDataset(TorchDataset):
     `brush edit` draws them, and as `--recipe pairs` stores them where the image has the
     canvas' aspect; `i_t/` is not read, its font is another tool's). `crop` is taken as every
     reader takes it and must be None: stretched pairs have no overhang to read in windows. Pairs
-    with a text the content font cannot draw are left out, counted by reason in `left_out`."""
+    with a text no standard content font draws are left out, counted by reason in `left_out`."""
 
     def __init__(self, root: str | Path, fields: Sequence[str] = ("image", "label-b"), size: str | tuple[int, int] = (64, 256),
                  channels: int = 1, optional: Sequence[str] = (), crop: Crop = None):
@@ -535,14 +535,14 @@ class PairFolderDataset(TorchDataset):
         self.cases: list[tuple[str, str, str]] = []  # (name, text B, text A or "")
         for name, text_b in texts_b:
             text_a = texts_a.get(name, "")
-            reason = ("text B the content font cannot draw" if font.missing(text_b) else
-                      "text A the content font cannot draw" if "content" in self.fields and font.missing(text_a) else None)
+            reason = ("text B no content font draws" if font.missing(text_b) else
+                      "text A no content font draws" if "content" in self.fields and font.missing(text_a) else None)
             if reason:
                 self.left_out[reason] = self.left_out.get(reason, 0) + 1
             else:
                 self.cases.append((name, text_b, text_a))
         if not self.cases:
-            raise UserError(f"{self.root / TEXTS_B}: the content font draws none of its texts; pairs need texts it covers")
+            raise UserError(f"{self.root / TEXTS_B}: no standard content font draws any of its texts; pairs need texts one of them covers")
         for field in self.fields:
             if field in FOLDERS and field != "content-b":
                 check_images(self.root, FOLDERS[field], [name for name, _, _ in self.cases])
@@ -551,7 +551,7 @@ class PairFolderDataset(TorchDataset):
         self.class_of: dict[str, int] = {}
         self.font_names: dict[str, dict[str, str]] = {}
         self.charset = "".join(sorted({c for _, b, a in self.cases for c in b + a}))
-        self._content = font  # the content font; a loader process opens its own (__getstate__)
+        self._content = font  # the content fonts; a loader process opens its own (__getstate__)
 
     def __getstate__(self) -> dict:
         return {**self.__dict__, "_content": None}

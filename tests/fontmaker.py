@@ -179,6 +179,19 @@ def arabic_only(dest: Path, joins: bool = True) -> Path:
     return _edit(dest, edit, dest)
 
 
+def with_cjk(dest: Path) -> Path:
+    """Vera with two CJK ideographs drawn by its A and B (U+65E5, U+672C), its own name: a Latin
+    font that covers a text no standard content font has."""
+    renamed(dest, "With CJK")
+
+    def edit(font: TTFont) -> None:
+        for table in _cmaps(font):
+            if table.format != 0:
+                table.cmap.update({0x65E5: "A", 0x672C: "B"})
+
+    return _edit(dest, edit, dest)
+
+
 def blank_hebrew(dest: Path) -> Path:
     """Vera with the Hebrew letters mapped to its empty space glyph (as Algol Revived maps them)."""
 

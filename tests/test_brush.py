@@ -630,6 +630,8 @@ def test_edit_a_box_leaves_every_other_pixel_unchanged(run, tmp_path):
     assert not np.array_equal(out[20:50, 30:150], photo[20:50, 30:150])
     word = invoke("edit", tmp_path / "photo.png", "--text", "hello", "-m", run, "-o", tmp_path / "word.jpg", "--device", "cpu")
     assert word.exit_code == 0 and Image.open(tmp_path / "word.jpg").size == (200, 90)
+    hebrew = invoke("edit", tmp_path / "photo.png", "--text", "\u05e9\u05dc\u05d5\u05dd", "-m", run, "-o", tmp_path / "he.png", "--device", "cpu")
+    assert hebrew.exit_code == 0 and Image.open(tmp_path / "he.png").size == (200, 90), hebrew.output  # its content drawn in DejaVu Sans
 
 
 def test_edit_a_quad_leaves_every_pixel_outside_it_unchanged(run, tmp_path):
@@ -732,7 +734,7 @@ def test_erase_puts_the_background_branchs_prediction_in_place_of_the_text(run, 
     (["--quad", "10,10,11,10,11,11,10,11"], "less than two pixels"),
     (["--quad", "0,0,50,0,50,20,0,20", "--box", "0,0,50,20"], "either --box or --quad"),
     (["--text", " "], "--text is empty"),
-    (["--text", "\u65e5\u672c"], "cannot draw"),
+    (["--text", "\u65e5\u672c"], "no standard content font draws"),
     (["-o", "OUT.gif"], "write .png"),
 ])
 def test_edit_errors_are_one_line(run, tmp_path, args, message):
@@ -930,7 +932,7 @@ def test_edit_jobs_give_what_single_edits_give_and_check_every_line_first(run, t
     good = json.dumps(jobs[0])
     fails([good, "{not json"], "bad.jsonl:2 is not a JSON object")
     fails([good, json.dumps({**jobs[2], "box": [150, 20, 300, 50]})], "bad.jsonl:2: --box 150,20,300,50 is not inside the 200x90 image")
-    fails([good, json.dumps({**jobs[2], "text": "\u65e5\u672c"})], "bad.jsonl:2: --text '\u65e5\u672c': the content font cannot draw")
+    fails([good, json.dumps({**jobs[2], "text": "\u65e5\u672c"})], "bad.jsonl:2: --text '\u65e5\u672c': no standard content font draws")
     fails([good, json.dumps({**jobs[2], "output": "out/photo.png"})], "out/photo.png is also line 1's output")
     fails([good, json.dumps({**jobs[2], "output": "photo.png"})], "is an input of the jobs")
     fails([good, json.dumps({**jobs[2], "colour": "red"})], "bad.jsonl:2: unknown key(s) colour")
@@ -1044,10 +1046,10 @@ def test_training_on_pairs_in_mostels_layout(pairs, tmp_path):
         target.resize((target.width // 2, target.height), Image.BICUBIC).save(folder / "t_f" / name)
     resized = PairFolderDataset(folder, ("image", "target"), size=(32, 128), channels=3)[0]["target"]
     assert resized.shape == ours[0]["target"].shape and (resized - ours[0]["target"]).abs().mean() < 0.02
-    # what a folder lacks, and a text the content font cannot draw
+    # what a folder lacks, and a text no content font draws
     lines = (folder / "i_t.txt").read_text().splitlines()
     (folder / "i_t.txt").write_text("\n".join([lines[0].split()[0] + " \u4e2d\u6587", *lines[1:]]) + "\n")
-    assert PairFolderDataset(folder, ("image", "label-b")).left_out == {"text B the content font cannot draw": 1}
+    assert PairFolderDataset(folder, ("image", "label-b")).left_out == {"text B no content font draws": 1}
     shutil.rmtree(folder / "mask_t")
     bad = invoke("train", "--data", folder, "--out", tmp_path / "c", *FAST)
     assert bad.exit_code == 2 and f"--data: {folder} has no mask_t/ (the pixels of text B)" in bad.output, bad.output

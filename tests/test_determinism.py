@@ -73,9 +73,11 @@ def test_two_fresh_renders_on_background_photos_are_byte_identical(tmp_path):
     assert len(drawn) == 43 and 4_500 < sum(drawn.values()) - drawn[""] < 5_500  # 42 photos and "" (flat)
 
 
-def test_two_fresh_renders_of_10000_words_in_other_scripts_are_byte_identical(tmp_path):
+@pytest.mark.parametrize("recipe,n", [("words", 10_000), ("pairs", 2_000)])
+def test_two_fresh_renders_of_words_in_other_scripts_are_byte_identical(tmp_path, recipe, n):
     """Texts HarfBuzz lays out whole (sample version 6): Hebrew and Arabic words of random
-    letters in fonts of those scripts alone and in a Latin font that also covers some of them."""
+    letters in fonts of those scripts alone and in a Latin font that also covers some of them;
+    as pairs, their contents in DejaVu Sans (sample version 7)."""
     import fontmaker as fm
 
     fonts = tmp_path / "fonts"
@@ -90,8 +92,8 @@ def test_two_fresh_renders_of_10000_words_in_other_scripts_are_byte_identical(tm
     config = tmp_path / "config.json"
     config.write_text("{}")
     more = ("--words", tmp_path / "words.txt", "--any-font")
-    one = render(tmp_path / "one", workers=1, config=config, n=10_000, fonts=fonts, more=more)
-    two = render(tmp_path / "two", workers=2, config=config, n=10_000, fonts=fonts, more=more)
+    one = render(tmp_path / "one", workers=1, config=config, recipe=recipe, n=n, fonts=fonts, more=more)
+    two = render(tmp_path / "two", workers=2, config=config, recipe=recipe, n=n, fonts=fonts, more=more)
     assert_same_shards(one, two)
     assert one["fonts_used"] == 3 and "\u0628" in one["charset"] and "\u05d0" in one["charset"]
 

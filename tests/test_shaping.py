@@ -16,7 +16,7 @@ import json
 
 import numpy as np
 import pytest
-from fontmaker import arabic_only, blank_hebrew, copy_font, hebrew_only, with_scripts
+from fontmaker import arabic_only, blank_hebrew, copy_font, hebrew_only, with_cjk, with_scripts
 from typer.testing import CliRunner
 
 from fontsynth.catalog import load_or_scan
@@ -71,7 +71,7 @@ def test_a_words_file_in_two_scripts_renders_replays_and_keeps_its_labels(script
     ds = Dataset(out)
     labels = [ds[i]["label"].decode() for i in range(60)]
     assert {w for w in labels if set(w) <= {ALEF, BET, BEH}} == set(written)  # reading order, as written
-    assert json.loads((out / "manifest.json").read_text())["sample_version"] == 6
+    assert json.loads((out / "manifest.json").read_text())["sample_version"] == 7
     for i in range(60):
         if needs_shaping(labels[i]):
             stored, again = replay(ds, i)
@@ -182,26 +182,73 @@ def test_the_cli_says_when_fonts_of_other_scripts_would_draw_the_words_it_skips(
     assert scan.exit_code == 0 and "distinct fonts without Latin letters: 1 Hebrew (render with --any-font)" in scan.output
 
 
-def test_pairs_keep_to_texts_the_content_font_draws(hebrew_fonts, tmp_path):
-    """A pair's contents are drawn in the standard content font, which has no Hebrew: Hebrew
-    words made `render --recipe pairs` fail with a traceback (UncoveredTexts) after writing its
-    manifest."""
+def test_the_standard_content_fonts_draw_each_text_in_the_first_that_has_all_of_it():
+    """Vera first (every Latin content stays what it was), DejaVu Sans (Vera extended: Hebrew,
+    Arabic, Cyrillic, ...), Lohit Devanagari; each draws and shapes its scripts."""
+    from fontTools.ttLib import TTFont
+
+    from fontsynth.fontcheck import sfnt_faces, undrawable_code_points, unshaped_scripts
+    from fontsynth.fonts import open_font
+    from fontsynth.recipes import CONTENT_FONTS, ContentFonts, content_font_path
+
+    fonts = ContentFonts()
+    assert [f.id for f in CONTENT_FONTS] == ["content", "content-dejavu", "content-devanagari"]
+    cases = {"Hello, 42!": "content", "caf\u00e9": "content", f"{ALEF}{BET}": "content-dejavu", "\u0645\u0631\u062d\u0628\u0627": "content-dejavu",
+             "\u041f\u0440\u0438\u0432\u0435\u0442": "content-dejavu", f"Hi {ALEF}{BET}": "content-dejavu", "\u0928\u092e\u0938\u094d\u0924\u0947": "content-devanagari",
+             "\u0928\u092e 42": "content-devanagari", f"{ALEF}\u0928": None, "\u65e5\u672c": None}
+    assert {text: fonts.font_for(text) for text in cases} == cases
+    assert fonts.missing("Hello") == "" and fonts.missing("\u65e5\u672c") == "\u65e5\u672c"
+    assert fonts.missing(f"{ALEF}\u0928") in ("\u0928", ALEF)  # the closest font lacks one of the two
+    vera, dejavu, devanagari = fonts.charsets
+    assert vera < dejavu  # so a text Vera lacks is one DejaVu Sans may have, never the reverse
+    for font in CONTENT_FONTS:
+        path = str(content_font_path(font))
+        assert TTFont(path)["name"].getDebugName(1) == font.name and content_font_path(font).with_suffix(".LICENSE").is_file()
+        (face,) = sfnt_faces(path)
+        assert unshaped_scripts(path, face) == []
+        assert set(undrawable_code_points(open_font(path, 32), face.cmap)) <= {0x2800, 0xFFFC}  # the blank Braille cell, the object placeholder
+
+
+def test_pairs_of_other_scripts_have_contents_in_a_standard_content_font_that_draws_them(hebrew_fonts, tmp_path):
+    """A pair's contents were drawn in Vera alone, which has no Hebrew: Hebrew words made
+    `render --recipe pairs` fail with a traceback (UncoveredTexts), then were skipped. They are
+    now drawn in DejaVu Sans; Latin contents are Vera's as before."""
+    from fontsynth.codec import decode
+    from fontsynth.recipes import ContentRenderer, content_style
+
     words = tmp_path / "words.txt"
-    words.write_text(f"{ALEF}{BET}\n", encoding="utf-8")
-    args = ["render", "--recipe", "pairs", "--fonts", str(hebrew_fonts), "--any-font", "--words", str(words), "--n", "10", "--workers", "1",
-            "--no-progress"]
-    refused = CliRunner().invoke(app, [*args, "--out", str(tmp_path / "p")])
-    assert refused.exit_code == 2 and refused.output.count("error:") == 1, refused.output
-    assert "no text of corpus" in refused.output and "standard content font (Bitstream Vera Sans" in refused.output
-    assert not (tmp_path / "p").exists()
     words.write_text(f"{ALEF}{BET}\nhello\n", encoding="utf-8")
-    result = CliRunner().invoke(app, [*args, "--out", str(tmp_path / "p2")])
-    assert result.exit_code == 0, result.output
-    assert "warning: 1 word skipped" in result.output and "standard content font" in result.output
-    ds = Dataset(tmp_path / "p2")
-    assert all(not needs_shaping(ds[i][key].decode()) for i in range(10) for key in ("label", "label-b"))
-    words.write_text("\u0e01\u0e02\nhello\n", encoding="utf-8")  # Thai: no font has it, the content font is not the reason
-    thai = CliRunner().invoke(app, [*args, "--out", str(tmp_path / "p3")])
+    args = ["render", "--recipe", "pairs", "--fonts", str(hebrew_fonts), "--any-font", "--words", str(words), "--n", "40", "--workers", "1",
+            "--no-progress", "--size", "32x128"]
+    result = CliRunner().invoke(app, [*args, "--out", str(tmp_path / "p")])
+    assert result.exit_code == 0 and "warning" not in result.output, result.output
+    ds, contents = Dataset(tmp_path / "p"), ContentRenderer()
+    drawn = {}
+    for i in range(len(ds)):
+        for label, content in (("label", "content"), ("label-b", "content-b")):
+            text = ds[i][label].decode()
+            drawn[text] = decode(ds[i][content])
+            assert np.array_equal(drawn[text], contents.draw(text, 32, 128))
+    hebrew = next(t for t in drawn if needs_shaping(t))
+    assert {"hello", hebrew} <= set(drawn) and not set(hebrew) <= set("hello ")
+    vera = contents.renderer.layers(hebrew, content_style(32, 128)).image[..., 0]  # Vera has no Hebrew: .notdef boxes
+    assert not np.array_equal(drawn[hebrew], vera) and (drawn[hebrew] < 128).any()
+    assert np.array_equal(drawn["hello"], contents.renderer.layers("hello", content_style(32, 128)).image[..., 0])
+
+    cjk = tmp_path / "cjk"
+    cjk.mkdir()
+    with_cjk(cjk / "cjk.ttf")  # a font that covers a text no content font has
+    args[4] = str(cjk)
+    words.write_text("\u65e5\u672c\n", encoding="utf-8")
+    refused = CliRunner().invoke(app, [*args, "--out", str(tmp_path / "r")])
+    assert refused.exit_code == 2 and refused.output.count("error:") == 1, refused.output
+    assert "no text of corpus" in refused.output and "standard content fonts (Bitstream Vera Sans, DejaVu Sans, Lohit Devanagari)" in refused.output
+    assert not (tmp_path / "r").exists()
+    words.write_text("\u65e5\u672c\nhello\n", encoding="utf-8")
+    skipped = CliRunner().invoke(app, [*args, "--out", str(tmp_path / "s")])
+    assert skipped.exit_code == 0 and "warning: 1 word skipped" in skipped.output and "standard content fonts" in skipped.output, skipped.output
+    words.write_text("\u0e01\u0e02\nhello\n", encoding="utf-8")  # Thai: no font has it, the content fonts are not the reason
+    thai = CliRunner().invoke(app, [*args, "--out", str(tmp_path / "t")])
     assert thai.exit_code == 0 and "warning: 1 word skipped" in thai.output and "content font" not in thai.output, thai.output
 
 
