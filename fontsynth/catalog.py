@@ -69,7 +69,7 @@ class FontEntry:
     latin_score: float = 0.0
     script: str = ""  # what an accepted font is for: "Latin", or without Latin letters another script ("Arabic", ...: fontcheck.OTHER_SCRIPTS)
     charset: list[list[int]] = field(default_factory=list)  # covered code point ranges (only glyphs FreeType drew at the scan)
-    undrawable: list[list[int]] = field(default_factory=list)  # mapped code points whose glyph FreeType failed to draw: left out of charset
+    undrawable: list[list[int]] = field(default_factory=list)  # mapped code points FreeType fails to draw, draws blank, cannot shape, or draws as another character: left out of charset
     copies: list[str] = field(default_factory=list)  # other paths with identical bytes
     duplicate_of: str | None = None  # id of the font kept for this design
     aliases: list[str] = field(default_factory=list)  # ids of duplicates of this font

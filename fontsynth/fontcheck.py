@@ -309,7 +309,8 @@ def check_face(path: str, info: Face, templates: np.ndarray) -> dict:
         face["reason"] = f"does not shape {script} (its letters stay unjoined, or form no conjuncts): no OpenType layout for it"
         return face
     undrawable = set(undrawable_code_points(font, cmap)) | {cp for s in unshaped for first, last in SHAPING_PROBES[s][1] for cp in cmap if first <= cp <= last}
-    if undrawable:  # the catalog promises only what FreeType can draw (and shape): renders never meet these glyphs
+    undrawable |= set(swapped_code_points(path, info))
+    if undrawable:  # the catalog promises only what FreeType can draw (and shape) as itself: renders never meet these glyphs
         face["undrawable"] = code_point_ranges(dict.fromkeys(undrawable, ""))
         face["charset"] = code_point_ranges({cp: g for cp, g in cmap.items() if cp not in undrawable})
     face["accepted"] = True
@@ -378,6 +379,79 @@ def unshaped_scripts(path: str, info: Face) -> list[str]:
         if joined.size == separate.size and bytes(joined) == bytes(separate):
             unshaped.append(script)
     return unshaped
+
+
+# The OpenType features HarfBuzz applies unasked: to every script, and those of Arabic, Hangul
+# and Brahmic shaping.
+DEFAULT_FEATURES = frozenset({"ccmp", "locl", "rlig", "rvrn", "calt", "clig", "liga", "rclt", "isol", "init", "medi", "fina", "med2", "fin2",
+                              "fin3", "stch", "mset", "rtlm", "ltrm", "nukt", "akhn", "rphf", "rkrf", "pref", "blwf", "abvf", "half", "pstf",
+                              "vatu", "cjct", "pres", "abvs", "blws", "psts", "haln", "ljmo", "vjmo", "tjmo"})
+
+
+def swapped_code_points(path: str, info: Face) -> dict[int, int]:
+    """The digits, punctuation marks and symbols the face's default OpenType substitutions draw
+    as another character: {code point: a code point of the glyph drawn}. KacstOne draws ASCII
+    digits beside Arabic letters as Arabic-Indic ones, so a label `38` stood under `٣٨`.
+    Another form of the same character (NFKC-equal) or a bracket's mirror image is no swap.
+    Single substitutions of the lookups every script's default language system reaches through
+    DEFAULT_FEATURES, and of those their contextual rules call; letters are left alone (fonts
+    map presentation forms loosely)."""
+    if path.lower().endswith(TYPE1_SUFFIXES):
+        return {}
+    font = TTFont(path, fontNumber=info.index, lazy=True)
+    if "GSUB" not in font or not font["GSUB"].table.ScriptList or not font["GSUB"].table.LookupList:
+        return {}
+    table = font["GSUB"].table
+    drawn: dict[str, str] = {}  # glyph -> the glyph a default single substitution puts in its place
+    for i in sorted(_default_lookups(table)):
+        lookup = table.LookupList.Lookup[i]
+        for subtable in lookup.SubTable:
+            subtable = getattr(subtable, "ExtSubTable", subtable)
+            if getattr(subtable, "LookupType", lookup.LookupType) == 1:
+                for glyph, other in subtable.mapping.items():
+                    drawn.setdefault(glyph, other)
+    mapped_by: dict[str, list[int]] = {}
+    for cp, glyph in info.cmap.items():
+        mapped_by.setdefault(glyph, []).append(cp)
+    swapped = {}
+    for cp, glyph in info.cmap.items():
+        char, other = chr(cp), drawn.get(glyph, glyph)
+        if other == glyph or other not in mapped_by or unicodedata.category(char)[0] not in "NPS" or unicodedata.mirrored(char):
+            continue
+        same = unicodedata.normalize("NFKC", char)
+        if not any(unicodedata.normalize("NFKC", chr(o)) == same for o in mapped_by[other]):
+            swapped[cp] = min(mapped_by[other])
+    return swapped
+
+
+def _default_lookups(table) -> set[int]:
+    """The GSUB lookups every script's default language system reaches through DEFAULT_FEATURES,
+    with those their contextual rules call."""
+    found = set()
+    for record in table.ScriptList.ScriptRecord:
+        system = record.Script.DefaultLangSys
+        for i in system.FeatureIndex if system else []:
+            feature = table.FeatureList.FeatureRecord[i]
+            if feature.FeatureTag in DEFAULT_FEATURES:
+                found.update(feature.Feature.LookupListIndex)
+    todo = list(found)
+    while todo:
+        lookup = table.LookupList.Lookup[todo.pop()]
+        for subtable in lookup.SubTable:
+            for called in _called_lookups(getattr(subtable, "ExtSubTable", subtable)) - found:
+                found.add(called)
+                todo.append(called)
+    return found
+
+
+def _called_lookups(subtable) -> set[int]:
+    """The lookups a contextual substitution subtable's rules call (any of its three formats)."""
+    rules = [subtable]
+    for set_name, rule_name in (("SubRuleSet", "SubRule"), ("SubClassSet", "SubClassRule"), ("ChainSubRuleSet", "ChainSubRule"),
+                                ("ChainSubClassSet", "ChainSubClassRule")):
+        for rule_set in getattr(subtable, set_name, None) or []:
+            rules += getattr(rule_set, rule_name, None) or []
+    return {record.LookupListIndex for rule in rules for record in getattr(rule, "SubstLookupRecord", None) or []}
 
 
 def _draw(font: ImageFont.FreeTypeFont, char: str):

@@ -192,6 +192,25 @@ def with_cjk(dest: Path) -> Path:
     return _edit(dest, edit, dest)
 
 
+def digits_swapped_in_arabic(dest: Path) -> Path:
+    """`with_scripts`'s Arabic beh (b, joined as I, M, F) in a layout that, as KacstOne's does,
+    draws the ASCII digits in Arabic text as the Arabic-Indic ones (U+0660-0669, here Vera's
+    A-J): a `3` beside Arabic letters is drawn as another character."""
+    from fontTools.feaLib.builder import addOpenTypeFeaturesFromString
+
+    def edit(font: TTFont) -> None:
+        for table in _cmaps(font):
+            if table.format != 0:
+                table.cmap.update({0x0628: "b", **{0x0660 + i: c for i, c in enumerate("ABCDEFGHIJ")}})
+        names = ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine"]
+        subs = " ".join(f"sub {name} by {c};" for name, c in zip(names, "ABCDEFGHIJ"))
+        addOpenTypeFeaturesFromString(font, "languagesystem DFLT dflt; languagesystem arab dflt;\nfeature init { sub b by I; } init; "
+                                            f"feature medi {{ sub b by M; }} medi; feature fina {{ sub b by F; }} fina;\n"
+                                            f"feature locl {{ script arab; {subs} }} locl;")
+
+    return _edit(dest, edit)
+
+
 def blank_hebrew(dest: Path) -> Path:
     """Vera with the Hebrew letters mapped to its empty space glyph (as Algol Revived maps them)."""
 

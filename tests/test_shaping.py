@@ -13,10 +13,11 @@ A font of Hebrew alone (`fontmaker.hebrew_only`, as Noto Sans Hebrew is) used to
 
 import dataclasses
 import json
+from pathlib import Path
 
 import numpy as np
 import pytest
-from fontmaker import arabic_only, blank_hebrew, copy_font, hebrew_only, with_cjk, with_scripts
+from fontmaker import arabic_only, blank_hebrew, copy_font, digits_swapped_in_arabic, hebrew_only, with_cjk, with_scripts
 from typer.testing import CliRunner
 
 from fontsynth.catalog import load_or_scan
@@ -250,6 +251,27 @@ def test_pairs_of_other_scripts_have_contents_in_a_standard_content_font_that_dr
     words.write_text("\u0e01\u0e02\nhello\n", encoding="utf-8")  # Thai: no font has it, the content fonts are not the reason
     thai = CliRunner().invoke(app, [*args, "--out", str(tmp_path / "t")])
     assert thai.exit_code == 0 and "warning: 1 word skipped" in thai.output and "content font" not in thai.output, thai.output
+
+
+def test_a_font_does_not_claim_digits_its_layout_draws_as_other_characters(tmp_path):
+    """KacstOne's layout draws ASCII digits beside Arabic letters as Arabic-Indic ones: a render
+    labelled `38` under `٣٨`. The catalog leaves such characters out of the font's coverage."""
+    from PIL import ImageFont, features
+
+    from fontsynth.fontcheck import sfnt_faces, swapped_code_points
+
+    swap, plain = digits_swapped_in_arabic(tmp_path / "swap.ttf"), with_scripts(tmp_path / "plain.ttf")
+    if features.check("raqm"):  # what it guards against: "ب3" is drawn as "ب٣" (here D)
+        font = ImageFont.truetype(str(swap), 40, layout_engine=ImageFont.Layout.RAQM)
+        assert bytes(font.getmask(f"{BEH}3")) == bytes(font.getmask(f"{BEH}\u0663")) != bytes(font.getmask("3"))
+    (face,) = sfnt_faces(str(swap))
+    assert swapped_code_points(str(swap), face) == {0x30 + i: ord("A") + i for i in range(10)}  # A-J are drawn for the digits
+    (face,) = sfnt_faces(str(plain))
+    assert swapped_code_points(str(plain), face) == {}  # its beh becomes other glyphs (I, M, F), but letters are let be
+    catalog = load_or_scan(tmp_path, show_progress=False)
+    by_name = {Path(f.path).name: f for f in catalog.fonts}
+    assert not any(by_name["swap.ttf"].covers(d) for d in "0123456789") and [48, 57] in by_name["swap.ttf"].undrawable
+    assert by_name["swap.ttf"].covers(f"{BEH} Hello") and by_name["plain.ttf"].covers(f"{BEH} 38")
 
 
 def test_a_font_does_not_claim_letters_it_draws_blank_or_cannot_shape(tmp_path):
