@@ -197,12 +197,14 @@ class Catalog:
 
     @classmethod
     def load(cls, path: Path, root: Path | None = None) -> "Catalog":
-        """The catalog at `path`, its fonts under `root` (default: beside it). When `root` is a
-        font pack (data made from one), the pack's own catalog, which `path` copies."""
+        """The catalog at `path` (or in the fonts folder `path`), its fonts under `root` (default:
+        beside it). When `root` is a font pack (data made from one), the pack's own catalog,
+        which `path` copies."""
         if root is not None and Path(root).is_file():
             from fontsynth.fontpack import load_pack
 
             return load_pack(Path(root))
+        path = catalog_path(Path(path))
         try:
             data = json.loads(path.read_text(encoding="utf-8"))
         except (OSError, ValueError) as e:
@@ -247,6 +249,15 @@ def font_id(sha256: str, index: int, instance: str | None) -> str:
     if instance:
         fid += f"@{_slug(instance)}"
     return fid
+
+
+def catalog_path(path: Path) -> Path:
+    """`path`, or the catalog.json of the fonts folder `path` (a UserError when it has none)."""
+    if not path.is_dir():
+        return path
+    if not (path / CATALOG_FILE).is_file():
+        raise UserError(f"{path} is a folder without a font catalog ({CATALOG_FILE}); make one with `fontsynth fonts scan {path}`")
+    return path / CATALOG_FILE
 
 
 # What fontcheck.check_face records of a face, less its glyph signature: what a catalog entry keeps.

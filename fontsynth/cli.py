@@ -329,7 +329,7 @@ def earlier_catalog(path: Path, folder: Path):
 @fonts_app.command("split")
 @user_errors
 def fonts_split(
-    catalog_file: Path = typer.Argument(..., help="catalog.json or a font pack to split (rewritten in place unless -o)."),
+    catalog_file: Path = typer.Argument(..., help="catalog.json (or its fonts folder) or a font pack to split (rewritten in place unless -o)."),
     val: float = typer.Option(0.05, help="Share of families (or designs, --by) held out for validation."),
     test: float = typer.Option(0.05, help="Share of families (or designs, --by) held out for testing."),
     seed: int = typer.Option(0, help="Which families (or designs) are held out."),
@@ -339,9 +339,10 @@ def fonts_split(
                                            "the only way before 2026-12-07); --val and --test are shares of these."),
 ) -> None:
     """Hold out fonts for honest evaluation: train/val/test by design or family, aliases on one side."""
-    from fontsynth.catalog import Catalog, check_catalog_output, split_fonts
+    from fontsynth.catalog import Catalog, catalog_path, check_catalog_output, split_fonts
     from fontsynth.fontpack import check_pack_output, is_pack, split_pack
 
+    catalog_file = catalog_path(catalog_file)
     if is_pack(catalog_file):
         if output is not None:
             check_pack_output(output)
@@ -358,7 +359,7 @@ def fonts_split(
 @fonts_app.command("report")
 @user_errors
 def fonts_report(
-    catalog_file: Path = typer.Argument(..., help="catalog.json"),
+    catalog_file: Path = typer.Argument(..., help="catalog.json (or its fonts folder)"),
     output: Path = typer.Option(Path("fonts-report.png"), "-o", "--output", help="PNG specimen sheet (numbered pages when large)."),
     per_page: int = typer.Option(600, help="Fonts per page."),
     progress: bool = typer.Option(True, help="Show a progress bar."),
@@ -378,7 +379,7 @@ def fonts_report(
 @fonts_app.command("attribution")
 @user_errors
 def fonts_attribution(
-    catalog_file: Path = typer.Argument(..., help="catalog.json"),
+    catalog_file: Path = typer.Argument(..., help="catalog.json (or its fonts folder)"),
     output: Optional[Path] = typer.Option(None, "-o", "--output", help="Markdown file (default: print)."),
     all_fonts: bool = typer.Option(False, "--all", help="List every accepted font, not only those rendering uses."),
 ) -> None:

@@ -102,8 +102,8 @@ class CaptionFonts:
     """The font a caption is written in: Pillow's default for ASCII; for any other text a font of
     the `catalog` (a function that loads it; None: there is none), laid out by HarfBuzz, so that
     an Arabic, Devanagari or Greek label reads as its image does, not as boxes: the sample's own
-    font when the caption is its label (it covers it: that is how it was chosen), else the
-    catalog's font that covers the most of the caption's characters (an eval's truth and
+    font when it has every character of the caption (its label: that is how it was chosen; not
+    always a pair's arrow), else the catalog's font that covers the most of the caption's characters (an eval's truth and
     reading). The default when no font covers any, or it cannot be opened (a font folder that
     moved)."""
 
@@ -112,6 +112,7 @@ class CaptionFonts:
         self.size = size
         self.default = ImageFont.load_default(size)
         self.library = None  # a FontLibrary of the catalog, loaded for the first non-ASCII caption
+        self.entries: dict = {}  # its fonts by id
         self.fonts: dict[str, ImageFont.FreeTypeFont] = {}
 
     def __call__(self, caption: str, font_id: str = "") -> ImageFont.FreeTypeFont:
@@ -122,7 +123,9 @@ class CaptionFonts:
                 from fontsynth.fonts import FontLibrary
 
                 self.library = FontLibrary(self.catalog())
-            font_id = font_id or self._covering(caption)
+                self.entries = self.library.catalog.by_id()
+            if font_id not in self.entries or not self.entries[font_id].covers(caption.replace(" ", "")):
+                font_id = self._covering(caption)
             if font_id and font_id not in self.fonts:
                 self.fonts[font_id] = self._open(font_id)
         except UserError:  # the catalog is gone

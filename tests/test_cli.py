@@ -208,7 +208,13 @@ def test_render_with_a_split_uses_only_its_fonts(small_fonts, tmp_path):
     fonts = tmp_path / "fonts"
     shutil.copytree(small_fonts, fonts)
     assert invoke("render", "--fonts", fonts, "--out", tmp_path / "x", "--n", 5, "--split", "test").output.startswith("error: --split test: the catalog")
-    invoke("fonts", "split", fonts / "catalog.json", "--val", 0.25, "--test", 0.25)
+    split = invoke("fonts", "split", fonts, "--val", 0.25, "--test", 0.25)  # the fonts folder stands for its catalog
+    assert split.exit_code == 0 and split.output.strip().endswith(f"-> {fonts / 'catalog.json'}"), split.output
+    (tmp_path / "bare").mkdir()
+    bare = invoke("fonts", "split", tmp_path / "bare")
+    assert bare.exit_code == 2 and bare.output.strip() == (f"error: {tmp_path / 'bare'} is a folder without a font catalog (catalog.json); "
+                                                           f"make one with `fontsynth fonts scan {tmp_path / 'bare'}`")
+    assert list((tmp_path / "bare").iterdir()) == []
     held_out = {f["id"] for f in json.loads((fonts / "catalog.json").read_text())["fonts"] if f["split"] == "test"}
     result = invoke("render", "--fonts", fonts, "--out", tmp_path / "t", "--n", 20, "--split", "test", "--no-progress", "--workers", 1)
     assert result.exit_code == 0

@@ -94,11 +94,26 @@ def test_preview_writes_a_label_in_another_script_in_the_samples_own_font(script
     fonts = CaptionFonts(Dataset(out).catalog)
     hebrew = fonts(f"7: {ALEF}{BET}", font)
     assert hebrew.getname()[0] == "Bitstream Vera Sans" and hebrew.layout_engine == ImageFont.Layout.RAQM
-    assert fonts("7: Ambition", font) is fonts.default and fonts(f"7: {ALEF}", "no-such-font") is fonts.default
+    assert fonts("7: Ambition", font) is fonts.default and fonts(f"7: {ALEF}", "no-such-font") is hebrew  # a font no longer there: the covering one
     hebrew_caption = caption_image("7: ", fonts.default, ALEF + BET, hebrew)  # shaped right to left: the font's B, then its A
     assert np.array_equal(np.asarray(hebrew_caption), np.asarray(caption_image("7: ", fonts.default, "BA", hebrew)))
     assert not np.array_equal(np.asarray(hebrew_caption), np.asarray(caption_image("7: ", fonts.default, ALEF + BET, fonts.default)))
     preview_grid(Dataset(out), count=20)  # draws its captions so, without an error
+    # a pair's caption: its font has both labels, not always the arrow (Pillow drew boxes for it)
+    from fontTools.ttLib import TTFont
+
+    arrowless = tmp_path / "fonts"
+    arrowless.mkdir()
+    with_scripts(arrowless / "scripts.ttf")
+    arrowless_font = TTFont(hebrew_only(arrowless / "hebrew.ttf"))
+    for table in arrowless_font["cmap"].tables:
+        for c in "->":
+            table.cmap.pop(ord(c), None)
+    arrowless_font.save(arrowless / "hebrew.ttf")
+    pairs = CaptionFonts(lambda: load_or_scan(arrowless, show_progress=False))
+    hebrew_alone = next(f.id for f in pairs.catalog().fonts if f.path == "hebrew.ttf")
+    assert pairs(f"{ALEF}  ->  {BET}", hebrew_alone).getname()[0] == "Bitstream Vera Sans"
+    assert pairs(ALEF + BET, hebrew_alone).getname()[0] == "Hebrew Only"
 
 
 @pytest.fixture(scope="module")
