@@ -52,16 +52,22 @@ class Pyramid(nn.Module):
 
 
 class StyleEncoder(nn.Module):
-    def __init__(self, in_channels: int, widths: tuple[int, ...], style_dim: int):
+    """With `normalize`, the style vector is scaled to unit RMS per image (StyleGAN's normalised
+    latent): the generator's output heads modulate without demodulation, so a style vector that
+    grows drives every logit past the sigmoid's range, where no gradient brings it back."""
+
+    def __init__(self, in_channels: int, widths: tuple[int, ...], style_dim: int, normalize: bool = False):
         super().__init__()
         self.pyramid = Pyramid(in_channels, widths)
         self.head = nn.Sequential(ResBlock(widths[-1], widths[-1], 2), nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(widths[-1], style_dim))
-        self.in_channels, self.style_dim = in_channels, style_dim
+        self.in_channels, self.style_dim, self.normalize = in_channels, style_dim, normalize
 
     def forward(self, image: torch.Tensor) -> tuple[torch.Tensor, list[torch.Tensor]]:
         assert image.ndim == 4 and image.shape[1] == self.in_channels, f"style image: expected N x {self.in_channels} x H x W, got {tuple(image.shape)}"
         maps = self.pyramid(image)
         style = self.head(maps[-1])
+        if self.normalize:
+            style = style * torch.rsqrt(style.float().pow(2).mean(dim=1, keepdim=True) + 1e-8).to(style.dtype)
         assert style.shape == (image.shape[0], self.style_dim)
         return style, maps
 

@@ -94,6 +94,7 @@ class BrushConfig:
     background: bool = False  # predict the background and compose the output through the mask (see the module docstring)
     polarity: bool = True  # draw every style as dark text on light: light-text style images inverted in, outputs back (see the module docstring)
     colour_skip: bool = True  # the image head starts from each style image's median colour (see the module docstring)
+    style_norm: bool = True  # the style vector scaled to unit RMS (brush.encoders.StyleEncoder; an Arabic run diverged without, BENCHMARKS.md)
     discriminator: str = "patch"  # patch (PatchGAN) or stylegan2 (residual, for R1)
     d_widths: tuple[int, ...] = (64, 128, 256, 512)
 
@@ -138,7 +139,7 @@ class BrushGenerator(nn.Module):
         super().__init__()
         c = config
         self.config = c
-        self.style_encoder = StyleEncoder(c.in_channels, c.widths, c.style_dim)
+        self.style_encoder = StyleEncoder(c.in_channels, c.widths, c.style_dim, c.style_norm)
         self.content_encoder = ContentEncoder(c.content_channels, c.widths)
         self.generator = Generator(c.widths, c.style_dim, c.in_channels, c.style_skip_levels)
         self.background = BackgroundDecoder(c.widths, c.in_channels) if c.background else None
@@ -203,7 +204,7 @@ def placed(content: torch.Tensor, placement: torch.Tensor, given: torch.Tensor |
 
 
 @register("brush", BrushConfig, "brush: TextStyleBrush-style generator (style + content encoders, modulated generator, discriminator)",
-          legacy={"align_content": False, "background": False, "polarity": False, "colour_skip": False},
+          legacy={"align_content": False, "background": False, "polarity": False, "colour_skip": False, "style_norm": False},
           removed={"ink_skip": False})
 class Brush(nn.Module):
     def __init__(self, config: BrushConfig):

@@ -142,17 +142,39 @@ def test_a_model_saved_before_the_aligner_loads_as_it_was(tmp_path):
 
     old = create_model("brush", **TINY, align_content=False)
     saved = dataclasses.asdict(old.config)
-    del saved["align_content"], saved["background"], saved["polarity"], saved["colour_skip"]  # what a checkpoint of an older version holds
+    del saved["align_content"], saved["background"], saved["polarity"], saved["colour_skip"], saved["style_norm"]  # what an older checkpoint holds
     save_checkpoint(tmp_path / "old.pt", {"format": "fontsynth-checkpoint", "format_version": 1, "model": "brush",
                                           "model_config": saved, "state_dict": old.state_dict(), "tables": {}})
     loaded, _ = load_brush(tmp_path / "old.pt", "cpu")
     assert loaded.config.align_content is False and loaded.aligner is None
     assert loaded.config.background is False and loaded.g.background is None
     assert loaded.config.polarity is False and loaded.g.light_text(torch.rand(1, 3, 32, 64)) is None
-    assert loaded.config.colour_skip is False
+    assert loaded.config.colour_skip is False and loaded.config.style_norm is False and not loaded.g.style_encoder.normalize
     assert create_model("brush", **TINY).config.align_content is True  # new runs align
     assert create_model("brush", **TINY).config.polarity is True  # and draw light text as its inverse
     assert create_model("brush", **TINY).config.colour_skip is True  # from the style's colour
+    assert create_model("brush", **TINY).config.style_norm is True  # and a unit-RMS style vector
+
+
+def test_a_normalised_style_vector_has_unit_rms_whatever_the_encoders_scale():
+    """An Arabic run's style vector grew to an RMS of about 48: the output heads, modulated
+    without demodulation, put every logit past the sigmoid's range and the generator died."""
+    from brush.encoders import StyleEncoder
+
+    torch.manual_seed(0)
+    plain, normalised = StyleEncoder(3, (8, 16), 12), StyleEncoder(3, (8, 16), 12, normalize=True)
+    normalised.load_state_dict(plain.state_dict())
+    with torch.no_grad():
+        for p in plain.head[-1].parameters():
+            p.mul_(100)  # a head grown large
+        normalised.load_state_dict(plain.state_dict())
+    images = torch.rand(4, 3, 16, 32)
+    grown, _ = plain(images)
+    style, maps = normalised(images)
+    assert grown.pow(2).mean(dim=1).sqrt().min() > 10
+    assert torch.allclose(style.pow(2).mean(dim=1), torch.ones(4), atol=1e-5)
+    assert torch.allclose(style, grown / grown.pow(2).mean(dim=1, keepdim=True).sqrt(), atol=1e-5)  # the direction kept
+    assert all(torch.equal(a, b) for a, b in zip(maps, plain(images)[1]))  # the style maps untouched
 
 
 def test_legacy_values_must_name_config_fields():
