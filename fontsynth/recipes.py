@@ -44,9 +44,9 @@ class ContentFont:
 
 
 # The standard content fonts: each text is drawn in the first that has every character of it.
-# Bitstream Vera Sans first (Latin, Greek, Cyrillic: the contents every earlier dataset and
-# model has); DejaVu Sans, Vera extended with the same Latin (Hebrew, Arabic, Armenian,
-# Georgian, Lao, ...); Lohit Devanagari.
+# Bitstream Vera Sans first (Latin: the contents every earlier dataset and model has); DejaVu
+# Sans, Vera extended with the same Latin (Greek, Cyrillic, Hebrew, Arabic, Armenian, Georgian,
+# Lao, ...); Lohit Devanagari.
 CONTENT_FONTS = (
     ContentFont("content", "data/content-font.ttf", "Bitstream Vera Sans"),
     ContentFont("content-dejavu", "data/content-font-dejavu.ttf", "DejaVu Sans"),
