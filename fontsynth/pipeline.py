@@ -146,8 +146,6 @@ class Sampling:
     dropped_hint: str = ""  # what to do about dropped texts (any_font_hint)
 
 
-
-
 def sized_for(recipe: str, cfg: StyleConfig, size: str | None) -> StyleConfig:
     """`cfg` (already at --size `size`, if given) as `recipe` draws it: pairs need a fixed
     canvas, PAIRS_CANVAS unless --size gave one (a natural-width --size is an error)."""
