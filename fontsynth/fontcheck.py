@@ -412,7 +412,8 @@ def swapped_code_points(path: str, info: Face) -> dict[int, int]:
                     drawn.setdefault(glyph, other)
     mapped_by: dict[str, list[int]] = {}
     for cp, glyph in info.cmap.items():
-        mapped_by.setdefault(glyph, []).append(cp)
+        if unicodedata.category(chr(cp)) != "Co":  # a private-use code point names a variant glyph, not another character
+            mapped_by.setdefault(glyph, []).append(cp)
     swapped = {}
     for cp, glyph in info.cmap.items():
         char, other = chr(cp), drawn.get(glyph, glyph)
