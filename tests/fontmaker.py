@@ -192,10 +192,13 @@ def with_cjk(dest: Path) -> Path:
     return _edit(dest, edit, dest)
 
 
-def digits_swapped_in_arabic(dest: Path) -> Path:
+def digits_swapped_in_arabic(dest: Path, contextual: bool = False) -> Path:
     """`with_scripts`'s Arabic beh (b, joined as I, M, F) in a layout that, as KacstOne's does,
     draws the ASCII digits in Arabic text as the Arabic-Indic ones (U+0660-0669, here Vera's
-    A-J): a `3` beside Arabic letters is drawn as another character."""
+    A-J): a `3` beside Arabic letters is drawn as another character. `contextual`: the swap is a
+    lookup of no feature that a chaining contextual rule of Arabic's `calt` calls, not `locl`.
+    (A rule with a beh as its context would not do: the bidi algorithm puts digits in a run of
+    their own, which HarfBuzz shapes apart.)"""
     from fontTools.feaLib.builder import addOpenTypeFeaturesFromString
 
     def edit(font: TTFont) -> None:
@@ -204,9 +207,10 @@ def digits_swapped_in_arabic(dest: Path) -> Path:
                 table.cmap.update({0x0628: "b", **{0x0660 + i: c for i, c in enumerate("ABCDEFGHIJ")}})
         names = ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine"]
         subs = " ".join(f"sub {name} by {c};" for name, c in zip(names, "ABCDEFGHIJ"))
+        swap = (f"lookup DIGITS {{ {subs} }} DIGITS;\nfeature calt {{ script arab; sub [{' '.join(names)}]' lookup DIGITS; }} calt;" if contextual
+                else f"feature locl {{ script arab; {subs} }} locl;")
         addOpenTypeFeaturesFromString(font, "languagesystem DFLT dflt; languagesystem arab dflt;\nfeature init { sub b by I; } init; "
-                                            f"feature medi {{ sub b by M; }} medi; feature fina {{ sub b by F; }} fina;\n"
-                                            f"feature locl {{ script arab; {subs} }} locl;")
+                                            f"feature medi {{ sub b by M; }} medi; feature fina {{ sub b by F; }} fina;\n{swap}")
 
     return _edit(dest, edit)
 

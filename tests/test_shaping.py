@@ -276,16 +276,19 @@ def test_a_font_does_not_claim_digits_its_layout_draws_as_other_characters(tmp_p
     from fontsynth.fontcheck import sfnt_faces, swapped_code_points
 
     swap, plain = digits_swapped_in_arabic(tmp_path / "swap.ttf"), with_scripts(tmp_path / "plain.ttf")
-    if features.check("raqm"):  # what it guards against: "ب3" is drawn as "ب٣" (here D)
-        font = ImageFont.truetype(str(swap), 40, layout_engine=ImageFont.Layout.RAQM)
-        assert bytes(font.getmask(f"{BEH}3")) == bytes(font.getmask(f"{BEH}\u0663")) != bytes(font.getmask("3"))
-    (face,) = sfnt_faces(str(swap))
-    assert swapped_code_points(str(swap), face) == {0x30 + i: ord("A") + i for i in range(10)}  # A-J are drawn for the digits
+    contextual = digits_swapped_in_arabic(tmp_path / "contextual.ttf", contextual=True)  # a calt rule calls the swap
+    for font_path in (swap, contextual):
+        if features.check("raqm"):  # what it guards against: "ب3" is drawn as "ب٣" (here D)
+            font = ImageFont.truetype(str(font_path), 40, layout_engine=ImageFont.Layout.RAQM)
+            assert bytes(font.getmask(f"{BEH}3")) == bytes(font.getmask(f"{BEH}\u0663")) != bytes(font.getmask("3"))
+        (face,) = sfnt_faces(str(font_path))
+        assert swapped_code_points(str(font_path), face) == {0x30 + i: ord("A") + i for i in range(10)}  # A-J are drawn for the digits
     (face,) = sfnt_faces(str(plain))
     assert swapped_code_points(str(plain), face) == {}  # its beh becomes other glyphs (I, M, F), but letters are let be
     catalog = load_or_scan(tmp_path, show_progress=False)
     by_name = {Path(f.path).name: f for f in catalog.fonts}
-    assert not any(by_name["swap.ttf"].covers(d) for d in "0123456789") and [48, 57] in by_name["swap.ttf"].undrawable
+    for name in ("swap.ttf", "contextual.ttf"):
+        assert not any(by_name[name].covers(d) for d in "0123456789") and [48, 57] in by_name[name].undrawable
     assert by_name["swap.ttf"].covers(f"{BEH} Hello") and by_name["plain.ttf"].covers(f"{BEH} 38")
 
 
