@@ -144,9 +144,10 @@ class BrushGenerator(nn.Module):
         self.generator = Generator(c.widths, c.style_dim, c.in_channels, c.style_skip_levels)
         self.background = BackgroundDecoder(c.widths, c.in_channels) if c.background else None
 
-    def forward(self, style: torch.Tensor, content: torch.Tensor, with_background: bool = False):
+    def forward(self, style: torch.Tensor, content: torch.Tensor, with_background: bool = False, mask_logits: bool = False):
         """(image, mask), with `with_background` (image, mask, background; None without the
-        background branch). `content` as pairs store it (one channel) or with `content_channels`:
+        background branch); with `mask_logits` the mask's logits in the mask's place (training's
+        mask loss: `brush.losses.mask_loss`). `content` as pairs store it (one channel) or with `content_channels`:
         training, eval and edit all pass it so, and it is given `content_channels` here.
 
         `content` may hold k contents per style image (k x N, in k blocks of N, as `torch.cat` of
@@ -168,7 +169,8 @@ class BrushGenerator(nn.Module):
             vector, style_maps = vector.repeat(k, 1), [m.repeat(k, 1, 1, 1) for m in style_maps]
             background = background.repeat(k, 1, 1, 1) if background is not None else None
             bias = bias.repeat(k, 1, 1, 1) if bias is not None else None
-        image, mask = self.generator(vector, self.content_encoder(content), style_maps, bias)
+        image, logits = self.generator(vector, self.content_encoder(content), style_maps, bias, mask_logits=True)
+        mask = torch.sigmoid(logits)
         shape = (k * n, *style.shape[1:])
         light = light.repeat(k) if light is not None else None
         if background is not None:
@@ -177,6 +179,7 @@ class BrushGenerator(nn.Module):
             background = invert(background, light)
         assert image.shape == shape and mask.shape == (k * n, 1, height, width)
         image = invert(image, light)
+        mask = logits if mask_logits else mask
         return (image, mask, background) if with_background else (image, mask)
 
     def light_text(self, style: torch.Tensor) -> torch.Tensor | None:

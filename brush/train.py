@@ -205,7 +205,7 @@ class BrushTask:
             moved = moved.detach()
         if step < c.content_steps:  # phase 1: the content autoencoder (the content where it is)
             content = tensor_channels(x["content-b"], channels)
-            out, mask, background = G(content, x["content-b"], with_background=True)
+            out, mask, background = G(content, x["content-b"], with_background=True, mask_logits=True)
             terms = {"target": c.target * L.l1(out, content), "mask": c.mask * L.mask_loss(mask, 1 - x["content-b"])}
             if background is not None:  # the content image's background: white; its text is what to erase
                 terms |= self._background_terms(background, torch.ones_like(background), 1 - x["content-b"])
@@ -216,7 +216,7 @@ class BrushTask:
                 truth = fitted_placement(contents, content_masks)
                 moved = torch.where(torch.rand(len(contents), 1, device=device) < c.placement_teacher, truth, moved)
             contents = warp(contents, moved)
-        both, masks, backgrounds = G(style, contents, with_background=True)
+        both, masks, backgrounds = G(style, contents, with_background=True, mask_logits=True)  # masks: logits
         out, rec, mask = both[:n], both[n:], masks[:n]  # rec: empty without text A (its losses are off)
         adversarial_d, adversarial_g = L.ADVERSARIAL[c.adversarial_loss]
         if c.adversarial:

@@ -114,6 +114,8 @@ def test_the_background_branch_composes_the_output_through_the_mask():
     bias = brush.model.median_colour_logits(x["image"])
     drawn, drawn_mask = g.generator(vector, g.content_encoder(x["content-b"]), maps, bias)  # the generator's own image
     assert torch.equal(mask, drawn_mask) and background.shape == x["image"].shape
+    logits = g(x["image"], x["content-b"], with_background=True, mask_logits=True)[1].detach()  # training's mask loss reads these
+    assert torch.equal(torch.sigmoid(logits), mask)
     assert 0 <= float(background.detach().min()) and float(background.detach().max()) <= 1
     assert torch.allclose(image, mask * drawn + (1 - mask) * background, atol=1e-6)
     assert tiny_brush().g(x["image"], x["content-b"], with_background=True)[2] is None  # off: no branch

@@ -21,7 +21,18 @@ def test_l1_and_tv_by_hand():
     assert losses.tv_loss(a).item() == pytest.approx((0.25 + 0.5625) / 2 + (1 + 0.0625) / 2)
     assert losses.intensity_loss(torch.tensor([1.0, -3.0])).item() == pytest.approx(5.0)
     mask, target = torch.tensor([0.9, 0.2]), torch.tensor([1.0, 0.0])
-    assert losses.mask_loss(mask, target).item() == pytest.approx(-(math.log(0.9) + math.log(0.8)) / 2)
+    assert losses.mask_loss(torch.logit(mask), target).item() == pytest.approx(-(math.log(0.9) + math.log(0.8)) / 2)
+
+
+def test_a_saturated_mask_still_gets_a_gradient():
+    # logits of +-40: sigmoid is exactly 1.0 / 4e-18 in float32, on the wrong side of each target
+    logits = torch.tensor([40.0, -40.0, 40.0], requires_grad=True)
+    target = torch.tensor([0.0, 1.0, 1.0])
+    loss = losses.mask_loss(logits, target)
+    loss.backward()
+    assert loss.item() == pytest.approx(80 / 3, rel=1e-4)  # -log(sigmoid(-40)) = 40 for each wrong pixel
+    # d/dlogit = (sigmoid(logit) - target) / n: +1/3, -1/3, and ~0 for the right one
+    assert logits.grad.tolist() == pytest.approx([1 / 3, -1 / 3, 0.0], abs=1e-6)
 
 
 def test_ink_l1_weighs_each_images_text_alike():
