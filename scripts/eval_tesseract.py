@@ -1,10 +1,11 @@
 """An independent judge: Tesseract reads the same held-out images as our recognizer.
 
-    python scripts/eval_tesseract.py data/words-test --limit 1000 [--workers 2] [--psm 7]
+    python scripts/eval_tesseract.py data/words-test --limit 1000 [--workers 2] [--psm 7] [--lang eng]
     python scripts/eval_tesseract.py runs/brush/eval-pairs-test/outputs   # `brush eval --save-outputs`
 
-Each image is passed as stored (PNG) to `tesseract IMAGE stdout --psm 7 -l eng` (one text
-line); the text is compared exactly (case-sensitive) with the label. Prints one JSON object
+Each image is passed as stored (PNG) to `tesseract IMAGE stdout --psm 7 -l LANG` (one text
+line; LANG `eng` unless `--lang` names other installed language data, e.g. `ara` from Debian's
+tesseract-ocr-ara); the text is compared exactly (case-sensitive) with the label. Prints one JSON object
 with the same keys as `eval-recognizer --json` (word_accuracy, word_accuracy_nocase, cer, ned, n,
 and by_effect for a rendered dataset); `--out DIR` writes effects.csv and effects.png there."""
 
@@ -12,11 +13,12 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from classifier.recognizer.evaluate import recognition_metrics
-from classifier.recognizer.tesseract import read_png, version
+from classifier.recognizer.tesseract import available, languages, missing_languages, read_png, version
 from classifier.slices import accuracy_by_slice, write_slices
 from fontsynth.dataset import Dataset
 
@@ -33,20 +35,34 @@ def load_outputs(path: Path, limit: int) -> tuple[list[bytes], list[str], list[b
     return [(path / f"{i:06d}.png").read_bytes() for i in range(len(truths))], truths, []
 
 
+def fail(message: str) -> None:
+    print(f"error: {message}", file=sys.stderr)
+    sys.exit(2)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("data")
     parser.add_argument("--limit", type=int, default=1000)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--psm", type=int, default=7)
+    parser.add_argument("--lang", default="eng", help="Tesseract's language data (-l): eng, ara, heb+eng, ...")
     parser.add_argument("--out", type=Path, help="folder for effects.csv and effects.png (word accuracy by render slice)")
     args = parser.parse_args()
+    if not available():
+        fail("Tesseract is not installed; install it (Debian: apt-get install tesseract-ocr)")
+    installed = languages()
+    missing = missing_languages(args.lang, installed)
+    if missing:
+        packages = " ".join("tesseract-ocr-" + m.lower().replace("_", "-") for m in missing)
+        fail(f"Tesseract has no language data for {'+'.join(missing)} (it has {', '.join(installed) or 'none'}); "
+             f"install it (Debian: apt-get install {packages}) or pass another --lang")
     path = Path(args.data)
     load = load_outputs if (path / "texts.txt").exists() else load_dataset
     images, truths, records = load(path, args.limit)
     with ThreadPoolExecutor(args.workers) as pool:
-        predictions = list(pool.map(lambda png: read_png(png, args.psm), images))
-    report = {**recognition_metrics(predictions, truths), "judge": version(), "psm": args.psm, "data": args.data}
+        predictions = list(pool.map(lambda png: read_png(png, args.psm, args.lang), images))
+    report = {**recognition_metrics(predictions, truths), "judge": version(), "psm": args.psm, "lang": args.lang, "data": args.data}
     if records:
         report["by_effect"] = accuracy_by_slice(records, [p == t for p, t in zip(predictions, truths)])
         if args.out:

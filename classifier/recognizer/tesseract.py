@@ -1,6 +1,7 @@
 """Tesseract 5 as an independent judge of text in images (`brush eval`, scripts/eval_tesseract.py).
 
-It reads each image as one text line (`--psm 7`, English). Nothing here is required: callers
+It reads each image as one text line (`--psm 7`, English unless told another of the language
+data installed, e.g. `ara` from Debian's tesseract-ocr-ara). Nothing here is required: callers
 check `available()` and report a note when Tesseract is not installed."""
 
 from __future__ import annotations
@@ -22,12 +23,25 @@ def version() -> str:
     return (out.stdout or out.stderr).splitlines()[0] if (out.stdout or out.stderr) else "tesseract"
 
 
-def read_png(data: bytes, psm: int = 7) -> str:
-    """The text Tesseract reads in one encoded image (PNG or JPEG bytes)."""
+def languages() -> list[str]:
+    """The language data this Tesseract has (`tesseract --list-langs`, after its heading line)."""
+    out = subprocess.run(["tesseract", "--list-langs"], capture_output=True, text=True, check=False)
+    return [line.strip() for line in (out.stdout or out.stderr).splitlines()[1:] if line.strip()]
+
+
+def missing_languages(lang: str, installed: list[str]) -> list[str]:
+    """The parts of a `-l` value (`ara`, `heb+eng`) that are not in `installed`: Tesseract
+    run without them prints an error and reads nothing, which would count as every image wrong."""
+    return [part for part in lang.split("+") if part not in installed]
+
+
+def read_png(data: bytes, psm: int = 7, lang: str = "eng") -> str:
+    """The text Tesseract reads in one encoded image (PNG or JPEG bytes) with the language data
+    `lang` (Tesseract's `-l`: `eng`, `ara`, `heb+eng`, ...)."""
     with tempfile.NamedTemporaryFile(suffix=".png") as f:
         f.write(data)
         f.flush()
-        out = subprocess.run(["tesseract", f.name, "stdout", "--psm", str(psm), "-l", "eng"], capture_output=True, text=True, check=False)
+        out = subprocess.run(["tesseract", f.name, "stdout", "--psm", str(psm), "-l", lang], capture_output=True, text=True, check=False)
     return out.stdout.strip()
 
 
