@@ -30,3 +30,6 @@ echo '{"train": {"val_every": 50, "lr": 0.0005}}' > lr.json
 brush train --data pairs-train --val-data pairs-val --out run-seed1 --preset small --steps 600 --seed 1 --workers 1 --device cpu --no-progress --config v.json
 brush train --data pairs-train --val-data pairs-val --out run-lr5 --preset small --steps 600 --workers 1 --device cpu --no-progress --config lr.json
 brush train --data pairs-train --val-data pairs-val --out run-seed0 --preset small --steps 600 --seed 0 --workers 1 --device cpu --no-progress --config v.json
+# session 45: the first run again with style_norm (now the default) and the mask loss from logits,
+# alone on the machine (metrics-norm.csv, norm-seed0-step610.png)
+brush train --data pairs-train --val-data pairs-val --out run-norm2 --preset small --max-minutes 10 --workers 1 --device cpu --no-progress
