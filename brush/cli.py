@@ -158,6 +158,8 @@ def evaluate(
     recognizer: Annotated[Optional[Path], typer.Option(help="Recognizer judge (default: the run's --recognizer).")] = None,
     classifier: Annotated[Optional[Path], typer.Option(help="Typeface judge (default: the run's --classifier).")] = None,
     tesseract: Annotated[bool, typer.Option("--tesseract/--no-tesseract", help="Also judge with Tesseract 5 when installed.")] = True,
+    tesseract_lang: Annotated[str, typer.Option(help="Tesseract's language data (its -l): ara, heb+eng, ... for pairs of other "
+                                                     "scripts (Debian: tesseract-ocr-ara, ...).")] = "eng",
     fid_weights: Annotated[Optional[Path], typer.Option(help="Local torchvision Inception v3 weights: adds FID (nothing is downloaded).")] = None,
     save_outputs: Annotated[bool, typer.Option(help="Also write the outputs as OUT/outputs/NNNNNN.png with texts.txt (to judge elsewhere).")] = False,
     true_placement: Annotated[bool, typer.Option(help="Move each content to its target's text box instead of where the aligner puts it: "
@@ -177,12 +179,18 @@ def evaluate(
     from brush.evaluate import EvalRequest, evaluate_run
 
     check_eval_options(batch_size, limit, workers)
+    if tesseract and tesseract_lang != "eng":  # asked for: Tesseract and that data must be there (English comes with it; without it, a note)
+        from classifier.recognizer.tesseract import language_problem
+
+        problem = language_problem(tesseract_lang, "--tesseract-lang")
+        if problem:
+            raise UserError(problem)
     folder = out or eval_folder(run, data)
     for flag, suffix in ((true_placement, "-true-placement"), (match_font, "-match-font")):
         if flag and out is None:  # beside the plain eval, not over it
             folder = folder.with_name(folder.name + suffix)
     report = evaluate_run(EvalRequest(model=str(run), data=str(data), out=str(folder), limit=limit, batch_size=batch_size, device=device,
-                                      workers=workers, recognizer=_s(recognizer), classifier=_s(classifier), tesseract=tesseract,
+                                      workers=workers, recognizer=_s(recognizer), classifier=_s(classifier), tesseract=tesseract, tesseract_lang=tesseract_lang,
                                       fid_weights=_s(fid_weights), save_outputs=save_outputs, true_placement=true_placement,
                                       fixed_width=fixed_width, progress=progress, match_font=_s(match_font), fonts=_s(fonts),
                                       match_by=match_by))

@@ -236,6 +236,7 @@ class EvalRequest:
     recognizer: str | None = None  # default: the run's own (--recognizer at training)
     classifier: str | None = None  # default: the run's own (--classifier at training)
     tesseract: bool = True
+    tesseract_lang: str = "eng"  # Tesseract's language data (-l): ara, heb+eng, ... for pairs of other scripts
     fid_weights: str | None = None
     save_outputs: bool = False  # also write OUT/outputs/NNNNNN.png and texts.txt (text B per line), to judge elsewhere
     true_placement: bool = False  # move each content by the placement fitted to its target's box, not the aligner's
@@ -471,8 +472,9 @@ def run_judges(request: EvalRequest, payload: dict, images: dict[str, list[np.nd
     from classifier.recognizer import tesseract
 
     if request.tesseract and tesseract.available():
-        judge("rec_acc_tesseract", lambda batch: tesseract.read_images(batch, request.workers or 1), truths)
+        judge("rec_acc_tesseract", lambda batch: tesseract.read_images(batch, request.workers or 1, lang=request.tesseract_lang), truths)
         report["tesseract"] = tesseract.version()
+        report["tesseract_lang"] = request.tesseract_lang
     else:
         notes.append("rec_acc_tesseract: Tesseract is not installed (apt-get install tesseract-ocr)" if request.tesseract
                      else "rec_acc_tesseract: skipped (--no-tesseract)")

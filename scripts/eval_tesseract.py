@@ -18,7 +18,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from classifier.recognizer.evaluate import recognition_metrics
-from classifier.recognizer.tesseract import available, languages, missing_languages, read_png, version
+from classifier.recognizer.tesseract import language_problem, read_png, version
 from classifier.slices import accuracy_by_slice, write_slices
 from fontsynth.dataset import Dataset
 
@@ -35,11 +35,6 @@ def load_outputs(path: Path, limit: int) -> tuple[list[bytes], list[str], list[b
     return [(path / f"{i:06d}.png").read_bytes() for i in range(len(truths))], truths, []
 
 
-def fail(message: str) -> None:
-    print(f"error: {message}", file=sys.stderr)
-    sys.exit(2)
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("data")
@@ -49,14 +44,10 @@ def main() -> None:
     parser.add_argument("--lang", default="eng", help="Tesseract's language data (-l): eng, ara, heb+eng, ...")
     parser.add_argument("--out", type=Path, help="folder for effects.csv and effects.png (word accuracy by render slice)")
     args = parser.parse_args()
-    if not available():
-        fail("Tesseract is not installed; install it (Debian: apt-get install tesseract-ocr)")
-    installed = languages()
-    missing = missing_languages(args.lang, installed)
-    if missing:
-        packages = " ".join("tesseract-ocr-" + m.lower().replace("_", "-") for m in missing)
-        fail(f"Tesseract has no language data for {'+'.join(missing)} (it has {', '.join(installed) or 'none'}); "
-             f"install it (Debian: apt-get install {packages}) or pass another --lang")
+    problem = language_problem(args.lang)
+    if problem:
+        print(f"error: {problem}", file=sys.stderr)
+        sys.exit(2)
     path = Path(args.data)
     load = load_outputs if (path / "texts.txt").exists() else load_dataset
     images, truths, records = load(path, args.limit)

@@ -1,3 +1,4 @@
+import os
 import shutil
 import sys
 from pathlib import Path
@@ -11,6 +12,25 @@ from fontmaker import FONTS  # noqa: E402
 from fontsynth.catalog import Catalog, scan_fonts  # noqa: E402
 
 SMALL_SET = ["Vera.ttf", "Karla-Regular.otf", "RobotoSlab-Regular.otf", "DancingScript-Regular.otf"]
+
+
+@pytest.fixture
+def stand_in_tesseract(tmp_path, monkeypatch) -> Path:
+    """A `tesseract` first on PATH that has the language data eng, heb and osd, "reads" every
+    image as the `-l` value it was given and logs its arguments, one call a line, to the file
+    returned: the judge's plumbing tested whether or not Tesseract is installed."""
+    folder = tmp_path / "stand-in-bin"
+    folder.mkdir()
+    log = tmp_path / "tesseract-calls.txt"
+    fake = folder / "tesseract"
+    fake.write_text('#!/bin/sh\n'
+                    'if [ "$1" = "--list-langs" ]; then printf \'List of available languages in "/x/" (3):\\neng\\nheb\\nosd\\n\'; exit 0; fi\n'
+                    'if [ "$1" = "--version" ]; then echo "tesseract 5.3.0 (stand-in)"; exit 0; fi\n'
+                    f'echo "$@" >> "{log}"\n'
+                    'echo "$6"\n')  # IMAGE stdout --psm 7 -l LANG
+    fake.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{folder}{os.pathsep}{os.environ['PATH']}")
+    return log
 
 
 @pytest.fixture(scope="session")

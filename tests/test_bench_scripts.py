@@ -29,35 +29,29 @@ def test_bench_classifier_measures_a_preset_with_model_settings_over_it():
     assert "unknown key(s) pool_before_nrom" in refused.value.stderr  # refused for the misspelt setting, not another reason
 
 
-def test_eval_tesseract_reads_with_the_language_asked_and_refuses_one_not_installed(tmp_path):
-    """scripts/eval_tesseract.py with a stand-in `tesseract` (installed here or not): it passes
-    `-l LANG` through, scores the readings, and refuses language data Tesseract lacks (which
-    would read nothing and count as every image wrong) with one error line and exit 2."""
+
+def test_eval_tesseract_reads_with_the_language_asked_and_refuses_one_not_installed(tmp_path, stand_in_tesseract):
+    """scripts/eval_tesseract.py passes `-l LANG` through, scores the readings, and refuses
+    language data Tesseract lacks (it would read nothing and count every image wrong) with one
+    error line and exit 2."""
+    import os
+
     from PIL import Image
 
-    bin_dir = tmp_path / "bin"
-    bin_dir.mkdir()
-    fake = bin_dir / "tesseract"
-    fake.write_text('#!/bin/sh\n'
-                    'if [ "$1" = "--list-langs" ]; then printf \'List of available languages in "/x/" (2):\\neng\\nheb\\nosd\\n\'; exit 0; fi\n'
-                    'if [ "$1" = "--version" ]; then echo "tesseract 5.3.0 (stand-in)"; exit 0; fi\n'
-                    'echo "$6"\n')  # IMAGE stdout --psm 7 -l LANG: "reads" the language it was given
-    fake.chmod(0o755)
     outputs = tmp_path / "outputs"  # `brush eval --save-outputs`' layout
     outputs.mkdir()
     texts = ["heb+eng", "eng", "heb+eng"]
     for i in range(len(texts)):
         Image.new("L", (64, 32), 255).save(outputs / f"{i:06d}.png")
     (outputs / "texts.txt").write_text("\n".join(texts) + "\n", encoding="utf-8")
-    env = {"PATH": f"{bin_dir}:/usr/bin:/bin"}
 
     def run(lang: str) -> subprocess.CompletedProcess:
         return subprocess.run([sys.executable, str(ROOT / "scripts" / "eval_tesseract.py"), str(outputs), "--lang", lang],
-                              capture_output=True, text=True, cwd=ROOT, env=env)
+                              capture_output=True, text=True, cwd=ROOT, env=dict(os.environ))
 
     read = run("heb+eng")
     assert read.returncode == 0, read.stderr
-    report = json.loads(read.stdout)
+    report = json.loads(read.stdout)  # the stand-in reads every image as the language it was given
     assert report["lang"] == "heb+eng" and report["n"] == 3 and report["word_accuracy"] == pytest.approx(2 / 3)
     refused = run("ara+eng")
     assert refused.returncode == 2 and refused.stdout == ""

@@ -500,6 +500,23 @@ def test_eval_judges_with_a_recognizer_at_the_widths_asked(run, pairs, small_fon
         assert report["recognizer_widths"] == widths and 0 <= report["rec_acc"] <= 1 and report["recognizer"] == str(recognizer)
 
 
+def test_eval_reads_with_tesseracts_language_data_asked(run, pairs, tmp_path, stand_in_tesseract):
+    """`--tesseract-lang heb+eng` reaches Tesseract's `-l` (pairs of other scripts); data it
+    lacks is refused before anything is generated."""
+    common = ("--data", pairs / "test", "--json", "--workers", "0", "--no-progress", "--device", "cpu", "--limit", "4")
+    result = invoke("eval", run, *common, "--tesseract-lang", "heb+eng", "--out", tmp_path / "ev")
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    assert report["tesseract_lang"] == "heb+eng" and report["tesseract"] == "tesseract 5.3.0 (stand-in)"
+    calls = stand_in_tesseract.read_text().splitlines()  # the model's 4 outputs and both baselines' 4 each
+    assert len(calls) == 12 and all(c.endswith("--psm 7 -l heb+eng") for c in calls)
+    assert report["rec_acc_tesseract"] == 0.0  # it "reads" heb+eng, which no pair's text B is
+    refused = invoke("eval", run, *common, "--tesseract-lang", "ara", "--out", tmp_path / "refused")
+    assert refused.exit_code == 2 and not (tmp_path / "refused").exists()
+    assert refused.output.strip().splitlines()[-1] == ("error: Tesseract has no language data for ara (it has eng, heb, osd); install it "
+                                                      "(Debian: apt-get install tesseract-ocr-ara) or pass another --tesseract-lang")
+
+
 def test_eval_json_against_the_baselines(run, pairs, tmp_path):
     result = invoke("eval", run, "--data", pairs / "test", "--json", "--workers", "0", "--no-tesseract", "--out", tmp_path / "ev", "--device", "cpu",
                     "--save-outputs")

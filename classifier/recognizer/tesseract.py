@@ -35,6 +35,19 @@ def missing_languages(lang: str, installed: list[str]) -> list[str]:
     return [part for part in lang.split("+") if part not in installed]
 
 
+def language_problem(lang: str, option: str = "--lang") -> str | None:
+    """Why Tesseract cannot read with `lang` here (the sentence of an `error:` line), or None."""
+    if not available():
+        return "Tesseract is not installed; install it (Debian: apt-get install tesseract-ocr)"
+    installed = languages()
+    missing = missing_languages(lang, installed)
+    if not missing:
+        return None
+    packages = " ".join("tesseract-ocr-" + m.lower().replace("_", "-") for m in missing)
+    return (f"Tesseract has no language data for {'+'.join(missing)} (it has {', '.join(installed) or 'none'}); "
+            f"install it (Debian: apt-get install {packages}) or pass another {option}")
+
+
 def read_png(data: bytes, psm: int = 7, lang: str = "eng") -> str:
     """The text Tesseract reads in one encoded image (PNG or JPEG bytes) with the language data
     `lang` (Tesseract's `-l`: `eng`, `ara`, `heb+eng`, ...)."""
@@ -45,14 +58,14 @@ def read_png(data: bytes, psm: int = 7, lang: str = "eng") -> str:
     return out.stdout.strip()
 
 
-def read_images(images: list[np.ndarray], workers: int = 2, psm: int = 7) -> list[str]:
+def read_images(images: list[np.ndarray], workers: int = 2, psm: int = 7, lang: str = "eng") -> list[str]:
     """The text of each uint8 image (grey or RGB), `workers` Tesseract processes at a time."""
     import cv2
 
     def one(image: np.ndarray) -> str:
         rgb = image if image.ndim == 2 else cv2.cvtColor(image, cv2.COLOR_RGB2BGR)
         ok, data = cv2.imencode(".png", rgb)
-        return read_png(data.tobytes(), psm)
+        return read_png(data.tobytes(), psm, lang)
 
     with ThreadPoolExecutor(max(1, workers)) as pool:
         return list(pool.map(one, images))
