@@ -120,19 +120,34 @@ def empty(dest: Path) -> Path:
     return dest
 
 
-def with_scripts(dest: Path, joins: bool = True) -> Path:
+def with_scripts(dest: Path, joins: bool = True, swap_digits: str | None = None) -> Path:
     """Vera with two scripts drawn by its Latin glyphs: Hebrew alef and bet (U+05D0, U+05D1,
     right to left, unjoined) as A and B, and Arabic beh (U+0628) as b, which GSUB joins: I
-    first in a word, M inside, F last (alone it stays b); without `joins`, no GSUB."""
+    first in a word, M inside, F last (alone it stays b); without `joins`, no GSUB.
+
+    `swap_digits` ("locl" or "contextual"; with `joins`): the Arabic-Indic digits U+0660-0669
+    are Vera's A-J, and the layout, as KacstOne's does, draws the ASCII digits in Arabic text as
+    those: a `3` beside Arabic letters is drawn as another character. "locl": by Arabic's
+    `locl`; "contextual": by a lookup of no feature that a chaining contextual rule of Arabic's
+    `calt` calls. (A rule with a beh as its context would not do: the bidi algorithm puts
+    digits in a run of their own, which HarfBuzz shapes apart.)"""
     from fontTools.feaLib.builder import addOpenTypeFeaturesFromString
+
+    digits = ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine"]
+    subs = " ".join(f"sub {name} by {c};" for name, c in zip(digits, "ABCDEFGHIJ"))
+    swaps = {None: "", "locl": f"feature locl {{ script arab; {subs} }} locl;",
+             "contextual": f"lookup DIGITS {{ {subs} }} DIGITS;\nfeature calt {{ script arab; sub [{' '.join(digits)}]' lookup DIGITS; }} calt;"}
 
     def edit(font: TTFont) -> None:
         for table in _cmaps(font):
             if table.format != 0:
                 table.cmap.update({0x05D0: "A", 0x05D1: "B", 0x0628: "b"})
+                if swap_digits:
+                    table.cmap.update({0x0660 + i: c for i, c in enumerate("ABCDEFGHIJ")})
         if joins:
             addOpenTypeFeaturesFromString(font, "languagesystem DFLT dflt; languagesystem arab dflt;\n"
-                                            "feature init { sub b by I; } init; feature medi { sub b by M; } medi; feature fina { sub b by F; } fina;")
+                                            "feature init { sub b by I; } init; feature medi { sub b by M; } medi; feature fina { sub b by F; } fina;\n"
+                                            + swaps[swap_digits])
 
     return _edit(dest, edit)
 
@@ -190,29 +205,6 @@ def with_cjk(dest: Path) -> Path:
                 table.cmap.update({0x65E5: "A", 0x672C: "B"})
 
     return _edit(dest, edit, dest)
-
-
-def digits_swapped_in_arabic(dest: Path, contextual: bool = False) -> Path:
-    """`with_scripts`'s Arabic beh (b, joined as I, M, F) in a layout that, as KacstOne's does,
-    draws the ASCII digits in Arabic text as the Arabic-Indic ones (U+0660-0669, here Vera's
-    A-J): a `3` beside Arabic letters is drawn as another character. `contextual`: the swap is a
-    lookup of no feature that a chaining contextual rule of Arabic's `calt` calls, not `locl`.
-    (A rule with a beh as its context would not do: the bidi algorithm puts digits in a run of
-    their own, which HarfBuzz shapes apart.)"""
-    from fontTools.feaLib.builder import addOpenTypeFeaturesFromString
-
-    def edit(font: TTFont) -> None:
-        for table in _cmaps(font):
-            if table.format != 0:
-                table.cmap.update({0x0628: "b", **{0x0660 + i: c for i, c in enumerate("ABCDEFGHIJ")}})
-        names = ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine"]
-        subs = " ".join(f"sub {name} by {c};" for name, c in zip(names, "ABCDEFGHIJ"))
-        swap = (f"lookup DIGITS {{ {subs} }} DIGITS;\nfeature calt {{ script arab; sub [{' '.join(names)}]' lookup DIGITS; }} calt;" if contextual
-                else f"feature locl {{ script arab; {subs} }} locl;")
-        addOpenTypeFeaturesFromString(font, "languagesystem DFLT dflt; languagesystem arab dflt;\nfeature init { sub b by I; } init; "
-                                            f"feature medi {{ sub b by M; }} medi; feature fina {{ sub b by F; }} fina;\n{swap}")
-
-    return _edit(dest, edit)
 
 
 def blank_hebrew(dest: Path) -> Path:

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from fontmaker import arabic_only, blank_hebrew, copy_font, digits_swapped_in_arabic, hebrew_only, with_cjk, with_scripts
+from fontmaker import arabic_only, blank_hebrew, copy_font, hebrew_only, with_cjk, with_scripts
 from typer.testing import CliRunner
 
 from fontsynth.catalog import load_or_scan
@@ -275,8 +275,8 @@ def test_a_font_does_not_claim_digits_its_layout_draws_as_other_characters(tmp_p
 
     from fontsynth.fontcheck import sfnt_faces, swapped_code_points
 
-    swap, plain = digits_swapped_in_arabic(tmp_path / "swap.ttf"), with_scripts(tmp_path / "plain.ttf")
-    contextual = digits_swapped_in_arabic(tmp_path / "contextual.ttf", contextual=True)  # a calt rule calls the swap
+    swap, plain = with_scripts(tmp_path / "swap.ttf", swap_digits="locl"), with_scripts(tmp_path / "plain.ttf")
+    contextual = with_scripts(tmp_path / "contextual.ttf", swap_digits="contextual")  # a calt rule calls the swap
     for font_path in (swap, contextual):
         if features.check("raqm"):  # what it guards against: "ب3" is drawn as "ب٣" (here D)
             font = ImageFont.truetype(str(font_path), 40, layout_engine=ImageFont.Layout.RAQM)
