@@ -33,3 +33,14 @@ brush train --data pairs-train --val-data pairs-val --out run-seed0 --preset sma
 # session 45: the first run again with style_norm (now the default) and the mask loss from logits,
 # alone on the machine (metrics-norm.csv, norm-seed0-step610.png)
 brush train --data pairs-train --val-data pairs-val --out run-norm2 --preset small --max-minutes 10 --workers 1 --device cpu --no-progress
+# session 45: an Arabic CTC recognizer of the train split's fonts (judge and OCR loss; metrics-recognizer.csv), its reading
+# and Tesseract's (Debian tesseract-ocr-ara 4.1.0) of the 1,000 held-out style images (eval-rec.json, tess-ara.json)
+fontsynth train-recognizer --fonts fonts --on-the-fly --any-font --words words.txt --split train --preset small --prediction ctc --max-minutes 10 --out r-ctc --no-progress
+fontsynth eval-recognizer r-ctc --data pairs-test --json --out ev-rec --no-progress > eval-rec.json
+python /work/main/scripts/eval_tesseract.py pairs-test --limit 1000 --lang ara > tess-ara.json
+# brush with the OCR loss of that recognizer (small's weight 3; metrics-ocr.csv, ocr-seed0-step592.png), both runs judged
+brush train --data pairs-train --val-data pairs-val --recognizer r-ctc --out run-ocr --preset small --max-minutes 10 --workers 1 --device cpu --no-progress
+for r in norm2 ocr; do
+  brush eval run-$r --data pairs-test --recognizer r-ctc --no-tesseract --json --out ev-$r > eval-$r.json
+  brush eval run-$r --data pairs-test --recognizer r-ctc --tesseract-lang ara --limit 500 --json --out ev-$r-ara > eval-$r-ara.json
+done
