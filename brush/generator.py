@@ -124,5 +124,5 @@ class Generator(nn.Module):
                 x = conv(x, style)
         logits = self.to_image(x, style).float()
         image = torch.sigmoid(logits if image_bias is None else logits + image_bias.float())
-        logits = self.to_mask(x, style).float()
-        return image, (logits if mask_logits else torch.sigmoid(logits))
+        mask = self.to_mask(x, style).float()
+        return image, (mask if mask_logits else torch.sigmoid(mask))

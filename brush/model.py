@@ -147,8 +147,9 @@ class BrushGenerator(nn.Module):
     def forward(self, style: torch.Tensor, content: torch.Tensor, with_background: bool = False, mask_logits: bool = False):
         """(image, mask), with `with_background` (image, mask, background; None without the
         background branch); with `mask_logits` the mask's logits in the mask's place (training's
-        mask loss: `brush.losses.mask_loss`). `content` as pairs store it (one channel) or with `content_channels`:
-        training, eval and edit all pass it so, and it is given `content_channels` here.
+        mask loss: `brush.losses.mask_loss`). `content` as pairs store it (one channel) or with
+        `content_channels`: training, eval and edit all pass it so, and it is given
+        `content_channels` here.
 
         `content` may hold k contents per style image (k x N, in k blocks of N, as `torch.cat` of
         k batches gives them): each style image is encoded once for all k (training draws the edit
