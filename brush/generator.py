@@ -109,10 +109,10 @@ class Generator(nn.Module):
         self.to_mask = ToOutput(widths[0], 1, style_dim)
 
     def forward(self, style: torch.Tensor, content_maps: list[torch.Tensor], style_maps: list[torch.Tensor],
-                image_bias: torch.Tensor | None = None, mask_logits: bool = False) -> tuple[torch.Tensor, torch.Tensor]:
-        """(image, mask) in [0, 1]. `image_bias` (N x C x 1 x 1, optional): added to the image logits
-        before the sigmoid. `mask_logits`: the mask's logits instead of the mask (the mask loss is a
-        cross-entropy from logits: a saturated mask still gets a gradient)."""
+                image_bias: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+        """(image in [0, 1], the mask's logits): the mask loss is a cross-entropy from logits, so a
+        saturated mask pixel still gets a gradient; `BrushGenerator` takes the sigmoid for the
+        rest. `image_bias` (N x C x 1 x 1, optional): added to the image logits before the sigmoid."""
         assert len(content_maps) == len(self.widths), f"{len(content_maps)} content maps for {len(self.widths)} levels"
         x = None
         for convs, level in zip(self.levels, reversed(range(len(self.widths)))):
@@ -124,5 +124,4 @@ class Generator(nn.Module):
                 x = conv(x, style)
         logits = self.to_image(x, style).float()
         image = torch.sigmoid(logits if image_bias is None else logits + image_bias.float())
-        mask = self.to_mask(x, style).float()
-        return image, (mask if mask_logits else torch.sigmoid(mask))
+        return image, self.to_mask(x, style).float()

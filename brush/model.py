@@ -170,7 +170,7 @@ class BrushGenerator(nn.Module):
             vector, style_maps = vector.repeat(k, 1), [m.repeat(k, 1, 1, 1) for m in style_maps]
             background = background.repeat(k, 1, 1, 1) if background is not None else None
             bias = bias.repeat(k, 1, 1, 1) if bias is not None else None
-        image, logits = self.generator(vector, self.content_encoder(content), style_maps, bias, mask_logits=True)
+        image, logits = self.generator(vector, self.content_encoder(content), style_maps, bias)
         mask = torch.sigmoid(logits)
         shape = (k * n, *style.shape[1:])
         light = light.repeat(k) if light is not None else None
@@ -180,8 +180,8 @@ class BrushGenerator(nn.Module):
             background = invert(background, light)
         assert image.shape == shape and mask.shape == (k * n, 1, height, width)
         image = invert(image, light)
-        mask = logits if mask_logits else mask
-        return (image, mask, background) if with_background else (image, mask)
+        outputs = (image, logits if mask_logits else mask)
+        return outputs + (background,) if with_background else outputs
 
     def light_text(self, style: torch.Tensor) -> torch.Tensor | None:
         """With `polarity`, which style images have light text (inverted in, their outputs

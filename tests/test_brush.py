@@ -112,10 +112,10 @@ def test_the_background_branch_composes_the_output_through_the_mask():
     image, mask, background = g(x["image"], x["content-b"], with_background=True)
     vector, maps = g.style_encoder(x["image"])
     bias = brush.model.median_colour_logits(x["image"])
-    drawn, drawn_mask = g.generator(vector, g.content_encoder(x["content-b"]), maps, bias)  # the generator's own image
-    assert torch.equal(mask, drawn_mask) and background.shape == x["image"].shape
-    logits = g(x["image"], x["content-b"], with_background=True, mask_logits=True)[1].detach()  # training's mask loss reads these
-    assert torch.equal(torch.sigmoid(logits), mask)
+    drawn, drawn_logits = g.generator(vector, g.content_encoder(x["content-b"]), maps, bias)  # the generator's own image
+    assert torch.equal(mask, torch.sigmoid(drawn_logits)) and background.shape == x["image"].shape
+    logits = g(x["image"], x["content-b"], with_background=True, mask_logits=True)[1]  # training's mask loss reads these
+    assert torch.equal(logits, drawn_logits)
     assert 0 <= float(background.detach().min()) and float(background.detach().max()) <= 1
     assert torch.allclose(image, mask * drawn + (1 - mask) * background, atol=1e-6)
     assert tiny_brush().g(x["image"], x["content-b"], with_background=True)[2] is None  # off: no branch
@@ -245,6 +245,22 @@ def test_the_generator_loss_is_the_sum_of_the_terms_it_logs():
         assert list(task.terms) == expected and [t for t in task.term_names if t in task.terms] == expected  # metrics.csv's column order
         assert all(not t.requires_grad and t.ndim == 0 for t in task.terms.values())
         assert float(sum(task.terms.values())) == pytest.approx(losses["generator"].item(), rel=1e-6)
+
+
+def test_a_saturated_mask_head_still_learns_in_both_phases():
+    """Every mask pixel's sigmoid at exactly 1.0 (a logit of 40; the dead Arabic run's heads gave
+    ~490): the mask term of a training step, content phase and joint, still moves the mask
+    head. Training hands the loss the mask's logits; a mask in [0, 1] would have no gradient there."""
+    only = dict(target=0.0, ink=0.0, placement=0.0, reconstruction=0.0, cycle=0.0, perceptual=0.0, gram=0.0, adversarial=0.0, inversion=0.0)
+    for content_steps in (5, 0):  # step 2: phase 1 (the content autoencoder), then the joint objective
+        model = tiny_brush()
+        with torch.no_grad():
+            model.g.generator.to_mask.bias.fill_(40.0)
+            assert float(model.g(batch()["image"], batch()["content-b"])[1].min()) == 1.0
+        task = BrushTask(LossConfig(**only, mask=1.0, content_steps=content_steps), Frozen())
+        ((_, loss, _),) = list(step_losses(task, task.parts(model), batch(), torch.device("cpu"), 2))
+        loss.backward()
+        assert float(model.g.generator.to_mask.bias.grad.abs().sum()) > 0.1
 
 
 def test_frozen_classifier_and_recognizer_get_no_gradient_but_shape_the_generator():
