@@ -40,7 +40,6 @@ from dataclasses import replace
 from pathlib import Path
 
 import joblib
-import numpy as np
 from fontTools import subset
 from fontTools.ttLib import TTFont
 from PIL import ImageFont, features
@@ -48,7 +47,7 @@ from PIL import ImageFont, features
 from fontsynth.catalog import CATALOG_FILE, Catalog, FontEntry, SplitCounts
 from fontsynth.errors import UserError
 from fontsynth.fileio import atomic_write_bytes
-from fontsynth.fonts import KERNING_SIZE, Kerning, Scratch, code_point_ranges, open_font
+from fontsynth.fonts import KERNING_SIZE, Kerning, code_point_ranges, open_font
 from fontsynth.isolate import memory_cap
 from fontsynth.progress import progress_bar
 from fontsynth.type1 import Type1Error, decrypted, encrypted, subset_pfb
@@ -132,12 +131,21 @@ def draws_the_same(path: Path, index: int, instance: str | None, data: bytes, ch
     for size in CHECK_SIZES:
         source = open_font(str(path), size, index, instance)
         packed = open_font(io.BytesIO(data), size, 0, instance)
-        scratch = Scratch(size)
-        for char in text:
-            a, b = scratch.glyph(source, char), scratch.glyph(packed, char)
-            if (a.left, a.top, a.advance, a.inked) != (b.left, b.top, b.advance, b.inked) or not np.array_equal(a.bitmap, b.bitmap):
-                return False
+        if not all(same_glyph(source, packed, char) for char in text):
+            return False
     return kerns_the_same(path, index, instance, data, text)
+
+
+def same_glyph(a: ImageFont.FreeTypeFont, b: ImageFont.FreeTypeFont, char: str) -> bool:
+    """Whether two fonts draw `char` alike: the same advance, and the same mask at the same
+    offset from the pen from FreeType. That mask is what Pillow's `ImageDraw.text` pastes at a
+    whole-pixel pen, which is how the renderer draws a glyph (`fonts.Scratch`, `fonts.rasterise`),
+    so equal masks are equal glyphs; compared in C, ~3x faster than drawing and cropping both."""
+    mask_a, offset_a = a.getmask2(char, "L", anchor="ls")
+    mask_b, offset_b = b.getmask2(char, "L", anchor="ls")
+    if offset_a != offset_b or mask_a.size != mask_b.size or a.getlength(char) != b.getlength(char):
+        return False
+    return 0 in mask_a.size or mask_a.chop_difference(mask_b).getbbox() is None
 
 
 def kerns_the_same(path: Path, index: int, instance: str | None, data: bytes, text: str) -> bool:

@@ -143,6 +143,43 @@ def test_cli_pack_and_render(small_fonts, tmp_path):
         assert before is None or target.read_bytes() == before
 
 
+def test_the_packs_check_refuses_subsets_that_move_pixels_and_finds_what_drawing_finds():
+    """Subsets that move pixels, as the packer met them: bounding boxes recomputed by fontTools
+    (LeckerliOne, routed-gothic) and OxygenMono's apostrophe, which the auto-hinter draws otherwise
+    without the glyphs it dropped. The check compares FreeType's masks; drawing each glyph as the
+    renderer does (`rasterise`) must find a difference in each refused subset."""
+    from fontTools import subset
+    from fontTools.ttLib import TTFont
+
+    from fontsynth.fontpack import CHECK_SIZES, draws_the_same, subset_font, subset_options
+
+    def recomputed_boxes(path):
+        font = TTFont(str(path), recalcBBoxes=True)
+        subsetter = subset.Subsetter(subset_options())
+        subsetter.populate(unicodes=map(ord, DEFAULT_CHARSET))
+        subsetter.subset(font)
+        buffer = io.BytesIO()
+        font.save(buffer)
+        return buffer.getvalue()
+
+    def drawn_apart(path, data):
+        for size in CHECK_SIZES:
+            a, b = open_font(str(path), size), open_font(io.BytesIO(data), size)
+            for char in DEFAULT_CHARSET:
+                ga, gb = rasterise(a, char), rasterise(b, char)
+                if (ga.advance, ga.left, ga.top) != (gb.advance, gb.left, gb.top) or not np.array_equal(ga.bitmap, gb.bitmap):
+                    return True
+        return False
+
+    cases = [(FONTS / "LeckerliOne-Regular.ttf", recomputed_boxes), (FONTS / "routed-gothic.ttf", recomputed_boxes),
+             (FONTS / "OxygenMono-Regular.ttf", lambda path: subset_font(path, 0, DEFAULT_CHARSET)[0])]
+    for path, make in cases:
+        data = make(path)
+        assert not draws_the_same(path, 0, None, data, DEFAULT_CHARSET) and drawn_apart(path, data), path.name
+    vera = FONTS / "Vera.ttf"
+    assert draws_the_same(vera, 0, None, subset_font(vera, 0, DEFAULT_CHARSET)[0], DEFAULT_CHARSET)
+
+
 def test_a_font_fonttools_cannot_subset_is_stored_whole(small_fonts, small_catalog, tmp_path, monkeypatch):
     from fontsynth import fontpack
 
